@@ -1,0 +1,117 @@
+"""Plotly building blocks for the 2D plane, shared by every page that draws points.
+
+One palette (Okabe-Ito, readable by colour-blind students and on projectors), one
+figure frame with equal axes labelled x₁ and x₂, and small "add a layer" helpers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C6D1F", "#000000")
+FONT_SIZE = 15
+
+
+def colour(k: int) -> str:
+    return PALETTE[int(k) % len(PALETTE)]
+
+
+def _rgb(hex_colour: str) -> np.ndarray:
+    h = hex_colour.lstrip("#")
+    return np.array([int(h[i : i + 2], 16) for i in (0, 2, 4)], float)
+
+
+def plane_figure(box: tuple[float, float, float, float], title: str | None = None, height: int = 500) -> go.Figure:
+    """An empty square plot over ``box`` = (x_min, x_max, y_min, y_max), axes x₁ and x₂."""
+    fig = go.Figure()
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=FONT_SIZE + 2)) if title else None,
+        height=height,
+        margin=dict(l=10, r=10, t=50 if title else 10, b=10),
+        font=dict(size=FONT_SIZE),
+        plot_bgcolor="white",
+        legend=dict(orientation="h", yanchor="top", y=-0.08, xanchor="left", x=0),
+        uirevision="plane",  # keep the user's zoom when a slider moves
+    )
+    fig.update_xaxes(range=[box[0], box[1]], title_text="x₁", showgrid=True, gridcolor="#e5e7eb", zeroline=False, constrain="domain")
+    fig.update_yaxes(range=[box[2], box[3]], title_text="x₂", showgrid=True, gridcolor="#e5e7eb", zeroline=False, scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def add_points(fig: go.Figure, X: np.ndarray, y: np.ndarray, names, label: str = "{name}", symbol: str = "circle",
+               size: int = 7, opacity: float = 0.85, line_width: float = 0.6) -> None:
+    """One scatter trace per class, coloured by class; ``label`` is formatted with ``name``."""
+    for k in np.unique(y):
+        pts = X[y == k]
+        fig.add_trace(go.Scattergl(
+            x=pts[:, 0], y=pts[:, 1], mode="markers", name=label.format(name=names[k]),
+            marker=dict(color=colour(k), size=size, symbol=symbol, opacity=opacity, line=dict(color="white", width=line_width)),
+            hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>%{fullData.name}</extra>",
+        ))
+
+
+def add_probability_map(fig: go.Figure, xs: np.ndarray, ys: np.ndarray, proba: np.ndarray, names, colorbar_title: str) -> None:
+    """p(y|x) on a grid. Two classes: a heat map of p(y = second class | x) from the first
+    class's colour through white (0.5) to the second's. More classes: each pixel mixes the
+    class colours in proportion to their probabilities (no colour bar then)."""
+    res_y, res_x = len(ys), len(xs)
+    if proba.shape[1] == 2:
+        fig.add_trace(go.Heatmap(
+            x=xs, y=ys, z=proba[:, 1].reshape(res_y, res_x), zmin=0, zmax=1,
+            colorscale=[[0, colour(0)], [0.5, "#ffffff"], [1, colour(1)]], opacity=0.55,
+            colorbar=dict(title=dict(text=colorbar_title, side="right"), thickness=14, len=0.8),
+            hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>" + colorbar_title + "=%{z:.2f}<extra></extra>",
+        ))
+        return
+    cols = np.stack([_rgb(colour(k)) for k in range(proba.shape[1])])
+    rgb = proba @ cols
+    rgb = 255 - 0.55 * (255 - rgb)  # lighten, like the two-class map's opacity
+    img = rgb.reshape(res_y, res_x, 3).clip(0, 255).astype(np.uint8)
+    fig.add_trace(go.Image(z=img, x0=xs[0], dx=xs[1] - xs[0], y0=ys[0], dy=ys[1] - ys[0], hoverinfo="skip"))
+    fig.update_yaxes(autorange=None, range=[ys[0], ys[-1]])
+
+
+def add_decision_boundary(fig: go.Figure, xs: np.ndarray, ys: np.ndarray, proba: np.ndarray, name: str) -> None:
+    """The line where the most probable class changes (p = 0.5 for two classes)."""
+    res = (len(ys), len(xs))
+    if proba.shape[1] == 2:
+        z, start, end, size = proba[:, 1].reshape(res), 0.5, 0.5, 1.0
+    else:
+        z, start, end, size = proba.argmax(1).reshape(res).astype(float), 0.5, proba.shape[1] - 1.5, 1.0
+    fig.add_trace(go.Contour(
+        x=xs, y=ys, z=z, contours=dict(start=start, end=end, size=size, coloring="none"),
+        line=dict(color="black", width=3, dash="dash"), showscale=False, name=name, showlegend=True, hoverinfo="skip",
+    ))
+
+
+def add_density_contours(fig: go.Figure, xs: np.ndarray, ys: np.ndarray, density: np.ndarray, k: int, name: str,
+                         n_levels: int = 6) -> None:
+    """Contour lines of one class's density p(x | y = k), in that class's colour."""
+    z = density.reshape(len(ys), len(xs))
+    top = float(z.max())
+    if not np.isfinite(top) or top <= 0:
+        return
+    fig.add_trace(go.Contour(
+        x=xs, y=ys, z=z, contours=dict(start=top / (n_levels + 1), end=top * n_levels / (n_levels + 1), size=top / (n_levels + 1), coloring="lines"),
+        colorscale=[[0, colour(k)], [1, colour(k)]], line=dict(width=2), showscale=False, name=name, showlegend=True, hoverinfo="skip",
+    ))
+
+
+def add_heatmap(fig: go.Figure, xs: np.ndarray, ys: np.ndarray, values: np.ndarray, colorbar_title: str,
+                colorscale: str = "Greys", opacity: float = 0.6) -> None:
+    """A scalar field over the plane (a log-density, an energy, a discriminator's output)."""
+    fig.add_trace(go.Heatmap(
+        x=xs, y=ys, z=values.reshape(len(ys), len(xs)), colorscale=colorscale, opacity=opacity,
+        colorbar=dict(title=dict(text=colorbar_title, side="right"), thickness=14, len=0.8),
+        hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>" + colorbar_title + "=%{z:.2f}<extra></extra>",
+    ))
+
+
+def add_marked_points(fig: go.Figure, X: np.ndarray, name: str, colour_: str = "#B91C1C") -> None:
+    """Ring the given points (e.g. the least likely ones)."""
+    fig.add_trace(go.Scatter(
+        x=X[:, 0], y=X[:, 1], mode="markers", name=name,
+        marker=dict(symbol="circle-open", size=16, color=colour_, line=dict(width=2.5)),
+        hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>%{fullData.name}</extra>",
+    ))

@@ -1,0 +1,35 @@
+"""The one list of pages. Navigation, the home page's map and the tests all read it.
+
+Adding a page means adding one line here, a script in ``pages/``, its ``[<key>]``
+section in both catalogues and its texts in ``assets/texts/<lang>/<key>/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+HOME_SCRIPT = "streamlit_app.py"
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    key: str  # the URL path (/key), the catalogue section and the texts folder
+    script: str  # path from the repository root; its file name gives Streamlit the URL
+    icon: str
+    family: str  # catalogue key under [families]
+    uses_torch: bool
+    ready: bool = True  # False: the page says honestly that it is being built
+
+
+PAGES: tuple[PageInfo, ...] = (
+    PageInfo("discriminative_vs_generative", "pages/01_discriminative_vs_generative.py", ":material/call_split:", "basics", False),
+    PageInfo("mixtures_and_hmm", "pages/02_mixtures_and_hmm.py", ":material/bubble_chart:", "classic", False, ready=False),
+    PageInfo("vae", "pages/03_vae.py", ":material/compress:", "latent", True, ready=False),
+    PageInfo("gan", "pages/04_gan.py", ":material/swords:", "adversarial", True, ready=False),
+    PageInfo("diffusion", "pages/05_diffusion.py", ":material/blur_on:", "diffusion", True, ready=False),
+    PageInfo("token_sampling", "pages/06_token_sampling.py", ":material/text_fields:", "autoregressive", True, ready=False),
+    PageInfo("energy_based", "pages/07_energy_based.py", ":material/landscape:", "energy", True, ready=False),
+    PageInfo("evaluation", "pages/08_evaluation.py", ":material/straighten:", "evaluation", False, ready=False),
+)
+
+BY_KEY = {p.key: p for p in PAGES}

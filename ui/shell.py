@@ -1,0 +1,180 @@
+"""The shared frame of every page: language, navigation, seed, reset, and error guard.
+
+Every script in ``pages/`` (and the home page) starts with ``ctx = setup("<page key>")``.
+Streamlit discovers the scripts itself (so a deep link such as ``/gan?lang=pt`` works
+on a fresh server), its own navigation is hidden in ``.streamlit/config.toml``, and
+``setup()`` draws the translated one.
+
+Widget keys: values that should survive a page change and be cleared by "reset this
+page" use ``ctx.key(name)`` (``w:<page>.<name>``). Other per-page state (a trainer, a
+history) uses ``ctx.state_key(name)`` (``<page>.<name>``). Buttons and uploaders take
+plain keys, since their values cannot be stored back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import streamlit as st
+
+from engine.errors import InputError
+from ui import text
+from ui.registry import BY_KEY, HOME_SCRIPT, PAGES
+
+LOG = logging.getLogger("generative_playground")
+PERSIST_PREFIX = "w:"
+SEED_KEY = "w:seed"
+
+
+def lang() -> str:
+    return st.session_state.get("lang", text.DEFAULT_LANG)
+
+
+def t(key: str, **params: object) -> str:
+    """The catalogue text for ``key`` in the session's language."""
+    return text.lookup(lang(), key, **params)
+
+
+def md(page: str, name: str) -> None:
+    """Render the long explanation ``assets/texts/<lang>/<page>/<name>.md``."""
+    st.markdown(text.markdown(lang(), page, name))
+
+
+@dataclass(frozen=True)
+class PageContext:
+    page: str
+    lang: str
+    seed: int
+
+    def key(self, name: str) -> str:
+        """Key for a widget whose value persists and is cleared by "reset this page"."""
+        return f"{PERSIST_PREFIX}{self.page}.{name}"
+
+    def state_key(self, name: str) -> str:
+        """Key for other per-page session state (also cleared by "reset this page")."""
+        return f"{self.page}.{name}"
+
+    def t(self, name: str, **params: object) -> str:
+        """This page's own catalogue entry: ``ctx.t("title")`` reads ``[<page>] title``."""
+        return text.lookup(self.lang, f"{self.page}.{name}", **params)
+
+    def labeler(self, prefix: str) -> Callable[[object], str]:
+        """A ``format_func`` for options: ``value -> text of "<prefix>.<value>"``.
+
+        It is bound to this run's language, because Streamlit (and AppTest) may call a
+        format_func outside the script run, where the session's language is unknown.
+        """
+        lang = self.lang
+        return lambda value: text.lookup(lang, f"{prefix}.{value}")
+
+    def md(self, name: str) -> None:
+        md(self.page, name)
+
+
+def _keep_widget_values() -> None:
+    # Streamlit forgets a widget's value when a run does not draw it (e.g. after visiting
+    # another page). Storing the value back marks it as ours, so it survives.
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and key.startswith(PERSIST_PREFIX):
+            st.session_state[key] = st.session_state[key]
+
+
+def _on_lang_change() -> None:
+    chosen = st.session_state.get("lang_choice")
+    if chosen in text.LANGS:
+        st.session_state["lang"] = chosen
+        st.query_params["lang"] = chosen
+
+
+def _reset_page(page: str) -> None:
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and (key.startswith(f"{PERSIST_PREFIX}{page}.") or key.startswith(f"{page}.")):
+            del st.session_state[key]
+
+
+def _resolve_lang() -> str:
+    try:
+        locale = st.context.locale
+    except Exception:  # no browser context (e.g. under AppTest)
+        locale = None
+    chosen = text.pick_lang(st.query_params.get("lang"), st.session_state.get("lang"), locale)
+    st.session_state["lang"] = chosen
+    if st.query_params.get("lang") != chosen:
+        st.query_params["lang"] = chosen  # the URL always says the language, so it can be shared
+    return chosen
+
+
+def _sidebar(page: str, current: str) -> None:
+    with st.sidebar:
+        st.page_link(HOME_SCRIPT, label=t("home.nav"), icon=":material/home:", query_params={"lang": current})
+        for info in PAGES:
+            label = t(f"{info.key}.nav") + ("" if info.ready else f" · {t('common.soon')}")
+            st.page_link(info.script, label=label, icon=info.icon, query_params={"lang": current})
+        st.divider()
+        st.session_state["lang_choice"] = current
+        st.segmented_control(
+            t("common.language"),
+            text.LANGS,
+            format_func=lambda code: text.LANG_NAMES[code],
+            key="lang_choice",
+            on_change=_on_lang_change,
+        )
+        if SEED_KEY not in st.session_state:
+            st.session_state[SEED_KEY] = 0
+        st.number_input(t("common.seed"), min_value=0, max_value=99_999, step=1, key=SEED_KEY, help=t("common.seed_help"))
+        if page != "home":
+            st.button(
+                t("common.reset_page"),
+                icon=":material/restart_alt:",
+                help=t("common.reset_page_help"),
+                on_click=_reset_page,
+                args=(page,),
+                key="reset_page",
+                width="stretch",
+            )
+        st.caption(t("common.sidebar_footer"))
+
+
+def setup(page: str) -> PageContext:
+    """Draw the shared frame for ``page`` (a registry key, or "home") and return its context."""
+    current = _resolve_lang()
+    icon = BY_KEY[page].icon if page in BY_KEY else ":material/science:"
+    st.set_page_config(
+        page_title=f"{t(page + '.title')} · Generative Playground",
+        page_icon=icon,
+        layout="wide",
+        initial_sidebar_state="expanded",
+    )
+    _keep_widget_values()
+    _sidebar(page, current)
+    st.title(t(f"{page}.title"))
+    return PageContext(page, current, int(st.session_state.get(SEED_KEY, 0)))
+
+
+def show_input_error(err: InputError) -> None:
+    st.error(t(f"errors.{err.code}", **err.params), icon=":material/error:")
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Turn any failure inside the block into a translated message instead of a traceback.
+
+    Streamlit's own control flow (``st.rerun``, ``st.stop``) derives from BaseException
+    and passes through untouched.
+    """
+    try:
+        yield
+    except InputError as err:
+        show_input_error(err)
+    except Exception:
+        LOG.exception("unexpected error on a page")
+        st.error(t("errors.unexpected"), icon=":material/error:")
+
+
+def planned_page(page: str) -> None:
+    """Body of a page whose issue is not done yet: say so, and say what it will show."""
+    st.info(t("common.planned"), icon=":material/construction:")
+    md(page, "planned")

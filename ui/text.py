@@ -1,0 +1,71 @@
+"""Every visible string, in English and Brazilian Portuguese.
+
+Short labels: ``assets/i18n/<lang>.toml``, one catalogue per language, a table per page
+(``[gan]``) plus ``[common]``, ``[errors]``, ``[families]``. Long explanations:
+Markdown files ``assets/texts/<lang>/<page>/<name>.md``. Tests check that both
+languages have exactly the same keys and files. No streamlit here.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+I18N = ROOT / "assets" / "i18n"
+TEXTS = ROOT / "assets" / "texts"
+LANGS = ("en", "pt")
+LANG_NAMES = {"en": "English", "pt": "Português (Brasil)"}
+DEFAULT_LANG = "en"
+
+
+def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in table.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, full + "."))
+        else:
+            out[full] = value
+    return out
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict[str, str]:
+    with open(I18N / f"{lang}.toml", "rb") as f:
+        return _flatten(tomllib.load(f))
+
+
+def lookup(lang: str, key: str, **params: object) -> str:
+    """The text for ``key`` in ``lang``, with ``{name}`` fields filled from ``params``.
+
+    A missing key shows as the key itself (and the parity tests catch it), never a crash.
+    """
+    text = catalogue(lang).get(key)
+    if text is None:
+        text = catalogue(DEFAULT_LANG).get(key, key)
+    if params:
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text
+
+
+@lru_cache(maxsize=256)
+def markdown(lang: str, page: str, name: str) -> str:
+    path = TEXTS / lang / page / f"{name}.md"
+    if not path.exists():
+        path = TEXTS / DEFAULT_LANG / page / f"{name}.md"
+    return path.read_text("utf-8") if path.exists() else f"`{page}/{name}.md`"
+
+
+def pick_lang(query: str | None, remembered: str | None, browser_locale: str | None) -> str:
+    """?lang= wins, then what this session chose before, then the browser's locale."""
+    for candidate in (query, remembered):
+        if candidate in LANGS:
+            return candidate
+    if browser_locale and browser_locale.lower().startswith("pt"):
+        return "pt"
+    return DEFAULT_LANG
