@@ -16,10 +16,11 @@ def fit_view(X, y, kind, param, seed, n_samples) -> classifiers.ClassifierView:
     return classifiers.fit_view(X, y, kind, param, seed, n_samples)
 
 
-def model_controls(col, kinds, side: str):
-    kind = col.selectbox(ctx.t("model"), kinds, format_func=ctx.labeler(f"{ctx.page}.models"), key=ctx.key(f"{side}_model"))
+def model_controls(kinds, side: str):
+    c1, c2 = st.columns(2)
+    kind = c1.selectbox(ctx.t("model"), kinds, format_func=ctx.labeler(f"{ctx.page}.models"), key=ctx.key(f"{side}_model"))
     hp = classifiers.HYPERPARAMS[kind]
-    param = col.select_slider(ctx.t(f"param.{hp.name}"), hp.values, hp.default, key=ctx.key(f"{side}_{kind}_param"),
+    param = c2.select_slider(ctx.t(f"param.{hp.name}"), hp.values, hp.default, key=ctx.key(f"{side}_{kind}_param"),
                               help=ctx.t(f"param.{hp.name}_help"))
     return kind, param
 
@@ -36,7 +37,7 @@ with guard():
     with left:
         st.subheader(ctx.t("disc_title"))
         st.caption(ctx.t("disc_caption"))
-        kind, param = model_controls(st, classifiers.DISCRIMINATIVE, "disc")
+        kind, param = model_controls(classifiers.DISCRIMINATIVE, "disc")
         view = fit_view(ds.X, ds.y, kind, param, ctx.seed, 0)
         fig = charts.plane_figure(box)
         charts.add_probability_map(fig, view.xs, view.ys, view.proba, names, ctx.t("proba_bar", cls=names[-1]))
@@ -50,7 +51,7 @@ with guard():
     with right:
         st.subheader(ctx.t("gen_title"))
         st.caption(ctx.t("gen_caption"))
-        kind, param = model_controls(st, classifiers.GENERATIVE, "gen")
+        kind, param = model_controls(classifiers.GENERATIVE, "gen")
         n_samples = st.slider(ctx.t("n_samples"), 0, 300, 40, 10, key=ctx.key("n_samples"), help=ctx.t("n_samples_help"))
         layers = st.pills(ctx.t("layers"), ["contours", "evidence", "outliers", "samples"], selection_mode="multi",
                           default=["contours", "samples"], format_func=ctx.labeler(f"{ctx.page}.layer"), key=ctx.key("layers"))

@@ -29,13 +29,14 @@ def plane_figure(box: tuple[float, float, float, float], title: str | None = Non
         title=dict(text=title, font=dict(size=FONT_SIZE + 2)) if title else None,
         height=height,
         margin=dict(l=10, r=10, t=50 if title else 10, b=10),
+        legend_y=-0.16,
         font=dict(size=FONT_SIZE),
         plot_bgcolor="white",
-        legend=dict(orientation="h", yanchor="top", y=-0.08, xanchor="left", x=0),
+        legend=dict(orientation="h", yanchor="top", xanchor="left", x=0),
         uirevision="plane",  # keep the user's zoom when a slider moves
     )
     fig.update_xaxes(range=[box[0], box[1]], title_text="x₁", showgrid=True, gridcolor="#e5e7eb", zeroline=False, constrain="domain")
-    fig.update_yaxes(range=[box[2], box[3]], title_text="x₂", showgrid=True, gridcolor="#e5e7eb", zeroline=False, scaleanchor="x", scaleratio=1)
+    fig.update_yaxes(range=[box[2], box[3]], title_text="x₂", showgrid=True, gridcolor="#e5e7eb", zeroline=False, scaleanchor="x", scaleratio=1, constrain="domain")
     return fig
 
 

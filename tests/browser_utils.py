@@ -1,0 +1,93 @@
+"""Start the real Streamlit server and drive it with Playwright in Debian's Chromium.
+
+Also a small command for looking at pages by eye:
+    python -m tests.browser_utils gan pt     # writes tests/screenshots/gan_pt.png
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "tests" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+VIEWPORT = {"width": 1440, "height": 1000}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server(timeout: float = 90.0):
+    """A fresh ``streamlit run streamlit_app.py`` on a free loopback port; yields its base URL."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"streamlit did not start: {proc.stderr.read() if proc.poll() is not None else 'timeout'}")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def wait_for_script(page, timeout_ms: int = 120_000) -> None:
+    """Wait until the app has connected, run the page's script to the end, and painted."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=timeout_ms)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
+    page.wait_for_timeout(1500)  # let plotly and the fonts settle
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def shoot(key: str, lang: str, path: Path | None = None, height: int = 2400) -> Path:
+    """Screenshot a page on a fresh server. Streamlit scrolls inside its own container, so a
+    tall viewport (not full_page) is what captures the whole page."""
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = path or SHOTS / f"{key}_{lang}.png"
+    with server() as base, sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": VIEWPORT["width"], "height": height})
+        page.goto(f"{base}/{'' if key == 'home' else key}?lang={lang}")
+        wait_for_script(page)
+        page.screenshot(path=str(path))
+        browser.close()
+    return path
+
+
+if __name__ == "__main__":
+    print(shoot(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "en", height=int(sys.argv[3]) if len(sys.argv) > 3 else 2400))
