@@ -1,0 +1,91 @@
+"""The real server in headless Chromium: every page opened first on a fresh server, both languages.
+
+Skipped when Chromium is missing, unless REQUIRE_BROWSER=1 (CI sets it), so a newcomer without
+Chromium still gets a green run of everything else.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.browser_utils import CHROMIUM, SHOTS, VIEWPORT, launch, server, wait_for_script
+from ui import text
+from ui.registry import PAGES
+
+pytestmark = pytest.mark.browser
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        raise RuntimeError(f"browser tests are required but {CHROMIUM} is missing")
+    pytest.skip(f"{CHROMIUM} not found: apt-get install chromium", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+KEYS = ["home"] + [p.key for p in PAGES]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+def check_page(browser, base: str, key: str, lang: str) -> None:
+    page = browser.new_page(viewport=VIEWPORT)
+    console_errors: list[str] = []
+    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    try:
+        page.goto(f"{base}/{'' if key == 'home' else key}?lang={lang}")
+        wait_for_script(page)
+        title = page.locator("h1").first.inner_text()
+        assert title.strip() == text.lookup(lang, f"{key}.title")
+        assert page.locator(ERRORS).count() == 0, page.locator(ERRORS).all_inner_texts()
+        # the shared sidebar: one link per registry page plus home, translated
+        links = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]')
+        assert links.count() == len(PAGES) + 1
+        assert text.lookup(lang, "home.nav") in links.first.inner_text()
+        assert page.locator('[data-testid="stSidebarNav"]').count() == 0, "Streamlit's own navigation must be hidden"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{key}_{lang}.png"))
+        assert not console_errors, console_errors
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_deep_link_on_a_fresh_server(browser, key):
+    """Open the page's URL first on a brand-new server, then the other language."""
+    first, second = ("pt", "en") if KEYS.index(key) % 2 == 0 else ("en", "pt")
+    with server() as base:
+        check_page(browser, base, key, first)
+        check_page(browser, base, key, second)
+
+
+def test_csv_upload_bad_then_good_keeps_data_and_says_why(browser, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y,label\n1,2,a\nfoo,3,b\n")
+    good = tmp_path / "good.csv"
+    good.write_text("x,y,label\n" + "".join(f"{i % 7 / 3:.2f},{i % 5 / 2:.2f},{'ab'[i % 2]}\n" for i in range(40)))
+    with server() as base:
+        page = browser.new_page(viewport=VIEWPORT)
+        page.goto(f"{base}/discriminative_vs_generative?lang=pt")
+        wait_for_script(page)
+        page.get_by_text(text.lookup("pt", "data.own_title")).click()
+        page.get_by_role("tab", name=text.lookup("pt", "data.upload")).click()
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+        wait_for_script(page)
+        expected = text.lookup("pt", "errors.not_numeric", line=3, value="foo")
+        page.get_by_text(expected).wait_for(timeout=30_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
+        wait_for_script(page)
+        page.get_by_text(text.lookup("pt", "data.own_points")).first.wait_for(timeout=30_000)
+        metric = page.locator('[data-testid="stMetricValue"]').first.inner_text()
+        assert metric.strip() == "40"
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.close()
