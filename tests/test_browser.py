@@ -89,3 +89,35 @@ def test_csv_upload_bad_then_good_keeps_data_and_says_why(browser, tmp_path):
         assert metric.strip() == "40"
         assert page.locator('[data-testid="stException"]').count() == 0
         page.close()
+
+
+def test_drawing_two_strokes_gives_two_classes_of_points(browser):
+    with server() as base:
+        page = browser.new_page(viewport={"width": 1440, "height": 1400})
+        page.goto(f"{base}/discriminative_vs_generative?lang=en")
+        wait_for_script(page)
+        page.get_by_text(text.lookup("en", "data.own_title")).click()
+        canvas = page.locator("canvas").first
+        canvas.wait_for(timeout=30_000)
+        box = canvas.bounding_box()
+
+        def stroke(y0: float, dy: float) -> None:
+            page.mouse.move(box["x"] + 60, box["y"] + y0)
+            page.mouse.down()
+            for i in range(20):
+                page.mouse.move(box["x"] + 60 + i * 10, box["y"] + y0 + i * dy, steps=2)
+            page.mouse.up()
+            page.wait_for_timeout(1500)
+
+        stroke(60, 3)
+        page.locator("[data-testid=stRadio] label").filter(has_text="B").first.click()
+        wait_for_script(page)
+        stroke(300, -2)
+        wait_for_script(page)
+        page.get_by_role("button", name=text.lookup("en", "data.use_drawing")).click()
+        page.wait_for_timeout(2000)
+        wait_for_script(page)
+        values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+        assert int(values[0]) > 30 and values[1] == "2", values
+        assert page.locator(ERRORS).count() == 0
+        page.close()

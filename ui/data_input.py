@@ -64,7 +64,7 @@ def _strokes_from_canvas(objects: list[dict]) -> list[tuple[int, list[tuple[floa
         if col not in colours:
             continue
         cls = colours.index(col)
-        if obj.get("type") == "path":
+        if str(obj.get("type", "")).lower() == "path":  # fabric 7 says "Path"
             pts = [(float(cmd[-2]), float(cmd[-1])) for cmd in obj.get("path", []) if len(cmd) >= 3]
         else:  # a point: a circle whose left/top is its bounding box corner
             r = float(obj.get("radius", 0))
