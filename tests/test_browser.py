@@ -115,7 +115,7 @@ def test_drawing_two_strokes_gives_two_classes_of_points(browser):
         stroke(300, -2)
         wait_for_script(page)
         page.get_by_role("button", name=text.lookup("en", "data.use_drawing")).click()
-        page.wait_for_timeout(2000)
+        page.get_by_text(text.lookup("en", "data.own_points")).first.wait_for(timeout=60_000)
         wait_for_script(page)
         values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
         assert int(values[0]) > 30 and values[1] == "2", values
