@@ -97,7 +97,7 @@ def test_drawing_two_strokes_gives_two_classes_of_points(browser):
         page.goto(f"{base}/discriminative_vs_generative?lang=en")
         wait_for_script(page)
         page.get_by_text(text.lookup("en", "data.own_title")).click()
-        canvas = page.locator("canvas").first
+        canvas = page.locator('[data-testid="stExpander"] canvas').first
         canvas.wait_for(timeout=30_000)
         box = canvas.bounding_box()
 
