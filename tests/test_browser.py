@@ -121,3 +121,15 @@ def test_drawing_two_strokes_gives_two_classes_of_points(browser):
         assert int(values[0]) > 30 and values[1] == "2", values
         assert page.locator(ERRORS).count() == 0
         page.close()
+
+
+def test_portuguese_browser_gets_portuguese_without_a_query(browser):
+    with server() as base:
+        context = browser.new_context(locale="pt-BR", viewport=VIEWPORT)
+        page = context.new_page()
+        page.goto(f"{base}/")
+        wait_for_script(page)
+        assert page.locator("h1").first.inner_text().strip() == text.lookup("pt", "home.title")
+        assert text.lookup("pt", "home.map_title") in page.locator("h2").all_inner_texts()[0]
+        assert "lang=pt" in page.url
+        context.close()

@@ -106,3 +106,13 @@ def test_settings_survive_a_visit_to_another_page():
     at.switch_page(SCRIPT).run()
     assert widget(at, "selectbox", "dataset").value == "spiral"
     assert not problems(at)
+
+
+def test_drawing_controls_accept_every_option():
+    at = open_page(SCRIPT, "en")
+    for cls in range(4):
+        widget(at, "radio", "draw_class").set_value(cls).run()
+        assert_clean(at)
+    for mode in ("point", "freedraw"):
+        widget(at, "radio", "draw_mode").set_value(mode).run()
+        assert_clean(at)
