@@ -52,3 +52,21 @@ def test_home_map_links_every_registry_page():
     assert len(body_links) == len(PAGES)
     sidebar_links = [el for el in at.sidebar.get("page_link")]
     assert len(sidebar_links) == len(PAGES) + 1
+
+
+def test_page_specific_error_messages_win_over_shared_ones():
+    from unittest import mock
+
+    from engine.errors import InputError
+    from ui import shell
+
+    shown = []
+    state = {"lang": "en", shell.CURRENT_PAGE: "discriminative_vs_generative"}
+    fake_catalogue = {"errors.file_empty": "shared", "discriminative_vs_generative.errors.file_empty": "own"}
+    with mock.patch.object(shell.st, "session_state", state), mock.patch.object(shell.st, "error", lambda m, **k: shown.append(m)), \
+            mock.patch.object(shell.text, "catalogue", lambda lang: fake_catalogue), \
+            mock.patch.object(shell.text, "lookup", lambda lang, key, **p: fake_catalogue[key]):
+        shell.show_input_error(InputError("file_empty"))
+        state[shell.CURRENT_PAGE] = "home"
+        shell.show_input_error(InputError("file_empty"))
+    assert shown == ["own", "shared"]

@@ -27,6 +27,7 @@ from ui.registry import BY_KEY, HOME_SCRIPT, PAGES
 LOG = logging.getLogger("generative_playground")
 PERSIST_PREFIX = "w:"
 SEED_KEY = "w:seed"
+CURRENT_PAGE = "current_page"
 
 
 def lang() -> str:
@@ -148,14 +149,21 @@ def setup(page: str) -> PageContext:
         layout="wide",
         initial_sidebar_state="expanded",
     )
+    st.session_state[CURRENT_PAGE] = page
     _keep_widget_values()
     _sidebar(page, current)
     st.title(t(f"{page}.title"))
     return PageContext(page, current, int(st.session_state.get(SEED_KEY, 0)))
 
 
-def show_input_error(err: InputError) -> None:
-    st.error(t(f"errors.{err.code}", **err.params), icon=":material/error:")
+def show_input_error(err: InputError, page: str | None = None) -> None:
+    """The translated message for ``err``: the page's own ``[<page>.errors]`` entry if it has
+    one, else the shared ``[errors]`` entry."""
+    page = page or st.session_state.get(CURRENT_PAGE)
+    key = f"{page}.errors.{err.code}"
+    if key not in text.catalogue(lang()):
+        key = f"errors.{err.code}"
+    st.error(t(key, **err.params), icon=":material/error:")
 
 
 @contextmanager
