@@ -36,10 +36,28 @@ def fit_mixture(X, k, cov, init, seed) -> mixtures.MixtureView:
     return mixtures.fit_view(X, k, cov, init, seed)
 
 
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+# Figures: built once per input and shared read-only (st.plotly_chart only reads them).
+# cache_data would pickle them, and unpickling a plotly figure re-validates every property.
+FIGURES = dict(max_entries=12, ttl=3600, show_spinner=False)
+
+
+@st.cache_resource(**FIGURES)
 def replay_figure(X, k, cov, init, seed, lang):
     view = fit_mixture(X, k, cov, init, seed)
     return plots.em_replay_figure(view.history, view.train_X, datasets.bounds(X), labels("replay"))
+
+
+@st.cache_resource(**FIGURES)
+def selection_figure(X, cov, seed, lang):
+    sel = model_selection(X, cov, seed)
+    return sel, plots.selection_figure(sel, labels("selection"))
+
+
+@st.cache_resource(**FIGURES)
+def generate_figure(X, k, cov, init, seed, n_new, mode, lang):
+    view = fit_mixture(X, k, cov, init, seed)
+    samples = mixtures.sample(view.history.final, n_new, seed)
+    return plots.generate_figure(view, samples, datasets.bounds(X), mode, labels("generate"))
 
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
@@ -65,6 +83,56 @@ def learn_hmm(obs, n_states, n_symbols, seed, true_emission) -> hmm.LearnedHMM:
 def regimes(T, stay, spread, n_states, seed):
     signal = hmm.regime_signal(T, stay, spread, seed)
     return signal, hmm.fit_regimes(signal, n_states, seed)
+
+
+def hmm_names(preset_key: str) -> tuple[list[str], list[str]]:
+    preset = hmm.PRESETS[preset_key]
+    return [ctx.t(f"state.{s}") for s in preset.states], [ctx.t(f"symbol.{s}") for s in preset.symbols]
+
+
+@st.cache_resource(**FIGURES)
+def timeline_figure(start, trans, emit, T, seed, preset_key, lang):
+    obs, z, path, post, _ = hmm_sequence(start, trans, emit, T, seed)
+    states, symbols = hmm_names(preset_key)
+    return plots.timeline_figure(obs, z, path, post, states, symbols, labels("timeline"))
+
+
+@st.cache_resource(**FIGURES)
+def learned_figures(start, trans, emit, T, seed, n_states, matched, preset_key, lang):
+    """The Baum-Welch curve and the true / learned matrices, states matched or not."""
+    obs = hmm_sequence(start, trans, emit, T, seed)[0]
+    learned = learn_hmm(obs, n_states, emit.shape[1], seed, emit)
+    shown = learned.params if matched else learned.params.permuted(np.argsort(learned.order))
+    states, symbols = hmm_names(preset_key)
+    names = learned_names(learned, states, matched)
+    heat = plots.matrix_heatmap
+    return dict(
+        learned=learned, shown=shown, names=names,
+        curve=plots.curve_figure(learned.log_likelihood, ctx.t("iteration"), ctx.t("loglik"), ctx.t("loglik")),
+        true_trans=heat(trans, states, states, ctx.t("true_trans"), ctx.t("to_state"), ctx.t("from_state")),
+        learned_trans=heat(shown.transmat, names, names, ctx.t("learned_trans"), ctx.t("to_state"), ctx.t("from_state"), colorscale="Oranges"),
+        true_emit=heat(emit, states, symbols, ctx.t("true_emit"), ctx.t("symbol_axis"), ctx.t("state_axis")),
+        learned_emit=heat(shown.emissionprob, names, symbols, ctx.t("learned_emit"), ctx.t("symbol_axis"), ctx.t("state_axis"), colorscale="Oranges"),
+    )
+
+
+@st.cache_resource(**FIGURES)
+def generated_figure(start, trans, emit, T, seed, n_states, matched, preset_key, n_gen, lang):
+    views = learned_figures(start, trans, emit, T, seed, n_states, matched, preset_key, lang)
+    new_obs, new_z = hmm.sample(views["shown"], n_gen, seed + 7)
+    return plots.symbol_strip_figure(new_obs, new_z, views["names"], hmm_names(preset_key)[1], labels("timeline"))
+
+
+def regime_names() -> list[str]:
+    return [ctx.t(f"regime.{c}") for c in hmm.REGIME_CODES] + [ctx.t("learned_state", k=k + 1) for k in range(3, 6)]
+
+
+@st.cache_resource(**FIGURES)
+def regime_figures(T, stay, spread, n_states, seed, lang):
+    signal, fit = regimes(T, stay, spread, n_states, seed)
+    lab = labels("regime_fig")
+    return (plots.regime_figure(signal.x, signal.z, fit.hmm_states, fit.gmm_states, regime_names(), lab),
+            plots.regime_histogram(signal.x, fit.hmm_means, fit.hmm_stds, fit.hmm_weights, lab))
 
 
 # ---------------------------------------------------------------- part 1: Gaussian mixture
@@ -106,8 +174,8 @@ def mixture_part() -> None:
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader(ctx.t("selection_title"))
-        sel = model_selection(ds.X, cov, ctx.seed)
-        st.plotly_chart(plots.selection_figure(sel, labels("selection")), key="bic_aic", config=CHART)
+        sel, fig = selection_figure(ds.X, cov, ctx.seed, ctx.lang)
+        st.plotly_chart(fig, key="bic_aic", config=CHART)
         st.caption(ctx.t("selection_legend", bic=sel.best_bic, aic=sel.best_aic))
     with right:
         st.subheader(ctx.t("generate_title"))
@@ -115,9 +183,7 @@ def mixture_part() -> None:
         n_new = g1.slider(ctx.t("n_new"), 0, 2000, 300, 50, key=ctx.key("n_new"), help=ctx.t("n_new_help"))
         mode = g2.radio(ctx.t("density_view"), ["contours", "heatmap"], format_func=ctx.labeler(f"{PAGE}.density_mode"),
                         horizontal=True, key=ctx.key("density_mode"))
-        samples = mixtures.sample(hist.final, n_new, seed)
-        st.plotly_chart(plots.generate_figure(view, samples, datasets.bounds(ds.X), mode, labels("generate")),
-                        key="gmm_generate", config=CHART)
+        st.plotly_chart(generate_figure(ds.X, k, cov, init, seed, n_new, mode, ctx.lang), key="gmm_generate", config=CHART)
         st.caption(ctx.t("generate_legend"))
     with st.expander(ctx.t("explain_gmm"), icon=":material/school:"):
         ctx.md("gmm")
@@ -216,8 +282,7 @@ def hmm_part() -> None:
     p3.button(ctx.t("resample"), icon=":material/casino:", key="hmm_resample", width="stretch",
               on_click=lambda: st.session_state.__setitem__(ctx.state_key("draw"), st.session_state.get(ctx.state_key("draw"), 0) + 1))
     st.caption(ctx.t(f"story.{preset_key}"))
-    state_names = [ctx.t(f"state.{s}") for s in preset.states]
-    symbol_names = [ctx.t(f"symbol.{s}") for s in preset.symbols]
+    state_names, symbol_names = hmm_names(preset_key)
     params = hmm_editor(preset, state_names, symbol_names)
     if params is None:
         return
@@ -229,15 +294,15 @@ def hmm_part() -> None:
     if capped:
         st.info(ctx.t("length_capped", n=int(T_asked), max=hmm.MAX_T), icon=":material/content_cut:")
     seed = ctx.seed * 1000 + int(st.session_state.get(ctx.state_key("draw"), 0))
-    obs, z, path, post, loglik = hmm_sequence(params.startprob, params.transmat, params.emissionprob, T, seed)
+    args = (params.startprob, params.transmat, params.emissionprob, T, seed)
+    obs, z, path, post, loglik = hmm_sequence(*args)
 
     st.subheader(ctx.t("decode_title"))
     m1, m2, m3 = st.columns(3)
     m1.metric(ctx.t("viterbi_acc"), f"{hmm.accuracy(path, z):.1%}", help=ctx.t("viterbi_acc_help"))
     m2.metric(ctx.t("posterior_acc"), f"{hmm.accuracy(post.argmax(axis=1), z):.1%}", help=ctx.t("posterior_acc_help"))
     m3.metric(ctx.t("loglik"), f"{loglik:.1f}", help=ctx.t("loglik_help"))
-    st.plotly_chart(plots.timeline_figure(obs, z, path, post, state_names, symbol_names, labels("timeline")),
-                    key="hmm_timeline", config=CHART)
+    st.plotly_chart(timeline_figure(*args, preset_key, ctx.lang), key="hmm_timeline", config=CHART)
     st.caption(ctx.t("timeline_legend"))
 
     st.subheader(ctx.t("learn_title"))
@@ -246,35 +311,27 @@ def hmm_part() -> None:
                          help=ctx.t("learn_states_help"))
     matched = l2.toggle(ctx.t("match"), True, key=ctx.key("match"), help=ctx.t("match_help"))
     try:
-        learned = learn_hmm(obs, n_states, params.n_symbols, seed, params.emissionprob)
+        views = learned_figures(*args, n_states, matched, preset_key, ctx.lang)
     except InputError as err:
         show_error(err)
         return
-    shown = learned.params if matched else learned.params.permuted(np.argsort(learned.order))
-    names = learned_names(learned, state_names, matched)
     c1, c2 = st.columns([1, 2], gap="large")
     with c1:
-        st.plotly_chart(plots.curve_figure(learned.log_likelihood, ctx.t("iteration"), ctx.t("loglik"), ctx.t("loglik")),
-                        key="bw_curve", config=CHART)
-        st.caption(ctx.t("bw_legend", n=len(learned.log_likelihood)))
+        st.plotly_chart(views["curve"], key="bw_curve", config=CHART)
+        st.caption(ctx.t("bw_legend", n=len(views["learned"].log_likelihood)))
     with c2:
         a, b = st.columns(2)
-        a.plotly_chart(plots.matrix_heatmap(params.transmat, state_names, state_names, ctx.t("true_trans"), ctx.t("to_state"), ctx.t("from_state")),
-                       key="true_trans", config=CHART)
-        b.plotly_chart(plots.matrix_heatmap(shown.transmat, names, names, ctx.t("learned_trans"), ctx.t("to_state"), ctx.t("from_state"), colorscale="Oranges"),
-                       key="learned_trans", config=CHART)
-        a.plotly_chart(plots.matrix_heatmap(params.emissionprob, state_names, symbol_names, ctx.t("true_emit"), ctx.t("symbol_axis"), ctx.t("state_axis")),
-                       key="true_emit", config=CHART)
-        b.plotly_chart(plots.matrix_heatmap(shown.emissionprob, names, symbol_names, ctx.t("learned_emit"), ctx.t("symbol_axis"), ctx.t("state_axis"), colorscale="Oranges"),
-                       key="learned_emit", config=CHART)
+        a.plotly_chart(views["true_trans"], key="true_trans", config=CHART)
+        b.plotly_chart(views["learned_trans"], key="learned_trans", config=CHART)
+        a.plotly_chart(views["true_emit"], key="true_emit", config=CHART)
+        b.plotly_chart(views["learned_emit"], key="learned_emit", config=CHART)
     st.caption(ctx.t("matrices_legend"))
     with st.expander(ctx.t("explain_switching"), icon=":material/swap_horiz:", expanded=not matched):
         ctx.md("label_switching")
 
     st.subheader(ctx.t("hmm_generate_title"))
     n_gen = st.slider(ctx.t("n_generate"), 10, 300, 60, 10, key=ctx.key("n_generate"))
-    new_obs, new_z = hmm.sample(shown, n_gen, seed + 7)
-    st.plotly_chart(plots.symbol_strip_figure(new_obs, new_z, names, symbol_names, labels("timeline")), key="hmm_generated", config=CHART)
+    st.plotly_chart(generated_figure(*args, n_states, matched, preset_key, n_gen, ctx.lang), key="hmm_generated", config=CHART)
     st.caption(ctx.t("hmm_generate_legend"))
     with st.expander(ctx.t("explain_hmm"), icon=":material/school:"):
         ctx.md("hmm")
@@ -302,17 +359,16 @@ def regime_part() -> None:
     except InputError as err:
         show_error(err)
         return
-    names = [ctx.t(f"regime.{c}") for c in hmm.REGIME_CODES] + [ctx.t("learned_state", k=k + 1) for k in range(3, 6)]
+    names = regime_names()
+    signal_fig, hist_fig = regime_figures(T, stay, spread, n_states, ctx.seed, ctx.lang)
     m1, m2 = st.columns(2)
     m1.metric(ctx.t("hmm_acc"), f"{fit.hmm_accuracy:.1%}", help=ctx.t("hmm_acc_help"))
     m2.metric(ctx.t("gmm_acc"), f"{fit.gmm_accuracy:.1%}", delta=f"{fit.gmm_accuracy - fit.hmm_accuracy:+.1%}", help=ctx.t("gmm_acc_help"))
-    st.plotly_chart(plots.regime_figure(signal.x, signal.z, fit.hmm_states, fit.gmm_states, names, labels("regime_fig")),
-                    key="regime_signal", config=CHART)
+    st.plotly_chart(signal_fig, key="regime_signal", config=CHART)
     st.caption(ctx.t("regime_legend"))
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.plotly_chart(plots.regime_histogram(signal.x, fit.hmm_means, fit.hmm_stds, fit.hmm_weights, labels("regime_fig")),
-                        key="regime_hist", config=CHART)
+        st.plotly_chart(hist_fig, key="regime_hist", config=CHART)
         st.caption(ctx.t("histogram_legend"))
     with right:
         table = pd.DataFrame({

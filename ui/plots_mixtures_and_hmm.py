@@ -15,11 +15,32 @@ from ui import charts
 MAX_FRAMES = 40
 
 
+class FramedFigure(go.Figure):
+    """A figure whose animation frames are plain dicts, added only when it is serialised.
+
+    plotly validates every property of every frame when frames are attached to a
+    ``go.Figure`` (about 1.5 s for 40 frames of 750 points); the frames here are built from
+    already-valid pieces, so they skip that. ``st.plotly_chart`` calls ``to_dict()``.
+    """
+
+    def __init__(self, *args, raw_frames: list[dict] | None = None, **kwargs) -> None:
+        super().__init__(*args, _validate=False, **kwargs)  # the traces are plain dicts we built
+        self._raw_frames = raw_frames or []
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        out["frames"] = self._raw_frames
+        return out
+
+    def to_plotly_json(self) -> dict:
+        return self.to_dict()
+
+
 def _mixed_colours(resp: np.ndarray) -> list[str]:
     """Each point's colour: the component colours mixed by its responsibilities."""
     cols = np.stack([charts._rgb(charts.colour(k)) for k in range(resp.shape[1])])
-    rgb = np.clip(resp @ cols, 0, 255).astype(int)
-    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb]
+    h = np.clip(resp @ cols, 0, 255).astype(np.uint8).tobytes().hex()  # "rrggbbrrggbb…"
+    return ["#" + h[i : i + 6] for i in range(0, len(h), 6)]
 
 
 def frame_indices(n_states: int, max_frames: int = MAX_FRAMES) -> list[int]:
@@ -29,19 +50,20 @@ def frame_indices(n_states: int, max_frames: int = MAX_FRAMES) -> list[int]:
     return sorted(set(np.linspace(0, n_states - 1, max_frames).round().astype(int).tolist()))
 
 
-def _component_traces(params: mixtures.MixtureParams, labels: dict) -> list[go.Scatter]:
+def _component_dicts(params: mixtures.MixtureParams, labels: dict) -> list[dict]:
+    """1σ and 2σ ellipses per component, then the means: plain plotly trace dicts."""
     covs = params.full_covariances()
     traces = []
     for k in range(params.n_components):
         for n_sigma, dash in ((1, "solid"), (2, "dash")):
             e = mixtures.ellipse(params.means[k], covs[k], n_sigma)
-            traces.append(go.Scatter(
-                x=e[:, 0], y=e[:, 1], mode="lines", line=dict(color=charts.colour(k), width=3 if n_sigma == 1 else 2, dash=dash),
-                name=labels[f"sigma{n_sigma}"], showlegend=k == 0,
-                hoverinfo="skip",
+            traces.append(dict(
+                type="scatter", x=e[:, 0].round(4).tolist(), y=e[:, 1].round(4).tolist(), mode="lines",
+                line=dict(color=charts.colour(k), width=3 if n_sigma == 1 else 2, dash=dash),
+                name=labels[f"sigma{n_sigma}"], showlegend=k == 0, hoverinfo="skip",
             ))
-    traces.append(go.Scatter(
-        x=params.means[:, 0], y=params.means[:, 1], mode="markers+text", name=labels["means"],
+    traces.append(dict(
+        type="scatter", x=params.means[:, 0].tolist(), y=params.means[:, 1].tolist(), mode="markers+text", name=labels["means"],
         text=[f"{k + 1}: π={w:.2f}" for k, w in enumerate(params.weights)], textposition="top center",
         textfont=dict(size=13, color="#111827"),
         marker=dict(symbol="x", size=13, color=[charts.colour(k) for k in range(params.n_components)], line=dict(width=2, color="black")),
@@ -66,28 +88,27 @@ def em_replay_figure(history: mixtures.EMHistory, X: np.ndarray, box, labels: di
         margin=dict(l=10, r=10, t=30, b=10),
     )
     first = steps[0]
-    fig.add_trace(go.Scatter(
-        x=X[:, 0], y=X[:, 1], mode="markers", name=labels["points"],
+    traces = [dict(
+        type="scatter", x=X[:, 0].tolist(), y=X[:, 1].tolist(), mode="markers", name=labels["points"],
         marker=dict(size=7, color=_mixed_colours(history.resp[first]), line=dict(color="white", width=0.5)),
         hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra></extra>",
-    ))
-    for tr in _component_traces(history.params[first], labels):
-        fig.add_trace(tr)
-    fig.add_trace(go.Scatter(x=np.arange(len(ll)), y=ll, mode="lines+markers", xaxis="x2", yaxis="y2",
-                             line=dict(color="#374151", width=2), marker=dict(size=4), name=labels["ll_curve"],
-                             hovertemplate=labels["iteration"] + " %{x}<br>%{y:.4f}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=[first], y=[ll[first]], mode="markers", xaxis="x2", yaxis="y2",
-                             marker=dict(size=14, color="#B91C1C", symbol="circle"), name=labels["current"], hoverinfo="skip"))
-    n_traces = len(fig.data)
+    )]
+    traces += _component_dicts(history.params[first], labels)
+    traces.append(dict(type="scatter", x=list(range(len(ll))), y=ll.tolist(), mode="lines+markers", xaxis="x2", yaxis="y2",
+                       line=dict(color="#374151", width=2), marker=dict(size=4), name=labels["ll_curve"],
+                       hovertemplate=labels["iteration"] + " %{x}<br>%{y:.4f}<extra></extra>"))
+    traces.append(dict(type="scatter", x=[first], y=[float(ll[first])], mode="markers", xaxis="x2", yaxis="y2",
+                       marker=dict(size=14, color="#B91C1C", symbol="circle"), name=labels["current"], hoverinfo="skip"))
+    n_traces = len(traces)
     animated = [0] + list(range(1, n_traces - 2)) + [n_traces - 1]
     frames = []
     for s in steps:
-        data = [go.Scatter(marker=dict(color=_mixed_colours(history.resp[s])))]
-        data += _component_traces(history.params[s], labels)
-        data.append(go.Scatter(x=[s], y=[ll[s]]))
-        frames.append(go.Frame(data=data, traces=animated, name=str(s)))
-    fig.frames = frames
-    fig.update_layout(
+        data = [dict(type="scatter", marker=dict(color=_mixed_colours(history.resp[s]), size=7, line=dict(color="white", width=0.5)))]
+        data += _component_dicts(history.params[s], labels)
+        data.append(dict(type="scatter", x=[s], y=[float(ll[s])]))
+        frames.append(dict(data=data, traces=animated, name=str(s)))
+    out = FramedFigure(data=traces, layout=fig.layout.to_plotly_json(), raw_frames=frames)
+    out.update_layout(
         updatemenus=[dict(
             type="buttons", direction="left", x=0.0, y=1.07, xanchor="left", yanchor="bottom", showactive=False,
             buttons=[
@@ -105,7 +126,7 @@ def em_replay_figure(history: mixtures.EMHistory, X: np.ndarray, box, labels: di
                    for s in steps],
         )],
     )
-    return fig
+    return out
 
 
 def _padded_range(values: np.ndarray) -> list[float]:
