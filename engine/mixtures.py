@@ -240,7 +240,8 @@ def fit_em(X: np.ndarray, n_components: int = 3, covariance_type: str = "full", 
     X = check_mixture_input(X, n_components, covariance_type, init)
     rng = as_generator(seed)
     n = len(X)
-    eps = REG_FRACTION * max(float(X.var(axis=0).mean()), 1e-12)
+    spread = float(X.var(axis=0).mean())
+    eps = REG_FRACTION * spread if spread > 0 else 1e-6
     params = initial_params(X, n_components, covariance_type, init, eps, rng)
     history_p, history_r, ll, obj = [], [], [], []
     converged = stopped = False
@@ -367,15 +368,16 @@ class MixtureView:
     grid_log_px: np.ndarray = field(repr=False)
 
 
-def fit_view(X: np.ndarray, n_components: int, covariance_type: str, init: str, seed: int,
+def fit_view(X: np.ndarray, n_components: int, covariance_type: str, init: str, seed: int, split_seed: int = 0,
              test_fraction: float = 0.25, resolution: int = 80, max_iter: int = 100) -> MixtureView:
-    """Split, fit by EM on the training part, and score both parts and a grid."""
+    """Split (with ``split_seed``), fit by EM on the training part from a start drawn with
+    ``seed``, and score both parts and a grid. A new start keeps the same split."""
     from engine.datasets import Dataset, bounds, grid, train_test_split
 
     X = np.asarray(X, float)
     if len(X) < 2:
         raise InputError("too_few_points", n=len(X), min=2)
-    train, test = train_test_split(Dataset(X, np.zeros(len(X), int), "data"), test_fraction, seed)
+    train, test = train_test_split(Dataset(X, np.zeros(len(X), int), "data"), test_fraction, split_seed)
     hist = fit_em(train.X, n_components, covariance_type, init, seed, max_iter=max_iter)
     xs, ys, pts = grid(bounds(X), resolution)
     final = hist.final

@@ -32,8 +32,8 @@ def labels(prefix: str) -> dict:
 # ---------------------------------------------------------------- cached engine calls
 
 @st.cache_data(max_entries=24, ttl=3600, show_spinner=False)
-def fit_mixture(X, k, cov, init, seed) -> mixtures.MixtureView:
-    return mixtures.fit_view(X, k, cov, init, seed)
+def fit_mixture(X, k, cov, init, seed, split_seed) -> mixtures.MixtureView:
+    return mixtures.fit_view(X, k, cov, init, seed, split_seed)
 
 
 # Figures: built once per input and shared read-only (st.plotly_chart only reads them).
@@ -42,8 +42,8 @@ FIGURES = dict(max_entries=12, ttl=3600, show_spinner=False)
 
 
 @st.cache_resource(**FIGURES)
-def replay_figure(X, k, cov, init, seed, lang):
-    view = fit_mixture(X, k, cov, init, seed)
+def replay_figure(X, k, cov, init, seed, split_seed, lang):
+    view = fit_mixture(X, k, cov, init, seed, split_seed)
     return plots.em_replay_figure(view.history, view.train_X, datasets.bounds(X), labels("replay"))
 
 
@@ -54,8 +54,8 @@ def selection_figure(X, cov, seed, lang):
 
 
 @st.cache_resource(**FIGURES)
-def generate_figure(X, k, cov, init, seed, n_new, mode, lang):
-    view = fit_mixture(X, k, cov, init, seed)
+def generate_figure(X, k, cov, init, seed, split_seed, n_new, mode, lang):
+    view = fit_mixture(X, k, cov, init, seed, split_seed)
     samples = mixtures.sample(view.history.final, n_new, seed)
     return plots.generate_figure(view, samples, datasets.bounds(X), mode, labels("generate"))
 
@@ -132,7 +132,7 @@ def regime_figures(T, stay, spread, n_states, seed, lang):
     signal, fit = regimes(T, stay, spread, n_states, seed)
     lab = labels("regime_fig")
     return (plots.regime_figure(signal.x, signal.z, fit.hmm_states, fit.gmm_states, regime_names(), lab),
-            plots.regime_histogram(signal.x, fit.hmm_means, fit.hmm_stds, fit.hmm_weights, lab))
+            plots.regime_histogram(signal.x, fit.hmm_means, fit.hmm_stds, fit.hmm_weights, regime_names(), lab))
 
 
 # ---------------------------------------------------------------- part 1: Gaussian mixture
@@ -147,19 +147,19 @@ def mixture_part() -> None:
     k = c1.slider(ctx.t("n_components"), 1, mixtures.MAX_COMPONENTS, 3, key=ctx.key("k"), help=ctx.t("n_components_help"))
     cov = c2.selectbox(ctx.t("covariance"), mixtures.COVARIANCE_TYPES, format_func=ctx.labeler(f"{PAGE}.cov"),
                        key=ctx.key("cov"), help=ctx.t("covariance_help"))
-    init = c3.radio(ctx.t("init"), mixtures.INITS, format_func=ctx.labeler(f"{PAGE}.init_kind"), horizontal=True,
+    init = c3.radio(ctx.t("init"), mixtures.INITS, index=mixtures.INITS.index("random"), format_func=ctx.labeler(f"{PAGE}.init_kind"), horizontal=True,
                     key=ctx.key("init"), help=ctx.t("init_help"))
     em_seed = c4.number_input(ctx.t("em_seed"), 0, 9999, 0, 1, key=ctx.key("em_seed"), help=ctx.t("em_seed_help"))
-    seed = int(ctx.seed * 10_000 + em_seed)
+    seed = int(ctx.seed * 10_000 + em_seed)  # the EM start; the train/test split follows the page seed only
     try:
-        view = fit_mixture(ds.X, k, cov, init, seed)
+        view = fit_mixture(ds.X, k, cov, init, seed, ctx.seed)
     except InputError as err:
         show_error(err)
         return
     hist = view.history
 
     st.subheader(ctx.t("replay_title"))
-    st.plotly_chart(replay_figure(ds.X, k, cov, init, seed, ctx.lang), key="em_replay", config=CHART)
+    st.plotly_chart(replay_figure(ds.X, k, cov, init, seed, ctx.seed, ctx.lang), key="em_replay", config=CHART)
     st.caption(ctx.t("replay_legend"))
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(ctx.t("iterations"), hist.n_iter, help=ctx.t("iterations_help"))
@@ -183,7 +183,7 @@ def mixture_part() -> None:
         n_new = g1.slider(ctx.t("n_new"), 0, 2000, 300, 50, key=ctx.key("n_new"), help=ctx.t("n_new_help"))
         mode = g2.radio(ctx.t("density_view"), ["contours", "heatmap"], format_func=ctx.labeler(f"{PAGE}.density_mode"),
                         horizontal=True, key=ctx.key("density_mode"))
-        st.plotly_chart(generate_figure(ds.X, k, cov, init, seed, n_new, mode, ctx.lang), key="gmm_generate", config=CHART)
+        st.plotly_chart(generate_figure(ds.X, k, cov, init, seed, ctx.seed, n_new, mode, ctx.lang), key="gmm_generate", config=CHART)
         st.caption(ctx.t("generate_legend"))
     with st.expander(ctx.t("explain_gmm"), icon=":material/school:"):
         ctx.md("gmm")
@@ -238,7 +238,7 @@ def matrix_editor(preset: hmm.Preset, name: str, rows: list[str], cols: list[str
         st.markdown(f"**{ctx.t(f'matrix.{name}')}**")
         st.data_editor(
             pd.DataFrame(M, index=rows, columns=cols), key=editor_key, width="stretch",
-            column_config={c: st.column_config.NumberColumn(c, format="%.3f", step=0.01) for c in cols},
+            column_config={c: st.column_config.NumberColumn(c, format="%.4f") for c in cols},
             on_change=_apply_edits, args=(preset.key, name, editor_key, M.shape, cols),
         )
         st.caption(ctx.t(f"matrix.{name}_help"))
@@ -248,11 +248,11 @@ def matrix_editor(preset: hmm.Preset, name: str, rows: list[str], cols: list[str
 def hmm_editor(preset: hmm.Preset, state_names: list[str], symbol_names: list[str]) -> hmm.HMMParams | None:
     """The validated editor: returns the parameters, or None (with messages) if a row is wrong."""
     with st.expander(ctx.t("editor_title"), expanded=True, icon=":material/edit:"):
-        c1, c2, c3 = st.columns([1.2, 1.4, 2.4])
+        c1, c2 = st.columns(2)
         current = {
             "start": matrix_editor(preset, "start", [ctx.t("start_row")], state_names, c1),
             "trans": matrix_editor(preset, "trans", state_names, state_names, c2),
-            "emit": matrix_editor(preset, "emit", state_names, symbol_names, c3),
+            "emit": matrix_editor(preset, "emit", state_names, symbol_names, st.container()),
         }
         row_names = {"start": [ctx.t("start_row")], "trans": state_names, "emit": state_names}
         bad = []
@@ -315,16 +315,15 @@ def hmm_part() -> None:
     except InputError as err:
         show_error(err)
         return
-    c1, c2 = st.columns([1, 2], gap="large")
+    c1, c2, c3 = st.columns(3, gap="medium")
     with c1:
         st.plotly_chart(views["curve"], key="bw_curve", config=CHART)
         st.caption(ctx.t("bw_legend", n=len(views["learned"].log_likelihood)))
-    with c2:
-        a, b = st.columns(2)
-        a.plotly_chart(views["true_trans"], key="true_trans", config=CHART)
-        b.plotly_chart(views["learned_trans"], key="learned_trans", config=CHART)
-        a.plotly_chart(views["true_emit"], key="true_emit", config=CHART)
-        b.plotly_chart(views["learned_emit"], key="learned_emit", config=CHART)
+    c2.plotly_chart(views["true_trans"], key="true_trans", config=CHART)
+    c3.plotly_chart(views["learned_trans"], key="learned_trans", config=CHART)
+    e1, e2 = st.columns(2, gap="medium")
+    e1.plotly_chart(views["true_emit"], key="true_emit", config=CHART)
+    e2.plotly_chart(views["learned_emit"], key="learned_emit", config=CHART)
     st.caption(ctx.t("matrices_legend"))
     with st.expander(ctx.t("explain_switching"), icon=":material/swap_horiz:", expanded=not matched):
         ctx.md("label_switching")
@@ -366,7 +365,7 @@ def regime_part() -> None:
     m2.metric(ctx.t("gmm_acc"), f"{fit.gmm_accuracy:.1%}", delta=f"{fit.gmm_accuracy - fit.hmm_accuracy:+.1%}", help=ctx.t("gmm_acc_help"))
     st.plotly_chart(signal_fig, key="regime_signal", config=CHART)
     st.caption(ctx.t("regime_legend"))
-    left, right = st.columns([3, 2], gap="large")
+    left, right = st.columns(2, gap="large")
     with left:
         st.plotly_chart(hist_fig, key="regime_hist", config=CHART)
         st.caption(ctx.t("histogram_legend"))

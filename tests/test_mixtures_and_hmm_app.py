@@ -48,7 +48,7 @@ def test_mixture_controls_move_across_their_range():
     for cov in ("tied", "diag", "spherical", "full"):
         at.selectbox(key=key("cov")).set_value(cov).run()
         assert_clean(at)
-    at.radio(key=key("init")).set_value("random").run()
+    at.radio(key=key("init")).set_value("kmeans").run()
     at.number_input(key=key("em_seed")).set_value(9999).run()
     assert_clean(at)
     for n in (0, 2000):

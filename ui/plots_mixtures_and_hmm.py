@@ -82,7 +82,7 @@ def em_replay_figure(history: mixtures.EMHistory, X: np.ndarray, box, labels: di
     fig.update_layout(
         xaxis2=dict(domain=[0.7, 1.0], anchor="y2", title_text=labels["iteration"], showgrid=True, gridcolor="#e5e7eb",
                     range=[-0.5, max(1, len(ll) - 1) + 0.5]),
-        yaxis2=dict(domain=[0.2, 1.0], anchor="x2", title_text=labels["mean_ll"], showgrid=True, gridcolor="#e5e7eb",
+        yaxis2=dict(domain=[0.34, 1.0], anchor="x2", title_text=labels["mean_ll"], showgrid=True, gridcolor="#e5e7eb",
                     range=_padded_range(ll)),
         legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
         margin=dict(l=10, r=10, t=30, b=10),
@@ -90,7 +90,7 @@ def em_replay_figure(history: mixtures.EMHistory, X: np.ndarray, box, labels: di
     first = steps[0]
     traces = [dict(
         type="scatter", x=X[:, 0].tolist(), y=X[:, 1].tolist(), mode="markers", name=labels["points"],
-        marker=dict(size=7, color=_mixed_colours(history.resp[first]), line=dict(color="white", width=0.5)),
+        marker=dict(size=7, color=_mixed_colours(history.resp[first]), opacity=0.55, line=dict(color="white", width=0.5)),
         hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra></extra>",
     )]
     traces += _component_dicts(history.params[first], labels)
@@ -103,7 +103,7 @@ def em_replay_figure(history: mixtures.EMHistory, X: np.ndarray, box, labels: di
     animated = [0] + list(range(1, n_traces - 2)) + [n_traces - 1]
     frames = []
     for s in steps:
-        data = [dict(type="scatter", marker=dict(color=_mixed_colours(history.resp[s]), size=7, line=dict(color="white", width=0.5)))]
+        data = [dict(type="scatter", marker=dict(color=_mixed_colours(history.resp[s]), size=7, opacity=0.55, line=dict(color="white", width=0.5)))]
         data += _component_dicts(history.params[s], labels)
         data.append(dict(type="scatter", x=[s], y=[float(ll[s])]))
         frames.append(dict(data=data, traces=animated, name=str(s)))
@@ -114,12 +114,12 @@ def em_replay_figure(history: mixtures.EMHistory, X: np.ndarray, box, labels: di
             buttons=[
                 dict(label="▶ " + labels["play"], method="animate",
                      args=[None, dict(frame=dict(duration=350, redraw=True), transition=dict(duration=0), fromcurrent=True, mode="immediate")]),
-                dict(label="⏸ " + labels["pause"], method="animate",
+                dict(label="■ " + labels["pause"], method="animate",
                      args=[[None], dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")]),
             ],
         )],
         sliders=[dict(
-            active=0, x=0.7, len=0.3, y=0.02, yanchor="top", currentvalue=dict(prefix=labels["iteration"] + ": ", font=dict(size=14)),
+            active=0, x=0.7, len=0.3, y=0.2, yanchor="top", currentvalue=dict(prefix=labels["iteration"] + ": ", font=dict(size=14)),
             pad=dict(t=10),
             steps=[dict(label=str(s), method="animate",
                         args=[[str(s)], dict(frame=dict(duration=0, redraw=True), transition=dict(duration=0), mode="immediate")])
@@ -177,8 +177,8 @@ def generate_figure(view: mixtures.MixtureView, samples: tuple[np.ndarray, np.nd
 def matrix_heatmap(M: np.ndarray, rows: list[str], cols: list[str], title: str, x_title: str, y_title: str,
                    height: int = 260, colorscale: str = "Blues") -> go.Figure:
     fig = go.Figure(go.Heatmap(
-        z=M, x=cols, y=rows, zmin=0, zmax=1, colorscale=colorscale, text=np.round(M, 2), texttemplate="%{text}",
-        textfont=dict(size=14), showscale=False,
+        z=M, x=cols, y=rows, zmin=0, zmax=1, colorscale=colorscale, texttemplate="%{z:.2f}",
+        textfont=dict(size=13), showscale=False,
         hovertemplate=y_title + ": %{y}<br>" + x_title + ": %{x}<br>p=%{z:.3f}<extra></extra>",
     ))
     fig.update_layout(title=dict(text=title, font=dict(size=15)), height=height, margin=dict(l=10, r=10, t=40, b=10))
@@ -275,12 +275,12 @@ def regime_figure(x: np.ndarray, truth: np.ndarray, hmm_states: np.ndarray, gmm_
     fig.update_yaxes(title_text=labels["value"], row=1, col=1)
     fig.update_xaxes(title_text=labels["time"], row=2, col=1)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
-                      legend=dict(orientation="h", yanchor="top", y=-0.1, x=0))
+                      legend=dict(orientation="h", yanchor="top", y=-0.16, x=0))
     return fig
 
 
-def regime_histogram(x: np.ndarray, means: np.ndarray, stds: np.ndarray, weights: np.ndarray, labels: dict,
-                     height: int = 360) -> go.Figure:
+def regime_histogram(x: np.ndarray, means: np.ndarray, stds: np.ndarray, weights: np.ndarray, names: list[str],
+                     labels: dict, height: int = 380) -> go.Figure:
     """The values' histogram (time forgotten) against Σ_k w_k N(x | μ_k, σ_k²)."""
     grid = np.linspace(x.min() - 1, x.max() + 1, 300)
     fig = go.Figure(go.Histogram(x=x, histnorm="probability density", nbinsx=60, marker_color="#D1D5DB", name=labels["hist"]))
@@ -289,7 +289,7 @@ def regime_histogram(x: np.ndarray, means: np.ndarray, stds: np.ndarray, weights
         comp = w * np.exp(-0.5 * ((grid - m) / s) ** 2) / (s * np.sqrt(2 * np.pi))
         total += comp
         fig.add_trace(go.Scatter(x=grid, y=comp, mode="lines", line=dict(color=charts.colour(k), width=2, dash="dash"),
-                                 name=labels["component"].format(k=k + 1)))
+                                 name=labels["component"].format(state=names[k])))
     fig.add_trace(go.Scatter(x=grid, y=total, mode="lines", line=dict(color="black", width=3), name=labels["mixture"]))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white", bargap=0.02,
                       legend=dict(orientation="h", yanchor="top", y=-0.2, x=0))
