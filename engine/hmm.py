@@ -14,6 +14,7 @@ States and symbols are codes (``"fair"``, ``"walk"``); the UI translates them.
 from __future__ import annotations
 
 import logging
+import time
 import warnings
 from dataclasses import dataclass
 
@@ -192,7 +193,8 @@ class LearnedHMM:
     params: HMMParams  # states already matched to the true ones when a truth was given
     log_likelihood: np.ndarray  # log p(x_1..T) at each iteration (before its M-step)
     converged: bool
-    order: np.ndarray  # learned state order[i] was matched to true state i
+    order: np.ndarray  # learned state order[i] is shown in place i (see match_states)
+    stopped_on_nan: bool = False
 
 
 def match_states(true_emission: np.ndarray, learned_emission: np.ndarray) -> np.ndarray:
@@ -231,39 +233,82 @@ def check_learnable(T: int, n_states: int) -> None:
         raise InputError("more_states_than_data", k=n_states, n=T)
 
 
+def _snapshot(m) -> HMMParams:
+    return HMMParams(m.startprob_.copy(), m.transmat_.copy(), m.emissionprob_.copy())
+
+
+def _restore(m, p: HMMParams) -> None:
+    m.startprob_, m.transmat_, m.emissionprob_ = p.startprob.copy(), p.transmat.copy(), p.emissionprob.copy()
+
+
+def _em_chunk(m, X: np.ndarray, n: int) -> np.ndarray:
+    """Run ``n`` more Baum-Welch iterations from the model's current parameters.
+
+    Returns log p(x) before each iteration's M-step; NaN or a broken model comes back as a
+    non-finite entry so the caller can restore the last good parameters.
+    """
+    m.n_iter, m.init_params = n, ""
+    m.monitor_.n_iter = n  # hmmlearn's monitor keeps the n_iter it was built with
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            m.fit(X)
+        except ValueError:  # hmmlearn rejects a model whose rows became NaN
+            return np.array([np.nan])
+    hist = np.array(m.monitor_.history, float)
+    ok = all(np.isfinite(a).all() for a in (m.startprob_, m.transmat_, m.emissionprob_))
+    return hist if ok else np.r_[hist, np.nan]
+
+
 def baum_welch(obs: np.ndarray, n_states: int, n_symbols: int, seed: SeedLike = 0, n_iter: int = 200,
-               tol: float = 1e-4, n_restarts: int = 3, true_emission: np.ndarray | None = None) -> LearnedHMM:
-    """Fit a fresh CategoricalHMM to the observations alone; keep the best of a few random starts."""
+               tol: float = 1e-4, n_restarts: int = 3, probe_iter: int = 20, max_seconds: float = 4.0,
+               true_emission: np.ndarray | None = None) -> LearnedHMM:
+    """Fit a fresh CategoricalHMM to the observations alone.
+
+    Each of ``n_restarts`` random starts gets ``probe_iter`` iterations; the best one then
+    continues until the log-likelihood gains less than ``tol``, ``n_iter`` iterations in all,
+    or ``max_seconds``. If an iteration produces NaN, learning stops and keeps the last good
+    parameters. The learned states are matched to ``true_emission``'s if given.
+    """
     from hmmlearn.hmm import CategoricalHMM
 
     obs = np.asarray(obs, int).reshape(-1)
     check_learnable(len(obs), n_states)
     X = _obs(obs, n_symbols)
     rng = as_generator(seed)
-    best = None
+    start_time = time.perf_counter()
     freq = (np.bincount(obs, minlength=n_symbols) + 1.0) / (len(obs) + n_symbols)
+    best = None
     for _ in range(n_restarts):
         # Start: uniform π, a "sticky" chain, and emissions scattered around the overall symbol
         # frequencies, so that every state starts out plausible and the states differ a little.
-        m = CategoricalHMM(n_components=n_states, n_features=n_symbols, n_iter=n_iter, tol=tol,
+        m = CategoricalHMM(n_components=n_states, n_features=n_symbols, tol=tol,
                            random_state=child_seed(rng), init_params="", params="ste")
         m.startprob_ = np.full(n_states, 1.0 / n_states)
         m.transmat_ = regime_transmat(0.9, n_states) if n_states > 1 else np.ones((1, 1))
         m.emissionprob_ = np.stack([rng.dirichlet(20 * n_symbols * freq) for _ in range(n_states)])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            m.fit(X)
-        hist = np.array(m.monitor_.history, float)
-        if not np.isfinite(hist).all():
-            continue
-        if best is None or hist[-1] > best[1][-1]:
+        hist = _em_chunk(m, X, probe_iter)
+        if np.isfinite(hist).all() and (best is None or hist[-1] > best[1][-1]):
             best = (m, hist)
     if best is None:
         raise InputError("training_diverged")
     m, hist = best
-    params = HMMParams(m.startprob_.copy(), m.transmat_.copy(), m.emissionprob_.copy())
+    history = list(hist)
+    converged = len(hist) >= 2 and hist[-1] - hist[-2] < tol
+    stopped = False
+    while not converged and len(history) < n_iter and time.perf_counter() - start_time < max_seconds:
+        good = _snapshot(m)
+        chunk = _em_chunk(m, X, min(10, n_iter - len(history)))
+        if not np.isfinite(chunk).all():
+            _restore(m, good)
+            history += [v for v in chunk if np.isfinite(v)]
+            stopped = True
+            break
+        history += list(chunk)
+        converged = len(history) >= 2 and history[-1] - history[-2] < tol
+    params = _snapshot(m)
     order = np.arange(n_states) if true_emission is None else match_states(true_emission, params.emissionprob)
-    return LearnedHMM(params.permuted(order), hist, bool(m.monitor_.converged), order)
+    return LearnedHMM(params.permuted(order), np.array(history), bool(converged), order, stopped)
 
 
 # ---------------------------------------------------------------- Gaussian emissions: regime switching

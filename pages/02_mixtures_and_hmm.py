@@ -318,7 +318,12 @@ def hmm_part() -> None:
     c1, c2, c3 = st.columns(3, gap="medium")
     with c1:
         st.plotly_chart(views["curve"], key="bw_curve", config=CHART)
-        st.caption(ctx.t("bw_legend", n=len(views["learned"].log_likelihood)))
+        learned = views["learned"]
+        st.caption(ctx.t("bw_legend", n=len(learned.log_likelihood)))
+        if learned.stopped_on_nan:
+            st.warning(ctx.t("bw_stopped_nan"), icon=":material/warning:")
+        elif not learned.converged:
+            st.info(ctx.t("bw_not_converged", n=len(learned.log_likelihood)), icon=":material/hourglass_bottom:")
     c2.plotly_chart(views["true_trans"], key="true_trans", config=CHART)
     c3.plotly_chart(views["learned_trans"], key="learned_trans", config=CHART)
     e1, e2 = st.columns(2, gap="medium")

@@ -189,3 +189,48 @@ def test_gaussian_hmm_beats_a_mixture_that_ignores_time():
     assert fit.hmm_accuracy > fit.gmm_accuracy + 0.1
     assert np.all(np.diff(fit.hmm_log_likelihood) >= -1e-6)
     np.testing.assert_allclose(fit.hmm_weights.sum(), 1.0)
+
+
+def test_baum_welch_stops_on_nan_and_keeps_the_last_good_model(monkeypatch):
+    x, _ = hmm.sample(CASINO.params, 500, 0)
+    real = hmm._em_chunk
+    calls = {"n": 0}
+
+    def breaking(m, X, n):
+        calls["n"] += 1
+        if calls["n"] <= 3:  # the three probes run normally
+            return real(m, X, n)
+        m.emissionprob_ = np.full_like(m.emissionprob_, np.nan)
+        return np.array([np.nan])
+
+    monkeypatch.setattr(hmm, "_em_chunk", breaking)
+    learned = hmm.baum_welch(x, 2, 6, seed=0, tol=0.0)
+    assert learned.stopped_on_nan and not learned.converged
+    assert np.isfinite(learned.params.emissionprob).all()
+    np.testing.assert_allclose(learned.params.emissionprob.sum(axis=1), 1.0)
+    assert len(learned.log_likelihood) == 20 and np.isfinite(learned.log_likelihood).all()
+
+
+def test_baum_welch_respects_its_time_budget():
+    x, _ = hmm.sample(hmm.PRESETS["weather"].params, 3000, 0)
+    learned = hmm.baum_welch(x, 6, 4, seed=0, max_seconds=0.0)  # only the probes run
+    assert len(learned.log_likelihood) == 20
+    assert np.isfinite(learned.params.transmat).all()
+
+
+def test_em_stops_on_nan_and_keeps_the_last_good_parameters(monkeypatch):
+    X = datasets.make_dataset("blobs", 300, None, seed=0).X
+    real = mixtures.m_step
+    calls = {"n": 0}
+
+    def breaking(X, resp, cov, eps):
+        calls["n"] += 1
+        p = real(X, resp, cov, eps)
+        if calls["n"] == 5:  # (a random start makes no M-step) the 5th M-step goes wrong
+            return mixtures.MixtureParams(p.weights, p.means * np.nan, p.covariances, cov)
+        return p
+
+    monkeypatch.setattr(mixtures, "m_step", breaking)
+    h = mixtures.fit_em(X, 3, "full", "random", seed=0, tol=0.0)
+    assert h.stopped_on_nan and h.n_iter == 4  # parameters 0..4 were good
+    assert np.isfinite(h.final.means).all() and np.isfinite(h.log_likelihood).all()
