@@ -236,12 +236,18 @@ def matrix_editor(preset: hmm.Preset, name: str, rows: list[str], cols: list[str
     editor_key = ctx.state_key(f"ed.{preset.key}.{name}.{_version(preset.key)}")
     with container:
         st.markdown(f"**{ctx.t(f'matrix.{name}')}**")
-        st.data_editor(
+        edited = st.data_editor(
             pd.DataFrame(M, index=rows, columns=cols), key=editor_key, width="stretch",
             column_config={c: st.column_config.NumberColumn(c, format="%.4f") for c in cols},
             on_change=_apply_edits, args=(preset.key, name, editor_key, M.shape, cols),
         )
         st.caption(ctx.t(f"matrix.{name}_help"))
+    # In the browser on_change has already stored the edits; an edit that arrives without it
+    # (e.g. from a test) shows up only in the returned table, so keep that too.
+    now = edited.to_numpy(dtype=float, na_value=np.nan)
+    if now.shape == M.shape and not np.array_equal(now, M, equal_nan=True):
+        M = now
+        st.session_state[ctx.state_key(f"m.{preset.key}.{name}")] = M
     return M
 
 

@@ -181,3 +181,16 @@ def test_reset_and_language_switch():
     at.run()
     assert_clean(at)
     assert not problems(at)
+
+
+def test_editing_a_cell_is_validated():
+    at = part(open_page(SCRIPT, "en"), "hmm")
+    editor = f"{P}.ed.casino.trans.0"
+    assert at.data_editor(key=editor).value.shape == (2, 2)
+    at.session_state[editor] = {"edited_rows": {0: {"fair die": 0.5}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    assert len(at.error) == 1 and "0.530" in at.error[0].value
+    at.button(key="hmm_normalise").click().run()
+    assert_clean(at)
+    np.testing.assert_allclose(at.session_state[f"{P}.m.casino.trans"][0], [0.5 / 0.53, 0.03 / 0.53])
