@@ -9,7 +9,6 @@ from __future__ import annotations
 import statistics
 import time
 
-import numpy as np
 import plotly.io as pio
 from plotly.tools import return_figure_from_figure_or_data
 

@@ -41,7 +41,7 @@ def fit_mixture(X, k, cov, init, seed, split_seed) -> mixtures.MixtureView:
 FIGURES = dict(max_entries=12, ttl=3600, show_spinner=False)
 
 
-@st.cache_resource(**FIGURES)
+@st.cache_resource(max_entries=6, ttl=3600, show_spinner=False)  # up to ~5 MB each (40 frames × 1,500 points)
 def replay_figure(X, k, cov, init, seed, split_seed, lang):
     view = fit_mixture(X, k, cov, init, seed, split_seed)
     return plots.em_replay_figure(view.history, view.train_X, datasets.bounds(X), labels("replay"))
