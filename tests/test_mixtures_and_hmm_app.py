@@ -1,0 +1,196 @@
+"""AppTest for page 2: every widget, in both languages, and every kind of bad input."""
+
+import numpy as np
+import pytest
+
+from engine import hmm
+from engine.datasets import Dataset
+from tests.apptest_utils import assert_clean, open_page, problems
+
+SCRIPT = "pages/02_mixtures_and_hmm.py"
+P = "mixtures_and_hmm"
+
+
+def key(name: str) -> str:
+    return f"w:{P}.{name}"
+
+
+def part(at, name: str):
+    at.radio(key=key("part")).set_value(name).run()
+    assert_clean(at)
+    return at
+
+
+def texts(at) -> str:
+    return " ".join(str(e.value) for kind in ("markdown", "caption", "info", "warning", "error") for e in getattr(at, kind))
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_page_opens_clean_on_every_part(lang):
+    at = open_page(SCRIPT, lang)
+    assert_clean(at)
+    assert len(at.get("plotly_chart")) == 3  # EM replay, BIC/AIC, generated points
+    assert at.metric[0].value.isdigit()  # iterations
+    part(at, "hmm")
+    assert len(at.get("plotly_chart")) == 7  # timeline, curve, 4 matrices, new sequence
+    part(at, "regimes")
+    assert len(at.get("plotly_chart")) == 2
+    hmm_acc, gmm_acc = (float(m.value.rstrip("%")) for m in at.metric[:2])
+    assert hmm_acc > gmm_acc  # the default settings show the point of the section
+
+
+def test_mixture_controls_move_across_their_range():
+    at = open_page(SCRIPT, "en")
+    for k in (1, 6, 10):
+        at.slider(key=key("k")).set_value(k).run()
+        assert_clean(at)
+    at.slider(key=key("k")).set_value(3).run()
+    for cov in ("tied", "diag", "spherical", "full"):
+        at.selectbox(key=key("cov")).set_value(cov).run()
+        assert_clean(at)
+    at.radio(key=key("init")).set_value("kmeans").run()
+    at.number_input(key=key("em_seed")).set_value(9999).run()
+    assert_clean(at)
+    for n in (0, 2000):
+        at.slider(key=key("n_new")).set_value(n).run()
+        assert_clean(at)
+    at.radio(key=key("density_mode")).set_value("heatmap").run()
+    assert_clean(at)
+    # The data picker: every built-in dataset, its noise and size.
+    for name in ("moons", "circles", "ring8", "swiss_roll", "spiral", "checkerboard"):
+        at.selectbox(key=key("dataset")).set_value(name).run()
+        assert_clean(at)
+    at.slider(key=key("noise_checkerboard")).set_value(0.3).run()
+    at.slider(key=key("n_points")).set_value(50).run()
+    assert_clean(at)
+    at.slider(key=key("n_points")).set_value(2000).run()
+    assert_clean(at)
+
+
+def test_mixture_in_portuguese_with_other_controls():
+    at = open_page(SCRIPT, "pt")
+    at.selectbox(key=key("cov")).set_value("diag").run()
+    at.slider(key=key("k")).set_value(5).run()
+    at.radio(key=key("density_mode")).set_value("heatmap").run()
+    assert_clean(at)
+    assert "BIC" in texts(at)
+    at.sidebar.number_input(key="w:seed").set_value(3).run()
+    assert_clean(at)
+
+
+def test_own_points_and_bad_mixture_input():
+    at = open_page(SCRIPT, "en")
+    at.selectbox(key=key("dataset")).set_value("own").run()
+    assert not at.exception and not at.error  # no points yet: an invitation, not an error
+    assert at.info
+    # Drawing nothing and pressing "use these points" says so, without a traceback.
+    at.radio(key=key("draw_class")).set_value(2).run()
+    at.radio(key=key("draw_mode")).set_value("point").run()
+    at.button(key=f"use_drawing_{P}").click().run()
+    assert not at.exception and len(at.error) == 1
+    # Fewer points than components: a clear message.
+    rng = np.random.default_rng(0)
+    at.session_state["user_data"] = Dataset(rng.normal(size=(6, 2)), np.zeros(6, int), "mine", ("A",))
+    at.run()
+    assert_clean(at)
+    at.slider(key=key("k")).set_value(8).run()
+    assert not at.exception
+    assert len(at.error) == 1 and "8" in at.error[0].value
+    # Degenerate data: two distinct points repeated, and points on a line.
+    at.session_state["user_data"] = Dataset(np.r_[np.zeros((20, 2)), np.ones((20, 2))], np.zeros(40, int), "dup", ("A",))
+    at.slider(key=key("k")).set_value(3).run()
+    assert not at.exception and len(at.error) == 1
+    t = np.linspace(-2, 2, 100)
+    at.session_state["user_data"] = Dataset(np.c_[t, 2 * t], np.zeros(100, int), "line", ("A",))
+    at.run()
+    assert_clean(at)
+
+
+def test_hmm_controls():
+    at = part(open_page(SCRIPT, "en"), "hmm")
+    before = at.metric[0].value
+    at.button(key="hmm_resample").click().run()
+    assert_clean(at)
+    assert at.metric[0].value != before or at.metric[2].value  # a new sequence was drawn
+    at.number_input(key=key("length")).set_value(2000).run()
+    assert_clean(at)
+    assert float(at.metric[0].value.rstrip("%")) >= 80  # Viterbi on the casino
+    at.number_input(key=key("length")).set_value(40).run()
+    for n in (1, 6, 2):
+        at.slider(key=key("learn_states_casino")).set_value(n).run()
+        assert_clean(at)
+    at.toggle(key=key("match")).set_value(False).run()
+    assert_clean(at)
+    at.slider(key=key("n_generate")).set_value(300).run()
+    assert_clean(at)
+    at.selectbox(key=key("preset")).set_value("weather").run()
+    assert_clean(at)
+    at.slider(key=key("learn_states_weather")).set_value(4).run()
+    assert_clean(at)
+
+
+def test_hmm_bad_lengths_in_portuguese():
+    at = part(open_page(SCRIPT, "pt"), "hmm")
+    at.number_input(key=key("length")).set_value(0).run()
+    assert not at.exception and len(at.error) == 1
+    assert "pelo menos um passo" in at.error[0].value
+    at.number_input(key=key("length")).set_value(1_000_000).run()
+    assert_clean(at)
+    assert any(str(hmm.MAX_T) in i.value for i in at.info)
+    # More states than observations: a clear message.
+    at.number_input(key=key("length")).set_value(3).run()
+    at.slider(key=key("learn_states_casino")).set_value(5).run()
+    assert not at.exception and len(at.error) == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_bad_matrix_rows_offer_to_normalise(lang):
+    at = part(open_page(SCRIPT, lang), "hmm")
+    at.session_state[f"{P}.m.casino.trans"] = np.array([[0.9, 0.3], [-0.1, 1.1]])
+    at.session_state[f"{P}.m.casino.emit"] = np.array([[1 / 6] * 6, [0.1, 0.1, 0.1, 0.1, 0.1, np.nan]])
+    at.run()
+    assert not at.exception
+    assert len(at.error) == 3  # row 1 sums to 1.2, row 2 is negative, an emission cell is empty
+    assert len(at.get("plotly_chart")) == 0  # nothing is computed from an invalid model
+    at.button(key="hmm_normalise").click().run()
+    assert_clean(at)
+    fixed = at.session_state[f"{P}.m.casino.trans"]
+    np.testing.assert_allclose(fixed, [[0.75, 0.25], [0.0, 1.0]])
+    np.testing.assert_allclose(at.session_state[f"{P}.m.casino.emit"][1], [0.2] * 5 + [0.0])
+    at.button(key="hmm_restore").click().run()
+    assert_clean(at)
+    np.testing.assert_allclose(at.session_state[f"{P}.m.casino.trans"], hmm.PRESETS["casino"].params.transmat)
+
+
+def test_regime_controls():
+    at = part(open_page(SCRIPT, "pt"), "regimes")
+    for name, value in (("regime_length", 100), ("regime_length", 2000), ("stay", 0.5), ("stay", 0.99),
+                        ("spread", 0.3), ("spread", 2.5), ("regime_states", 1), ("regime_states", 5)):
+        at.slider(key=key(name)).set_value(value).run()
+        assert_clean(at)
+
+
+def test_reset_and_language_switch():
+    at = open_page(SCRIPT, "en")
+    at.slider(key=key("k")).set_value(7).run()
+    at.sidebar.button(key="reset_page").click().run()
+    assert_clean(at)
+    assert at.slider(key=key("k")).value == 3
+    at.query_params["lang"] = "pt"
+    at.session_state["lang"] = "pt"
+    at.run()
+    assert_clean(at)
+    assert not problems(at)
+
+
+def test_editing_a_cell_is_validated():
+    at = part(open_page(SCRIPT, "en"), "hmm")
+    editor = f"{P}.ed.casino.trans.0"
+    assert at.data_editor(key=editor).value.shape == (2, 2)
+    at.session_state[editor] = {"edited_rows": {0: {"fair die": 0.5}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    assert len(at.error) == 1 and "0.530" in at.error[0].value
+    at.button(key="hmm_normalise").click().run()
+    assert_clean(at)
+    np.testing.assert_allclose(at.session_state[f"{P}.m.casino.trans"][0], [0.5 / 0.53, 0.03 / 0.53])
