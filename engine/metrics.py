@@ -44,15 +44,29 @@ def mmd2(X: np.ndarray, Y: np.ndarray, bandwidths=MMD_BANDWIDTHS) -> float:
 
 
 def sliced_wasserstein(X: np.ndarray, Y: np.ndarray, n_projections: int = 128, seed: SeedLike = 0) -> float:
-    """Mean 1-Wasserstein distance between X and Y projected on random unit directions."""
+    """Mean 1-Wasserstein distance between X and Y projected on random unit directions.
+
+    In 1D, W1 is the mean gap between matching quantiles: sorted projections when the sizes
+    match, else both quantile functions read at the same levels.
+    """
     X, Y = np.asarray(X, float), np.asarray(Y, float)
     rng = as_generator(seed)
     dirs = rng.standard_normal((X.shape[1], n_projections))
     dirs /= np.linalg.norm(dirs, axis=0, keepdims=True)
-    qs = np.linspace(0, 1, max(len(X), len(Y)) + 1)[1:] - 0.5 / max(len(X), len(Y))
-    px = np.quantile(X @ dirs, qs, axis=0)
-    py = np.quantile(Y @ dirs, qs, axis=0)
+    px, py = np.sort(X @ dirs, axis=0), np.sort(Y @ dirs, axis=0)
+    if len(px) != len(py):
+        n = max(len(px), len(py))
+        levels = (np.arange(n) + 0.5) / n
+        px = _quantiles(px, levels)
+        py = _quantiles(py, levels)
     return float(np.abs(px - py).mean())
+
+
+def _quantiles(sorted_cols: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Each column's empirical quantile function (sorted values) read at ``levels``."""
+    m = len(sorted_cols)
+    at = (np.arange(m) + 0.5) / m
+    return np.stack([np.interp(levels, at, col) for col in sorted_cols.T], axis=1)
 
 
 @dataclass(frozen=True)
