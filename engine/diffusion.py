@@ -1,0 +1,576 @@
+"""Denoising diffusion, forward and reverse, at a size a CPU trains in seconds.
+
+The names follow the formulas the page shows (Ho et al. 2020, DDPM; Song et al. 2021, DDIM):
+
+    forward, one step      q(x_t | x_{t-1}) = N(√α_t · x_{t-1}, β_t · I),        α_t = 1 − β_t
+    forward, closed form   q(x_t | x_0)     = N(√ᾱ_t · x_0, (1 − ᾱ_t) · I),      ᾱ_t = Π_{s≤t} α_s
+    objective              L = E ‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖²
+    DDPM step              x_{t-1} = μ̃_t(x_t, x̂_0) + σ_t z
+    DDIM step (η = 0)      x_{t'} = √ᾱ_{t'} x̂_0 + √(1 − ᾱ_{t'}) ε_θ
+
+:class:`NoiseSchedule` computes every quantity once; ``add_noise`` and ``step`` are its two
+verbs. :class:`DiffusionModel` wraps an ε-predicting MLP with the sklearn-like verbs
+``fit`` / ``sample`` shared by the other pages. What was left out on purpose: U-Nets and
+attention (an MLP is enough for 2D points and 8×8 digits), learned variances, EMA weights.
+
+Regenerate the shipped weights with ``python -m engine.diffusion --regenerate``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from engine.errors import InputError
+from engine.rng import SeedLike, as_generator, child_seed
+from engine.training import Budget, Callback, Progress, is_finite, steps
+
+PAGE = "diffusion"
+SCHEDULES = ("linear", "cosine", "sigmoid")
+MIN_T, MAX_T = 2, 1000
+DDIM_STEP_CHOICES = (10, 20, 50)
+ALPHA_BAR_FLOOR = 1e-12  # below this, ᾱ_T counts as zero: x_T would carry no trace of x_0's scale
+
+
+# ---------------------------------------------------------------- the noise schedule
+
+def make_betas(schedule: str, T: int, beta_start: float = 1e-4, beta_end: float = 0.02) -> np.ndarray:
+    """β_1 … β_T for a named schedule (float64, index 0 is t = 1).
+
+    linear   β_t goes evenly from ``beta_start`` to ``beta_end`` (DDPM's 1e-4 → 0.02).
+    cosine   ᾱ_t = f(t)/f(0), f(t) = cos²((t/T + s)/(1 + s) · π/2), s = 0.008 (Nichol & Dhariwal);
+             β_t is clipped at 0.999 as in the paper, so ᾱ_T stays above zero.
+    sigmoid  β_t follows a logistic curve from ``beta_start`` to ``beta_end``: gentle at both ends.
+    """
+    if schedule not in SCHEDULES:
+        raise InputError("unknown_schedule", name=schedule)
+    T = int(T)
+    if T < MIN_T:
+        raise InputError("T_too_small", T=T, min=MIN_T)
+    if T > MAX_T:
+        raise InputError("T_too_large", T=T, max=MAX_T)
+    if schedule == "linear":
+        return np.linspace(beta_start, beta_end, T, dtype=np.float64)
+    if schedule == "sigmoid":
+        s = 1.0 / (1.0 + np.exp(-np.linspace(-6.0, 6.0, T)))
+        s = (s - s[0]) / (s[-1] - s[0])
+        return beta_start + (beta_end - beta_start) * s
+    s = 0.008
+    steps_ = np.arange(T + 1, dtype=np.float64) / T
+    f = np.cos((steps_ + s) / (1 + s) * math.pi / 2) ** 2
+    alphas_cumprod = f / f[0]
+    return np.clip(1.0 - alphas_cumprod[1:] / alphas_cumprod[:-1], 1e-8, 0.999)
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    schedule: str = "cosine"
+    T: int = 100
+    beta_start: float = 1e-4
+    beta_end: float = 0.02
+
+
+class NoiseSchedule:
+    """Every coefficient of the forward and reverse processes, computed once.
+
+    Arrays are indexed by t = 0 … T; index 0 is the clean data (ᾱ_0 = 1, β_0 = 0), so
+    ``alphas_cumprod[t]`` reads exactly like ᾱ_t on screen.
+    """
+
+    def __init__(self, config: ScheduleConfig = ScheduleConfig()) -> None:
+        self.config = config
+        betas = make_betas(config.schedule, config.T, config.beta_start, config.beta_end)
+        if not np.isfinite(betas).all():
+            raise InputError("bad_beta", value="NaN")
+        if (betas < 0).any():
+            raise InputError("alpha_bar_above_one", value=float(betas.min()))
+        if (betas >= 1).any():
+            raise InputError("alpha_bar_zero", value=float(betas.max()))
+        alphas_cumprod = np.cumprod(1.0 - betas)
+        if alphas_cumprod[-1] < ALPHA_BAR_FLOOR:
+            raise InputError("alpha_bar_zero", value=float(betas.max()))
+        self.T = config.T
+        # q(x_t | x_{t-1}): the one-step forward process
+        self.betas = np.r_[0.0, betas]
+        self.alphas = 1.0 - self.betas
+        # q(x_t | x_0): add_noise and the training objective
+        self.alphas_cumprod = np.r_[1.0, alphas_cumprod]
+        self.sqrt_alphas_cumprod = np.sqrt(self.alphas_cumprod)
+        self.sqrt_one_minus_alphas_cumprod = np.sqrt(1.0 - self.alphas_cumprod)
+        # x̂_0 from x_t and ε: used by both samplers
+        self.sqrt_recip_alphas_cumprod = 1.0 / self.sqrt_alphas_cumprod
+        self.sqrt_recipm1_alphas_cumprod = np.sqrt(1.0 / self.alphas_cumprod - 1.0)
+        # q(x_{t-1} | x_t, x_0) = N(μ̃_t, β̃_t I): the DDPM step
+        self.alphas_cumprod_prev = np.r_[1.0, self.alphas_cumprod[:-1]]
+        self.posterior_variance = self.betas * (1.0 - self.alphas_cumprod_prev) / np.maximum(1.0 - self.alphas_cumprod, 1e-20)
+        self.posterior_mean_coef1 = self.betas * np.sqrt(self.alphas_cumprod_prev) / np.maximum(1.0 - self.alphas_cumprod, 1e-20)
+        self.posterior_mean_coef2 = (1.0 - self.alphas_cumprod_prev) * np.sqrt(self.alphas) / np.maximum(1.0 - self.alphas_cumprod, 1e-20)
+        # the chart: how much signal is left
+        self.snr = self.alphas_cumprod / np.maximum(1.0 - self.alphas_cumprod, 1e-300)
+
+    # -- forward
+    def add_noise(self, x0: np.ndarray, noise: np.ndarray, t) -> np.ndarray:
+        """x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε: a draw from q(x_t | x_0) in one go."""
+        t = np.asarray(t)
+        a = self.sqrt_alphas_cumprod[t].reshape(-1, *([1] * (x0.ndim - 1))) if t.ndim else self.sqrt_alphas_cumprod[t]
+        b = self.sqrt_one_minus_alphas_cumprod[t].reshape(-1, *([1] * (x0.ndim - 1))) if t.ndim else self.sqrt_one_minus_alphas_cumprod[t]
+        return a * x0 + b * noise
+
+    def forward_iterative(self, x0: np.ndarray, t: int, seed: SeedLike = 0) -> np.ndarray:
+        """x_t by t single steps x_s = √α_s · x_{s-1} + √β_s · z: the slow road to the same place."""
+        rng = as_generator(seed)
+        x = np.array(x0, float)
+        for s in range(1, int(t) + 1):
+            x = math.sqrt(self.alphas[s]) * x + math.sqrt(self.betas[s]) * rng.standard_normal(x.shape)
+        return x
+
+    def marginal(self, t: int) -> tuple[float, float]:
+        """(mean factor √ᾱ_t, variance 1 − ᾱ_t) of q(x_t | x_0)."""
+        return float(self.sqrt_alphas_cumprod[t]), float(1.0 - self.alphas_cumprod[t])
+
+    # -- reverse
+    def predict_x0(self, x_t, eps, t: int):
+        """x̂_0 = (x_t − √(1 − ᾱ_t) ε) / √ᾱ_t."""
+        return self.sqrt_recip_alphas_cumprod[t] * x_t - self.sqrt_recipm1_alphas_cumprod[t] * eps
+
+    def step(self, eps, t: int, x_t, noise, clip: float | None = None):
+        """One DDPM step x_t → x_{t-1} ~ q(x_{t-1} | x_t, x̂_0) given the predicted noise ε_θ."""
+        x0 = self.predict_x0(x_t, eps, t)
+        if clip is not None:
+            x0 = x0.clamp(-clip, clip) if hasattr(x0, "clamp") else np.clip(x0, -clip, clip)
+        mean = self.posterior_mean_coef1[t] * x0 + self.posterior_mean_coef2[t] * x_t
+        if t > 1:
+            return mean + math.sqrt(self.posterior_variance[t]) * noise
+        return mean
+
+    def ddim_step(self, eps, t: int, t_prev: int, x_t, clip: float | None = None):
+        """One deterministic DDIM step x_t → x_{t_prev} (η = 0): jump along the predicted noise."""
+        x0 = self.predict_x0(x_t, eps, t)
+        if clip is not None:
+            x0 = x0.clamp(-clip, clip) if hasattr(x0, "clamp") else np.clip(x0, -clip, clip)
+        eps = (x_t - self.sqrt_alphas_cumprod[t] * x0) / self.sqrt_one_minus_alphas_cumprod[t] if clip is not None else eps
+        return self.sqrt_alphas_cumprod[t_prev] * x0 + self.sqrt_one_minus_alphas_cumprod[t_prev] * eps
+
+    def ddim_timesteps(self, n_steps: int) -> list[int]:
+        """``n_steps`` evenly spaced timesteps T … 1 for DDIM (each visited once)."""
+        n_steps = int(n_steps)
+        if n_steps < 1:
+            raise InputError("bad_steps", steps=n_steps)
+        if n_steps > self.T:
+            raise InputError("more_steps_than_T", steps=n_steps, T=self.T)
+        ts = np.unique(np.round(np.linspace(self.T, 1, n_steps)).astype(int))[::-1]
+        return [int(t) for t in ts]
+
+
+def schedule_curves(config: ScheduleConfig) -> dict[str, np.ndarray]:
+    """t, β_t, ᾱ_t and SNR(t) = ᾱ_t / (1 − ᾱ_t) for the schedule chart."""
+    sched = NoiseSchedule(config)
+    t = np.arange(sched.T + 1)
+    return {"t": t, "betas": sched.betas, "alphas_cumprod": sched.alphas_cumprod, "snr": sched.snr}
+
+
+# ---------------------------------------------------------------- the denoiser ε_θ(x_t, t [, y])
+
+def _torch():
+    from engine.torch_setup import torch
+
+    return torch
+
+
+def sinusoidal_embedding(v, dim: int):
+    """sin/cos of ``v`` at ``dim / 2`` geometric frequencies 1 … 1/10000 (the Transformer's positions)."""
+    torch = _torch()
+    half = dim // 2
+    freqs = torch.exp(-math.log(10_000.0) * torch.arange(half, dtype=torch.float32) / half)
+    args = v.float()[:, None] * freqs[None, :]
+    return torch.cat([torch.sin(args), torch.cos(args)], dim=1)
+
+
+def timestep_embedding(t, dim: int, T: int):
+    """Sinusoidal features of t/T (scaled to 0…1000, as in DDPM), so any T shares one embedding."""
+    return sinusoidal_embedding(t.float() * (1000.0 / T), dim)
+
+
+def _build_denoiser(cfg: DenoiserConfig):
+    torch = _torch()
+    nn = torch.nn
+
+    class Block(nn.Module):
+        def __init__(self, width: int) -> None:
+            super().__init__()
+            self.ff = nn.Linear(width, width)
+            self.act = nn.GELU()
+
+        def forward(self, h):
+            return h + self.act(self.ff(h))
+
+    class Denoiser(nn.Module):
+        """ε_θ: [x_t, emb(t), emb(y)] → hidden residual blocks → predicted noise ε."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.cfg = cfg
+            self.time_mlp = nn.Sequential(nn.Linear(cfg.time_dim, cfg.time_dim), nn.GELU())
+            cond = cfg.time_dim
+            if cfg.n_classes:
+                # one extra row: the "no label" token used for classifier-free guidance
+                self.class_emb = nn.Embedding(cfg.n_classes + 1, cfg.class_dim)
+                cond += cfg.class_dim
+            x_features = cfg.dim * (1 + cfg.x_emb)
+            self.inp = nn.Linear(x_features + cond, cfg.hidden)
+            self.blocks = nn.Sequential(*[Block(cfg.hidden) for _ in range(cfg.depth)])
+            self.act = nn.GELU()
+            self.out = nn.Linear(cfg.hidden, cfg.dim)
+
+        def forward(self, x, t, y=None):
+            parts = [x]
+            if cfg.x_emb:
+                # sinusoidal features of each coordinate let a small MLP draw sharp, thin shapes
+                parts += [sinusoidal_embedding(x[:, j] * cfg.x_emb_scale, cfg.x_emb) for j in range(cfg.dim)]
+            parts.append(self.time_mlp(timestep_embedding(t, cfg.time_dim, cfg.T)))
+            if cfg.n_classes:
+                if y is None:
+                    y = torch.full((len(x),), cfg.n_classes, dtype=torch.long)
+                parts.append(self.class_emb(y))
+            h = self.act(self.inp(torch.cat(parts, dim=1)))
+            return self.out(self.blocks(h))
+
+    return Denoiser()
+
+
+@dataclass(frozen=True)
+class DenoiserConfig:
+    dim: int = 2
+    hidden: int = 128
+    depth: int = 3
+    time_dim: int = 32
+    n_classes: int = 0  # > 0: class-conditional, with a "no label" token for guidance
+    class_dim: int = 16
+    x_emb: int = 0  # > 0: sinusoidal features of each input coordinate (2D data)
+    x_emb_scale: float = 25.0
+    T: int = 100
+    x0_clip: float | None = 4.0  # samplers bound x̂_0 to ±x0_clip in model space (data are scaled to unit size)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    lr: float = 5e-3
+    batch_size: int = 256
+    weight_decay: float = 0.0
+    p_uncond: float = 0.15  # how often the label is dropped (classifier-free guidance)
+    grad_clip: float = 1.0
+    lr_min_fraction: float = 0.05  # cosine decay of the learning rate down to this fraction
+    decay_steps: int = 1000
+
+
+@dataclass(frozen=True)
+class DiffusionConfig:
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    denoiser: DenoiserConfig = field(default_factory=DenoiserConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> DiffusionConfig:
+        return cls(ScheduleConfig(**d["schedule"]), DenoiserConfig(**d["denoiser"]), TrainConfig(**d["train"]))
+
+
+def config_2d(schedule: ScheduleConfig = ScheduleConfig(), hidden: int = 128, depth: int = 3, x_emb: int = 32,
+              **train) -> DiffusionConfig:
+    return DiffusionConfig(schedule, DenoiserConfig(dim=2, hidden=hidden, depth=depth, x_emb=x_emb, T=schedule.T),
+                           TrainConfig(**train))
+
+
+@dataclass
+class SampleResult:
+    """Samples in data space, and (optionally) the path of every sample through the sampler."""
+
+    samples: np.ndarray  # (n, d)
+    timesteps: list[int]  # t of each saved frame, starting with T (pure noise) and ending with 0
+    trajectory: np.ndarray | None = None  # (frames, n, d) in data space, or None
+
+
+class DiffusionModel:
+    """An ε-prediction diffusion model: ``fit`` / ``train_steps`` to learn, ``sample`` to generate.
+
+    Data are mapped to the model's space by x ↦ (x − shift_) / scale_ before noising, so the
+    prior N(0, I) matches the data's size; samples are mapped back. ``shift_`` / ``scale_`` are
+    learned from the data by ``fit`` unless given (digits use a fixed map of 0…16 to −1…1).
+    """
+
+    def __init__(self, config: DiffusionConfig = DiffusionConfig(), random_state: int = 0,
+                 shift: np.ndarray | float | None = None, scale: np.ndarray | float | None = None) -> None:
+        if config.denoiser.T != config.schedule.T:
+            config = replace(config, denoiser=replace(config.denoiser, T=config.schedule.T))
+        self.config = config
+        self.random_state = int(random_state)
+        self.schedule = NoiseSchedule(config.schedule)
+        torch = _torch()
+        gen = torch.Generator().manual_seed(self.random_state)
+        with torch.random.fork_rng(devices=[]):  # initialise from our own seed, never the global one
+            torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
+            self.net_ = _build_denoiser(config.denoiser)
+        self._gen = gen
+        self.shift_ = None if shift is None else np.asarray(shift, np.float32)
+        self.scale_ = None if scale is None else np.asarray(scale, np.float32)
+        self.step_ = 0
+        self.loss_history_: list[float] = []
+        self.diverged_ = False
+        self._opt = None
+        self._data = None
+        self._labels = None
+        self._good_state = None
+        self._t_coeffs = None
+
+    # -- data space <-> model space
+    def to_model(self, X: np.ndarray) -> np.ndarray:
+        return ((np.asarray(X, np.float32) - self.shift_) / self.scale_).astype(np.float32)
+
+    def to_data(self, Z: np.ndarray) -> np.ndarray:
+        return np.asarray(Z, np.float32) * self.scale_ + self.shift_
+
+    @property
+    def n_params(self) -> int:
+        return sum(p.numel() for p in self.net_.parameters())
+
+    # -- training
+    def set_data(self, X: np.ndarray, y: np.ndarray | None = None) -> DiffusionModel:
+        """Hold the training set (and fit the data map if it was not given)."""
+        torch = _torch()
+        X = np.asarray(X, np.float32)
+        if X.ndim != 2 or X.shape[1] != self.config.denoiser.dim:
+            raise InputError("bad_columns", line=1, found=X.shape[-1] if X.ndim else 0)
+        if len(X) < 2 or not np.isfinite(X).all():
+            raise InputError("too_few_points", n=len(X), min=2)
+        if self.shift_ is None:
+            self.shift_ = X.mean(axis=0)
+        if self.scale_ is None:
+            spread = float(np.sqrt(((X - X.mean(axis=0)) ** 2).sum(axis=1).mean() / X.shape[1]))
+            if spread < 1e-6:
+                raise InputError("degenerate_data")
+            self.scale_ = np.float32(spread)
+        self._data = torch.from_numpy(self.to_model(X))
+        self._labels = None if y is None else torch.as_tensor(np.asarray(y), dtype=torch.long)
+        if self._opt is None:
+            tc = self.config.train
+            self._opt = torch.optim.AdamW(self.net_.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+        self._t_coeffs = (torch.tensor(self.schedule.sqrt_alphas_cumprod, dtype=torch.float32),
+                          torch.tensor(self.schedule.sqrt_one_minus_alphas_cumprod, dtype=torch.float32))
+        self._good_state = self._snapshot()
+        return self
+
+    def _snapshot(self) -> dict:
+        return {k: v.detach().clone() for k, v in self.net_.state_dict().items()}
+
+    def _lr(self) -> float:
+        tc = self.config.train
+        frac = min(1.0, self.step_ / max(1, tc.decay_steps))
+        return tc.lr * (tc.lr_min_fraction + (1 - tc.lr_min_fraction) * 0.5 * (1 + math.cos(math.pi * frac)))
+
+    def loss_on_batch(self, x0, y=None, t=None, noise=None):
+        """The ε-prediction objective ‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖² on one batch."""
+        torch = _torch()
+        n = len(x0)
+        if t is None:
+            t = torch.randint(1, self.schedule.T + 1, (n,), generator=self._gen)
+        if noise is None:
+            noise = torch.randn(x0.shape, generator=self._gen)
+        a, b = self._t_coeffs
+        x_t = a[t][:, None] * x0 + b[t][:, None] * noise
+        if y is not None and self.config.denoiser.n_classes:
+            drop = torch.rand(n, generator=self._gen) < self.config.train.p_uncond
+            y = torch.where(drop, torch.full_like(y, self.config.denoiser.n_classes), y)
+        return ((self.net_(x_t, t, y) - noise) ** 2).mean()
+
+    def train_steps(self, n_steps: int, callback: Callback | None = None, max_seconds: float | None = None) -> DiffusionModel:
+        """Advance training by up to ``n_steps`` optimiser steps (or ``max_seconds``)."""
+        torch = _torch()
+        if self._data is None:
+            raise RuntimeError("call set_data (or fit) first")
+        tc = self.config.train
+        n = len(self._data)
+        self.net_.train()
+        budget = Budget(max_steps=int(n_steps), max_seconds=max_seconds)
+        for k, elapsed in steps(budget):
+            idx = torch.randint(0, n, (tc.batch_size,), generator=self._gen)
+            y = None if self._labels is None else self._labels[idx]
+            for group in self._opt.param_groups:
+                group["lr"] = self._lr()
+            loss = self.loss_on_batch(self._data[idx], y)
+            value = float(loss.detach())
+            if not is_finite(value):
+                self.net_.load_state_dict(self._good_state)
+                self.diverged_ = True
+                break
+            self._opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if tc.grad_clip:
+                torch.nn.utils.clip_grad_norm_(self.net_.parameters(), tc.grad_clip)
+            self._opt.step()
+            self.step_ += 1
+            self.loss_history_.append(value)
+            if self.step_ % 50 == 0:
+                self._good_state = self._snapshot()
+            if callback is not None and k % 50 == 0:
+                if callback(Progress(k, n_steps, elapsed, {"loss": value})) is False:
+                    break
+        self.net_.eval()
+        return self
+
+    def fit(self, X: np.ndarray, y: np.ndarray | None = None, budget: Budget = Budget(max_steps=2000),
+            callback: Callback | None = None) -> DiffusionModel:
+        self.set_data(X, y)
+        return self.train_steps(budget.max_steps or 10**9, callback, budget.max_seconds)
+
+    def smoothed_loss(self, window: int = 50) -> np.ndarray:
+        h = np.asarray(self.loss_history_, float)
+        if len(h) < window:
+            return h
+        c = np.cumsum(np.r_[0.0, h])
+        return (c[window:] - c[:-window]) / window
+
+    # -- inference
+    def predict_noise(self, x_t: np.ndarray, t: int, y: np.ndarray | None = None, guidance: float = 0.0) -> np.ndarray:
+        """ε_θ(x_t, t) in model space (numpy in, numpy out)."""
+        torch = _torch()
+        with torch.no_grad():
+            return self._eps(torch.from_numpy(np.asarray(x_t, np.float32)), t, None if y is None else torch.as_tensor(y), guidance).numpy()
+
+    def _eps(self, x, t: int, y, guidance: float):
+        torch = _torch()
+        tt = torch.full((len(x),), int(t), dtype=torch.long)
+        if y is None or not self.config.denoiser.n_classes:
+            return self.net_(x, tt)
+        y = y.long()
+        if guidance == 0.0:
+            return self.net_(x, tt, y)
+        # classifier-free guidance: ε = ε(x, ∅) + w · (ε(x, y) − ε(x, ∅)), both in one batch
+        null = torch.full_like(y, self.config.denoiser.n_classes)
+        both = self.net_(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([y, null]))
+        cond, uncond = both[: len(x)], both[len(x):]
+        return uncond + (1.0 + guidance) * (cond - uncond)
+
+    def score(self, X: np.ndarray, t: int) -> np.ndarray:
+        """The learned score ∇ log q(x_t) ≈ −ε_θ(x_t, t) / √(1 − ᾱ_t), in data units."""
+        Z = self.to_model(X)
+        eps = self.predict_noise(Z, t)
+        return -eps / self.schedule.sqrt_one_minus_alphas_cumprod[t] / self.scale_
+
+    def sample(self, n: int, sampler: str = "ddim", steps: int = 20, seed: SeedLike = 0, y: np.ndarray | None = None,
+               guidance: float = 0.0, keep: int = 0, keep_frames: int | None = None, clip: float | None = None,
+               x_T: np.ndarray | None = None) -> SampleResult:
+        """Draw ``n`` samples from noise with DDPM (T stochastic steps) or DDIM (``steps`` deterministic steps).
+
+        ``keep`` > 0 records the path of the first ``keep`` samples (for the animation);
+        ``keep_frames`` thins those frames to about that many, always keeping t = T and t = 0.
+        ``clip`` bounds x̂_0 in model space (default: the config's ``x0_clip``). Without it the first
+        step from t = T divides by √ᾱ_T, tiny for the cosine schedule, and blows small errors up.
+        """
+        torch = _torch()
+        sched = self.schedule
+        clip = self.config.denoiser.x0_clip if clip is None else clip
+        if sampler not in ("ddpm", "ddim"):
+            raise InputError("unknown_sampler", name=sampler)
+        ts = list(range(sched.T, 0, -1)) if sampler == "ddpm" else sched.ddim_timesteps(steps)
+        gen = torch.Generator().manual_seed(child_seed(as_generator(seed)))
+        d = self.config.denoiser.dim
+        x = torch.from_numpy(np.asarray(x_T, np.float32)) if x_T is not None else torch.randn((int(n), d), generator=gen)
+        yy = None if y is None else torch.as_tensor(np.asarray(y), dtype=torch.long)
+        frames, frame_ts = [], []
+        if keep:
+            frames.append(x[:keep].clone())
+            frame_ts.append(sched.T)
+        self.net_.eval()
+        with torch.no_grad():
+            for i, t in enumerate(ts):
+                eps = self._eps(x, t, yy, guidance)
+                if sampler == "ddpm":
+                    noise = torch.randn(x.shape, generator=gen) if t > 1 else None
+                    x = sched.step(eps, t, x, noise, clip)
+                else:
+                    t_prev = ts[i + 1] if i + 1 < len(ts) else 0
+                    x = sched.ddim_step(eps, t, t_prev, x, clip)
+                if keep:
+                    frames.append(x[:keep].clone())
+                    frame_ts.append(ts[i + 1] if sampler == "ddim" and i + 1 < len(ts) else (t - 1 if sampler == "ddpm" else 0))
+        out = self.to_data(x.numpy())
+        traj = None
+        if keep:
+            traj_arr = torch.stack(frames).numpy()
+            idx = np.arange(len(frames))
+            if keep_frames and len(frames) > keep_frames:
+                idx = np.unique(np.round(np.linspace(0, len(frames) - 1, keep_frames)).astype(int))
+            traj = self.to_data(traj_arr[idx])
+            frame_ts = [frame_ts[i] for i in idx]
+        else:
+            frame_ts = [sched.T, 0]
+        return SampleResult(out, frame_ts, traj)
+
+    # -- persistence
+    def state_dict(self) -> dict:
+        torch = _torch()
+        sd = {f"net.{k}": v for k, v in self.net_.state_dict().items()}
+        sd["shift"] = torch.as_tensor(np.atleast_1d(self.shift_), dtype=torch.float32)
+        sd["scale"] = torch.as_tensor(np.atleast_1d(self.scale_), dtype=torch.float32)
+        return sd
+
+    @classmethod
+    def from_state(cls, config: DiffusionConfig, state: dict, random_state: int = 0) -> DiffusionModel:
+        model = cls(config, random_state)
+        model.net_.load_state_dict({k[4:]: v for k, v in state.items() if k.startswith("net.")})
+        shift = state["shift"].numpy()
+        scale = state["scale"].numpy()
+        model.shift_ = shift if shift.size > 1 else np.float32(shift[0])
+        model.scale_ = scale if scale.size > 1 else np.float32(scale[0])
+        model.net_.eval()
+        return model
+
+
+# ---------------------------------------------------------------- 2D helpers used by the page and the tests
+
+def check_2d_data(X: np.ndarray) -> np.ndarray:
+    """Refuse data a diffusion model cannot learn a shape from (too few, non-finite, or collapsed)."""
+    X = np.asarray(X, float)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise InputError("bad_columns", line=1, found=X.shape[-1] if X.ndim else 0)
+    if len(X) < 10:
+        raise InputError("too_few_points", n=len(X), min=10)
+    if not np.isfinite(X).all():
+        raise InputError("not_finite", line=int(np.argmin(np.isfinite(X).all(axis=1))) + 1)
+    if len(np.unique(X, axis=0)) < 3:
+        raise InputError("degenerate_data")
+    sv = np.linalg.svd(X - X.mean(axis=0), compute_uv=False)
+    if sv[0] < 1e-6 or sv[1] / sv[0] < 1e-3:
+        raise InputError("degenerate_data")  # all points on one line: no 2D shape to learn
+    return X
+
+
+def vector_field(model: DiffusionModel, box: tuple[float, float, float, float], t: int, resolution: int = 17):
+    """Grid points and the denoising direction at t: the score, and the one-step move towards x̂_0."""
+    xs = np.linspace(box[0], box[1], resolution)
+    ys = np.linspace(box[2], box[3], resolution)
+    xx, yy = np.meshgrid(xs, ys)
+    P = np.c_[xx.ravel(), yy.ravel()]
+    return P, model.score(P, t)
+
+
+def quality_vs_steps(model: DiffusionModel, reference: np.ndarray, n: int = 1000, seed: SeedLike = 0,
+                     step_choices=(2, 5, 10, 20, 50, 100), include_ddpm: bool = True) -> list[dict]:
+    """MMD² and sliced Wasserstein to ``reference`` for DDIM at several step counts (and DDPM at T)."""
+    from engine.metrics import mmd2, sliced_wasserstein
+
+    rows = []
+    for k in step_choices:
+        if k > model.schedule.T:
+            continue
+        s = model.sample(n, "ddim", k, seed=seed).samples
+        rows.append({"sampler": "ddim", "steps": k, "mmd2": mmd2(s, reference), "swd": sliced_wasserstein(s, reference)})
+    if include_ddpm:
+        s = model.sample(n, "ddpm", seed=seed).samples
+        rows.append({"sampler": "ddpm", "steps": model.schedule.T, "mmd2": mmd2(s, reference), "swd": sliced_wasserstein(s, reference)})
+    return rows
