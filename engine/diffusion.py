@@ -67,10 +67,16 @@ def make_betas(schedule: str, T: int, beta_start: float = 1e-4, beta_end: float 
 
 @dataclass(frozen=True)
 class ScheduleConfig:
-    schedule: str = "cosine"
+    """Defaults: DDPM's linear 1e-4 → 0.02 over T = 1000, rescaled by 1000 / T for T = 100.
+
+    (The cosine schedule's last step has ᾱ_T ≈ 2e-7: fine for DDPM, but DDIM's first jump divides
+    by √ᾱ_T, and a small MLP's ε errors then push its samples off the data.)
+    """
+
+    schedule: str = "linear"
     T: int = 100
-    beta_start: float = 1e-4
-    beta_end: float = 0.02
+    beta_start: float = 1e-3
+    beta_end: float = 0.2
 
 
 class NoiseSchedule:
@@ -252,7 +258,7 @@ class DenoiserConfig:
     x_emb: int = 0  # > 0: sinusoidal features of each input coordinate (2D data)
     x_emb_scale: float = 25.0
     T: int = 100
-    x0_clip: float | None = 4.0  # samplers bound x̂_0 to ±x0_clip in model space (data are scaled to unit size)
+    x0_clip: float | None = 3.0  # samplers bound x̂_0 to ±x0_clip in model space (data are scaled to unit size)
 
 
 @dataclass(frozen=True)
@@ -355,7 +361,7 @@ class DiffusionModel:
                 raise InputError("degenerate_data")
             self.scale_ = np.float32(spread)
         self._data = torch.from_numpy(self.to_model(X))
-        self._labels = None if y is None else torch.as_tensor(np.asarray(y), dtype=torch.long)
+        self._labels = None if y is None else torch.as_tensor(np.array(y), dtype=torch.long)
         if self._opt is None:
             tc = self.config.train
             self._opt = torch.optim.AdamW(self.net_.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
@@ -574,3 +580,157 @@ def quality_vs_steps(model: DiffusionModel, reference: np.ndarray, n: int = 1000
         s = model.sample(n, "ddpm", seed=seed).samples
         rows.append({"sampler": "ddpm", "steps": model.schedule.T, "mmd2": mmd2(s, reference), "swd": sliced_wasserstein(s, reference)})
     return rows
+
+
+# ---------------------------------------------------------------- digits (8×8, pixels 0…16)
+
+DIGIT_CLASSES = 10
+
+
+def config_digits() -> DiffusionConfig:
+    """Class-conditional ε_θ for 8×8 digits: 64 pixels mapped to −1…1, x̂_0 clipped to that range."""
+    return DiffusionConfig(
+        ScheduleConfig("cosine", 100),
+        DenoiserConfig(dim=64, hidden=256, depth=3, time_dim=64, n_classes=DIGIT_CLASSES, class_dim=32, x0_clip=1.0, T=100),
+        TrainConfig(lr=2e-3, batch_size=128, decay_steps=6000, p_uncond=0.15),
+    )
+
+
+def digits_model(random_state: int = 0) -> DiffusionModel:
+    """An untrained digits model with the fixed pixel map x ↦ (x − 8) / 8."""
+    return DiffusionModel(config_digits(), random_state, shift=8.0, scale=8.0)
+
+
+def digit_samples(model: DiffusionModel, labels: np.ndarray, guidance: float, steps: int = 50, seed: SeedLike = 0,
+                  keep: int = 0, keep_frames: int | None = None) -> SampleResult:
+    """Generated digits for the requested ``labels`` (pixels clipped to 0…16), DDIM with guidance."""
+    res = model.sample(len(labels), "ddim", steps, seed=seed, y=np.asarray(labels), guidance=guidance, keep=keep, keep_frames=keep_frames)
+    res.samples = np.clip(res.samples, 0, 16)
+    if res.trajectory is not None:
+        res.trajectory = np.clip(res.trajectory, 0, 16)
+    return res
+
+
+def guidance_accuracy(model: DiffusionModel, guidance: float, per_class: int = 20, seed: SeedLike = 0, steps: int = 50) -> float:
+    """The fraction of generated digits that the evaluator classifier reads as the requested class."""
+    from engine.digits import classify
+
+    labels = np.repeat(np.arange(DIGIT_CLASSES), per_class)
+    res = digit_samples(model, labels, guidance, steps, seed)
+    return float((classify(res.samples) == labels).mean())
+
+
+# ---------------------------------------------------------------- shipped weights
+
+PRETRAINED_2D_STEPS = 3000
+PRETRAINED_2D_POINTS = 4000
+
+
+def pretrained_2d_config() -> DiffusionConfig:
+    return config_2d(ScheduleConfig(), decay_steps=PRETRAINED_2D_STEPS)
+
+
+def pretrained_2d(name: str) -> DiffusionModel:
+    """The shipped model for a built-in 2D dataset (trained at its default noise)."""
+    from engine import weights
+
+    if name not in weights.read_manifest(PAGE):
+        raise InputError("no_pretrained", name=name)
+    state, entry = weights.load(PAGE, name)
+    return DiffusionModel.from_state(DiffusionConfig.from_dict(entry["config"]), state)
+
+
+def pretrained_digits() -> DiffusionModel:
+    from engine import weights
+
+    state, entry = weights.load(PAGE, "digits")
+    return DiffusionModel.from_state(DiffusionConfig.from_dict(entry["config"]), state)
+
+
+def pretrained_metrics(name: str) -> dict:
+    from engine import weights
+
+    return weights.read_manifest(PAGE).get(name, {}).get("metrics", {})
+
+
+def held_out_2d(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The training points and the held-out points of a shipped 2D model."""
+    from engine import datasets
+
+    data = datasets.make_dataset(name, PRETRAINED_2D_POINTS + 1000, datasets.BUILTIN[name].default_noise, seed=0).X
+    return data[:PRETRAINED_2D_POINTS], data[PRETRAINED_2D_POINTS:]
+
+
+def metrics_2d(model: DiffusionModel, test: np.ndarray) -> dict:
+    """Distances of DDPM and DDIM samples to held-out data, and the quality-vs-steps rows the page charts."""
+    rows = quality_vs_steps(model, test, n=len(test), seed=1)
+    rows = [{k: (round(v, 5) if isinstance(v, float) else v) for k, v in r.items()} for r in rows]
+    by = {(r["sampler"], r["steps"]): r for r in rows}
+    return {"mmd2_ddpm": by[("ddpm", model.schedule.T)]["mmd2"], "mmd2_ddim20": by[("ddim", 20)]["mmd2"],
+            "swd_ddpm": by[("ddpm", model.schedule.T)]["swd"], "swd_ddim20": by[("ddim", 20)]["swd"], "quality": rows}
+
+
+def regenerate(names: list[str] | None = None, log: Callable[[str], None] = print) -> None:
+    """Train and save every shipped model from fixed seeds (same code, same numbers)."""
+    from engine import datasets, weights
+
+    todo = names or [*datasets.BUILTIN, "digits"]
+    for name in todo:
+        if name == "digits":
+            from engine.digits import load
+
+            X, y = load("train")
+            model = digits_model(0).fit(X, y, budget=Budget(max_steps=config_digits().train.decay_steps))
+            metrics = {f"accuracy_guidance_{w:g}": round(guidance_accuracy(model, w, seed=1), 4) for w in (0.0, 1.0, 3.0)}
+        else:
+            spec = datasets.BUILTIN[name]
+            train, test = held_out_2d(name)
+            model = DiffusionModel(pretrained_2d_config(), 0).fit(train, budget=Budget(max_steps=PRETRAINED_2D_STEPS))
+            metrics = metrics_2d(model, test)
+            metrics["data"] = {"n": PRETRAINED_2D_POINTS, "noise": spec.default_noise, "seed": 0}
+        metrics["steps"] = model.step_
+        metrics["final_loss"] = round(float(np.mean(model.loss_history_[-200:])), 4)
+        weights.save(PAGE, name, model.state_dict(), model.config.to_dict(), metrics)
+        log(f"{name}: {metrics}")
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--regenerate", action="store_true", help="retrain and save the shipped weights")
+    parser.add_argument("names", nargs="*", help="only these models (default: all)")
+    args = parser.parse_args()
+    if args.regenerate:
+        regenerate(args.names or None)
+    else:
+        parser.print_help()
+
+
+# ---------------------------------------------------------------- images for the forward process
+
+PHOTO_SIDE = 64
+
+
+def load_photo(side: int = PHOTO_SIDE) -> np.ndarray:
+    """A real photo (scikit-learn's sample "china.jpg"), centre-cropped and block-averaged to side×side RGB in 0…1."""
+    from sklearn.datasets import load_sample_images
+
+    img = np.asarray(load_sample_images().images[0], np.float64) / 255.0
+    h, w, _ = img.shape
+    s = min(h, w)
+    img = img[(h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s]
+    k = s // side
+    img = img[: k * side, : k * side].reshape(side, k, side, k, 3).mean(axis=(1, 3))
+    return img
+
+
+def noisy_images(images01: np.ndarray, schedule: NoiseSchedule, ts, seed: SeedLike = 0) -> np.ndarray:
+    """x_t for each t in ``ts`` (same ε for every t, so one sees only the schedule change), in 0…1 for display.
+
+    Images are mapped from 0…1 to −1…1 (the model space of image diffusion), noised, and mapped back.
+    """
+    x0 = 2.0 * np.asarray(images01, float) - 1.0
+    eps = as_generator(seed).standard_normal(x0.shape)
+    out = np.stack([schedule.add_noise(x0, eps, int(t)) for t in ts])
+    return np.clip((out + 1.0) / 2.0, 0.0, 1.0)
