@@ -32,7 +32,7 @@ PAGE = "diffusion"
 SCHEDULES = ("linear", "cosine", "sigmoid")
 MIN_T, MAX_T = 2, 1000
 DDIM_STEP_CHOICES = (10, 20, 50)
-ALPHA_BAR_FLOOR = 1e-12  # below this, ᾱ_T counts as zero: x_T would carry no trace of x_0's scale
+ALPHA_BAR_FLOOR = 1e-300  # below this ᾱ_T is zero in floating point: 1 / √ᾱ_T overflows
 
 
 # ---------------------------------------------------------------- the noise schedule
@@ -620,6 +620,82 @@ def guidance_accuracy(model: DiffusionModel, guidance: float, per_class: int = 2
     return float((classify(res.samples) == labels).mean())
 
 
+# ---------------------------------------------------------------- latent diffusion (on the VAE page's codes)
+
+LATENT_DIM = 8
+VAE_PAGE = "vae"
+
+
+def _vae_name(latent_dim: int) -> str:
+    return f"mlp_z{int(latent_dim)}_b1"
+
+
+def vae_model(latent_dim: int = LATENT_DIM):
+    """The VAE page's shipped model (encoder and decoder of 8×8 digits), loaded lazily."""
+    from engine.vae import pretrained
+
+    return pretrained(latent_dim=latent_dim, beta=1.0, arch="mlp")
+
+
+def vae_fingerprint(latent_dim: int = LATENT_DIM) -> str | None:
+    """sha256 of the VAE weights the latent model was trained on (None if not shipped)."""
+    from engine import weights
+
+    return weights.read_manifest(VAE_PAGE).get(_vae_name(latent_dim), {}).get("sha256")
+
+
+def config_latent(latent_dim: int = LATENT_DIM) -> DiffusionConfig:
+    return DiffusionConfig(
+        ScheduleConfig(),
+        DenoiserConfig(dim=latent_dim, hidden=128, depth=3, time_dim=32, n_classes=DIGIT_CLASSES, class_dim=16, x0_clip=4.0, T=100),
+        TrainConfig(lr=3e-3, batch_size=256, decay_steps=4000, p_uncond=0.15),
+    )
+
+
+def fit_latent(vae, X: np.ndarray, y: np.ndarray, budget: Budget, random_state: int = 0) -> DiffusionModel:
+    """Train a class-conditional ε-MLP on the VAE's codes z = E(x) (the posterior means)."""
+    codes = vae.encode_mean(np.asarray(X, np.float32))
+    latent_dim = codes.shape[1]
+    return DiffusionModel(config_latent(latent_dim), random_state).fit(codes, y, budget=budget)
+
+
+def latent_samples(model: DiffusionModel, vae, labels: np.ndarray, guidance: float, steps: int = 50,
+                   seed: SeedLike = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, images): sample z_0 with diffusion in latent space, then decode x = D(z_0) (pixels 0…16)."""
+    z = model.sample(len(labels), "ddim", steps, seed=seed, y=np.asarray(labels), guidance=guidance).samples
+    return z, np.clip(vae.decode_mean(z), 0, 16)
+
+
+def pretrained_latent(latent_dim: int = LATENT_DIM) -> DiffusionModel:
+    """The shipped latent model; refuses to run on VAE weights other than those it was trained on."""
+    from engine import weights
+
+    name = f"latent_z{int(latent_dim)}"
+    entry = weights.read_manifest(PAGE).get(name)
+    if entry is None:
+        raise InputError("no_pretrained", name=name)
+    if entry["config"].get("vae_sha256") != vae_fingerprint(latent_dim):
+        raise InputError("latent_stale")
+    state, entry = weights.load(PAGE, name)
+    return DiffusionModel.from_state(DiffusionConfig.from_dict(entry["config"]), state)
+
+
+def latent_metrics(model: DiffusionModel, vae, guidance: float = 1.0, per_class: int = 20, seed: SeedLike = 1) -> dict:
+    from engine.digits import classify
+    from engine.digits import load as load_digits
+
+    labels = np.repeat(np.arange(DIGIT_CLASSES), per_class)
+    z, images = latent_samples(model, vae, labels, guidance, seed=seed)
+    X_test, _ = load_digits("test")
+    codes_test = vae.encode_mean(X_test)
+    prior = np.random.default_rng(0).standard_normal(codes_test.shape)
+    from engine.metrics import mmd2
+
+    return {"accuracy": round(float((classify(images) == labels).mean()), 4),
+            "mmd2_codes_diffusion": round(mmd2(z[: len(codes_test)], codes_test), 5),
+            "mmd2_codes_prior": round(mmd2(prior, codes_test), 5)}
+
+
 # ---------------------------------------------------------------- shipped weights
 
 PRETRAINED_2D_STEPS = 3000
@@ -674,9 +750,19 @@ def regenerate(names: list[str] | None = None, log: Callable[[str], None] = prin
     """Train and save every shipped model from fixed seeds (same code, same numbers)."""
     from engine import datasets, weights
 
-    todo = names or [*datasets.BUILTIN, "digits"]
+    todo = names or [*datasets.BUILTIN, "digits", f"latent_z{LATENT_DIM}"]
     for name in todo:
-        if name == "digits":
+        config = None
+        if name.startswith("latent_z"):
+            from engine.digits import load
+
+            d = int(name.removeprefix("latent_z"))
+            vae = vae_model(d)
+            X, y = load("train")
+            model = fit_latent(vae, X, y, Budget(max_steps=config_latent(d).train.decay_steps))
+            metrics = latent_metrics(model, vae)
+            config = {**model.config.to_dict(), "vae": _vae_name(d), "vae_sha256": vae_fingerprint(d)}
+        elif name == "digits":
             from engine.digits import load
 
             X, y = load("train")
@@ -690,7 +776,7 @@ def regenerate(names: list[str] | None = None, log: Callable[[str], None] = prin
             metrics["data"] = {"n": PRETRAINED_2D_POINTS, "noise": spec.default_noise, "seed": 0}
         metrics["steps"] = model.step_
         metrics["final_loss"] = round(float(np.mean(model.loss_history_[-200:])), 4)
-        weights.save(PAGE, name, model.state_dict(), model.config.to_dict(), metrics)
+        weights.save(PAGE, name, model.state_dict(), config or model.config.to_dict(), metrics)
         log(f"{name}: {metrics}")
 
 

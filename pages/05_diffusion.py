@@ -157,7 +157,7 @@ def forward_section() -> None:
     sched = D.NoiseSchedule(config)  # raises a clear message for T = 1, ᾱ = 0, ᾱ > 1
     source = st.segmented_control(ctx.t("source"), SOURCES, format_func=ctx.labeler("diffusion.sources"), key=ctx.key("source"),
                                   default="points") or "points"
-    t = t_slider(ctx.t("t"), sched.T, "t_forward", sched.T // 4)
+    t = t_slider(ctx.t("t"), sched.T, "t_forward", sched.T // 10)
     mean_factor, var = sched.marginal(t)
     left, right = st.columns([3, 2], gap="large")
     with right:
@@ -166,15 +166,13 @@ def forward_section() -> None:
                                 (ctx.t("beta_title"), ctx.t("alpha_bar_title"), ctx.t("snr_title")), ctx.t("t_axis"))
         st.plotly_chart(fig, key="schedule_fig", config=CHART)
         st.caption(ctx.t("schedule_legend"))
-        m1, m2, m3 = st.columns(3)
-        m1.metric(ctx.t("alpha_bar_t"), f"{sched.alphas_cumprod[t]:.4f}")
-        m2.metric(ctx.t("snr_t"), f"{sched.snr[t]:.3g}" if t else "∞")
-        m3.metric(ctx.t("alpha_bar_T"), f"{sched.alphas_cumprod[-1]:.2g}")
+        st.markdown(ctx.t("schedule_numbers", t=t, alpha_bar=f"{sched.alphas_cumprod[t]:.3f}", snr=f"{sched.snr[t]:.3g}" if t else "∞",
+                          T=sched.T, alpha_bar_T=f"{sched.alphas_cumprod[-1]:.2g}"))
         if sched.alphas_cumprod[-1] > 0.05:
             st.warning(ctx.t("alpha_bar_T_high", value=f"{sched.alphas_cumprod[-1]:.2f}"), icon=":material/warning:")
     with left:
-        st.latex(r"q(x_t \mid x_0) = \mathcal{N}\big(\sqrt{\bar\alpha_t}\,x_0,\;(1-\bar\alpha_t)\,I\big)"
-                 + rf"\qquad \sqrt{{\bar\alpha_{{{t}}}}} = {mean_factor:.3f},\; 1-\bar\alpha_{{{t}}} = {var:.3f}")
+        st.latex(r"q(x_t \mid x_0) = \mathcal{N}\big(\sqrt{\bar\alpha_t}\,x_0,\;(1-\bar\alpha_t)\,I\big)")
+        st.latex(rf"t = {t}:\quad \sqrt{{\bar\alpha_{{t}}}} = {mean_factor:.3f},\quad 1-\bar\alpha_{{t}} = {var:.3f}")
         X0 = forward_data(source, sched, t)
     if X0 is not None:
         compare_forward(X0, config, t)
@@ -401,8 +399,8 @@ def live_tick(target: int, box: tuple, data: np.ndarray) -> None:
 
 def digits_section() -> None:
     st.markdown(ctx.t("digits_lead"))
-    c1, c2, c3 = st.columns([3, 2, 2])
-    label = c1.segmented_control(ctx.t("digit_class"), list(range(10)), key=ctx.key("digit_class"), default=3)
+    label = st.segmented_control(ctx.t("digit_class"), list(range(10)), key=ctx.key("digit_class"), default=3)
+    c2, c3 = st.columns(2)
     label = 3 if label is None else int(label)
     guidance = c2.slider(ctx.t("guidance"), 0.0, 6.0, 2.0, 0.5, key=ctx.key("guidance"), help=ctx.t("guidance_help"))
     steps = c3.segmented_control(ctx.t("ddim_steps"), D.DDIM_STEP_CHOICES, key=ctx.key("digit_steps"), default=50) or 50
@@ -423,10 +421,74 @@ def digits_section() -> None:
 
 # ---------------------------------------------------------------- latent diffusion
 
+@st.cache_resource(max_entries=1, show_spinner=False)
+def latent_models() -> tuple:
+    """(VAE, latent diffusion model, test codes): read-only, shared by every session."""
+    from engine.digits import load
+
+    vae = D.vae_model(D.LATENT_DIM)
+    model = D.pretrained_latent(D.LATENT_DIM)
+    return vae, model, vae.encode_mean(load("test")[0])
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def latent_run(label: int, guidance: float, steps: int, seed: int) -> dict:
+    from engine.digits import classify
+
+    vae, model, codes_test = latent_models()
+    z, images = D.latent_samples(model, vae, np.full(300, label), guidance, steps, seed=seed)
+    z_all, _ = D.latent_samples(model, vae, np.arange(300) % 10, guidance, steps, seed=seed + 1)
+    prior = np.random.default_rng(seed).standard_normal((300, z.shape[1])).astype(np.float32)
+    return {"images": images[:16], "accuracy": float((classify(images) == label).mean()),
+            "prior_images": np.clip(vae.decode_mean(prior[:16]), 0, 16), "codes": z_all, "prior": prior,
+            "mmd_diffusion": mmd2(z_all, codes_test[:300]), "mmd_prior": mmd2(prior, codes_test[:300])}
+
+
 def latent_section() -> None:
     st.markdown(ctx.t("latent_lead"))
-    with st.expander(ctx.t("explain_latent"), icon=":material/school:", expanded=True):
+    try:
+        import engine.vae  # noqa: F401  (the VAE page's engine)
+    except ImportError:
+        st.info(ctx.t("latent_needs_vae"), icon=":material/link_off:")
+    else:
+        with errors_here():
+            latent_views()
+    with st.expander(ctx.t("explain_latent"), icon=":material/school:"):
         ctx.md("latent")
+
+
+def latent_views() -> None:
+    label = st.segmented_control(ctx.t("digit_class"), list(range(10)), key=ctx.key("latent_class"), default=7)
+    c2, c3 = st.columns(2)
+    label = 7 if label is None else int(label)
+    guidance = c2.slider(ctx.t("guidance"), 0.0, 6.0, 1.0, 0.5, key=ctx.key("latent_guidance"), help=ctx.t("guidance_help"))
+    steps = c3.segmented_control(ctx.t("ddim_steps"), D.DDIM_STEP_CHOICES, key=ctx.key("latent_steps"), default=50) or 50
+    vae, model, codes_test = latent_models()
+    run = latent_run(label, float(guidance), int(steps), ctx.seed)
+    st.caption(ctx.t("latent_model_caption", d=D.LATENT_DIM, params=f"{model.n_params:,}"))
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader(ctx.t("latent_grid_title", digit=label))
+        st.plotly_chart(P.image_grid(run["images"].reshape(2, 8, 8, 8), None, None, 16, ctx.t("pixel"), height=200),
+                        key="latent_grid", config=CHART)
+        st.metric(ctx.t("evaluator_agrees"), f"{run['accuracy']:.0%}", help=ctx.t("evaluator_help_latent"))
+        st.subheader(ctx.t("prior_grid_title"))
+        st.plotly_chart(P.image_grid(run["prior_images"].reshape(2, 8, 8, 8), None, None, 16, ctx.t("pixel"), height=200),
+                        key="prior_grid", config=CHART)
+    with right:
+        st.subheader(ctx.t("latent_scatter_title"))
+        dims = np.argsort(codes_test.var(axis=0))[::-1][:2]
+        clouds = [(run["prior"][:, dims], ctx.t("latent_codes_prior"), P.SECOND_COLOUR),
+                  (run["codes"][:, dims], ctx.t("latent_codes_diffusion"), P.SAMPLE_COLOUR)]
+        box = box_for(np.r_[codes_test[:, dims], run["prior"][:, dims]])
+        fig = P.points_figure(box, codes_test[:, dims], clouds, ctx.t("latent_codes_data"), height=430)
+        fig.update_xaxes(title_text=f"z{dims[0] + 1}")
+        fig.update_yaxes(title_text=f"z{dims[1] + 1}")
+        st.plotly_chart(fig, key="latent_fig", config=CHART)
+        m1, m2 = st.columns(2)
+        m1.metric(ctx.t("mmd_codes_diffusion"), f"{run['mmd_diffusion']:.3f}", help=ctx.t("mmd_codes_help"))
+        m2.metric(ctx.t("mmd_codes_prior"), f"{run['mmd_prior']:.3f}", help=ctx.t("mmd_codes_help"))
+        st.caption(ctx.t("latent_scatter_legend", d=D.LATENT_DIM))
 
 
 # ---------------------------------------------------------------- the big picture

@@ -17,7 +17,7 @@ SCHEDULE_COLOURS = {"linear": charts.PALETTE[0], "cosine": charts.PALETTE[1], "s
 def schedule_figure(curves: dict[str, dict[str, np.ndarray]], current: str, t: int, names: dict[str, str],
                     titles: tuple[str, str, str], t_label: str, height: int = 520) -> go.Figure:
     """β_t, ᾱ_t and SNR(t) (log scale) for each schedule; the chosen one bold, a dotted line at t."""
-    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.07, subplot_titles=titles)
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.09, subplot_titles=titles)
     for kind, c in curves.items():
         bold = kind == current
         style = dict(color=SCHEDULE_COLOURS.get(kind, "#000"), width=3.5 if bold else 1.5, dash="solid" if bold else "dot")
@@ -29,11 +29,12 @@ def schedule_figure(curves: dict[str, dict[str, np.ndarray]], current: str, t: i
                           row=row, col=1)
     for row in (1, 2, 3):
         fig.add_vline(x=t, line=dict(color="#111827", width=1.5, dash="dash"), row=row, col=1)
+    fig.update_yaxes(type="log", row=1, col=1, exponentformat="power")
     fig.update_yaxes(type="log", row=3, col=1, exponentformat="power")
     fig.update_yaxes(range=[-0.03, 1.03], row=2, col=1)
     fig.update_xaxes(title_text=t_label, row=3, col=1)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), font=dict(size=charts.FONT_SIZE - 1),
-                      plot_bgcolor="white", legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0))
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=70, b=10), font=dict(size=charts.FONT_SIZE - 1),
+                      plot_bgcolor="white", legend=dict(orientation="h", yanchor="bottom", y=1.07, x=0))
     fig.update_xaxes(showgrid=True, gridcolor="#e5e7eb")
     fig.update_yaxes(showgrid=True, gridcolor="#e5e7eb")
     return fig
@@ -47,6 +48,7 @@ def _scatter(X: np.ndarray, name: str, colour: str, size: int = 5, opacity: floa
 def points_figure(box, data: np.ndarray, clouds: list[tuple[np.ndarray, str, str]], data_name: str, height: int = 480) -> go.Figure:
     """The data in grey and one or more coloured clouds over it."""
     fig = charts.plane_figure(box, height=height)
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0), margin=dict(t=40))
     fig.add_trace(_scatter(data, data_name, DATA_COLOUR, 4, 0.5))
     for X, name, colour in clouds:
         fig.add_trace(_scatter(X, name, colour, 5, 0.75))
@@ -66,7 +68,7 @@ def reverse_animation(box, data: np.ndarray, trajectory: np.ndarray, timesteps: 
         updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.13, xanchor="left", yanchor="top", showactive=False,
                           buttons=[dict(label="▶ " + play, method="animate",
                                         args=[None, dict(frame=dict(duration=120, redraw=False), transition=dict(duration=0), fromcurrent=True)]),
-                                   dict(label="⏸ " + pause, method="animate", args=[[None], step_args])])],
+                                   dict(label="■ " + pause, method="animate", args=[[None], step_args])])],
         sliders=[dict(active=0, x=0.22, y=-0.1, len=0.78, xanchor="left", yanchor="top", currentvalue=dict(prefix="", font=dict(size=14)),
                       steps=[dict(label=n, method="animate", args=[[n], step_args]) for n in names])],
     )
@@ -82,8 +84,8 @@ def add_arrows(fig: go.Figure, P: np.ndarray, V: np.ndarray, length: float, name
     for p, q in zip(P, Q):
         xs += [p[0], q[0], None]
         ys += [p[1], q[1], None]
-        sizes += [0, 9, 0]
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=name, line=dict(color=colour, width=1.6),
+        sizes += [0, 7, 0]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=name, line=dict(color=colour, width=1.2),
                              marker=dict(symbol="arrow", angleref="previous", size=sizes, color=colour), hoverinfo="skip"))
 
 
