@@ -106,12 +106,14 @@ def test_live_training_start_pause_restart_and_too_many_steps():
     at.run()
     trainer = at.session_state["diffusion.trainer"]
     assert trainer.step_ > 0
-    at.button(key="diffusion_run").click().run()  # pause: the reverse views appear
-    assert_clean(at)
-    at.segmented_control(key=K + "ddim_steps").set_value(20).run()
+    at.button(key="diffusion_run").click().run()  # pause: the reverse views appear …
+    # … but DDIM's default 20 steps do not fit in T = 10: a clear message, no traceback
     assert [e.value for e in at.error] == [msg("pt", "more_steps_than_T", steps=20, T=10)]
     assert not at.exception
     at.segmented_control(key=K + "ddim_steps").set_value(10).run()
+    assert_clean(at)
+    assert len(at.metric) >= 2
+    at.segmented_control(key=K + "sampler").set_value("ddpm").run()
     assert_clean(at)
     at.button(key="diffusion_restart").click().run()
     assert_clean(at)

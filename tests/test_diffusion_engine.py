@@ -39,13 +39,15 @@ def test_iterative_and_closed_form_give_the_same_distribution(schedule):
 
 
 def test_schedule_quantities_match_their_definitions():
-    sched = D.NoiseSchedule(D.ScheduleConfig("linear", 1000))
+    sched = D.NoiseSchedule(D.ScheduleConfig("linear", 1000, 1e-4, 0.02))
     assert sched.alphas_cumprod[0] == 1.0
     assert np.isclose(sched.alphas_cumprod[500], np.prod(1 - np.linspace(1e-4, 0.02, 1000)[:500]))
     # DDPM's linear schedule leaves almost nothing of x_0 at T = 1000 …
     assert sched.alphas_cumprod[-1] < 1e-4
     # … but with T = 50 most of the signal survives: the reference tutorial's teaching point
-    assert D.NoiseSchedule(D.ScheduleConfig("linear", 50)).alphas_cumprod[-1] > 0.55
+    assert D.NoiseSchedule(D.ScheduleConfig("linear", 50, 1e-4, 0.02)).alphas_cumprod[-1] > 0.55
+    # the default rescales DDPM's betas by 1000 / T, which does reach noise at T = 100
+    assert D.NoiseSchedule(D.ScheduleConfig()).alphas_cumprod[-1] < 1e-3
     assert np.all(np.diff(sched.alphas_cumprod) < 0)
     assert np.allclose(sched.snr[1:], sched.alphas_cumprod[1:] / (1 - sched.alphas_cumprod[1:]))
 
@@ -99,7 +101,7 @@ def trained():
     for name in ("swiss_roll", "moons"):
         data = datasets.make_dataset(name, 3000, 0.05, seed=0).X
         train, test = data[:2000], data[2000:]
-        model = D.DiffusionModel(D.config_2d(decay_steps=600), random_state=0).fit(train, budget=D.Budget(max_steps=600))
+        model = D.DiffusionModel(D.config_2d(decay_steps=700), random_state=0).fit(train, budget=D.Budget(max_steps=700))
         out[name] = (model, test)
     return out
 
@@ -115,7 +117,7 @@ def test_samples_are_close_to_held_out_data_and_far_from_the_gaussian_start(trai
     assert swd_model < 0.16, swd_model
     assert mmd_model < 0.025, mmd_model
     assert swd_model < 0.65 * swd_start, (swd_model, swd_start)
-    assert mmd_model < mmd_start / 5, (mmd_model, mmd_start)
+    assert mmd_model < mmd_start / 4, (mmd_model, mmd_start)
     # the samples lie on the data's shape: as close to it as held-out points are (the start is not)
     from scipy.spatial import cKDTree
 
@@ -232,21 +234,34 @@ def test_photo_and_noisy_images_have_the_right_shapes():
     assert np.abs(out[2, 0] - img).mean() > 0.2
 
 
-def test_latent_diffusion_samples_real_looking_codes_and_the_requested_digit():
-    pytest.importorskip("engine.vae")
-    from engine.digits import classify, load
-
+def _vae_or_skip():
+    pytest.importorskip("engine.vae")  # the VAE page's engine (another branch until the lead merges)
     try:
-        vae = D.vae_model(D.LATENT_DIM)
+        return D.vae_model(D.LATENT_DIM)
     except Exception:
         pytest.skip("the VAE page's weights are not installed")
-    X, y = load("train")
-    model = D.fit_latent(vae, X, y, D.Budget(max_steps=800), random_state=0)
+
+
+def test_shipped_latent_diffusion_makes_real_looking_codes_and_the_requested_digit():
+    from engine.digits import classify, load
+
+    vae = _vae_or_skip()
+    model = D.pretrained_latent(D.LATENT_DIM)
     labels = np.repeat(np.arange(10), 10)
-    z, images = D.latent_samples(model, vae, labels, guidance=2.0, steps=20, seed=0)
+    _, images = D.latent_samples(model, vae, labels, guidance=2.0, steps=20, seed=0)
     assert images.shape == (100, 64)
     assert (classify(images) == labels).mean() >= 0.7
-    codes = vae.encode_mean(load("test")[0])[:200]
-    z_free, _ = D.latent_samples(model, vae, np.arange(200) % 10, guidance=0.0, steps=20, seed=1)
+    codes = vae.encode_mean(load("test")[0])[:300]
+    z_free, _ = D.latent_samples(model, vae, np.arange(300) % 10, guidance=0.0, steps=20, seed=1)
     prior = np.random.default_rng(0).standard_normal(z_free.shape)
     assert mmd2(z_free, codes) < mmd2(prior, codes) / 3
+
+
+def test_latent_diffusion_learns_from_scratch():
+    from engine.digits import load
+
+    vae = _vae_or_skip()
+    X, y = load("train")
+    model = D.fit_latent(vae, X, y, D.Budget(max_steps=300), random_state=0)
+    assert model.config.denoiser.dim == D.LATENT_DIM
+    assert np.mean(model.loss_history_[-50:]) < 0.6 * np.mean(model.loss_history_[:10])
