@@ -159,7 +159,7 @@ def forward_section() -> None:
                                   default="points") or "points"
     t = t_slider(ctx.t("t"), sched.T, "t_forward", sched.T // 10)
     mean_factor, var = sched.marginal(t)
-    left, right = st.columns([3, 2], gap="large")
+    left, right = st.columns(2, gap="large")
     with right:
         curves = {k: schedule_curves(k, sched.T, config.beta_start, config.beta_end) for k in D.SCHEDULES if _valid(k, config)}
         fig = P.schedule_figure(curves, config.schedule, t, {k: ctx.t(f"schedules.{k}") for k in curves},
