@@ -13,7 +13,9 @@ verbs. :class:`DiffusionModel` wraps an ε-predicting MLP with the sklearn-like 
 ``fit`` / ``sample`` shared by the other pages. What was left out on purpose: U-Nets and
 attention (an MLP is enough for 2D points and 8×8 digits), learned variances, EMA weights.
 
-Regenerate the shipped weights with ``python -m engine.diffusion --regenerate``.
+Regenerate the shipped weights with ``GP_TORCH_THREADS=1 python -m engine.diffusion --regenerate``
+(fixed seeds; one thread makes the float sums, hence the weights, repeatable). ``latent_z8`` needs
+the VAE page's ``engine.vae`` and its weights, and records their sha256 so a changed VAE is noticed.
 """
 
 from __future__ import annotations

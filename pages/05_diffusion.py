@@ -285,7 +285,7 @@ def reverse_section() -> None:
 
 def sampling_views(model: D.DiffusionModel, model_id: tuple, data: np.ndarray) -> None:
     T = model.schedule.T
-    c1, c2 = st.columns([1, 1])
+    c1, c2 = st.columns([3, 2])
     sampler = c1.segmented_control(ctx.t("sampler"), ("ddpm", "ddim"), format_func=ctx.labeler("diffusion.samplers"),
                                    key=ctx.key("sampler"), default="ddim") or "ddim"
     steps = c2.segmented_control(ctx.t("ddim_steps"), D.DDIM_STEP_CHOICES, key=ctx.key("ddim_steps"), default=20,

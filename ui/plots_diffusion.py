@@ -102,7 +102,8 @@ def quality_figure(rows: list[dict], metric: str, y_title: str, x_title: str, dd
                                  marker=dict(color=charts.PALETTE[1], size=16, symbol="star")))
     if reference is not None:
         fig.add_hline(y=reference, line=dict(color="#6B7280", dash="dot"), annotation_text=reference_name, annotation_position="top right")
-    fig.update_xaxes(type="log", title_text=x_title, showgrid=True, gridcolor="#e5e7eb")
+    ticks = sorted({r["steps"] for r in rows})
+    fig.update_xaxes(type="log", title_text=x_title, showgrid=True, gridcolor="#e5e7eb", tickvals=ticks, ticktext=[str(v) for v in ticks])
     fig.update_yaxes(title_text=y_title, showgrid=True, gridcolor="#e5e7eb", rangemode="tozero")
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white", font=dict(size=charts.FONT_SIZE - 1),
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
