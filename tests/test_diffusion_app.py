@@ -65,6 +65,21 @@ def test_forward_process_widgets_and_bad_schedules(lang):
     assert_clean(at)
 
 
+def test_drawing_controls_seed_and_reset():
+    at = open_page(SCRIPT, "en")
+    at.radio(key=K + "draw_class").set_value(2).run()
+    at.radio(key=K + "draw_mode").set_value("point").run()
+    assert_clean(at)
+    at.button(key="use_drawing_diffusion").click().run()  # nothing drawn yet: the shared message
+    assert [e.value for e in at.error] == [text.lookup("en", "errors.nothing_drawn")]
+    at.number_input(key="w:seed").set_value(3).run()
+    at.number_input(key=K + "T").set_value(40).run()
+    assert_clean(at)
+    at.button(key="reset_page").click().run()
+    assert_clean(at)
+    assert at.number_input(key=K + "T").value == 100
+
+
 def test_degenerate_own_points_get_a_message():
     at = open_page(SCRIPT, "en", run=False)
     X = np.c_[np.linspace(0, 1, 30), np.linspace(0, 2, 30)]  # every point on one line
