@@ -687,6 +687,24 @@ def pretrained_latent(latent_dim: int = LATENT_DIM) -> DiffusionModel:
     return DiffusionModel.from_state(DiffusionConfig.from_dict(entry["config"]), state)
 
 
+LATENT_FALLBACK_STEPS = 1500
+
+
+def latent_model(latent_dim: int = LATENT_DIM, vae=None, random_state: int = 0) -> tuple[DiffusionModel, bool]:
+    """``(model, shipped)``: the shipped latent model if it was trained on the installed VAE's codes;
+    otherwise (the VAE was retrained since) a new one, trained here from a fixed seed in a few seconds."""
+    try:
+        return pretrained_latent(latent_dim), True
+    except InputError as err:
+        if err.code not in ("latent_stale", "no_pretrained"):
+            raise
+    from engine.digits import load
+
+    vae = vae_model(latent_dim) if vae is None else vae
+    X, y = load("train")
+    return fit_latent(vae, X, y, Budget(max_steps=LATENT_FALLBACK_STEPS), random_state), False
+
+
 def latent_metrics(model: DiffusionModel, vae, guidance: float = 1.0, per_class: int = 20, seed: SeedLike = 1) -> dict:
     from engine.digits import classify
     from engine.digits import load as load_digits

@@ -423,19 +423,19 @@ def digits_section() -> None:
 
 @st.cache_resource(max_entries=1, show_spinner=False)
 def latent_models() -> tuple:
-    """(VAE, latent diffusion model, test codes): read-only, shared by every session."""
+    """(VAE, latent diffusion model, test codes, shipped?): read-only, shared by every session."""
     from engine.digits import load
 
     vae = D.vae_model(D.LATENT_DIM)
-    model = D.pretrained_latent(D.LATENT_DIM)
-    return vae, model, vae.encode_mean(load("test")[0])
+    model, shipped = D.latent_model(D.LATENT_DIM, vae)
+    return vae, model, vae.encode_mean(load("test")[0]), shipped
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def latent_run(label: int, guidance: float, steps: int, seed: int) -> dict:
     from engine.digits import classify
 
-    vae, model, codes_test = latent_models()
+    vae, model, codes_test, _ = latent_models()
     z, images = D.latent_samples(model, vae, np.full(300, label), guidance, steps, seed=seed)
     z_all, _ = D.latent_samples(model, vae, np.arange(300) % 10, guidance, steps, seed=seed + 1)
     prior = np.random.default_rng(seed).standard_normal((300, z.shape[1])).astype(np.float32)
@@ -463,9 +463,12 @@ def latent_views() -> None:
     label = 7 if label is None else int(label)
     guidance = c2.slider(ctx.t("guidance"), 0.0, 6.0, 1.0, 0.5, key=ctx.key("latent_guidance"), help=ctx.t("guidance_help"))
     steps = c3.segmented_control(ctx.t("ddim_steps"), D.DDIM_STEP_CHOICES, key=ctx.key("latent_steps"), default=50) or 50
-    vae, model, codes_test = latent_models()
+    with st.spinner(ctx.t("latent_loading")):
+        vae, model, codes_test, shipped = latent_models()
     run = latent_run(label, float(guidance), int(steps), ctx.seed)
     st.caption(ctx.t("latent_model_caption", d=D.LATENT_DIM, params=f"{model.n_params:,}"))
+    if not shipped:
+        st.info(ctx.t("latent_retrained", steps=D.LATENT_FALLBACK_STEPS), icon=":material/model_training:")
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader(ctx.t("latent_grid_title", digit=label))

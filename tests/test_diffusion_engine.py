@@ -242,11 +242,11 @@ def _vae_or_skip():
         pytest.skip("the VAE page's weights are not installed")
 
 
-def test_shipped_latent_diffusion_makes_real_looking_codes_and_the_requested_digit():
+def test_latent_diffusion_makes_real_looking_codes_and_the_requested_digit():
     from engine.digits import classify, load
 
     vae = _vae_or_skip()
-    model = D.pretrained_latent(D.LATENT_DIM)
+    model, _ = D.latent_model(D.LATENT_DIM, vae)  # the shipped one, or a fresh one if the VAE changed
     labels = np.repeat(np.arange(10), 10)
     _, images = D.latent_samples(model, vae, labels, guidance=2.0, steps=20, seed=0)
     assert images.shape == (100, 64)
@@ -255,6 +255,17 @@ def test_shipped_latent_diffusion_makes_real_looking_codes_and_the_requested_dig
     z_free, _ = D.latent_samples(model, vae, np.arange(300) % 10, guidance=0.0, steps=20, seed=1)
     prior = np.random.default_rng(0).standard_normal(z_free.shape)
     assert mmd2(z_free, codes) < mmd2(prior, codes) / 3
+
+
+def test_a_stale_latent_model_is_noticed(monkeypatch):
+    vae = _vae_or_skip()
+    monkeypatch.setattr(D, "vae_fingerprint", lambda latent_dim=D.LATENT_DIM: "not the shipped VAE")
+    with pytest.raises(InputError) as err:
+        D.pretrained_latent(D.LATENT_DIM)
+    assert err.value.code == "latent_stale"
+    monkeypatch.setattr(D, "LATENT_FALLBACK_STEPS", 20)
+    model, shipped = D.latent_model(D.LATENT_DIM, vae)
+    assert not shipped and model.step_ == 20
 
 
 def test_latent_diffusion_learns_from_scratch():
