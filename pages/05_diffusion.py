@@ -321,6 +321,8 @@ def sampling_views(model: D.DiffusionModel, model_id: tuple, data: np.ndarray) -
     q2.plotly_chart(P.quality_figure(rows, "swd", ctx.t("swd"), ctx.t("steps_axis"), ctx.t("samplers.ddim"), ctx.t("ddpm_at_T", T=T)),
                     key="quality_swd", config=CHART)
     st.caption(ctx.t("quality_legend"))
+    if model_id[0] == "pretrained" and D.pretrained_metrics(model_id[1]).get("quality"):
+        st.caption(ctx.t("quality_pretrained_note"))
 
 
 # ---------------------------------------------------------------- live training (2D)
