@@ -1,0 +1,167 @@
+"""Charts of the diffusion page: schedules, reverse-process animation, score arrows, image strips."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ui import charts
+
+DATA_COLOUR = "#9CA3AF"  # grey: the training data, always in the background
+SAMPLE_COLOUR = charts.PALETTE[0]  # blue: the points being denoised / generated
+SECOND_COLOUR = charts.PALETTE[1]  # vermillion: a second cloud to compare with
+SCHEDULE_COLOURS = {"linear": charts.PALETTE[0], "cosine": charts.PALETTE[1], "sigmoid": charts.PALETTE[2]}
+
+
+def schedule_figure(curves: dict[str, dict[str, np.ndarray]], current: str, t: int, names: dict[str, str],
+                    titles: tuple[str, str, str], t_label: str, height: int = 520) -> go.Figure:
+    """β_t, ᾱ_t and SNR(t) (log scale) for each schedule; the chosen one bold, a dotted line at t."""
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.09, subplot_titles=titles)
+    for kind, c in curves.items():
+        bold = kind == current
+        style = dict(color=SCHEDULE_COLOURS.get(kind, "#000"), width=3.5 if bold else 1.5, dash="solid" if bold else "dot")
+        t_axis = c["t"][1:]
+        snr = np.clip(c["snr"][1:], 1e-8, None)
+        for row, (y, fmt) in enumerate(((c["betas"][1:], ".4f"), (c["alphas_cumprod"][1:], ".4f"), (snr, ".3g")), start=1):
+            fig.add_trace(go.Scatter(x=t_axis, y=y, mode="lines", line=style, name=names[kind], legendgroup=kind,
+                                     showlegend=row == 1, hovertemplate=f"t=%{{x}}<br>%{{y:{fmt}}}<extra>{names[kind]}</extra>"),
+                          row=row, col=1)
+    for row in (1, 2, 3):
+        fig.add_vline(x=t, line=dict(color="#111827", width=1.5, dash="dash"), row=row, col=1)
+    fig.update_yaxes(type="log", row=1, col=1, exponentformat="power")
+    fig.update_yaxes(type="log", row=3, col=1, exponentformat="power")
+    fig.update_yaxes(range=[-0.03, 1.03], row=2, col=1)
+    fig.update_xaxes(title_text=t_label, row=3, col=1)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=70, b=10), font=dict(size=charts.FONT_SIZE - 1),
+                      plot_bgcolor="white", legend=dict(orientation="h", yanchor="bottom", y=1.07, x=0))
+    fig.update_xaxes(showgrid=True, gridcolor="#e5e7eb")
+    fig.update_yaxes(showgrid=True, gridcolor="#e5e7eb")
+    return fig
+
+
+def _scatter(X: np.ndarray, name: str, colour: str, size: int = 5, opacity: float = 0.8) -> go.Scatter:
+    return go.Scatter(x=X[:, 0], y=X[:, 1], mode="markers", name=name, marker=dict(color=colour, size=size, opacity=opacity),
+                      hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>%{fullData.name}</extra>")
+
+
+def points_figure(box, data: np.ndarray, clouds: list[tuple[np.ndarray, str, str]], data_name: str, height: int = 480) -> go.Figure:
+    """The data in grey and one or more coloured clouds over it."""
+    fig = charts.plane_figure(box, height=height)
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0), margin=dict(t=40))
+    fig.add_trace(_scatter(data, data_name, DATA_COLOUR, 4, 0.5))
+    for X, name, colour in clouds:
+        fig.add_trace(_scatter(X, name, colour, 5, 0.75))
+    return fig
+
+
+def reverse_animation(box, data: np.ndarray, trajectory: np.ndarray, timesteps: list[int], data_name: str, points_name: str,
+                      frame_label: str, play: str, pause: str, height: int = 540) -> go.Figure:
+    """Points moving from noise (t = T) to samples (t = 0): plotly frames, scrubbed in the browser."""
+    fig = points_figure(box, data, [(trajectory[0], points_name, SAMPLE_COLOUR)], data_name, height)
+    names = [frame_label.format(t=t) for t in timesteps]
+    fig.frames = [go.Frame(data=[go.Scatter(x=f[:, 0], y=f[:, 1])], traces=[1], name=n) for f, n in zip(trajectory, names)]
+    step_args = dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))
+    fig.update_layout(
+        margin=dict(l=10, r=10, t=10, b=110),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.13, xanchor="left", yanchor="top", showactive=False,
+                          buttons=[dict(label="▶ " + play, method="animate",
+                                        args=[None, dict(frame=dict(duration=120, redraw=False), transition=dict(duration=0), fromcurrent=True)]),
+                                   dict(label="■ " + pause, method="animate", args=[[None], step_args])])],
+        sliders=[dict(active=0, x=0.22, y=-0.1, len=0.78, xanchor="left", yanchor="top", currentvalue=dict(prefix="", font=dict(size=14)),
+                      steps=[dict(label=n, method="animate", args=[[n], step_args]) for n in names])],
+    )
+    return fig
+
+
+def add_arrows(fig: go.Figure, P: np.ndarray, V: np.ndarray, length: float, name: str, colour: str = "#111827") -> None:
+    """Arrows from P along V, scaled so the longest is ``length`` (the direction and relative size matter)."""
+    norms = np.linalg.norm(V, axis=1)
+    top = float(norms.max()) if len(norms) and np.isfinite(norms).all() and norms.max() > 0 else 1.0
+    Q = P + V * (length / top)
+    xs, ys, sizes = [], [], []
+    for p, q in zip(P, Q):
+        xs += [p[0], q[0], None]
+        ys += [p[1], q[1], None]
+        sizes += [0, 7, 0]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=name, line=dict(color=colour, width=1.2),
+                             marker=dict(symbol="arrow", angleref="previous", size=sizes, color=colour), hoverinfo="skip"))
+
+
+def quality_figure(rows: list[dict], metric: str, y_title: str, x_title: str, ddim_name: str, ddpm_name: str,
+                   reference: float | None = None, reference_name: str = "", height: int = 360) -> go.Figure:
+    """Distance to the data against the number of sampling steps: DDIM as a line, DDPM (T steps) as a star."""
+    ddim = [r for r in rows if r["sampler"] == "ddim"]
+    ddpm = [r for r in rows if r["sampler"] == "ddpm"]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[r["steps"] for r in ddim], y=[r[metric] for r in ddim], mode="lines+markers", name=ddim_name,
+                             line=dict(color=charts.PALETTE[0], width=3), marker=dict(size=9)))
+    if ddpm:
+        fig.add_trace(go.Scatter(x=[r["steps"] for r in ddpm], y=[r[metric] for r in ddpm], mode="markers", name=ddpm_name,
+                                 marker=dict(color=charts.PALETTE[1], size=16, symbol="star")))
+    if reference is not None:
+        fig.add_hline(y=reference, line=dict(color="#6B7280", dash="dot"), annotation_text=reference_name, annotation_position="top right")
+    ticks = sorted({r["steps"] for r in rows})
+    fig.update_xaxes(type="log", title_text=x_title, showgrid=True, gridcolor="#e5e7eb", tickvals=ticks, ticktext=[str(v) for v in ticks])
+    fig.update_yaxes(title_text=y_title, showgrid=True, gridcolor="#e5e7eb", rangemode="tozero")
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white", font=dict(size=charts.FONT_SIZE - 1),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    return fig
+
+
+def loss_figure(loss: np.ndarray, smoothed: np.ndarray, x_title: str, y_title: str, raw_name: str, smooth_name: str,
+                height: int = 260) -> go.Figure:
+    fig = go.Figure()
+    step = max(1, len(loss) // 600)  # a few hundred points are enough to see the trend
+    fig.add_trace(go.Scatter(x=np.arange(1, len(loss) + 1)[::step], y=loss[::step], mode="lines", name=raw_name,
+                             line=dict(color="#CBD5E1", width=1)))
+    if len(smoothed):
+        off = len(loss) - len(smoothed)
+        fig.add_trace(go.Scatter(x=np.arange(off + 1, len(loss) + 1)[::step], y=smoothed[::step], mode="lines", name=smooth_name,
+                                 line=dict(color=charts.PALETTE[0], width=2.5)))
+    fig.update_xaxes(title_text=x_title, showgrid=True, gridcolor="#e5e7eb")
+    fig.update_yaxes(title_text=y_title, showgrid=True, gridcolor="#e5e7eb", rangemode="tozero")
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white", font=dict(size=charts.FONT_SIZE - 2),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    return fig
+
+
+def mosaic(images: np.ndarray, pad: int = 1, fill: float = np.nan) -> np.ndarray:
+    """(rows, cols, h, w[, 3]) images → one big array with ``pad`` pixels between them."""
+    rows, cols, h, w = images.shape[:4]
+    extra = images.shape[4:]
+    out = np.full((rows * (h + pad) - pad, cols * (w + pad) - pad, *extra), fill, dtype=float)
+    for r in range(rows):
+        for c in range(cols):
+            out[r * (h + pad): r * (h + pad) + h, c * (w + pad): c * (w + pad) + w] = images[r, c]
+    return out
+
+
+def image_grid(images: np.ndarray, col_labels: list[str] | None, row_labels: list[str] | None, zmax: float,
+               colour_title: str, height: int | None = None, x_title: str | None = None, pad: int = 1) -> go.Figure:
+    """A grid of grey images (rows × cols × h × w), dark = 0, white = ``zmax``, labelled along the edges."""
+    rows, cols, h, w = images.shape[:4]
+    z = mosaic(images, pad)
+    fig = go.Figure(go.Heatmap(z=z, colorscale="gray", zmin=0, zmax=zmax, showscale=False,
+                               hovertemplate=colour_title + "=%{z:.1f}<extra></extra>"))
+    centres_x = [c * (w + pad) + (w - 1) / 2 for c in range(cols)]
+    centres_y = [r * (h + pad) + (h - 1) / 2 for r in range(rows)]
+    fig.update_xaxes(tickvals=centres_x if col_labels else [], ticktext=col_labels or [], side="top", showgrid=False, zeroline=False,
+                     title_text=x_title, constrain="domain")
+    fig.update_yaxes(tickvals=centres_y if row_labels else [], ticktext=row_labels or [], autorange="reversed", showgrid=False,
+                     zeroline=False, scaleanchor="x", constrain="domain")
+    fig.update_layout(height=height or int(70 + rows * 62), margin=dict(l=10, r=10, t=40 if col_labels else 10, b=10),
+                      plot_bgcolor="#1f2937", font=dict(size=charts.FONT_SIZE - 2))
+    return fig
+
+
+def rgb_strip(images01: np.ndarray, labels: list[str], pad: int = 2) -> go.Figure:
+    """Colour images in a row (n, h, w, 3) with 0…1 values, labelled underneath."""
+    n, h, w, _ = images01.shape
+    z = mosaic(images01[None], pad, fill=1.0)
+    fig = go.Figure(go.Image(z=(z * 255).astype(np.uint8), hoverinfo="skip"))
+    fig.update_xaxes(tickvals=[c * (w + pad) + (w - 1) / 2 for c in range(n)], ticktext=labels, showgrid=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_layout(height=int(60 + 1100 / n * h / w), margin=dict(l=10, r=10, t=10, b=10), font=dict(size=charts.FONT_SIZE - 2))
+    return fig
