@@ -6,7 +6,7 @@ import streamlit as st
 from engine import classifiers, datasets
 from ui import charts
 from ui.data_input import dataset_picker
-from ui.shell import guard, setup, t
+from ui.shell import guard, setup
 
 ctx = setup("discriminative_vs_generative")
 

@@ -9,18 +9,11 @@ from engine.errors import InputError
 from ui import plots_mixtures_and_hmm as plots
 from ui import text
 from ui.data_input import dataset_picker
-from ui.shell import guard, setup, t
+from ui.shell import guard, setup, show_input_error
 
 ctx = setup("mixtures_and_hmm")
 PAGE = ctx.page
 CHART = {"displaylogo": False}
-
-
-def show_error(err: InputError) -> None:
-    """This page's own message for ``err`` if it has one, else the shared one."""
-    own = f"{PAGE}.errors.{err.code}"
-    key = own if own in text.catalogue(ctx.lang) else f"errors.{err.code}"
-    st.error(t(key, **err.params), icon=":material/error:")
 
 
 def labels(prefix: str) -> dict:
@@ -154,7 +147,7 @@ def mixture_part() -> None:
     try:
         view = fit_mixture(ds.X, k, cov, init, seed, ctx.seed)
     except InputError as err:
-        show_error(err)
+        show_input_error(err)
         return
     hist = view.history
 
@@ -295,7 +288,7 @@ def hmm_part() -> None:
     try:
         T, capped = hmm.bounded_length(T_asked)
     except InputError as err:
-        show_error(err)
+        show_input_error(err)
         return
     if capped:
         st.info(ctx.t("length_capped", n=int(T_asked), max=hmm.MAX_T), icon=":material/content_cut:")
@@ -319,7 +312,7 @@ def hmm_part() -> None:
     try:
         views = learned_figures(*args, n_states, matched, preset_key, ctx.lang)
     except InputError as err:
-        show_error(err)
+        show_input_error(err)
         return
     c1, c2, c3 = st.columns(3, gap="medium")
     with c1:
@@ -367,7 +360,7 @@ def regime_part() -> None:
     try:
         signal, fit = regimes(T, stay, spread, n_states, ctx.seed)
     except InputError as err:
-        show_error(err)
+        show_input_error(err)
         return
     names = regime_names()
     signal_fig, hist_fig = regime_figures(T, stay, spread, n_states, ctx.seed, ctx.lang)

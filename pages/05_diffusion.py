@@ -1,6 +1,5 @@
 """Page 5: diffusion. Destroy data with noise (forward), learn to undo it (reverse)."""
 
-from contextlib import contextmanager
 
 import numpy as np
 import streamlit as st
@@ -10,9 +9,8 @@ from engine import diffusion as D
 from engine.errors import InputError
 from engine.metrics import mmd2, sliced_wasserstein
 from ui import plots_diffusion as P
-from ui import text
 from ui.data_input import OWN, dataset_picker
-from ui.shell import guard, setup, show_input_error
+from ui.shell import guard, setup
 
 ctx = setup("diffusion")
 SECTIONS = ("forward", "reverse", "digits", "latent", "models")
@@ -26,22 +24,6 @@ EVAL_POINTS = 500
 PREVIEW_POINTS = 400
 QUALITY_STEPS = (2, 5, 10, 20, 50, 100)
 CHART = {"displaylogo": False}
-
-
-def show_error(err: InputError) -> None:
-    """This page's own messages live in [diffusion.errors]; the shared ones in [errors]."""
-    if f"{ctx.page}.errors.{err.code}" in text.catalogue(ctx.lang):
-        st.error(text.lookup(ctx.lang, f"{ctx.page}.errors.{err.code}", **err.params), icon=":material/error:")
-    else:
-        show_input_error(err)
-
-
-@contextmanager
-def errors_here():
-    try:
-        yield
-    except InputError as err:
-        show_error(err)
 
 
 # ---------------------------------------------------------------- cached engine calls
@@ -275,7 +257,7 @@ def reverse_section() -> None:
             return
         model_id = ("live", id(model), model.step_)
     st.divider()
-    with errors_here():
+    with guard():
         sampling_views(model, model_id, data)
     with st.expander(ctx.t("explain_reverse"), icon=":material/school:"):
         ctx.md("reverse")
@@ -453,7 +435,7 @@ def latent_section() -> None:
     except ImportError:
         st.info(ctx.t("latent_needs_vae"), icon=":material/link_off:")
     else:
-        with errors_here():
+        with guard():
             latent_views()
     with st.expander(ctx.t("explain_latent"), icon=":material/school:"):
         ctx.md("latent")
@@ -503,7 +485,7 @@ def models_section() -> None:
 
 
 st.markdown(ctx.t("lead"))
-with guard(), errors_here():
+with guard():
     section = st.segmented_control(ctx.t("section"), SECTIONS, format_func=ctx.labeler("diffusion.sections"), key=ctx.key("section"),
                                    default="forward") or "forward"
     {"forward": forward_section, "reverse": reverse_section, "digits": digits_section,
