@@ -103,7 +103,8 @@ PRESETS: dict[str, GanConfig] = {
     "collapse": GanConfig(loss="nonsat", optimizer="adam", lr_d=1e-4, lr_g=1e-3, d_steps=1, noise_dim=2, width=64, seed=0),
     "fixed": GanConfig(loss="wgan_gp", optimizer="adam", lr_d=1e-3, lr_g=1e-3, d_steps=5, noise_dim=2, width=64,
                        betas=(0.5, 0.9), seed=0),
-    "diverge": GanConfig(loss="minimax", optimizer="sgd", lr_d=1.0, lr_g=1.0, d_steps=1, noise_dim=2, width=64, seed=0),
+    # Plain SGD with steps far too large: the players overshoot and chase each other; at 1.0 it blows up to NaN.
+    "diverge": GanConfig(loss="nonsat", optimizer="sgd", lr_d=0.3, lr_g=0.3, d_steps=1, noise_dim=2, width=64, seed=0),
 }
 PRESET_BUDGET = 2000
 
@@ -607,8 +608,10 @@ def regenerate(which: str = "all") -> None:
     from engine import gan_digits, weights
 
     torch.set_num_threads(1)  # bit-for-bit reproducible runs
-    if which in ("all", "2d"):
+    if which in ("all", "2d", *PRESETS):
         for name, cfg in PRESETS.items():
+            if which in PRESETS and name != which:
+                continue
             t0 = time.perf_counter()
             tr = train_preset(name)
             out = {"steps": tr.step_count, "diverged": tr.diverged, "seconds": round(time.perf_counter() - t0, 1)}
@@ -631,7 +634,8 @@ def regenerate(which: str = "all") -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Regenerate the GAN page's shipped weights.")
-    parser.add_argument("--regenerate", choices=("all", "2d", "digits"), default=None)
+    parser.add_argument("--regenerate", choices=("all", "2d", "digits", *PRESETS), default=None,
+                        help="what to retrain: everything, the three 2D presets, the digits GANs, or one preset")
     args = parser.parse_args()
     if args.regenerate:
         regenerate(args.regenerate)
