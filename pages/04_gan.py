@@ -202,7 +202,7 @@ def curve_rows(h, ring: bool, metric: str, x_eval, probability: bool):
     rows = [
         (ctx.t("panel_losses"), [(ctx.t("d_loss"), h.d_loss, plots_gan.REAL), (ctx.t("g_loss"), h.g_loss, plots_gan.FAKE)]),
         (ctx.t("panel_scores") if probability else ctx.t("panel_scores_raw"),
-         [(ctx.t("d_real"), h.d_real, plots_gan.REAL), (ctx.t("d_fake"), h.d_fake, plots_gan.FAKE)]),
+         [(ctx.t("d_real"), h.d_real, plots_gan.REAL + ":dash"), (ctx.t("d_fake"), h.d_fake, plots_gan.FAKE + ":dash")]),
         (ctx.t(f"panel_{metric}"), [(ctx.t(f"metric_{metric}"), (x_eval, getattr(h, metric)), "#111827")]),
     ]
     return rows
@@ -213,7 +213,7 @@ def training_curves(tr: gan.GanTrainer, metric: str):
     rows = curve_rows(h, tr.ring_centres is not None, metric, h.eval_step, tr.cfg.loss in gan.PROBABILITY_LOSSES)
     if tr.ring_centres is not None:
         rows.append((ctx.t("panel_modes"), [(ctx.t("modes_line"), (h.eval_step, h.modes), charts_colour(2))]))
-    return plots_gan.curves(h.step, rows, ctx.t("step"), height=620 if len(rows) == 4 else 500,
+    return plots_gan.curves(h.step, rows, ctx.t("step"), height=700 if len(rows) == 4 else 600,
                             integer_axes=(4,) if len(rows) == 4 else ())
 
 
@@ -242,19 +242,19 @@ def _live_view(layers, metric: str) -> None:
         st.error(ctx.t("nan_stopped", step=tr.step_count), icon=":material/warning:")
         st.button(ctx.t("reset_after_nan"), icon=":material/restart_alt:", on_click=reset_trainer, key="gan_nan_reset", type="primary")
     view = tr.view()
-    left, right = st.columns([1.05, 1], gap="medium")
+    h = tr.history
+    m = st.columns(4)
+    m[0].metric(ctx.t("step"), f"{tr.step_count:,}")
+    last_metric = next((v for v in reversed(getattr(h, metric)) if np.isfinite(v)), float("nan"))
+    m[1].metric(ctx.t(f"metric_{metric}"), f"{last_metric:.3f}")
+    if tr.ring_centres is not None and h.modes and h.modes[-1] >= 0:
+        m[2].metric(ctx.t("modes_covered"), f"{h.modes[-1]}/8", help=ctx.t("modes_help", radius=f"{tr.quality_radius:.2f}"))
+    m[3].metric(ctx.t("grad_norm"), f"{view.grad_norm:.3g}", help=ctx.t("grad_norm_help"))
+    left, right = st.columns([1, 1], gap="medium")
     with left:
-        fig = plots_gan.plane(view, tr.X, tr.box, layers, plane_labels(view.probability))
+        fig = plots_gan.plane(view, tr.X, tr.box, layers, plane_labels(view.probability), height=600)
         st.plotly_chart(fig, key="gan_plane", config={"displaylogo": False})
     with right:
-        m = st.columns(4)
-        m[0].metric(ctx.t("step"), f"{tr.step_count:,}")
-        m[3].metric(ctx.t("grad_norm"), f"{view.grad_norm:.3g}", help=ctx.t("grad_norm_help"))
-        h = tr.history
-        last_metric = next((v for v in reversed(getattr(h, metric)) if np.isfinite(v)), float("nan"))
-        m[1].metric(ctx.t(f"metric_{metric}"), f"{last_metric:.3f}")
-        if tr.ring_centres is not None and h.modes and h.modes[-1] >= 0:
-            m[2].metric(ctx.t("modes_covered"), f"{h.modes[-1]}/8", help=ctx.t("modes_help", radius=f"{tr.quality_radius:.2f}"))
         st.plotly_chart(training_curves(tr, metric), key="gan_curves", config={"displaylogo": False})
 
 
@@ -355,7 +355,7 @@ def _collapse_section() -> None:
     for col, name in zip(cols, gan.PRESETS):
         modes = [int(v) for v in preset_state(name)["history.modes"].tolist()]
         with col:
-            st.subheader(ctx.t(f"presets.{name}"))
+            st.markdown(f"#### {ctx.t(f'presets.{name}')}")
             st.plotly_chart(preset_replay_figure(name, ctx.lang), key=f"gan_preset_{name}", config={"displaylogo": False})
             st.metric(ctx.t("modes_covered"), f"{modes[-1]}/8" if modes and modes[-1] >= 0 else "—")
             st.caption(ctx.t(f"preset_text.{name}"))
@@ -377,7 +377,7 @@ def digits_curves_figure(lang: str):
     _, hist, _ = digits_model(False)
     rows = [
         (ctx.t("panel_losses"), [(ctx.t("d_loss"), hist.d_loss, plots_gan.REAL), (ctx.t("g_loss"), hist.g_loss, plots_gan.FAKE)]),
-        (ctx.t("panel_scores"), [(ctx.t("d_real"), hist.d_real, plots_gan.REAL), (ctx.t("d_fake"), hist.d_fake, plots_gan.FAKE)]),
+        (ctx.t("panel_scores"), [(ctx.t("d_real"), hist.d_real, plots_gan.REAL + ":dash"), (ctx.t("d_fake"), hist.d_fake, plots_gan.FAKE + ":dash")]),
         (ctx.t("panel_sw"), [(ctx.t("metric_sw"), hist.sw, "#111827")]),
         (ctx.t("panel_classes"), [(ctx.t("classes_line"), hist.classes_covered, charts_colour(2))]),
     ]
@@ -398,7 +398,7 @@ def _digits_section() -> None:
     left, right = st.columns([1, 1.2], gap="large")
     with left:
         epoch = st.slider(ctx.t("epoch"), 1, n_epochs, n_epochs, key=ctx.key("epoch"), help=ctx.t("epoch_help"))
-        st.image(plots_gan.digit_tiles(hist.grids[epoch - 1], 10, zoom=5), caption=ctx.t("grid_caption", epoch=epoch),
+        st.image(plots_gan.digit_tiles(hist.grids[epoch - 1], 10, zoom=7), caption=ctx.t("grid_caption", epoch=epoch),
                  width="content")
         st.caption(ctx.t("digits_covered", k=hist.classes_covered[epoch - 1]))
     with right:
@@ -413,7 +413,7 @@ def _digits_section() -> None:
     with c1:
         if ctx.key("digit") not in st.session_state:
             st.session_state[ctx.key("digit")] = 3
-        digit = st.segmented_control(ctx.t("digit"), list(range(10)), key=ctx.key("digit"))
+        digit = st.pills(ctx.t("digit"), list(range(10)), key=ctx.key("digit"))
         if digit is None:
             digit = 3
         seed_key = ctx.state_key("digit_seed")
@@ -426,7 +426,7 @@ def _digits_section() -> None:
         _, _, cond_final = digits_model(True)
         st.caption(ctx.t("cond_overall", acc=f"{cond_final.get('label_accuracy', float('nan')):.0%}"))
     with c2:
-        st.image(plots_gan.digit_tiles(samples, 8, zoom=6), caption=ctx.t("cond_caption", digit=digit), width="content")
+        st.image(plots_gan.digit_tiles(samples, 8, zoom=8), caption=ctx.t("cond_caption", digit=digit), width="content")
 
 
 # ---------------------------------------------------------------- the page

@@ -64,6 +64,8 @@ def _arrows(fig: go.Figure, start: np.ndarray, vec: np.ndarray, name: str, colou
 def plane(view, real: np.ndarray, box, layers, labels: dict[str, str], height: int = 520) -> go.Figure:
     """The layered view of the live GAN. ``labels``: real, fake, d_map (colour bar), manifold, arrows."""
     fig = charts.plane_figure(box, height=height)
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0), margin=dict(t=60))
+    fig.update_yaxes(constrain="domain")  # keep the box: no empty bands above and below the data
     if "d_map" in layers:
         _d_heatmap(fig, view.xs, view.ys, view.d_grid, view.probability, labels["d_map"])
     if "manifold" in layers:
@@ -89,7 +91,8 @@ def curves(x, rows: list[tuple[str, list[tuple[str, list, str]]]], x_title: str,
     for r, (_, lines) in enumerate(rows, start=1):
         for name, y, colour in lines:
             xx, yy = (y if isinstance(y, tuple) else (x, y))
-            fig.add_trace(go.Scatter(x=list(xx), y=list(yy), mode="lines", name=name, line=dict(color=colour, width=2),
+            colour, _, dash = colour.partition(":")  # "#hex:dot" draws a dotted line
+            fig.add_trace(go.Scatter(x=list(xx), y=list(yy), mode="lines", name=name, line=dict(color=colour, width=2, dash=dash or None),
                                      legendgroup=name, hovertemplate="%{x}: %{y:.3f}<extra>" + name + "</extra>"), row=r, col=1)
         if r in integer_axes:
             fig.update_yaxes(dtick=1, row=r, col=1)
@@ -108,16 +111,19 @@ def replay(box, real: np.ndarray, frames: list[tuple[int, np.ndarray]], labels: 
     """Plotly frames of the generated points during training, scrubbed with a slider in the browser."""
     fig = charts.plane_figure(box, height=height)
     _points(fig, real, REAL, labels["real"], size=4, opacity=0.4, gl=False)
-    first = frames[0][1]
-    _points(fig, first, FAKE, labels["fake"], size=5, opacity=0.85, gl=False)
+    last = frames[-1][1]  # open on the end of training; the slider goes back in time
+    _points(fig, last, FAKE, labels["fake"], size=5, opacity=0.85, gl=False)
     fig.frames = [go.Frame(data=[go.Scatter(x=p[:, 0], y=p[:, 1])], traces=[1], name=str(s)) for s, p in frames]
     steps = [dict(method="animate", label=str(s), args=[[str(s)], dict(mode="immediate", frame=dict(duration=0, redraw=False),
                                                                          transition=dict(duration=0))]) for s, _ in frames]
     fig.update_layout(
-        sliders=[dict(active=0, steps=steps, currentvalue=dict(prefix=labels["step"] + ": "), pad=dict(t=40), x=0.1, len=0.9)],
-        updatemenus=[dict(type="buttons", showactive=False, x=0, y=0, xanchor="left", yanchor="top", pad=dict(t=45, r=10),
+        sliders=[dict(active=len(frames) - 1, steps=steps, currentvalue=dict(prefix=labels["step"] + ": "), pad=dict(t=40),
+                      x=0.16, len=0.84)],
+        updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, y=0, xanchor="left", yanchor="top",
+                          pad=dict(t=45, r=4),
                           buttons=[dict(label="▶", method="animate",
-                                        args=[None, dict(frame=dict(duration=120, redraw=False), fromcurrent=True, transition=dict(duration=0))]),
+                                        args=[[str(s) for s, _ in frames], dict(frame=dict(duration=120, redraw=False), mode="immediate",
+                                                                                transition=dict(duration=0))]),
                                    dict(label="❚❚", method="animate",
                                         args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
         margin=dict(l=10, r=10, t=10, b=90),
