@@ -514,10 +514,15 @@ class GanTrainer:
         out["frames.step"] = torch.tensor([s for s, _ in self.frames], dtype=torch.int64)
         out["frames.points"] = torch.from_numpy(np.stack([p for _, p in self.frames]).astype(np.float32))
         out["meta"] = torch.tensor([self.step_count, self.frame_every], dtype=torch.int64)
+        for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):  # Adam's moments: training resumes smoothly
+            for i, slots in opt.state_dict()["state"].items():
+                for slot, value in slots.items():
+                    if isinstance(value, torch.Tensor):
+                        out[f"{name}.{i}.{slot}"] = value
         return out
 
     def load_tensors(self, state: dict[str, torch.Tensor]) -> None:
-        """Inverse of :meth:`state_tensors` (the optimisers restart: Adam's moments are not shipped)."""
+        """Inverse of :meth:`state_tensors`, optimiser moments included."""
         self.G.load_state_dict({k[2:]: v for k, v in state.items() if k.startswith("G.")})
         self.D.load_state_dict({k[2:]: v for k, v in state.items() if k.startswith("D.")})
         values = {}
@@ -527,6 +532,14 @@ class GanTrainer:
         self.history = History(**values)
         self.frames = [(int(s), p.numpy()) for s, p in zip(state["frames.step"], state["frames.points"])]
         self.step_count, self.frame_every = (int(v) for v in state["meta"])
+        for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
+            slots: dict[int, dict] = {}
+            for key, value in state.items():
+                if key.startswith(name + "."):
+                    _, i, slot = key.split(".", 2)
+                    slots.setdefault(int(i), {})[slot] = value.clone()
+            if slots:
+                opt.load_state_dict({"state": slots, "param_groups": opt.state_dict()["param_groups"]})
         self._good = self._snapshot()
 
 

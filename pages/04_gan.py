@@ -47,6 +47,12 @@ def conditional_samples(digit: int, seed: int, n: int = 16) -> tuple[np.ndarray,
     return samples, digits.classify(samples)
 
 
+def num(value: float, spec: str) -> str:
+    """A number written the way the reader's language writes it (Portuguese: 2.000 and 0,104)."""
+    text = format(value, spec)
+    return text.translate(str.maketrans(",.", ".,")) if ctx.lang == "pt" else text
+
+
 def page_error(err: InputError) -> None:
     """This page's own message for ``err`` if it has one, else the shared one."""
     key = f"gan.errors.{err.code}"
@@ -104,12 +110,17 @@ def current_config() -> gan.GanConfig:
 
 def settings_panel() -> None:
     ss = st.session_state
+    decimal_comma = ctx.lang == "pt"
+
+    def lr_label(v: float) -> str:  # bound to this run's language, like ctx.labeler
+        return f"{v:g}".replace(".", ",") if decimal_comma else f"{v:g}"
+
     c1, c2, c3, c4 = st.columns(4)
     c1.selectbox(ctx.t("loss"), gan.LOSSES, format_func=ctx.labeler("gan.losses"), key=ctx.key("loss"), on_change=mark_custom, help=ctx.t("loss_help"))
     c2.segmented_control(ctx.t("optimizer"), gan.OPTIMIZERS, format_func=ctx.labeler("gan.optimizers"), key=ctx.key("optimizer"),
                          on_change=optimizer_changed)
-    c3.select_slider(ctx.t("lr_d"), gan.LEARNING_RATES, key=ctx.key("lr_d"), on_change=mark_custom, format_func=lambda v: f"{v:g}", help=ctx.t("lr_help"))
-    c4.select_slider(ctx.t("lr_g"), gan.LEARNING_RATES, key=ctx.key("lr_g"), on_change=mark_custom, format_func=lambda v: f"{v:g}", help=ctx.t("lr_help"))
+    c3.select_slider(ctx.t("lr_d"), gan.LEARNING_RATES, key=ctx.key("lr_d"), on_change=mark_custom, format_func=lr_label, help=ctx.t("lr_help"))
+    c4.select_slider(ctx.t("lr_g"), gan.LEARNING_RATES, key=ctx.key("lr_g"), on_change=mark_custom, format_func=lr_label, help=ctx.t("lr_help"))
     c1, c2, c3, c4 = st.columns(4)
     c1.slider(ctx.t("d_steps"), 1, gan.MAX_D_STEPS, key=ctx.key("d_steps"), on_change=mark_custom, help=ctx.t("d_steps_help"))
     c2.select_slider(ctx.t("noise_dim"), gan.NOISE_DIMS, key=ctx.key("noise_dim"), on_change=mark_custom, help=ctx.t("noise_dim_help"))
@@ -213,7 +224,7 @@ def training_curves(tr: gan.GanTrainer, metric: str):
     rows = curve_rows(h, tr.ring_centres is not None, metric, h.eval_step, tr.cfg.loss in gan.PROBABILITY_LOSSES)
     if tr.ring_centres is not None:
         rows.append((ctx.t("panel_modes"), [(ctx.t("modes_line"), (h.eval_step, h.modes), charts_colour(2))]))
-    return plots_gan.curves(h.step, rows, ctx.t("step"), height=700 if len(rows) == 4 else 600,
+    return plots_gan.curves(h.step, rows, ctx.t("step"), height=640 if len(rows) == 4 else 560,
                             integer_axes=(4,) if len(rows) == 4 else ())
 
 
@@ -244,15 +255,15 @@ def _live_view(layers, metric: str) -> None:
     view = tr.view()
     h = tr.history
     m = st.columns(4)
-    m[0].metric(ctx.t("step"), f"{tr.step_count:,}")
+    m[0].metric(ctx.t("step"), num(tr.step_count, ","))
     last_metric = next((v for v in reversed(getattr(h, metric)) if np.isfinite(v)), float("nan"))
-    m[1].metric(ctx.t(f"metric_{metric}"), f"{last_metric:.3f}")
+    m[1].metric(ctx.t(f"metric_{metric}"), num(last_metric, ".3f"))
     if tr.ring_centres is not None and h.modes and h.modes[-1] >= 0:
-        m[2].metric(ctx.t("modes_covered"), f"{h.modes[-1]}/8", help=ctx.t("modes_help", radius=f"{tr.quality_radius:.2f}"))
-    m[3].metric(ctx.t("grad_norm"), f"{view.grad_norm:.3g}", help=ctx.t("grad_norm_help"))
-    left, right = st.columns([1, 1], gap="medium")
+        m[2].metric(ctx.t("modes_covered"), f"{h.modes[-1]}/8", help=ctx.t("modes_help", radius=num(tr.quality_radius, ".2f")))
+    m[3].metric(ctx.t("grad_norm"), num(view.grad_norm, ".3g"), help=ctx.t("grad_norm_help"))
+    left, right = st.columns([1.15, 1], gap="medium")
     with left:
-        fig = plots_gan.plane(view, tr.X, tr.box, layers, plane_labels(view.probability), height=600)
+        fig = plots_gan.plane(view, tr.X, tr.box, layers, plane_labels(view.probability), height=560)
         st.plotly_chart(fig, key="gan_plane", config={"displaylogo": False})
     with right:
         st.plotly_chart(training_curves(tr, metric), key="gan_curves", config={"displaylogo": False})
@@ -278,7 +289,7 @@ def live_section(ds: datasets.Dataset) -> None:
     b[4].button(ctx.t("reset"), icon=":material/restart_alt:", on_click=reset_trainer, key="gan_reset", width="stretch",
                 help=ctx.t("reset_help"))
     if getattr(tr, "pretrained", None) and tr.step_count >= gan.PRESET_BUDGET and tr.history.step and tr.history.step[-1] <= gan.PRESET_BUDGET:
-        st.caption(ctx.t("pretrained_note", preset=ctx.t(f"presets.{tr.pretrained}"), steps=f"{tr.step_count:,}"))
+        st.caption(ctx.t("pretrained_note", preset=ctx.t(f"presets.{tr.pretrained}"), steps=num(tr.step_count, ",")))
     c1, c2 = st.columns([3, 1])
     if ctx.key("layers") not in st.session_state:
         st.session_state[ctx.key("layers")] = ["real", "fake", "d_map", "arrows"]
@@ -322,8 +333,8 @@ def slow_motion_section() -> None:
             st.plotly_chart(plots_gan.stage(stages, stage, tr.box, plane_labels(stages.probability)), key="gan_stage",
                             config={"displaylogo": False})
         with right:
-            st.markdown(ctx.t(f"stage_text.{stage}", d_loss=f"{stages.d_loss:.3f}", g_loss=f"{stages.g_loss:.3f}",
-                              d_real=f"{stages.d_real.mean():.2f}", d_fake=f"{stages.d_fake.mean():.2f}"))
+            st.markdown(ctx.t(f"stage_text.{stage}", d_loss=num(stages.d_loss, ".3f"), g_loss=num(stages.g_loss, ".3f"),
+                              d_real=num(stages.d_real.mean(), ".2f"), d_fake=num(stages.d_fake.mean(), ".2f")))
 
 
 # ---------------------------------------------------------------- mode collapse, side by side
@@ -424,7 +435,7 @@ def _digits_section() -> None:
         agree = int((read == digit).sum())
         st.metric(ctx.t("evaluator_agrees"), f"{agree}/{len(read)}", help=ctx.t("evaluator_help"))
         _, _, cond_final = digits_model(True)
-        st.caption(ctx.t("cond_overall", acc=f"{cond_final.get('label_accuracy', float('nan')):.0%}"))
+        st.caption(ctx.t("cond_overall", acc=num(cond_final.get("label_accuracy", float("nan")), ".0%")))
     with c2:
         st.image(plots_gan.digit_tiles(samples, 8, zoom=8), caption=ctx.t("cond_caption", digit=digit), width="content")
 
