@@ -34,9 +34,10 @@ with D = sigmoid(s) for the first two.
 from __future__ import annotations
 
 import argparse
-import copy
+import functools
 import math
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -110,6 +111,35 @@ PRESET_BUDGET = 2000
 
 # For the WGAN-GP toy benchmark: fewer critic steps at a larger learning rate reach the paper's quality sooner.
 FAST_TOY = GanConfig(loss="wgan_gp", optimizer="adam", lr_d=2e-3, lr_g=2e-3, d_steps=3, noise_dim=2, width=64, betas=(0.5, 0.9))
+
+
+# ---------------------------------------------------------------- threads
+
+@contextmanager
+def one_thread():
+    """Run the block on one CPU thread, then put the setting back.
+
+    These networks are tiny: a second intra-op thread saves nothing, and on a busy shared
+    server its OpenMP thread spins waiting for a core. Measured on the 2-core classroom machine
+    under load: a WGAN-GP step took 9 ms on one thread and 40–240 ms on two.
+    """
+    before = torch.get_num_threads()
+    if before == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def single_threaded(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with one_thread():
+            return fn(*args, **kwargs)
+    return wrapper
 
 
 # ---------------------------------------------------------------- networks
@@ -313,6 +343,7 @@ class GanTrainer:
             p.requires_grad_(True)
         return float(loss.detach())
 
+    @single_threaded
     def step(self, n: int = 1, mode: str = "both") -> bool:
         """Advance ``n`` steps. ``mode``: "both" (d_steps D updates then one G update), "d" or "g" alone.
 
@@ -386,6 +417,7 @@ class GanTrainer:
         with torch.no_grad():
             return self.to_data(self.G(self.z_view)).astype(np.float32)
 
+    @single_threaded
     def evaluate(self) -> dict[str, float]:
         """Sliced Wasserstein, MMD² and (on the ring) modes covered, on a fixed noise batch."""
         with torch.no_grad():
@@ -448,6 +480,7 @@ class GanTrainer:
                 lines.append(np.full((1, 2), np.nan))
         return np.concatenate(lines)
 
+    @single_threaded
     def view(self, resolution: int = 60, n_arrows: int = 80) -> GanView:
         xs, ys, pts = datasets.grid(self.box, resolution)
         with torch.no_grad():
@@ -465,6 +498,7 @@ class GanTrainer:
         return np.array(self.box), list(self.frames)
 
     # ------------------------------------------------------------ slow motion
+    @single_threaded
     def slow_step(self, n_show: int = 64, resolution: int = 40) -> StepStages | None:
         """One step ("both") with every intermediate kept. None if it produced a NaN."""
         if self.diverged:
@@ -582,6 +616,7 @@ def wgan_toy_data(n: int, seed: SeedLike = 0) -> tuple[np.ndarray, np.ndarray]:
     return pts / 1.414, centres / 1.414
 
 
+@single_threaded
 def fit_discriminator(sample_real, sample_fake, cfg: GanConfig, steps: int) -> nn.Module:
     """Train D alone against two fixed samplers (callables ``n -> (n, 2) array``), with the
     classic loss. Its optimum is D*(x) = p_data(x) / (p_data(x) + p_g(x))."""
