@@ -1,6 +1,7 @@
 """Page 4: a generator and a discriminator play a game in the plane, and on 8×8 digits."""
 
 import hashlib
+from contextlib import contextmanager
 from dataclasses import replace
 
 import numpy as np
@@ -57,6 +58,16 @@ def page_error(err: InputError) -> None:
     """This page's own message for ``err`` if it has one, else the shared one."""
     key = f"gan.errors.{err.code}"
     st.error(t(key, **err.params) if t(key) != key else t(f"errors.{err.code}", **err.params), icon=":material/error:")
+
+
+@contextmanager
+def page_guard():
+    """``guard()``, but this page's own error messages come first."""
+    with guard():
+        try:
+            yield
+        except InputError as err:
+            page_error(err)
 
 
 # ---------------------------------------------------------------- settings
@@ -236,7 +247,7 @@ def charts_colour(k: int) -> str:
 
 @st.fragment(run_every=TICK_SECONDS if st.session_state.get(PLAYING) else None)
 def live_view(layers, metric: str) -> None:
-    with guard():
+    with page_guard():
         _live_view(layers, metric)
 
 
@@ -353,7 +364,7 @@ FULL_RERUN = "gan_full_rerun"
 
 @st.fragment
 def collapse_section() -> None:
-    with guard():
+    with page_guard():
         _collapse_section()
 
 
@@ -397,7 +408,7 @@ def digits_curves_figure(lang: str):
 
 @st.fragment
 def digits_section() -> None:
-    with guard():
+    with page_guard():
         _digits_section()
 
 
@@ -443,7 +454,7 @@ def _digits_section() -> None:
 # ---------------------------------------------------------------- the page
 
 st.markdown(ctx.t("lead"))
-with guard():
+with page_guard():
     init_defaults()
     st.header(ctx.t("live_title"))
     st.selectbox(ctx.t("preset"), PRESET_NAMES, format_func=ctx.labeler("gan.presets"), key=ctx.key("preset"),

@@ -141,3 +141,15 @@ def test_own_points_and_other_datasets():
     assert labels.count("Modes covered") == 3  # only the three presets below, not the live view
     at.selectbox(key="w:gan.dataset").set_value("own").run()  # no own points yet: a hint, no crash
     assert_clean(at)
+
+
+def test_too_few_own_points_gives_a_translated_message():
+    import numpy as np
+
+    from engine.datasets import Dataset
+
+    at = open_page(SCRIPT, "pt")
+    at.session_state["user_data"] = Dataset(np.arange(10.0).reshape(5, 2), np.zeros(5, int), "drawn", ("A",))
+    at.selectbox(key="w:gan.dataset").set_value("own").run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Há só 5 pontos; são necessários pelo menos 8."]

@@ -19,6 +19,7 @@ GRID = charts.PALETTE[2]
 ARROW = "#111827"
 D_SCALE = [[0, FAKE], [0.5, "#ffffff"], [1, REAL]]
 LAYERS = ("real", "fake", "d_map", "manifold", "arrows")
+N_LABELLED = 6  # slow motion: points of each batch that carry their D value
 
 
 def _d_heatmap(fig: go.Figure, xs, ys, z: np.ndarray, probability: bool, title: str, showscale: bool = True) -> None:
@@ -142,15 +143,18 @@ def stage(st_, name: str, box, labels: dict[str, str], height: int = 460) -> go.
         _points(fig, st_.z, charts.PALETTE[3], labels["noise"], size=7, opacity=0.9, gl=False)
         return fig
     fig = charts.plane_figure(box, height=height)
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0), margin=dict(t=60))
+    fig.update_yaxes(constrain="domain")
     if name in ("score", "update_d"):
         _d_heatmap(fig, st_.xs, st_.ys, st_.d_before if name == "score" else st_.d_after, st_.probability, labels["d_map"])
     if name == "update_g":
         _d_heatmap(fig, st_.xs, st_.ys, st_.d_after, st_.probability, labels["d_map"], showscale=True)
     _points(fig, st_.real, REAL, labels["real"], size=7, opacity=0.8, gl=False)
     if name == "score":
-        for pts, vals, colour, label in ((st_.real, st_.d_real, REAL, labels["real"]), (st_.fake, st_.d_fake, FAKE, labels["fake"])):
-            fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="text", text=[f"{v:.2f}" for v in vals[:16]],
-                                     textfont=dict(size=11, color=colour), textposition="top center", showlegend=False,
+        for pts, vals, colour, where in ((st_.real, st_.d_real, REAL, "top center"), (st_.fake, st_.d_fake, FAKE, "bottom center")):
+            n = N_LABELLED
+            fig.add_trace(go.Scatter(x=pts[:n, 0], y=pts[:n, 1], mode="text", text=[f"{v:.2f}" for v in vals[:n]],
+                                     textfont=dict(size=12, color=colour), textposition=where, showlegend=False,
                                      hoverinfo="skip"))
     _points(fig, st_.fake, FAKE, labels["fake"], size=7, opacity=0.9 if name != "update_g" else 0.35, gl=False)
     if name == "update_g":
