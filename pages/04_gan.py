@@ -377,7 +377,7 @@ def _collapse_section() -> None:
     for col, name in zip(cols, gan.PRESETS):
         modes = [int(v) for v in preset_state(name)["history.modes"].tolist()]
         with col:
-            st.markdown(f"#### {ctx.t(f'presets.{name}')}")
+            st.markdown(f"**{ctx.t(f'presets.{name}')}**")
             st.plotly_chart(preset_replay_figure(name, ctx.lang), key=f"gan_preset_{name}", config={"displaylogo": False})
             st.metric(ctx.t("modes_covered"), f"{modes[-1]}/8" if modes and modes[-1] >= 0 else "—")
             st.caption(ctx.t(f"preset_text.{name}"))
@@ -420,7 +420,7 @@ def _digits_section() -> None:
     left, right = st.columns([1, 1.2], gap="large")
     with left:
         epoch = st.slider(ctx.t("epoch"), 1, n_epochs, n_epochs, key=ctx.key("epoch"), help=ctx.t("epoch_help"))
-        st.image(plots_gan.digit_tiles(hist.grids[epoch - 1], 10, zoom=7), caption=ctx.t("grid_caption", epoch=epoch),
+        st.image(plots_gan.digit_tiles(hist.grids[epoch - 1], 8, zoom=5, gap=5), caption=ctx.t("grid_caption", epoch=epoch),
                  width="content")
         st.caption(ctx.t("digits_covered", k=hist.classes_covered[epoch - 1]))
     with right:
@@ -448,7 +448,7 @@ def _digits_section() -> None:
         _, _, cond_final = digits_model(True)
         st.caption(ctx.t("cond_overall", acc=num(cond_final.get("label_accuracy", float("nan")), ".0%")))
     with c2:
-        st.image(plots_gan.digit_tiles(samples, 8, zoom=8), caption=ctx.t("cond_caption", digit=digit), width="content")
+        st.image(plots_gan.digit_tiles(samples, 8, zoom=7, gap=5), caption=ctx.t("cond_caption", digit=digit), width="content")
 
 
 # ---------------------------------------------------------------- the page

@@ -118,17 +118,17 @@ def replay(box, real: np.ndarray, frames: list[tuple[int, np.ndarray]], labels: 
     steps = [dict(method="animate", label=str(s), args=[[str(s)], dict(mode="immediate", frame=dict(duration=0, redraw=False),
                                                                          transition=dict(duration=0))]) for s, _ in frames]
     fig.update_layout(
-        sliders=[dict(active=len(frames) - 1, steps=steps, currentvalue=dict(prefix=labels["step"] + ": "), pad=dict(t=40),
-                      x=0.16, len=0.84)],
-        updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, y=0, xanchor="left", yanchor="top",
-                          pad=dict(t=45, r=4),
+        sliders=[dict(active=len(frames) - 1, steps=steps, currentvalue=dict(prefix=labels["step"] + ": "), pad=dict(t=55),
+                      x=0, len=1)],
+        updatemenus=[dict(type="buttons", direction="left", showactive=False, x=1, y=1.01, xanchor="right", yanchor="bottom",
+                          pad=dict(t=0, r=0),
                           buttons=[dict(label="▶", method="animate",
                                         args=[[str(s) for s, _ in frames], dict(frame=dict(duration=120, redraw=False), mode="immediate",
                                                                                 transition=dict(duration=0))]),
                                    dict(label="❚❚", method="animate",
                                         args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
-        margin=dict(l=10, r=10, t=10, b=90),
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0),
+        margin=dict(l=10, r=10, t=60, b=100),
+        legend=dict(orientation="v", yanchor="bottom", y=1.01, x=0),
     )
     return fig
 
