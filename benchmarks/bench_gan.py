@@ -21,7 +21,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from engine import datasets, gan, metrics
+from engine import gan, metrics
 
 TOY_TARGET_MMD2 = 0.03
 TOY_EVAL_EVERY = 50
@@ -87,6 +87,27 @@ def bench_live() -> list[str]:
     return lines
 
 
+def bench_redraw() -> list[str]:
+    """What one live tick redraws, without the training steps: the view, both figures, their JSON."""
+    from ui import plots_gan
+
+    tr = gan.ring_trainer(gan.preset_data(), gan.PRESETS["fixed"])
+    tr.load_tensors(gan.load_preset_state("fixed")[0])
+    labels = {k: k for k in ("real", "fake", "manifold", "arrows", "d_map")}
+    h = tr.history
+    rows = [("losses", [("D", h.d_loss, "#000"), ("G", h.g_loss, "#111")]), ("scores", [("r", h.d_real, "#000:dash"), ("f", h.d_fake, "#111:dash")]),
+            ("sw", [("sw", (h.eval_step, h.sw), "#000")]), ("modes", [("m", (h.eval_step, h.modes), "#000")])]
+    times = []
+    for _ in range(7):
+        t0 = time.perf_counter()
+        view = tr.view()
+        plots_gan.plane(view, tr.X, tr.box, plots_gan.LAYERS, labels).to_json()
+        plots_gan.curves(h.step, rows, "step", integer_axes=(4,)).to_json()
+        times.append(time.perf_counter() - t0)
+    return ["| live redraw (view + plane + 4 curves, to JSON), all layers | median seconds of 7 |", "|---|---|",
+            f"| after 2,000 steps | {statistics.median(times):.3f} |"]
+
+
 def bench_app() -> list[str]:
     from tests.apptest_utils import open_page
 
@@ -122,7 +143,7 @@ def bench_weights() -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", choices=("toy", "live", "app", "weights"))
+    parser.add_argument("--only", choices=("toy", "live", "redraw", "app", "weights"))
     args = parser.parse_args()
     from engine.torch_setup import THREADS
 
@@ -133,6 +154,9 @@ def main() -> None:
     if args.only in (None, "live"):
         print("\n## Live 2D GAN\n")
         print("\n".join(bench_live()))
+    if args.only in (None, "app", "redraw"):
+        print("\n## Live redraw\n")
+        print("\n".join(bench_redraw()))
     if args.only in (None, "app"):
         print("\n## Warm interactions\n")
         print("\n".join(bench_app()))

@@ -493,10 +493,6 @@ class GanTrainer:
             grad_norm=float(grad.norm(dim=1).mean()) / self.scale,
         )
 
-    def replay(self, resolution: int = 30) -> tuple[np.ndarray, list[tuple[int, np.ndarray]]]:
-        """The frames kept so far ((step, fake points) pairs), and the grid box for them."""
-        return np.array(self.box), list(self.frames)
-
     # ------------------------------------------------------------ slow motion
     @single_threaded
     def slow_step(self, n_show: int = 64, resolution: int = 40) -> StepStages | None:

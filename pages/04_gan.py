@@ -17,7 +17,7 @@ from ui.shell import guard, setup, t
 ctx = setup("gan")
 TICK_SECONDS = 0.3
 PRESET_NAMES = (*gan.PRESETS, "custom")
-TRAINER, SIGNATURE, PLAYING, SLOW, NOTICE = (ctx.state_key(k) for k in ("trainer", "signature", "playing", "slow", "notice"))
+TRAINER, SIGNATURE, PLAYING, SLOW = (ctx.state_key(k) for k in ("trainer", "signature", "playing", "slow"))
 
 
 # ---------------------------------------------------------------- cached read-only things
