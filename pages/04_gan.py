@@ -431,13 +431,13 @@ def _digits_section() -> None:
 
     st.subheader(ctx.t("cond_title"))
     st.markdown(ctx.t("cond_lead"))
+    if ctx.key("digit") not in st.session_state:
+        st.session_state[ctx.key("digit")] = 3
+    digit = st.pills(ctx.t("digit"), list(range(10)), key=ctx.key("digit"))
+    if digit is None:  # a second click empties the pills
+        digit = 3
     c1, c2 = st.columns([1, 1.3], gap="large")
     with c1:
-        if ctx.key("digit") not in st.session_state:
-            st.session_state[ctx.key("digit")] = 3
-        digit = st.pills(ctx.t("digit"), list(range(10)), key=ctx.key("digit"))
-        if digit is None:
-            digit = 3
         seed_key = ctx.state_key("digit_seed")
         if st.button(ctx.t("new_noise"), icon=":material/casino:", key="gan_new_noise"):
             st.session_state[seed_key] = st.session_state.get(seed_key, 0) + 1

@@ -35,12 +35,12 @@ def test_collapse_preset_covers_clearly_fewer(ring):
 
 def test_divergence_preset_never_settles_and_lr_1_blows_up(ring):
     tr = gan.ring_trainer(ring, gan.PRESETS["diverge"])
-    assert tr.step(1000)
+    assert tr.step(700)
     sw = np.array(tr.history.sw[3:])  # from step 300 on
     assert sw.min() > 0.4  # the fixed preset gets below 0.15
     assert sw.max() - sw.min() > 0.3  # it jumps around instead of settling
     hot = gan.ring_trainer(ring, replace(gan.PRESETS["diverge"], lr_d=1.0, lr_g=1.0))
-    assert not hot.step(1000) and hot.diverged and hot.step_count < 1000
+    assert not hot.step(400) and hot.diverged and hot.step_count < 400
 
 
 def test_shipped_presets_match_their_story(ring):
