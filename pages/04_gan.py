@@ -1,6 +1,477 @@
-"""Placeholder for the gan page until its issue lands: it says so, honestly."""
+"""Page 4: a generator and a discriminator play a game in the plane, and on 8×8 digits."""
 
-from ui.shell import planned_page, setup
+import hashlib
+from contextlib import contextmanager
+from dataclasses import replace
 
-setup("gan")
-planned_page("gan")
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from engine import datasets, gan, gan_digits
+from engine.errors import InputError
+from ui import plots_gan
+from ui.data_input import dataset_picker
+from ui.shell import guard, setup, t
+
+ctx = setup("gan")
+TICK_SECONDS = 0.3
+PRESET_NAMES = (*gan.PRESETS, "custom")
+TRAINER, SIGNATURE, PLAYING, SLOW = (ctx.state_key(k) for k in ("trainer", "signature", "playing", "slow"))
+
+
+# ---------------------------------------------------------------- cached read-only things
+
+@st.cache_resource(show_spinner=False)
+def preset_state(name: str) -> dict:
+    return gan.load_preset_state(name)[0]
+
+
+@st.cache_resource(show_spinner=False)
+def digits_model(conditional: bool):
+    from engine import weights
+
+    name = "digits_conditional" if conditional else "digits"
+    state, entry = weights.load("gan", name)
+    model = gan_digits.DigitsGan(gan_digits.DigitsGanConfig(**{**entry["config"], "betas": tuple(entry["config"]["betas"])}))
+    model.G.load_state_dict({k[2:]: v for k, v in state.items() if k.startswith("G.")})
+    model.G.eval()
+    return model, gan_digits.history_from_tensors(state), entry["metrics"]
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def conditional_samples(digit: int, seed: int, n: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    model, _, _ = digits_model(True)
+    from engine import digits
+
+    samples = model.sample(n, digit, seed)
+    return samples, digits.classify(samples)
+
+
+def num(value: float, spec: str) -> str:
+    """A number written the way the reader's language writes it (Portuguese: 2.000 and 0,104)."""
+    text = format(value, spec)
+    return text.translate(str.maketrans(",.", ".,")) if ctx.lang == "pt" else text
+
+
+def page_error(err: InputError) -> None:
+    """This page's own message for ``err`` if it has one, else the shared one."""
+    key = f"gan.errors.{err.code}"
+    st.error(t(key, **err.params) if t(key) != key else t(f"errors.{err.code}", **err.params), icon=":material/error:")
+
+
+@contextmanager
+def page_guard():
+    """``guard()``, but this page's own error messages come first."""
+    with guard():
+        try:
+            yield
+        except InputError as err:
+            page_error(err)
+
+
+# ---------------------------------------------------------------- settings
+
+WIDGETS = ("loss", "optimizer", "lr_d", "lr_g", "d_steps", "noise_dim", "width")
+
+
+def apply_preset() -> None:
+    """Copy the chosen preset into the setting widgets, and put the ring back as the data."""
+    name = st.session_state[ctx.key("preset")]
+    if name not in gan.PRESETS:
+        return
+    cfg = gan.PRESETS[name]
+    for w in WIDGETS:
+        st.session_state[ctx.key(w)] = getattr(cfg, w)
+    st.session_state[ctx.key("dataset")] = "ring8"
+    st.session_state[ctx.key("noise_ring8")] = datasets.BUILTIN["ring8"].default_noise
+    st.session_state[ctx.key("n_points")] = datasets.BUILTIN["ring8"].default_n
+    st.session_state[PLAYING] = False
+
+
+def mark_custom() -> None:
+    st.session_state[ctx.key("preset")] = "custom"
+    st.session_state[PLAYING] = False
+
+
+def optimizer_changed() -> None:
+    if st.session_state.get(ctx.key("optimizer")) is None:  # a segmented control can be emptied by a second click
+        st.session_state[ctx.key("optimizer")] = "adam"
+    mark_custom()
+
+
+def init_defaults() -> None:
+    if ctx.key("preset") not in st.session_state:
+        st.session_state[ctx.key("preset")] = "fixed"
+        apply_preset()
+
+
+def current_config() -> gan.GanConfig:
+    """The settings as a config; a preset's settings keep its own betas and seed (shifted by the page seed)."""
+    ss = st.session_state
+    values = {w: ss[ctx.key(w)] for w in WIDGETS}
+    for preset in gan.PRESETS.values():
+        if all(getattr(preset, w) == values[w] for w in WIDGETS):
+            return replace(preset, seed=preset.seed + ctx.seed)
+    betas = gan.PRESETS["fixed"].betas if values["loss"] == "wgan_gp" else gan.GanConfig().betas
+    return gan.GanConfig(loss=values["loss"], optimizer=values["optimizer"] or "adam", lr_d=float(values["lr_d"]),
+                         lr_g=float(values["lr_g"]), d_steps=int(values["d_steps"]), noise_dim=int(values["noise_dim"]),
+                         width=int(values["width"]), betas=betas, seed=ctx.seed)
+
+
+def settings_panel() -> None:
+    ss = st.session_state
+    decimal_comma = ctx.lang == "pt"
+
+    def lr_label(v: float) -> str:  # bound to this run's language, like ctx.labeler
+        return f"{v:g}".replace(".", ",") if decimal_comma else f"{v:g}"
+
+    c1, c2, c3, c4 = st.columns(4)
+    c1.selectbox(ctx.t("loss"), gan.LOSSES, format_func=ctx.labeler("gan.losses"), key=ctx.key("loss"), on_change=mark_custom, help=ctx.t("loss_help"))
+    c2.segmented_control(ctx.t("optimizer"), gan.OPTIMIZERS, format_func=ctx.labeler("gan.optimizers"), key=ctx.key("optimizer"),
+                         on_change=optimizer_changed)
+    c3.select_slider(ctx.t("lr_d"), gan.LEARNING_RATES, key=ctx.key("lr_d"), on_change=mark_custom, format_func=lr_label, help=ctx.t("lr_help"))
+    c4.select_slider(ctx.t("lr_g"), gan.LEARNING_RATES, key=ctx.key("lr_g"), on_change=mark_custom, format_func=lr_label, help=ctx.t("lr_help"))
+    c1, c2, c3, c4 = st.columns(4)
+    c1.slider(ctx.t("d_steps"), 1, gan.MAX_D_STEPS, key=ctx.key("d_steps"), on_change=mark_custom, help=ctx.t("d_steps_help"))
+    c2.select_slider(ctx.t("noise_dim"), gan.NOISE_DIMS, key=ctx.key("noise_dim"), on_change=mark_custom, help=ctx.t("noise_dim_help"))
+    c3.select_slider(ctx.t("width"), gan.WIDTHS, key=ctx.key("width"), on_change=mark_custom, help=ctx.t("width_help"))
+    if ctx.key("steps_per_tick") not in ss:
+        ss[ctx.key("steps_per_tick")] = 20
+    c4.slider(ctx.t("steps_per_tick"), 1, 100, key=ctx.key("steps_per_tick"), help=ctx.t("steps_per_tick_help"))
+
+
+# ---------------------------------------------------------------- the trainer in session state
+
+def data_signature(ds: datasets.Dataset, cfg: gan.GanConfig) -> str:
+    h = hashlib.sha1(np.ascontiguousarray(ds.X).tobytes()).hexdigest()[:16]
+    return f"{ds.name}:{len(ds)}:{h}:{cfg}"
+
+
+def is_ring(ds: datasets.Dataset) -> bool:
+    return ds.name == "ring8"
+
+
+def matching_preset(ds: datasets.Dataset, cfg: gan.GanConfig) -> str | None:
+    """The preset whose shipped weights fit: same settings (any seed), the ring with its default noise and size."""
+    if not is_ring(ds) or len(ds) != datasets.BUILTIN["ring8"].default_n:
+        return None
+    if abs(gan.ring_noise(ds.X, datasets.ring8_centres()) - datasets.BUILTIN["ring8"].default_noise) > 0.01:
+        return None
+    return next((name for name, p in gan.PRESETS.items() if replace(cfg, seed=p.seed) == p), None)
+
+
+def build_trainer(ds: datasets.Dataset, cfg: gan.GanConfig, pretrained: bool) -> gan.GanTrainer:
+    trainer = gan.ring_trainer(ds.X, cfg) if is_ring(ds) else gan.GanTrainer(ds.X, cfg)
+    name = matching_preset(ds, cfg) if pretrained else None
+    if name is not None:
+        trainer.load_tensors({k: v.clone() for k, v in preset_state(name).items()})
+    trainer.pretrained = name
+    return trainer
+
+
+def get_trainer(ds: datasets.Dataset, cfg: gan.GanConfig) -> gan.GanTrainer:
+    sig = data_signature(ds, cfg)
+    if st.session_state.get(SIGNATURE) != sig or TRAINER not in st.session_state:
+        st.session_state[TRAINER] = build_trainer(ds, cfg, pretrained=True)
+        st.session_state[SIGNATURE] = sig
+        st.session_state[SLOW] = None
+        st.session_state[PLAYING] = False
+    return st.session_state[TRAINER]
+
+
+def reset_trainer() -> None:
+    """Back to step 0 with fresh random weights (the shipped ones are only a starting point)."""
+    tr = st.session_state.get(TRAINER)
+    if tr is not None:
+        st.session_state[TRAINER] = build_trainer(datasets.Dataset(tr.X, np.zeros(len(tr.X), int), tr_name(tr)), tr.cfg, pretrained=False)
+    st.session_state[PLAYING] = False
+    st.session_state[SLOW] = None
+
+
+def tr_name(tr: gan.GanTrainer) -> str:
+    return "ring8" if tr.ring_centres is not None else "data"
+
+
+def toggle_play() -> None:
+    st.session_state[PLAYING] = not st.session_state.get(PLAYING, False)
+
+
+def manual_step(mode: str) -> None:
+    tr = st.session_state.get(TRAINER)
+    if tr is not None:
+        tr.step(1, mode)
+        st.session_state[PLAYING] = False
+
+
+def slow_motion_step() -> None:
+    tr = st.session_state.get(TRAINER)
+    if tr is not None:
+        st.session_state[SLOW] = tr.slow_step()
+        st.session_state[PLAYING] = False
+        st.session_state[ctx.key("stage")] = gan.STAGES[0]
+
+
+# ---------------------------------------------------------------- drawing
+
+def plane_labels(probability: bool) -> dict[str, str]:
+    return {"real": ctx.t("real"), "fake": ctx.t("fake"), "manifold": ctx.t("manifold"), "arrows": ctx.t("arrows"),
+            "d_map": ctx.t("d_prob") if probability else ctx.t("d_score"), "noise": ctx.t("noise_points"),
+            "fake_after": ctx.t("fake_after"), "step": ctx.t("step")}
+
+
+def curve_rows(h, ring: bool, metric: str, x_eval, probability: bool):
+    rows = [
+        (ctx.t("panel_losses"), [(ctx.t("d_loss"), h.d_loss, plots_gan.REAL), (ctx.t("g_loss"), h.g_loss, plots_gan.FAKE)]),
+        (ctx.t("panel_scores") if probability else ctx.t("panel_scores_raw"),
+         [(ctx.t("d_real"), h.d_real, plots_gan.REAL + ":dash"), (ctx.t("d_fake"), h.d_fake, plots_gan.FAKE + ":dash")]),
+        (ctx.t(f"panel_{metric}"), [(ctx.t(f"metric_{metric}"), (x_eval, getattr(h, metric)), "#111827")]),
+    ]
+    return rows
+
+
+def training_curves(tr: gan.GanTrainer, metric: str):
+    h = tr.history
+    rows = curve_rows(h, tr.ring_centres is not None, metric, h.eval_step, tr.cfg.loss in gan.PROBABILITY_LOSSES)
+    if tr.ring_centres is not None:
+        rows.append((ctx.t("panel_modes"), [(ctx.t("modes_line"), (h.eval_step, h.modes), charts_colour(2))]))
+    return plots_gan.curves(h.step, rows, ctx.t("step"), height=640 if len(rows) == 4 else 560,
+                            integer_axes=(4,) if len(rows) == 4 else ())
+
+
+def charts_colour(k: int) -> str:
+    from ui.charts import colour
+
+    return colour(k)
+
+
+@st.fragment(run_every=TICK_SECONDS if st.session_state.get(PLAYING) else None)
+def live_view(layers, metric: str) -> None:
+    with page_guard():
+        _live_view(layers, metric)
+
+
+def _live_view(layers, metric: str) -> None:
+    tr: gan.GanTrainer | None = st.session_state.get(TRAINER)
+    if tr is None:
+        return
+    if st.session_state.get(PLAYING) and not tr.diverged:
+        tr.step(int(st.session_state.get(ctx.key("steps_per_tick"), 20)))
+        if tr.diverged:
+            st.session_state[PLAYING] = False
+            st.rerun(scope="app")  # stop the timer: the buttons say "play" again
+    if tr.diverged:
+        st.error(ctx.t("nan_stopped", step=tr.step_count), icon=":material/warning:")
+        st.button(ctx.t("reset_after_nan"), icon=":material/restart_alt:", on_click=reset_trainer, key="gan_nan_reset", type="primary")
+    view = tr.view()
+    h = tr.history
+    m = st.columns(4)
+    m[0].metric(ctx.t("step"), num(tr.step_count, ","))
+    last_metric = next((v for v in reversed(getattr(h, metric)) if np.isfinite(v)), float("nan"))
+    m[1].metric(ctx.t(f"metric_{metric}"), num(last_metric, ".3f"))
+    if tr.ring_centres is not None and h.modes and h.modes[-1] >= 0:
+        m[2].metric(ctx.t("modes_covered"), f"{h.modes[-1]}/8", help=ctx.t("modes_help", radius=num(tr.quality_radius, ".2f")))
+    m[3].metric(ctx.t("grad_norm"), num(view.grad_norm, ".3g"), help=ctx.t("grad_norm_help"))
+    left, right = st.columns([1.15, 1], gap="medium")
+    with left:
+        fig = plots_gan.plane(view, tr.X, tr.box, layers, plane_labels(view.probability), height=560)
+        st.plotly_chart(fig, key="gan_plane", config={"displaylogo": False})
+    with right:
+        st.plotly_chart(training_curves(tr, metric), key="gan_curves", config={"displaylogo": False})
+
+
+def live_section(ds: datasets.Dataset) -> None:
+    try:
+        cfg = current_config().check()
+    except InputError as err:
+        page_error(err)
+        return
+    tr = get_trainer(ds, cfg)
+    playing = bool(st.session_state.get(PLAYING))
+    b = st.columns([1.1, 1, 1.1, 1.1, 1])
+    b[0].button(ctx.t("pause") if playing else ctx.t("play"), icon=":material/pause:" if playing else ":material/play_arrow:",
+                on_click=toggle_play, key="gan_play", type="primary", width="stretch", disabled=tr.diverged)
+    b[1].button(ctx.t("one_step"), icon=":material/skip_next:", on_click=manual_step, args=("both",), key="gan_step",
+                width="stretch", disabled=tr.diverged, help=ctx.t("one_step_help"))
+    b[2].button(ctx.t("d_only"), icon=":material/gavel:", on_click=manual_step, args=("d",), key="gan_d_only",
+                width="stretch", disabled=tr.diverged, help=ctx.t("d_only_help"))
+    b[3].button(ctx.t("g_only"), icon=":material/brush:", on_click=manual_step, args=("g",), key="gan_g_only",
+                width="stretch", disabled=tr.diverged, help=ctx.t("g_only_help"))
+    b[4].button(ctx.t("reset"), icon=":material/restart_alt:", on_click=reset_trainer, key="gan_reset", width="stretch",
+                help=ctx.t("reset_help"))
+    if getattr(tr, "pretrained", None) and tr.step_count >= gan.PRESET_BUDGET and tr.history.step and tr.history.step[-1] <= gan.PRESET_BUDGET:
+        st.caption(ctx.t("pretrained_note", preset=ctx.t(f"presets.{tr.pretrained}"), steps=num(tr.step_count, ",")))
+    c1, c2 = st.columns([3, 1])
+    if ctx.key("layers") not in st.session_state:
+        st.session_state[ctx.key("layers")] = ["real", "fake", "d_map", "arrows"]
+    layers = c1.pills(ctx.t("layers"), plots_gan.LAYERS, selection_mode="multi", format_func=ctx.labeler("gan.layer"),
+                      key=ctx.key("layers"))
+    metric = c2.radio(ctx.t("distance"), ("sw", "mmd2"), format_func=ctx.labeler("gan.distance_names"), key=ctx.key("metric"),
+                      horizontal=True, help=ctx.t("distance_help"))
+    live_view(tuple(layers or ()), metric)
+    st.caption(ctx.t("plane_legend_prob") if tr.cfg.loss in gan.PROBABILITY_LOSSES else ctx.t("plane_legend_score"))
+    st.caption(ctx.t("curves_legend"))
+
+
+def replay_section() -> None:
+    tr: gan.GanTrainer | None = st.session_state.get(TRAINER)
+    with st.expander(ctx.t("replay_title"), icon=":material/movie:"):
+        st.caption(ctx.t("replay_caption"))
+        if tr is None or len(tr.frames) < 2:
+            st.info(ctx.t("replay_empty"), icon=":material/hourglass_empty:")
+            return
+        memo_key = ctx.state_key("replay_fig")
+        memo = st.session_state.get(memo_key)
+        stamp = (id(tr), tr.step_count, len(tr.frames), ctx.lang)
+        if memo is None or memo[0] != stamp:  # rebuild only when training moved on
+            memo = (stamp, plots_gan.replay(tr.box, tr.X, tr.frames, plane_labels(True)))
+            st.session_state[memo_key] = memo
+        st.plotly_chart(memo[1], key="gan_replay", config={"displaylogo": False})
+
+
+def slow_motion_section() -> None:
+    tr: gan.GanTrainer | None = st.session_state.get(TRAINER)
+    with st.expander(ctx.t("slow_title"), icon=":material/slow_motion_video:", expanded=st.session_state.get(SLOW) is not None):
+        st.caption(ctx.t("slow_caption"))
+        st.button(ctx.t("slow_button"), icon=":material/slow_motion_video:", on_click=slow_motion_step, key="gan_slow",
+                  disabled=tr is None or tr.diverged)
+        stages = st.session_state.get(SLOW)
+        if stages is None:
+            return
+        stage = st.select_slider(ctx.t("stage"), gan.STAGES, format_func=ctx.labeler("gan.stages"), key=ctx.key("stage"))
+        left, right = st.columns([1.2, 1])
+        with left:
+            st.plotly_chart(plots_gan.stage(stages, stage, tr.box, plane_labels(stages.probability)), key="gan_stage",
+                            config={"displaylogo": False})
+        with right:
+            st.markdown(ctx.t(f"stage_text.{stage}", d_loss=num(stages.d_loss, ".3f"), g_loss=num(stages.g_loss, ".3f"),
+                              d_real=num(stages.d_real.mean(), ".2f"), d_fake=num(stages.d_fake.mean(), ".2f")))
+
+
+# ---------------------------------------------------------------- mode collapse, side by side
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def preset_replay_figure(name: str, lang: str):
+    """The shipped training of a preset as a replay (read-only: shared by every session)."""
+    state = preset_state(name)
+    ring = gan.preset_data()
+    frames = list(zip(state["frames.step"].tolist(), state["frames.points"].numpy()))
+    return plots_gan.replay(datasets.bounds(ring), ring, frames, plane_labels(True), height=420)
+
+
+FULL_RERUN = "gan_full_rerun"
+
+
+@st.fragment
+def collapse_section() -> None:
+    with page_guard():
+        _collapse_section()
+
+
+def _collapse_section() -> None:
+    if st.session_state.pop(FULL_RERUN, False):
+        st.rerun(scope="app")  # a preset was loaded into the live view above: redraw the whole page
+    st.header(ctx.t("collapse_title"))
+    st.markdown(ctx.t("collapse_lead"))
+    cols = st.columns(3, gap="medium")
+    for col, name in zip(cols, gan.PRESETS):
+        modes = [int(v) for v in preset_state(name)["history.modes"].tolist()]
+        with col:
+            st.markdown(f"**{ctx.t(f'presets.{name}')}**")
+            st.plotly_chart(preset_replay_figure(name, ctx.lang), key=f"gan_preset_{name}", config={"displaylogo": False})
+            st.metric(ctx.t("modes_covered"), f"{modes[-1]}/8" if modes and modes[-1] >= 0 else "—")
+            st.caption(ctx.t(f"preset_text.{name}"))
+            st.button(ctx.t("load_preset"), key=f"gan_load_{name}", on_click=load_preset_live, args=(name,),
+                      icon=":material/upload:")
+    ctx.md("why_wgan")
+
+
+def load_preset_live(name: str) -> None:
+    st.session_state[ctx.key("preset")] = name
+    apply_preset()
+    st.session_state[FULL_RERUN] = True
+
+
+# ---------------------------------------------------------------- digits
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def digits_curves_figure(lang: str):
+    _, hist, _ = digits_model(False)
+    rows = [
+        (ctx.t("panel_losses"), [(ctx.t("d_loss"), hist.d_loss, plots_gan.REAL), (ctx.t("g_loss"), hist.g_loss, plots_gan.FAKE)]),
+        (ctx.t("panel_scores"), [(ctx.t("d_real"), hist.d_real, plots_gan.REAL + ":dash"), (ctx.t("d_fake"), hist.d_fake, plots_gan.FAKE + ":dash")]),
+        (ctx.t("panel_sw"), [(ctx.t("metric_sw"), hist.sw, "#111827")]),
+        (ctx.t("panel_classes"), [(ctx.t("classes_line"), hist.classes_covered, charts_colour(2))]),
+    ]
+    return plots_gan.curves(hist.epoch, rows, ctx.t("epoch"), height=560)
+
+
+@st.fragment
+def digits_section() -> None:
+    with page_guard():
+        _digits_section()
+
+
+def _digits_section() -> None:
+    st.header(ctx.t("digits_title"))
+    st.markdown(ctx.t("digits_lead"))
+    model, hist, final = digits_model(False)
+    n_epochs = len(hist.epoch)
+    left, right = st.columns([1, 1.2], gap="large")
+    with left:
+        epoch = st.slider(ctx.t("epoch"), 1, n_epochs, n_epochs, key=ctx.key("epoch"), help=ctx.t("epoch_help"))
+        st.image(plots_gan.digit_tiles(hist.grids[epoch - 1], 8, zoom=5, gap=5), caption=ctx.t("grid_caption", epoch=epoch),
+                 width="content")
+        st.caption(ctx.t("digits_covered", k=hist.classes_covered[epoch - 1]))
+    with right:
+        fig = go.Figure(digits_curves_figure(ctx.lang))  # a copy: the cached figure stays untouched
+        fig.add_vline(x=epoch, line=dict(color="#6b7280", dash="dot"))
+        st.plotly_chart(fig, key="gan_digit_curves", config={"displaylogo": False})
+        st.caption(ctx.t("digits_curves_legend"))
+
+    st.subheader(ctx.t("cond_title"))
+    st.markdown(ctx.t("cond_lead"))
+    if ctx.key("digit") not in st.session_state:
+        st.session_state[ctx.key("digit")] = 3
+    digit = st.pills(ctx.t("digit"), list(range(10)), key=ctx.key("digit"))
+    if digit is None:  # a second click empties the pills
+        digit = 3
+    c1, c2 = st.columns([1, 1.3], gap="large")
+    with c1:
+        seed_key = ctx.state_key("digit_seed")
+        if st.button(ctx.t("new_noise"), icon=":material/casino:", key="gan_new_noise"):
+            st.session_state[seed_key] = st.session_state.get(seed_key, 0) + 1
+        seed = ctx.seed * 1000 + st.session_state.get(seed_key, 0)
+        samples, read = conditional_samples(int(digit), seed)
+        agree = int((read == digit).sum())
+        st.metric(ctx.t("evaluator_agrees"), f"{agree}/{len(read)}", help=ctx.t("evaluator_help"))
+        _, _, cond_final = digits_model(True)
+        st.caption(ctx.t("cond_overall", acc=num(cond_final.get("label_accuracy", float("nan")), ".0%")))
+    with c2:
+        st.image(plots_gan.digit_tiles(samples, 8, zoom=7, gap=5), caption=ctx.t("cond_caption", digit=digit), width="content")
+
+
+# ---------------------------------------------------------------- the page
+
+st.markdown(ctx.t("lead"))
+with page_guard():
+    init_defaults()
+    st.header(ctx.t("live_title"))
+    st.selectbox(ctx.t("preset"), PRESET_NAMES, format_func=ctx.labeler("gan.presets"), key=ctx.key("preset"),
+                 on_change=apply_preset, help=ctx.t("preset_help"))
+    ds = dataset_picker(ctx, default="ring8")
+    if ds is not None:
+        with st.expander(ctx.t("settings"), icon=":material/tune:", expanded=False):
+            settings_panel()
+            st.caption(ctx.t("settings_note"))
+        try:
+            live_section(ds)
+        except InputError as err:
+            page_error(err)
+        slow_motion_section()
+        replay_section()
+collapse_section()
+digits_section()
+
+st.divider()
+ctx.md("explanation")

@@ -25,7 +25,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("discriminative_vs_generative", "pages/01_discriminative_vs_generative.py", ":material/call_split:", "basics", False),
     PageInfo("mixtures_and_hmm", "pages/02_mixtures_and_hmm.py", ":material/bubble_chart:", "classic", False),
     PageInfo("vae", "pages/03_vae.py", ":material/compress:", "latent", True, ready=False),
-    PageInfo("gan", "pages/04_gan.py", ":material/swords:", "adversarial", True, ready=False),
+    PageInfo("gan", "pages/04_gan.py", ":material/swords:", "adversarial", True),
     PageInfo("diffusion", "pages/05_diffusion.py", ":material/blur_on:", "diffusion", True),
     PageInfo("token_sampling", "pages/06_token_sampling.py", ":material/text_fields:", "autoregressive", True, ready=False),
     PageInfo("energy_based", "pages/07_energy_based.py", ":material/landscape:", "energy", True, ready=False),

@@ -1,0 +1,685 @@
+"""A 2D GAN that trains live: a generator (noise → plane) against a discriminator (plane → score).
+
+What the GAN page shows, computed here and nowhere else:
+
+- ``GanConfig`` holds every knob (loss, optimiser, learning rates, D steps per G step,
+  noise dimension, width). ``PRESETS`` are the page's named configurations on the
+  8-Gaussian ring: one that collapses, one that covers every mode (WGAN-GP), one that diverges.
+- ``GanTrainer`` keeps both networks, their optimisers and the training history. It advances
+  a few steps at a time (``step``), can train D or G alone, stops on NaN and puts back the
+  last good weights, and keeps thinned snapshots for the replay.
+- ``GanTrainer.view`` evaluates what one frame draws: generated points, D over the plane,
+  the generator's warped noise grid and the arrows −∂L_G/∂x each fake point follows.
+- ``GanTrainer.slow_step`` does one step and keeps every stage (noise, fake, scores,
+  D update, G update) so the page can replay it in slow motion.
+- ``fit_discriminator`` trains D alone against two fixed samplers, so a test can check
+  that it approaches D* = p_data / (p_data + p_g).
+- ``wgan_toy_data`` is the "8 Gaussians" of the improved-WGAN paper, for the benchmark.
+
+The data are standardised (one shift, one scale) before training; everything returned is
+in the data's own coordinates. Losses are written on D's logit (or critic value) ``s``:
+
+=============  ==========================================  ==============================
+loss           L_D                                         L_G
+=============  ==========================================  ==============================
+minimax        −log D(x) − log(1 − D(G(z)))                log(1 − D(G(z)))
+nonsat         same                                        −log D(G(z))
+lsgan          ½(s(x) − 1)² + ½ s(G(z))²                   ½(s(G(z)) − 1)²
+wgan_gp        s(G(z)) − s(x) + λ(‖∇s(x̂)‖ − 1)²            −s(G(z))
+=============  ==========================================  ==============================
+
+with D = sigmoid(s) for the first two.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import math
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from engine import datasets, metrics
+from engine.errors import InputError
+from engine.rng import SeedLike, as_generator
+from engine.torch_setup import generator as torch_generator
+from engine.torch_setup import torch
+
+nn = torch.nn
+F = torch.nn.functional
+
+LOSSES = ("minimax", "nonsat", "lsgan", "wgan_gp")
+OPTIMIZERS = ("adam", "sgd")
+PROBABILITY_LOSSES = ("minimax", "nonsat")  # D outputs a probability; the others a score
+MODES = ("both", "d", "g")
+NOISE_DIMS = (1, 2, 4, 8, 16)
+WIDTHS = (16, 32, 64, 128, 256)
+LEARNING_RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
+MAX_D_STEPS = 10
+MAX_POINTS_PER_FRAME = 300
+MAX_FRAMES = 60
+STAGES = ("noise", "generate", "score", "update_d", "update_g")
+
+
+@dataclass(frozen=True)
+class GanConfig:
+    """Every hyperparameter of the 2D GAN (sizes, optimiser, loss) in one place."""
+
+    loss: str = "nonsat"
+    optimizer: str = "adam"
+    lr_d: float = 1e-3
+    lr_g: float = 1e-3
+    d_steps: int = 1  # discriminator updates per generator update
+    noise_dim: int = 2
+    width: int = 64
+    depth: int = 2  # hidden layers in each network
+    batch: int = 256
+    gp_weight: float = 0.1  # λ of the gradient penalty (0.1 in the improved-WGAN toy code)
+    betas: tuple[float, float] = (0.5, 0.999)
+    seed: int = 0
+
+    def check(self) -> GanConfig:
+        if self.loss not in LOSSES:
+            raise InputError("unknown_loss", name=self.loss)
+        if self.optimizer not in OPTIMIZERS:
+            raise InputError("unknown_optimizer", name=self.optimizer)
+        for lr in (self.lr_d, self.lr_g):
+            if not (math.isfinite(lr) and 0 < lr <= 10):
+                raise InputError("bad_learning_rate", lr=lr)
+        if not 1 <= self.d_steps <= MAX_D_STEPS:
+            raise InputError("bad_d_steps", n=self.d_steps, max=MAX_D_STEPS)
+        if not 1 <= self.noise_dim <= 64 or not 4 <= self.width <= 1024 or not 1 <= self.depth <= 4:
+            raise InputError("bad_network_size")
+        if not 2 <= self.batch <= 4096:
+            raise InputError("bad_batch", n=self.batch)
+        return self
+
+
+# The page's named settings, all on the 8-Gaussian ring. ``budget`` is its default number of G steps.
+PRESETS: dict[str, GanConfig] = {
+    # D learns ten times slower than G: G finds one point D likes, D catches up, G jumps elsewhere.
+    "collapse": GanConfig(loss="nonsat", optimizer="adam", lr_d=1e-4, lr_g=1e-3, d_steps=1, noise_dim=2, width=64, seed=0),
+    "fixed": GanConfig(loss="wgan_gp", optimizer="adam", lr_d=1e-3, lr_g=1e-3, d_steps=5, noise_dim=2, width=64,
+                       betas=(0.5, 0.9), seed=0),
+    # Plain SGD with steps far too large: the players overshoot and chase each other; at 1.0 it blows up to NaN.
+    "diverge": GanConfig(loss="nonsat", optimizer="sgd", lr_d=0.3, lr_g=0.3, d_steps=1, noise_dim=2, width=64, seed=0),
+}
+PRESET_BUDGET = 2000
+
+# For the WGAN-GP toy benchmark: fewer critic steps at a larger learning rate reach the paper's quality sooner.
+FAST_TOY = GanConfig(loss="wgan_gp", optimizer="adam", lr_d=2e-3, lr_g=2e-3, d_steps=3, noise_dim=2, width=64, betas=(0.5, 0.9))
+
+
+# ---------------------------------------------------------------- threads
+
+@contextmanager
+def one_thread():
+    """Run the block on one CPU thread, then put the setting back.
+
+    These networks are tiny: a second intra-op thread saves nothing, and on a busy shared
+    server its OpenMP thread spins waiting for a core. Measured on the 2-core classroom machine
+    under load: a WGAN-GP step took 9 ms on one thread and 40–240 ms on two.
+    """
+    before = torch.get_num_threads()
+    if before == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def single_threaded(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with one_thread():
+            return fn(*args, **kwargs)
+    return wrapper
+
+
+# ---------------------------------------------------------------- networks
+
+def mlp(n_in: int, n_out: int, width: int, depth: int, act: type[nn.Module]) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for i in range(depth):
+        layers += [nn.Linear(n_in if i == 0 else width, width), act()]
+    layers.append(nn.Linear(width if depth else n_in, n_out))
+    return nn.Sequential(*layers)
+
+
+def build_networks(cfg: GanConfig) -> tuple[nn.Module, nn.Module]:
+    """G: noise (noise_dim) → point (2). D: point (2) → logit or critic value (1)."""
+    with torch.random.fork_rng(devices=[]):  # never touch the global seed
+        torch.manual_seed(cfg.seed)
+        G = mlp(cfg.noise_dim, 2, cfg.width, cfg.depth, nn.ReLU)
+        D = mlp(2, 1, cfg.width, cfg.depth, nn.LeakyReLU if cfg.loss != "wgan_gp" else nn.ReLU)
+    return G, D
+
+
+def make_optimizer(params, cfg: GanConfig, lr: float):
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=cfg.betas, foreach=True)
+    return torch.optim.SGD(params, lr=lr)
+
+
+# ---------------------------------------------------------------- losses on D's raw output s
+
+def d_loss(cfg: GanConfig, D: nn.Module, real: torch.Tensor, fake: torch.Tensor, gen: torch.Generator | None = None):
+    """L_D and the raw outputs s(real), s(fake)."""
+    if cfg.loss == "wgan_gp":  # one pass of D over real, fake and the interpolates x̂ between them
+        eps = torch.rand(len(real), 1, generator=gen)
+        x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+        s_all = D(torch.cat([real, fake, x_hat]))
+        s_real, s_fake, s_hat = s_all.split([len(real), len(fake), len(x_hat)])
+        grad, = torch.autograd.grad(s_hat.sum(), x_hat, create_graph=True)
+        penalty = ((grad.norm(dim=1) - 1) ** 2).mean()
+        return s_fake.mean() - s_real.mean() + cfg.gp_weight * penalty, s_real, s_fake
+    s_real, s_fake = D(torch.cat([real, fake])).split([len(real), len(fake)])
+    if cfg.loss in PROBABILITY_LOSSES:
+        loss = F.softplus(-s_real).mean() + F.softplus(s_fake).mean()  # −log D(x) − log(1 − D(G(z)))
+    else:  # lsgan
+        loss = 0.5 * ((s_real - 1) ** 2).mean() + 0.5 * (s_fake ** 2).mean()
+    return loss, s_real, s_fake
+
+
+def g_loss(cfg: GanConfig, s_fake: torch.Tensor) -> torch.Tensor:
+    if cfg.loss == "minimax":
+        return -F.softplus(s_fake).mean()  # log(1 − D): flat when D(G(z)) ≈ 0
+    if cfg.loss == "nonsat":
+        return F.softplus(-s_fake).mean()  # −log D
+    if cfg.loss == "lsgan":
+        return 0.5 * ((s_fake - 1) ** 2).mean()
+    return -s_fake.mean()
+
+
+def d_output(cfg: GanConfig, s: torch.Tensor) -> torch.Tensor:
+    """What the page calls D(x): a probability for the two classic losses, the raw score otherwise."""
+    return torch.sigmoid(s) if cfg.loss in PROBABILITY_LOSSES else s
+
+
+# ---------------------------------------------------------------- the trainer
+
+@dataclass
+class History:
+    """One row per logged step (means over the steps since the last row)."""
+
+    step: list[int] = field(default_factory=list)
+    d_loss: list[float] = field(default_factory=list)
+    g_loss: list[float] = field(default_factory=list)
+    d_real: list[float] = field(default_factory=list)
+    d_fake: list[float] = field(default_factory=list)
+    eval_step: list[int] = field(default_factory=list)  # steps where the sample distances were measured
+    sw: list[float] = field(default_factory=list)
+    mmd2: list[float] = field(default_factory=list)
+    modes: list[int] = field(default_factory=list)
+    high_quality: list[float] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GanView:
+    """Everything one frame of the layered plane draws, in data coordinates."""
+
+    fake: np.ndarray  # generated points from a fixed noise batch
+    xs: np.ndarray
+    ys: np.ndarray
+    d_grid: np.ndarray  # D(x) on the grid, (len(ys), len(xs))
+    manifold: np.ndarray  # the warped noise grid: polylines separated by NaN rows
+    arrow_from: np.ndarray  # fake points that carry an arrow
+    arrow_dir: np.ndarray  # −∂L_G/∂x at those points, scaled for display (longest = 1/8 of the box)
+    probability: bool  # True when D(x) is a probability
+    grad_norm: float  # mean ‖∂L_G/∂x‖ per point, in data units: how strongly D's feedback pulls G
+
+
+@dataclass(frozen=True)
+class StepStages:
+    """One training step taken apart for the slow-motion view (data coordinates)."""
+
+    z: np.ndarray  # the noise batch (first two coordinates)
+    real: np.ndarray
+    fake: np.ndarray
+    d_real: np.ndarray  # D on the real batch, before the update
+    d_fake: np.ndarray
+    xs: np.ndarray
+    ys: np.ndarray
+    d_before: np.ndarray
+    d_after: np.ndarray
+    fake_after: np.ndarray  # the same z through the updated generator
+    grad: np.ndarray  # −∂L_G/∂x at the fake points (display-scaled)
+    d_loss: float
+    g_loss: float
+    probability: bool
+
+
+class GanTrainer:
+    """Two networks, their optimisers and the training history, advanced a few steps at a time.
+
+    ``ring_centres`` / ``quality_radius`` (optional) turn on the modes-covered counter.
+    """
+
+    def __init__(self, X: np.ndarray, cfg: GanConfig, *, ring_centres: np.ndarray | None = None,
+                 quality_radius: float | None = None, log_every: int = 10, eval_every: int = 100,
+                 eval_n: int = 512, frame_every: int = 25) -> None:
+        self.cfg = cfg.check()
+        X = np.asarray(X, np.float64)
+        datasets.check_points(datasets.Dataset(X, np.zeros(len(X), int), "gan"), min_points=8)
+        self.shift = X.mean(axis=0)
+        self.scale = float(X.std(axis=0).max()) or 1.0
+        self.X = X
+        self.real = torch.as_tensor((X - self.shift) / self.scale, dtype=torch.float32)
+        self.box = datasets.bounds(X)
+        self.ring_centres = ring_centres
+        self.quality_radius = quality_radius
+        self.log_every, self.eval_every, self.frame_every = log_every, eval_every, frame_every
+        self.eval_n = eval_n
+        self.gen = torch_generator(cfg.seed + 1)
+        self.G, self.D = build_networks(cfg)
+        self.opt_g = make_optimizer(self.G.parameters(), cfg, cfg.lr_g)
+        self.opt_d = make_optimizer(self.D.parameters(), cfg, cfg.lr_d)
+        self.step_count = 0  # generator steps (or lone D/G steps)
+        self.history = History()
+        self.diverged = False  # a NaN appeared; the last good weights are back
+        fixed = torch_generator(cfg.seed + 2)
+        self.z_view = torch.randn(MAX_POINTS_PER_FRAME, cfg.noise_dim, generator=fixed)
+        self.z_eval = torch.randn(eval_n, cfg.noise_dim, generator=fixed)
+        self.eval_real = X[as_generator(cfg.seed + 3).choice(len(X), size=min(eval_n, len(X)), replace=False)]
+        self.frames: list[tuple[int, np.ndarray]] = []  # (step, fake points) for the replay
+        self._acc = np.zeros(4)
+        self._acc_n = 0
+        self._good = self._snapshot()
+        self._record_frame()
+        self.evaluate()
+
+    # ------------------------------------------------------------ state
+    def _snapshot(self) -> list[torch.Tensor]:
+        """A copy of every weight (cheap: the networks are tiny). Optimiser moments are not kept."""
+        return [p.detach().clone() for net in (self.G, self.D) for p in net.parameters()]
+
+    def _restore(self, snap: list[torch.Tensor]) -> None:
+        """Put back the last good weights and restart both optimisers (their moments may hold NaN)."""
+        with torch.no_grad():
+            for p, saved in zip((p for net in (self.G, self.D) for p in net.parameters()), snap):
+                p.copy_(saved)
+        self.opt_g = make_optimizer(self.G.parameters(), self.cfg, self.cfg.lr_g)
+        self.opt_d = make_optimizer(self.D.parameters(), self.cfg, self.cfg.lr_d)
+
+    def to_data(self, x: torch.Tensor | np.ndarray) -> np.ndarray:
+        x = x.detach().numpy() if isinstance(x, torch.Tensor) else x
+        return np.asarray(x, np.float64) * self.scale + self.shift
+
+    def to_model(self, X: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor((np.asarray(X) - self.shift) / self.scale, dtype=torch.float32)
+
+    # ------------------------------------------------------------ one update of each player
+    def _noise(self, n: int) -> torch.Tensor:
+        return torch.randn(n, self.cfg.noise_dim, generator=self.gen)
+
+    def _real_batch(self) -> torch.Tensor:
+        idx = torch.randint(0, len(self.real), (self.cfg.batch,), generator=self.gen)
+        return self.real[idx]
+
+    def _d_update(self) -> tuple[float, float, float]:
+        with torch.no_grad():
+            fake = self.G(self._noise(self.cfg.batch))
+        loss, s_real, s_fake = d_loss(self.cfg, self.D, self._real_batch(), fake, self.gen)
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        with torch.no_grad():
+            return float(loss), float(d_output(self.cfg, s_real).mean()), float(d_output(self.cfg, s_fake).mean())
+
+    def _g_update(self) -> float:
+        for p in self.D.parameters():
+            p.requires_grad_(False)
+        loss = g_loss(self.cfg, self.D(self.G(self._noise(self.cfg.batch))))
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        for p in self.D.parameters():
+            p.requires_grad_(True)
+        return float(loss.detach())
+
+    @single_threaded
+    def step(self, n: int = 1, mode: str = "both") -> bool:
+        """Advance ``n`` steps. ``mode``: "both" (d_steps D updates then one G update), "d" or "g" alone.
+
+        Returns False (and sets ``diverged``) when a loss or a weight became NaN or infinite:
+        the weights of the last logged step are put back and training should stop.
+        """
+        if mode not in MODES:
+            raise InputError("unknown_mode", name=mode)
+        if self.diverged:
+            return False
+        for _ in range(int(n)):
+            d_l = d_r = d_f = g_l = None  # None: that player did not move in this step
+            if mode in ("both", "d"):
+                for _ in range(self.cfg.d_steps if mode == "both" else 1):
+                    d_l, d_r, d_f = self._d_update()
+            if mode in ("both", "g"):
+                g_l = self._g_update()
+            moved = [v for v in (d_l, d_r, d_f, g_l) if v is not None]
+            if not all(map(math.isfinite, moved)):
+                self._restore(self._good)
+                self.diverged = True
+                return False
+            self.step_count += 1
+            self._acc += [0.0 if v is None else v for v in (d_l, g_l, d_r, d_f)]
+            self._acc_n += 1
+            self._last_mode = mode
+            if self.step_count % self.log_every == 0:
+                if not self._weights_finite():
+                    self._restore(self._good)
+                    self.diverged = True
+                    return False
+                self._log()
+                self._good = self._snapshot()
+            if self.step_count % self.frame_every == 0:
+                self._record_frame()
+            if self.step_count % self.eval_every == 0:
+                self.evaluate()
+        return True
+
+    def _weights_finite(self) -> bool:
+        return all(bool(torch.isfinite(p).all()) for net in (self.G, self.D) for p in net.parameters())
+
+    def _log(self) -> None:
+        if not self._acc_n:
+            return
+        d_l, g_l, d_r, d_f = self._acc / self._acc_n
+        mode = self._last_mode
+        h = self.history
+        h.step.append(self.step_count)
+        h.d_loss.append(float(d_l) if mode != "g" else float("nan"))
+        h.g_loss.append(float(g_l) if mode != "d" else float("nan"))
+        h.d_real.append(float(d_r) if mode != "g" else float("nan"))
+        h.d_fake.append(float(d_f) if mode != "g" else float("nan"))
+        self._acc[:] = 0
+        self._acc_n = 0
+
+    def _record_frame(self) -> None:
+        self.frames.append((self.step_count, self.sample_fixed()))
+        if len(self.frames) > MAX_FRAMES:  # keep the replay bounded: drop every other frame
+            self.frames = self.frames[::2]
+            self.frame_every *= 2
+
+    # ------------------------------------------------------------ evaluation
+    def sample(self, n: int, seed: SeedLike = 0) -> np.ndarray:
+        """``n`` new points, in data coordinates."""
+        g = torch_generator(int(as_generator(seed).integers(2**31)) if not isinstance(seed, int) else seed)
+        with torch.no_grad():
+            return self.to_data(self.G(torch.randn(n, self.cfg.noise_dim, generator=g)))
+
+    def sample_fixed(self) -> np.ndarray:
+        with torch.no_grad():
+            return self.to_data(self.G(self.z_view)).astype(np.float32)
+
+    @single_threaded
+    def evaluate(self) -> dict[str, float]:
+        """Sliced Wasserstein, MMD² and (on the ring) modes covered, on a fixed noise batch."""
+        with torch.no_grad():
+            fake = self.to_data(self.G(self.z_eval))
+        out: dict[str, float] = {}
+        if np.isfinite(fake).all():
+            out["sw"] = metrics.sliced_wasserstein(fake, self.eval_real, n_projections=64, seed=0)
+            out["mmd2"] = metrics.mmd2(fake[:256], self.eval_real[:256])
+            if self.ring_centres is not None:
+                cov = metrics.mode_coverage(fake, self.ring_centres, self.quality_radius)
+                out["modes"], out["high_quality"] = cov.covered, cov.high_quality
+        h = self.history
+        h.eval_step.append(self.step_count)
+        h.sw.append(out.get("sw", float("nan")))
+        h.mmd2.append(out.get("mmd2", float("nan")))
+        h.modes.append(int(out.get("modes", -1)))
+        h.high_quality.append(out.get("high_quality", float("nan")))
+        return out
+
+    def coverage(self, n: int = 2000, seed: int = 0) -> metrics.ModeCoverage:
+        if self.ring_centres is None:
+            raise ValueError("no ring centres given")
+        return metrics.mode_coverage(self.sample(n, seed), self.ring_centres, self.quality_radius)
+
+    def d_on(self, X: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return d_output(self.cfg, self.D(self.to_model(X))).numpy()[:, 0]
+
+    def _g_grad(self, fake_model: torch.Tensor) -> torch.Tensor:
+        """−∂L_G/∂x at each fake point x (model coordinates): where D's feedback pushes it."""
+        x = fake_model.detach().clone().requires_grad_(True)
+        loss = g_loss(self.cfg, self.D(x)) * len(x)  # per-point gradient, not divided by the batch
+        grad, = torch.autograd.grad(loss, x)
+        return -grad
+
+    def _display_arrows(self, grad: torch.Tensor) -> np.ndarray:
+        g = grad.numpy().astype(np.float64)
+        longest = float(np.linalg.norm(g, axis=1).max()) if len(g) else 0.0
+        if not np.isfinite(longest) or longest <= 0:
+            return np.zeros_like(g)
+        return g / longest * (self.box[1] - self.box[0]) / 8
+
+    def manifold(self, n_lines: int = 11, n_points: int = 40, extent: float = 2.0) -> np.ndarray:
+        """G applied to a grid of lines in the first two noise coordinates (the others 0)."""
+        t = torch.linspace(-extent, extent, n_points)
+        lines = []
+        levels = torch.linspace(-extent, extent, n_lines)
+        if self.cfg.noise_dim == 1:
+            zs = [t[:, None]]
+        else:
+            zs = []
+            for a in levels:
+                for horizontal in (True, False):
+                    z = torch.zeros(n_points, self.cfg.noise_dim)
+                    z[:, 0], z[:, 1] = (t, a) if horizontal else (a, t)
+                    zs.append(z)
+        with torch.no_grad():
+            for z in zs:
+                lines.append(self.to_data(self.G(z)))
+                lines.append(np.full((1, 2), np.nan))
+        return np.concatenate(lines)
+
+    @single_threaded
+    def view(self, resolution: int = 60, n_arrows: int = 80) -> GanView:
+        xs, ys, pts = datasets.grid(self.box, resolution)
+        with torch.no_grad():
+            fake_model = self.G(self.z_view)
+        grad = self._g_grad(fake_model[:n_arrows])
+        return GanView(
+            fake=self.to_data(fake_model), xs=xs, ys=ys, d_grid=self.d_on(pts).reshape(len(ys), len(xs)),
+            manifold=self.manifold(), arrow_from=self.to_data(fake_model[:n_arrows]),
+            arrow_dir=self._display_arrows(grad), probability=self.cfg.loss in PROBABILITY_LOSSES,
+            grad_norm=float(grad.norm(dim=1).mean()) / self.scale,
+        )
+
+    # ------------------------------------------------------------ slow motion
+    @single_threaded
+    def slow_step(self, n_show: int = 64, resolution: int = 40) -> StepStages | None:
+        """One step ("both") with every intermediate kept. None if it produced a NaN."""
+        if self.diverged:
+            return None
+        cfg = self.cfg
+        xs, ys, pts = datasets.grid(self.box, resolution)
+        d_before = self.d_on(pts).reshape(len(ys), len(xs))
+        z = self._noise(cfg.batch)
+        real = self._real_batch()
+        with torch.no_grad():
+            fake = self.G(z)
+            s_real, s_fake = self.D(real), self.D(fake)
+        good = self._snapshot()
+        ok = True
+        d_l = float("nan")
+        for _ in range(cfg.d_steps):
+            d_l, _, _ = self._d_update()
+        d_after = self.d_on(pts).reshape(len(ys), len(xs))
+        grad = self._g_grad(fake[:n_show])
+        g_l = self._g_update()
+        if not (math.isfinite(d_l) and math.isfinite(g_l) and self._weights_finite()):
+            self._restore(good)
+            self.diverged = True
+            ok = False
+        with torch.no_grad():
+            fake_after = self.G(z[:n_show])
+        if not ok:
+            return None
+        self.step_count += 1
+        if self.step_count % self.log_every == 0:
+            self._good = self._snapshot()
+        zz = z[:n_show, :2].numpy() if cfg.noise_dim >= 2 else np.c_[z[:n_show, 0].numpy(), np.zeros(n_show)]
+        return StepStages(
+            z=zz.astype(np.float64), real=self.to_data(real[:n_show]), fake=self.to_data(fake[:n_show]),
+            d_real=d_output(cfg, s_real[:n_show]).numpy()[:, 0], d_fake=d_output(cfg, s_fake[:n_show]).numpy()[:, 0],
+            xs=xs, ys=ys, d_before=d_before, d_after=d_after, fake_after=self.to_data(fake_after),
+            grad=self._display_arrows(grad), d_loss=d_l, g_loss=g_l, probability=cfg.loss in PROBABILITY_LOSSES,
+        )
+
+    # ------------------------------------------------------------ weights
+    def state_tensors(self) -> dict[str, torch.Tensor]:
+        """G and D weights plus the history and the replay frames, all as tensors (for engine.weights)."""
+        out = {f"G.{k}": v for k, v in self.G.state_dict().items()}
+        out.update({f"D.{k}": v for k, v in self.D.state_dict().items()})
+        for name, values in asdict(self.history).items():
+            out[f"history.{name}"] = torch.tensor(values, dtype=torch.float64)
+        out["frames.step"] = torch.tensor([s for s, _ in self.frames], dtype=torch.int64)
+        out["frames.points"] = torch.from_numpy(np.stack([p for _, p in self.frames]).astype(np.float32))
+        out["meta"] = torch.tensor([self.step_count, self.frame_every], dtype=torch.int64)
+        for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):  # Adam's moments: training resumes smoothly
+            for i, slots in opt.state_dict()["state"].items():
+                for slot, value in slots.items():
+                    if isinstance(value, torch.Tensor):
+                        out[f"{name}.{i}.{slot}"] = value
+        return out
+
+    def load_tensors(self, state: dict[str, torch.Tensor]) -> None:
+        """Inverse of :meth:`state_tensors`, optimiser moments included."""
+        self.G.load_state_dict({k[2:]: v for k, v in state.items() if k.startswith("G.")})
+        self.D.load_state_dict({k[2:]: v for k, v in state.items() if k.startswith("D.")})
+        values = {}
+        for name in asdict(self.history):
+            col = state[f"history.{name}"].tolist()
+            values[name] = [int(v) for v in col] if name in ("step", "eval_step", "modes") else col
+        self.history = History(**values)
+        self.frames = [(int(s), p.numpy()) for s, p in zip(state["frames.step"], state["frames.points"])]
+        self.step_count, self.frame_every = (int(v) for v in state["meta"])
+        for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
+            slots: dict[int, dict] = {}
+            for key, value in state.items():
+                if key.startswith(name + "."):
+                    _, i, slot = key.split(".", 2)
+                    slots.setdefault(int(i), {})[slot] = value.clone()
+            if slots:
+                opt.load_state_dict({"state": slots, "param_groups": opt.state_dict()["param_groups"]})
+        self._good = self._snapshot()
+
+
+
+# ---------------------------------------------------------------- the ring, D*, and the WGAN-GP toy
+
+RING_MIN_RADIUS = 0.2
+
+
+def ring_noise(X: np.ndarray, centres: np.ndarray) -> float:
+    """Estimate σ of isotropic Gaussian modes from the distance r to the nearest centre
+    (r is Rayleigh-distributed, with mean σ·√(π/2))."""
+    d = np.sqrt(((np.asarray(X)[:, None, :] - centres[None]) ** 2).sum(-1)).min(1)
+    return float(d.mean() / math.sqrt(math.pi / 2))
+
+
+def quality_radius(X: np.ndarray, centres: np.ndarray) -> float:
+    """A sample is "high quality" within 4σ of a mode centre (and never less than 0.2)."""
+    return max(RING_MIN_RADIUS, 4.0 * ring_noise(X, centres))
+
+
+def ring_trainer(X: np.ndarray, cfg: GanConfig, **kwargs) -> GanTrainer:
+    """A trainer on 8-Gaussian-ring data, with the modes-covered counter on."""
+    centres = datasets.ring8_centres()
+    return GanTrainer(X, cfg, ring_centres=centres, quality_radius=quality_radius(X, centres), **kwargs)
+
+
+def preset_data(seed: int = 0) -> np.ndarray:
+    """The data every preset is trained on: the ring with its default noise and size."""
+    return datasets.make_dataset("ring8", seed=seed).X
+
+
+def wgan_toy_data(n: int, seed: SeedLike = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The improved-WGAN paper's "8 Gaussians": centres on a circle of radius 2 (every 45°),
+    σ = 0.02, everything divided by 1.414. Returns (points, centres)."""
+    rng = as_generator(seed)
+    s = 1 / math.sqrt(2)
+    centres = np.array([(1, 0), (-1, 0), (0, 1), (0, -1), (s, s), (s, -s), (-s, s), (-s, -s)], float) * 2.0
+    pts = centres[rng.integers(0, 8, n)] + 0.02 * rng.standard_normal((n, 2))
+    return pts / 1.414, centres / 1.414
+
+
+@single_threaded
+def fit_discriminator(sample_real, sample_fake, cfg: GanConfig, steps: int) -> nn.Module:
+    """Train D alone against two fixed samplers (callables ``n -> (n, 2) array``), with the
+    classic loss. Its optimum is D*(x) = p_data(x) / (p_data(x) + p_g(x))."""
+    cfg = replace(cfg, loss="nonsat").check()
+    _, D = build_networks(cfg)
+    opt = make_optimizer(D.parameters(), cfg, cfg.lr_d)
+    for _ in range(steps):
+        real = torch.as_tensor(sample_real(cfg.batch), dtype=torch.float32)
+        fake = torch.as_tensor(sample_fake(cfg.batch), dtype=torch.float32)
+        loss, _, _ = d_loss(cfg, D, real, fake)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    return D
+
+
+# ---------------------------------------------------------------- shipped weights
+
+PAGE = "gan"
+
+
+def train_preset(name: str, steps: int = PRESET_BUDGET) -> GanTrainer:
+    tr = ring_trainer(preset_data(), PRESETS[name])
+    tr.step(steps)
+    return tr
+
+
+def load_preset_state(name: str) -> tuple[dict, dict]:
+    """The shipped state of a preset after its budget: (tensors, manifest entry)."""
+    from engine import weights
+
+    return weights.load(PAGE, f"preset_{name}")
+
+
+def regenerate(which: str = "all") -> None:
+    """Train and save every shipped model (deterministic: fixed seeds, one thread)."""
+    from engine import gan_digits, weights
+
+    torch.set_num_threads(1)  # bit-for-bit reproducible runs
+    if which in ("all", "2d", *PRESETS):
+        for name, cfg in PRESETS.items():
+            if which in PRESETS and name != which:
+                continue
+            t0 = time.perf_counter()
+            tr = train_preset(name)
+            out = {"steps": tr.step_count, "diverged": tr.diverged, "seconds": round(time.perf_counter() - t0, 1)}
+            if not tr.diverged or tr.step_count:
+                cov = tr.coverage()
+                out.update(modes=cov.covered, high_quality=round(cov.high_quality, 3))
+            weights.save(PAGE, f"preset_{name}", tr.state_tensors(), asdict(cfg), out)
+            print(name, out, flush=True)
+    if which in ("all", "digits"):
+        for conditional in (False, True):
+            cfg = gan_digits.DigitsGanConfig(conditional=conditional)
+            model, hist = gan_digits.train(cfg)
+            state = {k: v for k, v in model.state_tensors().items() if k.startswith("G.")}
+            state.update(gan_digits.history_tensors(hist))
+            final = gan_digits.evaluate(model)
+            name = "digits_conditional" if conditional else "digits"
+            weights.save(PAGE, name, state, asdict(cfg), {k: round(float(v), 4) for k, v in final.items()})
+            print(name, final, flush=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Regenerate the GAN page's shipped weights.")
+    parser.add_argument("--regenerate", choices=("all", "2d", "digits", *PRESETS), default=None,
+                        help="what to retrain: everything, the three 2D presets, the digits GANs, or one preset")
+    args = parser.parse_args()
+    if args.regenerate:
+        regenerate(args.regenerate)

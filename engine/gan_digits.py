@@ -1,0 +1,219 @@
+"""A small MLP GAN on the 8×8 digits, plain or class-conditional (the GAN page's second half).
+
+The generator maps noise z (and, when conditional, a one-hot digit label) to 64 pixels
+through ``tanh``; the discriminator sees 64 pixels (and the same label) and outputs a
+logit. Both are trained with the non-saturating loss. Pixels are rescaled from 0..16 to
+−1..1 for training and back for display and for ``engine.digits.classify``.
+
+Training keeps, per epoch, a fixed-noise grid of generated digits and the same curves
+as the 2D GAN: D and G losses, mean D(real) and D(fake), the sliced Wasserstein distance to
+the validation digits, and "digits covered" — the digit-world cousin of modes covered:
+how many of the 10 classes the evaluator finds among the samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from engine import digits, metrics
+from engine.errors import InputError
+from engine.torch_setup import generator as torch_generator
+from engine.torch_setup import torch
+
+nn = torch.nn
+F = torch.nn.functional
+N_CLASSES = 10
+GRID_PER_CLASS = 4  # snapshot grid: 4 samples of each digit (conditional) or 40 samples (plain)
+
+
+@dataclass(frozen=True)
+class DigitsGanConfig:
+    conditional: bool = False
+    noise_dim: int = 32
+    width: int = 256
+    lr: float = 1e-3
+    betas: tuple[float, float] = (0.5, 0.999)
+    batch: int = 32
+    epochs: int = 100
+    d_dropout: float = 0.3  # dropout in D's hidden layers: keeps D from memorising 1,000 digits
+    d_width: int = 256
+    seed: int = 0
+
+
+def to_unit(pixels: np.ndarray) -> np.ndarray:
+    """0..16 → −1..1."""
+    return np.asarray(pixels, np.float32) / 8.0 - 1.0
+
+
+def to_pixels(x: np.ndarray) -> np.ndarray:
+    """−1..1 → 0..16."""
+    return np.clip((np.asarray(x, np.float32) + 1.0) * 8.0, 0.0, 16.0)
+
+
+class DigitsGan:
+    """Generator and discriminator for 8×8 digits; ``sample`` returns images on the 0..16 scale."""
+
+    def __init__(self, cfg: DigitsGanConfig) -> None:
+        self.cfg = cfg
+        c = N_CLASSES if cfg.conditional else 0
+        w = cfg.width
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(cfg.seed)
+            self.G = nn.Sequential(nn.Linear(cfg.noise_dim + c, w), nn.ReLU(), nn.Linear(w, w), nn.ReLU(), nn.Linear(w, 64), nn.Tanh())
+            dw, p = cfg.d_width, cfg.d_dropout
+            self.D = nn.Sequential(nn.Linear(64 + c, dw), nn.LeakyReLU(0.2), nn.Dropout(p),
+                                   nn.Linear(dw, dw), nn.LeakyReLU(0.2), nn.Dropout(p), nn.Linear(dw, 1))
+
+    def _cond(self, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        if not self.cfg.conditional:
+            return x
+        return torch.cat([x, F.one_hot(labels, N_CLASSES).float()], dim=1)
+
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.G(self._cond(z, labels))
+
+    def score(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.D(self._cond(x, labels))
+
+    def sample(self, n: int, label: int | None = None, seed: int = 0) -> np.ndarray:
+        """``n`` digits (n, 64) on the 0..16 scale; ``label`` picks the digit of a conditional GAN."""
+        if self.cfg.conditional:
+            if label is None or not 0 <= int(label) < N_CLASSES:
+                raise InputError("bad_digit", digit=label)
+            labels = torch.full((n,), int(label), dtype=torch.int64)
+        else:
+            labels = None
+        g = torch_generator(seed)
+        with torch.no_grad():
+            return to_pixels(self.generate(torch.randn(n, self.cfg.noise_dim, generator=g), labels).numpy())
+
+    def state_tensors(self) -> dict[str, torch.Tensor]:
+        out = {f"G.{k}": v for k, v in self.G.state_dict().items()}
+        out.update({f"D.{k}": v for k, v in self.D.state_dict().items()})
+        return out
+
+    def load_tensors(self, state: dict[str, torch.Tensor]) -> None:
+        self.G.load_state_dict({k[2:]: v for k, v in state.items() if k.startswith("G.")})
+        self.D.load_state_dict({k[2:]: v for k, v in state.items() if k.startswith("D.")})
+
+
+@dataclass
+class DigitsHistory:
+    """One row per epoch, plus the fixed-noise snapshot grid (uint8 pixels 0..16) of that epoch."""
+
+    epoch: list[int] = field(default_factory=list)
+    d_loss: list[float] = field(default_factory=list)
+    g_loss: list[float] = field(default_factory=list)
+    d_real: list[float] = field(default_factory=list)
+    d_fake: list[float] = field(default_factory=list)
+    sw: list[float] = field(default_factory=list)
+    classes_covered: list[int] = field(default_factory=list)
+    label_accuracy: list[float] = field(default_factory=list)  # conditional only: evaluator agrees with the label
+    grids: list[np.ndarray] = field(default_factory=list)
+
+
+def evaluate(model: DigitsGan, n_per_class: int = 50, seed: int = 123) -> dict[str, float]:
+    """Distance to the validation digits, classes the evaluator finds, and (conditional) label accuracy."""
+    X_val, _ = digits.load("val")
+    if model.cfg.conditional:
+        samples = np.concatenate([model.sample(n_per_class, k, seed + k) for k in range(N_CLASSES)])
+        wanted = np.repeat(np.arange(N_CLASSES), n_per_class)
+    else:
+        samples, wanted = model.sample(n_per_class * N_CLASSES, None, seed), None
+    predicted = digits.classify(samples)
+    counts = np.bincount(predicted, minlength=N_CLASSES)
+    out = {
+        "sw": metrics.sliced_wasserstein(samples / 16.0, X_val / 16.0, n_projections=64, seed=0),
+        "classes_covered": int((counts >= 0.2 * len(samples) / N_CLASSES).sum()),
+        "label_accuracy": float((predicted == wanted).mean()) if wanted is not None else float("nan"),
+    }
+    return out
+
+
+def _grid_noise(cfg: DigitsGanConfig) -> tuple[torch.Tensor, torch.Tensor | None]:
+    n = GRID_PER_CLASS * N_CLASSES
+    z = torch.randn(n, cfg.noise_dim, generator=torch_generator(cfg.seed + 7))
+    labels = torch.arange(N_CLASSES).repeat_interleave(GRID_PER_CLASS) if cfg.conditional else None
+    return z, labels
+
+
+def train(cfg: DigitsGanConfig, epochs: int | None = None, callback=None) -> tuple[DigitsGan, DigitsHistory]:
+    from engine.gan import one_thread
+
+    with one_thread():
+        return _train(cfg, epochs, callback)
+
+
+def _train(cfg: DigitsGanConfig, epochs: int | None = None, callback=None) -> tuple[DigitsGan, DigitsHistory]:
+    """Train for ``epochs`` (default ``cfg.epochs``) passes over the 1,000 training digits.
+
+    ``callback(epoch, row)`` may return False to stop early. NaN stops training too and
+    the last good epoch's weights are kept.
+    """
+    model = DigitsGan(cfg)
+    X, y = digits.load("train")
+    X = torch.from_numpy(to_unit(X))
+    y = torch.from_numpy(np.array(y, np.int64))
+    gen = torch_generator(cfg.seed + 1)
+    opt_g = torch.optim.Adam(model.G.parameters(), lr=cfg.lr, betas=cfg.betas, foreach=True)
+    opt_d = torch.optim.Adam(model.D.parameters(), lr=cfg.lr, betas=cfg.betas, foreach=True)
+    hist = DigitsHistory()
+    z_grid, l_grid = _grid_noise(cfg)
+    good = model.state_tensors()
+    good = {k: v.clone() for k, v in good.items()}
+    for epoch in range(1, (epochs or cfg.epochs) + 1):
+        order = torch.randperm(len(X), generator=gen)
+        sums = np.zeros(4)
+        n_batches = 0
+        for start in range(0, len(X) - cfg.batch + 1, cfg.batch):
+            idx = order[start:start + cfg.batch]
+            real, labels = X[idx], y[idx]
+            fake_labels = torch.randint(0, N_CLASSES, (len(idx),), generator=gen)
+            z = torch.randn(len(idx), cfg.noise_dim, generator=gen)
+            fake = model.generate(z, fake_labels if cfg.conditional else None)
+            s_real = model.score(real, labels if cfg.conditional else None)
+            s_fake = model.score(fake.detach(), fake_labels if cfg.conditional else None)
+            loss_d = F.softplus(-s_real).mean() + F.softplus(s_fake).mean()
+            opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            opt_d.step()
+            loss_g = F.softplus(-model.score(fake, fake_labels if cfg.conditional else None)).mean()
+            opt_g.zero_grad(set_to_none=True)
+            loss_g.backward()
+            opt_g.step()
+            with torch.no_grad():
+                sums += [float(loss_d), float(loss_g), float(torch.sigmoid(s_real).mean()), float(torch.sigmoid(s_fake).mean())]
+            n_batches += 1
+        if not np.isfinite(sums).all():
+            model.load_tensors(good)
+            break
+        good = {k: v.clone() for k, v in model.state_tensors().items()}
+        row = dict(zip(("d_loss", "g_loss", "d_real", "d_fake"), sums / max(n_batches, 1)))
+        row.update(evaluate(model, n_per_class=20))
+        hist.epoch.append(epoch)
+        for k, v in row.items():
+            getattr(hist, k).append(v)
+        with torch.no_grad():
+            hist.grids.append(np.rint(to_pixels(model.generate(z_grid, l_grid).numpy())).astype(np.uint8))
+        if callback is not None and callback(epoch, row) is False:
+            break
+    return model, hist
+
+
+def history_tensors(hist: DigitsHistory) -> dict[str, torch.Tensor]:
+    out = {f"history.{k}": torch.tensor(v, dtype=torch.float64) for k, v in asdict(hist).items() if k != "grids"}
+    out["history.grids"] = torch.from_numpy(np.stack(hist.grids))
+    return out
+
+
+def history_from_tensors(state: dict[str, torch.Tensor]) -> DigitsHistory:
+    values = {}
+    for name in DigitsHistory.__dataclass_fields__:
+        if name == "grids":
+            values[name] = list(state["history.grids"].numpy())
+        else:
+            col = state[f"history.{name}"].tolist()
+            values[name] = [int(v) for v in col] if name in ("epoch", "classes_covered") else col
+    return DigitsHistory(**values)

@@ -1,0 +1,155 @@
+"""AppTest of the GAN page: every widget, both languages, one training tick per run."""
+
+import pytest
+
+from engine import gan
+from tests.apptest_utils import assert_clean, open_page
+
+SCRIPT = "pages/04_gan.py"
+
+
+def k(name: str) -> str:
+    return f"w:gan.{name}"
+
+
+def trainer(at):
+    return at.session_state["gan.trainer"]
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_page_opens_with_a_trained_gan(lang):
+    at = open_page(SCRIPT, lang)
+    assert_clean(at)
+    tr = trainer(at)
+    assert tr.pretrained == "fixed" and tr.step_count == gan.PRESET_BUDGET  # useful in its first second
+    assert at.title[0].value == ("GAN: adversarial training" if lang == "en" else "GAN: treinamento adversarial")
+    modes = [m.value for m in at.metric if m.label == ("Modes covered" if lang == "en" else "Modos cobertos")]
+    assert len(modes) == 4  # the live view, then the three presets side by side
+    live, collapse, fixed, diverge = (int(v.split("/")[0]) for v in modes)
+    assert live >= 7 and fixed >= 7 and collapse <= 3
+    assert len(at.get("plotly_chart")) >= 6  # plane, curves, replay, three presets, digit curves
+    assert len(at.get("image")) >= 2  # digit grids
+
+
+def test_training_controls_en():
+    at = open_page(SCRIPT, "en")
+    at.button(key="gan_reset").click().run()
+    assert_clean(at)
+    tr = trainer(at)
+    assert tr.step_count == 0 and tr.pretrained is None
+    at.button(key="gan_step").click().run()
+    at.button(key="gan_d_only").click().run()
+    at.button(key="gan_g_only").click().run()
+    assert trainer(at).step_count == 3
+    at.slider(key=k("steps_per_tick")).set_value(7).run()
+    at.button(key="gan_play").click().run()  # playing: the fragment ticks once per run
+    assert at.session_state["gan.playing"]
+    assert trainer(at).step_count == 10
+    at.button(key="gan_play").click().run()  # pause
+    assert not at.session_state["gan.playing"]
+    assert_clean(at)
+    # layers and distance
+    at.button_group(key=k("layers")).set_value(list(gan_layers())).run()
+    at.button_group(key=k("layers")).set_value([]).run()
+    at.radio(key=k("metric")).set_value("mmd2").run()
+    assert_clean(at)
+    # slow motion, every stage
+    at.button(key="gan_slow").click().run()
+    assert at.session_state["gan.slow"] is not None
+    for stage in gan.STAGES:
+        at.select_slider(key=k("stage")).set_value(stage).run()
+        assert_clean(at)
+        assert at.markdown  # the stage text is there
+
+
+def gan_layers():
+    from ui.plots_gan import LAYERS
+
+    return LAYERS
+
+
+def test_settings_and_presets_en():
+    at = open_page(SCRIPT, "en")
+    for name in ("collapse", "diverge", "custom", "fixed"):
+        at.selectbox(key=k("preset")).set_value(name).run()
+        assert_clean(at)
+    assert trainer(at).pretrained == "fixed"
+    at.selectbox(key=k("loss")).set_value("lsgan").run()
+    assert at.selectbox(key=k("preset")).value == "custom"
+    assert trainer(at).step_count == 0 and trainer(at).cfg.loss == "lsgan"
+    for loss in gan.LOSSES:
+        at.selectbox(key=k("loss")).set_value(loss).run()
+        assert_clean(at)
+    at.button_group(key=k("optimizer")).set_value("sgd").run()
+    at.select_slider(key=k("lr_d")).set_value(0.1).run()
+    at.select_slider(key=k("lr_g")).set_value(3e-2).run()
+    at.slider(key=k("d_steps")).set_value(3).run()
+    at.select_slider(key=k("noise_dim")).set_value(1).run()
+    at.select_slider(key=k("width")).set_value(16).run()
+    assert_clean(at)
+    cfg = trainer(at).cfg
+    assert (cfg.optimizer, cfg.lr_d, cfg.lr_g, cfg.d_steps, cfg.noise_dim, cfg.width) == ("sgd", 0.1, 3e-2, 3, 1, 16)
+    at.button_group(key=k("optimizer")).set_value(None).run()  # emptied by a second click: back to Adam
+    assert_clean(at)
+    at.button(key="gan_load_collapse").click().run()
+    assert_clean(at)
+    assert trainer(at).pretrained == "collapse" and at.selectbox(key=k("preset")).value == "collapse"
+
+
+def test_nan_is_caught_translated_and_resettable():
+    at = open_page(SCRIPT, "pt")
+    at.selectbox(key=k("loss")).set_value("lsgan").run()
+    at.button_group(key=k("optimizer")).set_value("sgd").run()
+    at.select_slider(key=k("lr_d")).set_value(1.0).run()
+    at.select_slider(key=k("lr_g")).set_value(1.0).run()
+    at.slider(key=k("steps_per_tick")).set_value(100).run()
+    at.button(key="gan_play").click().run()
+    for _ in range(5):
+        if trainer(at).diverged:
+            break
+        at.run()
+    assert trainer(at).diverged
+    at.run()
+    assert not at.exception
+    assert any("NaN" in w.value for w in at.error)  # the translated message, not a traceback
+    at.button(key="gan_nan_reset").click().run()
+    assert_clean(at)
+    assert not trainer(at).diverged and trainer(at).step_count == 0
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_digits_section(lang):
+    at = open_page(SCRIPT, lang)
+    at.slider(key=k("epoch")).set_value(1).run()
+    assert_clean(at)
+    for digit in (0, 7, 9):
+        at.button_group(key=k("digit")).set_value(digit).run()
+        assert_clean(at)
+    at.button(key="gan_new_noise").click().run()
+    assert at.session_state["gan.digit_seed"] == 1
+    at.button_group(key=k("digit")).set_value(None).run()
+    assert_clean(at)
+
+
+def test_own_points_and_other_datasets():
+    at = open_page(SCRIPT, "en")
+    at.selectbox(key="w:gan.dataset").set_value("moons").run()
+    assert_clean(at)
+    tr = trainer(at)
+    assert tr.ring_centres is None and tr.step_count == 0
+    labels = [m.label for m in at.metric]
+    assert labels.count("Modes covered") == 3  # only the three presets below, not the live view
+    at.selectbox(key="w:gan.dataset").set_value("own").run()  # no own points yet: a hint, no crash
+    assert_clean(at)
+
+
+def test_too_few_own_points_gives_a_translated_message():
+    import numpy as np
+
+    from engine.datasets import Dataset
+
+    at = open_page(SCRIPT, "pt")
+    at.session_state["user_data"] = Dataset(np.arange(10.0).reshape(5, 2), np.zeros(5, int), "drawn", ("A",))
+    at.selectbox(key="w:gan.dataset").set_value("own").run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Há só 5 pontos; são necessários pelo menos 8."]

@@ -1,0 +1,177 @@
+"""Figures of the GAN page: the layered plane, training curves, the replay, slow motion, digit grids.
+
+Colours: real data blue, generated points vermillion (the shared palette's first two),
+the generator's warped noise grid green, the arrows −∂L_G/∂x black. D's map runs from
+the "fake" colour (D says fake) through white to the "real" colour (D says real).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ui import charts
+
+REAL = charts.PALETTE[0]
+FAKE = charts.PALETTE[1]
+GRID = charts.PALETTE[2]
+ARROW = "#111827"
+D_SCALE = [[0, FAKE], [0.5, "#ffffff"], [1, REAL]]
+LAYERS = ("real", "fake", "d_map", "manifold", "arrows")
+N_LABELLED = 6  # slow motion: points of each batch that carry their D value
+
+
+def _d_heatmap(fig: go.Figure, xs, ys, z: np.ndarray, probability: bool, title: str, showscale: bool = True) -> None:
+    z = np.asarray(z, float)
+    if probability:
+        lo, hi = 0.0, 1.0
+    else:  # a score: centre the white at the middle of its range
+        lo, hi = float(np.nanmin(z)), float(np.nanmax(z))
+        if not np.isfinite(lo) or not np.isfinite(hi) or hi - lo < 1e-9:
+            lo, hi = lo - 1.0, lo + 1.0
+    fig.add_trace(go.Heatmap(
+        x=xs, y=ys, z=z, zmin=lo, zmax=hi, colorscale=D_SCALE, opacity=0.5, showscale=showscale,
+        colorbar=dict(title=dict(text=title, side="right"), thickness=12, len=0.75),
+        hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>" + title + "=%{z:.2f}<extra></extra>",
+    ))
+
+
+def _points(fig: go.Figure, X: np.ndarray, colour: str, name: str, size: int = 5, opacity: float = 0.7,
+            symbol: str = "circle", gl: bool = True) -> None:
+    cls = go.Scattergl if gl else go.Scatter
+    fig.add_trace(cls(
+        x=X[:, 0], y=X[:, 1], mode="markers", name=name,
+        marker=dict(color=colour, size=size, opacity=opacity, symbol=symbol, line=dict(width=0)),
+        hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>%{fullData.name}</extra>",
+    ))
+
+
+def _arrows(fig: go.Figure, start: np.ndarray, vec: np.ndarray, name: str, colour: str = ARROW) -> None:
+    """Segments start → start + vec, with an arrow head at the end."""
+    n = len(start)
+    if n == 0:
+        return
+    xy = np.full((3 * n, 2), np.nan)
+    xy[0::3], xy[1::3] = start, start + vec
+    sizes = np.zeros(3 * n)
+    sizes[1::3] = 9
+    fig.add_trace(go.Scatter(
+        x=xy[:, 0], y=xy[:, 1], mode="lines+markers", name=name, line=dict(color=colour, width=1.4),
+        marker=dict(symbol="arrow", angleref="previous", size=sizes, color=colour), hoverinfo="skip",
+    ))
+
+
+def plane(view, real: np.ndarray, box, layers, labels: dict[str, str], height: int = 520) -> go.Figure:
+    """The layered view of the live GAN. ``labels``: real, fake, d_map (colour bar), manifold, arrows."""
+    fig = charts.plane_figure(box, height=height)
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0), margin=dict(t=60))
+    fig.update_yaxes(constrain="domain")  # keep the box: no empty bands above and below the data
+    if "d_map" in layers:
+        _d_heatmap(fig, view.xs, view.ys, view.d_grid, view.probability, labels["d_map"])
+    if "manifold" in layers:
+        fig.add_trace(go.Scatter(x=view.manifold[:, 0], y=view.manifold[:, 1], mode="lines", name=labels["manifold"],
+                                 line=dict(color=GRID, width=1), opacity=0.8, hoverinfo="skip"))
+    if "real" in layers:
+        _points(fig, real, REAL, labels["real"], size=4, opacity=0.45)
+    if "fake" in layers:
+        _points(fig, view.fake, FAKE, labels["fake"], size=5, opacity=0.85)
+    if "arrows" in layers:
+        _arrows(fig, view.arrow_from, view.arrow_dir, labels["arrows"])
+    return fig
+
+
+def curves(x, rows: list[tuple[str, list[tuple[str, list, str]]]], x_title: str, height: int = 520,
+           integer_axes: tuple[int, ...] = ()) -> go.Figure:
+    """Stacked panels sharing the x axis. ``rows``: (panel title, [(name, y values, colour), ...]).
+
+    ``x`` is either one list for every line, or each line's y may be a pair (x, y).
+    """
+    fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.06,
+                        subplot_titles=[title for title, _ in rows])
+    for r, (_, lines) in enumerate(rows, start=1):
+        for name, y, colour in lines:
+            xx, yy = (y if isinstance(y, tuple) else (x, y))
+            colour, _, dash = colour.partition(":")  # "#hex:dot" draws a dotted line
+            fig.add_trace(go.Scatter(x=list(xx), y=list(yy), mode="lines", name=name, line=dict(color=colour, width=2, dash=dash or None),
+                                     legendgroup=name, hovertemplate="%{x}: %{y:.3f}<extra>" + name + "</extra>"), row=r, col=1)
+        if r in integer_axes:
+            fig.update_yaxes(dtick=1, row=r, col=1)
+    fig.update_xaxes(title_text=x_title, row=len(rows), col=1)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), font=dict(size=charts.FONT_SIZE - 2),
+                      plot_bgcolor="white", legend=dict(orientation="h", yanchor="top", y=-0.12, x=0),
+                      uirevision="curves")
+    fig.update_annotations(font_size=charts.FONT_SIZE - 1)
+    fig.update_xaxes(gridcolor="#e5e7eb")
+    fig.update_yaxes(gridcolor="#e5e7eb")
+    return fig
+
+
+def replay(box, real: np.ndarray, frames: list[tuple[int, np.ndarray]], labels: dict[str, str],
+           height: int = 520) -> go.Figure:
+    """Plotly frames of the generated points during training, scrubbed with a slider in the browser."""
+    fig = charts.plane_figure(box, height=height)
+    _points(fig, real, REAL, labels["real"], size=4, opacity=0.4, gl=False)
+    last = frames[-1][1]  # open on the end of training; the slider goes back in time
+    _points(fig, last, FAKE, labels["fake"], size=5, opacity=0.85, gl=False)
+    fig.frames = [go.Frame(data=[go.Scatter(x=p[:, 0], y=p[:, 1])], traces=[1], name=str(s)) for s, p in frames]
+    steps = [dict(method="animate", label=str(s), args=[[str(s)], dict(mode="immediate", frame=dict(duration=0, redraw=False),
+                                                                         transition=dict(duration=0))]) for s, _ in frames]
+    fig.update_layout(
+        sliders=[dict(active=len(frames) - 1, steps=steps, currentvalue=dict(prefix=labels["step"] + ": "), pad=dict(t=55),
+                      x=0, len=1)],
+        updatemenus=[dict(type="buttons", direction="left", showactive=False, x=1, y=1.01, xanchor="right", yanchor="bottom",
+                          pad=dict(t=0, r=0),
+                          buttons=[dict(label="▶", method="animate",
+                                        args=[[str(s) for s, _ in frames], dict(frame=dict(duration=120, redraw=False), mode="immediate",
+                                                                                transition=dict(duration=0))]),
+                                   dict(label="❚❚", method="animate",
+                                        args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
+        margin=dict(l=10, r=10, t=60, b=100),
+        legend=dict(orientation="v", yanchor="bottom", y=1.01, x=0),
+    )
+    return fig
+
+
+def stage(st_, name: str, box, labels: dict[str, str], height: int = 460) -> go.Figure:
+    """One stage of a slow-motion step (``st_`` is an engine.gan.StepStages)."""
+    if name == "noise":
+        ext = max(3.0, float(np.abs(st_.z).max()) * 1.1)
+        fig = charts.plane_figure((-ext, ext, -ext, ext), height=height)
+        fig.update_xaxes(title_text="z₁")
+        fig.update_yaxes(title_text="z₂")
+        _points(fig, st_.z, charts.PALETTE[3], labels["noise"], size=7, opacity=0.9, gl=False)
+        return fig
+    fig = charts.plane_figure(box, height=height)
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0), margin=dict(t=60))
+    fig.update_yaxes(constrain="domain")
+    if name in ("score", "update_d"):
+        _d_heatmap(fig, st_.xs, st_.ys, st_.d_before if name == "score" else st_.d_after, st_.probability, labels["d_map"])
+    if name == "update_g":
+        _d_heatmap(fig, st_.xs, st_.ys, st_.d_after, st_.probability, labels["d_map"], showscale=True)
+    _points(fig, st_.real, REAL, labels["real"], size=7, opacity=0.8, gl=False)
+    if name == "score":
+        for pts, vals, colour, where in ((st_.real, st_.d_real, REAL, "top center"), (st_.fake, st_.d_fake, FAKE, "bottom center")):
+            n = N_LABELLED
+            fig.add_trace(go.Scatter(x=pts[:n, 0], y=pts[:n, 1], mode="text", text=[f"{v:.2f}" for v in vals[:n]],
+                                     textfont=dict(size=12, color=colour), textposition=where, showlegend=False,
+                                     hoverinfo="skip"))
+    _points(fig, st_.fake, FAKE, labels["fake"], size=7, opacity=0.9 if name != "update_g" else 0.35, gl=False)
+    if name == "update_g":
+        _arrows(fig, st_.fake, st_.grad, labels["arrows"])
+        _points(fig, st_.fake_after, FAKE, labels["fake_after"], size=8, opacity=1.0, symbol="diamond", gl=False)
+    return fig
+
+
+def digit_tiles(images: np.ndarray, n_cols: int, zoom: int = 6, gap: int = 2) -> np.ndarray:
+    """Images (n, 64) on 0..16 → one uint8 picture, dark ink on white, ``zoom`` pixels per pixel."""
+    images = np.asarray(images, float).reshape(-1, 8, 8)
+    n = len(images)
+    n_rows = -(-n // n_cols)
+    cell = 8 * zoom + gap
+    out = np.full((n_rows * cell + gap, n_cols * cell + gap), 255, np.uint8)
+    for i, img in enumerate(images):
+        r, c = divmod(i, n_cols)
+        big = np.kron(255 - np.clip(img, 0, 16) * (255 / 16), np.ones((zoom, zoom)))
+        out[gap + r * cell: gap + r * cell + 8 * zoom, gap + c * cell: gap + c * cell + 8 * zoom] = big.astype(np.uint8)
+    return out
