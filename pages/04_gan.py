@@ -1,7 +1,6 @@
 """Page 4: a generator and a discriminator play a game in the plane, and on 8×8 digits."""
 
 import hashlib
-from contextlib import contextmanager
 from dataclasses import replace
 
 import numpy as np
@@ -12,7 +11,7 @@ from engine import datasets, gan, gan_digits
 from engine.errors import InputError
 from ui import plots_gan
 from ui.data_input import dataset_picker
-from ui.shell import guard, setup, t
+from ui.shell import guard, setup, show_input_error
 
 ctx = setup("gan")
 TICK_SECONDS = 0.3
@@ -52,22 +51,6 @@ def num(value: float, spec: str) -> str:
     """A number written the way the reader's language writes it (Portuguese: 2.000 and 0,104)."""
     text = format(value, spec)
     return text.translate(str.maketrans(",.", ".,")) if ctx.lang == "pt" else text
-
-
-def page_error(err: InputError) -> None:
-    """This page's own message for ``err`` if it has one, else the shared one."""
-    key = f"gan.errors.{err.code}"
-    st.error(t(key, **err.params) if t(key) != key else t(f"errors.{err.code}", **err.params), icon=":material/error:")
-
-
-@contextmanager
-def page_guard():
-    """``guard()``, but this page's own error messages come first."""
-    with guard():
-        try:
-            yield
-        except InputError as err:
-            page_error(err)
 
 
 # ---------------------------------------------------------------- settings
@@ -247,7 +230,7 @@ def charts_colour(k: int) -> str:
 
 @st.fragment(run_every=TICK_SECONDS if st.session_state.get(PLAYING) else None)
 def live_view(layers, metric: str) -> None:
-    with page_guard():
+    with guard():
         _live_view(layers, metric)
 
 
@@ -284,7 +267,7 @@ def live_section(ds: datasets.Dataset) -> None:
     try:
         cfg = current_config().check()
     except InputError as err:
-        page_error(err)
+        show_input_error(err)
         return
     tr = get_trainer(ds, cfg)
     playing = bool(st.session_state.get(PLAYING))
@@ -364,7 +347,7 @@ FULL_RERUN = "gan_full_rerun"
 
 @st.fragment
 def collapse_section() -> None:
-    with page_guard():
+    with guard():
         _collapse_section()
 
 
@@ -408,7 +391,7 @@ def digits_curves_figure(lang: str):
 
 @st.fragment
 def digits_section() -> None:
-    with page_guard():
+    with guard():
         _digits_section()
 
 
@@ -454,7 +437,7 @@ def _digits_section() -> None:
 # ---------------------------------------------------------------- the page
 
 st.markdown(ctx.t("lead"))
-with page_guard():
+with guard():
     init_defaults()
     st.header(ctx.t("live_title"))
     st.selectbox(ctx.t("preset"), PRESET_NAMES, format_func=ctx.labeler("gan.presets"), key=ctx.key("preset"),
@@ -467,7 +450,7 @@ with page_guard():
         try:
             live_section(ds)
         except InputError as err:
-            page_error(err)
+            show_input_error(err)
         slow_motion_section()
         replay_section()
 collapse_section()
