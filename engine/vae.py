@@ -41,6 +41,7 @@ LEVELS = np.arange(N_LEVELS, dtype=np.float32)
 ARCHS = ("mlp", "conv")
 LATENT_DIMS = (2, 8, 16)
 BETAS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)  # shipped for latent 2, MLP
+EXPLODED = 1e4  # nats/image: 50× a uniform guess (181); a loss above this has blown up even if still finite
 QUALITY_BAR = 101.0  # test −ELBO (nats/image) a from-scratch model should reach; independent pixels score 106.5
 
 
@@ -349,8 +350,9 @@ class Trainer:
     """Trains a VAE a few steps at a time, so a page can advance it inside fragment ticks.
 
     Adam with a cosine learning-rate schedule, minibatches drawn without replacement from a
-    per-trainer torch.Generator. If the loss or a weight turns NaN/inf, training stops,
-    ``diverged`` is set and the weights go back to the last good ones.
+    per-trainer torch.Generator. If the loss or a weight turns NaN/inf (or the loss explodes
+    past ``EXPLODED``), training stops, ``diverged`` is set and the weights go back to the
+    last good ones.
     """
 
     def __init__(self, config: VAEConfig, X_train: np.ndarray | None = None, seed: int = 0) -> None:
@@ -420,7 +422,8 @@ class Trainer:
             beta = c.beta * (min(1.0, (self.step + 1) / c.kl_warmup) if c.kl_warmup else 1.0)
             r, k = recon.mean(), kl.mean()
             loss = r + beta * k
-            if not is_finite(float(loss.detach())):
+            value = float(loss.detach())
+            if not is_finite(value) or value > EXPLODED:
                 self._diverge()
                 break
             self.opt.zero_grad(set_to_none=True)
@@ -608,9 +611,14 @@ def _load(name: str) -> tuple[VAE, dict, dict]:
     return model, entry, curves
 
 
-@lru_cache(maxsize=16)
 def pretrained(latent_dim: int = 2, beta: float = 1.0, arch: str = "mlp") -> VAE:
-    """An inference-only VAE loaded from the shipped weights (checksum verified)."""
+    """An inference-only VAE loaded from the shipped weights (checksum verified), cached:
+    the same arguments return the same read-only object."""
+    return _pretrained(int(latent_dim), float(beta), str(arch))
+
+
+@lru_cache(maxsize=16)
+def _pretrained(latent_dim: int, beta: float, arch: str) -> VAE:
     name = weight_name(latent_dim, beta, arch)
     if name not in weights_io.read_manifest(PAGE):
         raise InputError("no_weights", name=name)

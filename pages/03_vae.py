@@ -266,9 +266,9 @@ with guard():
             e1, e2 = st.columns(2)
             for j, col in enumerate((e1, e2)):
                 with col:
+                    st.markdown(ctx.t("walk_drawn", j=j + 1))
                     res = st_canvas(stroke_width=16, stroke_color="#000000", background_color="#FFFFFF", height=200, width=200,
-                                    drawing_mode="freedraw", return_image_data=True, key=f"vae_canvas_{j}",
-                                    label=ctx.t("walk_drawn", j=j + 1))
+                                    drawing_mode="freedraw", return_image_data=True, key=f"vae_canvas_{j}")
                     data = None
                     try:
                         data = res.image_data if res is not None else None
@@ -276,7 +276,7 @@ with guard():
                         data = None
                     try:
                         if data is None:
-                            raise InputError("vae.blank_drawing")
+                            raise InputError("blank_drawing")
                         ends[j] = vae.digit_from_canvas(data)
                         st.plotly_chart(plots_vae.digits_figure(ends[j], 1, height=130), key=f"drawn_fig{j}", config=PLOT_CFG)
                     except InputError as err:

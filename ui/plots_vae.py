@@ -44,7 +44,7 @@ def digits_figure(images: np.ndarray, n_cols: int, captions: list[str] | None = 
             r, c = divmod(k, n_cols)
             fig.add_annotation(x=c * 9 + 3.5, y=r * 9 + 8.1, text=cap, showarrow=False, yanchor="top",
                                font=dict(size=FONT_SIZE - 3))
-    fig.update_layout(height=height or max(120, 60 + n_rows * (110 if captions else 90)), margin=dict(l=5, r=5, t=5, b=5 if not captions else 25),
+    fig.update_layout(height=height or max(110, 30 + n_rows * (100 if captions else 70)), margin=dict(l=5, r=5, t=5, b=5 if not captions else 25),
                       plot_bgcolor="#f1f5f9", font=dict(size=FONT_SIZE))
     return fig
 
@@ -88,11 +88,11 @@ def latent_scatter(Z: np.ndarray, y: np.ndarray, images: np.ndarray, axis_names:
 
 def manifold_figure(images: np.ndarray, n: int, lim: float, axis_names: tuple[str, str]) -> go.Figure:
     """Decoded grid: image (i, j) is the decoding of the grid point in row i (top = high), column j."""
-    m = mosaic(images, n, gap=0)
+    m = mosaic(images, n, gap=0)[::-1]  # bottom row first, so the y values can increase
     step = 2 * lim / (n - 1)
-    # each digit spans one grid cell: pixel centres spread across the cell around its latent point
+    # each digit spans one grid cell: its 8 pixel centres spread across the cell around its latent point
     xs = -lim - step / 2 + (np.arange(m.shape[1]) + 0.5) * step / 8
-    ys = lim + step / 2 - (np.arange(m.shape[0]) + 0.5) * step / 8
+    ys = -lim - step / 2 + (np.arange(m.shape[0]) + 0.5) * step / 8
     fig = go.Figure(go.Heatmap(x=xs, y=ys, z=m, colorscale=GREYS, zmin=0, zmax=16, showscale=False,
                                hovertemplate=f"{axis_names[0]}≈%{{x:.2f}}<br>{axis_names[1]}≈%{{y:.2f}}<extra></extra>"))
     fig.update_layout(height=600, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE))
