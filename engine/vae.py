@@ -63,6 +63,7 @@ class VAEConfig:
     kl_warmup: int = 100  # steps over which β ramps up linearly from 0 (0 = off)
     dropout: float = 0.1  # on the hidden layers while training (the data set is small: 1,000 images)
     weight_decay: float = 0.0  # decoupled (AdamW)
+    ema: float = 0.0  # if > 0: the final weights are an exponential moving average with this decay
     init_bias: bool = True  # start the decoder at the training pixels' marginals (skips a slow plateau)
 
     def validate(self) -> None:
@@ -374,6 +375,7 @@ class Trainer:
         self._order = torch.empty(0, dtype=torch.long)
         self._pos = 0
         self._good = self.model.state_dict()
+        self._ema = [p.detach().clone() for p in self.net.parameters()] if config.ema > 0 else None
         self.elapsed = 0.0
         # dropout draws from torch's global generator: give this trainer its own state,
         # swapped in only while it steps (fork_rng restores the global one afterwards)
@@ -430,6 +432,9 @@ class Trainer:
             loss.backward()
             self.opt.step()
             self.step += 1
+            if self._ema is not None:
+                with torch.no_grad():
+                    torch._foreach_lerp_(self._ema, [p.detach() for p in self.net.parameters()], 1.0 - c.ema)
             self.history.step.append(self.step)
             self.history.recon.append(float(r.detach()))
             self.history.kl.append(float(k.detach()))
@@ -437,6 +442,11 @@ class Trainer:
                 if not all(torch.isfinite(p).all() for p in self.net.parameters()):
                     self._diverge()
                     break
+                self._good = self.model.state_dict()
+            if self.step >= c.max_steps and self._ema is not None:
+                with torch.no_grad():  # training is over: keep the averaged weights
+                    for p, a in zip(self.net.parameters(), self._ema):
+                        p.copy_(a)
                 self._good = self.model.state_dict()
 
     def _diverge(self) -> None:

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from engine import digits, vae
+from engine import digits, vae, vae_vq
 from engine.errors import InputError
 from ui import plots_vae
 from ui import text
@@ -52,6 +52,20 @@ def test_bounds(latent: int, beta: float, arch: str, k: int):
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def manifold(latent: int, beta: float, arch: str, n: int, lim: float) -> np.ndarray:
     return model(latent, beta, arch).decode_mean(plane_to_latent(vae.grid(lim, n), latent, beta, arch))
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def vq_model() -> vae_vq.VQVAE:
+    return vae_vq.pretrained()
+
+
+@st.cache_data(max_entries=4, ttl=3600, show_spinner=False)
+def vq_view():
+    m = vq_model()
+    X, y = digits.load("test")
+    codes = m.codes(X)
+    R = m.reconstruct(X)
+    return codes, m.usage(X), R, m.recon_nll(X), digits.classify(R)
 
 
 @st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
@@ -149,6 +163,41 @@ def live_view() -> None:
     st.plotly_chart(plots_vae.digits_figure(tr.model.sample(16, seed=ctx.seed), 16), key="live_samples_fig", config=PLOT_CFG)
 
 
+# ---------------------------------------------------------------------------- VQ-VAE
+
+
+def vq_panel() -> None:
+    VQ = vq_model()
+    c = VQ.config
+    codes, usage, R, nll, pred = vq_view()
+    X, y = digits.load("test")
+    st.markdown(ctx.t("vq_lead", s=c.slots, k=c.codebook, d=c.code_dim))
+    q1, q2, q3, q4 = st.columns(4)
+    q1.metric(ctx.t("vq_used"), f"{usage['used']} / {c.codebook}", help=ctx.t("vq_used_help"))
+    q2.metric(ctx.t("vq_perplexity"), f"{usage['perplexity']:.1f}", help=ctx.t("vq_perplexity_help"))
+    q3.metric(ctx.t("vq_recon"), f"{nll.mean():.1f}", help=ctx.t("vq_recon_help", s=c.slots, k=c.codebook,
+                                                                      b=nll.mean() + c.slots * np.log(c.codebook)))
+    q4.metric(ctx.t("m_acc"), f"{(pred == y).mean():.0%}", help=ctx.t("m_acc_help"))
+    st.plotly_chart(plots_vae.code_usage(usage["counts"], ctx.t("vq_code"), ctx.t("vq_count")), key="vq_usage", config=PLOT_CFG)
+    st.caption(ctx.t("vq_usage_caption"))
+    v1, v2 = st.columns([1, 2])
+    code = v1.number_input(ctx.t("vq_pick_code"), 0, c.codebook - 1, int(np.argmax(usage["counts"])), key=ctx.key("vq_code"))
+    slot = v2.segmented_control(ctx.t("vq_slot"), list(range(c.slots)), default=0, required=True,
+                                format_func=lambda j: ctx.t("vq_slot_n", j=j + 1), key=ctx.key("vq_slot"))
+    who = np.flatnonzero(codes[:, slot] == code)
+    if len(who):
+        st.plotly_chart(plots_vae.digits_figure(X[who[:24]], 12, [t_digit(int(y[i])) for i in who[:24]]), key="vq_who", config=PLOT_CFG)
+        st.caption(ctx.t("vq_who_caption", n=len(who), code=code, slot=slot + 1))
+    else:
+        st.info(ctx.t("vq_unused", code=code, slot=slot + 1), icon=":material/info:")
+    n = 12
+    st.markdown(ctx.t("vq_recon_title"))
+    st.plotly_chart(plots_vae.digits_figure(np.vstack([X[:n], R[:n]]), n,
+                                            [t_digit(int(v)) for v in y[:n]] + ["·".join(str(v) for v in codes[i]) for i in range(n)]),
+                    key="vq_recon_fig", config=PLOT_CFG)
+    st.caption(ctx.t("vq_recon_caption"))
+
+
 # ---------------------------------------------------------------------------- model choice
 
 st.markdown(ctx.t("lead"))
@@ -192,7 +241,7 @@ with guard():
         st.graphviz_chart(plots_vae.architecture_dot(shapes, labels, title), width="stretch")
         st.caption(ctx.t("arch_caption"))
 
-    tabs = st.tabs([ctx.t(f"tab.{name}") for name in ("latent", "grid", "walk", "sample", "recon", "train")])
+    tabs = st.tabs([ctx.t(f"tab.{name}") for name in ("latent", "grid", "walk", "sample", "recon", "train", "vq")])
 
     # ------------------------------------------------------------------------ latent space
     with tabs[0]:
@@ -339,6 +388,10 @@ with guard():
         st.subheader(ctx.t("live_title"))
         st.caption(ctx.t("live_caption"))
         live_panel()
+
+    # ------------------------------------------------------------------------ VQ-VAE
+    with tabs[6]:
+        vq_panel()
 
 st.divider()
 for name in ("elbo", "kl_organises", "reparameterisation", "collapse", "autoencoders"):

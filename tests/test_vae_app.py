@@ -135,3 +135,12 @@ def test_divergent_training_stops_and_says_so(lang):
     assert not at.exception
     assert len(at.error) == 1
     assert text.catalogue(lang)["vae.diverged"].split("{")[0] in at.error[0].value
+
+
+def test_vq_vae_tab(lang):
+    at = open_page(SCRIPT, lang)
+    assert_clean(at)
+    for code, slot in ((0, 1), (31, 3), (5, 0)):
+        at.number_input(key=k("vq_code")).set_value(code)
+        at.segmented_control(key=k("vq_slot")).set_value(slot).run()
+        assert_clean(at)

@@ -188,3 +188,19 @@ def test_far_latent_points_decode_to_implausible_images():
     # far outside the prior, the decoder is extrapolating: its pixels become overconfident
     assert far.max(-1).mean() > near.max(-1).mean()
     assert math.isfinite(float(far.sum()))
+
+
+def test_vq_vae_learns_and_uses_its_codebook(split):
+    from engine import vae_vq
+
+    Xtr, Xte, yte = split
+    model, hist = vae_vq.fit(vae_vq.VQConfig(max_steps=300), seed=1)
+    assert np.mean(hist["recon"][-30:]) < np.mean(hist["recon"][:10]) - 20  # from the pixel marginals (~107)
+    usage = model.usage(Xte)
+    assert usage["used"] >= 24 and usage["perplexity"] > 12  # most codes used, none dominating
+    codes = model.codes(Xte)
+    assert codes.shape == (len(Xte), 4) and codes.min() >= 0 and codes.max() < 32
+    acc = float((digits.classify(model.reconstruct(Xte)) == yte).mean())
+    assert acc >= 0.6
+    shipped = vae_vq.pretrained()
+    assert shipped.recon_nll(Xte).mean() == pytest.approx(shipped.metrics["test_recon"], abs=0.05)

@@ -88,14 +88,14 @@ def latent_scatter(Z: np.ndarray, y: np.ndarray, images: np.ndarray, axis_names:
 
 def manifold_figure(images: np.ndarray, n: int, lim: float, axis_names: tuple[str, str]) -> go.Figure:
     """Decoded grid: image (i, j) is the decoding of the grid point in row i (top = high), column j."""
-    m = mosaic(images, n, gap=0)[::-1]  # bottom row first, so the y values can increase
+    m = mosaic(images, n, gap=1)[::-1]  # bottom row first, so the y values can increase
     step = 2 * lim / (n - 1)
-    # each digit spans one grid cell: its 8 pixel centres spread across the cell around its latent point
-    xs = -lim - step / 2 + (np.arange(m.shape[1]) + 0.5) * step / 8
-    ys = -lim - step / 2 + (np.arange(m.shape[0]) + 0.5) * step / 8
-    fig = go.Figure(go.Heatmap(x=xs, y=ys, z=m, colorscale=GREYS, zmin=0, zmax=16, showscale=False,
+    # each digit (8 pixels + a 1-pixel gap) spans one grid cell, centred on its latent point
+    xs = -lim - step / 2 + (np.arange(m.shape[1]) + 0.5) * step / 9
+    ys = -lim - step / 2 + (np.arange(m.shape[0]) + 0.5) * step / 9
+    fig = go.Figure(go.Heatmap(x=xs, y=ys, z=m, colorscale=GREYS, zmin=0, zmax=16, showscale=False, hoverongaps=False,
                                hovertemplate=f"{axis_names[0]}≈%{{x:.2f}}<br>{axis_names[1]}≈%{{y:.2f}}<extra></extra>"))
-    fig.update_layout(height=600, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE))
+    fig.update_layout(height=640, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="#cbd5e1")
     fig.update_xaxes(title_text=axis_names[0], constrain="domain")
     fig.update_yaxes(title_text=axis_names[1], scaleanchor="x", scaleratio=1)
     return fig
@@ -170,3 +170,13 @@ def architecture_dot(shapes: list[tuple[str, tuple[int, ...]]], labels: dict[str
     lines.append(f'out [label="{labels["logits"]}\\n{fmt(S["logits"])}", fillcolor="#bbf7d0"]; {prev} -> out;')
     lines.append("}")
     return "\n".join(lines)
+
+
+def code_usage(counts: np.ndarray, x_title: str, y_title: str) -> go.Figure:
+    """How often each codebook entry is chosen (all slots together); unused codes show as 0."""
+    fig = go.Figure(go.Bar(x=np.arange(len(counts)), y=counts, marker_color=[PALETTE[0] if c > 0 else "#B91C1C" for c in counts],
+                           hovertemplate=f"{x_title} %{{x}}<br>{y_title} %{{y}}<extra></extra>"))
+    fig.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="white",
+                      xaxis=dict(title_text=x_title, dtick=1 if len(counts) <= 32 else None),
+                      yaxis=dict(title_text=y_title, gridcolor="#e5e7eb"))
+    return fig
