@@ -178,12 +178,14 @@ def vq_panel() -> None:
     q3.metric(ctx.t("vq_recon"), f"{nll.mean():.1f}", help=ctx.t("vq_recon_help", s=c.slots, k=c.codebook,
                                                                       b=nll.mean() + c.slots * np.log(c.codebook)))
     q4.metric(ctx.t("m_acc"), f"{(pred == y).mean():.0%}", help=ctx.t("m_acc_help"))
-    st.plotly_chart(plots_vae.code_usage(usage["counts"], ctx.t("vq_code"), ctx.t("vq_count")), key="vq_usage", config=PLOT_CFG)
+    st.plotly_chart(plots_vae.code_usage(codes, c.codebook, ctx.t("vq_code"), ctx.t("vq_count"), ctx.t("vq_slot_n")),
+                    key="vq_usage", config=PLOT_CFG)
     st.caption(ctx.t("vq_usage_caption"))
-    v1, v2 = st.columns([1, 2])
-    code = v1.number_input(ctx.t("vq_pick_code"), 0, c.codebook - 1, int(np.argmax(usage["counts"])), key=ctx.key("vq_code"))
-    slot = v2.segmented_control(ctx.t("vq_slot"), list(range(c.slots)), default=0, required=True,
+    v1, v2 = st.columns([2, 1])
+    slot = v1.segmented_control(ctx.t("vq_slot"), list(range(c.slots)), default=0, required=True,
                                 format_func=lambda j: ctx.t("vq_slot_n", j=j + 1), key=ctx.key("vq_slot"))
+    top = int(np.argmax(np.bincount(codes[:, 0], minlength=c.codebook)))
+    code = v2.number_input(ctx.t("vq_pick_code"), 0, c.codebook - 1, top, key=ctx.key("vq_code"))
     who = np.flatnonzero(codes[:, slot] == code)
     if len(who):
         st.plotly_chart(plots_vae.digits_figure(X[who[:24]], 12, [t_digit(int(y[i])) for i in who[:24]]), key="vq_who", config=PLOT_CFG)

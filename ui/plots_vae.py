@@ -18,23 +18,27 @@ def ascii_digit(img: np.ndarray) -> str:
     return "<br>".join("".join(SHADES[v] * 2 for v in row) for row in idx)
 
 
-def mosaic(images: np.ndarray, n_cols: int, gap: int = 1) -> np.ndarray:
+def mosaic(images: np.ndarray, n_cols: int, gap: int = 1, row_gap: int | None = None) -> np.ndarray:
     """Tile (n, 64) images into one array, NaN in the gaps (drawn as background)."""
     images = np.asarray(images, float).reshape(-1, 8, 8)
+    rg = gap if row_gap is None else row_gap
     n = len(images)
     n_rows = max(1, -(-n // n_cols))
-    out = np.full((n_rows * (8 + gap) - gap, n_cols * (8 + gap) - gap), np.nan)
+    out = np.full((n_rows * (8 + rg) - rg, n_cols * (8 + gap) - gap), np.nan)
     for k, img in enumerate(images):
         r, c = divmod(k, n_cols)
-        out[r * (8 + gap):r * (8 + gap) + 8, c * (8 + gap):c * (8 + gap) + 8] = img
+        out[r * (8 + rg):r * (8 + rg) + 8, c * (8 + gap):c * (8 + gap) + 8] = img
     return out
 
 
 def digits_figure(images: np.ndarray, n_cols: int, captions: list[str] | None = None, height: int | None = None,
                   hover: str = "") -> go.Figure:
     """A grid of digits on the 0..16 scale (white = 0, black = 16), optional caption under each."""
-    m = mosaic(images, n_cols)
-    n_rows = (m.shape[0] + 1) // 9
+    rg = 4 if captions else 1  # room for a caption under each row
+    m = mosaic(images, n_cols, row_gap=rg)
+    if captions:
+        m = np.vstack([m, np.full((rg, m.shape[1]), np.nan)])
+    n_rows = max(1, -(-len(np.asarray(images).reshape(-1, 64)) // n_cols))
     fig = go.Figure(go.Heatmap(z=m, colorscale=GREYS, zmin=0, zmax=16, showscale=False, hoverongaps=False,
                                hovertemplate=(hover or "%{z:.1f}") + "<extra></extra>"))
     fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x", scaleratio=1)
@@ -42,7 +46,7 @@ def digits_figure(images: np.ndarray, n_cols: int, captions: list[str] | None = 
     if captions:
         for k, cap in enumerate(captions):
             r, c = divmod(k, n_cols)
-            fig.add_annotation(x=c * 9 + 3.5, y=r * 9 + 8.1, text=cap, showarrow=False, yanchor="top",
+            fig.add_annotation(x=c * 9 + 3.5, y=r * (8 + rg) + 7.9, text=cap, showarrow=False, yanchor="top",
                                font=dict(size=FONT_SIZE - 3))
     fig.update_layout(height=height or max(110, 30 + n_rows * (100 if captions else 70)), margin=dict(l=5, r=5, t=5, b=5 if not captions else 25),
                       plot_bgcolor="#f1f5f9", font=dict(size=FONT_SIZE))
@@ -172,11 +176,18 @@ def architecture_dot(shapes: list[tuple[str, tuple[int, ...]]], labels: dict[str
     return "\n".join(lines)
 
 
-def code_usage(counts: np.ndarray, x_title: str, y_title: str) -> go.Figure:
-    """How often each codebook entry is chosen (all slots together); unused codes show as 0."""
-    fig = go.Figure(go.Bar(x=np.arange(len(counts)), y=counts, marker_color=[PALETTE[0] if c > 0 else "#B91C1C" for c in counts],
-                           hovertemplate=f"{x_title} %{{x}}<br>{y_title} %{{y}}<extra></extra>"))
-    fig.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="white",
+def code_usage(codes: np.ndarray, K: int, x_title: str, y_title: str, slot_name: str) -> go.Figure:
+    """How often each codebook entry is chosen, stacked by slot (one colour per slot)."""
+    fig = go.Figure()
+    for s in range(codes.shape[1]):
+        counts = np.bincount(codes[:, s], minlength=K)
+        fig.add_trace(go.Bar(x=np.arange(K), y=counts, name=slot_name.format(j=s + 1), marker_color=PALETTE[s % len(PALETTE)],
+                             hovertemplate=f"{slot_name.format(j=s + 1)}<br>{x_title} %{{x}}: %{{y}}<extra></extra>"))
+    dead = np.flatnonzero(np.bincount(codes.ravel(), minlength=K) == 0)
+    if len(dead):
+        fig.add_trace(go.Scatter(x=dead, y=np.zeros(len(dead)), mode="markers", marker=dict(symbol="x", color="#B91C1C", size=10),
+                                 name="0", hoverinfo="skip"))
+    fig.update_layout(barmode="stack", legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), height=300, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="white",
                       xaxis=dict(title_text=x_title, dtick=1 if len(counts) <= 32 else None),
                       yaxis=dict(title_text=y_title, gridcolor="#e5e7eb"))
     return fig
