@@ -97,7 +97,7 @@ def t_digit(k) -> str:
 # ---------------------------------------------------------------------------- live training
 
 LIVE_LRS = (1e-3, 3e-3, 6e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0, 1000.0)
-STEPS_PER_TICK = 20
+STEPS_PER_TICK = 40
 TRAINER, RUNNING, FINAL = ctx.state_key("trainer"), ctx.state_key("running"), ctx.state_key("final")
 
 
@@ -125,7 +125,7 @@ def live_panel() -> None:
                      key="vae_pause"):
             st.session_state[RUNNING] = not running
     # decorated here, after the buttons, so a click on "train" starts the ticking in this very run
-    st.fragment(run_every=0.3 if st.session_state.get(RUNNING) else None)(live_view)()
+    st.fragment(run_every=0.5 if st.session_state.get(RUNNING) else None)(live_view)()
 
 
 def live_view() -> None:
@@ -320,10 +320,13 @@ with guard():
                     st.markdown(ctx.t("walk_drawn", j=j + 1))
                     res = st_canvas(stroke_width=16, stroke_color="#000000", background_color="#FFFFFF", height=200, width=200,
                                     drawing_mode="freedraw", return_image_data=True, key=f"vae_canvas_{j}")
-                    data = None
+                    objects = ((res.json_data or {}).get("objects") or []) if res is not None else []
+                    if not objects:  # nothing drawn yet: invite, do not scold
+                        st.info(ctx.t("draw_prompt"), icon=":material/draw:")
+                        continue
                     try:
-                        data = res.image_data if res is not None else None
-                    except Exception:  # the canvas has not sent an image yet
+                        data = res.image_data
+                    except Exception:  # the canvas has not sent its pixels yet
                         data = None
                     try:
                         if data is None:

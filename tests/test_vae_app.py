@@ -84,12 +84,12 @@ def test_grid_walk_sampling_reconstructions(lang):
         assert_clean(at)
 
 
-def test_drawn_endpoints_without_a_drawing_say_so(lang):
+def test_drawn_endpoints_before_drawing_invite_to_draw(lang):
     at = open_page(SCRIPT, lang)
     at.segmented_control(key=k("walk_source")).set_value("drawn").run()
-    assert not at.exception
-    blank = text.catalogue(lang)["vae.errors.blank_drawing"]
-    assert [e.value for e in at.error] == [blank, blank]  # two empty canvases, two clear messages
+    assert_clean(at)
+    prompt = text.catalogue(lang)["vae.draw_prompt"]
+    assert [e.value for e in at.info].count(prompt) == 2  # two untouched canvases: an invitation, not an error
     at.segmented_control(key=k("walk_source")).set_value("test").run()
     assert_clean(at)
 

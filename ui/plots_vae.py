@@ -187,7 +187,7 @@ def code_usage(codes: np.ndarray, K: int, x_title: str, y_title: str, slot_name:
     if len(dead):
         fig.add_trace(go.Scatter(x=dead, y=np.zeros(len(dead)), mode="markers", marker=dict(symbol="x", color="#B91C1C", size=10),
                                  name="0", hoverinfo="skip"))
-    fig.update_layout(barmode="stack", legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), height=300, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="white",
+    fig.update_layout(barmode="stack", legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, traceorder="normal"), height=300, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="white",
                       xaxis=dict(title_text=x_title, dtick=1 if len(counts) <= 32 else None),
                       yaxis=dict(title_text=y_title, gridcolor="#e5e7eb"))
     return fig
