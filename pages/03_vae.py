@@ -10,6 +10,7 @@ from ui import text
 from ui.shell import guard, setup, show_input_error
 
 ctx = setup("vae")
+TABS = ("latent", "grid", "walk", "sample", "recon", "train", "vq")
 FAR = 4.0  # beyond this radius the N(0, I) prior has almost no mass (P(‖z‖ > 4) ≈ 3·10⁻⁴ in 2D)
 PLOT_CFG = {"displaylogo": False}
 
@@ -243,160 +244,167 @@ with guard():
         st.graphviz_chart(plots_vae.architecture_dot(shapes, labels, title), width="stretch")
         st.caption(ctx.t("arch_caption"))
 
-    tabs = st.tabs([ctx.t(f"tab.{name}") for name in ("latent", "grid", "walk", "sample", "recon", "train", "vq")])
+    axis = ("z₁", "z₂") if latent == 2 else (ctx.t("pc", i=1), ctx.t("pc", i=2))
+    tabs = st.tabs([ctx.t(f"tab.{name}") for name in TABS], key="vae_tab", on_change="rerun")
 
     # ------------------------------------------------------------------------ latent space
     with tabs[0]:
-        Z, Z2, _, _, var = codes(latent, beta, arch)
-        axis = ("z₁", "z₂") if latent == 2 else (ctx.t("pc", i=1), ctx.t("pc", i=2))
-        kz1, kz2, ksel = ctx.key("pick_z1"), ctx.key("pick_z2"), ctx.state_key("last_click")
-        sel = st.session_state.get("latent_fig")
-        pts = (sel or {}).get("selection", {}).get("points", []) if sel else []
-        if pts:  # a click in the plane: move the picked point there (before the inputs are drawn)
-            p = (round(float(pts[0]["x"]), 2), round(float(pts[0]["y"]), 2))
-            if st.session_state.get(ksel) != p:
-                st.session_state[ksel] = p
-                st.session_state[kz1], st.session_state[kz2] = p
-        left, right = st.columns([3, 2], gap="large")
-        with right:
-            st.markdown(ctx.t("pick_title"))
-            a, b = st.columns(2)
-            z1 = a.number_input(axis[0], -50.0, 50.0, 0.0, 0.25, key=kz1)
-            z2 = b.number_input(axis[1], -50.0, 50.0, 0.0, 0.25, key=kz2)
-            zp = plane_to_latent(np.array([[z1, z2]]), latent, beta, arch)
-            img = M.decode_mean(zp)
-            probs = M.decode_probs(zp)
-            st.plotly_chart(plots_vae.digits_figure(img, 1, height=260), key="picked_fig", config=PLOT_CFG)
-            radius = float(np.linalg.norm(zp))
-            log_prior = float(-0.5 * (zp**2).sum() - 0.5 * latent * np.log(2 * np.pi))
-            st.caption(ctx.t("pick_caption", r=radius, lp=log_prior, conf=float(probs.max(-1).mean()),
-                             guess=int(digits.classify(img)[0])))
-            if radius > FAR + (np.sqrt(latent) if latent > 2 else 0):
-                st.warning(ctx.t("far_warning", r=radius), icon=":material/warning:")
-        with left:
-            lim = max(3.5, float(np.abs(Z2).max()) * 1.05)
-            fig = plots_vae.latent_scatter(Z2, y_test, X_test, axis, ctx.t("digit_legend"), lim, np.array([z1, z2]),
-                                           ctx.t("picked"))
-            st.plotly_chart(fig, key="latent_fig", on_select="rerun", selection_mode="points", config=PLOT_CFG)
-            st.caption(ctx.t("latent_caption") if latent == 2 else ctx.t("latent_caption_pca", d=latent, v=float(var.sum())))
+        if tabs[0].open:  # lazy: only the open tab's content runs
+            Z, Z2, _, _, var = codes(latent, beta, arch)
+            kz1, kz2, ksel = ctx.key("pick_z1"), ctx.key("pick_z2"), ctx.state_key("last_click")
+            sel = st.session_state.get("latent_fig")
+            pts = (sel or {}).get("selection", {}).get("points", []) if sel else []
+            if pts:  # a click in the plane: move the picked point there (before the inputs are drawn)
+                p = (round(float(pts[0]["x"]), 2), round(float(pts[0]["y"]), 2))
+                if st.session_state.get(ksel) != p:
+                    st.session_state[ksel] = p
+                    st.session_state[kz1], st.session_state[kz2] = p
+            left, right = st.columns([3, 2], gap="large")
+            with right:
+                st.markdown(ctx.t("pick_title"))
+                a, b = st.columns(2)
+                z1 = a.number_input(axis[0], -50.0, 50.0, 0.0, 0.25, key=kz1)
+                z2 = b.number_input(axis[1], -50.0, 50.0, 0.0, 0.25, key=kz2)
+                zp = plane_to_latent(np.array([[z1, z2]]), latent, beta, arch)
+                img = M.decode_mean(zp)
+                probs = M.decode_probs(zp)
+                st.plotly_chart(plots_vae.digits_figure(img, 1, height=260), key="picked_fig", config=PLOT_CFG)
+                radius = float(np.linalg.norm(zp))
+                log_prior = float(-0.5 * (zp**2).sum() - 0.5 * latent * np.log(2 * np.pi))
+                st.caption(ctx.t("pick_caption", r=radius, lp=log_prior, conf=float(probs.max(-1).mean()),
+                                 guess=int(digits.classify(img)[0])))
+                if radius > FAR + (np.sqrt(latent) if latent > 2 else 0):
+                    st.warning(ctx.t("far_warning", r=radius), icon=":material/warning:")
+            with left:
+                lim = max(3.5, float(np.abs(Z2).max()) * 1.05)
+                fig = plots_vae.latent_scatter(Z2, y_test, X_test, axis, ctx.t("digit_legend"), lim, np.array([z1, z2]),
+                                               ctx.t("picked"))
+                st.plotly_chart(fig, key="latent_fig", on_select="rerun", selection_mode="points", config=PLOT_CFG)
+                st.caption(ctx.t("latent_caption") if latent == 2 else ctx.t("latent_caption_pca", d=latent, v=float(var.sum())))
 
     # ------------------------------------------------------------------------ manifold grid
     with tabs[1]:
-        g1, g2 = st.columns(2)
-        n_grid = g1.slider(ctx.t("grid_n"), 5, 25, 20, key=ctx.key("grid_n"))
-        lim_grid = g2.slider(ctx.t("grid_lim"), 1.0, 8.0, 3.0, 0.5, key=ctx.key("grid_lim"), help=ctx.t("grid_lim_help"))
-        imgs = manifold(latent, beta, arch, n_grid, lim_grid)
-        st.plotly_chart(plots_vae.manifold_figure(imgs, n_grid, lim_grid, axis), key="grid_fig", config=PLOT_CFG)
-        st.caption(ctx.t("grid_caption", n=n_grid, lim=lim_grid) if latent == 2 else ctx.t("grid_caption_pca", n=n_grid, lim=lim_grid))
-        if lim_grid > FAR - 0.5:
-            st.info(ctx.t("grid_far"), icon=":material/info:")
+        if tabs[1].open:  # lazy: only the open tab's content runs
+            g1, g2 = st.columns(2)
+            n_grid = g1.slider(ctx.t("grid_n"), 5, 25, 20, key=ctx.key("grid_n"))
+            lim_grid = g2.slider(ctx.t("grid_lim"), 1.0, 8.0, 3.0, 0.5, key=ctx.key("grid_lim"), help=ctx.t("grid_lim_help"))
+            imgs = manifold(latent, beta, arch, n_grid, lim_grid)
+            st.plotly_chart(plots_vae.manifold_figure(imgs, n_grid, lim_grid, axis), key="grid_fig", config=PLOT_CFG)
+            st.caption(ctx.t("grid_caption", n=n_grid, lim=lim_grid) if latent == 2 else ctx.t("grid_caption_pca", n=n_grid, lim=lim_grid))
+            if lim_grid > FAR - 0.5:
+                st.info(ctx.t("grid_far"), icon=":material/info:")
 
     # ------------------------------------------------------------------------ latent walk
     with tabs[2]:
-        w1, w2, w3 = st.columns([2, 1.2, 1.2])
-        source = w1.segmented_control(ctx.t("walk_source"), ["test", "drawn"], default="test", required=True,
-                                      format_func=ctx.labeler("vae.sources"), key=ctx.key("walk_source"))
-        methods = ["lerp", "slerp"] if latent > 2 else ["lerp"]
-        if st.session_state.get(ctx.key("walk_method")) not in methods:
-            st.session_state[ctx.key("walk_method")] = "lerp"
-        method = w2.radio(ctx.t("walk_method"), methods, format_func=ctx.labeler("vae.methods"), key=ctx.key("walk_method"),
-                          help=ctx.t("walk_method_help"))
-        n_walk = w3.slider(ctx.t("walk_n"), 5, 16, 10, key=ctx.key("walk_n"))
-        ends: list[np.ndarray | None] = [None, None]
-        if source == "test":
-            e1, e2 = st.columns(2)
-            for j, col in enumerate((e1, e2)):
-                idx = col.number_input(ctx.t("walk_index", j=j + 1), 0, len(X_test) - 1, (0, 5)[j], key=ctx.key(f"walk_idx{j}"),
-                                       help=ctx.t("walk_index_help"))
-                col.caption(ctx.t("walk_true_label", k=int(y_test[idx])))
-                ends[j] = X_test[idx:idx + 1]
-        else:
-            from streamlit_drawable_canvas import st_canvas  # needs a Streamlit runtime: import here only
+        if tabs[2].open:  # lazy: only the open tab's content runs
+            w1, w2, w3 = st.columns([2, 1.2, 1.2])
+            source = w1.segmented_control(ctx.t("walk_source"), ["test", "drawn"], default="test", required=True,
+                                          format_func=ctx.labeler("vae.sources"), key=ctx.key("walk_source"))
+            methods = ["lerp", "slerp"] if latent > 2 else ["lerp"]
+            if st.session_state.get(ctx.key("walk_method")) not in methods:
+                st.session_state[ctx.key("walk_method")] = "lerp"
+            method = w2.radio(ctx.t("walk_method"), methods, format_func=ctx.labeler("vae.methods"), key=ctx.key("walk_method"),
+                              help=ctx.t("walk_method_help"))
+            n_walk = w3.slider(ctx.t("walk_n"), 5, 16, 10, key=ctx.key("walk_n"))
+            ends: list[np.ndarray | None] = [None, None]
+            if source == "test":
+                e1, e2 = st.columns(2)
+                for j, col in enumerate((e1, e2)):
+                    idx = col.number_input(ctx.t("walk_index", j=j + 1), 0, len(X_test) - 1, (0, 5)[j], key=ctx.key(f"walk_idx{j}"),
+                                           help=ctx.t("walk_index_help"))
+                    col.caption(ctx.t("walk_true_label", k=int(y_test[idx])))
+                    ends[j] = X_test[idx:idx + 1]
+            else:
+                from streamlit_drawable_canvas import st_canvas  # needs a Streamlit runtime: import here only
 
-            st.caption(ctx.t("draw_help"))
-            e1, e2 = st.columns(2)
-            for j, col in enumerate((e1, e2)):
-                with col:
-                    st.markdown(ctx.t("walk_drawn", j=j + 1))
-                    res = st_canvas(stroke_width=16, stroke_color="#000000", background_color="#FFFFFF", height=200, width=200,
-                                    drawing_mode="freedraw", return_image_data=True, key=f"vae_canvas_{j}")
-                    objects = ((res.json_data or {}).get("objects") or []) if res is not None else []
-                    if not objects:  # nothing drawn yet: invite, do not scold
-                        st.info(ctx.t("draw_prompt"), icon=":material/draw:")
-                        continue
-                    try:
-                        data = res.image_data
-                    except Exception:  # the canvas has not sent its pixels yet
-                        data = None
-                    try:
-                        if data is None:
-                            raise InputError("blank_drawing")
-                        ends[j] = vae.digit_from_canvas(data)
-                        st.plotly_chart(plots_vae.digits_figure(ends[j], 1, height=130), key=f"drawn_fig{j}", config=PLOT_CFG)
-                    except InputError as err:
-                        show_error(err)
-        if ends[0] is not None and ends[1] is not None:
-            za, zb = M.encode_mean(np.vstack(ends))
-            path = (vae.slerp if method == "slerp" else vae.lerp)(za, zb, n_walk)
-            frames = M.decode_mean(path)
-            ts = np.linspace(0, 1, n_walk)
-            st.plotly_chart(plots_vae.digits_figure(frames, n_walk, [f"t={t:.2f}" for t in ts]), key="film_fig", config=PLOT_CFG)
-            a1, a2 = st.columns([1, 1])
-            with a1:
-                st.plotly_chart(plots_vae.walk_animation(frames, "t", ctx.t("play"), ctx.t("pause")), key="walk_anim", config=PLOT_CFG)
-            with a2:
-                norms = np.linalg.norm(path, axis=1)
-                st.markdown(ctx.t("walk_norms", a=norms[0], m=norms[n_walk // 2], b=norms[-1], typical=np.sqrt(latent)))
-                st.caption(ctx.t("walk_caption"))
+                st.caption(ctx.t("draw_help"))
+                e1, e2 = st.columns(2)
+                for j, col in enumerate((e1, e2)):
+                    with col:
+                        st.markdown(ctx.t("walk_drawn", j=j + 1))
+                        res = st_canvas(stroke_width=16, stroke_color="#000000", background_color="#FFFFFF", height=200, width=200,
+                                        drawing_mode="freedraw", return_image_data=True, key=f"vae_canvas_{j}")
+                        objects = ((res.json_data or {}).get("objects") or []) if res is not None else []
+                        if not objects:  # nothing drawn yet: invite, do not scold
+                            st.info(ctx.t("draw_prompt"), icon=":material/draw:")
+                            continue
+                        try:
+                            data = res.image_data
+                        except Exception:  # the canvas has not sent its pixels yet
+                            data = None
+                        try:
+                            if data is None:
+                                raise InputError("blank_drawing")
+                            ends[j] = vae.digit_from_canvas(data)
+                            st.plotly_chart(plots_vae.digits_figure(ends[j], 1, height=130), key=f"drawn_fig{j}", config=PLOT_CFG)
+                        except InputError as err:
+                            show_error(err)
+            if ends[0] is not None and ends[1] is not None:
+                za, zb = M.encode_mean(np.vstack(ends))
+                path = (vae.slerp if method == "slerp" else vae.lerp)(za, zb, n_walk)
+                frames = M.decode_mean(path)
+                ts = np.linspace(0, 1, n_walk)
+                st.plotly_chart(plots_vae.digits_figure(frames, n_walk, [f"t={t:.2f}" for t in ts]), key="film_fig", config=PLOT_CFG)
+                a1, a2 = st.columns([1, 1])
+                with a1:
+                    st.plotly_chart(plots_vae.walk_animation(frames, "t", ctx.t("play"), ctx.t("pause")), key="walk_anim", config=PLOT_CFG)
+                with a2:
+                    norms = np.linalg.norm(path, axis=1)
+                    st.markdown(ctx.t("walk_norms", a=norms[0], m=norms[n_walk // 2], b=norms[-1], typical=np.sqrt(latent)))
+                    st.caption(ctx.t("walk_caption"))
 
     # ------------------------------------------------------------------------ sampling
     with tabs[3]:
-        s1, s2, s3 = st.columns([1.5, 1.5, 1])
-        n_s = s1.slider(ctx.t("n_samples"), 8, 48, 24, 8, key=ctx.key("n_samples"))
-        pixels = s2.toggle(ctx.t("sample_pixels"), key=ctx.key("sample_pixels"), help=ctx.t("sample_pixels_help"))
-        draws = ctx.state_key("draws")
-        if s3.button(ctx.t("resample"), icon=":material/casino:", key="vae_resample"):
-            st.session_state[draws] = st.session_state.get(draws, 0) + 1
-        seed = ctx.seed * 1000 + st.session_state.get(draws, 0)
-        samples = M.sample(n_s, seed=seed, pixels=pixels)
-        real = X_test[np.random.default_rng(seed).choice(len(X_test), n_s, replace=False)]
-        l, r = st.columns(2)
-        l.markdown(ctx.t("samples_title"))
-        l.plotly_chart(plots_vae.digits_figure(samples, 8), key="samples_fig", config=PLOT_CFG)
-        r.markdown(ctx.t("real_title"))
-        r.plotly_chart(plots_vae.digits_figure(real, 8), key="real_fig", config=PLOT_CFG)
-        st.caption(ctx.t("sample_caption"))
+        if tabs[3].open:  # lazy: only the open tab's content runs
+            s1, s2, s3 = st.columns([1.5, 1.5, 1])
+            n_s = s1.slider(ctx.t("n_samples"), 8, 48, 24, 8, key=ctx.key("n_samples"))
+            pixels = s2.toggle(ctx.t("sample_pixels"), key=ctx.key("sample_pixels"), help=ctx.t("sample_pixels_help"))
+            draws = ctx.state_key("draws")
+            if s3.button(ctx.t("resample"), icon=":material/casino:", key="vae_resample"):
+                st.session_state[draws] = st.session_state.get(draws, 0) + 1
+            seed = ctx.seed * 1000 + st.session_state.get(draws, 0)
+            samples = M.sample(n_s, seed=seed, pixels=pixels)
+            real = X_test[np.random.default_rng(seed).choice(len(X_test), n_s, replace=False)]
+            l, r = st.columns(2)
+            l.markdown(ctx.t("samples_title"))
+            l.plotly_chart(plots_vae.digits_figure(samples, 8), key="samples_fig", config=PLOT_CFG)
+            r.markdown(ctx.t("real_title"))
+            r.plotly_chart(plots_vae.digits_figure(real, 8), key="real_fig", config=PLOT_CFG)
+            st.caption(ctx.t("sample_caption"))
 
     # ------------------------------------------------------------------------ reconstructions
     with tabs[4]:
-        r1, r2 = st.columns(2)
-        n_r = r1.slider(ctx.t("n_recon"), 6, 24, 12, 2, key=ctx.key("n_recon"))
-        order = r2.segmented_control(ctx.t("recon_order"), ["first", "worst", "best"], default="first", required=True,
-                                     format_func=ctx.labeler("vae.orders"), key=ctx.key("recon_order"))
-        idx = {"first": np.arange(n_r), "worst": np.argsort(-rec_err)[:n_r], "best": np.argsort(rec_err)[:n_r]}[order]
-        st.markdown(ctx.t("originals"))
-        st.plotly_chart(plots_vae.digits_figure(X_test[idx], n_r, [t_digit(int(y_test[i])) for i in idx]), key="orig_fig", config=PLOT_CFG)
-        st.markdown(ctx.t("reconstructions"))
-        caps = [f"{rec_err[i]:.0f} · {int(rec_pred[i])}" for i in idx]
-        st.plotly_chart(plots_vae.digits_figure(R[idx], n_r, caps), key="recon_fig", config=PLOT_CFG)
-        st.caption(ctx.t("recon_caption"))
+        if tabs[4].open:  # lazy: only the open tab's content runs
+            r1, r2 = st.columns(2)
+            n_r = r1.slider(ctx.t("n_recon"), 6, 24, 12, 2, key=ctx.key("n_recon"))
+            order = r2.segmented_control(ctx.t("recon_order"), ["first", "worst", "best"], default="first", required=True,
+                                         format_func=ctx.labeler("vae.orders"), key=ctx.key("recon_order"))
+            idx = {"first": np.arange(n_r), "worst": np.argsort(-rec_err)[:n_r], "best": np.argsort(rec_err)[:n_r]}[order]
+            st.markdown(ctx.t("originals"))
+            st.plotly_chart(plots_vae.digits_figure(X_test[idx], n_r, [t_digit(int(y_test[i])) for i in idx]), key="orig_fig", config=PLOT_CFG)
+            st.markdown(ctx.t("reconstructions"))
+            caps = [f"{rec_err[i]:.0f} · {int(rec_pred[i])}" for i in idx]
+            st.plotly_chart(plots_vae.digits_figure(R[idx], n_r, caps), key="recon_fig", config=PLOT_CFG)
+            st.caption(ctx.t("recon_caption"))
 
     # ------------------------------------------------------------------------ training
     with tabs[5]:
-        st.markdown(ctx.t("curves_title", arch=ctx.t(f"archs.{arch}"), d=latent, beta=f"{beta:g}"))
-        cv = M.curves
-        st.plotly_chart(plots_vae.loss_curves(cv["curve_step"], cv["curve_recon"], cv["curve_kl"], (ctx.t("recon_name"), ctx.t("kl_name")),
-                                              ctx.t("step"), ctx.t("nats"), beta if beta != 1 else None, ctx.t("beta_kl_name", beta=f"{beta:g}")),
-                        key="curves_fig", config=PLOT_CFG)
-        st.caption(ctx.t("curves_caption"))
-        st.divider()
-        st.subheader(ctx.t("live_title"))
-        st.caption(ctx.t("live_caption"))
-        live_panel()
+        if tabs[5].open:  # lazy: only the open tab's content runs
+            st.markdown(ctx.t("curves_title", arch=ctx.t(f"archs.{arch}"), d=latent, beta=f"{beta:g}"))
+            cv = M.curves
+            st.plotly_chart(plots_vae.loss_curves(cv["curve_step"], cv["curve_recon"], cv["curve_kl"], (ctx.t("recon_name"), ctx.t("kl_name")),
+                                                  ctx.t("step"), ctx.t("nats"), beta if beta != 1 else None, ctx.t("beta_kl_name", beta=f"{beta:g}")),
+                            key="curves_fig", config=PLOT_CFG)
+            st.caption(ctx.t("curves_caption"))
+            st.divider()
+            st.subheader(ctx.t("live_title"))
+            st.caption(ctx.t("live_caption"))
+            live_panel()
 
     # ------------------------------------------------------------------------ VQ-VAE
     with tabs[6]:
-        vq_panel()
+        if tabs[6].open:  # lazy: only the open tab's content runs
+            vq_panel()
 
 st.divider()
 for name in ("elbo", "kl_organises", "reparameterisation", "collapse", "autoencoders"):

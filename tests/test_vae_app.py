@@ -14,6 +14,12 @@ def k(name: str) -> str:
     return f"w:vae.{name}"
 
 
+def open_tab(at, lang: str, name: str) -> None:
+    """Tabs are lazy (only the open one runs): select one as a click would, then rerun."""
+    at.session_state["vae_tab"] = text.catalogue(lang)[f"vae.tab.{name}"]
+    at.run()
+
+
 def texts(at) -> str:
     return " ".join(str(e.value) for kind in ("markdown", "caption", "info", "warning", "error") for e in getattr(at, kind))
 
@@ -58,11 +64,13 @@ def test_model_choice_metrics_and_latent_space(lang):
 
 def test_grid_walk_sampling_reconstructions(lang):
     at = open_page(SCRIPT, lang)
+    open_tab(at, lang, "grid")
     at.slider(key=k("grid_n")).set_value(5)
     at.slider(key=k("grid_lim")).set_value(8.0).run()
     assert_clean(at)
     at.slider(key=k("grid_n")).set_value(25).run()
     assert_clean(at)
+    open_tab(at, lang, "walk")
     at.number_input(key=k("walk_idx0")).set_value(446)
     at.number_input(key=k("walk_idx1")).set_value(0)
     at.slider(key=k("walk_n")).set_value(16).run()
@@ -73,11 +81,13 @@ def test_grid_walk_sampling_reconstructions(lang):
     assert_clean(at)
     at.slider(key=k("walk_n")).set_value(5).run()
     assert_clean(at)
+    open_tab(at, lang, "sample")
     at.slider(key=k("n_samples")).set_value(48)
     at.toggle(key=k("sample_pixels")).set_value(True).run()
     assert_clean(at)
     at.button(key="vae_resample").click().run()
     assert_clean(at)
+    open_tab(at, lang, "recon")
     at.slider(key=k("n_recon")).set_value(24).run()
     for order in ("worst", "best", "first"):
         at.segmented_control(key=k("recon_order")).set_value(order).run()
@@ -86,6 +96,7 @@ def test_grid_walk_sampling_reconstructions(lang):
 
 def test_drawn_endpoints_before_drawing_invite_to_draw(lang):
     at = open_page(SCRIPT, lang)
+    open_tab(at, lang, "walk")
     at.segmented_control(key=k("walk_source")).set_value("drawn").run()
     assert_clean(at)
     prompt = text.catalogue(lang)["vae.draw_prompt"]
@@ -96,6 +107,7 @@ def test_drawn_endpoints_before_drawing_invite_to_draw(lang):
 
 def test_live_training_runs_pauses_and_finishes(lang):
     at = open_page(SCRIPT, lang)
+    open_tab(at, lang, "train")
     assert text.catalogue(lang)["vae.live_none"] in texts(at)
     at.selectbox(key=k("live_latent")).set_value(2)
     at.select_slider(key=k("live_beta")).set_value(0.5)
@@ -122,6 +134,7 @@ def test_live_training_runs_pauses_and_finishes(lang):
 
 def test_divergent_training_stops_and_says_so(lang):
     at = open_page(SCRIPT, lang)
+    open_tab(at, lang, "train")
     at.select_slider(key=k("live_lr")).set_value(1000.0)
     at.select_slider(key=k("live_steps")).set_value(100)
     at.button(key="vae_train").click().run()
@@ -139,6 +152,7 @@ def test_divergent_training_stops_and_says_so(lang):
 
 def test_vq_vae_tab(lang):
     at = open_page(SCRIPT, lang)
+    open_tab(at, lang, "vq")
     assert_clean(at)
     for code, slot in ((0, 1), (31, 3), (5, 0)):
         at.number_input(key=k("vq_code")).set_value(code)
