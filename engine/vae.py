@@ -60,7 +60,7 @@ class VAEConfig:
     batch_size: int = 100
     max_steps: int = 400
     lr_floor: float = 0.05  # cosine schedule from lr down to lr · lr_floor over max_steps
-    kl_warmup: int = 100  # steps over which β ramps up linearly from 0 (0 = off)
+    kl_warmup: int = 200  # steps over which β ramps up linearly from 0 (0 = off); shorter lets some 2D runs collapse
     dropout: float = 0.1  # on the hidden layers while training (the data set is small: 1,000 images)
     weight_decay: float = 0.0  # decoupled (AdamW)
     ema: float = 0.0  # if > 0: the final weights are an exponential moving average with this decay

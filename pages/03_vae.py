@@ -55,6 +55,11 @@ def manifold(latent: int, beta: float, arch: str, n: int, lim: float) -> np.ndar
     return model(latent, beta, arch).decode_mean(plane_to_latent(vae.grid(lim, n), latent, beta, arch))
 
 
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def layer_shapes(config: vae.VAEConfig):
+    return vae.shapes(config)
+
+
 @st.cache_resource(max_entries=1, show_spinner=False)
 def vq_model() -> vae_vq.VQVAE:
     return vae_vq.pretrained()
@@ -238,7 +243,7 @@ with guard():
     st.caption(ctx.t("metrics_caption", base=baseline()))
 
     with st.expander(ctx.t("arch_title"), icon=":material/account_tree:"):
-        shapes = vae.shapes(M.config)
+        shapes = layer_shapes(M.config)
         labels = {n: ctx.t(f"layers.{n.split('.', 1)[1]}") for n, _ in shapes if "." in n} | {n: ctx.t(f"layers.{n}") for n in ("x", "logits")}
         title = ctx.t("arch_running", arch=ctx.t(f"archs.{arch}"), d=latent, beta=f"{beta:g}", n=f"{vae.n_params(M.net):,}")
         st.graphviz_chart(plots_vae.architecture_dot(shapes, labels, title), width="stretch")
