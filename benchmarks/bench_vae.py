@@ -84,16 +84,20 @@ def interaction_times(repeats: int = 20) -> dict[str, float]:
 def apptest_times(repeats: int = 5) -> dict[str, float]:
     from tests.apptest_utils import open_page
 
+    from ui import text
+
     at = open_page("pages/03_vae.py", "en")
     at.run()  # warm the caches
-    moves = {
-        "pick a latent point (z₁)": lambda i: at.number_input(key="w:vae.pick_z1").set_value(0.5 * (i % 4)),
-        "grid size slider": lambda i: at.slider(key="w:vae.grid_n").set_value(18 + i % 3),
-        "walk steps slider": lambda i: at.slider(key="w:vae.walk_n").set_value(8 + i % 3),
-        "β slider (switch pretrained model)": lambda i: at.select_slider(key="w:vae.beta").set_value((0.5, 1.0, 2.0)[i % 3]),
+    moves = {  # (tab to open first, the move)
+        "pick a latent point (z₁)": ("latent", lambda i: at.number_input(key="w:vae.pick_z1").set_value(0.5 * (i % 4))),
+        "grid size slider": ("grid", lambda i: at.slider(key="w:vae.grid_n").set_value(18 + i % 3)),
+        "walk steps slider": ("walk", lambda i: at.slider(key="w:vae.walk_n").set_value(8 + i % 3)),
+        "β slider (switch pretrained model)": ("latent", lambda i: at.select_slider(key="w:vae.beta").set_value((0.5, 1.0, 2.0)[i % 3])),
     }
     out = {}
-    for name, move in moves.items():
+    for name, (tab, move) in moves.items():
+        at.session_state["vae_tab"] = text.catalogue("en")[f"vae.tab.{tab}"]
+        at.run()
         for i in range(3):  # warm every value once
             move(i)
             at.run()
