@@ -48,7 +48,7 @@ def digits_figure(images: np.ndarray, n_cols: int, captions: list[str] | None = 
             r, c = divmod(k, n_cols)
             fig.add_annotation(x=c * 9 + 3.5, y=r * (8 + rg) + 7.9, text=cap, showarrow=False, yanchor="top",
                                font=dict(size=FONT_SIZE - 3))
-    fig.update_layout(height=height or max(110, 30 + n_rows * (100 if captions else 70)), margin=dict(l=5, r=5, t=5, b=5 if not captions else 25),
+    fig.update_layout(height=height or max(110, 30 + n_rows * (100 if captions else 60)), margin=dict(l=5, r=5, t=5, b=5 if not captions else 25),
                       plot_bgcolor="#f1f5f9", font=dict(size=FONT_SIZE))
     return fig
 
