@@ -24,7 +24,7 @@ class PageInfo:
 PAGES: tuple[PageInfo, ...] = (
     PageInfo("discriminative_vs_generative", "pages/01_discriminative_vs_generative.py", ":material/call_split:", "basics", False),
     PageInfo("mixtures_and_hmm", "pages/02_mixtures_and_hmm.py", ":material/bubble_chart:", "classic", False),
-    PageInfo("vae", "pages/03_vae.py", ":material/compress:", "latent", True, ready=False),
+    PageInfo("vae", "pages/03_vae.py", ":material/compress:", "latent", True),
     PageInfo("gan", "pages/04_gan.py", ":material/swords:", "adversarial", True),
     PageInfo("diffusion", "pages/05_diffusion.py", ":material/blur_on:", "diffusion", True),
     PageInfo("token_sampling", "pages/06_token_sampling.py", ":material/text_fields:", "autoregressive", True, ready=False),

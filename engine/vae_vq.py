@@ -1,0 +1,191 @@
+"""A small VQ-VAE on the 8×8 digits: the second model of the VAE page.
+
+The encoder maps a digit to S vectors z_e (one per code slot); each is replaced by its nearest
+entry of a learned codebook {e_1 … e_K}, and the decoder reads the S chosen entries:
+
+    k_s = argmin_j ‖z_e,s − e_j‖²,   z_q,s = e_{k_s},   x ~ p(x | z_q)  (17-way categorical per pixel)
+
+    loss = −log p(x | z_q) + ‖sg[z_e] − e‖² + β_c ‖z_e − sg[e]‖²
+
+(sg = stop-gradient; gradients skip the argmin by the straight-through estimator z_e + sg[z_q − z_e]).
+So an image is described by S integers, each from a vocabulary of K codes. Codes no image
+chooses are restarted at a random encoder output every ``restart_every`` steps.
+
+``pretrained()`` loads the shipped weights; ``python -m engine.vae_vq --regenerate`` rebuilds them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from engine import digits
+from engine import weights as weights_io
+from engine.torch_setup import generator, torch
+from engine.vae import LEVELS, N_LEVELS, N_PIX, _prep, init_decoder_bias, log_px_given_z
+
+nn = torch.nn
+F = torch.nn.functional
+PAGE = "vae"
+NAME = "vq_s4_k32"
+
+
+@dataclass(frozen=True)
+class VQConfig:
+    slots: int = 4  # S: codes per image
+    codebook: int = 32  # K: entries in the codebook
+    code_dim: int = 8
+    hidden: int = 128
+    commitment: float = 0.25  # β_c
+    lr: float = 3e-3
+    batch_size: int = 100
+    max_steps: int = 400  # longer overfits: the test reconstruction gets worse after ~400 steps
+    restart_every: int = 100
+
+
+class VQNet(nn.Module):
+    def __init__(self, c: VQConfig) -> None:
+        super().__init__()
+        self.c = c
+        self.encoder = nn.Sequential(nn.Linear(N_PIX, c.hidden), nn.ReLU(), nn.Linear(c.hidden, c.hidden), nn.ReLU(),
+                                     nn.Linear(c.hidden, c.slots * c.code_dim))
+        self.codebook = nn.Parameter(torch.randn(c.codebook, c.code_dim) * 0.5)
+        self.decoder = nn.Sequential(nn.Linear(c.slots * c.code_dim, c.hidden), nn.ReLU(), nn.Linear(c.hidden, c.hidden), nn.ReLU(),
+                                     nn.Linear(c.hidden, N_PIX * N_LEVELS))
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x).view(-1, self.c.slots, self.c.code_dim)  # z_e: (n, S, D)
+
+    def quantise(self, z_e: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        d = (z_e.unsqueeze(-2) - self.codebook).pow(2).sum(-1)  # (n, S, K)
+        idx = d.argmin(-1)
+        return idx, self.codebook[idx]
+
+    def decode_codes(self, idx: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.codebook[idx].flatten(1)).view(-1, N_PIX, N_LEVELS)
+
+
+class VQVAE:
+    """Inference wrapper: numpy in, numpy out, pixels on 0..16."""
+
+    def __init__(self, config: VQConfig, net: VQNet | None = None) -> None:
+        self.config = config
+        self.net = (net or VQNet(config)).eval()
+
+    @torch.no_grad()
+    def codes(self, X: np.ndarray) -> np.ndarray:
+        """The code index chosen in each slot: (n, S) integers in 0..K−1."""
+        return self.net.quantise(self.net.encode(_prep(X)[0]))[0].numpy()
+
+    @torch.no_grad()
+    def decode_codes(self, idx: np.ndarray) -> np.ndarray:
+        """E[x | codes] on 0..16: (n, 64)."""
+        P = F.softmax(self.net.decode_codes(torch.as_tensor(np.asarray(idx, np.int64))), -1).numpy()
+        return P @ LEVELS
+
+    def reconstruct(self, X: np.ndarray) -> np.ndarray:
+        return self.decode_codes(self.codes(X))
+
+    @torch.no_grad()
+    def recon_nll(self, X: np.ndarray) -> np.ndarray:
+        """−log p(x | z_q(x)) per image, nats."""
+        x, t = _prep(X)
+        idx = self.net.quantise(self.net.encode(x))[0]
+        return (-log_px_given_z(self.net.decode_codes(idx), t)).numpy()
+
+    def usage(self, X: np.ndarray) -> dict:
+        """How the codebook is used on X: counts per code, share of codes used, perplexity."""
+        idx = self.codes(X).ravel()
+        counts = np.bincount(idx, minlength=self.config.codebook)
+        p = counts / counts.sum()
+        nz = p[p > 0]
+        return {"counts": counts, "used": int((counts > 0).sum()), "perplexity": float(np.exp(-(nz * np.log(nz)).sum()))}
+
+    def sample(self, n: int, seed: int = 0) -> np.ndarray:
+        """Decode codes drawn uniformly at random (a VQ-VAE needs a separate prior over codes for good samples)."""
+        rng = np.random.default_rng(seed)
+        return self.decode_codes(rng.integers(0, self.config.codebook, (n, self.config.slots)))
+
+
+def fit(config: VQConfig = VQConfig(), seed: int = 0, X_train: np.ndarray | None = None) -> tuple[VQVAE, dict]:
+    if X_train is None:
+        X_train = digits.load("train")[0]
+    x, t = _prep(X_train)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = VQNet(config)
+    init_decoder_bias(net, t)
+    gen = generator(seed + 1)
+    opt = torch.optim.Adam(net.parameters(), lr=config.lr)
+    hist = {"recon": [], "vq": []}
+    used = torch.zeros(config.codebook, dtype=torch.bool)
+    net.train()
+    for step in range(1, config.max_steps + 1):
+        idx_b = torch.randint(0, len(x), (config.batch_size,), generator=gen)
+        z_e = net.encode(x[idx_b])
+        idx, z_q = net.quantise(z_e)
+        used[idx.unique()] = True
+        z_st = z_e + (z_q - z_e).detach()  # straight-through
+        logits = net.decoder(z_st.flatten(1)).view(-1, N_PIX, N_LEVELS)
+        recon = -log_px_given_z(logits, t[idx_b]).mean()
+        vq = (z_e.detach() - z_q).pow(2).sum(-1).mean() + config.commitment * (z_e - z_q.detach()).pow(2).sum(-1).mean()
+        loss = recon + vq
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        hist["recon"].append(float(recon.detach()))
+        hist["vq"].append(float(vq.detach()))
+        if step % config.restart_every == 0 and step < config.max_steps * 0.8:
+            dead = (~used).nonzero().flatten()
+            if len(dead):  # restart unused codes at random encoder outputs of the current batch
+                with torch.no_grad():
+                    pool = z_e.detach().reshape(-1, config.code_dim)
+                    pick = torch.randint(0, len(pool), (len(dead),), generator=gen)
+                    net.codebook[dead] = pool[pick]
+            used[:] = False
+    return VQVAE(config, net.eval()), hist
+
+
+def test_metrics(model: VQVAE) -> dict:
+    X, y = digits.load("test")
+    u = model.usage(X)
+    acc = float((digits.classify(model.reconstruct(X)) == y).mean())
+    recon = float(model.recon_nll(X).mean())
+    # with a uniform prior over the K^S code combinations: −log p(x) ≤ recon + S·log K
+    bound = recon + model.config.slots * float(np.log(model.config.codebook))
+    return {"test_recon": round(recon, 4), "test_neg_log_px_bound": round(bound, 4), "codes_used": u["used"],
+            "perplexity": round(u["perplexity"], 3), "recon_accuracy": round(acc, 4)}
+
+
+def regenerate(seed: int = 0, log=print) -> None:
+    t0 = time.perf_counter()
+    model, _ = fit(VQConfig(), seed)
+    state = {k: v.to(torch.float16) for k, v in model.net.state_dict().items()}
+    model.net.load_state_dict({k: v.float() for k, v in state.items()})
+    metrics = test_metrics(model)
+    weights_io.save(PAGE, NAME, state, asdict(VQConfig()) | {"seed": seed, "kind": "vqvae"}, metrics)
+    log(f"{NAME}: {metrics} ({time.perf_counter() - t0:.1f} s)")
+
+
+@lru_cache(maxsize=1)
+def pretrained() -> VQVAE:
+    state, entry = weights_io.load(PAGE, NAME)
+    cfg = VQConfig(**{k: v for k, v in entry["config"].items() if k in VQConfig.__dataclass_fields__})
+    net = VQNet(cfg)
+    net.load_state_dict({k: v.float() for k, v in state.items()})
+    for p in net.parameters():
+        p.requires_grad_(False)
+    model = VQVAE(cfg, net)
+    model.metrics = entry["metrics"]
+    return model
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description="Regenerate the VQ-VAE's shipped weights.")
+    p.add_argument("--regenerate", action="store_true")
+    if p.parse_args().regenerate:
+        regenerate()

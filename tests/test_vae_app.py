@@ -1,0 +1,160 @@
+"""AppTest for the VAE page: every widget moved across its range, in both languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.apptest_utils import assert_clean, open_page
+from ui import text
+
+SCRIPT = "pages/03_vae.py"
+
+
+def k(name: str) -> str:
+    return f"w:vae.{name}"
+
+
+def open_tab(at, lang: str, name: str) -> None:
+    """Tabs are lazy (only the open one runs): select one as a click would, then rerun."""
+    at.session_state["vae_tab"] = text.catalogue(lang)[f"vae.tab.{name}"]
+    at.run()
+
+
+def texts(at) -> str:
+    return " ".join(str(e.value) for kind in ("markdown", "caption", "info", "warning", "error") for e in getattr(at, kind))
+
+
+@pytest.fixture(params=["en", "pt"])
+def lang(request):
+    return request.param
+
+
+def test_model_choice_metrics_and_latent_space(lang):
+    at = open_page(SCRIPT, lang)
+    assert_clean(at)
+    cat = text.catalogue(lang)
+    assert at.title[0].value == cat["vae.title"]
+    elbo = float(at.metric[0].value)
+    assert 90 < elbo < 106  # a trained model beats independent pixels (106.5)
+    for beta in (0.25, 8.0):
+        at.select_slider(key=k("beta")).set_value(beta).run()
+        assert_clean(at)
+    kl_collapsed = float(at.metric[2].value)
+    assert kl_collapsed < 0.5  # β = 8: posterior collapse, shown by the KL metric
+    at.select_slider(key=k("beta")).set_value(1.0).run()
+    at.select_slider(key=k("iwae_k")).set_value(50).run()
+    assert_clean(at)
+    assert float(at.metric[3].value) <= float(at.metric[0].value)  # −IWAE ≤ −ELBO
+    for d in (8, 16):
+        at.selectbox(key=k("latent")).set_value(d).run()
+        assert_clean(at)
+    at.segmented_control(key=k("arch")).set_value("conv").run()
+    assert_clean(at)
+    assert at.selectbox(key=k("latent")).value == 2
+    at.segmented_control(key=k("arch")).set_value("mlp").run()
+    # pick a point near the prior, then one far outside it: the page warns and says why
+    at.number_input(key=k("pick_z1")).set_value(1.0)
+    at.number_input(key=k("pick_z2")).set_value(-1.0).run()
+    assert_clean(at)
+    assert not at.warning
+    at.number_input(key=k("pick_z1")).set_value(30.0).run()
+    assert_clean(at)
+    assert len(at.warning) == 1 and cat["vae.far_warning"][:20] in at.warning[0].value
+
+
+def test_grid_walk_sampling_reconstructions(lang):
+    at = open_page(SCRIPT, lang)
+    open_tab(at, lang, "grid")
+    at.slider(key=k("grid_n")).set_value(5)
+    at.slider(key=k("grid_lim")).set_value(8.0).run()
+    assert_clean(at)
+    at.slider(key=k("grid_n")).set_value(25).run()
+    assert_clean(at)
+    open_tab(at, lang, "walk")
+    at.number_input(key=k("walk_idx0")).set_value(446)
+    at.number_input(key=k("walk_idx1")).set_value(0)
+    at.slider(key=k("walk_n")).set_value(16).run()
+    assert_clean(at)
+    assert at.radio(key=k("walk_method")).options == [text.catalogue(lang)["vae.methods.lerp"]]
+    at.selectbox(key=k("latent")).set_value(16).run()
+    at.radio(key=k("walk_method")).set_value("slerp").run()
+    assert_clean(at)
+    at.slider(key=k("walk_n")).set_value(5).run()
+    assert_clean(at)
+    open_tab(at, lang, "sample")
+    at.slider(key=k("n_samples")).set_value(48)
+    at.toggle(key=k("sample_pixels")).set_value(True).run()
+    assert_clean(at)
+    at.button(key="vae_resample").click().run()
+    assert_clean(at)
+    open_tab(at, lang, "recon")
+    at.slider(key=k("n_recon")).set_value(24).run()
+    for order in ("worst", "best", "first"):
+        at.segmented_control(key=k("recon_order")).set_value(order).run()
+        assert_clean(at)
+
+
+def test_drawn_endpoints_before_drawing_invite_to_draw(lang):
+    at = open_page(SCRIPT, lang)
+    open_tab(at, lang, "walk")
+    at.segmented_control(key=k("walk_source")).set_value("drawn").run()
+    assert_clean(at)
+    prompt = text.catalogue(lang)["vae.draw_prompt"]
+    assert [e.value for e in at.info].count(prompt) == 2  # two untouched canvases: an invitation, not an error
+    at.segmented_control(key=k("walk_source")).set_value("test").run()
+    assert_clean(at)
+
+
+def test_live_training_runs_pauses_and_finishes(lang):
+    at = open_page(SCRIPT, lang)
+    open_tab(at, lang, "train")
+    assert text.catalogue(lang)["vae.live_none"] in texts(at)
+    at.selectbox(key=k("live_latent")).set_value(2)
+    at.select_slider(key=k("live_beta")).set_value(0.5)
+    at.select_slider(key=k("live_lr")).set_value(0.01)
+    at.select_slider(key=k("live_steps")).set_value(100)
+    at.button(key="vae_train").click().run()  # the fragment runs one tick per run
+    assert_clean(at)
+    trainer = at.session_state["vae.trainer"]
+    assert 0 < trainer.step < 100
+    at.button(key="vae_pause").click().run()  # pause
+    step = trainer.step
+    at.run()
+    assert trainer.step == step
+    at.button(key="vae_pause").click().run()  # resume
+    for _ in range(8):
+        if trainer.done:
+            break
+        at.run()
+    at.run()
+    assert trainer.done and not trainer.diverged
+    assert_clean(at)
+    assert len(at.metric) >= 8  # the model's metrics plus the fresh model's
+
+
+def test_divergent_training_stops_and_says_so(lang):
+    at = open_page(SCRIPT, lang)
+    open_tab(at, lang, "train")
+    at.select_slider(key=k("live_lr")).set_value(1000.0)
+    at.select_slider(key=k("live_steps")).set_value(100)
+    at.button(key="vae_train").click().run()
+    for _ in range(6):
+        if at.session_state["vae.trainer"].done:
+            break
+        at.run()
+    at.run()
+    tr = at.session_state["vae.trainer"]
+    assert tr.diverged
+    assert not at.exception
+    assert len(at.error) == 1
+    assert text.catalogue(lang)["vae.diverged"].split("{")[0] in at.error[0].value
+
+
+def test_vq_vae_tab(lang):
+    at = open_page(SCRIPT, lang)
+    open_tab(at, lang, "vq")
+    assert_clean(at)
+    for code, slot in ((0, 1), (31, 3), (5, 0)):
+        at.number_input(key=k("vq_code")).set_value(code)
+        at.segmented_control(key=k("vq_slot")).set_value(slot).run()
+        assert_clean(at)

@@ -1,0 +1,206 @@
+"""Engine tests for the VAE page: small budgets, fixed seeds, numbers that can fail."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from engine import digits, vae
+from engine import weights as weights_io
+from engine.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def split():
+    Xtr, ytr = digits.load("train")
+    Xte, yte = digits.load("test")
+    return Xtr, Xte, yte
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """A z = 8 MLP VAE (hidden 256, like the shipped one) trained from scratch: 400 steps."""
+    model, hist, diverged = vae.fit(vae.VAEConfig(latent_dim=8, hidden=256), seed=3)
+    assert not diverged
+    return model, hist
+
+
+def test_trained_beats_untrained_and_independent_pixels(trained, split):
+    Xtr, Xte, _ = split
+    model, _ = trained
+    trained_nelbo = model.evaluate(Xte, n_samples=8, seed=0).neg_elbo
+    untrained_nelbo = vae.VAE(vae.VAEConfig(latent_dim=8), seed=3).evaluate(Xte, seed=0).neg_elbo
+    baseline = vae.independent_pixel_baseline(Xtr, Xte)
+    assert untrained_nelbo > 150  # ≈ 64·log 17 = 181 nats: a near-uniform guess per pixel
+    assert trained_nelbo < untrained_nelbo - 60
+    assert trained_nelbo < baseline - 4, (trained_nelbo, baseline)
+
+
+def test_training_curves_fall(trained):
+    _, hist = trained
+    recon = np.asarray(hist.recon)
+    assert len(recon) == 400 and np.isfinite(recon).all()
+    assert recon[-50:].mean() < recon[:20].mean() - 10
+    assert np.asarray(hist.kl)[-50:].mean() > 1.0  # the latent is used: no posterior collapse at β = 1
+
+
+def test_iwae_bound_is_at_least_the_elbo(trained, split):
+    _, Xte, _ = split
+    model, _ = trained
+    elbo = -model.evaluate(Xte, n_samples=16, seed=1).neg_elbo
+    iwae1 = -model.iwae(Xte, k=1, seed=1)
+    iwae16 = -model.iwae(Xte, k=16, seed=1)
+    assert abs(iwae1 - elbo) < 1.0  # k = 1 is the ELBO itself (up to sampling noise)
+    assert iwae16 >= elbo + 0.5, (iwae16, elbo)
+
+
+def test_reconstructions_are_recognisable(trained, split):
+    _, Xte, yte = split
+    model, _ = trained
+    acc = float((digits.classify(model.reconstruct(Xte)) == yte).mean())
+    assert acc >= 0.70, acc
+    assert model.reconstruct(Xte).shape == (len(Xte), 64)
+
+
+def test_untrained_reconstructions_are_not_recognisable(split):
+    _, Xte, yte = split
+    acc = float((digits.classify(vae.VAE(vae.VAEConfig(), seed=0).reconstruct(Xte)) == yte).mean())
+    assert acc < 0.3
+
+
+def test_shipped_weights_load_safely_and_reproduce_their_metrics(split):
+    _, Xte, _ = split
+    manifest = weights_io.read_manifest("vae")
+    for name in ("mlp_z2_b1", "mlp_z8_b1", "mlp_z16_b1"):
+        assert name in manifest
+    total = 0
+    for name, entry in manifest.items():
+        path = weights_io.WEIGHTS / "vae" / entry["file"]
+        total += path.stat().st_size
+        assert weights_io.sha256(path) == entry["sha256"], name
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        assert all(isinstance(v, torch.Tensor) for v in state.values())
+        if "latent_dim" not in entry["config"]:
+            continue  # the VQ-VAE has its own test
+        cfg = entry["config"]
+        model = vae.pretrained(cfg["latent_dim"], cfg["beta"], cfg["arch"])
+        ev = model.evaluate(Xte, n_samples=8, seed=0)
+        assert ev.neg_elbo == pytest.approx(entry["metrics"]["test_neg_elbo"], abs=0.02), name
+    assert total <= 5 * 1024 * 1024
+
+
+def test_pretrained_interface_for_latent_diffusion(split):
+    _, Xte, _ = split
+    for d in (2, 8, 16):
+        m = vae.pretrained(d, 1.0, "mlp")
+        mu = m.encode_mean(Xte[:5])
+        assert mu.shape == (5, d)
+        x = m.decode_mean(mu)
+        assert x.shape == (5, 64) and x.min() >= 0 and x.max() <= 16
+    assert vae.pretrained(2) is vae.pretrained(2, 1.0, "mlp")
+    with pytest.raises(InputError):
+        vae.pretrained(3, 1.0, "mlp")
+
+
+def test_page_model_meets_its_quality_bar(split):
+    Xtr, Xte, yte = split
+    m = vae.pretrained(2, 1.0)
+    assert m.metrics["test_neg_elbo"] < vae.independent_pixel_baseline(Xtr, Xte) - 4
+    assert m.metrics["test_neg_iwae_k16"] <= m.metrics["test_neg_elbo"]
+
+
+def test_large_beta_collapses_the_posterior():
+    low, high = vae.pretrained(2, 0.5), vae.pretrained(2, 8.0)
+    assert high.metrics["test_kl"] < 0.5 * low.metrics["test_kl"]
+    assert high.metrics["test_recon"] > low.metrics["test_recon"] + 3
+
+
+def test_nan_stops_training_and_restores_the_last_good_model():
+    tr = vae.Trainer(vae.VAEConfig(lr=1e6, kl_warmup=0, max_steps=300), seed=0)
+    ok = tr.advance(300)
+    assert not ok and tr.diverged and tr.done
+    assert all(torch.isfinite(p).all() for p in tr.net.parameters())
+    assert np.isfinite(tr.model.decode_mean(np.zeros((1, 2)))).all()
+
+
+def test_bad_settings_are_input_errors():
+    for cfg in (vae.VAEConfig(arch="rnn"), vae.VAEConfig(beta=float("nan")), vae.VAEConfig(lr=-1.0), vae.VAEConfig(latent_dim=0)):
+        with pytest.raises(InputError):
+            vae.Trainer(cfg)
+
+
+def test_training_is_reproducible():
+    a = vae.Trainer(vae.VAEConfig(max_steps=30), seed=5)
+    b = vae.Trainer(vae.VAEConfig(max_steps=30), seed=5)
+    a.advance(30), b.advance(30)
+    assert a.history.recon == b.history.recon
+
+
+def test_shapes_follow_the_network():
+    s = dict(vae.shapes(vae.VAEConfig(latent_dim=8, hidden=128)))
+    assert s["x"] == (1, 64) and s["z"] == (1, 8) and s["logits"] == (1, 64, 17)
+    conv = vae.shapes(vae.VAEConfig(latent_dim=2, arch="conv"))
+    assert (("enc.Conv2d", (1, 32, 4, 4)) in conv) and conv[-1] == ("logits", (1, 64, 17))
+
+
+def test_interpolations():
+    z0, z1 = np.array([1.0, 0.0, 0.0]), np.array([0.0, 2.0, 0.0])
+    L, S = vae.lerp(z0, z1, 5), vae.slerp(z0, z1, 5)
+    for P in (L, S):
+        np.testing.assert_allclose(P[0], z0, atol=1e-6)
+        np.testing.assert_allclose(P[-1], z1, atol=1e-6)
+    np.testing.assert_allclose(L[2], [0.5, 1.0, 0.0], atol=1e-6)
+    # slerp's midpoint keeps a larger norm than lerp's (it does not cut through the middle)
+    assert np.linalg.norm(S[2]) > np.linalg.norm(L[2]) + 0.1
+    np.testing.assert_allclose(vae.slerp(z0, 2 * z0, 3)[1], 1.5 * z0, atol=1e-6)  # parallel → lerp
+
+
+def test_grid_covers_the_square():
+    g = vae.grid(3.0, 20)
+    assert g.shape == (400, 2) and g.min() == -3.0 and g.max() == 3.0
+    assert g[0, 1] == 3.0 and g[-1, 1] == -3.0  # first row at the top
+
+
+def test_drawn_digits():
+    blank = np.full((280, 280, 4), 0, np.uint8)
+    with pytest.raises(InputError) as e:
+        vae.digit_from_canvas(blank)
+    assert e.value.code == "blank_drawing"
+    full = np.zeros((280, 280, 4), np.uint8)
+    full[..., 3] = 255  # opaque black everywhere
+    with pytest.raises(InputError) as e:
+        vae.digit_from_canvas(full)
+    assert e.value.code == "full_drawing"
+    img = np.full((280, 280, 4), 255, np.uint8)  # white paper
+    img[40:240, 130:150, :3] = 0  # a black vertical bar: a "1"
+    d = vae.digit_from_canvas(img)
+    assert d.shape == (1, 64) and d.max() == 16 and d.min() == 0
+    assert d.reshape(8, 8)[:, 3:5].mean() > d.reshape(8, 8)[:, [0, 7]].mean() + 8
+
+
+def test_far_latent_points_decode_to_implausible_images():
+    m = vae.pretrained(2, 1.0)
+    far = m.decode_probs(np.array([[40.0, -40.0]]))
+    near = m.decode_probs(np.zeros((1, 2)))
+    # far outside the prior, the decoder is extrapolating: its pixels become overconfident
+    assert far.max(-1).mean() > near.max(-1).mean()
+    assert math.isfinite(float(far.sum()))
+
+
+def test_vq_vae_learns_and_uses_its_codebook(split):
+    from engine import vae_vq
+
+    Xtr, Xte, yte = split
+    model, hist = vae_vq.fit(vae_vq.VQConfig(max_steps=300), seed=1)
+    assert np.mean(hist["recon"][-30:]) < np.mean(hist["recon"][:10]) - 20  # from the pixel marginals (~107)
+    usage = model.usage(Xte)
+    assert usage["used"] >= 24 and usage["perplexity"] > 12  # most codes used, none dominating
+    codes = model.codes(Xte)
+    assert codes.shape == (len(Xte), 4) and codes.min() >= 0 and codes.max() < 32
+    acc = float((digits.classify(model.reconstruct(Xte)) == yte).mean())
+    assert acc >= 0.6
+    shipped = vae_vq.pretrained()
+    assert shipped.recon_nll(Xte).mean() == pytest.approx(shipped.metrics["test_recon"], abs=0.05)

@@ -1,0 +1,194 @@
+"""Plotly figures for the VAE page: digit mosaics, the latent scatter, loss curves, the walk."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ui.charts import FONT_SIZE, PALETTE
+
+DIGIT_COLOURS = PALETTE + ("#999999", "#F0E442")  # ten digits: Okabe-Ito plus grey and yellow
+SHADES = " ░▒▓█"
+GREYS = [[0.0, "#ffffff"], [1.0, "#111111"]]  # 0 = white paper, 16 = black ink
+
+
+def ascii_digit(img: np.ndarray) -> str:
+    """An 8×8 digit as block characters (two per pixel), for hover labels."""
+    idx = np.clip(np.rint(np.asarray(img).reshape(8, 8) / 16 * (len(SHADES) - 1)), 0, len(SHADES) - 1).astype(int)
+    return "<br>".join("".join(SHADES[v] * 2 for v in row) for row in idx)
+
+
+def mosaic(images: np.ndarray, n_cols: int, gap: int = 1, row_gap: int | None = None) -> np.ndarray:
+    """Tile (n, 64) images into one array, NaN in the gaps (drawn as background)."""
+    images = np.asarray(images, float).reshape(-1, 8, 8)
+    rg = gap if row_gap is None else row_gap
+    n = len(images)
+    n_rows = max(1, -(-n // n_cols))
+    out = np.full((n_rows * (8 + rg) - rg, n_cols * (8 + gap) - gap), np.nan)
+    for k, img in enumerate(images):
+        r, c = divmod(k, n_cols)
+        out[r * (8 + rg):r * (8 + rg) + 8, c * (8 + gap):c * (8 + gap) + 8] = img
+    return out
+
+
+def digits_figure(images: np.ndarray, n_cols: int, captions: list[str] | None = None, height: int | None = None,
+                  hover: str = "") -> go.Figure:
+    """A grid of digits on the 0..16 scale (white = 0, black = 16), optional caption under each."""
+    rg = 4 if captions else 1  # room for a caption under each row
+    m = mosaic(images, n_cols, row_gap=rg)
+    if captions:
+        m = np.vstack([m, np.full((rg, m.shape[1]), np.nan)])
+    n_rows = max(1, -(-len(np.asarray(images).reshape(-1, 64)) // n_cols))
+    fig = go.Figure(go.Heatmap(z=m, colorscale=GREYS, zmin=0, zmax=16, showscale=False, hoverongaps=False,
+                               hovertemplate=(hover or "%{z:.1f}") + "<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x", scaleratio=1)
+    fig.update_xaxes(visible=False, constrain="domain")
+    if captions:
+        for k, cap in enumerate(captions):
+            r, c = divmod(k, n_cols)
+            fig.add_annotation(x=c * 9 + 3.5, y=r * (8 + rg) + 7.9, text=cap, showarrow=False, yanchor="top",
+                               font=dict(size=FONT_SIZE - 3))
+    fig.update_layout(height=height or max(110, 30 + n_rows * (100 if captions else 60)), margin=dict(l=5, r=5, t=5, b=5 if not captions else 25),
+                      plot_bgcolor="#f1f5f9", font=dict(size=FONT_SIZE))
+    return fig
+
+
+def latent_scatter(Z: np.ndarray, y: np.ndarray, images: np.ndarray, axis_names: tuple[str, str], digit_label: str,
+                   lim: float, picked: np.ndarray | None, picked_label: str, clickable: bool = True) -> go.Figure:
+    """μ of each test digit (coloured by its true label, image on hover), plus the picked point.
+
+    ``clickable`` adds an invisible grid of points so a click anywhere in the plane selects
+    the nearest grid point (plotly selects only data points).
+    """
+    fig = go.Figure()
+    if clickable:
+        ticks = np.linspace(-lim, lim, 41)
+        gx, gy = np.meshgrid(ticks, ticks)
+        fig.add_trace(go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", marker=dict(size=9, opacity=0),
+                                 hoverinfo="none", showlegend=False, name="grid"))
+    for k in range(10):
+        sel = y == k
+        if not sel.any():
+            continue
+        fig.add_trace(go.Scatter(
+            x=Z[sel, 0], y=Z[sel, 1], mode="markers", name=digit_label.format(k=k),
+            marker=dict(color=DIGIT_COLOURS[k], size=7, opacity=0.85, line=dict(color="white", width=0.5)),
+            customdata=[ascii_digit(img) for img in images[sel]],
+            hovertemplate=f"{digit_label.format(k=k)}<br>{axis_names[0]}=%{{x:.2f}}, {axis_names[1]}=%{{y:.2f}}<br>%{{customdata}}<extra></extra>",
+        ))
+    if picked is not None:
+        fig.add_trace(go.Scatter(x=[picked[0]], y=[picked[1]], mode="markers", name=picked_label,
+                                 marker=dict(symbol="x", size=16, color="#B91C1C", line=dict(width=2)),
+                                 hovertemplate=f"{picked_label}<extra></extra>"))
+    fig.update_layout(height=520, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="white",
+                      legend=dict(orientation="h", yanchor="top", y=-0.1, xanchor="left", x=0),
+                      hoverlabel=dict(bgcolor="white", font=dict(family="monospace", size=13, color="#111111")), uirevision="latent",
+                      clickmode="event+select",
+                      dragmode="pan")
+    fig.update_xaxes(range=[-lim, lim], title_text=axis_names[0], gridcolor="#e5e7eb", zeroline=True, zerolinecolor="#cbd5e1")
+    fig.update_yaxes(range=[-lim, lim], title_text=axis_names[1], gridcolor="#e5e7eb", zeroline=True, zerolinecolor="#cbd5e1",
+                     scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def manifold_figure(images: np.ndarray, n: int, lim: float, axis_names: tuple[str, str]) -> go.Figure:
+    """Decoded grid: image (i, j) is the decoding of the grid point in row i (top = high), column j."""
+    m = mosaic(images, n, gap=1)[::-1]  # bottom row first, so the y values can increase
+    step = 2 * lim / (n - 1)
+    # each digit (8 pixels + a 1-pixel gap) spans one grid cell, centred on its latent point
+    xs = -lim - step / 2 + (np.arange(m.shape[1]) + 0.5) * step / 9
+    ys = -lim - step / 2 + (np.arange(m.shape[0]) + 0.5) * step / 9
+    fig = go.Figure(go.Heatmap(x=xs, y=ys, z=m, colorscale=GREYS, zmin=0, zmax=16, showscale=False, hoverongaps=False,
+                               hovertemplate=f"{axis_names[0]}≈%{{x:.2f}}<br>{axis_names[1]}≈%{{y:.2f}}<extra></extra>"))
+    fig.update_layout(height=640, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="#cbd5e1")
+    fig.update_xaxes(title_text=axis_names[0], constrain="domain")
+    fig.update_yaxes(title_text=axis_names[1], scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def loss_curves(steps: np.ndarray, recon: np.ndarray, kl: np.ndarray, names: tuple[str, str], x_title: str,
+                y_title: str, beta: float | None = None, beta_name: str = "", height: int = 340) -> go.Figure:
+    """Reconstruction and KL as two separate curves (nats per image), KL on its own axis."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=steps, y=recon, name=names[0], line=dict(color=PALETTE[0], width=2)))
+    fig.add_trace(go.Scatter(x=steps, y=kl, name=names[1], line=dict(color=PALETTE[1], width=2), yaxis="y2"))
+    if beta is not None and beta_name:
+        fig.add_trace(go.Scatter(x=steps, y=np.asarray(kl) * beta, name=beta_name, line=dict(color=PALETTE[1], width=1.5, dash="dot"), yaxis="y2"))
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="white",
+                      legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
+                      xaxis=dict(title_text=x_title, gridcolor="#e5e7eb"),
+                      yaxis=dict(title=dict(text=f"{names[0]} ({y_title})", font=dict(color=PALETTE[0])), gridcolor="#e5e7eb"),
+                      yaxis2=dict(title=dict(text=f"{names[1]} ({y_title})", font=dict(color=PALETTE[1])), overlaying="y", side="right",
+                                  rangemode="tozero", showgrid=False))
+    return fig
+
+
+def walk_animation(frames: np.ndarray, t_label: str, play: str, pause: str) -> go.Figure:
+    """The decoded path as a Plotly animation (play / pause / scrub in the browser)."""
+    imgs = np.asarray(frames).reshape(-1, 8, 8)
+    n = len(imgs)
+
+    def heat(k):
+        return go.Heatmap(z=imgs[k], colorscale=GREYS, zmin=0, zmax=16, showscale=False, hovertemplate="%{z:.1f}<extra></extra>")
+
+    fig = go.Figure(data=[heat(0)], frames=[go.Frame(data=[heat(k)], name=str(k)) for k in range(n)])
+    ts = np.linspace(0, 1, n)
+    fig.update_layout(
+        height=380, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE),
+        updatemenus=[dict(type="buttons", showactive=False, x=0, y=-0.05, xanchor="left", yanchor="top", buttons=[
+            dict(label="▶ " + play, method="animate", args=[None, dict(frame=dict(duration=180, redraw=True), fromcurrent=True, transition=dict(duration=0))]),
+            dict(label="⏸ " + pause, method="animate", args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")]),
+        ])],
+        sliders=[dict(active=0, x=0.3, len=0.7, y=-0.02, currentvalue=dict(prefix=f"{t_label} = "),
+                      steps=[dict(method="animate", label=f"{ts[k]:.2f}", args=[[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
+                             for k in range(n)])],
+    )
+    fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x", scaleratio=1)
+    fig.update_xaxes(visible=False, constrain="domain")
+    return fig
+
+
+def architecture_dot(shapes: list[tuple[str, tuple[int, ...]]], labels: dict[str, str], arch_title: str) -> str:
+    """A Graphviz diagram: encoder → (μ, log σ²) → z = μ + σ·ε → decoder, with live tensor shapes."""
+    def fmt(s):
+        return "×".join(str(v) for v in s[1:])
+
+    enc = [(n, s) for n, s in shapes if n.startswith("enc.")]
+    dec = [(n, s) for n, s in shapes if n.startswith("dec.")]
+    S = dict(shapes)
+    lines = ["digraph G {", 'rankdir=LR; bgcolor="transparent"; node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11];',
+             f'label="{arch_title}"; labelloc=t; fontname="Helvetica"; fontsize=13;']
+    lines.append(f'x [label="{labels["x"]}\\n{fmt(S["x"])}", fillcolor="#e2e8f0"];')
+    prev = "x"
+    for i, (n, s) in enumerate(enc):
+        lines.append(f'e{i} [label="{labels[n]}\\n{fmt(s)}", fillcolor="#dbeafe"]; {prev} -> e{i};')
+        prev = f"e{i}"
+    d = fmt(S["z"])
+    lines.append(f'mu [label="μ\\n{d}", fillcolor="#bfdbfe"]; lv [label="log σ²\\n{d}", fillcolor="#bfdbfe"];')
+    lines.append(f'{prev} -> mu; {prev} -> lv;')
+    lines.append(f'eps [label="ε ~ N(0, I)\\n{d}", shape=ellipse, fillcolor="#fef3c7"];')
+    lines.append(f'z [label="z = μ + σ·ε\\n{d}", fillcolor="#fde68a"]; mu -> z; lv -> z; eps -> z [style=dashed];')
+    prev = "z"
+    for i, (n, s) in enumerate(dec):
+        lines.append(f'd{i} [label="{labels[n]}\\n{fmt(s)}", fillcolor="#dcfce7"]; {prev} -> d{i};')
+        prev = f"d{i}"
+    lines.append(f'out [label="{labels["logits"]}\\n{fmt(S["logits"])}", fillcolor="#bbf7d0"]; {prev} -> out;')
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def code_usage(codes: np.ndarray, K: int, x_title: str, y_title: str, slot_name: str) -> go.Figure:
+    """How often each codebook entry is chosen, stacked by slot (one colour per slot)."""
+    fig = go.Figure()
+    for s in range(codes.shape[1]):
+        counts = np.bincount(codes[:, s], minlength=K)
+        fig.add_trace(go.Bar(x=np.arange(K), y=counts, name=slot_name.format(j=s + 1), marker_color=PALETTE[s % len(PALETTE)],
+                             hovertemplate=f"{slot_name.format(j=s + 1)}<br>{x_title} %{{x}}: %{{y}}<extra></extra>"))
+    dead = np.flatnonzero(np.bincount(codes.ravel(), minlength=K) == 0)
+    if len(dead):
+        fig.add_trace(go.Scatter(x=dead, y=np.zeros(len(dead)), mode="markers", marker=dict(symbol="x", color="#B91C1C", size=10),
+                                 name="0", hoverinfo="skip"))
+    fig.update_layout(barmode="stack", legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, traceorder="normal"), height=300, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="white",
+                      xaxis=dict(title_text=x_title, dtick=1 if len(counts) <= 32 else None),
+                      yaxis=dict(title_text=y_title, gridcolor="#e5e7eb"))
+    return fig
