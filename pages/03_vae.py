@@ -6,7 +6,6 @@ import streamlit as st
 from engine import digits, vae, vae_vq
 from engine.errors import InputError
 from ui import plots_vae
-from ui import text
 from ui.shell import guard, setup, show_input_error
 
 ctx = setup("vae")
@@ -87,15 +86,6 @@ def reconstructions(latent: int, beta: float, arch: str):
     return R, m.per_image_recon_error(X), digits.classify(R)
 
 
-def show_error(err: InputError) -> None:
-    """This page's own messages live in [vae.errors]; anything else goes to the shared [errors]."""
-    key = f"vae.errors.{err.code}"
-    if key in text.catalogue(ctx.lang):
-        st.error(ctx.t(f"errors.{err.code}", **err.params), icon=":material/error:")
-    else:
-        show_input_error(err)
-
-
 def t_digit(k) -> str:
     return ctx.t("digit", k=k)
 
@@ -120,7 +110,7 @@ def live_panel() -> None:
         try:
             st.session_state[TRAINER] = vae.Trainer(vae.VAEConfig(latent_dim=d, beta=b, lr=lr, max_steps=n), seed=ctx.seed)
         except InputError as err:
-            show_error(err)
+            show_input_error(err)
         else:
             st.session_state[RUNNING] = True
             st.session_state.pop(FINAL, None)
@@ -227,7 +217,7 @@ with guard():
     try:
         M = model(latent, beta, arch)
     except InputError as err:
-        show_error(err)
+        show_input_error(err)
         st.stop()
     ev, neg_iwae = test_bounds(latent, beta, arch, k_iwae)
     R, rec_err, rec_pred = reconstructions(latent, beta, arch)
@@ -343,7 +333,7 @@ with guard():
                             ends[j] = vae.digit_from_canvas(data)
                             st.plotly_chart(plots_vae.digits_figure(ends[j], 1, height=130), key=f"drawn_fig{j}", config=PLOT_CFG)
                         except InputError as err:
-                            show_error(err)
+                            show_input_error(err)
             if ends[0] is not None and ends[1] is not None:
                 za, zb = M.encode_mean(np.vstack(ends))
                 path = (vae.slerp if method == "slerp" else vae.lerp)(za, zb, n_walk)
