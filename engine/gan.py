@@ -109,9 +109,6 @@ PRESETS: dict[str, GanConfig] = {
 }
 PRESET_BUDGET = 2000
 
-# For the WGAN-GP toy benchmark: fewer critic steps at a larger learning rate reach the paper's quality sooner.
-FAST_TOY = GanConfig(loss="wgan_gp", optimizer="adam", lr_d=2e-3, lr_g=2e-3, d_steps=3, noise_dim=2, width=64, betas=(0.5, 0.9))
-
 
 # ---------------------------------------------------------------- threads
 
