@@ -107,13 +107,7 @@ class Corpus:
     val: object
     n_chars: int
     capped: bool = False
-
-    @property
-    def block_size(self) -> int:
-        """The transformer's context window: a whole document in lines mode."""
-        if self.mode == "lines":
-            return 1 + max(len(w) for w in self.train + self.val)
-        return STREAM_BLOCK
+    block_size: int = STREAM_BLOCK  # the transformer's context window: a whole document in lines mode
 
 
 def _split_stream(name: str, text: str, capped: bool = False) -> Corpus:
@@ -136,7 +130,7 @@ def _split_lines(name: str, text: str) -> Corpus:
     vocab = Vocab.from_text("".join(words))
     train, test = makemore_split(words)
     return Corpus(name, "lines", vocab, [vocab.encode(w) for w in train], [vocab.encode(w) for w in test],
-                  sum(len(w) + 1 for w in words))
+                  sum(len(w) + 1 for w in words), block_size=1 + max(len(w) for w in words))
 
 
 def read_corpus_text(name: str) -> str:
@@ -480,6 +474,8 @@ class Trainer:
         self.elapsed = 0.0
         self.history: list[dict] = []  # {"step", "seconds", "train", "val"} in nats/char
         self.diverged = False
+        self.samples: list[tuple[int, str]] = []  # (step, text) written as training proceeds
+        self.tag: object = None  # the caller's label for what this trainer belongs to
         self._good = copy.deepcopy(self.model.state_dict())
         self._val_batches = eval_batches(corpus, "val", max_windows=train.eval_windows)
         if corpus.mode == "lines":
@@ -656,6 +652,12 @@ def check_prompt(vocab: Vocab, prompt: str) -> None:
     unknown = vocab.unknown(prompt)
     if unknown:
         raise InputError("unknown_chars", chars=" ".join(repr(c)[1:-1] for c in unknown[:12]))
+
+
+def clean_prompt(vocab: Vocab, prompt: str) -> tuple[str, list[str]]:
+    """The prompt without the characters the model has never seen, and those characters."""
+    unknown = vocab.unknown(prompt)
+    return "".join(c for c in prompt if c not in set(unknown)), unknown
 
 
 def next_logits(model, ids: np.ndarray) -> np.ndarray:
