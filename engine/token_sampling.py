@@ -457,7 +457,7 @@ class TrainConfig:
     weight_decay: float = 0.01
     grad_clip: float = 1.0
     eval_every: int = 100
-    eval_windows: int = 200
+    eval_windows: int | None = 200  # stream corpora: validate on the first windows only (None = all)
 
 
 class Trainer:
@@ -472,7 +472,7 @@ class Trainer:
         self.gen = generator(seed + 1)
         self.step = 0
         self.elapsed = 0.0
-        self.history: list[dict] = []  # {"step", "seconds", "train", "val"} in nats/char
+        self.history: list[dict] = []  # {"step", "seconds" (training only), "train", "val"} in nats/char
         self.diverged = False
         self.samples: list[tuple[int, str]] = []  # (step, text) written as training proceeds
         self.tag: object = None  # the caller's label for what this trainer belongs to
@@ -502,6 +502,7 @@ class Trainer:
     def run(self, budget: Budget, callback: Callback | None = None) -> None:
         self.model.train()
         t0 = time.perf_counter()
+        self._eval_seconds = 0.0
         last_loss = float("nan")
         for _, _ in steps(budget):
             if self.diverged:
@@ -522,17 +523,19 @@ class Trainer:
             self.opt.step()
             self.step += 1
             if self.step % self.train_cfg.eval_every == 0:
-                self._evaluate(last_loss, time.perf_counter() - t0)
+                self._evaluate(last_loss, time.perf_counter() - t0 - self._eval_seconds)
                 if callback is not None and callback(Progress(self.step, budget.max_steps, self.elapsed,
                                                               dict(self.history[-1]))) is False:
                     break
-        self.elapsed += time.perf_counter() - t0
+        self.elapsed += time.perf_counter() - t0 - self._eval_seconds  # training time only, evaluation excluded
         self.model.eval()
 
     def _evaluate(self, train_loss: float, seconds: float) -> None:
+        t0 = time.perf_counter()
         self.model.eval()
         val = nll(self.model, self._val_batches)
         self.model.train()
+        self._eval_seconds += time.perf_counter() - t0
         if not is_finite(val):
             self.model.load_state_dict(self._good)
             self.diverged = True

@@ -20,6 +20,7 @@ NEURAL = ("mlp", "transformer")
 ALPHAS = [0.001, 0.01, 0.1, 0.5, 1.0]
 EXTREME_T = 3.0
 TRAIN_TICK_SECONDS = 0.6
+LIVE_TRAIN = ts.TrainConfig(eval_every=20, eval_windows=100)  # frequent, cheap validation for the live curves
 
 
 # --- cached engine calls ---------------------------------------------------------------------------
@@ -110,7 +111,7 @@ with guard():
     trainer_key = ctx.state_key("trainer")
     trainer = st.session_state.get(trainer_key)
     if rung in NEURAL and (trainer is None or trainer.tag != (corpus_id, rung)):
-        trainer = ts.Trainer(corpus, ts.default_config(corpus, rung), seed=ctx.seed)
+        trainer = ts.Trainer(corpus, ts.default_config(corpus, rung), LIVE_TRAIN, seed=ctx.seed)
         trainer.tag = (corpus_id, rung)
         st.session_state[trainer_key] = trainer
         st.session_state[ctx.state_key("running")] = False
@@ -170,10 +171,9 @@ with guard():
         st.session_state[ctx.state_key("pending")] = what
 
     st.subheader(tr("generate_title"))
-    p1, p2 = st.columns([3, 1])
-    prompt = p1.text_area(tr("prompt"), key=prompt_key, height=110, help=tr("prompt_help"))
+    prompt = st.text_area(tr("prompt"), key=prompt_key, height=100, help=tr("prompt_help"))
+    b1, b2, b3, p2 = st.columns([1, 1, 1, 3], vertical_alignment="bottom")
     n_gen = p2.slider(tr("n_generate"), 1, 200, 50, 1, key=ctx.key("n_generate"))
-    b1, b2, b3 = p2.columns(3)
     b1.button(tr("next_token"), key="ts_next", on_click=request, args=(1,), help=tr("next_token_help"), icon=":material/add:")
     b2.button(tr("generate"), key="ts_generate", on_click=request, args=(int(n_gen),), icon=":material/play_arrow:")
     b3.button(tr("clear"), key="ts_clear", on_click=request, args=("clear",), icon=":material/backspace:")
@@ -202,9 +202,9 @@ with guard():
         st.markdown(ctx.t("context_seen", n=len(seen), text=plots.show_char("".join(vocab.chars[i] for i in seen)) if len(seen) else "∅"))
         kept = int(view.keep.sum())
         if temperature == 0:
-            st.latex(r"q_i = \mathbb{1}\left[i = \arg\max_j z_j\right]")
+            st.latex(r"q_i = \mathbf{1}\left[i = \arg\max_j z_j\right]")
         else:
-            st.latex(r"q_i = \frac{\mathbb{1}[i \in S]\; e^{z_i / T}}{\sum_{j \in S} e^{z_j / T}}")
+            st.latex(r"q_i = \frac{\mathbf{1}[i \in S]\; e^{z_i / T}}{\sum_{j \in S} e^{z_j / T}}")
         st.markdown(ctx.t("formula_values", t=f"{temperature:g}", k=int(top_k) if top_k else "—",
                           p=f"{top_p:g}", kept=kept, v=vocab.size, mass=f"{view.p_temp[view.keep].sum():.3f}"))
         st.caption(tr("formula_help"))
@@ -333,7 +333,7 @@ with guard():
                         "train": tr("loss_train"), "val": tr("loss_val"), "x": tr("loss_x"), "y": tr("loss_y")}),
                         key="ts_loss", config={"displaylogo": False})
                     st.caption(tr("loss_legend"))
-                else:
+                elif tr_.step == 0:
                     st.info(tr("train_not_started"), icon=":material/model_training:")
                 for step, text in reversed(tr_.samples[-4:]):
                     st.code(f"[{step}] " + text.replace("\n", " ↵ "), language=None, wrap_lines=True)

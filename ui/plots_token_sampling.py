@@ -33,8 +33,7 @@ def distribution_figure(chars, p_model, p_temp, keep, q, n_show: int, names: dic
     """Top tokens by softmax(z/T): light bar = before the cut, dark bar = renormalised q,
     grey = cut off, diamond = the model's own probability (T = 1)."""
     order = np.argsort(-p_temp, kind="stable")[:n_show]
-    labels = [f"{show_char(chars[i])}" for i in order]
-    x = [f"{r + 1}. {lab}" for r, lab in enumerate(labels)]
+    x = [show_char(chars[i]) for i in order]  # characters are unique, so they can label the bars
     fig = go.Figure()
     fig.add_bar(x=x, y=p_temp[order], name=names["p_temp"], marker_color=[LIGHT_BLUE if keep[i] else GREY for i in order],
                 hovertemplate="%{x}: %{y:.4f}<extra>" + names["p_temp"] + "</extra>")
@@ -44,7 +43,8 @@ def distribution_figure(chars, p_model, p_temp, keep, q, n_show: int, names: dic
                     marker=dict(symbol="diamond", size=9, color=DARK), hovertemplate="%{x}: %{y:.4f}<extra>" + names["p_model"] + "</extra>")
     fig.add_bar(x=[None], y=[None], name=names["cut"], marker_color=GREY)  # legend entry for the grey bars
     fig.update_layout(barmode="group", bargap=0.15)
-    fig.update_yaxes(title=names["y"], range=[0, 1.02])
+    top = float(max(p_temp[order].max(), q[order].max(), p_model[order].max()))
+    fig.update_yaxes(title=names["y"], range=[0, min(1.02, top * 1.12 + 0.01)])
     fig.update_xaxes(title=names["x"], type="category")
     return _layout(fig, 380)
 
@@ -52,9 +52,10 @@ def distribution_figure(chars, p_model, p_temp, keep, q, n_show: int, names: dic
 def tree_figure(chars, steps, names: dict, last: int = 40) -> go.Figure:
     """Top alternatives at each generated position (colour = model probability), the chosen token
     circled, and below it the probability the model gave each token it produced."""
-    steps = steps[-last:]
+    first = max(0, len(steps) - last)
+    steps = steps[first:]
     n_top = len(steps[0].top_tokens)
-    pos = list(range(1, len(steps) + 1))
+    pos = list(range(first + 1, first + len(steps) + 1))
     z = np.array([s.top_probs for s in steps]).T  # (rank, position)
     text = [[show_char(chars[s.top_tokens[r]]) for s in steps] for r in range(n_top)]
     fig = make_subplots(rows=2, cols=1, row_heights=[0.65, 0.35], shared_xaxes=True, vertical_spacing=0.06)
@@ -65,7 +66,7 @@ def tree_figure(chars, steps, names: dict, last: int = 40) -> go.Figure:
     cx, cy = [], []
     for i, s in enumerate(steps):
         if s.token in s.top_tokens:
-            cx.append(i + 1)
+            cx.append(pos[i])
             cy.append(s.top_tokens.index(s.token) + 1)
     fig.add_scatter(x=cx, y=cy, mode="markers", name=names["chosen"], hoverinfo="skip",
                     marker=dict(symbol="square-open", size=22, color=ORANGE, line=dict(width=2.5)), row=1, col=1)
@@ -74,7 +75,7 @@ def tree_figure(chars, steps, names: dict, last: int = 40) -> go.Figure:
                 hovertemplate=names["position"] + " %{x}: %{text} p=%{y:.3f}<extra></extra>", row=2, col=1)
     fig.update_yaxes(title=names["rank"], autorange="reversed", dtick=1, row=1, col=1)
     fig.update_yaxes(title=names["p_axis"], range=[0, 1.15], row=2, col=1)
-    fig.update_xaxes(title=names["position"], dtick=1 if len(steps) <= 40 else None, row=2, col=1)
+    fig.update_xaxes(title=names["position"], range=[pos[0] - 0.5, pos[-1] + 0.5], row=2, col=1)
     return _layout(fig, 470)
 
 
@@ -113,11 +114,11 @@ def loss_figure(history: list[dict], references: dict[str, float], names: dict) 
 
 
 def ladder_figure(labels: list[str], values: list[float], colours: list[str], names: dict) -> go.Figure:
-    fig = go.Figure(go.Bar(x=labels, y=values, marker_color=colours, text=[f"{v:.2f}" for v in values],
-                           textposition="outside", hovertemplate="%{x}: %{y:.3f}<extra></extra>"))
-    fig.update_yaxes(title=names["y"], range=[0, max(values) * 1.15])
-    fig.update_xaxes(title=names["x"])
-    return _layout(fig, 340, showlegend=False)
+    fig = go.Figure(go.Bar(y=labels, x=values, orientation="h", marker_color=colours, text=[f"{v:.3f}" for v in values],
+                           textposition="outside", hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
+    fig.update_xaxes(title=names["y"], range=[0, max(values) * 1.15])
+    fig.update_yaxes(title=names["x"], autorange="reversed")
+    return _layout(fig, 60 + 45 * len(labels), showlegend=False)
 
 
 def scaling_figure(rows: list[dict], references: dict[str, float], names: dict) -> go.Figure:
@@ -127,7 +128,7 @@ def scaling_figure(rows: list[dict], references: dict[str, float], names: dict) 
                     name=names["transformer"], line=dict(color=BLUE, width=3))
     for i, (label, value) in enumerate(references.items()):
         fig.add_hline(y=value, line=dict(dash="dash", color=["#9CA3AF", "#6B7280", DARK][i % 3]),
-                      annotation_text=label, annotation_position="bottom left")
+                      annotation_text=label, annotation_position="bottom right")
     fig.update_xaxes(title=names["x"], type="log")
     fig.update_yaxes(title=names["y"])
     return _layout(fig, 360)
