@@ -70,6 +70,25 @@ def bench_names(max_seconds: float) -> None:
           f"**{fmt(median_or_none([r[2] for r in rows]))}** | {statistics.median(r[3] for r in rows):.4f} | |")
 
 
+def bench_load_factor(n_steps: int = 150) -> float:
+    """How much slower this machine is right now than when the makemore references were measured:
+    time a makemore-sized transformer (4 layers, 64 wide, 4 heads, batch 32, ~200k parameters) per step and
+    compare with the reference 1,500 steps in about 35 s (23.3 ms per step)."""
+    corpus = ts.load_corpus("names")
+    cfg = ts.ModelConfig(kind="transformer", vocab_size=corpus.vocab.size, block_size=corpus.block_size,
+                         n_layer=4, n_embd=64, n_head=4)
+    trainer = ts.Trainer(corpus, cfg, ts.TrainConfig(batch_size=32, eval_every=10**9), seed=0)
+    trainer.run(Budget(max_steps=10))  # warm-up
+    t0 = time.perf_counter()
+    trainer.run(Budget(max_steps=n_steps))
+    per_step = (time.perf_counter() - t0) / n_steps
+    factor = per_step / (35.0 / 1500)
+    print(f"\n### Load factor\n\nA makemore-sized transformer ({trainer.model.n_params():,} parameters, batch 32) takes "
+          f"{per_step * 1000:.1f} ms per step now, against 23.3 ms when the reference was measured: this machine "
+          f"is **{factor:.1f}× slower** than then.")
+    return factor
+
+
 def best_ngram(corpus) -> tuple[float, str]:
     best = (float("inf"), "")
     for n in (1, 2, 3, 4, 5):
@@ -154,12 +173,12 @@ def bench_weights() -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", choices=["names", "books", "generation", "slider", "weights"])
+    parser.add_argument("--only", choices=["load", "names", "books", "generation", "slider", "weights"])
     parser.add_argument("--names-seconds", type=float, default=45.0)
     parser.add_argument("--books-seconds", type=float, default=90.0)
     args = parser.parse_args()
     np.set_printoptions(precision=4)
-    jobs = {"weights": bench_weights, "generation": bench_generation, "slider": bench_slider,
+    jobs = {"load": bench_load_factor, "weights": bench_weights, "generation": bench_generation, "slider": bench_slider,
             "names": lambda: bench_names(args.names_seconds), "books": lambda: bench_books(args.books_seconds)}
     for name, job in jobs.items():
         if args.only in (None, name):

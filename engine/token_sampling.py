@@ -24,6 +24,7 @@ Regenerate the shipped weights: ``python -m engine.token_sampling --regenerate``
 from __future__ import annotations
 
 import argparse
+import codecs
 import copy
 import json
 import math
@@ -53,7 +54,7 @@ BOUNDARY = "\n"
 LN2 = math.log(2.0)
 
 # Upload limits
-MAX_UPLOAD_BYTES = 2_000_000  # larger files are rejected outright
+MAX_UPLOAD_BYTES = 20_000_000  # larger files are rejected outright
 MAX_CORPUS_CHARS = 400_000  # longer texts are capped (and the page says so)
 MAX_VOCAB = 160
 STREAM_BLOCK = 64  # the transformer's context window on running text
@@ -152,8 +153,9 @@ def corpus_from_bytes(data: bytes, min_chars: int = 4 * STREAM_BLOCK) -> Corpus:
         raise InputError("corpus_too_large", size_kb=len(data) // 1000, max_kb=MAX_UPLOAD_BYTES // 1000)
     if b"\x00" in data[:8192]:
         raise InputError("corpus_binary")
-    try:
-        text = data.decode("utf-8-sig")
+    head = data[:4 * MAX_CORPUS_CHARS + 4]  # a character is at most 4 bytes: enough for the cap
+    try:  # final=False: a multi-byte character cut at the end of ``head`` is dropped, not an error
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=len(head) == len(data))
     except UnicodeDecodeError:
         raise InputError("corpus_not_utf8") from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -164,7 +166,7 @@ def corpus_from_bytes(data: bytes, min_chars: int = 4 * STREAM_BLOCK) -> Corpus:
         raise InputError("corpus_too_short", n=len(text.strip()), min=min_chars)
     if len(set(text.strip())) < 2:
         raise InputError("corpus_one_symbol", char=text.strip()[0])
-    capped = len(text) > MAX_CORPUS_CHARS
+    capped = len(text) > MAX_CORPUS_CHARS or len(head) < len(data)
     text = text[:MAX_CORPUS_CHARS]
     if len(set(text)) > MAX_VOCAB:
         raise InputError("corpus_too_many_symbols", n=len(set(text)), max=MAX_VOCAB)

@@ -206,6 +206,9 @@ def test_long_upload_is_capped_and_said_so():
     corpus = ts.corpus_from_bytes(text)
     assert corpus.capped and corpus.n_chars == ts.MAX_CORPUS_CHARS
     assert not ts.corpus_from_bytes(text[:5000]).capped
+    accented = "ação e coração. ".encode() * 200_000  # 3.6 MB: capped, and no character is cut in half
+    corpus = ts.corpus_from_bytes(accented)
+    assert corpus.capped and corpus.n_chars == ts.MAX_CORPUS_CHARS and "\ufffd" not in corpus.vocab.chars
 
 
 # --- training ------------------------------------------------------------------------------------
