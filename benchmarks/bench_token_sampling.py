@@ -35,11 +35,22 @@ def median_or_none(values):
     return statistics.median(values) if len(reached) == len(values) else None
 
 
-def time_to(history, threshold, strict=False):
+def first_reaching(history, threshold, strict=False):
+    """The first evaluation at or below ``threshold`` (strictly below if ``strict``), or None."""
     for h in history:
         if (h["val"] < threshold) if strict else (h["val"] <= threshold):
-            return h["seconds"]
+            return h
     return None
+
+
+def time_to(history, threshold, strict=False):
+    h = first_reaching(history, threshold, strict)
+    return None if h is None else h["seconds"]
+
+
+def step_to(history, threshold, strict=False):
+    h = first_reaching(history, threshold, strict)
+    return "—" if h is None else h["step"]
 
 
 def bench_names(max_seconds: float) -> None:
@@ -57,15 +68,16 @@ def bench_names(max_seconds: float) -> None:
         trainer = ts.Trainer(corpus, cfg, ts.TrainConfig(eval_every=50, decay_steps=4000, eval_windows=None), seed=seed)
         trainer.run(Budget(max_seconds=max_seconds))
         rows.append((seed, time_to(trainer.history, 2.10), time_to(trainer.history, best, strict=True),
-                     trainer.history[-1]["val"], trainer.step, trainer.model.n_params()))
+                     trainer.history[-1]["val"], trainer.step, step_to(trainer.history, 2.10),
+                     step_to(trainer.history, best, strict=True)))
         print(f"  seed {seed}: t(2.10)={fmt(rows[-1][1])} t(<{best:.3f})={fmt(rows[-1][2])} "
               f"final={rows[-1][3]:.4f} after {rows[-1][4]} steps", flush=True)
-    print(f"\nTransformer {cfg.n_layer} layers × {cfg.n_embd} wide, {rows[0][5]:,} parameters, batch 64, "
-          f"budget {max_seconds:.0f} s of training per seed.\n")
-    print("| seed | time to 2.10 | time to beat the 4-gram | final test loss | steps |")
+    print(f"\nTransformer {cfg.n_layer} layers × {cfg.n_embd} wide, {ts.build(cfg).n_params():,} parameters, batch 64, "
+          f"budget {max_seconds:.0f} s of training per seed (evaluated every 50 steps).\n")
+    print("| seed | time to 2.10 (step) | time to beat the 4-gram (step) | final test loss | steps |")
     print("|---|---|---|---|---|")
-    for seed, a, b, final, n in rows:
-        print(f"| {seed} | {fmt(a)} | {fmt(b)} | {final:.4f} | {n} |")
+    for seed, a, b, final, n, sa, sb in rows:
+        print(f"| {seed} | {fmt(a)} ({sa}) | {fmt(b)} ({sb}) | {final:.4f} | {n} |")
     print(f"| **median** | **{fmt(median_or_none([r[1] for r in rows]))}** | "
           f"**{fmt(median_or_none([r[2] for r in rows]))}** | {statistics.median(r[3] for r in rows):.4f} | |")
 
@@ -112,7 +124,8 @@ def bench_books(max_seconds: float) -> None:
             trainer.run(Budget(max_seconds=max_seconds))
             t = time_to(trainer.history, target * ts.LN2, strict=True)
             times.append(t)
-            print(f"| {name} | {target:.3f} ({label}) | {seed} | {fmt(t)} | {trainer.history[-1]['val'] / ts.LN2:.3f} "
+            print(f"| {name} | {target:.3f} ({label}) | {seed} | {fmt(t)} (step {step_to(trainer.history, target * ts.LN2, True)}) "
+                  f"| {trainer.history[-1]['val'] / ts.LN2:.3f} "
                   f"| {trainer.step} |", flush=True)
         print(f"| {name} | | **median** | **{fmt(median_or_none(times))}** | | |")
 

@@ -58,6 +58,7 @@ MAX_UPLOAD_BYTES = 20_000_000  # larger files are rejected outright
 MAX_CORPUS_CHARS = 400_000  # longer texts are capped (and the page says so)
 MAX_VOCAB = 160
 STREAM_BLOCK = 64  # the transformer's context window on running text
+MIN_UPLOAD_CHARS = 12 * STREAM_BLOCK  # so the held-out 10 % still holds a full context window
 
 
 # ---------------------------------------------------------------------------------------------
@@ -145,7 +146,7 @@ def load_corpus(name: str) -> Corpus:
     return _split_lines(name, text) if CORPORA[name][1] == "lines" else _split_stream(name, text)
 
 
-def corpus_from_bytes(data: bytes, min_chars: int = 4 * STREAM_BLOCK) -> Corpus:
+def corpus_from_bytes(data: bytes, min_chars: int = MIN_UPLOAD_CHARS) -> Corpus:
     """Check an uploaded text file and tokenise it; every problem is an ``InputError``."""
     if len(data) == 0 or not data.strip():
         raise InputError("corpus_empty")

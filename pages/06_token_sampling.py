@@ -73,7 +73,7 @@ with guard():
         with st.expander(tr("upload_title"), expanded=ctx.state_key("upload") not in st.session_state,
                          icon=":material/upload_file:"):
             st.caption(ctx.t("upload_help", max_mb=ts.MAX_UPLOAD_BYTES // 1_000_000, cap=ts.MAX_CORPUS_CHARS,
-                             min=4 * ts.STREAM_BLOCK))
+                             min=ts.MIN_UPLOAD_CHARS))
             file = st.file_uploader(tr("upload_label"), type=["txt", "md"], key="ts_upload")
             if file is not None:
                 data = file.getvalue()

@@ -2,6 +2,7 @@
 
 import pytest
 
+from engine.token_sampling import MIN_UPLOAD_CHARS as MIN_CHARS
 from tests.apptest_utils import assert_clean, open_page
 from ui import text
 
@@ -156,7 +157,7 @@ def test_bad_uploads_show_a_translated_message(data, code):
     assert text.lookup("pt", "token_sampling.need_upload") in messages(at)
     at.file_uploader(key="ts_upload").upload("bad.txt", data, "text/plain").run()
     assert not at.exception
-    params = {"corpus_too_short": {"n": 4, "min": 256}, "corpus_one_symbol": {"char": "z"}}.get(code, {})
+    params = {"corpus_too_short": {"n": 4, "min": MIN_CHARS}, "corpus_one_symbol": {"char": "z"}}.get(code, {})
     assert [e.value for e in at.error] == [text.lookup("pt", f"token_sampling.errors.{code}", **params)]
 
 

@@ -201,6 +201,17 @@ def test_bad_uploads_are_rejected_with_a_code(data, code):
     assert err.value.code == code
 
 
+def test_shortest_accepted_upload_can_be_trained_and_evaluated():
+    text = ("abc. " * 500)[:ts.MIN_UPLOAD_CHARS].encode()
+    assert not text.endswith(b" ")
+    corpus = ts.corpus_from_bytes(text)
+    trainer = ts.Trainer(corpus, ts.default_config(corpus, "transformer"), ts.TrainConfig(eval_every=5), seed=0)
+    trainer.run(Budget(max_steps=5))
+    assert len(trainer.history) == 1 and math.isfinite(trainer.history[0]["val"])
+    with pytest.raises(InputError):
+        ts.corpus_from_bytes(text[:-1])
+
+
 def test_long_upload_is_capped_and_said_so():
     text = ("the cat sat on the mat. " * 30_000).encode()
     corpus = ts.corpus_from_bytes(text)
