@@ -31,8 +31,9 @@ def fmt(x, unit="s"):
 
 
 def median_or_none(values):
-    reached = [v for v in values if v is not None]
-    return statistics.median(values) if len(reached) == len(values) else None
+    """Median, counting "not reached" as slower than any time; None if the median itself was not reached."""
+    m = statistics.median([float("inf") if v is None else v for v in values])
+    return None if m == float("inf") else m
 
 
 def first_reaching(history, threshold, strict=False):

@@ -50,6 +50,24 @@ def ngram_bpc(corpus_id: str, _corpus: ts.Corpus, n: int, alpha: float) -> float
     return ts.bits_per_char(ngram(corpus_id, _corpus, n, alpha), _corpus)
 
 
+# Figures that do not depend on the sampling controls are cached, so moving a slider only redraws
+# the distribution (plotly's make_subplots alone costs ~0.1 s for the attention grid).
+@st.cache_resource(max_entries=32, show_spinner=False)
+def pretrained_attention_figure(corpus_name: str, ids: tuple, tokens: tuple, names: tuple):
+    model, _ = pretrained(corpus_name, "transformer")
+    return plots.attention_figure(model.attention(np.array(ids)), list(tokens), dict(names))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def ladder_figure(labels: tuple, values: tuple, colours: tuple, names: tuple):
+    return plots.ladder_figure(list(labels), list(values), list(colours), dict(names))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def scaling_figure(rows: tuple, refs: tuple, names: tuple):
+    return plots.scaling_figure([dict(r) for r in rows], dict(refs), dict(names))
+
+
 def tr(name: str) -> str:
     return ctx.t(name)
 
@@ -237,10 +255,14 @@ with guard():
         if gen is None or not gen.steps:
             st.info(tr("tree_empty"), icon=":material/account_tree:")
         else:
-            st.plotly_chart(plots.tree_figure(vocab.chars, gen.steps, {
-                "colour": tr("tree_colour"), "position": tr("tree_position"), "rank": tr("tree_rank"),
-                "chosen": tr("tree_chosen"), "p_chosen": tr("tree_p_chosen"), "p_axis": tr("tree_p_axis")}),
-                key="ts_tree", config={"displaylogo": False})
+            memo_key, signature = ctx.state_key("tree_fig"), (id(gen), len(gen.steps), ctx.lang)
+            memo = st.session_state.get(memo_key)
+            if memo is None or memo[0] != signature:  # rebuild only when the generation changes
+                memo = (signature, plots.tree_figure(vocab.chars, gen.steps, {
+                    "colour": tr("tree_colour"), "position": tr("tree_position"), "rank": tr("tree_rank"),
+                    "chosen": tr("tree_chosen"), "p_chosen": tr("tree_p_chosen"), "p_axis": tr("tree_p_axis")}))
+                st.session_state[memo_key] = memo
+            st.plotly_chart(memo[1], key="ts_tree", config={"displaylogo": False})
             m1, m2 = st.columns(2)
             m1.metric(tr("perplexity"), f"{gen.perplexity:.2f}", help=tr("perplexity_help"))
             m2.metric(tr("n_generated"), len(gen.steps))
@@ -278,11 +300,14 @@ with guard():
             st.info(tr("attention_only_transformer"), icon=":material/visibility:")
         else:
             att_ids = ids[-min(model.context_size, 24):]
-            att = model.attention(att_ids)
-            tokens = [vocab.chars[i] for i in att_ids]
-            st.plotly_chart(plots.attention_figure(att, tokens, {
-                "title": tr("attention_panel"), "colour": tr("attention_colour"), "query": tr("attention_query"),
-                "key": tr("attention_key")}), key="ts_attention", config={"displaylogo": False})
+            tokens = tuple(vocab.chars[i] for i in att_ids)
+            att_names = {"title": tr("attention_panel"), "colour": tr("attention_colour"),
+                         "query": tr("attention_query"), "key": tr("attention_key")}
+            if source == "pretrained":
+                fig = pretrained_attention_figure(corpus_name, tuple(att_ids.tolist()), tokens, tuple(att_names.items()))
+            else:  # a live model changes as it trains: no cache
+                fig = plots.attention_figure(model.attention(att_ids), list(tokens), att_names)
+            st.plotly_chart(fig, key="ts_attention", config={"displaylogo": False})
             st.caption(tr("attention_legend"))
 
     with t_train:
@@ -357,7 +382,8 @@ with guard():
             labels.append(rung_label(rung) + " · " + ctx.t("sources.live"))
             values.append(trainer.history[-1]["val"] / ts.LN2)
             colours.append(plots.ORANGE)
-        st.plotly_chart(plots.ladder_figure(labels, values, colours, {"x": tr("ladder_x"), "y": tr("ladder_y")}),
+        st.plotly_chart(ladder_figure(tuple(labels), tuple(round(v, 4) for v in values), tuple(colours),
+                                      (("x", tr("ladder_x")), ("y", tr("ladder_y")))),
                         key="ts_ladder", config={"displaylogo": False})
         st.caption(ctx.t("ladder_legend", uniform=f"{np.log2(vocab.size):.2f}"))
         rows = ts.read_scaling()
@@ -366,8 +392,9 @@ with guard():
             names_corpus = builtin_corpus("names")
             refs = {rung_label(r): ngram_bpc("names", names_corpus, n, 0.1) * ts.LN2 for n, r in ((2, "bigram"), (3, "trigram"))}
             refs[ctx.t("fourgram")] = ngram_bpc("names", names_corpus, 4, 0.1) * ts.LN2
-            st.plotly_chart(plots.scaling_figure(rows, refs, {"transformer": rung_label("transformer"),
-                                                              "x": tr("scaling_x"), "y": tr("scaling_y")}),
+            st.plotly_chart(scaling_figure(tuple(tuple(sorted(r.items())) for r in rows), tuple(refs.items()),
+                                           (("transformer", rung_label("transformer")), ("x", tr("scaling_x")),
+                                            ("y", tr("scaling_y")))),
                             key="ts_scaling", config={"displaylogo": False})
             st.caption(ctx.t("scaling_legend", steps=rows[0]["steps"]))
 

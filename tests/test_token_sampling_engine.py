@@ -57,7 +57,7 @@ def test_every_rung_answers_the_same_question(corpora):
 
 
 def test_ngram_probability_is_the_count_formula():
-    corpus = ts.corpus_from_bytes(("abcab" * 100).encode())
+    corpus = ts.corpus_from_bytes(("abcab" * 200).encode())
     model = ts.fit_ngram(corpus, 2, alpha=0.5)
     a, b, c = (corpus.vocab.stoi[ch] for ch in "abc")
     counts = model.counts_for(np.array([a]))
