@@ -68,6 +68,17 @@ def scaling_figure(rows: tuple, refs: tuple, names: tuple):
     return plots.scaling_figure([dict(r) for r in rows], dict(refs), dict(names))
 
 
+def num(x: float, fmt: str = ".2f") -> str:
+    """A number in the reader's convention: 0.25 in English, 0,25 in Portuguese."""
+    text = format(x, fmt)
+    return text.replace(".", ",") if ctx.lang == "pt" else text
+
+
+def chart(fig, key: str) -> None:
+    fig.update_layout(separators=",." if ctx.lang == "pt" else ".,")
+    st.plotly_chart(fig, key=key, config={"displaylogo": False})
+
+
 def tr(name: str) -> str:
     return ctx.t(name)
 
@@ -213,7 +224,7 @@ with guard():
         fig = plots.distribution_figure(vocab.chars, view.p_model, view.p_temp, view.keep, view.q, n_show, {
             "p_temp": tr("bar_p_temp"), "q": tr("bar_q"), "p_model": tr("bar_p_model"), "cut": tr("bar_cut"),
             "x": tr("bar_x"), "y": tr("bar_y")})
-        st.plotly_chart(fig, key="ts_dist", config={"displaylogo": False})
+        chart(fig, "ts_dist")
         st.caption(tr("dist_legend"))
     with d2:
         seen = ids[-max(model.context_size, 1):] if model.context_size else ids[:0]
@@ -223,11 +234,11 @@ with guard():
             st.latex(r"q_i = \mathbf{1}\left[i = \arg\max_j z_j\right]")
         else:
             st.latex(r"q_i = \frac{\mathbf{1}[i \in S]\; e^{z_i / T}}{\sum_{j \in S} e^{z_j / T}}")
-        st.markdown(ctx.t("formula_values", t=f"{temperature:g}", k=int(top_k) if top_k else "—",
-                          p=f"{top_p:g}", kept=kept, v=vocab.size, mass=f"{view.p_temp[view.keep].sum():.3f}"))
+        st.markdown(ctx.t("formula_values", t=num(temperature, "g"), k=int(top_k) if top_k else "—",
+                          p=num(top_p, "g"), kept=kept, v=vocab.size, mass=num(view.p_temp[view.keep].sum(), ".3f")))
         st.caption(tr("formula_help"))
         entropy = float(-(view.q[view.q > 0] * np.log2(view.q[view.q > 0])).sum())
-        st.metric(tr("entropy"), f"{entropy:.2f} bits", help=tr("entropy_help"))
+        st.metric(tr("entropy"), f"{num(entropy)} bits", help=tr("entropy_help"))
 
     if isinstance(model, ts.NGram):
         with st.expander(tr("counts_title"), expanded=True, icon=":material/table:"):
@@ -262,9 +273,9 @@ with guard():
                     "colour": tr("tree_colour"), "position": tr("tree_position"), "rank": tr("tree_rank"),
                     "chosen": tr("tree_chosen"), "p_chosen": tr("tree_p_chosen"), "p_axis": tr("tree_p_axis")}))
                 st.session_state[memo_key] = memo
-            st.plotly_chart(memo[1], key="ts_tree", config={"displaylogo": False})
+            chart(memo[1], "ts_tree")
             m1, m2 = st.columns(2)
-            m1.metric(tr("perplexity"), f"{gen.perplexity:.2f}", help=tr("perplexity_help"))
+            m1.metric(tr("perplexity"), num(gen.perplexity), help=tr("perplexity_help"))
             m2.metric(tr("n_generated"), len(gen.steps))
             st.caption(tr("tree_legend"))
 
@@ -289,7 +300,7 @@ with guard():
             shown_prompt, out = result
             cols = st.columns(len(out))
             for col, (temp, texts) in zip(cols, out.items()):
-                col.markdown(ctx.t("compare_at", t=f"{temp:g}"))
+                col.markdown(ctx.t("compare_at", t=num(temp, "g")))
                 for text in texts:
                     col.code(shown_prompt + text, language=None, wrap_lines=True)
                 col.metric(tr("distinct"), f"{ts.distinct_ngrams(texts, 3):.0%}", help=tr("distinct_help"))
@@ -307,7 +318,7 @@ with guard():
                 fig = pretrained_attention_figure(corpus_name, tuple(att_ids.tolist()), tokens, tuple(att_names.items()))
             else:  # a live model changes as it trains: no cache
                 fig = plots.attention_figure(model.attention(att_ids), list(tokens), att_names)
-            st.plotly_chart(fig, key="ts_attention", config={"displaylogo": False})
+            chart(fig, "ts_attention")
             st.caption(tr("attention_legend"))
 
     with t_train:
@@ -316,7 +327,7 @@ with guard():
         else:
             running_key = ctx.state_key("running")
             st.caption(ctx.t("train_help", rung=rung_label(rung)))
-            refs = {rung_label(r): ngram_bpc(corpus_id, corpus, n, 0.1) for n, r in ((2, "bigram"), (3, "trigram"))}
+            train_refs = {rung_label(r): ngram_bpc(corpus_id, corpus, n, 0.1) for n, r in ((2, "bigram"), (3, "trigram"))}
 
             def toggle(value: bool) -> None:
                 st.session_state[running_key] = value
@@ -336,7 +347,7 @@ with guard():
                 st.caption(tr("train_use_live"))
 
             @st.fragment(run_every=1.0 if running else None)
-            def training_panel() -> None:
+            def training_panel(refs: dict = train_refs) -> None:  # bound now: fragment reruns reuse it
                 tr_ = st.session_state.get(trainer_key)
                 if tr_ is None:
                     return
@@ -350,13 +361,12 @@ with guard():
                     st.session_state[running_key] = False
                 m1, m2, m3 = st.columns(3)
                 m1.metric(tr("train_steps"), tr_.step)
-                m2.metric(tr("train_seconds"), f"{tr_.elapsed:.1f} s")
+                m2.metric(tr("train_seconds"), f"{num(tr_.elapsed, '.1f')} s")
                 last = tr_.history[-1]["val"] / ts.LN2 if tr_.history else float("nan")
-                m3.metric(tr("train_val_bpc"), f"{last:.3f}" if tr_.history else "—")
+                m3.metric(tr("train_val_bpc"), num(last, ".3f") if tr_.history else "—")
                 if tr_.history:
-                    st.plotly_chart(plots.loss_figure(tr_.history, refs, {
-                        "train": tr("loss_train"), "val": tr("loss_val"), "x": tr("loss_x"), "y": tr("loss_y")}),
-                        key="ts_loss", config={"displaylogo": False})
+                    chart(plots.loss_figure(tr_.history, refs, {
+                        "train": tr("loss_train"), "val": tr("loss_val"), "x": tr("loss_x"), "y": tr("loss_y")}), "ts_loss")
                     st.caption(tr("loss_legend"))
                 elif tr_.step == 0:
                     st.info(tr("train_not_started"), icon=":material/model_training:")
@@ -382,20 +392,19 @@ with guard():
             labels.append(rung_label(rung) + " · " + ctx.t("sources.live"))
             values.append(trainer.history[-1]["val"] / ts.LN2)
             colours.append(plots.ORANGE)
-        st.plotly_chart(ladder_figure(tuple(labels), tuple(round(v, 4) for v in values), tuple(colours),
-                                      (("x", tr("ladder_x")), ("y", tr("ladder_y")))),
-                        key="ts_ladder", config={"displaylogo": False})
-        st.caption(ctx.t("ladder_legend", uniform=f"{np.log2(vocab.size):.2f}"))
+        chart(ladder_figure(tuple(labels), tuple(round(v, 4) for v in values), tuple(colours),
+                            (("x", tr("ladder_x")), ("y", tr("ladder_y")))), "ts_ladder")
+        st.caption(ctx.t("ladder_legend", uniform=num(np.log2(vocab.size))))
         rows = ts.read_scaling()
         if rows:
             st.markdown(f"**{tr('scaling_title')}**")
             names_corpus = builtin_corpus("names")
-            refs = {rung_label(r): ngram_bpc("names", names_corpus, n, 0.1) * ts.LN2 for n, r in ((2, "bigram"), (3, "trigram"))}
-            refs[ctx.t("fourgram")] = ngram_bpc("names", names_corpus, 4, 0.1) * ts.LN2
-            st.plotly_chart(scaling_figure(tuple(tuple(sorted(r.items())) for r in rows), tuple(refs.items()),
-                                           (("transformer", rung_label("transformer")), ("x", tr("scaling_x")),
-                                            ("y", tr("scaling_y")))),
-                            key="ts_scaling", config={"displaylogo": False})
+            scaling_refs = {rung_label(r): ngram_bpc("names", names_corpus, n, 0.1) * ts.LN2
+                            for n, r in ((2, "bigram"), (3, "trigram"))}
+            scaling_refs[ctx.t("fourgram")] = ngram_bpc("names", names_corpus, 4, 0.1) * ts.LN2
+            chart(scaling_figure(tuple(tuple(sorted(r.items())) for r in rows), tuple(scaling_refs.items()),
+                                 (("transformer", rung_label("transformer")), ("x", tr("scaling_x")), ("y", tr("scaling_y")))),
+                  "ts_scaling")
             st.caption(ctx.t("scaling_legend", steps=rows[0]["steps"]))
 
 st.divider()

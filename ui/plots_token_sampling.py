@@ -114,7 +114,7 @@ def loss_figure(history: list[dict], references: dict[str, float], names: dict) 
 
 
 def ladder_figure(labels: list[str], values: list[float], colours: list[str], names: dict) -> go.Figure:
-    fig = go.Figure(go.Bar(y=labels, x=values, orientation="h", marker_color=colours, text=[f"{v:.3f}" for v in values],
+    fig = go.Figure(go.Bar(y=labels, x=values, orientation="h", marker_color=colours, texttemplate="%{x:.3f}",
                            textposition="outside", hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
     fig.update_xaxes(title=names["y"], range=[0, max(values) * 1.15])
     fig.update_yaxes(title=names["x"], autorange="reversed")
