@@ -59,7 +59,7 @@ def tree_figure(chars, steps, names: dict, last: int = 40) -> go.Figure:
     z = np.array([s.top_probs for s in steps]).T  # (rank, position)
     text = [[show_char(chars[s.top_tokens[r]]) for s in steps] for r in range(n_top)]
     fig = make_subplots(rows=2, cols=1, row_heights=[0.65, 0.35], shared_xaxes=True, vertical_spacing=0.06)
-    fig.add_heatmap(x=pos, y=list(range(1, n_top + 1)), z=z, text=text, texttemplate="%{text}", colorscale="Blues",
+    fig.add_heatmap(x=pos, y=list(range(1, n_top + 1)), z=z, text=text, texttemplate="%{text}", colorscale=[[0, "#FFFFFF"], [1, "#60A5FA"]],
                     zmin=0, zmax=1, colorbar=dict(title=names["colour"], len=0.6, y=0.7),
                     hovertemplate=names["position"] + " %{x}, " + names["rank"] + " %{y}: %{text} (%{z:.3f})<extra></extra>",
                     row=1, col=1)
