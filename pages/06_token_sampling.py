@@ -212,7 +212,7 @@ with guard():
         st.warning(ctx.t("msg_unknown", chars=" ".join(plots.show_char(c) for c in unknown[:20])), icon=":material/help:")
     if not prompt:
         st.info(tr("msg_empty_prompt"), icon=":material/keyboard:")
-    ids = ts.context_ids(corpus.mode, vocab, clean)
+    ids = ts.context_ids(corpus.mode, vocab, clean[-4 * ts.STREAM_BLOCK:])  # no rung sees further back
 
     # --- the next-token distribution ----------------------------------------------------------------
     st.subheader(tr("next_title"))
