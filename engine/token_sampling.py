@@ -497,7 +497,7 @@ class Trainer:
         B, T = self.train_cfg.batch_size, self.corpus.block_size
         if self.corpus.mode == "lines":
             rows = torch.randint(0, len(self._X), (B,), generator=self.gen)
-            return self._X[rows], self._Y[rows]
+            return self._X[rows].long(), self._Y[rows].long()
         starts = torch.randint(0, len(self._ids) - T - 1, (B,), generator=self.gen)
         offs = starts[:, None] + torch.arange(T)[None, :]
         return self._ids[offs], self._ids[offs + 1]
@@ -548,8 +548,10 @@ class Trainer:
 
 
 def _pad_documents(docs: list[np.ndarray], T: int):
-    X = torch.zeros(len(docs), T, dtype=torch.long)
-    Y = torch.full((len(docs), T), -1, dtype=torch.long)
+    """Rows ``[boundary] + doc`` and their targets ``doc + [boundary]`` (-1 = padding), stored as int16
+    to keep a trainer in session state small; batches are cast back to int64."""
+    X = torch.zeros(len(docs), T, dtype=torch.int16)
+    Y = torch.full((len(docs), T), -1, dtype=torch.int16)
     for i, w in enumerate(docs):
         w = torch.from_numpy(w)
         X[i, 1:len(w) + 1] = w
