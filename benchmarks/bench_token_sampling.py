@@ -98,7 +98,7 @@ def bench_load_factor(n_steps: int = 150) -> float:
     factor = per_step / (35.0 / 1500)
     print(f"\n### Load factor\n\nA makemore-sized transformer ({trainer.model.n_params():,} parameters, batch 32) takes "
           f"{per_step * 1000:.1f} ms per step now, against 23.3 ms when the reference was measured: this machine "
-          f"is **{factor:.1f}× slower** than then.")
+          f"needs **{factor:.1f}×** the reference time per step.")
     return factor
 
 
