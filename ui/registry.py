@@ -27,7 +27,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("vae", "pages/03_vae.py", ":material/compress:", "latent", True),
     PageInfo("gan", "pages/04_gan.py", ":material/swords:", "adversarial", True),
     PageInfo("diffusion", "pages/05_diffusion.py", ":material/blur_on:", "diffusion", True),
-    PageInfo("token_sampling", "pages/06_token_sampling.py", ":material/text_fields:", "autoregressive", True, ready=False),
+    PageInfo("token_sampling", "pages/06_token_sampling.py", ":material/text_fields:", "autoregressive", True),
     PageInfo("energy_based", "pages/07_energy_based.py", ":material/landscape:", "energy", True, ready=False),
     PageInfo("evaluation", "pages/08_evaluation.py", ":material/straighten:", "evaluation", False, ready=False),
 )

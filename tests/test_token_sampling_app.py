@@ -1,0 +1,189 @@
+"""AppTest for the token-sampling page: every widget, both languages, and every bad input."""
+
+import pytest
+
+from engine.token_sampling import MIN_UPLOAD_CHARS as MIN_CHARS
+from tests.apptest_utils import assert_clean, open_page
+from ui import text
+
+SCRIPT = "pages/06_token_sampling.py"
+K = "w:token_sampling."
+
+
+def sel(at, key):
+    return at.selectbox(key=K + key)
+
+
+def prompt_value(at):
+    return at.text_area(key=K + "prompt").value
+
+
+def messages(at):
+    return " ".join(str(m.value) for m in list(at.info) + list(at.warning) + list(at.caption) + list(at.markdown))
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_page_renders_clean_with_its_charts(lang):
+    at = open_page(SCRIPT, lang)
+    assert_clean(at)
+    assert at.title[0].value == text.lookup(lang, "token_sampling.title")
+    assert sel(at, "corpus").value == "alice" and sel(at, "rung").value == "transformer"
+    assert prompt_value(at) == "Alice was "
+    assert len(at.get("plotly_chart")) >= 3  # distribution, attention, ladder (+ scaling)
+    assert len(at.expander) >= 5  # the five explanations
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_buttons_write_into_the_prompt_and_fill_the_tree(lang):
+    at = open_page(SCRIPT, lang)
+    at.button(key="ts_next").click().run()
+    assert_clean(at)
+    assert len(prompt_value(at)) == len("Alice was ") + 1
+    at.slider(key=K + "n_generate").set_value(30).run()
+    at.button(key="ts_generate").click().run()
+    assert_clean(at)
+    assert len(prompt_value(at)) == len("Alice was ") + 31
+    assert any(m.label == text.lookup(lang, "token_sampling.perplexity") for m in at.metric)
+    at.button(key="ts_clear").click().run()
+    assert_clean(at)
+    assert prompt_value(at) == ""
+    assert text.lookup(lang, "token_sampling.msg_empty_prompt") in messages(at)
+
+
+def test_sampling_controls_and_their_messages():
+    at = open_page(SCRIPT, "en")
+    temp, top_p = at.slider(key=K + "temperature"), at.slider(key=K + "top_p")
+    temp.set_value(0.0).run()
+    assert_clean(at)
+    assert text.lookup("en", "token_sampling.msg_greedy") in messages(at)
+    at.slider(key=K + "temperature").set_value(4.5).run()
+    assert "T = 4.5 is extreme" in messages(at)
+    at.slider(key=K + "temperature").set_value(0.7).run()
+    at.number_input(key=K + "top_k").set_value(3).run()
+    assert_clean(at)
+    assert "keeps **3** of" in messages(at)
+    at.number_input(key=K + "top_k").set_value(500).run()
+    assert "is not smaller than the vocabulary" in messages(at)
+    at.number_input(key=K + "top_k").set_value(0).run()
+    at.slider(key=K + "top_p").set_value(0.0).run()
+    assert text.lookup("en", "token_sampling.msg_top_p_zero") in messages(at)
+    assert "keeps **1** of" in messages(at)
+    at.slider(key=K + "top_p").set_value(0.5).run()
+    assert_clean(at)
+    at.slider(key=K + "top_p").set_value(1.0).run()
+    assert text.lookup("en", "token_sampling.msg_top_p_one") in messages(at)
+    assert_clean(at)
+
+
+@pytest.mark.parametrize("corpus", ["names", "dom_casmurro", "alice"])
+def test_every_rung_on_every_corpus(corpus):
+    at = open_page(SCRIPT, "pt" if corpus == "dom_casmurro" else "en")
+    sel(at, "corpus").set_value(corpus).run()
+    for rung in ("unigram", "bigram", "trigram", "mlp", "transformer"):
+        sel(at, "rung").set_value(rung).run()
+        assert_clean(at)
+        if rung in ("bigram", "trigram"):
+            assert len(at.dataframe) == 1  # the count table
+    if corpus == "names":
+        assert prompt_value(at) == ""
+
+
+def test_ngram_smoothing_and_the_count_table():
+    at = open_page(SCRIPT, "en")
+    sel(at, "rung").set_value("trigram").run()
+    for alpha in (0.001, 1.0, 0.1):
+        at.select_slider(key=K + "alpha").set_value(alpha).run()
+        assert_clean(at)
+        assert f"α = {alpha}" in messages(at)
+    df = at.dataframe[0].value
+    assert df.shape[0] == 12 and df.iloc[:, 1].is_monotonic_decreasing
+
+
+def test_unknown_characters_get_a_message():
+    at = open_page(SCRIPT, "en")
+    sel(at, "corpus").set_value("names").run()
+    at.text_area(key=K + "prompt").input("Zoë").run()
+    assert_clean(at)
+    assert "never seen these characters" in messages(at) and "Z" in messages(at)
+    at.button(key="ts_next").click().run()
+    assert_clean(at)
+    assert prompt_value(at).startswith("o")  # the unknown characters were left out
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_side_by_side_sampling(lang):
+    at = open_page(SCRIPT, lang)
+    at.slider(key=K + "compare_temps").set_value((0.2, 2.0))
+    at.slider(key=K + "compare_chars").set_value(20)
+    at.slider(key=K + "compare_repeats").set_value(3).run()
+    at.button(key="ts_compare").click().run()
+    assert_clean(at)
+    assert len(at.code) == 6
+    assert all(c.value.startswith("Alice was ") for c in at.code)
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_live_training_start_pause_restart(lang):
+    at = open_page(SCRIPT, lang)
+    sel(at, "rung").set_value("mlp").run()
+    at.button_group(key=K + "source").set_value("live").run()
+    assert_clean(at)
+    at.button(key="ts_train_start").click().run()  # AppTest runs the fragment once: one tick
+    assert_clean(at)
+    trainer = at.session_state["token_sampling.trainer"]
+    assert trainer.step > 0
+    at.button(key="ts_train_pause").click().run()
+    assert at.session_state["token_sampling.running"] is False
+    at.button(key="ts_next").click().run()  # writing with the live model
+    assert_clean(at)
+    at.button(key="ts_train_reset").click().run()
+    assert_clean(at)
+    assert at.session_state["token_sampling.trainer"].step == 0
+
+
+GOOD = ("the quick brown fox jumps over the lazy dog. " * 40).encode()
+
+
+@pytest.mark.parametrize("data, code", [
+    (b"", "corpus_empty"),
+    (b"tiny", "corpus_too_short"),
+    (b"\x00\x01\x02" * 300, "corpus_binary"),
+    ("ação ".encode("latin-1") * 100, "corpus_not_utf8"),
+    (b"z" * 3000, "corpus_one_symbol"),
+])
+def test_bad_uploads_show_a_translated_message(data, code):
+    at = open_page(SCRIPT, "pt")
+    sel(at, "corpus").set_value("upload").run()
+    assert text.lookup("pt", "token_sampling.need_upload") in messages(at)
+    at.file_uploader(key="ts_upload").upload("bad.txt", data, "text/plain").run()
+    assert not at.exception
+    params = {"corpus_too_short": {"n": 4, "min": MIN_CHARS}, "corpus_one_symbol": {"char": "z"}}.get(code, {})
+    assert [e.value for e in at.error] == [text.lookup("pt", f"token_sampling.errors.{code}", **params)]
+
+
+def test_good_upload_gives_ngrams_and_a_live_network():
+    at = open_page(SCRIPT, "en")
+    sel(at, "corpus").set_value("upload").run()
+    at.file_uploader(key="ts_upload").upload("fox.txt", GOOD, "text/plain").run()
+    sel(at, "rung").set_value("bigram").run()
+    assert_clean(at)
+    sel(at, "rung").set_value("transformer").run()
+    assert_clean(at)
+    assert at.button_group(key=K + "source").value == "live"
+
+
+def test_error_messages_exist_in_both_languages():
+    for code in ("corpus_empty", "corpus_too_large", "corpus_binary", "corpus_not_utf8", "corpus_too_short",
+                 "corpus_one_symbol", "corpus_too_many_symbols", "unknown_chars"):
+        for lang in ("en", "pt"):
+            assert f"token_sampling.errors.{code}" in text.catalogue(lang)
+
+
+def test_seed_and_reset_page():
+    at = open_page(SCRIPT, "en")
+    at.slider(key=K + "temperature").set_value(2.0).run()
+    at.number_input(key="w:seed").set_value(5).run()
+    assert_clean(at)
+    at.button(key="reset_page").click().run()
+    assert_clean(at)
+    assert at.slider(key=K + "temperature").value == 1.0

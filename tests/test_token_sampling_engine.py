@@ -1,0 +1,249 @@
+"""Engine tests for the token-sampling page: the ladder, the sampling transforms, uploads, training."""
+
+import math
+
+import numpy as np
+import pytest
+
+from engine import token_sampling as ts
+from engine.errors import InputError
+from engine.torch_setup import torch
+from engine.training import Budget
+
+
+@pytest.fixture(scope="module")
+def corpora():
+    return {name: ts.load_corpus(name) for name in ts.CORPORA}
+
+
+# --- the ladder ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", list(ts.CORPORA))
+def test_bits_per_char_strictly_improve_up_the_ladder(corpora, name):
+    corpus = corpora[name]
+    bpc = [ts.bits_per_char(ts.fit_ngram(corpus, n), corpus) for n in (1, 2, 3)]
+    transformer, _ = ts.load_pretrained(name, "transformer")
+    bpc.append(ts.bits_per_char(transformer, corpus))
+    assert bpc[0] > bpc[1] > bpc[2] > bpc[3], bpc
+    assert bpc[0] < math.log2(corpus.vocab.size)  # even counting single letters beats a uniform guess
+
+
+def test_makemore_reference_numbers_for_count_models(corpora):
+    # makemore's count bigram / trigram / 4-gram on its names split: 2.45 / 2.20 / 2.06 nats per char
+    names = corpora["names"]
+    nats = [ts.bits_per_char(ts.fit_ngram(names, n), names) * ts.LN2 for n in (2, 3, 4)]
+    assert nats == pytest.approx([2.45, 2.20, 2.06], abs=0.02)
+
+
+def test_makemore_split():
+    words = [w for w in ts.read_corpus_text("names").splitlines() if w.strip()]
+    train, test = ts.makemore_split(words)
+    assert len(words) == 32033 and len(test) == 1000 and len(train) == 31033
+    perm = torch.randperm(len(words), generator=torch.Generator().manual_seed(3407)).tolist()
+    assert test == [words[i] for i in perm[-1000:]]
+
+
+def test_every_rung_answers_the_same_question(corpora):
+    corpus = corpora["alice"]
+    idx = torch.from_numpy(corpus.val[:40].reshape(2, 20))
+    models = [ts.fit_ngram(corpus, n) for n in (1, 2, 3)]
+    models += [ts.load_pretrained("alice", rung)[0] for rung in ("mlp", "transformer")]
+    for model in models:
+        with torch.no_grad():
+            logits = model.logits(idx)
+        assert tuple(logits.shape) == (2, 20, corpus.vocab.size)
+        p = ts.softmax(ts.next_logits(model, corpus.val[:20]))
+        assert p.sum() == pytest.approx(1.0) and np.all(p > 0)
+
+
+def test_ngram_probability_is_the_count_formula():
+    corpus = ts.corpus_from_bytes(("abcab" * 200).encode())
+    model = ts.fit_ngram(corpus, 2, alpha=0.5)
+    a, b, c = (corpus.vocab.stoi[ch] for ch in "abc")
+    counts = model.counts_for(np.array([a]))
+    n_a = int((corpus.train[:-1] == a).sum())  # every "a" but a final one is followed by a token
+    assert n_a > 100 and counts[b] == n_a and counts.sum() == n_a  # in "abcab" an "a" is always followed by "b"
+    p = ts.softmax(ts.next_logits(model, np.array([0, c, a])))
+    assert p[b] == pytest.approx((n_a + 0.5) / (n_a + 0.5 * corpus.vocab.size))
+    assert p[c] == pytest.approx(0.5 / (n_a + 0.5 * corpus.vocab.size))
+
+
+def test_bigram_on_ab_generates_alternating_letters():
+    corpus = ts.corpus_from_bytes(("ab" * 500).encode())
+    model = ts.fit_ngram(corpus, 2, alpha=0.01)
+    gen = ts.generate(model, corpus.vocab, corpus.mode, "a", 40, ts.SamplingSettings(temperature=1.0), seed=3)
+    text = "a" + gen.text
+    assert text == "ab" * 20 + "a"
+
+
+# --- sampling transforms -------------------------------------------------------------------------
+
+LOGITS = np.array([1.0, 3.0, -2.0, 0.5, 2.9, 0.0, 3.0])
+
+
+def test_temperature_zero_is_argmax():
+    p = ts.apply_temperature(LOGITS, 0.0)
+    assert np.array_equal(p, np.eye(len(LOGITS))[1])  # ties go to the first maximum
+    assert np.argmax(ts.apply_temperature(LOGITS, 1e-3)) == np.argmax(p)
+    view = ts.transform(LOGITS, ts.SamplingSettings(temperature=0.0, top_k=3, top_p=0.5))
+    assert view.q[1] == 1.0 and view.keep.sum() == 1
+
+
+def test_temperature_one_is_softmax_and_large_temperature_flattens():
+    assert np.allclose(ts.apply_temperature(LOGITS, 1.0), np.exp(LOGITS) / np.exp(LOGITS).sum())
+    hot = ts.apply_temperature(LOGITS, 1e4)
+    assert np.allclose(hot, 1 / len(LOGITS), atol=1e-3)
+
+
+@pytest.mark.parametrize("k", range(1, 8))
+def test_top_k_keeps_exactly_k(k):
+    rng = np.random.default_rng(k)
+    z = rng.normal(size=50)
+    keep = ts.top_k_mask(ts.softmax(z), k)
+    assert keep.sum() == k
+    assert set(np.nonzero(keep)[0]) == set(np.argsort(-z)[:k])
+    q = ts.transform(z, ts.SamplingSettings(top_k=k)).q
+    assert q.sum() == pytest.approx(1.0) and (q > 0).sum() == k
+
+
+def test_top_k_larger_than_vocabulary_keeps_everything():
+    assert ts.top_k_mask(ts.softmax(LOGITS), 1000).all()
+    assert ts.top_k_mask(ts.softmax(LOGITS), 0).all()
+
+
+def test_top_p_keeps_the_smallest_set_reaching_p():
+    p = np.array([0.05, 0.5, 0.15, 0.3])
+    assert ts.top_p_mask(p, 0.5).tolist() == [False, True, False, False]
+    assert ts.top_p_mask(p, 0.8).tolist() == [False, True, False, True]
+    assert ts.top_p_mask(p, 0.81).tolist() == [False, True, True, True]
+    assert ts.top_p_mask(p, 1.0).all()
+    assert ts.top_p_mask(p, 0.0).sum() == 1  # p = 0 degenerates to the single most likely token
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        q = ts.softmax(rng.normal(size=30) * 2)
+        top_p = rng.uniform(0.01, 0.99)
+        keep = ts.top_p_mask(q, top_p)
+        assert q[keep].sum() >= top_p - 1e-12
+        assert q[keep].sum() - q[keep].min() < top_p  # dropping the weakest kept token falls short
+
+
+def test_every_result_is_renormalised():
+    rng = np.random.default_rng(1)
+    for _ in range(30):
+        s = ts.SamplingSettings(temperature=float(rng.uniform(0, 3)), top_k=int(rng.integers(0, 12)),
+                                top_p=float(rng.uniform(0, 1)))
+        view = ts.transform(rng.normal(size=12) * 3, s)
+        assert view.q.sum() == pytest.approx(1.0)
+        assert np.all(view.q[~view.keep] == 0)
+        kept = view.p_temp[view.keep]
+        assert np.allclose(view.q[view.keep], kept / kept.sum())
+
+
+def test_seeded_sample_is_reproducible(corpora):
+    corpus = corpora["alice"]
+    model, _ = ts.load_pretrained("alice", "transformer")
+    s = ts.SamplingSettings(temperature=1.0, top_k=20, top_p=0.95)
+    a = ts.generate(model, corpus.vocab, corpus.mode, "Alice was ", 30, s, seed=7)
+    b = ts.generate(model, corpus.vocab, corpus.mode, "Alice was ", 30, s, seed=7)
+    c = ts.generate(model, corpus.vocab, corpus.mode, "Alice was ", 30, s, seed=8)
+    assert a.text == b.text and len(a.text) == 30
+    assert a.text != c.text
+    assert 1.0 <= a.perplexity < corpus.vocab.size
+    assert all(0 < st.p_model <= 1 and st.top_probs == sorted(st.top_probs, reverse=True) for st in a.steps)
+
+
+def test_greedy_decoding_is_deterministic_and_repeats(corpora):
+    corpus = corpora["alice"]
+    model = ts.fit_ngram(corpus, 3)
+    g1 = ts.generate(model, corpus.vocab, corpus.mode, "the ", 60, ts.SamplingSettings(temperature=0.0), seed=1)
+    g2 = ts.generate(model, corpus.vocab, corpus.mode, "the ", 60, ts.SamplingSettings(temperature=0.0), seed=2)
+    assert g1.text == g2.text
+    assert ts.distinct_ngrams([g1.text], 3) < 0.6  # a trigram with greedy decoding loops
+
+
+def test_names_generation_restarts_context_after_each_name(corpora):
+    corpus = corpora["names"]
+    model, _ = ts.load_pretrained("names", "transformer")
+    gen = ts.generate(model, corpus.vocab, corpus.mode, "", 80, ts.SamplingSettings(), seed=0)
+    names = [w for w in gen.text.split("\n") if w]
+    assert len(names) >= 4 and all(w.isalpha() and w.islower() for w in names)
+
+
+def test_unknown_characters_in_prompt_are_an_input_error(corpora):
+    with pytest.raises(InputError) as err:
+        ts.check_prompt(corpora["names"].vocab, "Zoë")
+    assert err.value.code == "unknown_chars" and "Z" in err.value.params["chars"]
+
+
+def test_attention_is_causal_and_rows_sum_to_one(corpora):
+    model, _ = ts.load_pretrained("alice", "transformer")
+    ids = ts.context_ids("stream", corpora["alice"].vocab, "Alice was beginning")
+    att = model.attention(ids)
+    assert att.shape == (model.config.n_layer, model.config.n_head, len(ids), len(ids))
+    assert np.allclose(att.sum(-1), 1.0, atol=1e-5)
+    assert np.all(np.triu(att, 1) == 0)
+
+
+# --- uploads -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("data, code", [
+    (b"", "corpus_empty"),
+    (b"   \n\n  ", "corpus_empty"),
+    (b"short text", "corpus_too_short"),
+    (b"\x00\x01\x02\x03" * 200, "corpus_binary"),
+    ("caf\u00e9 ".encode("latin-1") * 200, "corpus_not_utf8"),
+    (b"a" * 5000, "corpus_one_symbol"),
+    (b"x" * (ts.MAX_UPLOAD_BYTES + 1), "corpus_too_large"),
+])
+def test_bad_uploads_are_rejected_with_a_code(data, code):
+    with pytest.raises(InputError) as err:
+        ts.corpus_from_bytes(data)
+    assert err.value.code == code
+
+
+def test_shortest_accepted_upload_can_be_trained_and_evaluated():
+    text = ("abc. " * 500)[:ts.MIN_UPLOAD_CHARS].encode()
+    assert not text.endswith(b" ")
+    corpus = ts.corpus_from_bytes(text)
+    trainer = ts.Trainer(corpus, ts.default_config(corpus, "transformer"), ts.TrainConfig(eval_every=5), seed=0)
+    trainer.run(Budget(max_steps=5))
+    assert len(trainer.history) == 1 and math.isfinite(trainer.history[0]["val"])
+    with pytest.raises(InputError):
+        ts.corpus_from_bytes(text[:-1])
+
+
+def test_long_upload_is_capped_and_said_so():
+    text = ("the cat sat on the mat. " * 30_000).encode()
+    corpus = ts.corpus_from_bytes(text)
+    assert corpus.capped and corpus.n_chars == ts.MAX_CORPUS_CHARS
+    assert not ts.corpus_from_bytes(text[:5000]).capped
+    accented = "ação e coração. ".encode() * 200_000  # 3.6 MB: capped, and no character is cut in half
+    corpus = ts.corpus_from_bytes(accented)
+    assert corpus.capped and corpus.n_chars == ts.MAX_CORPUS_CHARS and "\ufffd" not in corpus.vocab.chars
+
+
+# --- training ------------------------------------------------------------------------------------
+
+def test_live_training_learns_and_beats_the_bigram(corpora):
+    corpus = corpora["names"]
+    cfg = ts.default_config(corpus, "mlp")
+    trainer = ts.Trainer(corpus, cfg, ts.TrainConfig(eval_every=50, decay_steps=300), seed=0)
+    trainer.run(Budget(max_steps=300))
+    vals = [h["val"] for h in trainer.history]
+    assert len(vals) == 6 and vals[-1] < vals[0]
+    assert vals[-1] < 2.45  # makemore's count bigram
+    again = ts.Trainer(corpus, cfg, ts.TrainConfig(eval_every=50, decay_steps=300), seed=0)
+    again.run(Budget(max_steps=50))
+    assert again.history[0]["val"] == pytest.approx(trainer.history[0]["val"], rel=1e-5)
+
+
+def test_nan_stops_training_and_restores_the_last_good_model(corpora):
+    corpus = corpora["names"]
+    trainer = ts.Trainer(corpus, ts.default_config(corpus, "mlp"), ts.TrainConfig(eval_every=10), seed=0)
+    trainer.run(Budget(max_steps=10))
+    good = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    with torch.no_grad():
+        trainer.model.hidden.weight.fill_(float("nan"))
+    trainer.run(Budget(max_steps=10))
+    assert trainer.diverged and trainer.step == 10
+    assert all(torch.equal(good[k], v) for k, v in trainer.model.state_dict().items())
