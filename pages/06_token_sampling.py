@@ -111,7 +111,7 @@ with guard():
                     uploaded_corpus(digest, data)
                     st.session_state[ctx.state_key("upload")] = (digest, data)
                 except InputError as err:
-                    st.error(ctx.t(f"errors.{err.code}", **err.params), icon=":material/error:")
+                    show_input_error(err)
         stored = st.session_state.get(ctx.state_key("upload"))
         if stored is None:
             st.info(tr("need_upload"), icon=":material/upload_file:")
