@@ -114,10 +114,18 @@ def test_drawing_two_strokes_gives_two_classes_of_points(browser):
         wait_for_script(page)
         stroke(300, -2)
         wait_for_script(page)
-        page.get_by_role("button", name=text.lookup("en", "data.use_drawing")).click()
-        page.get_by_text(text.lookup("en", "data.own_points")).first.wait_for(timeout=60_000)
-        wait_for_script(page)
-        values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+        # The canvas sends its strokes to the server a moment after the mouse is released; on a
+        # loaded machine the click can overtake the second stroke, as a hurried user's would. Like
+        # that user, click again after a moment until both classes have arrived.
+        values: list[str] = []
+        for _ in range(4):
+            page.get_by_role("button", name=text.lookup("en", "data.use_drawing")).click()
+            page.get_by_text(text.lookup("en", "data.own_points")).first.wait_for(timeout=60_000)
+            wait_for_script(page)
+            values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+            if values[1] == "2":
+                break
+            page.wait_for_timeout(2000)
         assert int(values[0]) > 30 and values[1] == "2", values
         assert page.locator(ERRORS).count() == 0
         page.close()
