@@ -92,7 +92,8 @@ def rung_label(rung: str) -> str:
 st.markdown(ctx.t("lead"))
 with guard():
     c1, c2, c3 = st.columns([1.2, 1.2, 1.6])
-    corpus_name = c1.selectbox(tr("corpus"), BUILTIN + [UPLOAD], index=BUILTIN.index("alice"),
+    default_corpus = "dom_casmurro" if ctx.lang == "pt" else "alice"  # a text in the reader's language
+    corpus_name = c1.selectbox(tr("corpus"), BUILTIN + [UPLOAD], index=BUILTIN.index(default_corpus),
                                format_func=ctx.labeler(f"{P}.corpora"), key=ctx.key("corpus"), help=tr("corpus_help"))
     rung = c2.selectbox(tr("model"), list(ts.RUNGS), index=ts.RUNGS.index("transformer"),
                         format_func=ctx.labeler(f"{P}.rungs"), key=ctx.key("rung"), help=tr("model_help"))

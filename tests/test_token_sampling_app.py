@@ -18,6 +18,10 @@ def prompt_value(at):
     return at.text_area(key=K + "prompt").value
 
 
+# Each language opens on a book in that language, with its own starting prompt.
+DEFAULTS = {"en": ("alice", "Alice was "), "pt": ("dom_casmurro", "Capitú ")}
+
+
 def messages(at):
     return " ".join(str(m.value) for m in list(at.info) + list(at.warning) + list(at.caption) + list(at.markdown))
 
@@ -27,8 +31,9 @@ def test_page_renders_clean_with_its_charts(lang):
     at = open_page(SCRIPT, lang)
     assert_clean(at)
     assert at.title[0].value == text.lookup(lang, "token_sampling.title")
-    assert sel(at, "corpus").value == "alice" and sel(at, "rung").value == "transformer"
-    assert prompt_value(at) == "Alice was "
+    corpus, prompt = DEFAULTS[lang]
+    assert sel(at, "corpus").value == corpus and sel(at, "rung").value == "transformer"
+    assert prompt_value(at) == prompt
     assert len(at.get("plotly_chart")) >= 3  # distribution, attention, ladder (+ scaling)
     assert len(at.expander) >= 5  # the five explanations
 
@@ -38,11 +43,12 @@ def test_buttons_write_into_the_prompt_and_fill_the_tree(lang):
     at = open_page(SCRIPT, lang)
     at.button(key="ts_next").click().run()
     assert_clean(at)
-    assert len(prompt_value(at)) == len("Alice was ") + 1
+    prompt = DEFAULTS[lang][1]
+    assert len(prompt_value(at)) == len(prompt) + 1
     at.slider(key=K + "n_generate").set_value(30).run()
     at.button(key="ts_generate").click().run()
     assert_clean(at)
-    assert len(prompt_value(at)) == len("Alice was ") + 31
+    assert len(prompt_value(at)) == len(prompt) + 31
     assert any(m.label == text.lookup(lang, "token_sampling.perplexity") for m in at.metric)
     at.button(key="ts_clear").click().run()
     assert_clean(at)
@@ -119,7 +125,7 @@ def test_side_by_side_sampling(lang):
     at.button(key="ts_compare").click().run()
     assert_clean(at)
     assert len(at.code) == 6
-    assert all(c.value.startswith("Alice was ") for c in at.code)
+    assert all(c.value.startswith(DEFAULTS[lang][1]) for c in at.code)
 
 
 @pytest.mark.parametrize("lang", ["en", "pt"])
