@@ -34,10 +34,8 @@ with D = sigmoid(s) for the first two.
 from __future__ import annotations
 
 import argparse
-import functools
 import math
 import time
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -108,35 +106,6 @@ PRESETS: dict[str, GanConfig] = {
     "diverge": GanConfig(loss="nonsat", optimizer="sgd", lr_d=0.3, lr_g=0.3, d_steps=1, noise_dim=2, width=64, seed=0),
 }
 PRESET_BUDGET = 2000
-
-
-# ---------------------------------------------------------------- threads
-
-@contextmanager
-def one_thread():
-    """Run the block on one CPU thread, then put the setting back.
-
-    These networks are tiny: a second intra-op thread saves nothing, and on a busy shared
-    server its OpenMP thread spins waiting for a core. Measured on the 2-core classroom machine
-    under load: a WGAN-GP step took 9 ms on one thread and 40–240 ms on two.
-    """
-    before = torch.get_num_threads()
-    if before == 1:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def single_threaded(fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with one_thread():
-            return fn(*args, **kwargs)
-    return wrapper
 
 
 # ---------------------------------------------------------------- networks
@@ -340,7 +309,6 @@ class GanTrainer:
             p.requires_grad_(True)
         return float(loss.detach())
 
-    @single_threaded
     def step(self, n: int = 1, mode: str = "both") -> bool:
         """Advance ``n`` steps. ``mode``: "both" (d_steps D updates then one G update), "d" or "g" alone.
 
@@ -414,7 +382,6 @@ class GanTrainer:
         with torch.no_grad():
             return self.to_data(self.G(self.z_view)).astype(np.float32)
 
-    @single_threaded
     def evaluate(self) -> dict[str, float]:
         """Sliced Wasserstein, MMD² and (on the ring) modes covered, on a fixed noise batch."""
         with torch.no_grad():
@@ -477,7 +444,6 @@ class GanTrainer:
                 lines.append(np.full((1, 2), np.nan))
         return np.concatenate(lines)
 
-    @single_threaded
     def view(self, resolution: int = 60, n_arrows: int = 80) -> GanView:
         xs, ys, pts = datasets.grid(self.box, resolution)
         with torch.no_grad():
@@ -491,7 +457,6 @@ class GanTrainer:
         )
 
     # ------------------------------------------------------------ slow motion
-    @single_threaded
     def slow_step(self, n_show: int = 64, resolution: int = 40) -> StepStages | None:
         """One step ("both") with every intermediate kept. None if it produced a NaN."""
         if self.diverged:
@@ -609,7 +574,6 @@ def wgan_toy_data(n: int, seed: SeedLike = 0) -> tuple[np.ndarray, np.ndarray]:
     return pts / 1.414, centres / 1.414
 
 
-@single_threaded
 def fit_discriminator(sample_real, sample_fake, cfg: GanConfig, steps: int) -> nn.Module:
     """Train D alone against two fixed samplers (callables ``n -> (n, 2) array``), with the
     classic loss. Its optimum is D*(x) = p_data(x) / (p_data(x) + p_g(x))."""

@@ -140,13 +140,6 @@ def _grid_noise(cfg: DigitsGanConfig) -> tuple[torch.Tensor, torch.Tensor | None
 
 
 def train(cfg: DigitsGanConfig, epochs: int | None = None, callback=None) -> tuple[DigitsGan, DigitsHistory]:
-    from engine.gan import one_thread
-
-    with one_thread():
-        return _train(cfg, epochs, callback)
-
-
-def _train(cfg: DigitsGanConfig, epochs: int | None = None, callback=None) -> tuple[DigitsGan, DigitsHistory]:
     """Train for ``epochs`` (default ``cfg.epochs``) passes over the 1,000 training digits.
 
     ``callback(epoch, row)`` may return False to stop early. NaN stops training too and

@@ -21,12 +21,12 @@ TRAINER, SIGNATURE, PLAYING, SLOW = (ctx.state_key(k) for k in ("trainer", "sign
 
 # ---------------------------------------------------------------- cached read-only things
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(max_entries=len(gan.PRESETS), show_spinner=False)
 def preset_state(name: str) -> dict:
     return gan.load_preset_state(name)[0]
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(max_entries=2, show_spinner=False)
 def digits_model(conditional: bool):
     from engine import weights
 
