@@ -430,13 +430,8 @@ def latent_run(label: int, guidance: float, steps: int, seed: int) -> dict:
 
 def latent_section() -> None:
     st.markdown(ctx.t("latent_lead"))
-    try:
-        import engine.vae  # noqa: F401  (the VAE page's engine)
-    except ImportError:
-        st.info(ctx.t("latent_needs_vae"), icon=":material/link_off:")
-    else:
-        with guard():
-            latent_views()
+    with guard():
+        latent_views()
     with st.expander(ctx.t("explain_latent"), icon=":material/school:"):
         ctx.md("latent")
 

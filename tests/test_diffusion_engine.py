@@ -234,18 +234,14 @@ def test_photo_and_noisy_images_have_the_right_shapes():
     assert np.abs(out[2, 0] - img).mean() > 0.2
 
 
-def _vae_or_skip():
-    pytest.importorskip("engine.vae")  # the VAE page's engine (another branch until the lead merges)
-    try:
-        return D.vae_model(D.LATENT_DIM)
-    except Exception:
-        pytest.skip("the VAE page's weights are not installed")
+def _shipped_vae():
+    return D.vae_model(D.LATENT_DIM)  # shipped with the VAE page: a failure here is a real failure
 
 
 def test_latent_diffusion_makes_real_looking_codes_and_the_requested_digit():
     from engine.digits import classify, load
 
-    vae = _vae_or_skip()
+    vae = _shipped_vae()
     model, _ = D.latent_model(D.LATENT_DIM, vae)  # the shipped one, or a fresh one if the VAE changed
     labels = np.repeat(np.arange(10), 10)
     _, images = D.latent_samples(model, vae, labels, guidance=2.0, steps=20, seed=0)
@@ -258,7 +254,7 @@ def test_latent_diffusion_makes_real_looking_codes_and_the_requested_digit():
 
 
 def test_a_stale_latent_model_is_noticed(monkeypatch):
-    vae = _vae_or_skip()
+    vae = _shipped_vae()
     monkeypatch.setattr(D, "vae_fingerprint", lambda latent_dim=D.LATENT_DIM: "not the shipped VAE")
     with pytest.raises(InputError) as err:
         D.pretrained_latent(D.LATENT_DIM)
@@ -271,7 +267,7 @@ def test_a_stale_latent_model_is_noticed(monkeypatch):
 def test_latent_diffusion_learns_from_scratch():
     from engine.digits import load
 
-    vae = _vae_or_skip()
+    vae = _shipped_vae()
     X, y = load("train")
     model = D.fit_latent(vae, X, y, D.Budget(max_steps=300), random_state=0)
     assert model.config.denoiser.dim == D.LATENT_DIM
