@@ -44,7 +44,7 @@ with guard():
         charts.add_decision_boundary(fig, view.xs, view.ys, view.proba, ctx.t("boundary"))
         charts.add_points(fig, view.train_X, view.train_y, names, ctx.t("class_label"))
         st.plotly_chart(fig, key="disc_fig", config={"displaylogo": False})
-        st.metric(ctx.t("held_out_accuracy"), f"{view.accuracy:.1%}")
+        st.metric(ctx.t("held_out_accuracy"), ctx.num(view.accuracy, ".1%"))
         st.warning(ctx.t("cannot_generate"), icon=":material/block:")
         st.caption(ctx.t("disc_legend") if view.proba.shape[1] == 2 else ctx.t("disc_legend_multi"))
 
@@ -70,8 +70,8 @@ with guard():
             charts.add_marked_points(fig, gview.train_X[gview.outliers], ctx.t("outlier_label"))
         st.plotly_chart(fig, key="gen_fig", config={"displaylogo": False})
         m1, m2 = st.columns(2)
-        m1.metric(ctx.t("held_out_accuracy"), f"{gview.accuracy:.1%}")
-        m2.metric(ctx.t("held_out_log_px"), f"{gview.test_log_px:.2f}", help=ctx.t("held_out_log_px_help"))
+        m1.metric(ctx.t("held_out_accuracy"), ctx.num(gview.accuracy, ".1%"))
+        m2.metric(ctx.t("held_out_log_px"), ctx.num(gview.test_log_px, ".2f"), help=ctx.t("held_out_log_px_help"))
         if gview.capped:
             st.info(ctx.t("components_capped"), icon=":material/info:")
         st.success(ctx.t("can_generate"), icon=":material/auto_awesome:")

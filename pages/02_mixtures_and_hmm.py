@@ -156,9 +156,9 @@ def mixture_part() -> None:
     st.caption(ctx.t("replay_legend"))
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(ctx.t("iterations"), hist.n_iter, help=ctx.t("iterations_help"))
-    m2.metric(ctx.t("train_ll"), f"{view.train_log_px:.3f}", help=ctx.t("train_ll_help"))
-    m3.metric(ctx.t("test_ll"), f"{view.test_log_px:.3f}", help=ctx.t("test_ll_help"))
-    m4.metric(ctx.t("gain"), f"{hist.log_likelihood[-1] - hist.log_likelihood[0]:+.3f}", help=ctx.t("gain_help"))
+    m2.metric(ctx.t("train_ll"), ctx.num(view.train_log_px, ".3f"), help=ctx.t("train_ll_help"))
+    m3.metric(ctx.t("test_ll"), ctx.num(view.test_log_px, ".3f"), help=ctx.t("test_ll_help"))
+    m4.metric(ctx.t("gain"), ctx.num(hist.log_likelihood[-1] - hist.log_likelihood[0], "+.3f"), help=ctx.t("gain_help"))
     if not hist.converged:
         st.info(ctx.t("not_converged", n=hist.n_iter), icon=":material/hourglass_bottom:")
     if hist.stopped_on_nan:
@@ -259,7 +259,7 @@ def hmm_editor(preset: hmm.Preset, state_names: list[str], symbol_names: list[st
             for p in hmm.row_problems(M):
                 bad.append(name)
                 st.error(ctx.t(f"row_problem.{p.kind}", matrix=ctx.t(f"matrix.{name}"), row=row_names[name][p.row],
-                               total=f"{p.total:.3f}"), icon=":material/error:")
+                               total=ctx.num(p.total, ".3f")), icon=":material/error:")
         b1, b2 = st.columns(2)
         if bad:
             b1.button(ctx.t("normalise"), icon=":material/auto_fix_high:", key="hmm_normalise", help=ctx.t("normalise_help"),
@@ -298,9 +298,9 @@ def hmm_part() -> None:
 
     st.subheader(ctx.t("decode_title"))
     m1, m2, m3 = st.columns(3)
-    m1.metric(ctx.t("viterbi_acc"), f"{hmm.accuracy(path, z):.1%}", help=ctx.t("viterbi_acc_help"))
-    m2.metric(ctx.t("posterior_acc"), f"{hmm.accuracy(post.argmax(axis=1), z):.1%}", help=ctx.t("posterior_acc_help"))
-    m3.metric(ctx.t("loglik"), f"{loglik:.1f}", help=ctx.t("loglik_help"))
+    m1.metric(ctx.t("viterbi_acc"), ctx.num(hmm.accuracy(path, z), ".1%"), help=ctx.t("viterbi_acc_help"))
+    m2.metric(ctx.t("posterior_acc"), ctx.num(hmm.accuracy(post.argmax(axis=1), z), ".1%"), help=ctx.t("posterior_acc_help"))
+    m3.metric(ctx.t("loglik"), ctx.num(loglik, ".1f"), help=ctx.t("loglik_help"))
     st.plotly_chart(timeline_figure(*args, preset_key, ctx.lang), key="hmm_timeline", config=CHART)
     st.caption(ctx.t("timeline_legend"))
 
@@ -365,8 +365,8 @@ def regime_part() -> None:
     names = regime_names()
     signal_fig, hist_fig = regime_figures(T, stay, spread, n_states, ctx.seed, ctx.lang)
     m1, m2 = st.columns(2)
-    m1.metric(ctx.t("hmm_acc"), f"{fit.hmm_accuracy:.1%}", help=ctx.t("hmm_acc_help"))
-    m2.metric(ctx.t("gmm_acc"), f"{fit.gmm_accuracy:.1%}", delta=f"{fit.gmm_accuracy - fit.hmm_accuracy:+.1%}", help=ctx.t("gmm_acc_help"))
+    m1.metric(ctx.t("hmm_acc"), ctx.num(fit.hmm_accuracy, ".1%"), help=ctx.t("hmm_acc_help"))
+    m2.metric(ctx.t("gmm_acc"), ctx.num(fit.gmm_accuracy, ".1%"), delta=ctx.num(fit.gmm_accuracy - fit.hmm_accuracy, "+.1%"), help=ctx.t("gmm_acc_help"))
     st.plotly_chart(signal_fig, key="regime_signal", config=CHART)
     st.caption(ctx.t("regime_legend"))
     left, right = st.columns(2, gap="large")

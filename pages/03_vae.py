@@ -101,8 +101,8 @@ def live_panel() -> None:
     """Widgets that start / pause a from-scratch training run, then the fragment that advances it."""
     l1, l2, l3, l4 = st.columns(4)
     d = l1.selectbox(ctx.t("latent"), list(vae.LATENT_DIMS), key=ctx.key("live_latent"))
-    b = l2.select_slider(ctx.t("beta"), list(vae.BETAS), value=1.0, key=ctx.key("live_beta"), format_func=lambda v: f"{v:g}")
-    lr = l3.select_slider(ctx.t("lr"), list(LIVE_LRS), value=6e-3, key=ctx.key("live_lr"), format_func=lambda v: f"{v:g}",
+    b = l2.select_slider(ctx.t("beta"), list(vae.BETAS), value=1.0, key=ctx.key("live_beta"), format_func=lambda v: ctx.num(v, "g"))
+    lr = l3.select_slider(ctx.t("lr"), list(LIVE_LRS), value=6e-3, key=ctx.key("live_lr"), format_func=lambda v: ctx.num(v, "g"),
                           help=ctx.t("lr_help"))
     n = l4.select_slider(ctx.t("live_steps"), [100, 200, 400, 800], value=400, key=ctx.key("live_steps"))
     b1, b2, _ = st.columns([1, 1, 2])
@@ -150,9 +150,9 @@ def live_view() -> None:
         st.session_state[FINAL] = (ev, float((digits.classify(tr.model.reconstruct(X)) == y).mean()))
     ev, acc = st.session_state[FINAL]
     f1, f2, f3 = st.columns(3)
-    f1.metric(ctx.t("m_neg_elbo"), f"{ev.neg_elbo:.1f}", help=ctx.t("m_neg_elbo_help"))
-    f2.metric(ctx.t("m_acc"), f"{acc:.0%}", help=ctx.t("m_acc_help"))
-    f3.metric(ctx.t("m_kl"), f"{ev.kl:.2f}", help=ctx.t("m_kl_help"))
+    f1.metric(ctx.t("m_neg_elbo"), ctx.num(ev.neg_elbo, ".1f"), help=ctx.t("m_neg_elbo_help"))
+    f2.metric(ctx.t("m_acc"), ctx.num(acc, ".0%"), help=ctx.t("m_acc_help"))
+    f3.metric(ctx.t("m_kl"), ctx.num(ev.kl, ".2f"), help=ctx.t("m_kl_help"))
     ok = ev.neg_elbo <= vae.QUALITY_BAR
     st.caption(ctx.t("live_bar_ok" if ok else "live_bar_miss", bar=vae.QUALITY_BAR, base=baseline()))
     st.markdown(ctx.t("live_samples"))
@@ -170,10 +170,10 @@ def vq_panel() -> None:
     st.markdown(ctx.t("vq_lead", s=c.slots, k=c.codebook, d=c.code_dim))
     q1, q2, q3, q4 = st.columns(4)
     q1.metric(ctx.t("vq_used"), f"{usage['used']} / {c.codebook}", help=ctx.t("vq_used_help"))
-    q2.metric(ctx.t("vq_perplexity"), f"{usage['perplexity']:.1f}", help=ctx.t("vq_perplexity_help"))
-    q3.metric(ctx.t("vq_recon"), f"{nll.mean():.1f}", help=ctx.t("vq_recon_help", s=c.slots, k=c.codebook,
+    q2.metric(ctx.t("vq_perplexity"), ctx.num(usage['perplexity'], ".1f"), help=ctx.t("vq_perplexity_help"))
+    q3.metric(ctx.t("vq_recon"), ctx.num(nll.mean(), ".1f"), help=ctx.t("vq_recon_help", s=c.slots, k=c.codebook,
                                                                       b=nll.mean() + c.slots * np.log(c.codebook)))
-    q4.metric(ctx.t("m_acc"), f"{(pred == y).mean():.0%}", help=ctx.t("m_acc_help"))
+    q4.metric(ctx.t("m_acc"), ctx.num((pred == y).mean(), ".0%"), help=ctx.t("m_acc_help"))
     st.plotly_chart(plots_vae.code_usage(codes, c.codebook, ctx.t("vq_code"), ctx.t("vq_count"), ctx.t("vq_slot_n")),
                     key="vq_usage", config=PLOT_CFG)
     st.caption(ctx.t("vq_usage_caption"))
@@ -212,7 +212,7 @@ with guard():
     if ctx.key("beta") in st.session_state and st.session_state[ctx.key("beta")] not in betas:
         st.session_state[ctx.key("beta")] = 1.0
     beta = c3.select_slider(ctx.t("beta"), betas, value=1.0, key=ctx.key("beta"), disabled=len(betas) < 2,
-                            format_func=lambda b: f"{b:g}", help=ctx.t("beta_help") if len(betas) > 1 else ctx.t("beta_only_one"))
+                            format_func=lambda b: ctx.num(b, "g"), help=ctx.t("beta_help") if len(betas) > 1 else ctx.t("beta_only_one"))
     k_iwae = c4.select_slider(ctx.t("iwae_k"), [1, 5, 10, 50], value=10, key=ctx.key("iwae_k"), help=ctx.t("iwae_k_help"))
     try:
         M = model(latent, beta, arch)
@@ -224,18 +224,18 @@ with guard():
     X_test, y_test = digits.load("test")
 
     m1, m2, m3, m4, m5 = st.columns(5)
-    m1.metric(ctx.t("m_neg_elbo"), f"{ev.neg_elbo:.1f}", help=ctx.t("m_neg_elbo_help"))
-    m2.metric(ctx.t("m_recon"), f"{ev.recon:.1f}", help=ctx.t("m_recon_help"))
-    m3.metric(ctx.t("m_kl"), f"{ev.kl:.2f}", help=ctx.t("m_kl_help"))
-    m4.metric(ctx.t("m_iwae", k=k_iwae), f"{neg_iwae:.1f}", delta=f"{neg_iwae - ev.neg_elbo:+.2f}", delta_color="inverse",
+    m1.metric(ctx.t("m_neg_elbo"), ctx.num(ev.neg_elbo, ".1f"), help=ctx.t("m_neg_elbo_help"))
+    m2.metric(ctx.t("m_recon"), ctx.num(ev.recon, ".1f"), help=ctx.t("m_recon_help"))
+    m3.metric(ctx.t("m_kl"), ctx.num(ev.kl, ".2f"), help=ctx.t("m_kl_help"))
+    m4.metric(ctx.t("m_iwae", k=k_iwae), ctx.num(neg_iwae, ".1f"), delta=ctx.num(neg_iwae - ev.neg_elbo, "+.2f"), delta_color="inverse",
               help=ctx.t("m_iwae_help"))
-    m5.metric(ctx.t("m_acc"), f"{(rec_pred == y_test).mean():.0%}", help=ctx.t("m_acc_help"))
+    m5.metric(ctx.t("m_acc"), ctx.num((rec_pred == y_test).mean(), ".0%"), help=ctx.t("m_acc_help"))
     st.caption(ctx.t("metrics_caption", base=baseline()))
 
     with st.expander(ctx.t("arch_title"), icon=":material/account_tree:"):
         shapes = layer_shapes(M.config)
         labels = {n: ctx.t(f"layers.{n.split('.', 1)[1]}") for n, _ in shapes if "." in n} | {n: ctx.t(f"layers.{n}") for n in ("x", "logits")}
-        title = ctx.t("arch_running", arch=ctx.t(f"archs.{arch}"), d=latent, beta=f"{beta:g}", n=f"{vae.n_params(M.net):,}")
+        title = ctx.t("arch_running", arch=ctx.t(f"archs.{arch}"), d=latent, beta=ctx.num(beta, "g"), n=ctx.num(vae.n_params(M.net), ","))
         st.graphviz_chart(plots_vae.architecture_dot(shapes, labels, title), width="stretch")
         st.caption(ctx.t("arch_caption"))
 
@@ -339,7 +339,7 @@ with guard():
                 path = (vae.slerp if method == "slerp" else vae.lerp)(za, zb, n_walk)
                 frames = M.decode_mean(path)
                 ts = np.linspace(0, 1, n_walk)
-                st.plotly_chart(plots_vae.digits_figure(frames, n_walk, [f"t={t:.2f}" for t in ts]), key="film_fig", config=PLOT_CFG)
+                st.plotly_chart(plots_vae.digits_figure(frames, n_walk, [f"t={ctx.num(t, '.2f')}" for t in ts]), key="film_fig", config=PLOT_CFG)
                 a1, a2 = st.columns([1, 1])
                 with a1:
                     st.plotly_chart(plots_vae.walk_animation(frames, "t", ctx.t("play"), ctx.t("pause")), key="walk_anim", config=PLOT_CFG)
@@ -385,10 +385,10 @@ with guard():
     # ------------------------------------------------------------------------ training
     with tabs[5]:
         if tabs[5].open:  # lazy: only the open tab's content runs
-            st.markdown(ctx.t("curves_title", arch=ctx.t(f"archs.{arch}"), d=latent, beta=f"{beta:g}"))
+            st.markdown(ctx.t("curves_title", arch=ctx.t(f"archs.{arch}"), d=latent, beta=ctx.num(beta, "g")))
             cv = M.curves
             st.plotly_chart(plots_vae.loss_curves(cv["curve_step"], cv["curve_recon"], cv["curve_kl"], (ctx.t("recon_name"), ctx.t("kl_name")),
-                                                  ctx.t("step"), ctx.t("nats"), beta if beta != 1 else None, ctx.t("beta_kl_name", beta=f"{beta:g}")),
+                                                  ctx.t("step"), ctx.t("nats"), beta if beta != 1 else None, ctx.t("beta_kl_name", beta=ctx.num(beta, "g"))),
                             key="curves_fig", config=PLOT_CFG)
             st.caption(ctx.t("curves_caption"))
             st.divider()

@@ -2,6 +2,7 @@
 
 import hashlib
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import plotly.graph_objects as go
@@ -45,12 +46,6 @@ def conditional_samples(digit: int, seed: int, n: int = 16) -> tuple[np.ndarray,
 
     samples = model.sample(n, digit, seed)
     return samples, digits.classify(samples)
-
-
-def num(value: float, spec: str) -> str:
-    """A number written the way the reader's language writes it (Portuguese: 2.000 and 0,104)."""
-    text = format(value, spec)
-    return text.translate(str.maketrans(",.", ".,")) if ctx.lang == "pt" else text
 
 
 # ---------------------------------------------------------------- settings
@@ -104,10 +99,7 @@ def current_config() -> gan.GanConfig:
 
 def settings_panel() -> None:
     ss = st.session_state
-    decimal_comma = ctx.lang == "pt"
-
-    def lr_label(v: float) -> str:  # bound to this run's language, like ctx.labeler
-        return f"{v:g}".replace(".", ",") if decimal_comma else f"{v:g}"
+    lr_label = partial(ctx.num, spec="g")  # bound to this run's context (its language), like ctx.labeler
 
     c1, c2, c3, c4 = st.columns(4)
     c1.selectbox(ctx.t("loss"), gan.LOSSES, format_func=ctx.labeler("gan.losses"), key=ctx.key("loss"), on_change=mark_custom, help=ctx.t("loss_help"))
@@ -249,12 +241,12 @@ def _live_view(layers, metric: str) -> None:
     view = tr.view()
     h = tr.history
     m = st.columns(4)
-    m[0].metric(ctx.t("step"), num(tr.step_count, ","))
+    m[0].metric(ctx.t("step"), ctx.num(tr.step_count, ","))
     last_metric = next((v for v in reversed(getattr(h, metric)) if np.isfinite(v)), float("nan"))
-    m[1].metric(ctx.t(f"metric_{metric}"), num(last_metric, ".3f"))
+    m[1].metric(ctx.t(f"metric_{metric}"), ctx.num(last_metric, ".3f"))
     if tr.ring_centres is not None and h.modes and h.modes[-1] >= 0:
-        m[2].metric(ctx.t("modes_covered"), f"{h.modes[-1]}/8", help=ctx.t("modes_help", radius=num(tr.quality_radius, ".2f")))
-    m[3].metric(ctx.t("grad_norm"), num(view.grad_norm, ".3g"), help=ctx.t("grad_norm_help"))
+        m[2].metric(ctx.t("modes_covered"), f"{h.modes[-1]}/8", help=ctx.t("modes_help", radius=ctx.num(tr.quality_radius, ".2f")))
+    m[3].metric(ctx.t("grad_norm"), ctx.num(view.grad_norm, ".3g"), help=ctx.t("grad_norm_help"))
     left, right = st.columns([1.15, 1], gap="medium")
     with left:
         fig = plots_gan.plane(view, tr.X, tr.box, layers, plane_labels(view.probability), height=560)
@@ -283,7 +275,7 @@ def live_section(ds: datasets.Dataset) -> None:
     b[4].button(ctx.t("reset"), icon=":material/restart_alt:", on_click=reset_trainer, key="gan_reset", width="stretch",
                 help=ctx.t("reset_help"))
     if getattr(tr, "pretrained", None) and tr.step_count >= gan.PRESET_BUDGET and tr.history.step and tr.history.step[-1] <= gan.PRESET_BUDGET:
-        st.caption(ctx.t("pretrained_note", preset=ctx.t(f"presets.{tr.pretrained}"), steps=num(tr.step_count, ",")))
+        st.caption(ctx.t("pretrained_note", preset=ctx.t(f"presets.{tr.pretrained}"), steps=ctx.num(tr.step_count, ",")))
     c1, c2 = st.columns([3, 1])
     if ctx.key("layers") not in st.session_state:
         st.session_state[ctx.key("layers")] = ["real", "fake", "d_map", "arrows"]
@@ -327,8 +319,8 @@ def slow_motion_section() -> None:
             st.plotly_chart(plots_gan.stage(stages, stage, tr.box, plane_labels(stages.probability)), key="gan_stage",
                             config={"displaylogo": False})
         with right:
-            st.markdown(ctx.t(f"stage_text.{stage}", d_loss=num(stages.d_loss, ".3f"), g_loss=num(stages.g_loss, ".3f"),
-                              d_real=num(stages.d_real.mean(), ".2f"), d_fake=num(stages.d_fake.mean(), ".2f")))
+            st.markdown(ctx.t(f"stage_text.{stage}", d_loss=ctx.num(stages.d_loss, ".3f"), g_loss=ctx.num(stages.g_loss, ".3f"),
+                              d_real=ctx.num(stages.d_real.mean(), ".2f"), d_fake=ctx.num(stages.d_fake.mean(), ".2f")))
 
 
 # ---------------------------------------------------------------- mode collapse, side by side
@@ -429,7 +421,7 @@ def _digits_section() -> None:
         agree = int((read == digit).sum())
         st.metric(ctx.t("evaluator_agrees"), f"{agree}/{len(read)}", help=ctx.t("evaluator_help"))
         _, _, cond_final = digits_model(True)
-        st.caption(ctx.t("cond_overall", acc=num(cond_final.get("label_accuracy", float("nan")), ".0%")))
+        st.caption(ctx.t("cond_overall", acc=ctx.num(cond_final.get("label_accuracy", float("nan")), ".0%")))
     with c2:
         st.image(plots_gan.digit_tiles(samples, 8, zoom=7, gap=5), caption=ctx.t("cond_caption", digit=digit), width="content")
 

@@ -148,13 +148,14 @@ def forward_section() -> None:
                                 (ctx.t("beta_title"), ctx.t("alpha_bar_title"), ctx.t("snr_title")), ctx.t("t_axis"))
         st.plotly_chart(fig, key="schedule_fig", config=CHART)
         st.caption(ctx.t("schedule_legend"))
-        st.markdown(ctx.t("schedule_numbers", t=t, alpha_bar=f"{sched.alphas_cumprod[t]:.3f}", snr=f"{sched.snr[t]:.3g}" if t else "∞",
-                          T=sched.T, alpha_bar_T=f"{sched.alphas_cumprod[-1]:.2g}"))
+        st.markdown(ctx.t("schedule_numbers", t=t, alpha_bar=ctx.num(sched.alphas_cumprod[t], ".3f"), snr=ctx.num(sched.snr[t], ".3g") if t else "∞",
+                          T=sched.T, alpha_bar_T=ctx.num(sched.alphas_cumprod[-1], ".2g")))
         if sched.alphas_cumprod[-1] > 0.05:
-            st.warning(ctx.t("alpha_bar_T_high", value=f"{sched.alphas_cumprod[-1]:.2f}"), icon=":material/warning:")
+            st.warning(ctx.t("alpha_bar_T_high", value=ctx.num(sched.alphas_cumprod[-1], ".2f")), icon=":material/warning:")
     with left:
         st.latex(r"q(x_t \mid x_0) = \mathcal{N}\big(\sqrt{\bar\alpha_t}\,x_0,\;(1-\bar\alpha_t)\,I\big)")
-        st.latex(rf"t = {t}:\quad \sqrt{{\bar\alpha_{{t}}}} = {mean_factor:.3f},\quad 1-\bar\alpha_{{t}} = {var:.3f}")
+        tex_num = lambda v: ctx.num(v, ".3f").replace(",", "{,}")  # noqa: E731  (a decimal comma without TeX's space)
+        st.latex(rf"t = {t}:\quad \sqrt{{\bar\alpha_{{t}}}} = {tex_num(mean_factor)},\quad 1-\bar\alpha_{{t}} = {tex_num(var)}")
         X0 = forward_data(source, sched, t)
     if X0 is not None:
         compare_forward(X0, config, t)
@@ -216,11 +217,11 @@ def compare_forward(X0: np.ndarray, config: D.ScheduleConfig, t: int) -> None:
     with right:
         rows = res["rows"]
         table = {ctx.t("compare_method"): [ctx.t(f"compare.{k}") for k in ("iterative", "closed", "theory")],
-                 ctx.t("compare_mean"): [f"{rows[k][0]:+.4f}" for k in ("iterative", "closed", "theory")],
-                 ctx.t("compare_var"): [f"{rows[k][1]:.4f}" for k in ("iterative", "closed", "theory")]}
+                 ctx.t("compare_mean"): [ctx.num(rows[k][0], "+.4f") for k in ("iterative", "closed", "theory")],
+                 ctx.t("compare_var"): [ctx.num(rows[k][1], ".4f") for k in ("iterative", "closed", "theory")]}
         st.dataframe(table, hide_index=True, width="stretch")
         if res["mmd2"] is not None:
-            st.metric(ctx.t("compare_mmd"), f"{res['mmd2']:.4f}", help=ctx.t("compare_mmd_help"))
+            st.metric(ctx.t("compare_mmd"), ctx.num(res['mmd2'], ".4f"), help=ctx.t("compare_mmd_help"))
         st.caption(ctx.t("compare_caption"))
     with left:
         if res["iterative"] is not None:
@@ -284,8 +285,8 @@ def sampling_views(model: D.DiffusionModel, model_id: tuple, data: np.ndarray) -
         st.plotly_chart(fig, key="reverse_fig", config=CHART)
         st.caption(ctx.t("animation_legend", n=ANIM_POINTS))
         m1, m2 = st.columns(2)
-        m1.metric(ctx.t("mmd2"), f"{run['mmd2']:.4f}", help=ctx.t("mmd2_help"))
-        m2.metric(ctx.t("swd"), f"{run['swd']:.3f}", help=ctx.t("swd_help"))
+        m1.metric(ctx.t("mmd2"), ctx.num(run['mmd2'], ".4f"), help=ctx.t("mmd2_help"))
+        m2.metric(ctx.t("swd"), ctx.num(run['swd'], ".3f"), help=ctx.t("swd_help"))
     with right:
         st.subheader(ctx.t("field_title"))
         t = t_slider(ctx.t("t_field"), T, "t_field", max(1, T // 10), low=1)
@@ -329,9 +330,9 @@ def live_training(data: np.ndarray) -> D.DiffusionModel | None:
         st.session_state[ctx.state_key("signature")] = signature
         st.session_state[_running_key()] = False
     st.caption(ctx.t("live_caption", schedule=ctx.t(f"schedules.{config.schedule}"), T=config.T,
-                     alpha_bar_T=f"{trainer.schedule.alphas_cumprod[-1]:.2g}", params=f"{trainer.n_params:,}"))
+                     alpha_bar_T=ctx.num(trainer.schedule.alphas_cumprod[-1], ".2g"), params=ctx.num(trainer.n_params, ",")))
     if trainer.schedule.alphas_cumprod[-1] > 0.05:
-        st.warning(ctx.t("alpha_bar_T_high", value=f"{trainer.schedule.alphas_cumprod[-1]:.2f}"), icon=":material/warning:")
+        st.warning(ctx.t("alpha_bar_T_high", value=ctx.num(trainer.schedule.alphas_cumprod[-1], ".2f")), icon=":material/warning:")
     running = bool(st.session_state.get(_running_key()))
     done = trainer.step_ >= target
     if c2.button(ctx.t("pause") if running else ctx.t("resume" if trainer.step_ else "start"),
@@ -363,7 +364,7 @@ def live_tick(target: int, box: tuple, data: np.ndarray) -> None:
     if trainer.diverged_:
         st.error(ctx.t("diverged", step=trainer.step_), icon=":material/error:")
     st.progress(min(1.0, trainer.step_ / target), text=ctx.t("progress", step=trainer.step_, target=target,
-                                                             loss=f"{np.mean(trainer.loss_history_[-50:]):.3f}" if trainer.loss_history_ else "–"))
+                                                             loss=ctx.num(np.mean(trainer.loss_history_[-50:]), ".3f") if trainer.loss_history_ else "–"))
     if trainer.loss_history_:
         left, right = st.columns(2, gap="large")
         with left:
@@ -398,7 +399,7 @@ def digits_section() -> None:
     with right:
         st.subheader(ctx.t("grid_title", digit=label))
         st.plotly_chart(P.image_grid(run["grid"].reshape(4, 8, 8, 8), None, None, 16, ctx.t("pixel")), key="digit_grid", config=CHART)
-        st.metric(ctx.t("evaluator_agrees"), f"{run['accuracy']:.0%}", help=ctx.t("evaluator_help"))
+        st.metric(ctx.t("evaluator_agrees"), ctx.num(run['accuracy'], ".0%"), help=ctx.t("evaluator_help"))
     with st.expander(ctx.t("explain_guidance"), icon=":material/school:"):
         ctx.md("guidance")
 
@@ -445,7 +446,7 @@ def latent_views() -> None:
     with st.spinner(ctx.t("latent_loading")):
         vae, model, codes_test, shipped = latent_models()
     run = latent_run(label, float(guidance), int(steps), ctx.seed)
-    st.caption(ctx.t("latent_model_caption", d=D.LATENT_DIM, params=f"{model.n_params:,}"))
+    st.caption(ctx.t("latent_model_caption", d=D.LATENT_DIM, params=ctx.num(model.n_params, ",")))
     if not shipped:
         st.info(ctx.t("latent_retrained", steps=D.LATENT_FALLBACK_STEPS), icon=":material/model_training:")
     left, right = st.columns(2, gap="large")
@@ -453,7 +454,7 @@ def latent_views() -> None:
         st.subheader(ctx.t("latent_grid_title", digit=label))
         st.plotly_chart(P.image_grid(run["images"].reshape(2, 8, 8, 8), None, None, 16, ctx.t("pixel"), height=200),
                         key="latent_grid", config=CHART)
-        st.metric(ctx.t("evaluator_agrees"), f"{run['accuracy']:.0%}", help=ctx.t("evaluator_help_latent"))
+        st.metric(ctx.t("evaluator_agrees"), ctx.num(run['accuracy'], ".0%"), help=ctx.t("evaluator_help_latent"))
         st.subheader(ctx.t("prior_grid_title"))
         st.plotly_chart(P.image_grid(run["prior_images"].reshape(2, 8, 8, 8), None, None, 16, ctx.t("pixel"), height=200),
                         key="prior_grid", config=CHART)
@@ -468,8 +469,8 @@ def latent_views() -> None:
         fig.update_yaxes(title_text=f"z{dims[1] + 1}")
         st.plotly_chart(fig, key="latent_fig", config=CHART)
         m1, m2 = st.columns(2)
-        m1.metric(ctx.t("mmd_codes_diffusion"), f"{run['mmd_diffusion']:.3f}", help=ctx.t("mmd_codes_help"))
-        m2.metric(ctx.t("mmd_codes_prior"), f"{run['mmd_prior']:.3f}", help=ctx.t("mmd_codes_help"))
+        m1.metric(ctx.t("mmd_codes_diffusion"), ctx.num(run['mmd_diffusion'], ".3f"), help=ctx.t("mmd_codes_help"))
+        m2.metric(ctx.t("mmd_codes_prior"), ctx.num(run['mmd_prior'], ".3f"), help=ctx.t("mmd_codes_help"))
         st.caption(ctx.t("latent_scatter_legend", d=D.LATENT_DIM))
 
 

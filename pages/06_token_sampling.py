@@ -68,12 +68,6 @@ def scaling_figure(rows: tuple, refs: tuple, names: tuple):
     return plots.scaling_figure([dict(r) for r in rows], dict(refs), dict(names))
 
 
-def num(x: float, fmt: str = ".2f") -> str:
-    """A number in the reader's convention: 0.25 in English, 0,25 in Portuguese."""
-    text = format(x, fmt)
-    return text.replace(".", ",") if ctx.lang == "pt" else text
-
-
 def chart(fig, key: str) -> None:
     fig.update_layout(separators=",." if ctx.lang == "pt" else ".,")
     st.plotly_chart(fig, key=key, config={"displaylogo": False})
@@ -152,7 +146,7 @@ with guard():
         model, entry = trainer.model, None
     else:
         model, entry = ngram(corpus_id, corpus, ts.RUNGS.index(rung) + 1, alpha), None
-    c3.caption(ctx.t("model_size", params=f"{model.n_params():,}", vocab=vocab.size, window=max(model.context_size, 0)))
+    c3.caption(ctx.t("model_size", params=ctx.num(model.n_params(), ","), vocab=vocab.size, window=max(model.context_size, 0)))
 
     # --- sampling controls --------------------------------------------------------------------------
     s1, s2, s3 = st.columns(3)
@@ -235,11 +229,11 @@ with guard():
             st.latex(r"q_i = \mathbf{1}\left[i = \arg\max_j z_j\right]")
         else:
             st.latex(r"q_i = \frac{\mathbf{1}[i \in S]\; e^{z_i / T}}{\sum_{j \in S} e^{z_j / T}}")
-        st.markdown(ctx.t("formula_values", t=num(temperature, "g"), k=int(top_k) if top_k else "—",
-                          p=num(top_p, "g"), kept=kept, v=vocab.size, mass=num(view.p_temp[view.keep].sum(), ".3f")))
+        st.markdown(ctx.t("formula_values", t=ctx.num(temperature, "g"), k=int(top_k) if top_k else "—",
+                          p=ctx.num(top_p, "g"), kept=kept, v=vocab.size, mass=ctx.num(view.p_temp[view.keep].sum(), ".3f")))
         st.caption(tr("formula_help"))
         entropy = float(-(view.q[view.q > 0] * np.log2(view.q[view.q > 0])).sum())
-        st.metric(tr("entropy"), f"{num(entropy)} bits", help=tr("entropy_help"))
+        st.metric(tr("entropy"), f"{ctx.num(entropy)} bits", help=tr("entropy_help"))
 
     if isinstance(model, ts.NGram):
         with st.expander(tr("counts_title"), expanded=True, icon=":material/table:"):
@@ -276,7 +270,7 @@ with guard():
                 st.session_state[memo_key] = memo
             chart(memo[1], "ts_tree")
             m1, m2 = st.columns(2)
-            m1.metric(tr("perplexity"), num(gen.perplexity), help=tr("perplexity_help"))
+            m1.metric(tr("perplexity"), ctx.num(gen.perplexity), help=tr("perplexity_help"))
             m2.metric(tr("n_generated"), len(gen.steps))
             st.caption(tr("tree_legend"))
 
@@ -301,10 +295,10 @@ with guard():
             shown_prompt, out = result
             cols = st.columns(len(out))
             for col, (temp, texts) in zip(cols, out.items()):
-                col.markdown(ctx.t("compare_at", t=num(temp, "g")))
+                col.markdown(ctx.t("compare_at", t=ctx.num(temp, "g")))
                 for text in texts:
                     col.code(shown_prompt + text, language=None, wrap_lines=True)
-                col.metric(tr("distinct"), f"{ts.distinct_ngrams(texts, 3):.0%}", help=tr("distinct_help"))
+                col.metric(tr("distinct"), ctx.num(ts.distinct_ngrams(texts, 3), ".0%"), help=tr("distinct_help"))
             st.caption(tr("compare_legend"))
 
     with t_attn:
@@ -362,9 +356,9 @@ with guard():
                     st.session_state[running_key] = False
                 m1, m2, m3 = st.columns(3)
                 m1.metric(tr("train_steps"), tr_.step)
-                m2.metric(tr("train_seconds"), f"{num(tr_.elapsed, '.1f')} s")
+                m2.metric(tr("train_seconds"), f"{ctx.num(tr_.elapsed, '.1f')} s")
                 last = tr_.history[-1]["val"] / ts.LN2 if tr_.history else float("nan")
-                m3.metric(tr("train_val_bpc"), num(last, ".3f") if tr_.history else "—")
+                m3.metric(tr("train_val_bpc"), ctx.num(last, ".3f") if tr_.history else "—")
                 if tr_.history:
                     chart(plots.loss_figure(tr_.history, refs, {
                         "train": tr("loss_train"), "val": tr("loss_val"), "x": tr("loss_x"), "y": tr("loss_y")}), "ts_loss")
@@ -395,7 +389,7 @@ with guard():
             colours.append(plots.ORANGE)
         chart(ladder_figure(tuple(labels), tuple(round(v, 4) for v in values), tuple(colours),
                             (("x", tr("ladder_x")), ("y", tr("ladder_y")))), "ts_ladder")
-        st.caption(ctx.t("ladder_legend", uniform=num(np.log2(vocab.size))))
+        st.caption(ctx.t("ladder_legend", uniform=ctx.num(np.log2(vocab.size))))
         rows = ts.read_scaling()
         if rows:
             st.markdown(f"**{tr('scaling_title')}**")

@@ -1,11 +1,15 @@
 """Every page of the registry renders cleanly in both languages, with the shared frame."""
 
+import re
+
 import pytest
 
 from tests.apptest_utils import assert_clean, open_page
 from ui import text
 from ui.registry import HOME_SCRIPT, PAGES
 
+# a decimal point as English writes it: 0.9, 12.5, 0.0148 (but not Portuguese thousands: 2.000)
+ENGLISH_DECIMAL = re.compile(r"(?<![\d.])0\.\d|\d\.\d{1,2}(?!\d)|\d\.\d{4,}")
 SCRIPTS = [HOME_SCRIPT] + [p.script for p in PAGES]
 
 
@@ -19,6 +23,9 @@ def test_page_renders_in_both_languages(script, lang):
     assert at.query_params["lang"] == lang
     # the shared sidebar: language switch and seed on every page
     assert at.sidebar.number_input[0].label == text.lookup(lang, "common.seed")
+    if lang == "pt":  # numbers are written the Brazilian way: 0,904 and 12,5%, never 0.904
+        english = [m.value for m in at.metric if ENGLISH_DECIMAL.search(str(m.value))]
+        assert not english, english
 
 
 def test_language_follows_the_browser_then_sticks_through_navigation():

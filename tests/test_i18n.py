@@ -72,3 +72,11 @@ def test_language_choice_order():
     assert text.pick_lang(None, None, "pt-BR") == "pt"
     assert text.pick_lang("xx", None, "de-DE") == "en"
     assert text.pick_lang(None, None, None) == "en"
+
+
+def test_numbers_are_written_the_readers_way():
+    assert text.number("en", 2000.5, ",.1f") == "2,000.5"
+    assert text.number("pt", 2000.5, ",.1f") == "2.000,5"
+    assert text.number("pt", 0.845, ".1%") == "84,5%"
+    assert text.number("pt", -0.0148, "+.4f") == "-0,0148"
+    assert text.number("en", 3e-3, "g") == "0.003"

@@ -62,6 +62,10 @@ class PageContext:
         """This page's own catalogue entry: ``ctx.t("title")`` reads ``[<page>] title``."""
         return text.lookup(self.lang, f"{self.page}.{name}", **params)
 
+    def num(self, value: float, spec: str = ".2f") -> str:
+        """A number in the reader's convention: 0.25 in English, 0,25 in Portuguese."""
+        return text.number(self.lang, value, spec)
+
     def labeler(self, prefix: str) -> Callable[[object], str]:
         """A ``format_func`` for options: ``value -> text of "<prefix>.<value>"``.
 

@@ -61,6 +61,12 @@ def markdown(lang: str, page: str, name: str) -> str:
     return path.read_text("utf-8") if path.exists() else f"`{page}/{name}.md`"
 
 
+def number(lang: str, value: float, spec: str = ".2f") -> str:
+    """``value`` written the way ``lang`` writes numbers: 2,000.5 in English, 2.000,5 in Portuguese."""
+    written = format(value, spec)
+    return written.translate(str.maketrans(",.", ".,")) if lang == "pt" else written
+
+
 def pick_lang(query: str | None, remembered: str | None, browser_locale: str | None) -> str:
     """?lang= wins, then what this session chose before, then the browser's locale."""
     for candidate in (query, remembered):
