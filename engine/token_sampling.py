@@ -111,6 +111,11 @@ class Corpus:
     capped: bool = False
     block_size: int = STREAM_BLOCK  # the transformer's context window: a whole document in lines mode
 
+    def text(self) -> str:
+        """The running text the corpus was built from, after capping (stream mode): all an uploaded
+        corpus needs to keep, which is at most ``MAX_CORPUS_CHARS`` however large the file was."""
+        return self.vocab.decode(np.concatenate([self.train, self.val]))
+
 
 def _split_stream(name: str, text: str, capped: bool = False) -> Corpus:
     vocab = Vocab.from_text(text)

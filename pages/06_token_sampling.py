@@ -2,6 +2,7 @@
 shape what they write. The charts take logits, never a model: every rung answers the same question."""
 
 import hashlib
+from dataclasses import replace
 
 import numpy as np
 import streamlit as st
@@ -31,8 +32,9 @@ def builtin_corpus(name: str) -> ts.Corpus:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def uploaded_corpus(digest: str, _data: bytes) -> ts.Corpus:
-    return ts.corpus_from_bytes(_data)
+def uploaded_corpus(digest: str, _data: bytes, capped: bool = False) -> ts.Corpus:
+    corpus = ts.corpus_from_bytes(_data)
+    return replace(corpus, capped=corpus.capped or capped)
 
 
 @st.cache_resource(max_entries=24, show_spinner=False)
@@ -103,8 +105,9 @@ with guard():
                 data = file.getvalue()
                 digest = hashlib.sha256(data).hexdigest()[:16]
                 try:
-                    uploaded_corpus(digest, data)
-                    st.session_state[ctx.state_key("upload")] = (digest, data)
+                    built = uploaded_corpus(digest, data)
+                    # the session keeps the capped text (at most MAX_CORPUS_CHARS), not the whole file
+                    st.session_state[ctx.state_key("upload")] = (digest, built.text().encode("utf-8"), built.capped)
                 except InputError as err:
                     show_input_error(err)
         stored = st.session_state.get(ctx.state_key("upload"))
@@ -112,7 +115,7 @@ with guard():
             st.info(tr("need_upload"), icon=":material/upload_file:")
             st.stop()
         corpus_id = f"upload:{stored[0]}"
-        corpus = uploaded_corpus(stored[0], stored[1])
+        corpus = uploaded_corpus(*stored)
         if corpus.capped:
             st.warning(ctx.t("corpus_capped", cap=ts.MAX_CORPUS_CHARS), icon=":material/content_cut:")
     else:

@@ -58,8 +58,7 @@ def test_buttons_write_into_the_prompt_and_fill_the_tree(lang):
 
 def test_sampling_controls_and_their_messages():
     at = open_page(SCRIPT, "en")
-    temp, top_p = at.slider(key=K + "temperature"), at.slider(key=K + "top_p")
-    temp.set_value(0.0).run()
+    at.slider(key=K + "temperature").set_value(0.0).run()
     assert_clean(at)
     assert text.lookup("en", "token_sampling.msg_greedy") in messages(at)
     at.slider(key=K + "temperature").set_value(4.5).run()

@@ -220,6 +220,11 @@ def test_long_upload_is_capped_and_said_so():
     accented = "ação e coração. ".encode() * 200_000  # 3.6 MB: capped, and no character is cut in half
     corpus = ts.corpus_from_bytes(accented)
     assert corpus.capped and corpus.n_chars == ts.MAX_CORPUS_CHARS and "\ufffd" not in corpus.vocab.chars
+    # what the page keeps in session state: the capped text, which rebuilds the same corpus
+    kept = corpus.text().encode("utf-8")
+    assert len(kept) < len(accented) // 3
+    again = ts.corpus_from_bytes(kept)
+    assert again.vocab == corpus.vocab and np.array_equal(again.train, corpus.train) and np.array_equal(again.val, corpus.val)
 
 
 # --- training ------------------------------------------------------------------------------------
