@@ -140,6 +140,7 @@ def forward_section() -> None:
     source = st.segmented_control(ctx.t("source"), SOURCES, format_func=ctx.labeler("diffusion.sources"), key=ctx.key("source"),
                                   default="points") or "points"
     t = t_slider(ctx.t("t"), sched.T, "t_forward", sched.T // 10)
+    ds = dataset_picker(ctx, default="swiss_roll") if source == "points" else None  # full width: its labels fit
     mean_factor, var = sched.marginal(t)
     left, right = st.columns(2, gap="large")
     with right:
@@ -156,7 +157,7 @@ def forward_section() -> None:
         st.latex(r"q(x_t \mid x_0) = \mathcal{N}\big(\sqrt{\bar\alpha_t}\,x_0,\;(1-\bar\alpha_t)\,I\big)")
         tex_num = lambda v: ctx.num(v, ".3f").replace(",", "{,}")  # noqa: E731  (a decimal comma without TeX's space)
         st.latex(rf"t = {t}:\quad \sqrt{{\bar\alpha_{{t}}}} = {tex_num(mean_factor)},\quad 1-\bar\alpha_{{t}} = {tex_num(var)}")
-        X0 = forward_data(source, sched, t)
+        X0 = forward_data(source, sched, t, ds)
     if X0 is not None:
         compare_forward(X0, config, t)
     with st.expander(ctx.t("explain_forward"), icon=":material/school:"):
@@ -171,12 +172,11 @@ def _valid(kind: str, config: D.ScheduleConfig) -> bool:
     return True
 
 
-def forward_data(source: str, sched: D.NoiseSchedule, t: int) -> np.ndarray | None:
-    """Draw x_0 and x_t for the chosen data; return x_0 (rows = examples) for the comparison."""
+def forward_data(source: str, sched: D.NoiseSchedule, t: int, ds: datasets.Dataset | None) -> np.ndarray | None:
+    """Draw x_0 and x_t for the chosen data (``ds`` for 2D points); return x_0 (rows = examples) for the comparison."""
     T = sched.T
     strip_ts = sorted({int(round(v)) for v in np.linspace(0, T, 8)})
     if source == "points":
-        ds = dataset_picker(ctx, default="swiss_roll")
         if ds is None:
             return None
         X0 = D.check_2d_data(ds.X)

@@ -30,3 +30,11 @@ def problems(at: AppTest) -> list[str]:
 def assert_clean(at: AppTest) -> None:
     found = problems(at)
     assert not found, found
+
+
+def read_number(shown: str, lang: str) -> float:
+    """A number as a page shows it (``ctx.num``), back to a float: '98,4' in Portuguese, '93.7%' in English."""
+    s = str(shown).strip().rstrip("%").strip()
+    if lang == "pt":
+        s = s.replace(".", "").replace(",", ".")
+    return float(s.replace(",", ""))

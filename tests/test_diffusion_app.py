@@ -48,7 +48,7 @@ def test_forward_process_widgets_and_bad_schedules(lang):
     at.number_input(key=K + "beta_end").set_value(0.02).run()
     at.number_input(key=K + "T").set_value(50).run()
     assert_clean(at)
-    assert any("0.60" in w.value for w in at.warning)
+    assert any(text.number(lang, 0.60, ".2f") in w.value for w in at.warning)
     # bad inputs, each with its own message and no traceback
     at.number_input(key=K + "T").set_value(1).run()
     assert [e.value for e in at.error] == [msg(lang, "T_too_small", T=1, min=2)]

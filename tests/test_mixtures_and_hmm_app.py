@@ -5,7 +5,7 @@ import pytest
 
 from engine import hmm
 from engine.datasets import Dataset
-from tests.apptest_utils import assert_clean, open_page, problems
+from tests.apptest_utils import assert_clean, open_page, problems, read_number
 
 SCRIPT = "pages/02_mixtures_and_hmm.py"
 P = "mixtures_and_hmm"
@@ -35,7 +35,7 @@ def test_page_opens_clean_on_every_part(lang):
     assert len(at.get("plotly_chart")) == 7  # timeline, curve, 4 matrices, new sequence
     part(at, "regimes")
     assert len(at.get("plotly_chart")) == 2
-    hmm_acc, gmm_acc = (float(m.value.rstrip("%")) for m in at.metric[:2])
+    hmm_acc, gmm_acc = (read_number(m.value, lang) for m in at.metric[:2])
     assert hmm_acc > gmm_acc  # the default settings show the point of the section
 
 
@@ -114,7 +114,7 @@ def test_hmm_controls():
     assert at.metric[0].value != before or at.metric[2].value  # a new sequence was drawn
     at.number_input(key=key("length")).set_value(2000).run()
     assert_clean(at)
-    assert float(at.metric[0].value.rstrip("%")) >= 80  # Viterbi on the casino
+    assert read_number(at.metric[0].value, "en") >= 80  # Viterbi on the casino
     at.number_input(key=key("length")).set_value(40).run()
     for n in (1, 6, 2):
         at.slider(key=key("learn_states_casino")).set_value(n).run()

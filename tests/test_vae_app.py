@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.apptest_utils import assert_clean, open_page
+from tests.apptest_utils import assert_clean, open_page, read_number
 from ui import text
 
 SCRIPT = "pages/03_vae.py"
@@ -34,17 +34,17 @@ def test_model_choice_metrics_and_latent_space(lang):
     assert_clean(at)
     cat = text.catalogue(lang)
     assert at.title[0].value == cat["vae.title"]
-    elbo = float(at.metric[0].value)
+    elbo = read_number(at.metric[0].value, lang)
     assert 90 < elbo < 106  # a trained model beats independent pixels (106.5)
     for beta in (0.25, 8.0):
         at.select_slider(key=k("beta")).set_value(beta).run()
         assert_clean(at)
-    kl_collapsed = float(at.metric[2].value)
+    kl_collapsed = read_number(at.metric[2].value, lang)
     assert kl_collapsed < 0.5  # β = 8: posterior collapse, shown by the KL metric
     at.select_slider(key=k("beta")).set_value(1.0).run()
     at.select_slider(key=k("iwae_k")).set_value(50).run()
     assert_clean(at)
-    assert float(at.metric[3].value) <= float(at.metric[0].value)  # −IWAE ≤ −ELBO
+    assert read_number(at.metric[3].value, lang) <= read_number(at.metric[0].value, lang)  # −IWAE ≤ −ELBO
     for d in (8, 16):
         at.selectbox(key=k("latent")).set_value(d).run()
         assert_clean(at)
