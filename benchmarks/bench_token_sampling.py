@@ -66,7 +66,8 @@ def bench_names(max_seconds: float) -> None:
     cfg = ts.default_config(corpus, "transformer")
     rows = []
     for seed in SEEDS:
-        trainer = ts.Trainer(corpus, cfg, ts.TrainConfig(eval_every=50, decay_steps=4000, eval_windows=None), seed=seed)
+        trainer = ts.Trainer(corpus, cfg, ts.live_recipe(corpus, "transformer", eval_every=50, decay_steps=4000, eval_windows=None),
+                             seed=seed)
         trainer.run(Budget(max_seconds=max_seconds))
         rows.append((seed, time_to(trainer.history, 2.10), time_to(trainer.history, best, strict=True),
                      trainer.history[-1]["val"], trainer.step, step_to(trainer.history, 2.10),
@@ -121,7 +122,8 @@ def bench_books(max_seconds: float) -> None:
         times = []
         for seed in SEEDS:
             trainer = ts.Trainer(corpus, ts.default_config(corpus, "transformer"),
-                                 ts.TrainConfig(eval_every=100, decay_steps=3000, eval_windows=None), seed=seed)
+                                 ts.live_recipe(corpus, "transformer", eval_every=100, eval_windows=None),
+                                 seed=seed)
             trainer.run(Budget(max_seconds=max_seconds))
             t = time_to(trainer.history, target * ts.LN2, strict=True)
             times.append(t)

@@ -21,7 +21,7 @@ NEURAL = ("mlp", "transformer")
 ALPHAS = [0.001, 0.01, 0.1, 0.5, 1.0]
 EXTREME_T = 3.0
 TRAIN_TICK_SECONDS = 0.6
-LIVE_TRAIN = ts.TrainConfig(eval_every=20, eval_windows=100)  # frequent, cheap validation for the live curves
+LIVE_EVAL = {"eval_every": 20, "eval_windows": 100}  # frequent, cheap validation for the live curves
 
 
 # --- cached engine calls ---------------------------------------------------------------------------
@@ -138,7 +138,7 @@ with guard():
     trainer_key = ctx.state_key("trainer")
     trainer = st.session_state.get(trainer_key)
     if rung in NEURAL and (trainer is None or trainer.tag != (corpus_id, rung)):
-        trainer = ts.Trainer(corpus, ts.default_config(corpus, rung), LIVE_TRAIN, seed=ctx.seed)
+        trainer = ts.Trainer(corpus, ts.default_config(corpus, rung), ts.live_recipe(corpus, rung, **LIVE_EVAL), seed=ctx.seed)
         trainer.tag = (corpus_id, rung)
         st.session_state[trainer_key] = trainer
         st.session_state[ctx.state_key("running")] = False
