@@ -19,8 +19,6 @@ import statistics
 import time
 from dataclasses import replace
 
-import numpy as np
-
 from engine import gan, metrics
 
 TOY_TARGET_MMD2 = 0.03
@@ -117,27 +115,19 @@ def bench_redraw() -> list[str]:
 
 
 def bench_app() -> list[str]:
+    from benchmarks.timing import median_rerun
     from tests.apptest_utils import open_page
-
-    def timed(at, action, n=5):
-        out = []
-        for _ in range(n):
-            action(at)
-            t0 = time.perf_counter()
-            at.run()
-            out.append(time.perf_counter() - t0)
-        return statistics.median(out)
 
     at = open_page("pages/04_gan.py", "en")
     at.run()
     rows = [
-        ("warm rerun, nothing changed", timed(at, lambda a: None)),
-        ("layers toggled", timed(at, lambda a: a.button_group(key="w:gan.layers").set_value(
-            ["real", "fake"] if len(a.button_group(key="w:gan.layers").value) > 2 else ["real", "fake", "d_map", "manifold", "arrows"]))),
-        ("digits epoch slider", timed(at, lambda a: a.slider(key="w:gan.epoch").set_value(int(np.random.randint(1, 50))))),
+        ("warm rerun, nothing changed", median_rerun(at, lambda i: None)),
+        ("layers toggled", median_rerun(at, lambda i: at.button_group(key="w:gan.layers").set_value(
+            ["real", "fake"] if i % 2 == 0 else ["real", "fake", "d_map", "manifold", "arrows"]))),
+        ("digits epoch slider", median_rerun(at, lambda i: at.slider(key="w:gan.epoch").set_value(1 + 11 * i))),
     ]
     at.button(key="gan_play").click().run()
-    rows.append(("one live tick while playing (20 steps + redraw)", timed(at, lambda a: None)))
+    rows.append(("one live tick while playing (20 steps + redraw)", median_rerun(at, lambda i: None)))
     return ["| interaction (AppTest, whole page) | median seconds of 5 |", "|---|---|"] + [f"| {a} | {b:.3f} |" for a, b in rows]
 
 

@@ -82,6 +82,7 @@ def interaction_times(repeats: int = 20) -> dict[str, float]:
 
 
 def apptest_times(repeats: int = 5) -> dict[str, float]:
+    from benchmarks.timing import median_rerun
     from tests.apptest_utils import open_page
 
     from ui import text
@@ -101,14 +102,8 @@ def apptest_times(repeats: int = 5) -> dict[str, float]:
         for i in range(3):  # warm every value once
             move(i)
             at.run()
-        ts = []
-        for i in range(repeats):
-            move(i)
-            t0 = time.perf_counter()
-            at.run()
-            ts.append(time.perf_counter() - t0)
+        out[name] = median_rerun(at, move, repeats) * 1000
         assert not at.exception
-        out[name] = statistics.median(ts) * 1000
     return out
 
 
