@@ -80,3 +80,6 @@ def test_numbers_are_written_the_readers_way():
     assert text.number("pt", 0.845, ".1%") == "84,5%"
     assert text.number("pt", -0.0148, "+.4f") == "-0,0148"
     assert text.number("en", 3e-3, "g") == "0.003"
+    # numbers passed into a catalogue text are written the same way, whatever their format spec
+    assert "β = 1,2" in text.lookup("pt", "diffusion.errors.alpha_bar_zero", value=1.2)
+    assert "β = 1.2" in text.lookup("en", "diffusion.errors.alpha_bar_zero", value=1.2)

@@ -8,6 +8,8 @@ languages have exactly the same keys and files. No streamlit here.
 
 from __future__ import annotations
 
+import numbers
+import string
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -47,10 +49,26 @@ def lookup(lang: str, key: str, **params: object) -> str:
         text = catalogue(DEFAULT_LANG).get(key, key)
     if params:
         try:
-            return text.format(**params)
+            return (_PT_FORMATTER if lang == "pt" else _FORMATTER).vformat(text, (), params)
         except (KeyError, IndexError, ValueError):
             return text
     return text
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` that writes numbers the reader's way: ``{p:.1%}`` of 0.845 is 84,5% in Portuguese."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            return number(self.lang, value, format_spec)
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER, _PT_FORMATTER = _Formatter("en"), _Formatter("pt")
 
 
 @lru_cache(maxsize=256)
