@@ -44,7 +44,7 @@ def dataset_picker(ctx: PageContext, default: str = "moons", min_classes: int = 
         ds = st.session_state.get(USER_DATA)
         c2.metric(t("data.own_points"), len(ds) if ds is not None else 0)
         c3.metric(t("data.own_classes"), ds.n_classes if ds is not None else 0)
-    own_data_panel(ctx, expanded=choice == OWN and ds is None, current=ds)
+    own_data_panel(ctx, expanded=choice == OWN and ds is None, current=ds, min_classes=min_classes)
     if ds is None:
         st.info(t("data.need_own"), icon=":material/draw:")
         return None
@@ -73,14 +73,16 @@ def _strokes_from_canvas(objects: list[dict]) -> list[tuple[int, list[tuple[floa
     return strokes
 
 
-def own_data_panel(ctx: PageContext, expanded: bool = False, current: datasets.Dataset | None = None) -> None:
-    """Draw / upload / download the user's own points, inside an expander."""
+def own_data_panel(ctx: PageContext, expanded: bool = False, current: datasets.Dataset | None = None,
+                   min_classes: int = 1) -> None:
+    """Draw / upload / download the user's own points, inside an expander. New points this page cannot
+    use (e.g. one class where it needs two) are refused with a message, and the previous points are kept."""
     with st.expander(t("data.own_title"), expanded=expanded, icon=":material/draw:"):
         draw_tab, upload_tab, download_tab = st.tabs([t("data.draw"), t("data.upload"), t("data.download")])
         with draw_tab:
-            _draw(ctx)
+            _draw(ctx, min_classes)
         with upload_tab:
-            _upload(ctx)
+            _upload(ctx, min_classes)
         with download_tab:
             if current is None:
                 st.caption(t("data.nothing_to_download"))
@@ -92,7 +94,7 @@ def own_data_panel(ctx: PageContext, expanded: bool = False, current: datasets.D
                 st.caption(t("data.csv_format"))
 
 
-def _draw(ctx: PageContext) -> None:
+def _draw(ctx: PageContext, min_classes: int = 1) -> None:
     from streamlit_drawable_canvas import st_canvas  # needs a Streamlit runtime: import here only
 
     left, right = st.columns([1, 2])
@@ -111,13 +113,16 @@ def _draw(ctx: PageContext) -> None:
         objects = (result.json_data or {}).get("objects", []) if result is not None else []
         try:
             ds = datasets.points_from_strokes(_strokes_from_canvas(objects), CANVAS_SIZE, seed=ctx.seed)
+            datasets.check_points(ds, min_points=2, min_classes=min_classes)
         except InputError as err:
             show_input_error(err)
+            if st.session_state.get(USER_DATA) is not None:
+                st.caption(t("data.kept_previous"))
         else:
             _store(ctx, ds)
 
 
-def _upload(ctx: PageContext) -> None:
+def _upload(ctx: PageContext, min_classes: int = 1) -> None:
     st.caption(t("data.csv_format"))
     file = st.file_uploader(t("data.upload_label"), type=["csv", "txt"], key=f"upload_{ctx.page}")
     if file is None:
@@ -129,6 +134,7 @@ def _upload(ctx: PageContext) -> None:
         st.session_state.pop(error_key, None)
         try:
             ds = datasets.parse_csv(file.getvalue(), name=file.name.rsplit(".", 1)[0][:40] or "uploaded")
+            datasets.check_points(ds, min_points=2, min_classes=min_classes)
         except InputError as err:
             st.session_state[error_key] = err
         else:
