@@ -71,7 +71,8 @@ def ours(seed: int) -> dict:
     from engine import diffusion as D
 
     train, test = moons(seed)
-    # the page's live-training model; its learning rate decays over a planned 400 steps
+    # the page's live-training model with its smallest training target, 400 steps (the learning rate decays
+    # over the target): exactly what "train" on the page does with that target chosen
     model = D.DiffusionModel(D.config_2d(decay_steps=400), random_state=seed).set_data(train)
     return time_to_quality(lambda k: model.train_steps(k), lambda: model.sample(N_EVAL, "ddpm", seed=seed + 1).samples,
                            test, chunk=50, max_steps=3000) | {"params": model.n_params}

@@ -115,7 +115,7 @@ def test_live_training_start_pause_restart_and_too_many_steps():
     section(at, "reverse")
     at.segmented_control(key=K + "model_source").set_value("live").run()
     assert_clean(at)
-    at.select_slider(key=K + "train_steps").set_value(500).run()
+    at.select_slider(key=K + "train_steps").set_value(400).run()
     at.button(key="diffusion_run").click().run()  # start: one training tick per run under AppTest
     assert_clean(at)
     at.run()
