@@ -69,26 +69,39 @@ def test_deep_link_on_a_fresh_server(browser, key):
         check_page(browser, base, key, second)
 
 
-def test_csv_upload_bad_then_good_keeps_data_and_says_why(browser, tmp_path):
+def test_csv_upload_bad_then_good_then_bad_keeps_data_and_says_why(browser, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("x,y,label\n1,2,a\nfoo,3,b\n")
     good = tmp_path / "good.csv"
     good.write_text("x,y,label\n" + "".join(f"{i % 7 / 3:.2f},{i % 5 / 2:.2f},{'ab'[i % 2]}\n" for i in range(40)))
+    one_class = tmp_path / "one_class.csv"
+    one_class.write_text("x,y,label\n" + "".join(f"{i / 3:.2f},{i % 5 / 2:.2f},a\n" for i in range(25)))
+    expected = text.lookup("pt", "errors.not_numeric", line=3, value="foo")
+
+    def upload(page, path) -> None:
+        tab = page.get_by_role("tab", name=text.lookup("pt", "data.upload"))
+        if not tab.is_visible():  # the panel folds once the page has points: open it again
+            page.get_by_text(text.lookup("pt", "data.own_title")).click()
+        tab.click()
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+        wait_for_script(page)
+
     with server() as base:
         page = browser.new_page(viewport=VIEWPORT)
         page.goto(f"{base}/discriminative_vs_generative?lang=pt")
         wait_for_script(page)
-        page.get_by_text(text.lookup("pt", "data.own_title")).click()
-        page.get_by_role("tab", name=text.lookup("pt", "data.upload")).click()
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
-        wait_for_script(page)
-        expected = text.lookup("pt", "errors.not_numeric", line=3, value="foo")
+        upload(page, bad)  # no data yet: the message, and nothing stored
         page.get_by_text(expected).wait_for(timeout=30_000)
         assert page.locator('[data-testid="stException"]').count() == 0
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
-        wait_for_script(page)
+        upload(page, good)
         page.get_by_text(text.lookup("pt", "data.own_points")).first.wait_for(timeout=30_000)
-        expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("40", timeout=PAINT_MS)
+        points = page.locator('[data-testid="stMetricValue"]').first
+        expect(points).to_have_text("40", timeout=PAINT_MS)
+        for refused in (bad, one_class):  # each is refused in Portuguese, and the 40 points stay
+            upload(page, refused)
+            expect(page.get_by_text(text.lookup("pt", "data.kept_previous"))).to_be_visible(timeout=PAINT_MS)
+            expect(points).to_have_text("40", timeout=PAINT_MS)
+        expect(page.get_by_text(text.lookup("pt", "errors.single_class", min=2))).to_be_visible(timeout=PAINT_MS)
         assert page.locator('[data-testid="stException"]').count() == 0
         page.close()
 
