@@ -66,7 +66,7 @@ def bench_names(max_seconds: float) -> None:
     cfg = ts.default_config(corpus, "transformer")
     rows = []
     for seed in SEEDS:
-        trainer = ts.Trainer(corpus, cfg, ts.live_recipe(corpus, "transformer", eval_every=50, decay_steps=4000, eval_windows=None),
+        trainer = ts.Trainer(corpus, cfg, ts.live_recipe(corpus, "transformer", eval_every=50, eval_windows=None),
                              seed=seed)
         trainer.run(Budget(max_seconds=max_seconds))
         rows.append((seed, time_to(trainer.history, 2.10), time_to(trainer.history, best, strict=True),
