@@ -603,6 +603,12 @@ def _order(p: np.ndarray) -> np.ndarray:
     return np.argsort(-np.asarray(p), kind="stable")
 
 
+def display_order(p_temp: np.ndarray, p_model: np.ndarray) -> np.ndarray:
+    """Token indices by decreasing ``p_temp``, ties broken by the model's own ``p_model``: at T = 0
+    ``p_temp`` is one-hot, and the runners-up are still the model's next most likely tokens."""
+    return np.lexsort((-np.asarray(p_model), -np.asarray(p_temp)))
+
+
 def top_k_mask(p: np.ndarray, k: int) -> np.ndarray:
     """Keep exactly the k most probable tokens (k <= 0 or k >= V keeps them all)."""
     keep = np.zeros(len(p), bool)
@@ -649,11 +655,17 @@ class NextToken:
 
 
 def transform(logits: np.ndarray, s: SamplingSettings) -> NextToken:
-    """Temperature, then top-k, then top-p on the renormalised top-k distribution, then renormalise."""
+    """Temperature, then top-k, then top-p on the renormalised top-k distribution, then renormalise.
+
+    T = 0 is greedy: S is the argmax alone, whatever top-k and top-p say (the one-hot ``p_temp``
+    would otherwise let a top-k "keep" tokens that have probability 0)."""
     p_model = softmax(logits)
     p_temp = apply_temperature(logits, s.temperature)
-    keep = top_k_mask(p_temp, s.top_k)
-    keep &= top_p_mask(renormalise(p_temp, keep), s.top_p)
+    if s.temperature <= 0:
+        keep = p_temp > 0
+    else:
+        keep = top_k_mask(p_temp, s.top_k)
+        keep &= top_p_mask(renormalise(p_temp, keep), s.top_p)
     return NextToken(p_model, p_temp, keep, renormalise(p_temp, keep))
 
 

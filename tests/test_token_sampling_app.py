@@ -1,10 +1,16 @@
 """AppTest for the token-sampling page: every widget, both languages, and every bad input."""
 
+import base64
+import json
+
+import numpy as np
 import pytest
 
+from engine import token_sampling as ts
 from engine.token_sampling import MIN_UPLOAD_CHARS as MIN_CHARS
 from tests.apptest_utils import assert_clean, open_page
 from ui import text
+from ui.plots_token_sampling import show_char
 
 SCRIPT = "pages/06_token_sampling.py"
 K = "w:token_sampling."
@@ -24,6 +30,22 @@ DEFAULTS = {"en": ("alice", "Alice was "), "pt": ("dom_casmurro", "Capitú ")}
 
 def messages(at):
     return " ".join(str(m.value) for m in list(at.info) + list(at.warning) + list(at.caption) + list(at.markdown))
+
+
+def chart_data(at, key):
+    """The traces of the plotly chart drawn with ``key``, as plotly JSON."""
+    charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith(key)]
+    assert len(charts) == 1, key
+    return json.loads(charts[0].proto.spec)["data"]
+
+
+def array(value):
+    """A plotly JSON array as numpy: plotly 6 writes numpy data as base64 ``{"dtype", "bdata", "shape"}``."""
+    if isinstance(value, dict) and "bdata" in value:
+        out = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = value.get("shape")
+        return out.reshape([int(n) for n in str(shape).split(",")]) if shape else out
+    return np.asarray(value)
 
 
 @pytest.mark.parametrize("lang", ["en", "pt"])
@@ -78,6 +100,25 @@ def test_sampling_controls_and_their_messages():
     at.slider(key=K + "top_p").set_value(1.0).run()
     assert text.lookup("en", "token_sampling.msg_top_p_one") in messages(at)
     assert_clean(at)
+
+
+def test_greedy_bars_are_the_model_runners_up_and_only_the_argmax_is_kept():
+    at = open_page(SCRIPT, "en")
+    at.slider(key=K + "temperature").set_value(0.0).run()
+    assert_clean(at)
+    model, _ = ts.load_pretrained("alice", "transformer")
+    vocab = ts.load_corpus("alice").vocab
+    p_model = ts.softmax(ts.next_logits(model, ts.context_ids("stream", vocab, DEFAULTS["en"][1])))
+    top = np.argsort(-p_model)[:20]
+    assert p_model[top[1]] > 0.01  # a real runner-up, not a token the model never expects
+    p_temp, q, diamonds = chart_data(at, "ts_dist")[:3]
+    # the 20 bars are the model's 20 most likely tokens in its own order, not the argmax + the first characters
+    assert p_temp["x"] == [show_char(vocab.chars[i]) for i in top]
+    assert np.allclose(array(diamonds["y"]), p_model[top], atol=1e-6)
+    assert array(q["y"]).tolist() == [1.0] + [0.0] * 19
+    assert "keeps **1** of" in messages(at)  # greedy: S is the argmax alone, not all the tokens
+    at.number_input(key=K + "top_k").set_value(5).run()
+    assert "keeps **1** of" in messages(at)
 
 
 @pytest.mark.parametrize("corpus", ["names", "dom_casmurro", "alice"])

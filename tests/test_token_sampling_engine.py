@@ -89,6 +89,24 @@ def test_temperature_zero_is_argmax():
     assert view.q[1] == 1.0 and view.keep.sum() == 1
 
 
+@pytest.mark.parametrize("top_k, top_p", [(0, 1.0), (3, 1.0), (0, 0.9), (100, 1.0)])
+def test_temperature_zero_keeps_only_the_argmax_whatever_top_k_and_top_p(top_k, top_p):
+    # the one-hot p_temp used to let top-k "keep" 3 (or all 7) tokens at T = 0 although sampling is greedy
+    view = ts.transform(LOGITS, ts.SamplingSettings(temperature=0.0, top_k=top_k, top_p=top_p))
+    assert np.nonzero(view.keep)[0].tolist() == [1]
+    assert view.q.tolist() == [0, 1, 0, 0, 0, 0, 0]
+
+
+def test_display_order_breaks_temperature_ties_by_the_model_probability():
+    greedy = ts.transform(LOGITS, ts.SamplingSettings(temperature=0.0))
+    # at T = 0 the runners-up are the model's: 3.0 (the tie after the argmax), 2.9, 1.0, 0.5, 0.0, -2.0
+    assert ts.display_order(greedy.p_temp, greedy.p_model).tolist() == [1, 6, 4, 0, 3, 5, 2]
+    warm = ts.transform(LOGITS, ts.SamplingSettings(temperature=0.7))
+    assert ts.display_order(warm.p_temp, warm.p_model).tolist() == [1, 6, 4, 0, 3, 5, 2]
+    # p_temp decides first: a token with the larger p_temp goes first even if p_model says otherwise
+    assert ts.display_order(np.array([0.2, 0.8]), np.array([0.9, 0.1])).tolist() == [1, 0]
+
+
 def test_temperature_one_is_softmax_and_large_temperature_flattens():
     assert np.allclose(ts.apply_temperature(LOGITS, 1.0), np.exp(LOGITS) / np.exp(LOGITS).sum())
     hot = ts.apply_temperature(LOGITS, 1e4)
