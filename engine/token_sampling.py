@@ -366,6 +366,28 @@ class Transformer(nn.Module):
         return sum(p.numel() for p in self.parameters())
 
 
+@dataclass
+class AttentionView:
+    """Attention maps cropped for display, and where the crop sits in the model's context."""
+
+    maps: np.ndarray  # (layers, heads, n, n): query = row, key = column
+    ids: np.ndarray  # the n shown tokens
+    first: int  # position of ids[0] in the context the model sees (0 = the oldest token it sees)
+
+
+def attention_window(model: Transformer, ids: np.ndarray, n_show: int = 24) -> AttentionView:
+    """The attention behind the next-token prediction after ``ids``, cropped for display.
+
+    One forward pass on the context the prediction uses (the last ``context_size`` ids, numbered
+    from 0 as the model numbers them), then only the last ``n_show`` query and key positions are
+    kept. Attention that goes to the earlier, hidden positions is not shown, so a shown row can
+    sum to less than 1.
+    """
+    context = np.asarray(ids, np.int64)[-model.context_size:]
+    first = max(len(context) - n_show, 0)
+    return AttentionView(model.attention(context)[:, :, first:, first:], context[first:], first)
+
+
 def build(config: ModelConfig, seed: int = 0):
     """A fresh model for ``config`` (torch init drawn from a per-call generator)."""
     if config.kind == "ngram":

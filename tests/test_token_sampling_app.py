@@ -121,6 +121,28 @@ def test_greedy_bars_are_the_model_runners_up_and_only_the_argmax_is_kept():
     assert "keeps **1** of" in messages(at)
 
 
+def test_attention_map_is_the_crop_of_the_prediction_context():
+    prompt = ("Alice was beginning to get very tired of sitting by her sister on the bank, and of having "
+              "nothing to do: once or twice she had peeped into the book")
+    at = open_page(SCRIPT, "en")
+    at.text_area(key=K + "prompt").input(prompt).run()
+    assert_clean(at)
+    model, _ = ts.load_pretrained("alice", "transformer")
+    ids = ts.context_ids("stream", ts.load_corpus("alice").vocab, prompt)
+    full = model.attention(ids[-model.context_size:])  # one pass on the 64 tokens the prediction sees
+    panels = chart_data(at, "ts_attention")
+    L, H = full.shape[:2]
+    assert len(panels) == L * H
+    for n, panel in enumerate(panels):
+        z = array(panel["z"]).reshape(24, 24)
+        assert np.allclose(z, full[n // H, n % H, -24:, -24:], atol=1e-6), n
+    # rows and columns are labelled with their positions in the 64-token context: 40..63
+    labels = panels[0]["y"]
+    assert labels[0] == f"40:{show_char(prompt[-24])}" and labels[-1] == f"63:{show_char(prompt[-1])}"
+    assert panels[0]["x"] == labels
+    assert "Only the last 24 positions are drawn" in messages(at)
+
+
 @pytest.mark.parametrize("corpus", ["names", "dom_casmurro", "alice"])
 def test_every_rung_on_every_corpus(corpus):
     at = open_page(SCRIPT, "pt" if corpus == "dom_casmurro" else "en")

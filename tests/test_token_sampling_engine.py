@@ -202,6 +202,27 @@ def test_attention_is_causal_and_rows_sum_to_one(corpora):
     assert np.all(np.triu(att, 1) == 0)
 
 
+LONG_PROMPT = ("Alice was beginning to get very tired of sitting by her sister on the bank, and of having "
+               "nothing to do: once or twice she had peeped into the book")
+
+
+def test_attention_window_is_the_crop_of_the_full_context_attention(corpora):
+    model, _ = ts.load_pretrained("alice", "transformer")
+    ids = ts.context_ids("stream", corpora["alice"].vocab, LONG_PROMPT)
+    assert len(ids) > model.context_size == 64
+    view = ts.attention_window(model, ids, 24)
+    full = model.attention(ids[-64:])  # the context next_logits uses
+    assert view.first == 40 and np.array_equal(view.ids, ids[-24:])
+    assert view.maps.shape == (model.config.n_layer, model.config.n_head, 24, 24)
+    assert np.array_equal(view.maps, full[:, :, 40:, 40:])
+    # a separate pass on the last 24 tokens alone (the old chart) gives other maps
+    assert np.abs(view.maps - model.attention(ids[-24:])).max() > 0.1
+    # attention to the 40 hidden positions is not drawn: cropped rows sum to less than 1
+    assert view.maps.sum(-1).min() < 0.9 and np.all(view.maps.sum(-1) <= 1 + 1e-5)
+    short = ts.attention_window(model, ids[:10], 24)  # a short context is shown whole
+    assert short.first == 0 and np.array_equal(short.maps, model.attention(ids[:10]))
+
+
 # --- uploads -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("data, code", [

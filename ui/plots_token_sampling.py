@@ -81,10 +81,11 @@ def tree_figure(chars, steps, names: dict, last: int = 40) -> go.Figure:
     return _layout(fig, 470)
 
 
-def attention_figure(att: np.ndarray, tokens: list[str], names: dict) -> go.Figure:
-    """att: (layers, heads, T, T). Row = the position that looks, column = the position looked at."""
+def attention_figure(att: np.ndarray, tokens: list[str], names: dict, first: int = 0) -> go.Figure:
+    """att: (layers, heads, T, T). Row = the position that looks, column = the position looked at;
+    ``first`` is the position of ``tokens[0]`` in the model's context when the maps are a crop."""
     L, H, T, _ = att.shape
-    labels = [f"{i}:{show_char(c)}" for i, c in enumerate(tokens)]
+    labels = [f"{first + i}:{show_char(c)}" for i, c in enumerate(tokens)]
     fig = make_subplots(rows=L, cols=H, subplot_titles=[names["title"].format(layer=l + 1, head=h + 1)
                                                         for l in range(L) for h in range(H)],
                         horizontal_spacing=0.03, vertical_spacing=0.12)
