@@ -170,7 +170,8 @@ def corpus_from_bytes(data: bytes, min_chars: int = MIN_UPLOAD_CHARS) -> Corpus:
         raise InputError("corpus_binary")
     if len(text.strip()) < min_chars:
         raise InputError("corpus_too_short", n=len(text.strip()), min=min_chars)
-    if len(set(text.strip())) < 2:
+    symbols = {c for c in text if not c.isspace()}  # line breaks and spaces alone give nothing to predict
+    if len(symbols) < 2:
         raise InputError("corpus_one_symbol", char=text.strip()[0])
     capped = len(text) > MAX_CORPUS_CHARS or len(head) < len(data)
     text = text[:MAX_CORPUS_CHARS]

@@ -232,12 +232,21 @@ def test_attention_window_is_the_crop_of_the_full_context_attention(corpora):
     (b"\x00\x01\x02\x03" * 200, "corpus_binary"),
     ("caf\u00e9 ".encode("latin-1") * 200, "corpus_not_utf8"),
     (b"a" * 5000, "corpus_one_symbol"),
+    (b"aaaa\n" * 1000, "corpus_one_symbol"),  # line breaks and spaces are not a second symbol
+    (b"a a\ta\r\n" * 1000, "corpus_one_symbol"),
     (b"x" * (ts.MAX_UPLOAD_BYTES + 1), "corpus_too_large"),
 ])
 def test_bad_uploads_are_rejected_with_a_code(data, code):
     with pytest.raises(InputError) as err:
         ts.corpus_from_bytes(data)
     assert err.value.code == code
+
+
+def test_one_repeated_character_names_that_character():
+    with pytest.raises(InputError) as err:
+        ts.corpus_from_bytes(b"\n  " + b"zz zz\n" * 500)
+    assert err.value.code == "corpus_one_symbol" and err.value.params == {"char": "z"}
+    assert ts.corpus_from_bytes(b"ab\n" * 500).vocab.chars == ("\n", "a", "b")  # two symbols are enough
 
 
 def test_shortest_accepted_upload_can_be_trained_and_evaluated():
