@@ -156,7 +156,8 @@ def corpus_from_bytes(data: bytes, min_chars: int = MIN_UPLOAD_CHARS) -> Corpus:
     if len(data) == 0 or not data.strip():
         raise InputError("corpus_empty")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise InputError("corpus_too_large", size_kb=len(data) // 1000, max_kb=MAX_UPLOAD_BYTES // 1000)
+        # size rounded up: a file one byte over the limit must not read "20000 kB, the limit is 20000 kB"
+        raise InputError("corpus_too_large", size_kb=-(-len(data) // 1000), max_kb=MAX_UPLOAD_BYTES // 1000)
     if b"\x00" in data[:8192]:
         raise InputError("corpus_binary")
     head = data[:4 * MAX_CORPUS_CHARS + 4]  # a character is at most 4 bytes: enough for the cap

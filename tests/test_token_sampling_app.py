@@ -229,6 +229,35 @@ def test_bad_uploads_show_a_translated_message(data, code):
     assert [e.value for e in at.error] == [text.lookup("pt", f"token_sampling.errors.{code}", **params)]
 
 
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_long_upload_is_capped_and_the_page_says_so(lang):
+    data = ("the cat sat on the mat. " * 20_000).encode()  # 480,000 characters
+    assert len(data) > ts.MAX_CORPUS_CHARS
+    at = open_page(SCRIPT, lang)
+    sel(at, "corpus").set_value("upload").run()
+    at.file_uploader(key="ts_upload").upload("long.txt", data, "text/plain").run()
+    assert_clean(at)
+    capped = text.lookup(lang, "token_sampling.corpus_capped", cap=ts.MAX_CORPUS_CHARS)
+    assert [w.value for w in at.warning] == [capped]
+    digest, kept, is_capped = at.session_state["token_sampling.upload"]
+    assert is_capped and len(kept) == ts.MAX_CORPUS_CHARS  # the session holds the first 400,000 characters
+    at.file_uploader(key="ts_upload").upload("short.txt", data[:5000], "text/plain").run()
+    assert_clean(at)
+    assert capped not in messages(at)
+
+
+def test_too_large_file_is_refused_with_a_message():
+    data = b"x" * (ts.MAX_UPLOAD_BYTES + 1)
+    at = open_page(SCRIPT, "en")
+    sel(at, "corpus").set_value("upload").run()
+    at.file_uploader(key="ts_upload").upload("huge.txt", data, "text/plain").run()
+    assert not at.exception
+    size_kb, max_kb = ts.MAX_UPLOAD_BYTES // 1000 + 1, ts.MAX_UPLOAD_BYTES // 1000  # 20,001 kB over 20,000 kB
+    assert [e.value for e in at.error] == [text.lookup("en", "token_sampling.errors.corpus_too_large",
+                                                       size_kb=size_kb, max_kb=max_kb)]
+    assert text.lookup("en", "token_sampling.need_upload") in messages(at)  # nothing was loaded
+
+
 def test_good_upload_gives_ngrams_and_a_live_network():
     at = open_page(SCRIPT, "en")
     sel(at, "corpus").set_value("upload").run()
