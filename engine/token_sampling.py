@@ -156,7 +156,8 @@ def corpus_from_bytes(data: bytes, min_chars: int = MIN_UPLOAD_CHARS) -> Corpus:
     if len(data) == 0 or not data.strip():
         raise InputError("corpus_empty")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise InputError("corpus_too_large", size_kb=len(data) // 1000, max_kb=MAX_UPLOAD_BYTES // 1000)
+        # size rounded up: a file one byte over the limit must not read "20000 kB, the limit is 20000 kB"
+        raise InputError("corpus_too_large", size_kb=-(-len(data) // 1000), max_kb=MAX_UPLOAD_BYTES // 1000)
     if b"\x00" in data[:8192]:
         raise InputError("corpus_binary")
     head = data[:4 * MAX_CORPUS_CHARS + 4]  # a character is at most 4 bytes: enough for the cap
@@ -170,7 +171,8 @@ def corpus_from_bytes(data: bytes, min_chars: int = MIN_UPLOAD_CHARS) -> Corpus:
         raise InputError("corpus_binary")
     if len(text.strip()) < min_chars:
         raise InputError("corpus_too_short", n=len(text.strip()), min=min_chars)
-    if len(set(text.strip())) < 2:
+    symbols = {c for c in text if not c.isspace()}  # line breaks and spaces alone give nothing to predict
+    if len(symbols) < 2:
         raise InputError("corpus_one_symbol", char=text.strip()[0])
     capped = len(text) > MAX_CORPUS_CHARS or len(head) < len(data)
     text = text[:MAX_CORPUS_CHARS]
@@ -364,6 +366,28 @@ class Transformer(nn.Module):
 
     def n_params(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+
+@dataclass
+class AttentionView:
+    """Attention maps cropped for display, and where the crop sits in the model's context."""
+
+    maps: np.ndarray  # (layers, heads, n, n): query = row, key = column
+    ids: np.ndarray  # the n shown tokens
+    first: int  # position of ids[0] in the context the model sees (0 = the oldest token it sees)
+
+
+def attention_window(model: Transformer, ids: np.ndarray, n_show: int = 24) -> AttentionView:
+    """The attention behind the next-token prediction after ``ids``, cropped for display.
+
+    One forward pass on the context the prediction uses (the last ``context_size`` ids, numbered
+    from 0 as the model numbers them), then only the last ``n_show`` query and key positions are
+    kept. Attention that goes to the earlier, hidden positions is not shown, so a shown row can
+    sum to less than 1.
+    """
+    context = np.asarray(ids, np.int64)[-model.context_size:]
+    first = max(len(context) - n_show, 0)
+    return AttentionView(model.attention(context)[:, :, first:, first:], context[first:], first)
 
 
 def build(config: ModelConfig, seed: int = 0):
@@ -603,6 +627,12 @@ def _order(p: np.ndarray) -> np.ndarray:
     return np.argsort(-np.asarray(p), kind="stable")
 
 
+def display_order(p_temp: np.ndarray, p_model: np.ndarray) -> np.ndarray:
+    """Token indices by decreasing ``p_temp``, ties broken by the model's own ``p_model``: at T = 0
+    ``p_temp`` is one-hot, and the runners-up are still the model's next most likely tokens."""
+    return np.lexsort((-np.asarray(p_model), -np.asarray(p_temp)))
+
+
 def top_k_mask(p: np.ndarray, k: int) -> np.ndarray:
     """Keep exactly the k most probable tokens (k <= 0 or k >= V keeps them all)."""
     keep = np.zeros(len(p), bool)
@@ -649,11 +679,17 @@ class NextToken:
 
 
 def transform(logits: np.ndarray, s: SamplingSettings) -> NextToken:
-    """Temperature, then top-k, then top-p on the renormalised top-k distribution, then renormalise."""
+    """Temperature, then top-k, then top-p on the renormalised top-k distribution, then renormalise.
+
+    T = 0 is greedy: S is the argmax alone, whatever top-k and top-p say (the one-hot ``p_temp``
+    would otherwise let a top-k "keep" tokens that have probability 0)."""
     p_model = softmax(logits)
     p_temp = apply_temperature(logits, s.temperature)
-    keep = top_k_mask(p_temp, s.top_k)
-    keep &= top_p_mask(renormalise(p_temp, keep), s.top_p)
+    if s.temperature <= 0:
+        keep = p_temp > 0
+    else:
+        keep = top_k_mask(p_temp, s.top_k)
+        keep &= top_p_mask(renormalise(p_temp, keep), s.top_p)
     return NextToken(p_model, p_temp, keep, renormalise(p_temp, keep))
 
 

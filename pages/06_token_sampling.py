@@ -22,6 +22,7 @@ ALPHAS = [0.001, 0.01, 0.1, 0.5, 1.0]
 EXTREME_T = 3.0
 TRAIN_TICK_SECONDS = 0.6
 LIVE_EVAL = {"eval_every": 20, "eval_windows": 100}  # frequent, cheap validation for the live curves
+ATTENTION_SHOWN = 24  # attention maps show the last positions of the context only
 
 
 # --- cached engine calls ---------------------------------------------------------------------------
@@ -54,10 +55,15 @@ def ngram_bpc(corpus_id: str, _corpus: ts.Corpus, n: int, alpha: float) -> float
 
 # Figures that do not depend on the sampling controls are cached, so moving a slider only redraws
 # the distribution (plotly's make_subplots alone costs ~0.1 s for the attention grid).
+def attention_figure(model: ts.Transformer, ids: np.ndarray, chars: tuple, names: dict):
+    view = ts.attention_window(model, ids, ATTENTION_SHOWN)  # the prediction's full context, cropped
+    return plots.attention_figure(view.maps, [chars[i] for i in view.ids], names, first=view.first)
+
+
 @st.cache_resource(max_entries=32, show_spinner=False)
-def pretrained_attention_figure(corpus_name: str, ids: tuple, tokens: tuple, names: tuple):
+def pretrained_attention_figure(corpus_name: str, ids: tuple, names: tuple):
     model, _ = pretrained(corpus_name, "transformer")
-    return plots.attention_figure(model.attention(np.array(ids)), list(tokens), dict(names))
+    return attention_figure(model, np.array(ids), builtin_corpus(corpus_name).vocab.chars, dict(names))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -308,16 +314,15 @@ with guard():
         if not isinstance(model, ts.Transformer):
             st.info(tr("attention_only_transformer"), icon=":material/visibility:")
         else:
-            att_ids = ids[-min(model.context_size, 24):]
-            tokens = tuple(vocab.chars[i] for i in att_ids)
+            att_ids = ids[-model.context_size:]  # exactly what the prediction above sees
             att_names = {"title": tr("attention_panel"), "colour": tr("attention_colour"),
                          "query": tr("attention_query"), "key": tr("attention_key")}
             if source == "pretrained":
-                fig = pretrained_attention_figure(corpus_name, tuple(att_ids.tolist()), tokens, tuple(att_names.items()))
+                fig = pretrained_attention_figure(corpus_name, tuple(att_ids.tolist()), tuple(att_names.items()))
             else:  # a live model changes as it trains: no cache
-                fig = plots.attention_figure(model.attention(att_ids), list(tokens), att_names)
+                fig = attention_figure(model, att_ids, vocab.chars, att_names)
             chart(fig, "ts_attention")
-            st.caption(tr("attention_legend"))
+            st.caption(ctx.t("attention_legend", n=ATTENTION_SHOWN))
 
     with t_train:
         if rung not in NEURAL:

@@ -1,10 +1,16 @@
 """AppTest for the token-sampling page: every widget, both languages, and every bad input."""
 
+import base64
+import json
+
+import numpy as np
 import pytest
 
+from engine import token_sampling as ts
 from engine.token_sampling import MIN_UPLOAD_CHARS as MIN_CHARS
 from tests.apptest_utils import assert_clean, open_page
 from ui import text
+from ui.plots_token_sampling import show_char
 
 SCRIPT = "pages/06_token_sampling.py"
 K = "w:token_sampling."
@@ -24,6 +30,22 @@ DEFAULTS = {"en": ("alice", "Alice was "), "pt": ("dom_casmurro", "Capitú ")}
 
 def messages(at):
     return " ".join(str(m.value) for m in list(at.info) + list(at.warning) + list(at.caption) + list(at.markdown))
+
+
+def chart_data(at, key):
+    """The traces of the plotly chart drawn with ``key``, as plotly JSON."""
+    charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith(key)]
+    assert len(charts) == 1, key
+    return json.loads(charts[0].proto.spec)["data"]
+
+
+def array(value):
+    """A plotly JSON array as numpy: plotly 6 writes numpy data as base64 ``{"dtype", "bdata", "shape"}``."""
+    if isinstance(value, dict) and "bdata" in value:
+        out = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = value.get("shape")
+        return out.reshape([int(n) for n in str(shape).split(",")]) if shape else out
+    return np.asarray(value)
 
 
 @pytest.mark.parametrize("lang", ["en", "pt"])
@@ -78,6 +100,47 @@ def test_sampling_controls_and_their_messages():
     at.slider(key=K + "top_p").set_value(1.0).run()
     assert text.lookup("en", "token_sampling.msg_top_p_one") in messages(at)
     assert_clean(at)
+
+
+def test_greedy_bars_are_the_model_runners_up_and_only_the_argmax_is_kept():
+    at = open_page(SCRIPT, "en")
+    at.slider(key=K + "temperature").set_value(0.0).run()
+    assert_clean(at)
+    model, _ = ts.load_pretrained("alice", "transformer")
+    vocab = ts.load_corpus("alice").vocab
+    p_model = ts.softmax(ts.next_logits(model, ts.context_ids("stream", vocab, DEFAULTS["en"][1])))
+    top = np.argsort(-p_model)[:20]
+    assert p_model[top[1]] > 0.01  # a real runner-up, not a token the model never expects
+    p_temp, q, diamonds = chart_data(at, "ts_dist")[:3]
+    # the 20 bars are the model's 20 most likely tokens in its own order, not the argmax + the first characters
+    assert p_temp["x"] == [show_char(vocab.chars[i]) for i in top]
+    assert np.allclose(array(diamonds["y"]), p_model[top], atol=1e-6)
+    assert array(q["y"]).tolist() == [1.0] + [0.0] * 19
+    assert "keeps **1** of" in messages(at)  # greedy: S is the argmax alone, not all the tokens
+    at.number_input(key=K + "top_k").set_value(5).run()
+    assert "keeps **1** of" in messages(at)
+
+
+def test_attention_map_is_the_crop_of_the_prediction_context():
+    prompt = ("Alice was beginning to get very tired of sitting by her sister on the bank, and of having "
+              "nothing to do: once or twice she had peeped into the book")
+    at = open_page(SCRIPT, "en")
+    at.text_area(key=K + "prompt").input(prompt).run()
+    assert_clean(at)
+    model, _ = ts.load_pretrained("alice", "transformer")
+    ids = ts.context_ids("stream", ts.load_corpus("alice").vocab, prompt)
+    full = model.attention(ids[-model.context_size:])  # one pass on the 64 tokens the prediction sees
+    panels = chart_data(at, "ts_attention")
+    L, H = full.shape[:2]
+    assert len(panels) == L * H
+    for n, panel in enumerate(panels):
+        z = array(panel["z"]).reshape(24, 24)
+        assert np.allclose(z, full[n // H, n % H, -24:, -24:], atol=1e-6), n
+    # rows and columns are labelled with their positions in the 64-token context: 40..63
+    labels = panels[0]["y"]
+    assert labels[0] == f"40:{show_char(prompt[-24])}" and labels[-1] == f"63:{show_char(prompt[-1])}"
+    assert panels[0]["x"] == labels
+    assert "Only the last 24 positions are drawn" in messages(at)
 
 
 @pytest.mark.parametrize("corpus", ["names", "dom_casmurro", "alice"])
@@ -164,6 +227,35 @@ def test_bad_uploads_show_a_translated_message(data, code):
     assert not at.exception
     params = {"corpus_too_short": {"n": 4, "min": MIN_CHARS}, "corpus_one_symbol": {"char": "z"}}.get(code, {})
     assert [e.value for e in at.error] == [text.lookup("pt", f"token_sampling.errors.{code}", **params)]
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_long_upload_is_capped_and_the_page_says_so(lang):
+    data = ("the cat sat on the mat. " * 20_000).encode()  # 480,000 characters
+    assert len(data) > ts.MAX_CORPUS_CHARS
+    at = open_page(SCRIPT, lang)
+    sel(at, "corpus").set_value("upload").run()
+    at.file_uploader(key="ts_upload").upload("long.txt", data, "text/plain").run()
+    assert_clean(at)
+    capped = text.lookup(lang, "token_sampling.corpus_capped", cap=ts.MAX_CORPUS_CHARS)
+    assert [w.value for w in at.warning] == [capped]
+    digest, kept, is_capped = at.session_state["token_sampling.upload"]
+    assert is_capped and len(kept) == ts.MAX_CORPUS_CHARS  # the session holds the first 400,000 characters
+    at.file_uploader(key="ts_upload").upload("short.txt", data[:5000], "text/plain").run()
+    assert_clean(at)
+    assert capped not in messages(at)
+
+
+def test_too_large_file_is_refused_with_a_message():
+    data = b"x" * (ts.MAX_UPLOAD_BYTES + 1)
+    at = open_page(SCRIPT, "en")
+    sel(at, "corpus").set_value("upload").run()
+    at.file_uploader(key="ts_upload").upload("huge.txt", data, "text/plain").run()
+    assert not at.exception
+    size_kb, max_kb = ts.MAX_UPLOAD_BYTES // 1000 + 1, ts.MAX_UPLOAD_BYTES // 1000  # 20,001 kB over 20,000 kB
+    assert [e.value for e in at.error] == [text.lookup("en", "token_sampling.errors.corpus_too_large",
+                                                       size_kb=size_kb, max_kb=max_kb)]
+    assert text.lookup("en", "token_sampling.need_upload") in messages(at)  # nothing was loaded
 
 
 def test_good_upload_gives_ngrams_and_a_live_network():

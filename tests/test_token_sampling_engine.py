@@ -89,6 +89,24 @@ def test_temperature_zero_is_argmax():
     assert view.q[1] == 1.0 and view.keep.sum() == 1
 
 
+@pytest.mark.parametrize("top_k, top_p", [(0, 1.0), (3, 1.0), (0, 0.9), (100, 1.0)])
+def test_temperature_zero_keeps_only_the_argmax_whatever_top_k_and_top_p(top_k, top_p):
+    # the one-hot p_temp used to let top-k "keep" 3 (or all 7) tokens at T = 0 although sampling is greedy
+    view = ts.transform(LOGITS, ts.SamplingSettings(temperature=0.0, top_k=top_k, top_p=top_p))
+    assert np.nonzero(view.keep)[0].tolist() == [1]
+    assert view.q.tolist() == [0, 1, 0, 0, 0, 0, 0]
+
+
+def test_display_order_breaks_temperature_ties_by_the_model_probability():
+    greedy = ts.transform(LOGITS, ts.SamplingSettings(temperature=0.0))
+    # at T = 0 the runners-up are the model's: 3.0 (the tie after the argmax), 2.9, 1.0, 0.5, 0.0, -2.0
+    assert ts.display_order(greedy.p_temp, greedy.p_model).tolist() == [1, 6, 4, 0, 3, 5, 2]
+    warm = ts.transform(LOGITS, ts.SamplingSettings(temperature=0.7))
+    assert ts.display_order(warm.p_temp, warm.p_model).tolist() == [1, 6, 4, 0, 3, 5, 2]
+    # p_temp decides first: a token with the larger p_temp goes first even if p_model says otherwise
+    assert ts.display_order(np.array([0.2, 0.8]), np.array([0.9, 0.1])).tolist() == [1, 0]
+
+
 def test_temperature_one_is_softmax_and_large_temperature_flattens():
     assert np.allclose(ts.apply_temperature(LOGITS, 1.0), np.exp(LOGITS) / np.exp(LOGITS).sum())
     hot = ts.apply_temperature(LOGITS, 1e4)
@@ -184,6 +202,27 @@ def test_attention_is_causal_and_rows_sum_to_one(corpora):
     assert np.all(np.triu(att, 1) == 0)
 
 
+LONG_PROMPT = ("Alice was beginning to get very tired of sitting by her sister on the bank, and of having "
+               "nothing to do: once or twice she had peeped into the book")
+
+
+def test_attention_window_is_the_crop_of_the_full_context_attention(corpora):
+    model, _ = ts.load_pretrained("alice", "transformer")
+    ids = ts.context_ids("stream", corpora["alice"].vocab, LONG_PROMPT)
+    assert len(ids) > model.context_size == 64
+    view = ts.attention_window(model, ids, 24)
+    full = model.attention(ids[-64:])  # the context next_logits uses
+    assert view.first == 40 and np.array_equal(view.ids, ids[-24:])
+    assert view.maps.shape == (model.config.n_layer, model.config.n_head, 24, 24)
+    assert np.array_equal(view.maps, full[:, :, 40:, 40:])
+    # a separate pass on the last 24 tokens alone (the old chart) gives other maps
+    assert np.abs(view.maps - model.attention(ids[-24:])).max() > 0.1
+    # attention to the 40 hidden positions is not drawn: cropped rows sum to less than 1
+    assert view.maps.sum(-1).min() < 0.9 and np.all(view.maps.sum(-1) <= 1 + 1e-5)
+    short = ts.attention_window(model, ids[:10], 24)  # a short context is shown whole
+    assert short.first == 0 and np.array_equal(short.maps, model.attention(ids[:10]))
+
+
 # --- uploads -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("data, code", [
@@ -193,12 +232,21 @@ def test_attention_is_causal_and_rows_sum_to_one(corpora):
     (b"\x00\x01\x02\x03" * 200, "corpus_binary"),
     ("caf\u00e9 ".encode("latin-1") * 200, "corpus_not_utf8"),
     (b"a" * 5000, "corpus_one_symbol"),
+    (b"aaaa\n" * 1000, "corpus_one_symbol"),  # line breaks and spaces are not a second symbol
+    (b"a a\ta\r\n" * 1000, "corpus_one_symbol"),
     (b"x" * (ts.MAX_UPLOAD_BYTES + 1), "corpus_too_large"),
 ])
 def test_bad_uploads_are_rejected_with_a_code(data, code):
     with pytest.raises(InputError) as err:
         ts.corpus_from_bytes(data)
     assert err.value.code == code
+
+
+def test_one_repeated_character_names_that_character():
+    with pytest.raises(InputError) as err:
+        ts.corpus_from_bytes(b"\n  " + b"zz zz\n" * 500)
+    assert err.value.code == "corpus_one_symbol" and err.value.params == {"char": "z"}
+    assert ts.corpus_from_bytes(b"ab\n" * 500).vocab.chars == ("\n", "a", "b")  # two symbols are enough
 
 
 def test_shortest_accepted_upload_can_be_trained_and_evaluated():

@@ -7,6 +7,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from engine.token_sampling import display_order
+
 BLUE = "#2563EB"
 LIGHT_BLUE = "#93C5FD"
 GREY = "#D1D5DB"
@@ -30,9 +32,9 @@ def _layout(fig: go.Figure, height: int, **kw) -> go.Figure:
 
 
 def distribution_figure(chars, p_model, p_temp, keep, q, n_show: int, names: dict) -> go.Figure:
-    """Top tokens by softmax(z/T): light bar = before the cut, dark bar = renormalised q,
+    """Top tokens by softmax(z/T), ties by softmax(z): light bar = before the cut, dark bar = renormalised q,
     grey = cut off, diamond = the model's own probability (T = 1)."""
-    order = np.argsort(-p_temp, kind="stable")[:n_show]
+    order = display_order(p_temp, p_model)[:n_show]
     x = [show_char(chars[i]) for i in order]  # characters are unique, so they can label the bars
     fig = go.Figure()
     fig.add_bar(x=x, y=p_temp[order], name=names["p_temp"], marker_color=[LIGHT_BLUE if keep[i] else GREY for i in order],
@@ -79,10 +81,11 @@ def tree_figure(chars, steps, names: dict, last: int = 40) -> go.Figure:
     return _layout(fig, 470)
 
 
-def attention_figure(att: np.ndarray, tokens: list[str], names: dict) -> go.Figure:
-    """att: (layers, heads, T, T). Row = the position that looks, column = the position looked at."""
+def attention_figure(att: np.ndarray, tokens: list[str], names: dict, first: int = 0) -> go.Figure:
+    """att: (layers, heads, T, T). Row = the position that looks, column = the position looked at;
+    ``first`` is the position of ``tokens[0]`` in the model's context when the maps are a crop."""
     L, H, T, _ = att.shape
-    labels = [f"{i}:{show_char(c)}" for i, c in enumerate(tokens)]
+    labels = [f"{first + i}:{show_char(c)}" for i, c in enumerate(tokens)]
     fig = make_subplots(rows=L, cols=H, subplot_titles=[names["title"].format(layer=l + 1, head=h + 1)
                                                         for l in range(L) for h in range(H)],
                         horizontal_spacing=0.03, vertical_spacing=0.12)
