@@ -218,9 +218,10 @@ class StepStages:
     d_after: np.ndarray
     fake_after: np.ndarray  # the same z through the updated generator
     grad: np.ndarray  # −∂L_G/∂x at the fake points (display-scaled)
-    d_loss: float
-    g_loss: float
+    d_loss: float  # L_D of D's first update, on the batch shown (real, fake)
+    g_loss: float  # L_G of G's update, on the shown noise z (with D already updated)
     probability: bool
+    d_steps: int = 1  # D updates in this step: the first on the shown batch, the others on fresh batches
 
 
 class GanTrainer:
@@ -290,20 +291,24 @@ class GanTrainer:
         idx = torch.randint(0, len(self.real), (self.cfg.batch,), generator=self.gen)
         return self.real[idx]
 
-    def _d_update(self) -> tuple[float, float, float]:
+    def _d_update(self, z: torch.Tensor | None = None, real: torch.Tensor | None = None) -> tuple[float, float, float]:
+        """One D step on the noise ``z`` and real batch ``real`` (fresh ones when not given)."""
         with torch.no_grad():
-            fake = self.G(self._noise(self.cfg.batch))
-        loss, s_real, s_fake = d_loss(self.cfg, self.D, self._real_batch(), fake, self.gen)
+            fake = self.G(self._noise(self.cfg.batch) if z is None else z)
+        if real is None:
+            real = self._real_batch()
+        loss, s_real, s_fake = d_loss(self.cfg, self.D, real, fake, self.gen)
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_d.step()
         with torch.no_grad():
             return float(loss), float(d_output(self.cfg, s_real).mean()), float(d_output(self.cfg, s_fake).mean())
 
-    def _g_update(self) -> float:
+    def _g_update(self, z: torch.Tensor | None = None) -> float:
+        """One G step on the noise ``z`` (a fresh batch when not given), D frozen."""
         for p in self.D.parameters():
             p.requires_grad_(False)
-        loss = g_loss(self.cfg, self.D(self.G(self._noise(self.cfg.batch))))
+        loss = g_loss(self.cfg, self.D(self.G(self._noise(self.cfg.batch) if z is None else z)))
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()
@@ -473,13 +478,14 @@ class GanTrainer:
             s_real, s_fake = self.D(real), self.D(fake)
         good = self._snapshot()
         ok = True
-        d_l = float("nan")
-        for _ in range(cfg.d_steps):
-            d_l, _, _ = self._d_update()
+        # D's first update uses the batch shown in stages 1-3 (its loss is the one reported); further
+        # D steps (d_steps > 1) draw fresh batches as in ``step``; G updates on the shown noise.
+        d_l, _, _ = self._d_update(z, real)
+        d_more = [self._d_update()[0] for _ in range(cfg.d_steps - 1)]
         d_after = self.d_on(pts).reshape(len(ys), len(xs))
         grad = self._g_grad(fake[:n_show])
-        g_l = self._g_update()
-        if not (math.isfinite(d_l) and math.isfinite(g_l) and self._weights_finite()):
+        g_l = self._g_update(z)
+        if not (all(map(math.isfinite, (d_l, *d_more, g_l))) and self._weights_finite()):
             self._restore(good)
             self.diverged = True
             ok = False
@@ -496,6 +502,7 @@ class GanTrainer:
             d_real=d_output(cfg, s_real[:n_show]).numpy()[:, 0], d_fake=d_output(cfg, s_fake[:n_show]).numpy()[:, 0],
             xs=xs, ys=ys, d_before=d_before, d_after=d_after, fake_after=self.to_data(fake_after),
             grad=self._display_arrows(grad), d_loss=d_l, g_loss=g_l, probability=cfg.loss in PROBABILITY_LOSSES,
+            d_steps=cfg.d_steps,
         )
 
     # ------------------------------------------------------------ weights

@@ -321,6 +321,8 @@ def slow_motion_section() -> None:
         with right:
             st.markdown(ctx.t(f"stage_text.{stage}", d_loss=ctx.num(stages.d_loss, ".3f"), g_loss=ctx.num(stages.g_loss, ".3f"),
                               d_real=ctx.num(stages.d_real.mean(), ".2f"), d_fake=ctx.num(stages.d_fake.mean(), ".2f")))
+            if stage == "update_d" and stages.d_steps > 1:
+                st.markdown(ctx.t("stage_text.update_d_more", n=stages.d_steps, more=stages.d_steps - 1))
 
 
 # ---------------------------------------------------------------- mode collapse, side by side

@@ -1,5 +1,6 @@
 """Engine tests of the GAN page: presets that really cover (or miss) modes, D*, NaN handling, digits."""
 
+import copy
 from dataclasses import replace
 
 import numpy as np
@@ -138,6 +139,28 @@ def test_view_and_slow_motion_shapes(ring):
     assert tr.step_count == before + 1
     assert s.z.shape == s.real.shape == s.fake.shape == s.fake_after.shape == (16, 2)
     assert not np.allclose(s.d_before, s.d_after) and not np.allclose(s.fake, s.fake_after)
+
+
+@pytest.mark.parametrize("loss, d_steps", [("nonsat", 1), ("lsgan", 3)])
+def test_slow_motion_updates_with_the_batch_it_shows(ring, loss, d_steps):
+    """Stage 4's loss is D's loss on the shown real and generated batch, before the update; stage 5's is G's on the shown z."""
+    cfg = gan.GanConfig(loss=loss, d_steps=d_steps, noise_dim=2, batch=32, seed=3)
+    tr = gan.ring_trainer(ring, cfg)
+    tr.step(20)
+    D0, G0 = copy.deepcopy(tr.D), copy.deepcopy(tr.G)
+    s = tr.slow_step(n_show=cfg.batch, resolution=10)  # the whole batch is shown; with noise_dim 2, all of z
+    assert s.d_steps == d_steps
+    z = torch.as_tensor(s.z, dtype=torch.float32)
+    real = tr.to_model(s.real)
+    with torch.no_grad():
+        fake = G0(z)
+        d_shown, _, _ = gan.d_loss(cfg, D0, real, fake)
+        g_shown = gan.g_loss(cfg, tr.D(fake))  # G's update sees D after all its updates
+        d_other, _, _ = gan.d_loss(cfg, D0, tr._real_batch(), G0(tr._noise(cfg.batch)))
+    assert s.d_loss == pytest.approx(float(d_shown), abs=1e-5)
+    assert s.g_loss == pytest.approx(float(g_shown), abs=1e-5)
+    assert abs(float(d_other) - float(d_shown)) > 1e-3  # another batch gives another loss: the check can fail
+    np.testing.assert_allclose(s.fake, tr.to_data(fake), atol=1e-5)
 
 
 def test_replay_frames_stay_bounded(ring):
