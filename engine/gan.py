@@ -60,6 +60,7 @@ MAX_D_STEPS = 10
 MAX_POINTS_PER_FRAME = 300
 MAX_FRAMES = 60
 STAGES = ("noise", "generate", "score", "update_d", "update_g")
+MMD_POINTS = 256  # MMD² compares at most this many generated and real points (its cost grows with the square)
 
 
 @dataclass(frozen=True)
@@ -396,7 +397,7 @@ class GanTrainer:
         out: dict[str, float] = {}
         if np.isfinite(fake).all():
             out["sw"] = metrics.sliced_wasserstein(fake, self.eval_real, n_projections=64, seed=0)
-            out["mmd2"] = metrics.mmd2(fake[:256], self.eval_real[:256])
+            out["mmd2"] = metrics.mmd2(fake[:MMD_POINTS], self.eval_real[:MMD_POINTS])
             if self.ring_centres is not None:
                 cov = metrics.mode_coverage(fake, self.ring_centres, self.quality_radius)
                 out["modes"], out["high_quality"] = cov.covered, cov.high_quality
@@ -407,6 +408,12 @@ class GanTrainer:
         h.modes.append(int(out.get("modes", -1)))
         h.high_quality.append(out.get("high_quality", float("nan")))
         return out
+
+    def eval_sizes(self) -> dict[str, int]:
+        """What ``evaluate`` measures on: every how many steps, and how many generated and real points each distance uses."""
+        n_fake, n_real = len(self.z_eval), len(self.eval_real)
+        return {"every": self.eval_every, "sw_fake": n_fake, "sw_real": n_real,
+                "mmd_fake": min(MMD_POINTS, n_fake), "mmd_real": min(MMD_POINTS, n_real)}
 
     def coverage(self, n: int = 2000, seed: int = 0) -> metrics.ModeCoverage:
         if self.ring_centres is None:

@@ -282,7 +282,7 @@ def live_section(ds: datasets.Dataset) -> None:
     layers = c1.pills(ctx.t("layers"), plots_gan.LAYERS, selection_mode="multi", format_func=ctx.labeler("gan.layer"),
                       key=ctx.key("layers"))
     metric = c2.radio(ctx.t("distance"), ("sw", "mmd2"), format_func=ctx.labeler("gan.distance_names"), key=ctx.key("metric"),
-                      horizontal=True, help=ctx.t("distance_help"))
+                      horizontal=True, help=ctx.t("distance_help", **{k: ctx.num(v, ",") for k, v in tr.eval_sizes().items()}))
     live_view(tuple(layers or ()), metric)
     st.caption(ctx.t("plane_legend_prob") if tr.cfg.loss in gan.PROBABILITY_LOSSES else ctx.t("plane_legend_score"))
     st.caption(ctx.t("curves_legend"))

@@ -53,6 +53,8 @@ def test_training_controls_en():
     at.button_group(key=k("layers")).set_value([]).run()
     at.radio(key=k("metric")).set_value("mmd2").run()
     assert_clean(at)
+    help_text = at.radio(key=k("metric")).help  # the sizes evaluate() really uses
+    assert "every 100 steps" in help_text and "512 generated points" in help_text and "first 256" in help_text
     # slow motion, every stage
     at.button(key="gan_slow").click().run()
     assert at.session_state["gan.slow"] is not None

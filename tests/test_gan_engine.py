@@ -163,6 +163,18 @@ def test_slow_motion_updates_with_the_batch_it_shows(ring, loss, d_steps):
     np.testing.assert_allclose(s.fake, tr.to_data(fake), atol=1e-5)
 
 
+def test_distances_are_measured_on_the_sizes_the_page_states(ring):
+    tr = gan.ring_trainer(ring, gan.GanConfig(seed=6))
+    assert tr.eval_sizes() == {"every": 100, "sw_fake": 512, "sw_real": 512, "mmd_fake": 256, "mmd_real": 256}
+    with torch.no_grad():
+        fake = tr.to_data(tr.G(tr.z_eval))
+    assert tr.history.mmd2[0] == pytest.approx(metrics.mmd2(fake[:256], tr.eval_real[:256]), rel=1e-9)
+    assert tr.history.sw[0] == pytest.approx(metrics.sliced_wasserstein(fake, tr.eval_real, n_projections=64, seed=0), rel=1e-9)
+    assert abs(metrics.mmd2(fake, tr.eval_real) / tr.history.mmd2[0] - 1) > 1e-5  # 512 points give another number
+    small = gan.GanTrainer(ring[:100], gan.GanConfig(seed=6), eval_every=50)  # fewer real points than the noise batch
+    assert small.eval_sizes() == {"every": 50, "sw_fake": 512, "sw_real": 100, "mmd_fake": 256, "mmd_real": 100}
+
+
 def test_replay_frames_stay_bounded(ring):
     tr = gan.ring_trainer(ring, gan.GanConfig(width=16, batch=32, seed=0), eval_every=10_000, frame_every=1)
     tr.step(gan.MAX_FRAMES + 30)
