@@ -175,7 +175,8 @@ def d_output(cfg: GanConfig, s: torch.Tensor) -> torch.Tensor:
 
 @dataclass
 class History:
-    """One row per logged step (means over the steps since the last row)."""
+    """One row per logged step: each player's means over the steps since the last row in which it moved
+    (NaN when it did not move: "Train D only" leaves a gap in G's curves, and the other way round)."""
 
     step: list[int] = field(default_factory=list)
     d_loss: list[float] = field(default_factory=list)
@@ -258,8 +259,10 @@ class GanTrainer:
         self.z_eval = torch.randn(eval_n, cfg.noise_dim, generator=fixed)
         self.eval_real = X[as_generator(cfg.seed + 3).choice(len(X), size=min(eval_n, len(X)), replace=False)]
         self.frames: list[tuple[int, np.ndarray]] = []  # (step, fake points) for the replay
-        self._acc = np.zeros(4)
-        self._acc_n = 0
+        # Sums since the last logged row, one per player: (D loss, D(real), D(fake)) and G loss, each with
+        # its own count, so a window mixing "both", "d" and "g" steps averages each player over its own moves.
+        self._acc_d, self._n_d = np.zeros(3), 0
+        self._acc_g, self._n_g = 0.0, 0
         self._good = self._snapshot()
         self._record_frame()
         self.evaluate()
@@ -340,9 +343,12 @@ class GanTrainer:
                 self.diverged = True
                 return False
             self.step_count += 1
-            self._acc += [0.0 if v is None else v for v in (d_l, g_l, d_r, d_f)]
-            self._acc_n += 1
-            self._last_mode = mode
+            if d_l is not None:
+                self._acc_d += (d_l, d_r, d_f)
+                self._n_d += 1
+            if g_l is not None:
+                self._acc_g += g_l
+                self._n_g += 1
             if self.step_count % self.log_every == 0:
                 if not self._weights_finite():
                     self._restore(self._good)
@@ -360,18 +366,18 @@ class GanTrainer:
         return all(bool(torch.isfinite(p).all()) for net in (self.G, self.D) for p in net.parameters())
 
     def _log(self) -> None:
-        if not self._acc_n:
+        """One history row: each player's means over the steps it moved in; NaN (a gap) if it did not move."""
+        if not (self._n_d or self._n_g):
             return
-        d_l, g_l, d_r, d_f = self._acc / self._acc_n
-        mode = self._last_mode
+        d_l, d_r, d_f = self._acc_d / self._n_d if self._n_d else np.full(3, np.nan)
         h = self.history
         h.step.append(self.step_count)
-        h.d_loss.append(float(d_l) if mode != "g" else float("nan"))
-        h.g_loss.append(float(g_l) if mode != "d" else float("nan"))
-        h.d_real.append(float(d_r) if mode != "g" else float("nan"))
-        h.d_fake.append(float(d_f) if mode != "g" else float("nan"))
-        self._acc[:] = 0
-        self._acc_n = 0
+        h.d_loss.append(float(d_l))
+        h.g_loss.append(float(self._acc_g / self._n_g) if self._n_g else float("nan"))
+        h.d_real.append(float(d_r))
+        h.d_fake.append(float(d_f))
+        self._acc_d[:], self._n_d = 0.0, 0
+        self._acc_g, self._n_g = 0.0, 0
 
     def _record_frame(self) -> None:
         self.frames.append((self.step_count, self.sample_fixed()))

@@ -103,6 +103,30 @@ def test_train_d_only_and_g_only_move_only_their_player(ring):
     assert tr.step_count == 6
 
 
+def test_logged_means_count_each_player_over_its_own_steps(ring):
+    """Play, "Train D only" and "Train G only" mixed in one logging window: no zeros for the player that rested."""
+    tr = gan.ring_trainer(ring, gan.GanConfig(batch=64, seed=7), log_every=10)
+    seen_d, seen_g = [], []
+    update_d, update_g = tr._d_update, tr._g_update
+    tr._d_update = lambda *a: seen_d.append(update_d(*a)) or seen_d[-1]
+    tr._g_update = lambda *a: seen_g.append(update_g(*a)) or seen_g[-1]
+    tr.step(3, "both")
+    tr.step(4, "d")
+    tr.step(3, "g")  # window 1: D moved 7 times, G 6 times
+    tr.step(10, "d")  # window 2: G never moved
+    tr.step(10, "g")  # window 3: D never moved
+    h = tr.history
+    assert h.step == [10, 20, 30] and len(seen_d) == 17 and len(seen_g) == 16
+    rows = np.c_[h.d_loss, h.d_real, h.d_fake]
+    np.testing.assert_allclose(rows[0], np.mean(seen_d[:7], axis=0), rtol=1e-6)
+    np.testing.assert_allclose(rows[1], np.mean(seen_d[7:], axis=0), rtol=1e-6)
+    assert np.isnan(rows[2]).all()
+    assert h.g_loss[0] == pytest.approx(np.mean(seen_g[:6]), rel=1e-6)
+    assert np.isnan(h.g_loss[1])
+    assert h.g_loss[2] == pytest.approx(np.mean(seen_g[6:]), rel=1e-6)
+    assert np.mean(seen_g[:6]) > 0.1  # far from 0: dividing its sum by all 10 steps would show
+
+
 def test_training_learns_and_is_reproducible(ring):
     def run():
         tr = gan.ring_trainer(ring, gan.GanConfig(loss="nonsat", lr_d=3e-3, lr_g=3e-3, batch=128, seed=1))
