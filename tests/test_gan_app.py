@@ -92,6 +92,10 @@ def test_settings_and_presets_en():
     assert_clean(at)
     cfg = trainer(at).cfg
     assert (cfg.optimizer, cfg.lr_d, cfg.lr_g, cfg.d_steps, cfg.noise_dim, cfg.width) == ("sgd", 0.1, 3e-2, 3, 1, 16)
+    at.button(key="gan_slow").click().run()  # slow motion says the 2 further D steps used fresh batches
+    at.select_slider(key=k("stage")).set_value("update_d").run()
+    assert_clean(at)
+    assert any(m.value.startswith("With 3 D steps per G step, D then takes 2 more steps") for m in at.markdown)
     at.button_group(key=k("optimizer")).set_value(None).run()  # emptied by a second click: back to Adam
     assert_clean(at)
     at.button(key="gan_load_collapse").click().run()
