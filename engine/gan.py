@@ -60,6 +60,7 @@ MAX_D_STEPS = 10
 MAX_POINTS_PER_FRAME = 300
 MAX_FRAMES = 60
 STAGES = ("noise", "generate", "score", "update_d", "update_g")
+MMD_POINTS = 256  # MMD² compares at most this many generated and real points (its cost grows with the square)
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,8 @@ def d_output(cfg: GanConfig, s: torch.Tensor) -> torch.Tensor:
 
 @dataclass
 class History:
-    """One row per logged step (means over the steps since the last row)."""
+    """One row per logged step: each player's means over the steps since the last row in which it moved
+    (NaN when it did not move: "Train D only" leaves a gap in G's curves, and the other way round)."""
 
     step: list[int] = field(default_factory=list)
     d_loss: list[float] = field(default_factory=list)
@@ -218,9 +220,10 @@ class StepStages:
     d_after: np.ndarray
     fake_after: np.ndarray  # the same z through the updated generator
     grad: np.ndarray  # −∂L_G/∂x at the fake points (display-scaled)
-    d_loss: float
-    g_loss: float
+    d_loss: float  # L_D of D's first update, on the batch shown (real, fake)
+    g_loss: float  # L_G of G's update, on the shown noise z (with D already updated)
     probability: bool
+    d_steps: int = 1  # D updates in this step: the first on the shown batch, the others on fresh batches
 
 
 class GanTrainer:
@@ -256,8 +259,10 @@ class GanTrainer:
         self.z_eval = torch.randn(eval_n, cfg.noise_dim, generator=fixed)
         self.eval_real = X[as_generator(cfg.seed + 3).choice(len(X), size=min(eval_n, len(X)), replace=False)]
         self.frames: list[tuple[int, np.ndarray]] = []  # (step, fake points) for the replay
-        self._acc = np.zeros(4)
-        self._acc_n = 0
+        # Sums since the last logged row, one per player: (D loss, D(real), D(fake)) and G loss, each with
+        # its own count, so a window mixing "both", "d" and "g" steps averages each player over its own moves.
+        self._acc_d, self._n_d = np.zeros(3), 0
+        self._acc_g, self._n_g = 0.0, 0
         self._good = self._snapshot()
         self._record_frame()
         self.evaluate()
@@ -290,20 +295,24 @@ class GanTrainer:
         idx = torch.randint(0, len(self.real), (self.cfg.batch,), generator=self.gen)
         return self.real[idx]
 
-    def _d_update(self) -> tuple[float, float, float]:
+    def _d_update(self, z: torch.Tensor | None = None, real: torch.Tensor | None = None) -> tuple[float, float, float]:
+        """One D step on the noise ``z`` and real batch ``real`` (fresh ones when not given)."""
         with torch.no_grad():
-            fake = self.G(self._noise(self.cfg.batch))
-        loss, s_real, s_fake = d_loss(self.cfg, self.D, self._real_batch(), fake, self.gen)
+            fake = self.G(self._noise(self.cfg.batch) if z is None else z)
+        if real is None:
+            real = self._real_batch()
+        loss, s_real, s_fake = d_loss(self.cfg, self.D, real, fake, self.gen)
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_d.step()
         with torch.no_grad():
             return float(loss), float(d_output(self.cfg, s_real).mean()), float(d_output(self.cfg, s_fake).mean())
 
-    def _g_update(self) -> float:
+    def _g_update(self, z: torch.Tensor | None = None) -> float:
+        """One G step on the noise ``z`` (a fresh batch when not given), D frozen."""
         for p in self.D.parameters():
             p.requires_grad_(False)
-        loss = g_loss(self.cfg, self.D(self.G(self._noise(self.cfg.batch))))
+        loss = g_loss(self.cfg, self.D(self.G(self._noise(self.cfg.batch) if z is None else z)))
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()
@@ -334,9 +343,12 @@ class GanTrainer:
                 self.diverged = True
                 return False
             self.step_count += 1
-            self._acc += [0.0 if v is None else v for v in (d_l, g_l, d_r, d_f)]
-            self._acc_n += 1
-            self._last_mode = mode
+            if d_l is not None:
+                self._acc_d += (d_l, d_r, d_f)
+                self._n_d += 1
+            if g_l is not None:
+                self._acc_g += g_l
+                self._n_g += 1
             if self.step_count % self.log_every == 0:
                 if not self._weights_finite():
                     self._restore(self._good)
@@ -354,18 +366,18 @@ class GanTrainer:
         return all(bool(torch.isfinite(p).all()) for net in (self.G, self.D) for p in net.parameters())
 
     def _log(self) -> None:
-        if not self._acc_n:
+        """One history row: each player's means over the steps it moved in; NaN (a gap) if it did not move."""
+        if not (self._n_d or self._n_g):
             return
-        d_l, g_l, d_r, d_f = self._acc / self._acc_n
-        mode = self._last_mode
+        d_l, d_r, d_f = self._acc_d / self._n_d if self._n_d else np.full(3, np.nan)
         h = self.history
         h.step.append(self.step_count)
-        h.d_loss.append(float(d_l) if mode != "g" else float("nan"))
-        h.g_loss.append(float(g_l) if mode != "d" else float("nan"))
-        h.d_real.append(float(d_r) if mode != "g" else float("nan"))
-        h.d_fake.append(float(d_f) if mode != "g" else float("nan"))
-        self._acc[:] = 0
-        self._acc_n = 0
+        h.d_loss.append(float(d_l))
+        h.g_loss.append(float(self._acc_g / self._n_g) if self._n_g else float("nan"))
+        h.d_real.append(float(d_r))
+        h.d_fake.append(float(d_f))
+        self._acc_d[:], self._n_d = 0.0, 0
+        self._acc_g, self._n_g = 0.0, 0
 
     def _record_frame(self) -> None:
         self.frames.append((self.step_count, self.sample_fixed()))
@@ -391,7 +403,7 @@ class GanTrainer:
         out: dict[str, float] = {}
         if np.isfinite(fake).all():
             out["sw"] = metrics.sliced_wasserstein(fake, self.eval_real, n_projections=64, seed=0)
-            out["mmd2"] = metrics.mmd2(fake[:256], self.eval_real[:256])
+            out["mmd2"] = metrics.mmd2(fake[:MMD_POINTS], self.eval_real[:MMD_POINTS])
             if self.ring_centres is not None:
                 cov = metrics.mode_coverage(fake, self.ring_centres, self.quality_radius)
                 out["modes"], out["high_quality"] = cov.covered, cov.high_quality
@@ -402,6 +414,12 @@ class GanTrainer:
         h.modes.append(int(out.get("modes", -1)))
         h.high_quality.append(out.get("high_quality", float("nan")))
         return out
+
+    def eval_sizes(self) -> dict[str, int]:
+        """What ``evaluate`` measures on: every how many steps, and how many generated and real points each distance uses."""
+        n_fake, n_real = len(self.z_eval), len(self.eval_real)
+        return {"every": self.eval_every, "sw_fake": n_fake, "sw_real": n_real,
+                "mmd_fake": min(MMD_POINTS, n_fake), "mmd_real": min(MMD_POINTS, n_real)}
 
     def coverage(self, n: int = 2000, seed: int = 0) -> metrics.ModeCoverage:
         if self.ring_centres is None:
@@ -473,13 +491,14 @@ class GanTrainer:
             s_real, s_fake = self.D(real), self.D(fake)
         good = self._snapshot()
         ok = True
-        d_l = float("nan")
-        for _ in range(cfg.d_steps):
-            d_l, _, _ = self._d_update()
+        # D's first update uses the batch shown in stages 1-3 (its loss is the one reported); further
+        # D steps (d_steps > 1) draw fresh batches as in ``step``; G updates on the shown noise.
+        d_l, _, _ = self._d_update(z, real)
+        d_more = [self._d_update()[0] for _ in range(cfg.d_steps - 1)]
         d_after = self.d_on(pts).reshape(len(ys), len(xs))
         grad = self._g_grad(fake[:n_show])
-        g_l = self._g_update()
-        if not (math.isfinite(d_l) and math.isfinite(g_l) and self._weights_finite()):
+        g_l = self._g_update(z)
+        if not (all(map(math.isfinite, (d_l, *d_more, g_l))) and self._weights_finite()):
             self._restore(good)
             self.diverged = True
             ok = False
@@ -496,6 +515,7 @@ class GanTrainer:
             d_real=d_output(cfg, s_real[:n_show]).numpy()[:, 0], d_fake=d_output(cfg, s_fake[:n_show]).numpy()[:, 0],
             xs=xs, ys=ys, d_before=d_before, d_after=d_after, fake_after=self.to_data(fake_after),
             grad=self._display_arrows(grad), d_loss=d_l, g_loss=g_l, probability=cfg.loss in PROBABILITY_LOSSES,
+            d_steps=cfg.d_steps,
         )
 
     # ------------------------------------------------------------ weights

@@ -282,7 +282,7 @@ def live_section(ds: datasets.Dataset) -> None:
     layers = c1.pills(ctx.t("layers"), plots_gan.LAYERS, selection_mode="multi", format_func=ctx.labeler("gan.layer"),
                       key=ctx.key("layers"))
     metric = c2.radio(ctx.t("distance"), ("sw", "mmd2"), format_func=ctx.labeler("gan.distance_names"), key=ctx.key("metric"),
-                      horizontal=True, help=ctx.t("distance_help"))
+                      horizontal=True, help=ctx.t("distance_help", **{k: ctx.num(v, ",") for k, v in tr.eval_sizes().items()}))
     live_view(tuple(layers or ()), metric)
     st.caption(ctx.t("plane_legend_prob") if tr.cfg.loss in gan.PROBABILITY_LOSSES else ctx.t("plane_legend_score"))
     st.caption(ctx.t("curves_legend"))
@@ -321,6 +321,8 @@ def slow_motion_section() -> None:
         with right:
             st.markdown(ctx.t(f"stage_text.{stage}", d_loss=ctx.num(stages.d_loss, ".3f"), g_loss=ctx.num(stages.g_loss, ".3f"),
                               d_real=ctx.num(stages.d_real.mean(), ".2f"), d_fake=ctx.num(stages.d_fake.mean(), ".2f")))
+            if stage == "update_d" and stages.d_steps > 1:
+                st.markdown(ctx.t("stage_text.update_d_more", n=stages.d_steps, more=stages.d_steps - 1))
 
 
 # ---------------------------------------------------------------- mode collapse, side by side

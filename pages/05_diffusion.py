@@ -69,9 +69,9 @@ def iterative_vs_closed(X0: np.ndarray, config: D.ScheduleConfig, t: int, seed: 
 def reverse_run(_model: D.DiffusionModel, model_id: tuple, sampler: str, steps: int, seed: int, data: np.ndarray) -> dict:
     """Samples, the animated path of the first points, and distances to the data."""
     res = _model.sample(SAMPLE_POINTS, sampler, steps, seed=seed, keep=ANIM_POINTS, keep_frames=ANIM_FRAMES)
-    ref = data[:EVAL_POINTS]
+    ref, fake = data[:EVAL_POINTS], res.samples[:EVAL_POINTS]
     return {"samples": res.samples, "trajectory": res.trajectory, "timesteps": res.timesteps,
-            "mmd2": mmd2(res.samples[:EVAL_POINTS], ref), "swd": sliced_wasserstein(res.samples[: len(ref)], ref)}
+            "mmd2": mmd2(fake, ref), "mmd_sizes": (len(fake), len(ref)), "swd": sliced_wasserstein(res.samples[: len(ref)], ref)}
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
@@ -285,7 +285,8 @@ def sampling_views(model: D.DiffusionModel, model_id: tuple, data: np.ndarray) -
         st.plotly_chart(fig, key="reverse_fig", config=CHART)
         st.caption(ctx.t("animation_legend", n=ANIM_POINTS))
         m1, m2 = st.columns(2)
-        m1.metric(ctx.t("mmd2"), ctx.num(run['mmd2'], ".4f"), help=ctx.t("mmd2_help"))
+        mmd_help = ctx.t("mmd2_help", samples=ctx.num(run["mmd_sizes"][0], ","), points=ctx.num(run["mmd_sizes"][1], ","))
+        m1.metric(ctx.t("mmd2"), ctx.num(run['mmd2'], ".4f"), help=mmd_help)
         m2.metric(ctx.t("swd"), ctx.num(run['swd'], ".3f"), help=ctx.t("swd_help"))
     with right:
         st.subheader(ctx.t("field_title"))

@@ -90,12 +90,20 @@ def test_degenerate_own_points_get_a_message():
     assert not at.exception
 
 
+def mmd_help(at) -> str:
+    return next(m.help for m in at.metric if m.label == text.lookup("en", "diffusion.mmd2"))
+
+
 def test_reverse_process_with_shipped_models():
     at = open_page(SCRIPT, "en")
     at.selectbox(key=K + "dataset").set_value("moons").run()
     section(at, "reverse")
     assert_clean(at)
     assert len(at.metric) >= 2
+    assert "between 500 samples and 500 data points" in mmd_help(at)  # the page's EVAL_POINTS, not a number in the text
+    at.slider(key=K + "n_points").set_value(300).run()
+    assert_clean(at)
+    assert "between 500 samples and 300 data points" in mmd_help(at)  # fewer data points than EVAL_POINTS: all of them
     at.slider(key=K + "t_field").set_value(1).run()
     at.slider(key=K + "t_field").set_value(100).run()
     assert_clean(at)

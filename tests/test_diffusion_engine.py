@@ -26,6 +26,24 @@ def test_forward_closed_form_mean_and_variance(schedule, t):
     assert np.allclose(x_t.var(0), var, rtol=0.03, atol=1e-9)
 
 
+@pytest.mark.parametrize("schedule", D.SCHEDULES)
+@pytest.mark.parametrize("t_of_T", ["1", "T/4", "T/2", "T"])
+def test_step_by_step_forward_process_has_the_closed_form_marginal(schedule, t_of_T):
+    """t single steps x_s = √α_s x_{s−1} + √β_s z end at mean √ᾱ_t · x_0 and variance 1 − ᾱ_t."""
+    sched = D.NoiseSchedule(D.ScheduleConfig(schedule, 100))
+    T = sched.T
+    t = {"1": 1, "T/4": T // 4, "T/2": T // 2, "T": T}[t_of_T]
+    alpha_bar = float(np.prod(1.0 - sched.betas[1: t + 1]))  # from the betas alone, not from marginal()
+    mean_factor, var = sched.marginal(t)
+    assert mean_factor == pytest.approx(np.sqrt(alpha_bar), rel=1e-12) and var == pytest.approx(1 - alpha_bar, rel=1e-12)
+    x0 = np.array([1.5, -0.7])
+    n = 20_000
+    x_t = sched.forward_iterative(np.broadcast_to(x0, (n, 2)), t, seed=11)
+    se_mean, se_var = np.sqrt(var / n), var * np.sqrt(2 / (n - 1))  # sampling standard errors of mean and variance
+    np.testing.assert_allclose(x_t.mean(0), np.sqrt(alpha_bar) * x0, rtol=0, atol=4 * se_mean)
+    np.testing.assert_allclose(x_t.var(0, ddof=1), 1 - alpha_bar, rtol=0, atol=4 * se_var)
+
+
 @pytest.mark.parametrize("schedule", ["linear", "cosine"])
 def test_iterative_and_closed_form_give_the_same_distribution(schedule):
     sched = D.NoiseSchedule(D.ScheduleConfig(schedule, 50))

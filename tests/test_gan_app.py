@@ -1,8 +1,9 @@
 """AppTest of the GAN page: every widget, both languages, one training tick per run."""
 
+import numpy as np
 import pytest
 
-from engine import gan
+from engine import datasets, gan
 from tests.apptest_utils import assert_clean, open_page
 
 SCRIPT = "pages/04_gan.py"
@@ -53,6 +54,8 @@ def test_training_controls_en():
     at.button_group(key=k("layers")).set_value([]).run()
     at.radio(key=k("metric")).set_value("mmd2").run()
     assert_clean(at)
+    help_text = at.radio(key=k("metric")).help  # the sizes evaluate() really uses
+    assert "every 100 steps" in help_text and "512 generated points" in help_text and "first 256" in help_text
     # slow motion, every stage
     at.button(key="gan_slow").click().run()
     assert at.session_state["gan.slow"] is not None
@@ -89,6 +92,10 @@ def test_settings_and_presets_en():
     assert_clean(at)
     cfg = trainer(at).cfg
     assert (cfg.optimizer, cfg.lr_d, cfg.lr_g, cfg.d_steps, cfg.noise_dim, cfg.width) == ("sgd", 0.1, 3e-2, 3, 1, 16)
+    at.button(key="gan_slow").click().run()  # slow motion says the 2 further D steps used fresh batches
+    at.select_slider(key=k("stage")).set_value("update_d").run()
+    assert_clean(at)
+    assert any(m.value.startswith("With 3 D steps per G step, D then takes 2 more steps") for m in at.markdown)
     at.button_group(key=k("optimizer")).set_value(None).run()  # emptied by a second click: back to Adam
     assert_clean(at)
     at.button(key="gan_load_collapse").click().run()
@@ -143,9 +150,39 @@ def test_own_points_and_other_datasets():
     assert_clean(at)
 
 
-def test_too_few_own_points_gives_a_translated_message():
-    import numpy as np
+def test_data_noise_and_size_sliders_rebuild_the_trainer():
+    at = open_page(SCRIPT, "en")
+    ring = datasets.BUILTIN["ring8"]
+    centres = datasets.ring8_centres()
+    at.slider(key=k("noise_ring8")).set_value(0.12).run()
+    assert_clean(at)
+    tr = trainer(at)
+    assert tr.pretrained is None and tr.step_count == 0  # the shipped weights fit only the default ring
+    assert len(tr.X) == ring.default_n and abs(gan.ring_noise(tr.X, centres) - 0.12) < 0.015
+    assert tr.quality_radius == pytest.approx(4 * gan.ring_noise(tr.X, centres))  # "high quality" widens with the noise
+    at.slider(key=k("n_points")).set_value(300).run()
+    assert_clean(at)
+    tr = trainer(at)
+    assert len(tr.X) == 300 and tr.step_count == 0 and tr.eval_sizes()["sw_real"] == 300
+    at.button(key="gan_step").click().run()
+    assert trainer(at).step_count == 1  # the new data set trains
+    at.slider(key=k("noise_ring8")).set_value(ring.default_noise).run()
+    at.slider(key=k("n_points")).set_value(ring.default_n).run()
+    assert_clean(at)
+    tr = trainer(at)
+    assert tr.pretrained == "fixed" and tr.step_count == gan.PRESET_BUDGET  # the preset's own data: shipped weights again
+    at.selectbox(key=k("dataset")).set_value("moons").run()
+    at.slider(key=k("noise_moons")).set_value(0.3).run()
+    at.slider(key=k("n_points")).set_value(150).run()
+    assert_clean(at)
+    tr = trainer(at)
+    assert len(tr.X) == 150 and tr.ring_centres is None and tr.step_count == 0
+    seed = at.session_state["w:seed"]
+    np.testing.assert_array_equal(tr.X, datasets.make_dataset("moons", 150, 0.3, seed).X)  # the slider's noise, not 0.15
+    assert not np.allclose(tr.X, datasets.make_dataset("moons", 150, 0.15, seed).X)
 
+
+def test_too_few_own_points_gives_a_translated_message():
     from engine.datasets import Dataset
 
     at = open_page(SCRIPT, "pt")

@@ -1,5 +1,6 @@
 """Engine tests of the GAN page: presets that really cover (or miss) modes, D*, NaN handling, digits."""
 
+import copy
 from dataclasses import replace
 
 import numpy as np
@@ -102,6 +103,30 @@ def test_train_d_only_and_g_only_move_only_their_player(ring):
     assert tr.step_count == 6
 
 
+def test_logged_means_count_each_player_over_its_own_steps(ring):
+    """Play, "Train D only" and "Train G only" mixed in one logging window: no zeros for the player that rested."""
+    tr = gan.ring_trainer(ring, gan.GanConfig(batch=64, seed=7), log_every=10)
+    seen_d, seen_g = [], []
+    update_d, update_g = tr._d_update, tr._g_update
+    tr._d_update = lambda *a: seen_d.append(update_d(*a)) or seen_d[-1]
+    tr._g_update = lambda *a: seen_g.append(update_g(*a)) or seen_g[-1]
+    tr.step(3, "both")
+    tr.step(4, "d")
+    tr.step(3, "g")  # window 1: D moved 7 times, G 6 times
+    tr.step(10, "d")  # window 2: G never moved
+    tr.step(10, "g")  # window 3: D never moved
+    h = tr.history
+    assert h.step == [10, 20, 30] and len(seen_d) == 17 and len(seen_g) == 16
+    rows = np.c_[h.d_loss, h.d_real, h.d_fake]
+    np.testing.assert_allclose(rows[0], np.mean(seen_d[:7], axis=0), rtol=1e-6)
+    np.testing.assert_allclose(rows[1], np.mean(seen_d[7:], axis=0), rtol=1e-6)
+    assert np.isnan(rows[2]).all()
+    assert h.g_loss[0] == pytest.approx(np.mean(seen_g[:6]), rel=1e-6)
+    assert np.isnan(h.g_loss[1])
+    assert h.g_loss[2] == pytest.approx(np.mean(seen_g[6:]), rel=1e-6)
+    assert np.mean(seen_g[:6]) > 0.1  # far from 0: dividing its sum by all 10 steps would show
+
+
 def test_training_learns_and_is_reproducible(ring):
     def run():
         tr = gan.ring_trainer(ring, gan.GanConfig(loss="nonsat", lr_d=3e-3, lr_g=3e-3, batch=128, seed=1))
@@ -138,6 +163,40 @@ def test_view_and_slow_motion_shapes(ring):
     assert tr.step_count == before + 1
     assert s.z.shape == s.real.shape == s.fake.shape == s.fake_after.shape == (16, 2)
     assert not np.allclose(s.d_before, s.d_after) and not np.allclose(s.fake, s.fake_after)
+
+
+@pytest.mark.parametrize("loss, d_steps", [("nonsat", 1), ("lsgan", 3)])
+def test_slow_motion_updates_with_the_batch_it_shows(ring, loss, d_steps):
+    """Stage 4's loss is D's loss on the shown real and generated batch, before the update; stage 5's is G's on the shown z."""
+    cfg = gan.GanConfig(loss=loss, d_steps=d_steps, noise_dim=2, batch=32, seed=3)
+    tr = gan.ring_trainer(ring, cfg)
+    tr.step(20)
+    D0, G0 = copy.deepcopy(tr.D), copy.deepcopy(tr.G)
+    s = tr.slow_step(n_show=cfg.batch, resolution=10)  # the whole batch is shown; with noise_dim 2, all of z
+    assert s.d_steps == d_steps
+    z = torch.as_tensor(s.z, dtype=torch.float32)
+    real = tr.to_model(s.real)
+    with torch.no_grad():
+        fake = G0(z)
+        d_shown, _, _ = gan.d_loss(cfg, D0, real, fake)
+        g_shown = gan.g_loss(cfg, tr.D(fake))  # G's update sees D after all its updates
+        d_other, _, _ = gan.d_loss(cfg, D0, tr._real_batch(), G0(tr._noise(cfg.batch)))
+    assert s.d_loss == pytest.approx(float(d_shown), abs=1e-5)
+    assert s.g_loss == pytest.approx(float(g_shown), abs=1e-5)
+    assert abs(float(d_other) - float(d_shown)) > 1e-3  # another batch gives another loss: the check can fail
+    np.testing.assert_allclose(s.fake, tr.to_data(fake), atol=1e-5)
+
+
+def test_distances_are_measured_on_the_sizes_the_page_states(ring):
+    tr = gan.ring_trainer(ring, gan.GanConfig(seed=6))
+    assert tr.eval_sizes() == {"every": 100, "sw_fake": 512, "sw_real": 512, "mmd_fake": 256, "mmd_real": 256}
+    with torch.no_grad():
+        fake = tr.to_data(tr.G(tr.z_eval))
+    assert tr.history.mmd2[0] == pytest.approx(metrics.mmd2(fake[:256], tr.eval_real[:256]), rel=1e-9)
+    assert tr.history.sw[0] == pytest.approx(metrics.sliced_wasserstein(fake, tr.eval_real, n_projections=64, seed=0), rel=1e-9)
+    assert abs(metrics.mmd2(fake, tr.eval_real) / tr.history.mmd2[0] - 1) > 1e-5  # 512 points give another number
+    small = gan.GanTrainer(ring[:100], gan.GanConfig(seed=6), eval_every=50)  # fewer real points than the noise batch
+    assert small.eval_sizes() == {"every": 50, "sw_fake": 512, "sw_real": 100, "mmd_fake": 256, "mmd_real": 100}
 
 
 def test_replay_frames_stay_bounded(ring):
