@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from engine import hmm
+from engine import hmm, mixtures
 from engine.datasets import Dataset
 from tests.apptest_utils import assert_clean, open_page, problems, read_number
+from ui import charts
 
 SCRIPT = "pages/02_mixtures_and_hmm.py"
 P = "mixtures_and_hmm"
@@ -65,6 +66,12 @@ def test_mixture_controls_move_across_their_range():
     assert_clean(at)
     at.slider(key=key("n_points")).set_value(2000).run()
     assert_clean(at)
+
+
+def test_every_component_has_its_own_colour():
+    colours = [charts.colour(k).lower() for k in range(mixtures.MAX_COMPONENTS)]
+    assert len(set(colours)) == mixtures.MAX_COMPONENTS == 10
+    assert "#ffffff" not in colours
 
 
 def test_mixture_in_portuguese_with_other_controls():
