@@ -164,7 +164,7 @@ def _obs(obs: np.ndarray, n_symbols: int) -> np.ndarray:
     if len(obs) == 0:
         raise InputError("sequence_empty")
     if obs.min() < 0 or obs.max() >= n_symbols:
-        raise InputError("hmm_bad_symbol", max=n_symbols)
+        raise InputError("hmm_bad_symbol", max=n_symbols - 1, n=n_symbols)
     return obs[:, None]
 
 

@@ -60,11 +60,23 @@ class VAEConfig:
     batch_size: int = 100
     max_steps: int = 400
     lr_floor: float = 0.05  # cosine schedule from lr down to lr · lr_floor over max_steps
-    kl_warmup: int = 200  # steps over which β ramps up linearly from 0 (0 = off); shorter lets some 2D runs collapse
+    kl_warmup: int = 200  # steps over which β ramps up linearly from 0 (0 = off); shorter lets some 2D runs collapse.
+    # A run never spends more than half its max_steps warming up (see warmup_steps).
     dropout: float = 0.1  # on the hidden layers while training (the data set is small: 1,000 images)
     weight_decay: float = 0.0  # decoupled (AdamW)
     ema: float = 0.0  # if > 0: the final weights are an exponential moving average with this decay
     init_bias: bool = True  # start the decoder at the training pixels' marginals (skips a slow plateau)
+
+    @property
+    def warmup_steps(self) -> int:
+        """The KL warm-up this run uses: ``kl_warmup``, but at most half of ``max_steps``, so a short
+        run (say 100 steps) still reaches the chosen β and trains at it for its second half."""
+        return max(0, min(self.kl_warmup, self.max_steps // 2))
+
+    def beta_at(self, step: int) -> float:
+        """The KL weight of optimiser step ``step`` (0-based): linear from β/warm-up to β, then β."""
+        w = self.warmup_steps
+        return self.beta * min(1.0, (step + 1) / w) if w else self.beta
 
     def validate(self) -> None:
         if self.arch not in ARCHS:
@@ -327,6 +339,7 @@ class History:
     step: list[int] = field(default_factory=list)
     recon: list[float] = field(default_factory=list)
     kl: list[float] = field(default_factory=list)
+    beta: list[float] = field(default_factory=list)  # the KL weight each step used (β ramps up during warm-up)
     val_step: list[int] = field(default_factory=list)
     val_neg_elbo: list[float] = field(default_factory=list)
 
@@ -421,7 +434,7 @@ class Trainer:
             for g in self.opt.param_groups:
                 g["lr"] = self._lr()
             recon, kl = loss_terms(self.net, self.x[idx], self.t[idx], self.gen)
-            beta = c.beta * (min(1.0, (self.step + 1) / c.kl_warmup) if c.kl_warmup else 1.0)
+            beta = c.beta_at(self.step)
             r, k = recon.mean(), kl.mean()
             loss = r + beta * k
             value = float(loss.detach())
@@ -438,6 +451,7 @@ class Trainer:
             self.history.step.append(self.step)
             self.history.recon.append(float(r.detach()))
             self.history.kl.append(float(k.detach()))
+            self.history.beta.append(beta)
             if self.step % 50 == 0 or self.done:
                 if not all(torch.isfinite(p).all() for p in self.net.parameters()):
                     self._diverge()

@@ -154,6 +154,9 @@ def mixture_part() -> None:
     st.subheader(ctx.t("replay_title"))
     st.plotly_chart(replay_figure(ds.X, k, cov, init, seed, ctx.seed, ctx.lang), key="em_replay", config=CHART)
     st.caption(ctx.t("replay_legend"))
+    shown = len(plots.frame_indices(len(hist.params)))
+    if shown < len(hist.params):  # long runs are thinned to keep the figure light: say so
+        st.caption(ctx.t("replay_subsampled", n=hist.n_iter, shown=shown))
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(ctx.t("iterations"), hist.n_iter, help=ctx.t("iterations_help"))
     m2.metric(ctx.t("train_ll"), ctx.num(view.train_log_px, ".3f"), help=ctx.t("train_ll_help"))

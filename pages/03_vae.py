@@ -104,7 +104,7 @@ def live_panel() -> None:
     b = l2.select_slider(ctx.t("beta"), list(vae.BETAS), value=1.0, key=ctx.key("live_beta"), format_func=lambda v: ctx.num(v, "g"))
     lr = l3.select_slider(ctx.t("lr"), list(LIVE_LRS), value=6e-3, key=ctx.key("live_lr"), format_func=lambda v: ctx.num(v, "g"),
                           help=ctx.t("lr_help"))
-    n = l4.select_slider(ctx.t("live_steps"), [100, 200, 400, 800], value=400, key=ctx.key("live_steps"))
+    n = l4.select_slider(ctx.t("live_steps"), [100, 200, 400, 800], value=400, key=ctx.key("live_steps"), help=ctx.t("live_steps_help"))
     b1, b2, _ = st.columns([1, 1, 2])
     if b1.button(ctx.t("train"), icon=":material/play_arrow:", key="vae_train", type="primary"):
         try:

@@ -1,11 +1,16 @@
 """AppTest for page 2: every widget, in both languages, and every kind of bad input."""
 
+import json
+
 import numpy as np
 import pytest
 
-from engine import hmm
+from engine import hmm, mixtures
 from engine.datasets import Dataset
 from tests.apptest_utils import assert_clean, open_page, problems, read_number
+from ui import charts
+from ui import plots_mixtures_and_hmm as plots
+from ui import text
 
 SCRIPT = "pages/02_mixtures_and_hmm.py"
 P = "mixtures_and_hmm"
@@ -67,6 +72,34 @@ def test_mixture_controls_move_across_their_range():
     assert_clean(at)
 
 
+def test_every_component_has_its_own_colour():
+    colours = [charts.colour(k).lower() for k in range(mixtures.MAX_COMPONENTS)]
+    assert len(set(colours)) == mixtures.MAX_COMPONENTS == 10
+    assert "#ffffff" not in colours
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_thinned_em_replay_says_which_iterations_it_shows(lang):
+    def replay_steps(at) -> list[str]:
+        spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+        return [s["label"] for s in spec["layout"]["sliders"][0]["steps"]]
+
+    def notes(at, n: int) -> list[str]:
+        expected = text.lookup(lang, f"{P}.replay_subsampled", n=n, shown=plots.MAX_FRAMES)
+        return [c.value for c in at.caption if c.value == expected]
+
+    at = open_page(SCRIPT, lang)
+    n = int(at.metric[0].value)
+    assert n < plots.MAX_FRAMES and len(replay_steps(at)) == n + 1 and notes(at, n) == []  # short run: every iteration
+    at.selectbox(key=key("dataset")).set_value("checkerboard").run()
+    at.slider(key=key("k")).set_value(6).run()
+    assert_clean(at)
+    n = int(at.metric[0].value)
+    steps = replay_steps(at)
+    assert n >= plots.MAX_FRAMES and len(steps) == plots.MAX_FRAMES and steps[0] == "0" and steps[-1] == str(n)
+    assert len(notes(at, n)) == 1, [c.value for c in at.caption]
+
+
 def test_mixture_in_portuguese_with_other_controls():
     at = open_page(SCRIPT, "pt")
     at.selectbox(key=key("cov")).set_value("diag").run()
@@ -108,10 +141,13 @@ def test_own_points_and_bad_mixture_input():
 
 def test_hmm_controls():
     at = part(open_page(SCRIPT, "en"), "hmm")
-    before = at.metric[0].value
-    at.button(key="hmm_resample").click().run()
-    assert_clean(at)
-    assert at.metric[0].value != before or at.metric[2].value  # a new sequence was drawn
+    # "Roll again" draws a new sequence: its log-likelihood log p(x₁..x_T) (metric 2) changes with every roll.
+    logliks = [read_number(at.metric[2].value, "en")]
+    for _ in range(2):
+        at.button(key="hmm_resample").click().run()
+        assert_clean(at)
+        logliks.append(read_number(at.metric[2].value, "en"))
+    assert len(set(logliks)) == 3, logliks
     at.number_input(key=key("length")).set_value(2000).run()
     assert_clean(at)
     assert read_number(at.metric[0].value, "en") >= 80  # Viterbi on the casino

@@ -133,6 +133,15 @@ def test_viterbi_on_the_casino_is_at_least_80_percent_right():
         assert hmm.accuracy(post.argmax(axis=1), z) >= hmm.accuracy(states, z) - 0.02
 
 
+def test_bad_symbol_error_names_the_valid_range():
+    n = CASINO.params.n_symbols  # six faces, coded 0..5
+    hmm.viterbi(CASINO.params, np.array([0, n - 1]))  # both ends are valid
+    for bad in (n, -1):
+        with pytest.raises(InputError) as e:
+            hmm.viterbi(CASINO.params, np.array([0, bad]))
+        assert e.value.code == "hmm_bad_symbol" and e.value.params == {"max": n - 1, "n": n}
+
+
 def test_baum_welch_recovers_the_loaded_six():
     six = []
     for seed in range(5):

@@ -126,6 +126,24 @@ def test_nan_stops_training_and_restores_the_last_good_model():
     assert np.isfinite(tr.model.decode_mean(np.zeros((1, 2)))).all()
 
 
+@pytest.mark.parametrize("steps", [100, 200])
+def test_short_live_runs_reach_the_chosen_beta(steps):
+    tr = vae.Trainer(vae.VAEConfig(beta=2.0, max_steps=steps), seed=0)
+    assert tr.config.warmup_steps == steps // 2  # the page's 200-step warm-up, halved to fit
+    tr.advance(steps)
+    b = np.array(tr.history.beta)
+    assert len(b) == steps and b[-1] == 2.0
+    assert np.all(np.diff(b) >= 0) and b[0] == pytest.approx(2.0 / (steps // 2))
+    assert np.all(b[steps // 2 - 1 :] == 2.0) and b[steps // 2 - 2] < 2.0  # the second half trains at β itself
+
+
+def test_long_runs_keep_the_full_warm_up():
+    c = vae.VAEConfig(beta=1.0, max_steps=400)  # the shipped models' schedule is unchanged
+    assert c.warmup_steps == 200 and c.beta_at(198) < 1.0 and c.beta_at(199) == 1.0
+    assert vae.VAEConfig(max_steps=800).warmup_steps == 200
+    assert vae.VAEConfig(kl_warmup=0, max_steps=100).beta_at(0) == 1.0
+
+
 def test_bad_settings_are_input_errors():
     for cfg in (vae.VAEConfig(arch="rnn"), vae.VAEConfig(beta=float("nan")), vae.VAEConfig(lr=-1.0), vae.VAEConfig(latent_dim=0)):
         with pytest.raises(InputError):

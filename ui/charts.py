@@ -10,11 +10,17 @@ import numpy as np
 import plotly.graph_objects as go
 
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C6D1F", "#000000")
+# Two more for the 9th and 10th mixture component (page 2 goes up to K = 10): Paul Tol's wine and
+# indigo, dark enough to read on white and at least as far from every colour above, also under
+# simulated red-green colour blindness, as the palette's own closest pairs are from each other.
+EXTRA = ("#882255", "#332288")
+COLOURS = PALETTE + EXTRA
 FONT_SIZE = 15
 
 
 def colour(k: int) -> str:
-    return PALETTE[int(k) % len(PALETTE)]
+    """The k-th colour: ten distinct ones, then they repeat."""
+    return COLOURS[int(k) % len(COLOURS)]
 
 
 def _rgb(hex_colour: str) -> np.ndarray:
