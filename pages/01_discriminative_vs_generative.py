@@ -43,7 +43,7 @@ with guard():
         charts.add_probability_map(fig, view.xs, view.ys, view.proba, names, ctx.t("proba_bar", cls=names[-1]))
         charts.add_decision_boundary(fig, view.xs, view.ys, view.proba, ctx.t("boundary"))
         charts.add_points(fig, view.train_X, view.train_y, names, ctx.t("class_label"))
-        st.plotly_chart(fig, key="disc_fig", config={"displaylogo": False})
+        ctx.chart(fig, key="disc_fig", config={"displaylogo": False})
         st.metric(ctx.t("held_out_accuracy"), ctx.num(view.accuracy, ".1%"))
         st.warning(ctx.t("cannot_generate"), icon=":material/block:")
         st.caption(ctx.t("disc_legend") if view.proba.shape[1] == 2 else ctx.t("disc_legend_multi"))
@@ -68,7 +68,7 @@ with guard():
             charts.add_points(fig, gview.samples[0], gview.samples[1], names, ctx.t("sample_label"), symbol="diamond", size=9, opacity=1.0, line_width=1.2)
         if "outliers" in layers:
             charts.add_marked_points(fig, gview.train_X[gview.outliers], ctx.t("outlier_label"))
-        st.plotly_chart(fig, key="gen_fig", config={"displaylogo": False})
+        ctx.chart(fig, key="gen_fig", config={"displaylogo": False})
         m1, m2 = st.columns(2)
         m1.metric(ctx.t("held_out_accuracy"), ctx.num(gview.accuracy, ".1%"))
         m2.metric(ctx.t("held_out_log_px"), ctx.num(gview.test_log_px, ".2f"), help=ctx.t("held_out_log_px_help"))

@@ -29,7 +29,8 @@ def fit_mixture(X, k, cov, init, seed, split_seed) -> mixtures.MixtureView:
     return mixtures.fit_view(X, k, cov, init, seed, split_seed)
 
 
-# Figures: built once per input and shared read-only (st.plotly_chart only reads them).
+# Figures: built once per input and shared. Every key includes the language, so the one write ctx.chart
+# makes (the language's number separators) is the same for every session that shares a figure.
 # cache_data would pickle them, and unpickling a plotly figure re-validates every property.
 FIGURES = dict(max_entries=12, ttl=3600, show_spinner=False)
 
@@ -152,7 +153,7 @@ def mixture_part() -> None:
     hist = view.history
 
     st.subheader(ctx.t("replay_title"))
-    st.plotly_chart(replay_figure(ds.X, k, cov, init, seed, ctx.seed, ctx.lang), key="em_replay", config=CHART)
+    ctx.chart(replay_figure(ds.X, k, cov, init, seed, ctx.seed, ctx.lang), key="em_replay", config=CHART)
     st.caption(ctx.t("replay_legend"))
     shown = len(plots.frame_indices(len(hist.params)))
     if shown < len(hist.params):  # long runs are thinned to keep the figure light: say so
@@ -171,7 +172,7 @@ def mixture_part() -> None:
     with left:
         st.subheader(ctx.t("selection_title"))
         sel, fig = selection_figure(ds.X, cov, ctx.seed, ctx.lang)
-        st.plotly_chart(fig, key="bic_aic", config=CHART)
+        ctx.chart(fig, key="bic_aic", config=CHART)
         st.caption(ctx.t("selection_legend", bic=sel.best_bic, aic=sel.best_aic))
     with right:
         st.subheader(ctx.t("generate_title"))
@@ -179,7 +180,7 @@ def mixture_part() -> None:
         n_new = g1.slider(ctx.t("n_new"), 0, 2000, 300, 50, key=ctx.key("n_new"), help=ctx.t("n_new_help"))
         mode = g2.radio(ctx.t("density_view"), ["contours", "heatmap"], format_func=ctx.labeler(f"{PAGE}.density_mode"),
                         horizontal=True, key=ctx.key("density_mode"))
-        st.plotly_chart(generate_figure(ds.X, k, cov, init, seed, ctx.seed, n_new, mode, ctx.lang), key="gmm_generate", config=CHART)
+        ctx.chart(generate_figure(ds.X, k, cov, init, seed, ctx.seed, n_new, mode, ctx.lang), key="gmm_generate", config=CHART)
         st.caption(ctx.t("generate_legend"))
     with st.expander(ctx.t("explain_gmm"), icon=":material/school:"):
         ctx.md("gmm")
@@ -304,7 +305,7 @@ def hmm_part() -> None:
     m1.metric(ctx.t("viterbi_acc"), ctx.num(hmm.accuracy(path, z), ".1%"), help=ctx.t("viterbi_acc_help"))
     m2.metric(ctx.t("posterior_acc"), ctx.num(hmm.accuracy(post.argmax(axis=1), z), ".1%"), help=ctx.t("posterior_acc_help"))
     m3.metric(ctx.t("loglik"), ctx.num(loglik, ".1f"), help=ctx.t("loglik_help"))
-    st.plotly_chart(timeline_figure(*args, preset_key, ctx.lang), key="hmm_timeline", config=CHART)
+    ctx.chart(timeline_figure(*args, preset_key, ctx.lang), key="hmm_timeline", config=CHART)
     st.caption(ctx.t("timeline_legend"))
 
     st.subheader(ctx.t("learn_title"))
@@ -319,25 +320,25 @@ def hmm_part() -> None:
         return
     c1, c2, c3 = st.columns(3, gap="medium")
     with c1:
-        st.plotly_chart(views["curve"], key="bw_curve", config=CHART)
+        ctx.chart(views["curve"], key="bw_curve", config=CHART)
         learned = views["learned"]
         st.caption(ctx.t("bw_legend", n=len(learned.log_likelihood)))
         if learned.stopped_on_nan:
             st.warning(ctx.t("bw_stopped_nan"), icon=":material/warning:")
         elif not learned.converged:
             st.info(ctx.t("bw_not_converged", n=len(learned.log_likelihood)), icon=":material/hourglass_bottom:")
-    c2.plotly_chart(views["true_trans"], key="true_trans", config=CHART)
-    c3.plotly_chart(views["learned_trans"], key="learned_trans", config=CHART)
+    ctx.chart(where=c2, fig=views["true_trans"], key="true_trans", config=CHART)
+    ctx.chart(where=c3, fig=views["learned_trans"], key="learned_trans", config=CHART)
     e1, e2 = st.columns(2, gap="medium")
-    e1.plotly_chart(views["true_emit"], key="true_emit", config=CHART)
-    e2.plotly_chart(views["learned_emit"], key="learned_emit", config=CHART)
+    ctx.chart(where=e1, fig=views["true_emit"], key="true_emit", config=CHART)
+    ctx.chart(where=e2, fig=views["learned_emit"], key="learned_emit", config=CHART)
     st.caption(ctx.t("matrices_legend"))
     with st.expander(ctx.t("explain_switching"), icon=":material/swap_horiz:", expanded=not matched):
         ctx.md("label_switching")
 
     st.subheader(ctx.t("hmm_generate_title"))
     n_gen = st.slider(ctx.t("n_generate"), 10, 300, 60, 10, key=ctx.key("n_generate"))
-    st.plotly_chart(generated_figure(*args, n_states, matched, preset_key, n_gen, ctx.lang), key="hmm_generated", config=CHART)
+    ctx.chart(generated_figure(*args, n_states, matched, preset_key, n_gen, ctx.lang), key="hmm_generated", config=CHART)
     st.caption(ctx.t("hmm_generate_legend"))
     with st.expander(ctx.t("explain_hmm"), icon=":material/school:"):
         ctx.md("hmm")
@@ -370,11 +371,11 @@ def regime_part() -> None:
     m1, m2 = st.columns(2)
     m1.metric(ctx.t("hmm_acc"), ctx.num(fit.hmm_accuracy, ".1%"), help=ctx.t("hmm_acc_help"))
     m2.metric(ctx.t("gmm_acc"), ctx.num(fit.gmm_accuracy, ".1%"), delta=ctx.num(fit.gmm_accuracy - fit.hmm_accuracy, "+.1%"), help=ctx.t("gmm_acc_help"))
-    st.plotly_chart(signal_fig, key="regime_signal", config=CHART)
+    ctx.chart(signal_fig, key="regime_signal", config=CHART)
     st.caption(ctx.t("regime_legend"))
     left, right = st.columns(2, gap="large")
     with left:
-        st.plotly_chart(hist_fig, key="regime_hist", config=CHART)
+        ctx.chart(hist_fig, key="regime_hist", config=CHART)
         st.caption(ctx.t("histogram_legend"))
     with right:
         table = pd.DataFrame({

@@ -138,7 +138,7 @@ def live_view() -> None:
     st.progress(min(1.0, tr.step / c.max_steps), text=ctx.t("live_progress", step=tr.step, total=c.max_steps, s=tr.elapsed))
     h = tr.history
     if h.step:
-        st.plotly_chart(plots_vae.loss_curves(np.array(h.step), np.array(h.recon), np.array(h.kl), (ctx.t("recon_name"), ctx.t("kl_name")),
+        ctx.chart(plots_vae.loss_curves(np.array(h.step), np.array(h.recon), np.array(h.kl), (ctx.t("recon_name"), ctx.t("kl_name")),
                                               ctx.t("step"), ctx.t("nats"), height=300), key="live_curves", config=PLOT_CFG)
     if tr.diverged:
         st.error(ctx.t("diverged", step=tr.step), icon=":material/error:")
@@ -156,7 +156,7 @@ def live_view() -> None:
     ok = ev.neg_elbo <= vae.QUALITY_BAR
     st.caption(ctx.t("live_bar_ok" if ok else "live_bar_miss", bar=vae.QUALITY_BAR, base=baseline()))
     st.markdown(ctx.t("live_samples"))
-    st.plotly_chart(plots_vae.digits_figure(tr.model.sample(16, seed=ctx.seed), 16), key="live_samples_fig", config=PLOT_CFG)
+    ctx.chart(plots_vae.digits_figure(tr.model.sample(16, seed=ctx.seed), 16), key="live_samples_fig", config=PLOT_CFG)
 
 
 # ---------------------------------------------------------------------------- VQ-VAE
@@ -174,7 +174,7 @@ def vq_panel() -> None:
     q3.metric(ctx.t("vq_recon"), ctx.num(nll.mean(), ".1f"), help=ctx.t("vq_recon_help", s=c.slots, k=c.codebook,
                                                                       b=nll.mean() + c.slots * np.log(c.codebook)))
     q4.metric(ctx.t("m_acc"), ctx.num((pred == y).mean(), ".0%"), help=ctx.t("m_acc_help"))
-    st.plotly_chart(plots_vae.code_usage(codes, c.codebook, ctx.t("vq_code"), ctx.t("vq_count"), ctx.t("vq_slot_n")),
+    ctx.chart(plots_vae.code_usage(codes, c.codebook, ctx.t("vq_code"), ctx.t("vq_count"), ctx.t("vq_slot_n")),
                     key="vq_usage", config=PLOT_CFG)
     st.caption(ctx.t("vq_usage_caption"))
     v1, v2 = st.columns([2, 1])
@@ -184,13 +184,13 @@ def vq_panel() -> None:
     code = v2.number_input(ctx.t("vq_pick_code"), 0, c.codebook - 1, top, key=ctx.key("vq_code"))
     who = np.flatnonzero(codes[:, slot] == code)
     if len(who):
-        st.plotly_chart(plots_vae.digits_figure(X[who[:24]], 12, [t_digit(int(y[i])) for i in who[:24]]), key="vq_who", config=PLOT_CFG)
+        ctx.chart(plots_vae.digits_figure(X[who[:24]], 12, [t_digit(int(y[i])) for i in who[:24]]), key="vq_who", config=PLOT_CFG)
         st.caption(ctx.t("vq_who_caption", n=len(who), code=code, slot=slot + 1))
     else:
         st.info(ctx.t("vq_unused", code=code, slot=slot + 1), icon=":material/info:")
     n = 12
     st.markdown(ctx.t("vq_recon_title"))
-    st.plotly_chart(plots_vae.digits_figure(np.vstack([X[:n], R[:n]]), n,
+    ctx.chart(plots_vae.digits_figure(np.vstack([X[:n], R[:n]]), n,
                                             [t_digit(int(v)) for v in y[:n]] + ["·".join(str(v) for v in codes[i]) for i in range(n)]),
                     key="vq_recon_fig", config=PLOT_CFG)
     st.caption(ctx.t("vq_recon_caption"))
@@ -263,7 +263,7 @@ with guard():
                 zp = plane_to_latent(np.array([[z1, z2]]), latent, beta, arch)
                 img = M.decode_mean(zp)
                 probs = M.decode_probs(zp)
-                st.plotly_chart(plots_vae.digits_figure(img, 1, height=260), key="picked_fig", config=PLOT_CFG)
+                ctx.chart(plots_vae.digits_figure(img, 1, height=260), key="picked_fig", config=PLOT_CFG)
                 radius = float(np.linalg.norm(zp))
                 log_prior = float(-0.5 * (zp**2).sum() - 0.5 * latent * np.log(2 * np.pi))
                 st.caption(ctx.t("pick_caption", r=radius, lp=log_prior, conf=float(probs.max(-1).mean()),
@@ -274,7 +274,7 @@ with guard():
                 lim = max(3.5, float(np.abs(Z2).max()) * 1.05)
                 fig = plots_vae.latent_scatter(Z2, y_test, X_test, axis, ctx.t("digit_legend"), lim, np.array([z1, z2]),
                                                ctx.t("picked"))
-                st.plotly_chart(fig, key="latent_fig", on_select="rerun", selection_mode="points", config=PLOT_CFG)
+                ctx.chart(fig, key="latent_fig", on_select="rerun", selection_mode="points", config=PLOT_CFG)
                 st.caption(ctx.t("latent_caption") if latent == 2 else ctx.t("latent_caption_pca", d=latent, v=float(var.sum())))
 
     # ------------------------------------------------------------------------ manifold grid
@@ -284,7 +284,7 @@ with guard():
             n_grid = g1.slider(ctx.t("grid_n"), 5, 25, 20, key=ctx.key("grid_n"))
             lim_grid = g2.slider(ctx.t("grid_lim"), 1.0, 8.0, 3.0, 0.5, key=ctx.key("grid_lim"), help=ctx.t("grid_lim_help"))
             imgs = manifold(latent, beta, arch, n_grid, lim_grid)
-            st.plotly_chart(plots_vae.manifold_figure(imgs, n_grid, lim_grid, axis), key="grid_fig", config=PLOT_CFG)
+            ctx.chart(plots_vae.manifold_figure(imgs, n_grid, lim_grid, axis), key="grid_fig", config=PLOT_CFG)
             st.caption(ctx.t("grid_caption", n=n_grid, lim=lim_grid) if latent == 2 else ctx.t("grid_caption_pca", n=n_grid, lim=lim_grid))
             if lim_grid > FAR - 0.5:
                 st.info(ctx.t("grid_far"), icon=":material/info:")
@@ -331,7 +331,7 @@ with guard():
                             if data is None:
                                 raise InputError("blank_drawing")
                             ends[j] = vae.digit_from_canvas(data)
-                            st.plotly_chart(plots_vae.digits_figure(ends[j], 1, height=130), key=f"drawn_fig{j}", config=PLOT_CFG)
+                            ctx.chart(plots_vae.digits_figure(ends[j], 1, height=130), key=f"drawn_fig{j}", config=PLOT_CFG)
                         except InputError as err:
                             show_input_error(err)
             if ends[0] is not None and ends[1] is not None:
@@ -339,10 +339,10 @@ with guard():
                 path = (vae.slerp if method == "slerp" else vae.lerp)(za, zb, n_walk)
                 frames = M.decode_mean(path)
                 ts = np.linspace(0, 1, n_walk)
-                st.plotly_chart(plots_vae.digits_figure(frames, n_walk, [f"t={ctx.num(t, '.2f')}" for t in ts]), key="film_fig", config=PLOT_CFG)
+                ctx.chart(plots_vae.digits_figure(frames, n_walk, [f"t={ctx.num(t, '.2f')}" for t in ts]), key="film_fig", config=PLOT_CFG)
                 a1, a2 = st.columns([1, 1])
                 with a1:
-                    st.plotly_chart(plots_vae.walk_animation(frames, "t", ctx.t("play"), ctx.t("pause")), key="walk_anim", config=PLOT_CFG)
+                    ctx.chart(plots_vae.walk_animation(frames, "t", ctx.t("play"), ctx.t("pause")), key="walk_anim", config=PLOT_CFG)
                 with a2:
                     norms = np.linalg.norm(path, axis=1)
                     st.markdown(ctx.t("walk_norms", a=norms[0], m=norms[n_walk // 2], b=norms[-1], typical=np.sqrt(latent)))
@@ -362,9 +362,9 @@ with guard():
             real = X_test[np.random.default_rng(seed).choice(len(X_test), n_s, replace=False)]
             l, r = st.columns(2)
             l.markdown(ctx.t("samples_title"))
-            l.plotly_chart(plots_vae.digits_figure(samples, 8), key="samples_fig", config=PLOT_CFG)
+            ctx.chart(where=l, fig=plots_vae.digits_figure(samples, 8), key="samples_fig", config=PLOT_CFG)
             r.markdown(ctx.t("real_title"))
-            r.plotly_chart(plots_vae.digits_figure(real, 8), key="real_fig", config=PLOT_CFG)
+            ctx.chart(where=r, fig=plots_vae.digits_figure(real, 8), key="real_fig", config=PLOT_CFG)
             st.caption(ctx.t("sample_caption"))
 
     # ------------------------------------------------------------------------ reconstructions
@@ -376,10 +376,10 @@ with guard():
                                          format_func=ctx.labeler("vae.orders"), key=ctx.key("recon_order"))
             idx = {"first": np.arange(n_r), "worst": np.argsort(-rec_err)[:n_r], "best": np.argsort(rec_err)[:n_r]}[order]
             st.markdown(ctx.t("originals"))
-            st.plotly_chart(plots_vae.digits_figure(X_test[idx], n_r, [t_digit(int(y_test[i])) for i in idx]), key="orig_fig", config=PLOT_CFG)
+            ctx.chart(plots_vae.digits_figure(X_test[idx], n_r, [t_digit(int(y_test[i])) for i in idx]), key="orig_fig", config=PLOT_CFG)
             st.markdown(ctx.t("reconstructions"))
             caps = [f"{rec_err[i]:.0f} · {int(rec_pred[i])}" for i in idx]
-            st.plotly_chart(plots_vae.digits_figure(R[idx], n_r, caps), key="recon_fig", config=PLOT_CFG)
+            ctx.chart(plots_vae.digits_figure(R[idx], n_r, caps), key="recon_fig", config=PLOT_CFG)
             st.caption(ctx.t("recon_caption"))
 
     # ------------------------------------------------------------------------ training
@@ -387,7 +387,7 @@ with guard():
         if tabs[5].open:  # lazy: only the open tab's content runs
             st.markdown(ctx.t("curves_title", arch=ctx.t(f"archs.{arch}"), d=latent, beta=ctx.num(beta, "g")))
             cv = M.curves
-            st.plotly_chart(plots_vae.loss_curves(cv["curve_step"], cv["curve_recon"], cv["curve_kl"], (ctx.t("recon_name"), ctx.t("kl_name")),
+            ctx.chart(plots_vae.loss_curves(cv["curve_step"], cv["curve_recon"], cv["curve_kl"], (ctx.t("recon_name"), ctx.t("kl_name")),
                                                   ctx.t("step"), ctx.t("nats"), beta if beta != 1 else None, ctx.t("beta_kl_name", beta=ctx.num(beta, "g"))),
                             key="curves_fig", config=PLOT_CFG)
             st.caption(ctx.t("curves_caption"))

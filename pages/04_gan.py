@@ -250,9 +250,9 @@ def _live_view(layers, metric: str) -> None:
     left, right = st.columns([1.15, 1], gap="medium")
     with left:
         fig = plots_gan.plane(view, tr.X, tr.box, layers, plane_labels(view.probability), height=560)
-        st.plotly_chart(fig, key="gan_plane", config={"displaylogo": False})
+        ctx.chart(fig, key="gan_plane", config={"displaylogo": False})
     with right:
-        st.plotly_chart(training_curves(tr, metric), key="gan_curves", config={"displaylogo": False})
+        ctx.chart(training_curves(tr, metric), key="gan_curves", config={"displaylogo": False})
 
 
 def live_section(ds: datasets.Dataset) -> None:
@@ -301,7 +301,7 @@ def replay_section() -> None:
         if memo is None or memo[0] != stamp:  # rebuild only when training moved on
             memo = (stamp, plots_gan.replay(tr.box, tr.X, tr.frames, plane_labels(True)))
             st.session_state[memo_key] = memo
-        st.plotly_chart(memo[1], key="gan_replay", config={"displaylogo": False})
+        ctx.chart(memo[1], key="gan_replay", config={"displaylogo": False})
 
 
 def slow_motion_section() -> None:
@@ -316,7 +316,7 @@ def slow_motion_section() -> None:
         stage = st.select_slider(ctx.t("stage"), gan.STAGES, format_func=ctx.labeler("gan.stages"), key=ctx.key("stage"))
         left, right = st.columns([1.2, 1])
         with left:
-            st.plotly_chart(plots_gan.stage(stages, stage, tr.box, plane_labels(stages.probability)), key="gan_stage",
+            ctx.chart(plots_gan.stage(stages, stage, tr.box, plane_labels(stages.probability)), key="gan_stage",
                             config={"displaylogo": False})
         with right:
             st.markdown(ctx.t(f"stage_text.{stage}", d_loss=ctx.num(stages.d_loss, ".3f"), g_loss=ctx.num(stages.g_loss, ".3f"),
@@ -355,7 +355,7 @@ def _collapse_section() -> None:
         modes = [int(v) for v in preset_state(name)["history.modes"].tolist()]
         with col:
             st.markdown(f"**{ctx.t(f'presets.{name}')}**")
-            st.plotly_chart(preset_replay_figure(name, ctx.lang), key=f"gan_preset_{name}", config={"displaylogo": False})
+            ctx.chart(preset_replay_figure(name, ctx.lang), key=f"gan_preset_{name}", config={"displaylogo": False})
             st.metric(ctx.t("modes_covered"), f"{modes[-1]}/8" if modes and modes[-1] >= 0 else "—")
             st.caption(ctx.t(f"preset_text.{name}"))
             st.button(ctx.t("load_preset"), key=f"gan_load_{name}", on_click=load_preset_live, args=(name,),
@@ -403,7 +403,7 @@ def _digits_section() -> None:
     with right:
         fig = go.Figure(digits_curves_figure(ctx.lang))  # a copy: the cached figure stays untouched
         fig.add_vline(x=epoch, line=dict(color="#6b7280", dash="dot"))
-        st.plotly_chart(fig, key="gan_digit_curves", config={"displaylogo": False})
+        ctx.chart(fig, key="gan_digit_curves", config={"displaylogo": False})
         st.caption(ctx.t("digits_curves_legend"))
 
     st.subheader(ctx.t("cond_title"))

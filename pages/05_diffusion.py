@@ -147,7 +147,7 @@ def forward_section() -> None:
         curves = {k: schedule_curves(k, sched.T, config.beta_start, config.beta_end) for k in D.SCHEDULES if _valid(k, config)}
         fig = P.schedule_figure(curves, config.schedule, t, {k: ctx.t(f"schedules.{k}") for k in curves},
                                 (ctx.t("beta_title"), ctx.t("alpha_bar_title"), ctx.t("snr_title")), ctx.t("t_axis"))
-        st.plotly_chart(fig, key="schedule_fig", config=CHART)
+        ctx.chart(fig, key="schedule_fig", config=CHART)
         st.caption(ctx.t("schedule_legend"))
         st.markdown(ctx.t("schedule_numbers", t=t, alpha_bar=ctx.num(sched.alphas_cumprod[t], ".3f"), snr=ctx.num(sched.snr[t], ".3g") if t else "∞",
                           T=sched.T, alpha_bar_T=ctx.num(sched.alphas_cumprod[-1], ".2g")))
@@ -183,7 +183,7 @@ def forward_data(source: str, sched: D.NoiseSchedule, t: int, ds: datasets.Datas
         Xt = sched.add_noise(X0, np.random.default_rng(ctx.seed).standard_normal(X0.shape), t)
         box = box_for(X0, 3.2)
         fig = P.points_figure(box, X0, [(Xt, ctx.t("x_t_label", t=t), P.SAMPLE_COLOUR)], ctx.t("x0_label"))
-        st.plotly_chart(fig, key="forward_fig", config=CHART)
+        ctx.chart(fig, key="forward_fig", config=CHART)
         st.caption(ctx.t("forward_points_legend"))
         return X0
     if source == "digits":
@@ -192,9 +192,9 @@ def forward_data(source: str, sched: D.NoiseSchedule, t: int, ds: datasets.Datas
         X, _ = load("train")
         picks = X[:10] / 16.0
         now = D.noisy_images(picks.reshape(10, 8, 8), sched, [t], seed=ctx.seed)[0]
-        st.plotly_chart(P.image_grid(now[None] * 16, None, None, 16, ctx.t("pixel"), height=150), key="digits_now", config=CHART)
+        ctx.chart(P.image_grid(now[None] * 16, None, None, 16, ctx.t("pixel"), height=150), key="digits_now", config=CHART)
         strip = D.noisy_images(picks[:4].reshape(4, 8, 8), sched, strip_ts, seed=ctx.seed)  # (ts, 4, 8, 8)
-        st.plotly_chart(P.image_grid(strip.transpose(1, 0, 2, 3) * 16, [f"t={s}" for s in strip_ts], None, 16, ctx.t("pixel")),
+        ctx.chart(P.image_grid(strip.transpose(1, 0, 2, 3) * 16, [f"t={s}" for s in strip_ts], None, 16, ctx.t("pixel")),
                         key="digits_strip", config=CHART)
         st.caption(ctx.t("forward_images_legend"))
         return X[:400] / 8.0 - 1.0
@@ -204,7 +204,7 @@ def forward_data(source: str, sched: D.NoiseSchedule, t: int, ds: datasets.Datas
     c1.image(img, caption=ctx.t("x0_label"), width="stretch", clamp=True)
     c2.image(now[1], caption=ctx.t("x_t_label", t=t), width="stretch", clamp=True)
     strip = D.noisy_images(img[None], sched, strip_ts, seed=ctx.seed)[:, 0]
-    st.plotly_chart(P.rgb_strip(strip, [f"t={s}" for s in strip_ts]), key="photo_strip", config=CHART)
+    ctx.chart(P.rgb_strip(strip, [f"t={s}" for s in strip_ts]), key="photo_strip", config=CHART)
     st.caption(ctx.t("forward_images_legend"))
     return (2.0 * img - 1.0).reshape(1, -1)
 
@@ -228,7 +228,7 @@ def compare_forward(X0: np.ndarray, config: D.ScheduleConfig, t: int) -> None:
             fig = P.points_figure(box_for(X0, 3.2), X0, [(res["iterative"], ctx.t("compare.iterative"), P.SAMPLE_COLOUR),
                                                           (res["closed"], ctx.t("compare.closed"), P.SECOND_COLOUR)],
                                   ctx.t("x0_label"), height=420)
-            st.plotly_chart(fig, key="compare_fig", config=CHART)
+            ctx.chart(fig, key="compare_fig", config=CHART)
 
 
 # ---------------------------------------------------------------- reverse process on 2D points
@@ -282,7 +282,7 @@ def sampling_views(model: D.DiffusionModel, model_id: tuple, data: np.ndarray) -
         st.subheader(ctx.t("animation_title"))
         fig = P.reverse_animation(box, data, run["trajectory"], run["timesteps"], ctx.t("data_label"), ctx.t("reverse_points"),
                                   ctx.t("frame_label"), ctx.t("play"), ctx.t("pause"))
-        st.plotly_chart(fig, key="reverse_fig", config=CHART)
+        ctx.chart(fig, key="reverse_fig", config=CHART)
         st.caption(ctx.t("animation_legend", n=ANIM_POINTS))
         m1, m2 = st.columns(2)
         mmd_help = ctx.t("mmd2_help", samples=ctx.num(run["mmd_sizes"][0], ","), points=ctx.num(run["mmd_sizes"][1], ","))
@@ -294,15 +294,15 @@ def sampling_views(model: D.DiffusionModel, model_id: tuple, data: np.ndarray) -
         field = score_field(model, model_id, box, t, data, ctx.seed)
         fig = P.points_figure(box, data, [(field["noisy"], ctx.t("x_t_label", t=t), P.SAMPLE_COLOUR)], ctx.t("data_label"))
         P.add_arrows(fig, field["points"], field["score"], 0.9 * (box[1] - box[0]) / 16, ctx.t("arrows_label"))
-        st.plotly_chart(fig, key="field_fig", config=CHART)
+        ctx.chart(fig, key="field_fig", config=CHART)
         st.caption(ctx.t("field_legend"))
     st.subheader(ctx.t("quality_title"))
     rows = quality_rows(model, model_id, data, ctx.seed)
     q1, q2 = st.columns(2)
     ref = float(mmd2(data[: EVAL_POINTS // 2], data[EVAL_POINTS // 2: EVAL_POINTS])) if len(data) >= 40 else None
-    q1.plotly_chart(P.quality_figure(rows, "mmd2", ctx.t("mmd2"), ctx.t("steps_axis"), ctx.t("samplers.ddim"), ctx.t("ddpm_at_T", T=T),
+    ctx.chart(where=q1, fig=P.quality_figure(rows, "mmd2", ctx.t("mmd2"), ctx.t("steps_axis"), ctx.t("samplers.ddim"), ctx.t("ddpm_at_T", T=T),
                                      ref, ctx.t("data_vs_data")), key="quality_mmd", config=CHART)
-    q2.plotly_chart(P.quality_figure(rows, "swd", ctx.t("swd"), ctx.t("steps_axis"), ctx.t("samplers.ddim"), ctx.t("ddpm_at_T", T=T)),
+    ctx.chart(where=q2, fig=P.quality_figure(rows, "swd", ctx.t("swd"), ctx.t("steps_axis"), ctx.t("samplers.ddim"), ctx.t("ddpm_at_T", T=T)),
                     key="quality_swd", config=CHART)
     st.caption(ctx.t("quality_legend"))
     if model_id[0] == "pretrained" and D.pretrained_metrics(model_id[1]).get("quality"):
@@ -369,14 +369,14 @@ def live_tick(target: int, box: tuple, data: np.ndarray) -> None:
     if trainer.loss_history_:
         left, right = st.columns(2, gap="large")
         with left:
-            st.plotly_chart(P.loss_figure(np.asarray(trainer.loss_history_), trainer.smoothed_loss(), ctx.t("step_axis"), ctx.t("loss_axis"),
+            ctx.chart(P.loss_figure(np.asarray(trainer.loss_history_), trainer.smoothed_loss(), ctx.t("step_axis"), ctx.t("loss_axis"),
                                           ctx.t("loss_raw"), ctx.t("loss_smooth")), key="loss_fig", config=CHART)
             st.caption(ctx.t("loss_legend"))
         with right:
             steps = min(20, trainer.schedule.T)
             preview = trainer.sample(PREVIEW_POINTS, "ddim", steps, seed=ctx.seed).samples
             fig = P.points_figure(box, data, [(preview, ctx.t("preview_label", steps=steps), P.SAMPLE_COLOUR)], ctx.t("data_label"), height=300)
-            st.plotly_chart(fig, key="preview_fig", config=CHART)
+            ctx.chart(fig, key="preview_fig", config=CHART)
     if st.session_state.get(_running_key()):
         st.caption(ctx.t("pause_to_see"))
 
@@ -395,11 +395,11 @@ def digits_section() -> None:
     with left:
         st.subheader(ctx.t("film_title"))
         film = run["film"].reshape(len(run["film_t"]), 5, 8, 8).transpose(1, 0, 2, 3)
-        st.plotly_chart(P.image_grid(film, [f"t={s}" for s in run["film_t"]], None, 16, ctx.t("pixel")), key="digit_film", config=CHART)
+        ctx.chart(P.image_grid(film, [f"t={s}" for s in run["film_t"]], None, 16, ctx.t("pixel")), key="digit_film", config=CHART)
         st.caption(ctx.t("film_legend"))
     with right:
         st.subheader(ctx.t("grid_title", digit=label))
-        st.plotly_chart(P.image_grid(run["grid"].reshape(4, 8, 8, 8), None, None, 16, ctx.t("pixel")), key="digit_grid", config=CHART)
+        ctx.chart(P.image_grid(run["grid"].reshape(4, 8, 8, 8), None, None, 16, ctx.t("pixel")), key="digit_grid", config=CHART)
         st.metric(ctx.t("evaluator_agrees"), ctx.num(run['accuracy'], ".0%"), help=ctx.t("evaluator_help"))
     with st.expander(ctx.t("explain_guidance"), icon=":material/school:"):
         ctx.md("guidance")
@@ -453,11 +453,11 @@ def latent_views() -> None:
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader(ctx.t("latent_grid_title", digit=label))
-        st.plotly_chart(P.image_grid(run["images"].reshape(2, 8, 8, 8), None, None, 16, ctx.t("pixel"), height=200),
+        ctx.chart(P.image_grid(run["images"].reshape(2, 8, 8, 8), None, None, 16, ctx.t("pixel"), height=200),
                         key="latent_grid", config=CHART)
         st.metric(ctx.t("evaluator_agrees"), ctx.num(run['accuracy'], ".0%"), help=ctx.t("evaluator_help_latent"))
         st.subheader(ctx.t("prior_grid_title"))
-        st.plotly_chart(P.image_grid(run["prior_images"].reshape(2, 8, 8, 8), None, None, 16, ctx.t("pixel"), height=200),
+        ctx.chart(P.image_grid(run["prior_images"].reshape(2, 8, 8, 8), None, None, 16, ctx.t("pixel"), height=200),
                         key="prior_grid", config=CHART)
     with right:
         st.subheader(ctx.t("latent_scatter_title"))
@@ -468,7 +468,7 @@ def latent_views() -> None:
         fig = P.points_figure(box, codes_test[:, dims], clouds, ctx.t("latent_codes_data"), height=430)
         fig.update_xaxes(title_text=f"z{dims[0] + 1}")
         fig.update_yaxes(title_text=f"z{dims[1] + 1}")
-        st.plotly_chart(fig, key="latent_fig", config=CHART)
+        ctx.chart(fig, key="latent_fig", config=CHART)
         m1, m2 = st.columns(2)
         m1.metric(ctx.t("mmd_codes_diffusion"), ctx.num(run['mmd_diffusion'], ".3f"), help=ctx.t("mmd_codes_help"))
         m2.metric(ctx.t("mmd_codes_prior"), ctx.num(run['mmd_prior'], ".3f"), help=ctx.t("mmd_codes_help"))

@@ -76,11 +76,6 @@ def scaling_figure(rows: tuple, refs: tuple, names: tuple):
     return plots.scaling_figure([dict(r) for r in rows], dict(refs), dict(names))
 
 
-def chart(fig, key: str) -> None:
-    fig.update_layout(separators=",." if ctx.lang == "pt" else ".,")
-    st.plotly_chart(fig, key=key, config={"displaylogo": False})
-
-
 def tr(name: str) -> str:
     return ctx.t(name)
 
@@ -228,7 +223,7 @@ with guard():
         fig = plots.distribution_figure(vocab.chars, view.p_model, view.p_temp, view.keep, view.q, n_show, {
             "p_temp": tr("bar_p_temp"), "q": tr("bar_q"), "p_model": tr("bar_p_model"), "cut": tr("bar_cut"),
             "x": tr("bar_x"), "y": tr("bar_y")})
-        chart(fig, "ts_dist")
+        ctx.chart(fig, "ts_dist")
         st.caption(tr("dist_legend"))
     with d2:
         seen = ids[-max(model.context_size, 1):] if model.context_size else ids[:0]
@@ -277,7 +272,7 @@ with guard():
                     "colour": tr("tree_colour"), "position": tr("tree_position"), "rank": tr("tree_rank"),
                     "chosen": tr("tree_chosen"), "p_chosen": tr("tree_p_chosen"), "p_axis": tr("tree_p_axis")}))
                 st.session_state[memo_key] = memo
-            chart(memo[1], "ts_tree")
+            ctx.chart(memo[1], "ts_tree")
             m1, m2 = st.columns(2)
             m1.metric(tr("perplexity"), ctx.num(gen.perplexity), help=tr("perplexity_help"))
             m2.metric(tr("n_generated"), len(gen.steps))
@@ -321,7 +316,7 @@ with guard():
                 fig = pretrained_attention_figure(corpus_name, tuple(att_ids.tolist()), tuple(att_names.items()))
             else:  # a live model changes as it trains: no cache
                 fig = attention_figure(model, att_ids, vocab.chars, att_names)
-            chart(fig, "ts_attention")
+            ctx.chart(fig, "ts_attention")
             st.caption(ctx.t("attention_legend", n=ATTENTION_SHOWN))
 
     with t_train:
@@ -368,7 +363,7 @@ with guard():
                 last = tr_.history[-1]["val"] / ts.LN2 if tr_.history else float("nan")
                 m3.metric(tr("train_val_bpc"), ctx.num(last, ".3f") if tr_.history else "—")
                 if tr_.history:
-                    chart(plots.loss_figure(tr_.history, refs, {
+                    ctx.chart(plots.loss_figure(tr_.history, refs, {
                         "train": tr("loss_train"), "val": tr("loss_val"), "x": tr("loss_x"), "y": tr("loss_y")}), "ts_loss")
                     st.caption(tr("loss_legend"))
                 elif tr_.step == 0:
@@ -395,7 +390,7 @@ with guard():
             labels.append(rung_label(rung) + " · " + ctx.t("sources.live"))
             values.append(trainer.history[-1]["val"] / ts.LN2)
             colours.append(plots.ORANGE)
-        chart(ladder_figure(tuple(labels), tuple(round(v, 4) for v in values), tuple(colours),
+        ctx.chart(ladder_figure(tuple(labels), tuple(round(v, 4) for v in values), tuple(colours),
                             (("x", tr("ladder_x")), ("y", tr("ladder_y")))), "ts_ladder")
         st.caption(ctx.t("ladder_legend", uniform=ctx.num(np.log2(vocab.size))))
         rows = ts.read_scaling()
@@ -405,7 +400,7 @@ with guard():
             scaling_refs = {rung_label(r): ngram_bpc("names", names_corpus, n, 0.1) * ts.LN2
                             for n, r in ((2, "bigram"), (3, "trigram"))}
             scaling_refs[ctx.t("fourgram")] = ngram_bpc("names", names_corpus, 4, 0.1) * ts.LN2
-            chart(scaling_figure(tuple(tuple(sorted(r.items())) for r in rows), tuple(scaling_refs.items()),
+            ctx.chart(scaling_figure(tuple(tuple(sorted(r.items())) for r in rows), tuple(scaling_refs.items()),
                                  (("transformer", rung_label("transformer")), ("x", tr("scaling_x")), ("y", tr("scaling_y")))),
                   "ts_scaling")
             st.caption(ctx.t("scaling_legend", steps=rows[0]["steps"]))

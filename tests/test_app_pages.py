@@ -1,5 +1,6 @@
 """Every page of the registry renders cleanly in both languages, with the shared frame."""
 
+import json
 import re
 
 import pytest
@@ -26,6 +27,9 @@ def test_page_renders_in_both_languages(script, lang):
     if lang == "pt":  # numbers are written the Brazilian way: 0,904 and 12,5%, never 0.904
         english = [m.value for m in at.metric if ENGLISH_DECIMAL.search(str(m.value))]
         assert not english, english
+    # and so are the numbers on every chart's axes and in its hovers (plotly's separators)
+    separators = {json.loads(c.proto.spec)["layout"].get("separators") for c in at.get("plotly_chart")}
+    assert separators <= {",." if lang == "pt" else ".,"}, separators
 
 
 def test_language_follows_the_browser_then_sticks_through_navigation():

@@ -66,6 +66,15 @@ class PageContext:
         """A number in the reader's convention: 0.25 in English, 0,25 in Portuguese."""
         return text.number(self.lang, value, spec)
 
+    def chart(self, fig, key: str | None = None, where=None, **kwargs) -> None:
+        """``st.plotly_chart`` (or ``where.plotly_chart`` for a column) with numbers on the axes and in the
+        hovers written the reader's way: plotly's ``separators`` give 0,5 and 2.000 in Portuguese."""
+        separators = ",." if self.lang == "pt" else ".,"
+        if fig.layout.separators != separators:
+            fig.update_layout(separators=separators)
+        kwargs.setdefault("config", {"displaylogo": False})
+        (where or st).plotly_chart(fig, key=key, **kwargs)
+
     def labeler(self, prefix: str) -> Callable[[object], str]:
         """A ``format_func`` for options: ``value -> text of "<prefix>.<value>"``.
 
