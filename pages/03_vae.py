@@ -342,7 +342,7 @@ with guard():
                 ctx.chart(plots_vae.digits_figure(frames, n_walk, [f"t={ctx.num(t, '.2f')}" for t in ts]), key="film_fig", config=PLOT_CFG)
                 a1, a2 = st.columns([1, 1])
                 with a1:
-                    ctx.chart(plots_vae.walk_animation(frames, "t", ctx.t("play"), ctx.t("pause")), key="walk_anim", config=PLOT_CFG)
+                    ctx.chart(plots_vae.walk_animation(frames, "t", ctx.t("play"), ctx.t("pause"), [ctx.num(t, ".2f") for t in ts]), key="walk_anim", config=PLOT_CFG)
                 with a2:
                     norms = np.linalg.norm(path, axis=1)
                     st.markdown(ctx.t("walk_norms", a=norms[0], m=norms[n_walk // 2], b=norms[-1], typical=np.sqrt(latent)))

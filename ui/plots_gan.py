@@ -153,7 +153,7 @@ def stage(st_, name: str, box, labels: dict[str, str], height: int = 460) -> go.
     if name == "score":
         for pts, vals, colour, where in ((st_.real, st_.d_real, REAL, "top center"), (st_.fake, st_.d_fake, FAKE, "bottom center")):
             n = N_LABELLED
-            fig.add_trace(go.Scatter(x=pts[:n, 0], y=pts[:n, 1], mode="text", text=[f"{v:.2f}" for v in vals[:n]],
+            fig.add_trace(go.Scatter(x=pts[:n, 0], y=pts[:n, 1], mode="text", text=vals[:n].tolist(), texttemplate="%{text:.2f}",
                                      textfont=dict(size=12, color=colour), textposition=where, showlegend=False,
                                      hoverinfo="skip"))
     _points(fig, st_.fake, FAKE, labels["fake"], size=7, opacity=0.9 if name != "update_g" else 0.35, gl=False)

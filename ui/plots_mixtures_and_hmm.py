@@ -64,10 +64,11 @@ def _component_dicts(params: mixtures.MixtureParams, labels: dict) -> list[dict]
             ))
     traces.append(dict(
         type="scatter", x=params.means[:, 0].tolist(), y=params.means[:, 1].tolist(), mode="markers+text", name=labels["means"],
-        text=[f"{k + 1}: π={w:.2f}" for k, w in enumerate(params.weights)], textposition="top center",
+        text=[str(k + 1) for k in range(params.n_components)], customdata=params.weights.tolist(),
+        texttemplate="%{text}: π=%{customdata:.2f}", textposition="top center",  # d3 format: 0,33 in Portuguese
         textfont=dict(size=13, color="#111827"),
         marker=dict(symbol="x", size=13, color=[charts.colour(k) for k in range(params.n_components)], line=dict(width=2, color="black")),
-        hovertemplate="μ=(%{x:.2f}, %{y:.2f})<extra>%{text}</extra>",
+        hovertemplate="μ=(%{x:.2f}, %{y:.2f})<extra>%{text}: π=%{customdata:.2f}</extra>",
     ))
     return traces
 

@@ -123,8 +123,9 @@ def loss_curves(steps: np.ndarray, recon: np.ndarray, kl: np.ndarray, names: tup
     return fig
 
 
-def walk_animation(frames: np.ndarray, t_label: str, play: str, pause: str) -> go.Figure:
-    """The decoded path as a Plotly animation (play / pause / scrub in the browser)."""
+def walk_animation(frames: np.ndarray, t_label: str, play: str, pause: str, step_labels: list[str] | None = None) -> go.Figure:
+    """The decoded path as a Plotly animation (play / pause / scrub in the browser); ``step_labels`` are the
+    slider's t values as the reader writes them (default 0.00 … 1.00)."""
     imgs = np.asarray(frames).reshape(-1, 8, 8)
     n = len(imgs)
 
@@ -132,7 +133,7 @@ def walk_animation(frames: np.ndarray, t_label: str, play: str, pause: str) -> g
         return go.Heatmap(z=imgs[k], colorscale=GREYS, zmin=0, zmax=16, showscale=False, hovertemplate="%{z:.1f}<extra></extra>")
 
     fig = go.Figure(data=[heat(0)], frames=[go.Frame(data=[heat(k)], name=str(k)) for k in range(n)])
-    ts = np.linspace(0, 1, n)
+    step_labels = step_labels or [f"{t:.2f}" for t in np.linspace(0, 1, n)]
     fig.update_layout(
         height=380, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE),
         updatemenus=[dict(type="buttons", showactive=False, x=0, y=-0.05, xanchor="left", yanchor="top", buttons=[
@@ -140,7 +141,7 @@ def walk_animation(frames: np.ndarray, t_label: str, play: str, pause: str) -> g
             dict(label="⏸ " + pause, method="animate", args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")]),
         ])],
         sliders=[dict(active=0, x=0.3, len=0.7, y=-0.02, currentvalue=dict(prefix=f"{t_label} = "),
-                      steps=[dict(method="animate", label=f"{ts[k]:.2f}", args=[[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
+                      steps=[dict(method="animate", label=step_labels[k], args=[[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
                              for k in range(n)])],
     )
     fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x", scaleratio=1)
