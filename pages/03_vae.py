@@ -50,6 +50,12 @@ def test_bounds(latent: int, beta: float, arch: str, k: int):
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def usage(latent: int, beta: float, arch: str) -> vae.LatentUsage:
+    """KL per latent dimension, active dimensions and rate = information + marginal KL, on the test digits."""
+    return model(latent, beta, arch).latent_usage(digits.load("test")[0])
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def manifold(latent: int, beta: float, arch: str, n: int, lim: float) -> np.ndarray:
     return model(latent, beta, arch).decode_mean(plane_to_latent(vae.grid(lim, n), latent, beta, arch))
 
@@ -276,6 +282,19 @@ with guard():
                                                ctx.t("picked"))
                 ctx.chart(fig, key="latent_fig", on_select="rerun", selection_mode="points", config=PLOT_CFG)
                 st.caption(ctx.t("latent_caption") if latent == 2 else ctx.t("latent_caption_pca", d=latent, v=float(var.sum())))
+            use = usage(latent, beta, arch)
+            rate, info = round(use.rate, 2), round(use.mutual_info, 2)  # shown to 2 decimals: the parts add up as shown
+            st.markdown(ctx.t("usage_title"))
+            u1, u2, u3, u4 = st.columns(4)
+            u1.metric(ctx.t("m_active"), f"{use.n_active} / {latent}", help=ctx.t("m_active_help", thr=use.threshold))
+            u2.metric(ctx.t("m_rate"), ctx.num(rate, ".2f"), help=ctx.t("m_kl_help"))
+            u3.metric(ctx.t("m_info"), ctx.num(info, ".2f"), help=ctx.t("m_info_help"))
+            u4.metric(ctx.t("m_marginal"), ctx.num(rate - info, ".2f"), help=ctx.t("m_marginal_help"))
+            ctx.chart(plots_vae.kl_per_dim_figure(use.kl_per_dim, use.threshold, ctx.t("dimension"), ctx.t("kl_dim_axis"), ctx.t("nats"),
+                                                  (ctx.t("active"), ctx.t("inactive")), ctx.t("threshold_label", thr=use.threshold)),
+                      key="kl_dims_fig", config=PLOT_CFG)
+            st.caption(ctx.t("usage_caption", thr=use.threshold, n=use.n_active, d=latent, share=use.active_share))
+            st.caption(ctx.t("usage_rate", rate=rate, info=info, gap=rate - info, n=len(X_test), max_info=float(np.log(len(X_test)))))
 
     # ------------------------------------------------------------------------ manifold grid
     with tabs[1]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.apptest_utils import assert_clean, open_page, read_number
@@ -60,6 +62,32 @@ def test_model_choice_metrics_and_latent_space(lang):
     at.number_input(key=k("pick_z1")).set_value(30.0).run()
     assert_clean(at)
     assert len(at.warning) == 1 and cat["vae.far_warning"][:20] in at.warning[0].value
+
+
+def chart_spec(at, key: str) -> dict:
+    charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith(key)]
+    assert len(charts) == 1, key
+    return json.loads(charts[0].proto.spec)
+
+
+def test_kl_per_dimension_and_active_dimensions(lang):
+    at = open_page(SCRIPT, lang)
+    cat = text.catalogue(lang)
+    at.selectbox(key=k("latent")).set_value(16).run()
+    assert_clean(at)
+    metrics = {m.label: m.value for m in at.metric}
+    active, total = (int(v) for v in metrics[cat["vae.m_active"]].split("/"))
+    assert total == 16 and 4 <= active <= 7  # the shipped d = 16 model uses 6 of its 16 dimensions
+    rate = read_number(metrics[cat["vae.m_rate"]], lang)
+    assert rate == pytest.approx(read_number(metrics[cat["vae.m_kl"]], lang), abs=0.006)  # the same KL, in two places
+    info, rest = read_number(metrics[cat["vae.m_info"]], lang), read_number(metrics[cat["vae.m_marginal"]], lang)
+    assert info + rest == pytest.approx(rate, abs=0.011) and 0 < info < rate
+    bars = [tr for tr in chart_spec(at, "kl_dims_fig")["data"] if tr["type"] == "bar"]
+    assert sum(len(b["x"]) for b in bars) == 16 and len(bars[0]["x"]) == active  # one bar per dimension, active ones first
+    at.selectbox(key=k("latent")).set_value(2).run()
+    at.select_slider(key=k("beta")).set_value(8.0).run()  # posterior collapse: one weak dimension left
+    assert_clean(at)
+    assert {m.label: m.value for m in at.metric}[cat["vae.m_active"]].replace(" ", "") == "1/2"
 
 
 def test_grid_walk_sampling_reconstructions(lang):

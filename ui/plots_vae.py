@@ -149,6 +149,34 @@ def walk_animation(frames: np.ndarray, t_label: str, play: str, pause: str, step
     return fig
 
 
+def subscript(n: int) -> str:
+    return "".join("₀₁₂₃₄₅₆₇₈₉"[int(c)] for c in str(n))
+
+
+def kl_per_dim_figure(kl_j: np.ndarray, threshold: float, x_title: str, y_title: str, unit: str, names: tuple[str, str],
+                      threshold_label: str) -> go.Figure:
+    """E_x KL_j for each latent dimension z_j on a log axis: blue bars above the threshold (active), grey below,
+    the threshold as a dashed line."""
+    kl_j = np.asarray(kl_j, float)
+    labels = [f"z{subscript(j + 1)}" for j in range(len(kl_j))]
+    shown = np.maximum(kl_j, 1e-5)  # a log axis cannot show 0; the hover gives the value itself
+    fig = go.Figure()
+    for is_active, name, colour in ((True, names[0], PALETTE[0]), (False, names[1], "#999999")):
+        sel = (kl_j > threshold) == is_active
+        fig.add_trace(go.Bar(x=[labels[j] for j in np.flatnonzero(sel)], y=shown[sel], customdata=kl_j[sel], name=name,
+                             marker_color=colour, hovertemplate=f"%{{x}}: %{{customdata:.4f}} {unit}<extra>{name}</extra>"))
+    line = dict(color="#B91C1C", dash="dash", width=1.5)
+    fig.add_hline(y=threshold, line=line)
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=line, name=threshold_label))  # the line's legend entry
+    lo = min(threshold / 3, float(shown.min()) / 2)
+    fig.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="white", bargap=0.25,
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+                      xaxis=dict(title_text=x_title, categoryorder="array", categoryarray=labels),
+                      yaxis=dict(title_text=y_title, type="log", range=[np.log10(lo), np.log10(float(shown.max()) * 3)], dtick=1,
+                                 gridcolor="#e5e7eb"))
+    return fig
+
+
 def architecture_dot(shapes: list[tuple[str, tuple[int, ...]]], labels: dict[str, str], arch_title: str) -> str:
     """A Graphviz diagram: encoder → (μ, log σ²) → z = μ + σ·ε → decoder, with live tensor shapes."""
     def fmt(s):
