@@ -363,8 +363,13 @@ with guard():
                 with a1:
                     ctx.chart(plots_vae.walk_animation(frames, "t", ctx.t("play"), ctx.t("pause"), [ctx.num(t, ".2f") for t in ts]), key="walk_anim", config=PLOT_CFG)
                 with a2:
-                    norms = np.linalg.norm(path, axis=1)
-                    st.markdown(ctx.t("walk_norms", a=norms[0], m=norms[n_walk // 2], b=norms[-1], typical=np.sqrt(latent)))
+                    norms, mid = np.linalg.norm(path, axis=1), n_walk // 2
+                    use = usage(latent, beta, arch)
+                    st.markdown(ctx.t("walk_norms", a=norms[0], t=ts[mid], m=norms[mid], b=norms[-1], med=use.median_mean_norm,
+                                      typical=np.sqrt(latent)))
+                    if latent > 2:
+                        lm, sm = (float(np.linalg.norm(f(za, zb, n_walk)[mid])) for f in (vae.lerp, vae.slerp))
+                        st.markdown(ctx.t("walk_norms_paths", lm=lm, sm=sm, act=use.n_active, d=latent, e2=use.mean_sq_sample_norm))
                     st.caption(ctx.t("walk_caption"))
 
     # ------------------------------------------------------------------------ sampling

@@ -22,6 +22,11 @@ def open_tab(at, lang: str, name: str) -> None:
     at.run()
 
 
+def cat_start(lang: str, key: str) -> str:
+    """The text of ``vae.<key>`` up to its first placeholder."""
+    return text.catalogue(lang)[f"vae.{key}"].split("{")[0]
+
+
 def texts(at) -> str:
     return " ".join(str(e.value) for kind in ("markdown", "caption", "info", "warning", "error") for e in getattr(at, kind))
 
@@ -107,6 +112,8 @@ def test_grid_walk_sampling_reconstructions(lang):
     at.selectbox(key=k("latent")).set_value(16).run()
     at.radio(key=k("walk_method")).set_value("slerp").run()
     assert_clean(at)
+    said = texts(at)
+    assert "√d = 4" in said.replace("4,0", "4.0") and cat_start(lang, "walk_norms_paths") in said  # the arc vs √d, stated
     at.slider(key=k("walk_n")).set_value(5).run()
     assert_clean(at)
     open_tab(at, lang, "sample")
