@@ -277,7 +277,8 @@ with guard():
                 if radius > FAR + (np.sqrt(latent) if latent > 2 else 0):
                     st.warning(ctx.t("far_warning", r=radius), icon=":material/warning:")
             with left:
-                lim = max(3.5, float(np.abs(Z2).max()) * 1.05)
+                # the view holds every test code and the picked point, however far it was typed
+                lim = max(3.5, float(np.abs(Z2).max()) * 1.05, max(abs(z1), abs(z2)) * 1.1)
                 fig = plots_vae.latent_scatter(Z2, y_test, X_test, axis, ctx.t("digit_legend"), lim, np.array([z1, z2]),
                                                ctx.t("picked"))
                 ctx.chart(fig, key="latent_fig", on_select="rerun", selection_mode="points", config=PLOT_CFG)

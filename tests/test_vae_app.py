@@ -75,6 +75,18 @@ def chart_spec(at, key: str) -> dict:
     return json.loads(charts[0].proto.spec)
 
 
+def test_a_typed_point_far_from_the_codes_stays_on_the_plot(lang):
+    at = open_page(SCRIPT, lang)
+    for z1, z2 in ((6.0, -2.8), (-30.0, 12.0), (0.5, 0.5)):
+        at.number_input(key=k("pick_z1")).set_value(z1)
+        at.number_input(key=k("pick_z2")).set_value(z2).run()
+        assert_clean(at)
+        layout = chart_spec(at, "latent_fig")["layout"]
+        (x0, x1), (y0, y1) = layout["xaxis"]["range"], layout["yaxis"]["range"]
+        assert x0 < z1 < x1 and y0 < z2 < y1, (z1, z2, layout["xaxis"]["range"], layout["yaxis"]["range"])
+    assert x1 == pytest.approx(3.5, abs=0.6)  # back near the codes, the view is the usual one again
+
+
 def test_kl_per_dimension_and_active_dimensions(lang):
     at = open_page(SCRIPT, lang)
     cat = text.catalogue(lang)

@@ -82,7 +82,8 @@ def latent_scatter(Z: np.ndarray, y: np.ndarray, images: np.ndarray, axis_names:
                                  hovertemplate=f"{picked_label}<extra></extra>"))
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="white",
                       legend=dict(orientation="h", yanchor="top", y=-0.1, xanchor="left", x=0),
-                      hoverlabel=dict(bgcolor="white", font=dict(family="monospace", size=13, color="#111111")), uirevision="latent",
+                      hoverlabel=dict(bgcolor="white", font=dict(family="monospace", size=13, color="#111111")),
+                      uirevision=f"latent {lim:.4g}",  # a new range (a far picked point) resets a panned view
                       clickmode="event+select",
                       dragmode="pan")
     fig.update_xaxes(range=[-lim, lim], title_text=axis_names[0], gridcolor="#e5e7eb", zeroline=True, zerolinecolor="#cbd5e1")
