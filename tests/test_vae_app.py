@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 
 import pytest
 
@@ -105,6 +107,21 @@ def test_kl_per_dimension_and_active_dimensions(lang):
     at.select_slider(key=k("beta")).set_value(8.0).run()  # posterior collapse: one weak dimension left
     assert_clean(at)
     assert {m.label: m.value for m in at.metric}[cat["vae.m_active"]].replace(" ", "") == "1/2"
+
+
+def test_walk_animation_buttons_use_glyphs_the_fonts_have():
+    """⏸ (U+23F8) drew a missing-glyph box in Chromium: every character on the buttons must be in an installed font."""
+    if shutil.which("fc-list") is None:
+        pytest.skip("fontconfig is not installed")
+    import numpy as np
+
+    from ui import plots_vae
+
+    fig = plots_vae.walk_animation(np.zeros((3, 64)), "t", "Play", "Pause")
+    for button in fig.layout.updatemenus[0].buttons:
+        for ch in set(button.label) - set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ "):
+            fonts = subprocess.run(["fc-list", f":charset={ord(ch):x}", "family"], capture_output=True, text=True).stdout
+            assert fonts.strip(), f"no installed font draws {ch!r} (U+{ord(ch):04X}) in {button.label!r}"
 
 
 def test_grid_walk_sampling_reconstructions(lang):

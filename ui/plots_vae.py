@@ -137,9 +137,10 @@ def walk_animation(frames: np.ndarray, t_label: str, play: str, pause: str, step
     step_labels = step_labels or [f"{t:.2f}" for t in np.linspace(0, 1, n)]
     fig.update_layout(
         height=380, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE),
+        # ■ like the other pages' animations: ⏸ (U+23F8) is missing from common fonts and drew a box in Chromium
         updatemenus=[dict(type="buttons", showactive=False, x=0, y=-0.05, xanchor="left", yanchor="top", buttons=[
             dict(label="▶ " + play, method="animate", args=[None, dict(frame=dict(duration=180, redraw=True), fromcurrent=True, transition=dict(duration=0))]),
-            dict(label="⏸ " + pause, method="animate", args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")]),
+            dict(label="■ " + pause, method="animate", args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")]),
         ])],
         sliders=[dict(active=0, x=0.3, len=0.7, y=-0.02, currentvalue=dict(prefix=f"{t_label} = "),
                       steps=[dict(method="animate", label=step_labels[k], args=[[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
