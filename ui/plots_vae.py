@@ -82,7 +82,8 @@ def latent_scatter(Z: np.ndarray, y: np.ndarray, images: np.ndarray, axis_names:
                                  hovertemplate=f"{picked_label}<extra></extra>"))
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="white",
                       legend=dict(orientation="h", yanchor="top", y=-0.1, xanchor="left", x=0),
-                      hoverlabel=dict(bgcolor="white", font=dict(family="monospace", size=13, color="#111111")), uirevision="latent",
+                      hoverlabel=dict(bgcolor="white", font=dict(family="monospace", size=13, color="#111111")),
+                      uirevision=f"latent {lim:.4g}",  # a new range (a far picked point) resets a panned view
                       clickmode="event+select",
                       dragmode="pan")
     fig.update_xaxes(range=[-lim, lim], title_text=axis_names[0], gridcolor="#e5e7eb", zeroline=True, zerolinecolor="#cbd5e1")
@@ -136,9 +137,10 @@ def walk_animation(frames: np.ndarray, t_label: str, play: str, pause: str, step
     step_labels = step_labels or [f"{t:.2f}" for t in np.linspace(0, 1, n)]
     fig.update_layout(
         height=380, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE),
+        # ■ like the other pages' animations: ⏸ (U+23F8) is missing from common fonts and drew a box in Chromium
         updatemenus=[dict(type="buttons", showactive=False, x=0, y=-0.05, xanchor="left", yanchor="top", buttons=[
             dict(label="▶ " + play, method="animate", args=[None, dict(frame=dict(duration=180, redraw=True), fromcurrent=True, transition=dict(duration=0))]),
-            dict(label="⏸ " + pause, method="animate", args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")]),
+            dict(label="■ " + pause, method="animate", args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")]),
         ])],
         sliders=[dict(active=0, x=0.3, len=0.7, y=-0.02, currentvalue=dict(prefix=f"{t_label} = "),
                       steps=[dict(method="animate", label=step_labels[k], args=[[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
@@ -146,6 +148,34 @@ def walk_animation(frames: np.ndarray, t_label: str, play: str, pause: str, step
     )
     fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x", scaleratio=1)
     fig.update_xaxes(visible=False, constrain="domain")
+    return fig
+
+
+def subscript(n: int) -> str:
+    return "".join("₀₁₂₃₄₅₆₇₈₉"[int(c)] for c in str(n))
+
+
+def kl_per_dim_figure(kl_j: np.ndarray, threshold: float, x_title: str, y_title: str, unit: str, names: tuple[str, str],
+                      threshold_label: str) -> go.Figure:
+    """E_x KL_j for each latent dimension z_j on a log axis: blue bars above the threshold (active), grey below,
+    the threshold as a dashed line."""
+    kl_j = np.asarray(kl_j, float)
+    labels = [f"z{subscript(j + 1)}" for j in range(len(kl_j))]
+    shown = np.maximum(kl_j, 1e-5)  # a log axis cannot show 0; the hover gives the value itself
+    fig = go.Figure()
+    for is_active, name, colour in ((True, names[0], PALETTE[0]), (False, names[1], "#999999")):
+        sel = (kl_j > threshold) == is_active
+        fig.add_trace(go.Bar(x=[labels[j] for j in np.flatnonzero(sel)], y=shown[sel], customdata=kl_j[sel], name=name,
+                             marker_color=colour, hovertemplate=f"%{{x}}: %{{customdata:.4f}} {unit}<extra>{name}</extra>"))
+    line = dict(color="#B91C1C", dash="dash", width=1.5)
+    fig.add_hline(y=threshold, line=line)
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=line, name=threshold_label))  # the line's legend entry
+    lo = min(threshold / 3, float(shown.min()) / 2)
+    fig.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="white", bargap=0.25,
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+                      xaxis=dict(title_text=x_title, categoryorder="array", categoryarray=labels),
+                      yaxis=dict(title_text=y_title, type="log", range=[np.log10(lo), np.log10(float(shown.max()) * 3)], dtick=1,
+                                 gridcolor="#e5e7eb"))
     return fig
 
 
