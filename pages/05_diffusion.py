@@ -369,9 +369,10 @@ def live_tick(target: int, box: tuple, data: np.ndarray) -> None:
     if trainer.loss_history_:
         left, right = st.columns(2, gap="large")
         with left:
-            ctx.chart(P.loss_figure(np.asarray(trainer.loss_history_), trainer.smoothed_loss(), ctx.t("step_axis"), ctx.t("loss_axis"),
+            d = trainer.config.denoiser.dim  # the loss is a mean over the d coordinates, not a sum
+            ctx.chart(P.loss_figure(np.asarray(trainer.loss_history_), trainer.smoothed_loss(), ctx.t("step_axis"), ctx.t("loss_axis", d=d),
                                           ctx.t("loss_raw"), ctx.t("loss_smooth")), key="loss_fig", config=CHART)
-            st.caption(ctx.t("loss_legend"))
+            st.caption(ctx.t("loss_legend", d=d))
         with right:
             steps = min(20, trainer.schedule.T)
             preview = trainer.sample(PREVIEW_POINTS, "ddim", steps, seed=ctx.seed).samples

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 
 import numpy as np
 import pytest
@@ -22,6 +23,15 @@ def msg(lang: str, code: str, **params) -> str:
 def section(at, name: str):
     at.segmented_control(key=K + "section").set_value(name).run()
     return at
+
+
+def chart_keys(block) -> set[str]:
+    """The keys of the plotly charts in a block (a chart's id ends with its key)."""
+    return {c.proto.id.rsplit("-", 1)[-1] for c in block.get("plotly_chart")}
+
+
+def chart(at, key: str) -> dict:
+    return json.loads(next(c for c in at.get("plotly_chart") if c.proto.id.endswith("-" + key)).proto.spec)
 
 
 @pytest.mark.parametrize("lang", ["en", "pt"])
@@ -130,6 +140,10 @@ def test_live_training_start_pause_restart_and_too_many_steps():
     trainer = at.session_state["diffusion.trainer"]
     assert trainer.step_ > 0
     at.button(key="diffusion_run").click().run()  # pause: the reverse views appear …
+    # the loss is a mean over the d = 2 coordinates, and the axis and legend say so
+    assert chart(at, "loss_fig")["layout"]["yaxis"]["title"]["text"] == text.lookup("pt", "diffusion.loss_axis", d=2)
+    assert "‖² / d" in text.lookup("pt", "diffusion.loss_axis", d=2)
+    assert text.lookup("pt", "diffusion.loss_legend", d=2) in [c.value for c in at.caption]
     # … but DDIM's default 20 steps do not fit in T = 10: a clear message, no traceback
     assert [e.value for e in at.error] == [msg("pt", "more_steps_than_T", steps=20, T=10)]
     assert not at.exception
