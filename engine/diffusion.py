@@ -463,7 +463,8 @@ class DiffusionModel:
         y = y.long()
         if guidance == 0.0:
             return self.net_(x, tt, y)
-        # classifier-free guidance: ε = ε(x, ∅) + w · (ε(x, y) − ε(x, ∅)), both in one batch
+        # classifier-free guidance: ε = ε(x, ∅) + (1 + w) · (ε(x, y) − ε(x, ∅)), both in one batch;
+        # w = 0 is the plain conditional model
         null = torch.full_like(y, self.config.denoiser.n_classes)
         both = self.net_(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([y, null]))
         cond, uncond = both[: len(x)], both[len(x):]

@@ -312,3 +312,14 @@ def test_the_loss_is_the_squared_error_averaged_over_the_coordinates(make):
     assert loss == pytest.approx(squared_norms.mean() / d, rel=1e-4)
     blind = (noise ** 2).sum(axis=1).mean() / d  # what always guessing ε_θ = 0 would score: about 1 for any d
     assert blind == pytest.approx(1.0, abs=0.25)
+
+
+def test_guidance_uses_one_plus_w_times_the_conditional_difference():
+    """ε = ε_θ(x, ∅) + (1 + w) · (ε_θ(x, y) − ε_θ(x, ∅)), as the code comment and the texts write it."""
+    model = D.digits_model(0)
+    x = np.random.default_rng(1).standard_normal((5, 64)).astype(np.float32)
+    y = np.arange(5)
+    cond, uncond = model.predict_noise(x, 50, y, guidance=0.0), model.predict_noise(x, 50, None)
+    assert not np.allclose(cond, uncond)
+    for w in (1.0, 3.0):
+        np.testing.assert_allclose(model.predict_noise(x, 50, y, guidance=w), uncond + (1 + w) * (cond - uncond), rtol=1e-4, atol=1e-5)
