@@ -323,3 +323,27 @@ def test_guidance_uses_one_plus_w_times_the_conditional_difference():
     assert not np.allclose(cond, uncond)
     for w in (1.0, 3.0):
         np.testing.assert_allclose(model.predict_noise(x, 50, y, guidance=w), uncond + (1 + w) * (cond - uncond), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("t", [1, 2, 30, 99])
+def test_a_ddpm_step_is_the_score_form_in_reverse_md(t):
+    """x_{t−1} = (x_t + β_t s) / √α_t + √β̃_t z with s = −ε/√(1 − ᾱ_t) (x̂_0 unbounded); no noise at t = 1."""
+    sched = D.NoiseSchedule(D.ScheduleConfig("linear", 100))
+    rng = np.random.default_rng(t)
+    x, eps, z = (rng.standard_normal((50, 2)) for _ in range(3))
+    s = -eps / np.sqrt(1 - sched.alphas_cumprod[t])
+    beta, alpha = sched.betas[t], 1 - sched.betas[t]
+    expected = (x + beta * s) / np.sqrt(alpha) + (np.sqrt(sched.posterior_variance[t]) * z if t > 1 else 0)
+    np.testing.assert_allclose(sched.step(eps, t, x, z), expected, rtol=1e-10, atol=1e-12)
+
+
+def test_a_ddpm_step_is_a_langevin_step_plus_a_deterministic_step_for_small_beta():
+    """reverse.md's link to Langevin: to first order in β_t, DDPM's mean move is the Langevin drift (β_t/2)·s plus
+    the probability-flow step (β_t/2)·(x + s) that lowers the noise level; the gap shrinks like β_t²."""
+    x, s = np.array([[1.0, -0.5]]), np.array([[-0.8, 0.3]])
+    gaps = []
+    for beta in (1e-2, 1e-3):
+        ddpm_mean = (x + beta * s) / np.sqrt(1 - beta)
+        langevin_plus_flow = x + beta / 2 * s + beta / 2 * (x + s)
+        gaps.append(np.abs(ddpm_mean - langevin_plus_flow).max())
+    assert gaps[1] < gaps[0] / 50  # ten times smaller β, about a hundred times smaller gap
