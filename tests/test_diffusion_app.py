@@ -186,3 +186,31 @@ def test_latent_and_comparison_sections(lang):
     section(at, "models")
     assert_clean(at)
     assert any("DALL·E" in m.value for m in at.markdown)
+
+
+COMPARE_CAPTIONS = {"points": "compare_caption", "digits": "compare_digits_caption", "photo": "compare_photo_caption"}
+COMPARE_CHARTS = {"points": {"compare_fig"}, "digits": {"compare_images", "compare_hist"}, "photo": {"compare_images", "compare_hist"}}
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_step_by_step_panel_draws_and_explains_every_data_choice(lang):
+    """Neither column of "Step by step, or in one jump?" is empty, and its captions describe what is drawn."""
+    at = open_page(SCRIPT, lang)
+    for source in ("digits", "photo", "points"):
+        at.segmented_control(key=K + "source").set_value(source).run()
+        assert_clean(at)
+        i = next(i for i, c in enumerate(at.columns) if c.get("dataframe"))  # the table's column, right of the figures
+        left, right = at.columns[i - 1], at.columns[i]
+        assert chart_keys(left) == COMPARE_CHARTS[source], source
+        assert len(right.get("dataframe")) == 1
+        captions = [c.value for c in left.get("caption")]
+        shown = {s for s, key in COMPARE_CAPTIONS.items() if text.lookup(lang, f"diffusion.{key}", n=8, t=10) in captions}
+        assert shown == {source}, (source, captions)  # t = 10 by default; the points' caption has no numbers
+        if source != "points":  # the histogram's legend counts every pixel value: 400 digits or one 64×64 RGB photo
+            m = {"digits": 400 * 64, "photo": 64 * 64 * 3}[source]
+            assert captions[1] == text.lookup(lang, "diffusion.compare_hist_legend", m=text.number(lang, m, ","))
+    at.segmented_control(key=K + "source").set_value("digits").run()
+    at.slider(key=K + "t_forward").set_value(0).run()  # nothing to histogram at t = 0: the images and a sentence
+    i = next(i for i, c in enumerate(at.columns) if c.get("dataframe"))
+    assert chart_keys(at.columns[i - 1]) == {"compare_images"}
+    assert text.lookup(lang, "diffusion.compare_t0") in [c.value for c in at.columns[i - 1].get("caption")]
