@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui import charts
+from ui import charts, digit_images
 
 DATA_COLOUR = "#9CA3AF"  # grey: the training data, always in the background
 SAMPLE_COLOUR = charts.PALETTE[0]  # blue: the points being denoised / generated
@@ -140,11 +140,11 @@ def mosaic(images: np.ndarray, pad: int = 1, fill: float = np.nan) -> np.ndarray
 
 def image_grid(images: np.ndarray, col_labels: list[str] | None, row_labels: list[str] | None, zmax: float,
                colour_title: str, height: int | None = None, x_title: str | None = None, pad: int = 1) -> go.Figure:
-    """A grid of grey images (rows × cols × h × w), dark = 0, white = ``zmax``, labelled along the edges."""
+    """A grid of digit images (rows × cols × h × w) in the app's one convention (``ui.digit_images``):
+    white paper = 0, dark ink = ``zmax``; labelled along the edges."""
     rows, cols, h, w = images.shape[:4]
     z = mosaic(images, pad)
-    fig = go.Figure(go.Heatmap(z=z, colorscale="gray", zmin=0, zmax=zmax, showscale=False,
-                               hovertemplate=colour_title + "=%{z:.1f}<extra></extra>"))
+    fig = go.Figure(digit_images.heatmap(z, zmax, hovertemplate=colour_title + "=%{z:.1f}<extra></extra>"))
     centres_x = [c * (w + pad) + (w - 1) / 2 for c in range(cols)]
     centres_y = [r * (h + pad) + (h - 1) / 2 for r in range(rows)]
     fig.update_xaxes(tickvals=centres_x if col_labels else [], ticktext=col_labels or [], side="top", showgrid=False, zeroline=False,
@@ -152,7 +152,7 @@ def image_grid(images: np.ndarray, col_labels: list[str] | None, row_labels: lis
     fig.update_yaxes(tickvals=centres_y if row_labels else [], ticktext=row_labels or [], autorange="reversed", showgrid=False,
                      zeroline=False, scaleanchor="x", constrain="domain")
     fig.update_layout(height=height or int(70 + rows * 62), margin=dict(l=10, r=10, t=40 if col_labels else 10, b=10),
-                      plot_bgcolor="#1f2937", font=dict(size=charts.FONT_SIZE - 2))
+                      plot_bgcolor=digit_images.GAP, font=dict(size=charts.FONT_SIZE - 2))
     return fig
 
 
