@@ -1,0 +1,151 @@
+"""Every file the energy family ships, and how to make it again.
+
+    python -m engine.families.energy.shipped            retrain every file, in place
+    python -m engine.families.energy.shipped --check    retrain into memory and compare sha256 with the manifest
+
+For each built-in 2D dataset (drawn with seed 0 at the page's default size and noise) three energies of
+the same network: contrastive divergence with short-run chains, with persistent chains, and denoising
+score matching. And one energy of 8×8 digits. Fixed seeds and one torch thread make the float sums,
+hence the files, repeatable bit for bit.
+
+The manifest records, for each 2D file, what the page compares: MMD² of samples drawn as in training
+(``mmd2``) and of long-run chains (``mmd2_long``, ``LONG_RUN`` steps) to held-out points, the mean held-out
+log-density under the grid-normalised p_θ (``heldout_log_density``), log Z and, on the ring, the modes covered.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Callable
+from functools import partial
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from engine import datasets, metrics, weights
+from engine.families.energy.model import EnergyConfig, EnergyModel, TrainConfig
+from engine.families.energy.network import NetConfig
+from engine.torch_setup import torch
+from engine.training import Budget
+
+__all__ = ["FAMILY", "REGIMES", "PAGE_NOISE", "LONG_RUN", "Trained", "Recipe", "recipes", "data_2d", "config_2d",
+           "load_2d", "shipped_samples", "shipped_metrics", "regenerate"]
+
+FAMILY = "energy"
+REGIMES = ("short_run", "persistent", "dsm")
+PAGE_NOISE = {"ring8": 0.3}  # the reference's 8 Gaussians: radius 2, σ = 0.3 is its radius 1, σ = 0.15, scaled ×2
+LONG_RUN = 2000
+SEED = 0
+N_HELD_OUT = 1000
+N_SHOWN = 500
+STEPS = {"short_run": 300, "persistent": 1000, "dsm": 600}
+
+
+def data_2d(name: str, seed: int = SEED, n: int | None = None) -> datasets.Dataset:
+    """The dataset a shipped 2D energy was trained on (the page's defaults, ``seed`` 0)."""
+    return datasets.make_dataset(name, n, PAGE_NOISE.get(name), seed)
+
+
+def config_2d(regime: str = "short_run", steps: int | None = None) -> EnergyConfig:
+    """The page's 2D recipe for one regime, its learning rate decaying over ``steps``."""
+    steps = STEPS[regime] if steps is None else int(steps)
+    train = {"short_run": TrainConfig(decay_steps=steps),
+             # a small buffer (each chain is picked every second batch) and longer chains: the chains travel between
+             # the ring's wells, so the wells' depths (the modes' weights) are learned too (see the manifest's mmd2_long)
+             "persistent": TrainConfig(chains="persistent", langevin_steps=40, step_size=0.12, buffer_size=500, restart=0.0,
+                                       decay_steps=steps, sample_steps=300),
+             "dsm": TrainConfig(objective="dsm", decay_steps=steps, sample_steps=300)}[regime]
+    return EnergyConfig(NetConfig(), train)
+
+
+@dataclass
+class Trained:
+    """What a recipe returns: the tensors to ship, the config that built them and their metrics."""
+
+    state: dict
+    config: dict
+    metrics: dict
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One shipped file: ``make()`` retrains it from fixed seeds (same code, same bytes)."""
+
+    name: str
+    make: Callable[[], Trained]
+    timing: tuple[str, ...] = field(default=())  # metrics that are wall-clock times
+
+
+def train_2d(name: str, regime: str) -> Trained:
+    ds = data_2d(name)
+    held_out = data_2d(name, seed=SEED + 1, n=N_HELD_OUT).X
+    model = EnergyModel(config_2d(regime), seed=SEED).fit(ds.X, budget=Budget(max_steps=STEPS[regime]))
+    samples = model.sample(N_HELD_OUT, seed=1)
+    long_run = model.sample(N_HELD_OUT, seed=2, n_steps=LONG_RUN)
+    m = {"steps": model.step_, "diverged": model.diverged_, "mmd2": round(metrics.mmd2(samples, held_out), 5),
+         "mmd2_long": round(metrics.mmd2(long_run, held_out), 5), "log_z": round(model.log_z(), 4),
+         "heldout_log_density": round(float(model.score_samples(held_out).mean()), 4),
+         "data": {"name": name, "n": len(ds), "noise": datasets.BUILTIN[name].default_noise if name not in PAGE_NOISE else PAGE_NOISE[name],
+                  "seed": SEED}}
+    if name == "ring8":
+        centres = datasets.ring8_centres()
+        radius = 3 * PAGE_NOISE["ring8"]
+        m["modes"] = metrics.mode_coverage(samples, centres, radius).covered
+        m["modes_long"] = metrics.mode_coverage(long_run, centres, radius).covered
+    state = model.state_dict()
+    # what the page's comparison draws, shipped so it shows in its first second: K-step and long-run samples
+    state["samples"] = torch.tensor(samples[:N_SHOWN], dtype=torch.float32)
+    state["samples_long"] = torch.tensor(long_run[:N_SHOWN], dtype=torch.float32)
+    return Trained(state, model.config.to_dict(), m)
+
+
+def recipes() -> list[Recipe]:
+    from engine.families.energy import digits
+
+    out = [Recipe(f"{name}_{regime}", partial(train_2d, name, regime)) for name in datasets.BUILTIN for regime in REGIMES]
+    return out + [Recipe(digits.NAME, digits.train_shipped)]
+
+
+def load_2d(name: str, regime: str) -> EnergyModel:
+    """A shipped 2D energy (checked against its sha256), ready to sample from."""
+    state, entry = weights.load(FAMILY, f"{name}_{regime}")
+    return EnergyModel.from_state(EnergyConfig.from_dict(entry["config"]), state, seed=SEED)
+
+
+def shipped_samples(name: str, regime: str) -> tuple[np.ndarray, np.ndarray]:
+    """The shipped K-step samples and long-run samples (``LONG_RUN`` steps) of one 2D energy."""
+    state, _ = weights.load(FAMILY, f"{name}_{regime}")
+    return state["samples"].numpy().astype(np.float64), state["samples_long"].numpy().astype(np.float64)
+
+
+def shipped_metrics(name: str, regime: str) -> dict:
+    return weights.read_manifest(FAMILY).get(f"{name}_{regime}", {}).get("metrics", {})
+
+
+def regenerate(names: list[str] | None = None, check: bool = False) -> int:
+    """Retrain the shipped files (all, or ``names``); with ``check``, compare instead of writing."""
+    torch.set_num_threads(1)
+    manifest = weights.read_manifest(FAMILY)
+    failed = 0
+    for recipe in recipes():
+        if names and recipe.name not in names:
+            continue
+        made = recipe.make()
+        if check:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "w.pt"
+                torch.save({k: v.detach().clone().contiguous() for k, v in made.state.items()}, path)
+                same = weights.sha256(path) == manifest.get(recipe.name, {}).get("sha256")
+            failed += not same
+            print(f"{FAMILY}/{recipe.name}: {'identical' if same else 'DIFFERS'}", flush=True)
+        else:
+            weights.save(FAMILY, recipe.name, made.state, made.config, made.metrics)
+            print(f"{FAMILY}/{recipe.name}: {made.metrics}", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    sys.exit(regenerate(args or None, check="--check" in sys.argv))
