@@ -135,19 +135,24 @@ with guard():
     else:
         alpha = c3.select_slider(tr("alpha"), ALPHAS, value=0.1, key=ctx.key("alpha"), help=tr("alpha_help"))
 
-    # The live trainer lives in session state, one per (corpus, rung).
-    trainer_key = ctx.state_key("trainer")
+    # The live trainer lives in session state, one per (corpus, rung). It holds an optimiser, a copy of the
+    # weights and validation batches, so it is built only once "Train" is pressed, never just by visiting.
+    trainer_key, running_key = ctx.state_key("trainer"), ctx.state_key("running")
     trainer = st.session_state.get(trainer_key)
-    if rung in NEURAL and (trainer is None or trainer.tag != (corpus_id, rung)):
+    if rung in NEURAL and trainer is not None and trainer.tag != (corpus_id, rung):
+        trainer = None  # it belonged to another text or rung
+        st.session_state.pop(trainer_key, None)
+        st.session_state[running_key] = False
+    if rung in NEURAL and trainer is None and st.session_state.get(running_key):
         trainer = ts.Trainer(corpus, ts.default_config(corpus, rung), ts.live_recipe(corpus, rung, **LIVE_EVAL), seed=ctx.seed)
         trainer.tag = (corpus_id, rung)
         st.session_state[trainer_key] = trainer
-        st.session_state[ctx.state_key("running")] = False
 
     if rung in NEURAL and source == "pretrained":
         model, entry = pretrained(corpus_name, rung)
-    elif rung in NEURAL:
-        model, entry = trainer.model, None
+    elif rung in NEURAL:  # before training starts: the very model the trainer will start from (same seed)
+        model = trainer.model if trainer is not None else ts.build(ts.default_config(corpus, rung), ctx.seed)
+        entry = None
     else:
         model, entry = ngram(corpus_id, corpus, ts.RUNGS.index(rung) + 1, alpha), None
     c3.caption(ctx.t("model_size", params=ctx.num(model.n_params(), ","), vocab=vocab.size, window=max(model.context_size, 0)))
@@ -323,7 +328,6 @@ with guard():
         if rung not in NEURAL:
             st.info(tr("train_counts"), icon=":material/calculate:")
         else:
-            running_key = ctx.state_key("running")
             st.caption(ctx.t("train_help", rung=rung_label(rung)))
             train_refs = {rung_label(r): ngram_bpc(corpus_id, corpus, n, 0.1) for n, r in ((2, "bigram"), (3, "trigram"))}
 
@@ -336,7 +340,8 @@ with guard():
 
             running = bool(st.session_state.get(running_key, False))
             bc1, bc2, bc3 = st.columns(3)
-            bc1.button(tr("train_start"), key="ts_train_start", on_click=toggle, args=(True,), disabled=running or trainer.diverged,
+            diverged = trainer is not None and trainer.diverged
+            bc1.button(tr("train_start"), key="ts_train_start", on_click=toggle, args=(True,), disabled=running or diverged,
                        icon=":material/play_arrow:", type="primary")
             bc2.button(tr("train_pause"), key="ts_train_pause", on_click=toggle, args=(False,), disabled=not running,
                        icon=":material/pause:")
@@ -347,7 +352,8 @@ with guard():
             @st.fragment(run_every=1.0 if running else None)
             def training_panel(refs: dict = train_refs) -> None:  # bound now: fragment reruns reuse it
                 tr_ = st.session_state.get(trainer_key)
-                if tr_ is None:
+                if tr_ is None:  # built when "Train" is pressed
+                    st.info(tr("train_not_started"), icon=":material/model_training:")
                     return
                 if st.session_state.get(running_key) and not tr_.diverged:
                     tr_.run(Budget(max_seconds=TRAIN_TICK_SECONDS))
@@ -386,7 +392,7 @@ with guard():
                 labels.append(rung_label(r) + " · " + ctx.t("sources.pretrained"))
                 values.append(e["metrics"]["val_bits_per_char"])
                 colours.append(plots.BLUE)
-        if rung in NEURAL and trainer.history:
+        if rung in NEURAL and trainer is not None and trainer.history:
             labels.append(rung_label(rung) + " · " + ctx.t("sources.live"))
             values.append(trainer.history[-1]["val"] / ts.LN2)
             colours.append(plots.ORANGE)

@@ -206,7 +206,46 @@ def test_live_training_start_pause_restart(lang):
     assert_clean(at)
     at.button(key="ts_train_reset").click().run()
     assert_clean(at)
-    assert at.session_state["token_sampling.trainer"].step == 0
+    assert "token_sampling.trainer" not in at.session_state  # back to the untrained model, no trainer until "Train"
+    at.button(key="ts_train_start").click().run()
+    assert_clean(at)
+    assert at.session_state["token_sampling.trainer"].step > 0
+
+
+@pytest.fixture
+def trainers_built(monkeypatch):
+    """Every ``ts.Trainer`` the page builds (AppTest runs the page in this process, on this module)."""
+    built = []
+
+    class Counting(ts.Trainer):
+        def __init__(self, *args, **kwargs):
+            built.append(args[1].kind)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(ts, "Trainer", Counting)
+    return built
+
+
+def test_visiting_and_sampling_builds_no_trainer_until_train_is_pressed(trainers_built):
+    at = open_page(SCRIPT, "en")
+    at.slider(key=K + "temperature").set_value(0.6).run()
+    at.number_input(key=K + "top_k").set_value(5).run()
+    at.slider(key=K + "top_p").set_value(0.9).run()
+    at.button(key="ts_next").click().run()
+    sel(at, "rung").set_value("mlp").run()
+    at.button_group(key=K + "source").set_value("live").run()  # the untrained model writes, still no trainer
+    at.button(key="ts_next").click().run()
+    sel(at, "corpus").set_value("names").run()
+    assert_clean(at)
+    assert trainers_built == [] and "token_sampling.trainer" not in at.session_state
+    assert text.lookup("en", "token_sampling.train_not_started") in messages(at)
+    at.button(key="ts_train_start").click().run()  # now, and only now, one trainer
+    assert_clean(at)
+    assert trainers_built == ["mlp"]
+    trainer = at.session_state["token_sampling.trainer"]
+    assert trainer.step > 0 and trainer.tag == ("names", "mlp")
+    at.slider(key=K + "temperature").set_value(1.2).run()  # sampling reuses it
+    assert trainers_built == ["mlp"] and at.session_state["token_sampling.trainer"] is trainer
 
 
 GOOD = ("the quick brown fox jumps over the lazy dog. " * 40).encode()
