@@ -19,6 +19,7 @@ BUILTIN = list(ts.CORPORA)
 UPLOAD = "upload"
 NEURAL = ("mlp", "transformer")
 ALPHAS = [0.001, 0.01, 0.1, 0.5, 1.0]
+REF_ALPHA = 0.1  # the count models drawn as fixed references (training curves, scaling chart)
 EXTREME_T = 3.0
 TRAIN_TICK_SECONDS = 0.6
 LIVE_EVAL = {"eval_every": 20, "eval_windows": 100}  # frequent, cheap validation for the live curves
@@ -124,7 +125,8 @@ with guard():
         corpus = builtin_corpus(corpus_name)
     vocab = corpus.vocab
 
-    alpha = 0.1
+    alpha = st.session_state.get(ctx.key("alpha"), 0.1)  # the α slider's value, kept while a network is chosen
+    alpha = alpha if alpha in ALPHAS else 0.1
     source = "pretrained"
     if rung in NEURAL:
         sources = ["pretrained", "live"] if corpus_name != UPLOAD else ["live"]
@@ -329,7 +331,7 @@ with guard():
             st.info(tr("train_counts"), icon=":material/calculate:")
         else:
             st.caption(ctx.t("train_help", rung=rung_label(rung)))
-            train_refs = {rung_label(r): ngram_bpc(corpus_id, corpus, n, 0.1) for n, r in ((2, "bigram"), (3, "trigram"))}
+            train_refs = {rung_label(r): ngram_bpc(corpus_id, corpus, n, REF_ALPHA) for n, r in ((2, "bigram"), (3, "trigram"))}
 
             def toggle(value: bool) -> None:
                 st.session_state[running_key] = value
@@ -371,7 +373,7 @@ with guard():
                 if tr_.history:
                     ctx.chart(plots.loss_figure(tr_.history, refs, {
                         "train": tr("loss_train"), "val": tr("loss_val"), "x": tr("loss_x"), "y": tr("loss_y")}), "ts_loss")
-                    st.caption(tr("loss_legend"))
+                    st.caption(ctx.t("loss_legend", alpha=REF_ALPHA))
                 elif tr_.step == 0:
                     st.info(tr("train_not_started"), icon=":material/model_training:")
                 for step, text in reversed(tr_.samples[-4:]):
@@ -384,7 +386,7 @@ with guard():
         labels, values, colours = [], [], []
         for n, r in ((1, "unigram"), (2, "bigram"), (3, "trigram")):
             labels.append(rung_label(r))
-            values.append(ngram_bpc(corpus_id, corpus, n, 0.1))
+            values.append(ngram_bpc(corpus_id, corpus, n, alpha))  # the α slider's smoothing, as the caption says
             colours.append("#9CA3AF")
         if corpus_name != UPLOAD:
             for r in NEURAL:
@@ -398,18 +400,18 @@ with guard():
             colours.append(plots.ORANGE)
         ctx.chart(ladder_figure(tuple(labels), tuple(round(v, 4) for v in values), tuple(colours),
                             (("x", tr("ladder_x")), ("y", tr("ladder_y")))), "ts_ladder")
-        st.caption(ctx.t("ladder_legend", uniform=ctx.num(np.log2(vocab.size))))
+        st.caption(ctx.t("ladder_legend", uniform=ctx.num(np.log2(vocab.size)), alpha=alpha))
         rows = ts.read_scaling()
         if rows:
             st.markdown(f"**{tr('scaling_title')}**")
             names_corpus = builtin_corpus("names")
-            scaling_refs = {rung_label(r): ngram_bpc("names", names_corpus, n, 0.1) * ts.LN2
+            scaling_refs = {rung_label(r): ngram_bpc("names", names_corpus, n, REF_ALPHA) * ts.LN2
                             for n, r in ((2, "bigram"), (3, "trigram"))}
-            scaling_refs[ctx.t("fourgram")] = ngram_bpc("names", names_corpus, 4, 0.1) * ts.LN2
+            scaling_refs[ctx.t("fourgram")] = ngram_bpc("names", names_corpus, 4, REF_ALPHA) * ts.LN2
             ctx.chart(scaling_figure(tuple(tuple(sorted(r.items())) for r in rows), tuple(scaling_refs.items()),
                                  (("transformer", rung_label("transformer")), ("x", tr("scaling_x")), ("y", tr("scaling_y")))),
                   "ts_scaling")
-            st.caption(ctx.t("scaling_legend", steps=rows[0]["steps"]))
+            st.caption(ctx.t("scaling_legend", steps=rows[0]["steps"], alpha=REF_ALPHA))
 
 st.divider()
 for name in ("autoregressive", "tokens", "sampling", "attention", "greedy"):

@@ -2,6 +2,7 @@
 
 import base64
 import json
+import math
 
 import numpy as np
 import pytest
@@ -323,3 +324,31 @@ def test_seed_and_reset_page():
     at.button(key="reset_page").click().run()
     assert_clean(at)
     assert at.slider(key=K + "temperature").value == 1.0
+
+
+# --- the ladder: what its captions claim -------------------------------------------------------------
+
+def ladder_bars(at):
+    bars = chart_data(at, "ts_ladder")[0]  # horizontal bars: the rungs on y, bits per character on x
+    return dict(zip(bars["y"], array(bars["x"]).tolist()))
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_ladder_count_bars_follow_the_alpha_slider_and_say_which_alpha(lang):
+    corpus = ts.load_corpus(DEFAULTS[lang][0])
+    trigram = text.lookup(lang, "token_sampling.rungs.trigram")
+    at = open_page(SCRIPT, lang)
+
+    def legend(alpha):
+        uniform = text.number(lang, math.log2(corpus.vocab.size))
+        return text.lookup(lang, "token_sampling.ladder_legend", alpha=alpha, uniform=uniform)
+
+    assert legend(0.1) in messages(at)
+    assert ladder_bars(at)[trigram] == pytest.approx(ts.bits_per_char(ts.fit_ngram(corpus, 3, 0.1), corpus), abs=1e-4)
+    sel(at, "rung").set_value("trigram").run()
+    at.select_slider(key=K + "alpha").set_value(1.0).run()
+    assert_clean(at)
+    at1 = ts.bits_per_char(ts.fit_ngram(corpus, 3, 1.0), corpus)
+    assert ladder_bars(at)[trigram] == pytest.approx(at1, abs=1e-4) and legend(1.0) in messages(at)
+    sel(at, "rung").set_value("transformer").run()  # the slider is hidden now: its value still holds, and is said
+    assert ladder_bars(at)[trigram] == pytest.approx(at1, abs=1e-4) and legend(1.0) in messages(at)
