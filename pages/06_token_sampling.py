@@ -49,6 +49,11 @@ def pretrained(name: str, rung: str):
     return ts.load_pretrained(name, rung)
 
 
+@st.cache_data(max_entries=4, ttl=3600, show_spinner=False)
+def document_reach(corpus_id: str, _corpus: ts.Corpus, window: int) -> ts.DocumentReach:
+    return ts.document_reach(_corpus, window)
+
+
 @st.cache_data(max_entries=24, ttl=3600, show_spinner=False)
 def ngram_bpc(corpus_id: str, _corpus: ts.Corpus, n: int, alpha: float) -> float:
     return ts.bits_per_char(ngram(corpus_id, _corpus, n, alpha), _corpus)
@@ -384,16 +389,20 @@ with guard():
     with t_ladder:
         st.markdown(ctx.t("ladder_intro"))
         labels, values, colours = [], [], []
+        rungs = []  # the shipped ladder (count models and pretrained networks), bottom to top
         for n, r in ((1, "unigram"), (2, "bigram"), (3, "trigram")):
             labels.append(rung_label(r))
             values.append(ngram_bpc(corpus_id, corpus, n, alpha))  # the α slider's smoothing, as the caption says
             colours.append("#9CA3AF")
+            rungs.append(r)
         if corpus_name != UPLOAD:
             for r in NEURAL:
                 _, e = pretrained(corpus_name, r)
                 labels.append(rung_label(r) + " · " + ctx.t("sources.pretrained"))
                 values.append(e["metrics"]["val_bits_per_char"])
                 colours.append(plots.BLUE)
+                rungs.append(r)
+        shipped = list(zip(rungs, values))
         if rung in NEURAL and trainer is not None and trainer.history:
             labels.append(rung_label(rung) + " · " + ctx.t("sources.live"))
             values.append(trainer.history[-1]["val"] / ts.LN2)
@@ -401,6 +410,18 @@ with guard():
         ctx.chart(ladder_figure(tuple(labels), tuple(round(v, 4) for v in values), tuple(colours),
                             (("x", tr("ladder_x")), ("y", tr("ladder_y")))), "ts_ladder")
         st.caption(ctx.t("ladder_legend", uniform=ctx.num(np.log2(vocab.size)), alpha=alpha))
+        for (lower, lower_bpc), (upper, upper_bpc) in zip(shipped, shipped[1:]):
+            if upper_bpc < lower_bpc:
+                continue
+            # a rung that does no better than the one below it: say so, with the numbers shown in the chart
+            note = ctx.t("ladder_not_monotone", upper=rung_label(upper), lower=rung_label(lower),
+                         upper_bpc=ctx.num(upper_bpc, ".3f"), lower_bpc=ctx.num(lower_bpc, ".3f"))
+            if corpus.mode == "lines" and (lower, upper) == NEURAL:
+                window = ts.default_config(corpus, "mlp").block_size
+                reach = document_reach(corpus_id, corpus, window)
+                note += " " + ctx.t("ladder_why_names", mean=ctx.num(reach.mean_length, ".1f"), window=window,
+                                    share=ctx.num(reach.within_window, ".0%"), docs=ctx.num(reach.n_docs, ","))
+            st.info(note, icon=":material/stairs:")
         rows = ts.read_scaling()
         if rows:
             st.markdown(f"**{tr('scaling_title')}**")

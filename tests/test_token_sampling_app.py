@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from engine import token_sampling as ts
+from engine import weights as weights_io
 from engine.token_sampling import MIN_UPLOAD_CHARS as MIN_CHARS
 from tests.apptest_utils import assert_clean, open_page
 from ui import text
@@ -327,6 +328,44 @@ def test_seed_and_reset_page():
 
 
 # --- the ladder: what its captions claim -------------------------------------------------------------
+
+def infos(at):
+    return [str(m.value) for m in at.info]
+
+
+def bpc(manifest, corpus, rung):
+    return manifest[f"{corpus}_{rung}"]["metrics"]["val_bits_per_char"]
+
+
+@pytest.mark.parametrize("corpus", list(ts.CORPORA))
+def test_ladder_says_it_is_not_monotone_exactly_when_the_manifest_says_so(corpus):
+    manifest = weights_io.read_manifest("token_sampling")
+    counts = manifest[f"{corpus}_mlp"]["metrics"]  # the count models at the default α = 0.1, measured by --regenerate
+    ladder = [("unigram", counts["1gram"]), ("bigram", counts["2gram"]), ("trigram", counts["3gram"])]
+    ladder += [(r, bpc(manifest, corpus, r)) for r in ("mlp", "transformer")]
+    breaks = [(lo, hi) for lo, hi in zip(ladder, ladder[1:]) if hi[1] >= lo[1]]  # a rung no better than the one below
+    lang = "pt" if corpus == "dom_casmurro" else "en"
+    at = open_page(SCRIPT, lang)
+    sel(at, "corpus").set_value(corpus).run()
+    assert_clean(at)
+    heading = text.lookup(lang, "token_sampling.ladder_not_monotone").split(":**")[0]
+    notes = [m for m in infos(at) if m.startswith(heading)]
+    assert len(notes) == len(breaks), (breaks, notes)
+    for ((lower, lower_bpc), (upper, upper_bpc)), note in zip(breaks, notes):
+        rung = {r: text.lookup(lang, f"token_sampling.rungs.{r}") for r in (lower, upper)}
+        assert note.startswith(text.lookup(lang, "token_sampling.ladder_not_monotone", upper=rung[upper], lower=rung[lower],
+                                           upper_bpc=text.number(lang, upper_bpc, ".3f"),
+                                           lower_bpc=text.number(lang, lower_bpc, ".3f")))
+    if corpus == "names":
+        # the shipped names transformer does not beat the MLP (2.854 against 2.838 bits/char), and the page says why
+        assert [(lo[0], hi[0]) for lo, hi in breaks] == [("mlp", "transformer")]
+        names = ts.load_corpus("names")
+        reach = ts.document_reach(names, ts.default_config(names, "mlp").block_size)
+        assert reach.within_window > 0.9  # "the MLP's window already holds the whole name so far", nearly always
+        assert text.number(lang, reach.within_window, ".0%") in notes[0] and "32,033 names" in notes[0]
+        # ... and that on the books the transformer wins
+        assert all(bpc(manifest, book, "transformer") < bpc(manifest, book, "mlp") for book in ("alice", "dom_casmurro"))
+
 
 def ladder_bars(at):
     bars = chart_data(at, "ts_ladder")[0]  # horizontal bars: the rungs on y, bits per character on x
