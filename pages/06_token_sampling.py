@@ -90,6 +90,11 @@ def rung_label(rung: str) -> str:
     return ctx.t(f"rungs.{rung}")
 
 
+def counted(name: str, n: int) -> str:
+    """``<name>_none``, ``<name>_one`` or ``<name>_many`` for ``n`` things, so no text reads "1 tokens"."""
+    return ctx.t(f"{name}_{'none' if n == 0 else 'one' if n == 1 else 'many'}", n=n)
+
+
 # --- corpus and model --------------------------------------------------------------------------------
 
 st.markdown(ctx.t("lead"))
@@ -162,7 +167,8 @@ with guard():
         entry = None
     else:
         model, entry = ngram(corpus_id, corpus, ts.RUNGS.index(rung) + 1, alpha), None
-    c3.caption(ctx.t("model_size", params=ctx.num(model.n_params(), ","), vocab=vocab.size, window=max(model.context_size, 0)))
+    c3.caption(ctx.t("model_size", params=ctx.num(model.n_params(), ","), vocab=vocab.size,
+                     sees=counted("sees", max(model.context_size, 0))))
 
     # --- sampling controls --------------------------------------------------------------------------
     s1, s2, s3 = st.columns(3)
@@ -239,7 +245,8 @@ with guard():
         st.caption(tr("dist_legend"))
     with d2:
         seen = ids[-max(model.context_size, 1):] if model.context_size else ids[:0]
-        st.markdown(ctx.t("context_seen", n=len(seen), text=plots.show_char("".join(vocab.chars[i] for i in seen)) if len(seen) else "∅"))
+        seen_text = plots.show_char("".join(vocab.chars[i] for i in seen)) if len(seen) else "∅"
+        st.markdown(ctx.t("context_seen", tokens=counted("tokens", len(seen)), text=seen_text))
         kept = int(view.keep.sum())
         if temperature == 0:
             st.latex(r"q_i = \mathbf{1}\left[i = \arg\max_j z_j\right]")
@@ -259,7 +266,7 @@ with guard():
             order = np.argsort(-counts, kind="stable")[:12]
             total = counts.sum()
             st.markdown(ctx.t("counts_formula", c=plots.show_char("".join(vocab.chars[i] for i in padded)) or "∅",
-                              n=int(total), alpha=alpha, v=vocab.size))
+                              seen=counted("seen", int(total)), alpha=alpha, v=vocab.size))
             st.dataframe({
                 tr("col_token"): [plots.show_char(vocab.chars[i]) for i in order],
                 tr("col_count"): [int(counts[i]) for i in order],

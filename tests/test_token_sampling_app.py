@@ -391,3 +391,39 @@ def test_ladder_count_bars_follow_the_alpha_slider_and_say_which_alpha(lang):
     assert ladder_bars(at)[trigram] == pytest.approx(at1, abs=1e-4) and legend(1.0) in messages(at)
     sel(at, "rung").set_value("transformer").run()  # the slider is hidden now: its value still holds, and is said
     assert ladder_bars(at)[trigram] == pytest.approx(at1, abs=1e-4) and legend(1.0) in messages(at)
+
+
+# --- plurals -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_counts_of_one_and_none_read_as_words_not_1_tokens(lang):
+    def t(key, **kw):
+        return text.lookup(lang, f"token_sampling.{key}", **kw)
+
+    at = open_page(SCRIPT, lang)
+    assert t("sees_many", n=64) in messages(at)
+    sel(at, "rung").set_value("bigram").run()
+    assert_clean(at)
+    assert t("sees_one") in messages(at) and f"({t('tokens_one')})" in messages(at)
+    sel(at, "rung").set_value("unigram").run()
+    assert t("sees_none") in messages(at) and f"({t('tokens_none')})" in messages(at)
+    # a trigram context seen exactly once in the names: "seen once", not "1 times"
+    names = ts.load_corpus("names")
+    model = ts.fit_ngram(names, 3)
+    V = names.vocab.size
+    once = next(int(k) for k, row in zip(model.keys_, model.counts_) if row.sum() == 1 and k // V and k % V)  # two letters
+    context = names.vocab.decode([once // V, once % V])
+    sel(at, "corpus").set_value("names").run()
+    sel(at, "rung").set_value("trigram").run()
+    at.text_area(key=K + "prompt").input(context).run()
+    assert_clean(at)
+    assert t("seen_one") in messages(at)
+    shown = messages(at)
+    assert " 1 tokens" not in shown and " 1 times" not in shown and " 1 vezes" not in shown
+
+
+def test_every_counted_text_exists_in_both_languages():
+    for lang in ("en", "pt"):
+        for name in ("sees", "tokens", "seen"):
+            for form in ("none", "one", "many"):
+                assert f"token_sampling.{name}_{form}" in text.catalogue(lang)
