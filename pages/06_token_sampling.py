@@ -24,6 +24,7 @@ EXTREME_T = 3.0
 TRAIN_TICK_SECONDS = 0.6
 LIVE_EVAL = {"eval_every": 20, "eval_windows": 100}  # frequent, cheap validation for the live curves
 ATTENTION_SHOWN = 24  # attention maps show the last positions of the context only
+CHOOSER_WIDTHS = (310, 280, 280)  # px: text, model, weights or α; each holds its longest label in either language
 
 
 # --- cached engine calls ---------------------------------------------------------------------------
@@ -99,7 +100,10 @@ def counted(name: str, n: int) -> str:
 
 st.markdown(ctx.t("lead"))
 with guard():
-    c1, c2, c3 = st.columns([1.2, 1.2, 1.6])
+    # A wrapping row of fixed-width boxes, not columns: in a third of the page at 1024 px the drop-downs cut their
+    # labels off (the longest, "Alice no País das Maravilhas (em inglês)", needs ~245 px of text), so they wrap.
+    with st.container(horizontal=True, wrap=True):
+        c1, c2, c3 = (st.container(width=w) for w in CHOOSER_WIDTHS)
     default_corpus = "dom_casmurro" if ctx.lang == "pt" else "alice"  # a text in the reader's language
     corpus_name = c1.selectbox(tr("corpus"), BUILTIN + [UPLOAD], index=BUILTIN.index(default_corpus),
                                format_func=ctx.labeler(f"{P}.corpora"), key=ctx.key("corpus"), help=tr("corpus_help"))
@@ -218,11 +222,12 @@ with guard():
 
     st.subheader(tr("generate_title"))
     prompt = st.text_area(tr("prompt"), key=prompt_key, height=100, help=tr("prompt_help"))
-    b1, b2, b3, p2 = st.columns([1, 1, 1, 3], vertical_alignment="bottom")
-    n_gen = p2.slider(tr("n_generate"), 1, 200, 50, 1, key=ctx.key("n_generate"))
-    b1.button(tr("next_token"), key="ts_next", on_click=request, args=(1,), help=tr("next_token_help"), icon=":material/add:")
-    b2.button(tr("generate"), key="ts_generate", on_click=request, args=(int(n_gen),), icon=":material/play_arrow:")
-    b3.button(tr("clear"), key="ts_clear", on_click=request, args=("clear",), icon=":material/backspace:")
+    with st.container(horizontal=True, wrap=True, vertical_alignment="bottom", gap="medium"):  # buttons never cut off
+        buttons = st.container(horizontal=True, width="content")  # drawn first, filled once N is known
+        n_gen = st.container(width=CHOOSER_WIDTHS[0]).slider(tr("n_generate"), 1, 200, 50, 1, key=ctx.key("n_generate"))
+    buttons.button(tr("next_token"), key="ts_next", on_click=request, args=(1,), help=tr("next_token_help"), icon=":material/add:")
+    buttons.button(tr("generate"), key="ts_generate", on_click=request, args=(int(n_gen),), icon=":material/play_arrow:")
+    buttons.button(tr("clear"), key="ts_clear", on_click=request, args=("clear",), icon=":material/backspace:")
 
     clean, unknown = ts.clean_prompt(vocab, prompt)
     if unknown:
@@ -353,7 +358,7 @@ with guard():
                 st.session_state[running_key] = False
 
             running = bool(st.session_state.get(running_key, False))
-            bc1, bc2, bc3 = st.columns(3)
+            bc1 = bc2 = bc3 = st.container(horizontal=True, wrap=True)  # one row that wraps: no label cut at 1024 px
             diverged = trainer is not None and trainer.diverged
             bc1.button(tr("train_start"), key="ts_train_start", on_click=toggle, args=(True,), disabled=running or diverged,
                        icon=":material/play_arrow:", type="primary")
