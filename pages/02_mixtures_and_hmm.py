@@ -56,7 +56,7 @@ def generate_figure(X, k, cov, init, seed, split_seed, n_new, mode, lang):
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
 def model_selection(X, cov, seed) -> mixtures.SelectionResult:
-    return mixtures.select_components(X, 8, cov, seed)
+    return mixtures.select_components(X, mixtures.MAX_COMPONENTS, cov, seed)  # the K slider's range
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)

@@ -1,5 +1,6 @@
 """AppTest for page 2: every widget, in both languages, and every kind of bad input."""
 
+import base64
 import json
 
 import numpy as np
@@ -70,6 +71,31 @@ def test_mixture_controls_move_across_their_range():
     assert_clean(at)
     at.slider(key=key("n_points")).set_value(2000).run()
     assert_clean(at)
+
+
+def chart_data(at, key: str) -> list[dict]:
+    """The traces of the plotly chart drawn with ``key``, as plotly JSON."""
+    charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith(key)]
+    assert len(charts) == 1, key
+    return json.loads(charts[0].proto.spec)["data"]
+
+
+def array(value) -> np.ndarray:
+    """A plotly JSON array as numpy: plotly writes numpy data as base64 ``{"dtype", "bdata", "shape"}``."""
+    if isinstance(value, dict) and "bdata" in value:
+        out = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = value.get("shape")
+        return out.reshape([int(n) for n in str(shape).split(",")]) if shape else out
+    return np.asarray(value)
+
+
+def test_bic_scan_covers_every_k_the_slider_offers():
+    at = open_page(SCRIPT, "en")
+    slider = at.slider(key=key("k"))
+    assert (slider.min, slider.max) == (1, mixtures.MAX_COMPONENTS)
+    curves = {t["name"]: array(t["x"]).tolist() for t in chart_data(at, "bic_aic") if t["name"] in ("BIC", "AIC")}
+    every_k = list(range(1, mixtures.MAX_COMPONENTS + 1))
+    assert curves == {"BIC": every_k, "AIC": every_k}
 
 
 def test_every_component_has_its_own_colour():

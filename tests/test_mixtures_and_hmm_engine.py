@@ -56,13 +56,16 @@ def test_covariance_types_have_their_shapes(cov):
 
 def test_bic_picks_three_components_on_three_blobs():
     X = datasets.make_dataset("blobs", 600, 0.45, seed=0).X
-    sel = mixtures.select_components(X, 8, "full", seed=0)
+    sel = mixtures.select_components(X, covariance_type="full", seed=0)
     assert sel.best_bic == 3
-    assert list(sel.ks) == list(range(1, 9))
+    # By default the scan covers every K the page's slider offers (it once stopped at 8 of 10).
+    assert list(sel.ks) == list(range(1, mixtures.MAX_COMPONENTS + 1))
     # More components always fit the training data at least about as well...
     assert sel.log_likelihood[2] > sel.log_likelihood[0] + 100
-    # ...but BIC's penalty makes 8 components worse than 3.
-    assert sel.bic[7] > sel.bic[2]
+    # ...but BIC's penalty makes 8 or 10 components worse than 3.
+    assert sel.bic[7] > sel.bic[2] and sel.bic[-1] > sel.bic[2]
+    # Fewer distinct points than MAX_COMPONENTS: the scan stops there.
+    assert list(mixtures.select_components(X[:4], seed=0).ks) == [1, 2, 3, 4]
 
 
 def test_sampling_follows_the_mixture():
