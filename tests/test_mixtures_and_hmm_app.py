@@ -98,6 +98,26 @@ def test_bic_scan_covers_every_k_the_slider_offers():
     assert curves == {"BIC": every_k, "AIC": every_k}
 
 
+@pytest.mark.parametrize("k", [6, mixtures.MAX_COMPONENTS])
+def test_mixture_weights_are_bars_not_labels_on_the_means(k):
+    """At K = 6 the labels "k: π=0.17" above nearby means ran into each other: the means now carry
+    only their number, and the weights have one bar per component, in every frame of the replay."""
+    at = open_page(SCRIPT, "pt")
+    at.slider(key=key("k")).set_value(k).run()
+    assert_clean(at)
+    charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith("em_replay")]
+    spec = json.loads(charts[0].proto.spec)
+    means = next(t for t in spec["data"] if t.get("name") == text.lookup("pt", f"{P}.replay.means"))
+    assert means["text"] == [str(j + 1) for j in range(k)] and "texttemplate" not in means
+    bars = [t for t in spec["data"] if t["type"] == "bar"]
+    assert len(bars) == 1 and bars[0]["orientation"] == "h"  # one row per component: ten values never collide
+    assert array(bars[0]["y"]).tolist() == list(range(1, k + 1)) and bars[0]["texttemplate"] == "%{x:.2f}"
+    assert spec["layout"]["separators"] == ",."  # so the values read 0,17 in Portuguese
+    for frame in spec["frames"]:
+        weights = array(frame["data"][-1]["x"])
+        assert len(weights) == k and weights.sum() == pytest.approx(1.0, abs=1e-3)
+
+
 def test_every_component_has_its_own_colour():
     colours = [charts.colour(k).lower() for k in range(mixtures.MAX_COMPONENTS)]
     assert len(set(colours)) == mixtures.MAX_COMPONENTS == 10
