@@ -118,6 +118,29 @@ def test_mixture_weights_are_bars_not_labels_on_the_means(k):
         assert len(weights) == k and weights.sum() == pytest.approx(1.0, abs=1e-3)
 
 
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_transition_heat_maps_have_short_column_labels(lang):
+    """The Portuguese names ("2 ≈ dado viciado") under the columns were tilted and squeezed the
+    learned transitions into a small square: columns are numbered, names stay on the rows and in the hover."""
+    at = part(open_page(SCRIPT, lang), "hmm")
+    for preset, n_states in (("casino", 2), ("weather", 3), ("weather", hmm.MAX_STATES)):
+        at.selectbox(key=key("preset")).set_value(preset).run()
+        at.slider(key=key(f"learn_states_{preset}")).set_value(n_states).run()
+        assert_clean(at)
+        states = [text.lookup(lang, f"{P}.state.{s}") for s in hmm.PRESETS[preset].states]
+        for name, n in (("true_trans", len(states)), ("learned_trans", n_states)):
+            charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith(name)]
+            spec = json.loads(charts[0].proto.spec)
+            heat = spec["data"][0]
+            numbers = [str(j + 1) for j in range(n)]
+            assert heat["x"] == numbers and spec["layout"]["xaxis"]["tickvals"] == numbers
+            assert spec["layout"]["xaxis"]["tickangle"] == 0
+            assert all(s in heat["y"][j] for j, s in enumerate(states[:n]))  # rows: number and name
+            hover = " ".join(" ".join(row) for row in heat["text"])
+            assert all(s in hover for s in states[:n])  # the hover names both states in full
+            assert spec["layout"]["height"] >= 110 + 36 * n  # six rows get the room two rows get
+
+
 def test_every_component_has_its_own_colour():
     colours = [charts.colour(k).lower() for k in range(mixtures.MAX_COMPONENTS)]
     assert len(set(colours)) == mixtures.MAX_COMPONENTS == 10

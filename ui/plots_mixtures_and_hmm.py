@@ -199,14 +199,24 @@ def generate_figure(view: mixtures.MixtureView, samples: tuple[np.ndarray, np.nd
 # ---------------------------------------------------------------- HMM figures
 
 def matrix_heatmap(M: np.ndarray, rows: list[str], cols: list[str], title: str, x_title: str, y_title: str,
-                   height: int = 260, colorscale: str = "Blues") -> go.Figure:
+                   height: int | None = None, colorscale: str = "Blues", col_ticks: list[str] | None = None) -> go.Figure:
+    """A probability table as a heat map: one row per ``rows`` name, one column per ``cols`` name.
+
+    ``col_ticks`` are short column labels (a transition matrix's state numbers): long names such as
+    "2 ≈ dado viciado" under narrow columns made plotly tilt them, and the tilted labels took most
+    of the figure's height. The hover always names the full row and column. The height grows with
+    the number of rows, so that six rows stay as readable as two.
+    """
+    height = height or max(220, 110 + 36 * len(rows))
+    ticks = list(col_ticks) if col_ticks is not None else list(cols)
+    hover = [[f"{y_title}: {r}<br>{x_title}: {c}" for c in cols] for r in rows]
     fig = go.Figure(go.Heatmap(
-        z=M, x=cols, y=rows, zmin=0, zmax=1, colorscale=colorscale, texttemplate="%{z:.2f}",
-        textfont=dict(size=13), showscale=False,
-        hovertemplate=y_title + ": %{y}<br>" + x_title + ": %{x}<br>p=%{z:.3f}<extra></extra>",
+        z=M, x=ticks, y=rows, zmin=0, zmax=1, colorscale=colorscale, texttemplate="%{z:.2f}",
+        textfont=dict(size=13), showscale=False, text=hover,
+        hovertemplate="%{text}<br>p=%{z:.3f}<extra></extra>",
     ))
     fig.update_layout(title=dict(text=title, font=dict(size=15)), height=height, margin=dict(l=10, r=10, t=40, b=10))
-    fig.update_xaxes(title_text=x_title, side="bottom", type="category")
+    fig.update_xaxes(title_text=x_title, side="bottom", type="category", tickangle=0, tickmode="array", tickvals=ticks)
     fig.update_yaxes(title_text=y_title, autorange="reversed", type="category")
     return fig
 
