@@ -216,7 +216,10 @@ def matrix_heatmap(M: np.ndarray, rows: list[str], cols: list[str], title: str, 
         hovertemplate="%{text}<br>p=%{z:.3f}<extra></extra>",
     ))
     fig.update_layout(title=dict(text=title, font=dict(size=15)), height=height, margin=dict(l=10, r=10, t=40, b=10))
-    fig.update_xaxes(title_text=x_title, side="bottom", type="category", tickangle=0, tickmode="array", tickvals=ticks)
+    # Numbers always fit level; names (the emission symbols) may tilt when the page is narrow rather than overlap.
+    fig.update_xaxes(title_text=x_title, side="bottom", type="category", tickmode="array", tickvals=ticks)
+    if col_ticks is not None:
+        fig.update_xaxes(tickangle=0)
     fig.update_yaxes(title_text=y_title, autorange="reversed", type="category")
     return fig
 
