@@ -23,7 +23,7 @@ def test_page_opens_with_a_trained_gan(lang):
     assert_clean(at)
     tr = trainer(at)
     assert tr.pretrained == "fixed" and tr.step_count == gan.PRESET_BUDGET  # useful in its first second
-    assert at.title[0].value == ("GAN: adversarial training" if lang == "en" else "GAN: treinamento adversarial")
+    assert at.title[0].value == ("GAN: adversarial training" if lang == "en" else "GAN: treino adversarial")
     modes = [m.value for m in at.metric if m.label == ("Modes covered" if lang == "en" else "Modos cobertos")]
     assert len(modes) == 4  # the live view, then the three presets side by side
     live, collapse, fixed, diverge = (int(v.split("/")[0]) for v in modes)
