@@ -5,10 +5,12 @@ import streamlit as st
 
 from engine import classifiers, datasets
 from ui import charts
-from ui.data_input import dataset_picker
+from ui.data_input import class_labels, dataset_picker
 from ui.shell import guard, setup
 
 ctx = setup("discriminative_vs_generative")
+# Two classes, and enough points in each for every model to train on 3 of them and hold one out.
+NEEDS = datasets.DataNeeds(min_classes=2, min_per_class=classifiers.MIN_PER_CLASS)
 
 
 @st.cache_data(max_entries=48, ttl=3600, show_spinner=False)
@@ -27,10 +29,10 @@ def model_controls(kinds, side: str):
 
 st.markdown(ctx.t("lead"))
 with guard():
-    ds = dataset_picker(ctx, default="moons", min_classes=2)
+    ds = dataset_picker(ctx, default="moons", needs=NEEDS)
     if ds is None:
         st.stop()
-    names = ds.class_names
+    names = class_labels(ds)  # escaped: a label "<b>x</b>" is text in the legends, not bold
     box = datasets.bounds(ds.X)
     left, right = st.columns(2, gap="large")
 
