@@ -115,7 +115,7 @@ def _refuse(notice, err: InputError) -> None:
 
 
 def _draw(ctx: PageContext, notice, needs: DataNeeds) -> None:
-    from streamlit_drawable_canvas import st_canvas  # needs a Streamlit runtime: import here only
+    from ui.canvas import st_canvas  # needs a Streamlit runtime: import here only
 
     left, right = st.columns([1, 2])
     with left:
