@@ -19,10 +19,11 @@ def fit_view(X, y, kind, param, seed, n_samples) -> classifiers.ClassifierView:
 
 
 def model_controls(kinds, side: str):
-    c1, c2 = st.columns(2)
-    kind = c1.selectbox(ctx.t("model"), kinds, format_func=ctx.labeler(f"{ctx.page}.models"), key=ctx.key(f"{side}_model"))
+    # one above the other: side by side, each had a quarter of the page and cut the names ("QDA: one Gaussian per cla…")
+    kind = st.selectbox(ctx.t("model"), kinds, format_func=ctx.labeler(f"{ctx.page}.models"), key=ctx.key(f"{side}_model"),
+                        help=ctx.t("gen_model_help") if side == "gen" else None)
     hp = classifiers.HYPERPARAMS[kind]
-    param = c2.select_slider(ctx.t(f"param.{hp.name}"), hp.values, hp.default, key=ctx.key(f"{side}_{kind}_param"),
+    param = st.select_slider(ctx.t(f"param.{hp.name}"), hp.values, hp.default, key=ctx.key(f"{side}_{kind}_param"),
                               help=ctx.t(f"param.{hp.name}_help"))
     return kind, param
 
