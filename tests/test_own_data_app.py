@@ -14,8 +14,9 @@ REFUSED = {
     "discriminative_vs_generative": (  # 3 points in 2 classes: class b has 1 point, the page needs 4 per class
         "pages/01_discriminative_vs_generative.py", b"x,y,label\n0,0,a\n1,1,b\n2,0,a\n",
         ("class_too_small", dict(name="b", n=1, min=4))),
-    "mixtures_and_hmm": (
-        "pages/02_mixtures_and_hmm.py", b"x,y\n0.5,1.5\n", ("too_few_points", dict(n=1, min=2))),
+    "mixtures_and_hmm": (  # 12 points: fewer than 10 training points for the slider's K = 10
+        "pages/02_mixtures_and_hmm.py", b"".join(b"%d,%d\n" % (i, i * i % 7) for i in range(12)),
+        ("too_few_points", dict(n=12, min=13))),
     "gan": (
         "pages/04_gan.py", b"".join(b"%d,%d\n" % (i, i * i) for i in range(7)), ("too_few_points", dict(n=7, min=8))),
     "diffusion": (  # twelve points on one line: no 2D shape for a diffusion model to learn
@@ -108,3 +109,13 @@ def test_a_file_above_the_limit_is_refused_by_its_size_before_it_is_read(monkeyp
     assert [e.value for e in at.error] == [text.lookup("pt", "errors.file_refused_size", name=text.literal("grande.csv"),
                                                        size_kb=len(big) // 1000 + 1, max_kb=2000)]
     assert "2.000 kB" in at.error[0].value
+
+
+def test_the_mixture_pages_minimum_fits_every_k_its_slider_offers():
+    from engine import mixtures
+
+    X = np.random.default_rng(0).normal(size=(13, 2))
+    for k in range(1, mixtures.MAX_COMPONENTS + 1):
+        assert np.isfinite(mixtures.fit_view(X, k, "full", "kmeans", 0, 0).test_log_px)
+    with pytest.raises(Exception):
+        mixtures.fit_view(X[:12], mixtures.MAX_COMPONENTS, "full", "kmeans", 0, 0)
