@@ -72,7 +72,7 @@ def frame_steps(n_steps: int, n_frames: int) -> np.ndarray:
 
 def langevin(grad_fn: GradFn, x0: np.ndarray, step_size: float, n_steps: int, *, noise: float = 1.0,
              temperature: float = 1.0, seed: SeedLike = 0, keep: int = 0, n_frames: int = 60,
-             record_grad: bool = True, bounds: tuple[float, float] | None = None) -> Chains:
+             record_grad: bool = True, bounds: tuple | None = None) -> Chains:
     """Run ``n_steps`` Langevin steps from ``x0`` (n, d) on the energy whose gradient is ``grad_fn``
     (kept inside ``bounds`` = (lo, hi) on every coordinate, if given: the pixels' range for images)."""
     x0 = np.asarray(x0, np.float32)
@@ -104,7 +104,7 @@ def langevin(grad_fn: GradFn, x0: np.ndarray, step_size: float, n_steps: int, *,
                 x = torch.add(x, chunk[k % NOISE_CHUNK], alpha=kick)
             x = torch.add(x, g, alpha=-drift).clamp_(-LIMIT, LIMIT)
             if bounds is not None:
-                x.clamp_(bounds[0], bounds[1])
+                x = torch.clamp(x, bounds[0], bounds[1])
             if escaped_at is None and (k % 16 == 15 or k == n_steps - 1) and _n_escaped(x):
                 escaped_at = k + 1
     bad = int(_n_escaped(x))

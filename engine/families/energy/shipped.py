@@ -31,7 +31,7 @@ from engine.torch_setup import torch
 from engine.training import Budget
 
 __all__ = ["FAMILY", "REGIMES", "PAGE_NOISE", "LONG_RUN", "Trained", "Recipe", "recipes", "data_2d", "config_2d",
-           "load_2d", "shipped_samples", "shipped_metrics", "regenerate"]
+           "persistent_step", "load_2d", "shipped_samples", "shipped_metrics", "regenerate"]
 
 FAMILY = "energy"
 REGIMES = ("short_run", "persistent", "dsm")
@@ -48,14 +48,32 @@ def data_2d(name: str, seed: int = SEED, n: int | None = None) -> datasets.Datas
     return datasets.make_dataset(name, n, PAGE_NOISE.get(name), seed)
 
 
-def config_2d(regime: str = "short_run", steps: int | None = None) -> EnergyConfig:
-    """The page's 2D recipe for one regime, its learning rate decaying over ``steps``."""
+def persistent_step(X: np.ndarray, noise: float | None) -> float:
+    """The persistent chains' Langevin step, in standardised units: the data's noise level there, between 0.04 and 0.12.
+
+    A chain at equilibrium in a well as wide as the data (σ) moves about ε²/(2σ) per step, so it can only
+    resolve the well if ε is no larger than about σ: with ε = 0.12 the thin circles (σ = 0.05 in standardised
+    units) overshoot their wells and the energies blow up, while on the 8 Gaussians (σ = 0.21) a step as
+    large as 0.12 is what lets the chains travel between the wells and learn their weights. Own data, whose
+    noise is unknown, get 0.07 (the short-run step).
+    """
+    if noise is None:
+        return 0.07
+    Xc = np.asarray(X, float) - np.mean(X, axis=0)
+    scale = float(np.sqrt((Xc**2).sum(1).mean() / Xc.shape[1]))
+    return float(np.clip(noise / scale, 0.04, 0.12))
+
+
+def config_2d(regime: str = "short_run", steps: int | None = None, step_size: float | None = None) -> EnergyConfig:
+    """The page's 2D recipe for one regime, its learning rate decaying over ``steps`` (``step_size``: the
+    persistent chains' ε, from :func:`persistent_step`)."""
     steps = STEPS[regime] if steps is None else int(steps)
     train = {"short_run": TrainConfig(decay_steps=steps),
-             # a small buffer (each chain is picked every second batch) and longer chains: the chains travel between
-             # the ring's wells, so the wells' depths (the modes' weights) are learned too (see the manifest's mmd2_long)
-             "persistent": TrainConfig(chains="persistent", langevin_steps=40, step_size=0.12, buffer_size=500, restart=0.0,
-                                       decay_steps=steps, sample_steps=300),
+             # a small buffer (each chain is picked every second batch), longer chains and a step as large as the data
+             # allow, and a lower learning rate (at 0.01 the wells sharpen faster than the chains follow and the energies
+             # blow up): the chains travel between the wells, so the wells' depths (the modes' weights) are learned too
+             "persistent": TrainConfig(chains="persistent", langevin_steps=40, step_size=0.07 if step_size is None else step_size,
+                                       buffer_size=500, restart=0.0, lr=0.003, decay_steps=steps, sample_steps=300),
              "dsm": TrainConfig(objective="dsm", decay_steps=steps, sample_steps=300)}[regime]
     return EnergyConfig(NetConfig(), train)
 
@@ -81,14 +99,15 @@ class Recipe:
 def train_2d(name: str, regime: str) -> Trained:
     ds = data_2d(name)
     held_out = data_2d(name, seed=SEED + 1, n=N_HELD_OUT).X
-    model = EnergyModel(config_2d(regime), seed=SEED).fit(ds.X, budget=Budget(max_steps=STEPS[regime]))
+    noise = PAGE_NOISE.get(name, datasets.BUILTIN[name].default_noise)
+    config = config_2d(regime, step_size=persistent_step(ds.X, noise) if regime == "persistent" else None)
+    model = EnergyModel(config, seed=SEED).fit(ds.X, budget=Budget(max_steps=STEPS[regime]))
     samples = model.sample(N_HELD_OUT, seed=1)
     long_run = model.sample(N_HELD_OUT, seed=2, n_steps=LONG_RUN)
     m = {"steps": model.step_, "diverged": model.diverged_, "mmd2": round(metrics.mmd2(samples, held_out), 5),
          "mmd2_long": round(metrics.mmd2(long_run, held_out), 5), "log_z": round(model.log_z(), 4),
          "heldout_log_density": round(float(model.score_samples(held_out).mean()), 4),
-         "data": {"name": name, "n": len(ds), "noise": datasets.BUILTIN[name].default_noise if name not in PAGE_NOISE else PAGE_NOISE[name],
-                  "seed": SEED}}
+         "data": {"name": name, "n": len(ds), "noise": noise, "seed": SEED}}
     if name == "ring8":
         centres = datasets.ring8_centres()
         radius = 3 * PAGE_NOISE["ring8"]
