@@ -7,12 +7,11 @@ from engine import datasets
 from engine.families.energy import digits as energy_digits
 from engine.families.energy import shipped, views
 from engine.families.energy.grid import on_grid
-from engine.families.energy.model import EnergyModel
-from engine.training import Budget
+from engine.families.energy.model import EnergyModel, check_data
 from ui import energy_live, plots_energy as P
-from ui.data_input import OWN, dataset_picker
+from ui.data_input import dataset_picker
 from ui.digit_images import picture
-from ui.shell import guard, setup, show_input_error, t
+from ui.shell import guard, setup, t
 
 ctx = setup("energy_based")
 SECTIONS = ("landscape", "langevin", "training", "score", "digits", "practice")
@@ -20,10 +19,11 @@ TEMPERATURES = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 STEP_SIZES = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.2, 2.0)
 STEP_COUNTS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000)
 PARTICLES = (100, 250, 500, 1000, 2000)
-PRESETS = {"good": (0.1, 500, 1.0), "big_step": (1.2, 200, 1.0), "few_steps": (0.1, 5, 1.0), "no_noise": (0.1, 500, 0.0)}
+PRESETS = {"good": (0.1, 500, 1.0), "big_step": (2.0, 200, 1.0), "few_steps": (0.1, 5, 1.0), "no_noise": (0.1, 500, 0.0)}
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 1.0, 10.0)
 TARGETS = (100, 300, 600, 1000, 2000)
 LIVE = energy_live.Live(ctx.state_key)
+NEEDS = datasets.DataNeeds(min_points=13, check=check_data)  # 10 to train once a fifth is held out
 CHART = {"displaylogo": False}
 
 
@@ -169,16 +169,17 @@ def training_section() -> None:
     if key not in st.session_state:
         st.session_state[key] = "ring8"
         st.session_state[ctx.key("noise_ring8")] = shipped.PAGE_NOISE["ring8"]
-    ds = dataset_picker(ctx, default="ring8")
+    ds = dataset_picker(ctx, default="ring8", needs=NEEDS)
     c = st.columns(4)
     regime = c[0].selectbox(ctx.t("regime"), shipped.REGIMES, format_func=ctx.labeler("energy_based.regimes"), key=ctx.key("regime"),
-                            help=ctx.t("regime_help"))
-    K = c[1].slider(ctx.t("chain_steps"), 1, 60, 20, key=ctx.key("chain_steps"), help=ctx.t("chain_steps_help"), disabled=regime == "dsm")
-    lr = c[2].select_slider(ctx.t("lr"), LEARNING_RATES, value=0.01, key=ctx.key("lr"), help=ctx.t("lr_help"))
+                            help=ctx.t("regime_help"), on_change=regime_defaults)
+    if ctx.key("chain_steps") not in st.session_state:
+        regime_defaults()
+    K = c[1].slider(ctx.t("chain_steps"), 1, 60, key=ctx.key("chain_steps"), help=ctx.t("chain_steps_help"), disabled=regime == "dsm")
+    lr = c[2].select_slider(ctx.t("lr"), LEARNING_RATES, key=ctx.key("lr"), help=ctx.t("lr_help"))
     target = c[3].select_slider(ctx.t("target"), TARGETS, value=300, key=ctx.key("target"), help=ctx.t("target_help"))
-    if ds is not None:
-        with guard():
-            live_training(ds, regime, int(K), float(lr), int(target))
+    with guard():
+        energy_live.live_training(ctx, LIVE, ds, regime, int(K), float(lr), int(target))
     st.subheader(ctx.t("regimes_title"))
     with guard():
         regimes_comparison()
@@ -186,70 +187,11 @@ def training_section() -> None:
         ctx.md("contrastive_divergence")
 
 
-def live_training(ds: datasets.Dataset, regime: str, K: int, lr: float, target: int) -> None:
-    train, held_out = datasets.train_test_split(ds, 0.2, seed=ctx.seed) if len(ds) >= 20 else (ds, ds)
-    config = shipped.config_2d(regime, target)
-    config = EnergyModel(config).with_config(langevin_steps=K, lr=lr)
-    signature = (energy_live.data_id(train.X), config, ctx.seed)
-    trainer, err = LIVE.ensure(signature, lambda: EnergyModel(config, seed=ctx.seed).fit(train.X, budget=Budget(max_steps=0)), held_out.X)
-    if err is not None:
-        show_input_error(err) if hasattr(err, "code") else st.error(ctx.t("build_failed"))
-        if trainer is None:
-            return
-        st.caption(ctx.t("kept_previous"))
-    playing = LIVE.playing
-    b = st.columns([1, 1, 1, 3])
-    b[0].button(ctx.t("pause") if playing else ctx.t("play"), icon=":material/pause:" if playing else ":material/play_arrow:",
-                key="ebm_play", width="stretch", on_click=LIVE.set_playing, args=(not playing,),
-                disabled=not playing and (trainer.diverged_ or trainer.step_ >= target))
-    b[1].button(ctx.t("step_button", n=energy_live.STEP_BUTTON), icon=":material/skip_next:", key="ebm_step", width="stretch",
-                on_click=LIVE.step, args=(target,), disabled=trainer.diverged_ or trainer.step_ >= target)
-    b[2].button(ctx.t("reset"), icon=":material/restart_alt:", key="ebm_reset", width="stretch", on_click=LIVE.reset)
-    b[3].caption(ctx.t("live_caption", params=ctx.num(trainer.n_params_, ","), n=len(train), held=len(held_out)))
-    st.fragment(run_every=energy_live.TICK_SECONDS if playing else None)(live_view)(target)
-
-
-def live_view(target: int) -> None:
-    with guard():
-        if energy_live.tick(LIVE, target):
-            st.rerun(scope="app")  # training ended: the buttons change
-        trainer = LIVE.trainer
-        with energy_live.hold(trainer) as held:
-            if not held:
-                st.info(ctx.t("busy"), icon=":material/hourglass_top:")
-                return
-            snapshot = live_snapshot(trainer)
-        draw_live(snapshot, target)
-
-
-def live_snapshot(trainer: EnergyModel) -> dict:
-    """Everything the live view draws, read while holding the trainer."""
-    h = trainer.history_
-    pos = trainer.training_points(400)
-    neg = trainer.sample(300, seed=ctx.seed) if trainer.step_ else trainer.noise(300, ctx.seed)
-    return {"grid": trainer.density_grid(resolution=60), "pos": pos, "neg": neg, "step": trainer.step_, "elapsed": trainer.elapsed_,
-            "diverged": trainer.diverged_, "history": {"e_data": (h.step, h.e_data), "e_neg": (h.step, h.e_neg),
-                                                       "gap": (h.step, list(h.gap)), "grad_norm": (h.step, h.grad_norm),
-                                                       "mmd2": (h.eval_step, h.mmd2)}, "dsm": trainer.config.train.objective == "dsm"}
-
-
-def draw_live(s: dict, target: int) -> None:
-    if s["diverged"]:
-        st.error(ctx.t("diverged", step=s["step"]), icon=":material/error:")
-    rate = s["step"] / s["elapsed"] if s["elapsed"] > 0 else 0.0
-    remaining = (target - s["step"]) / rate if rate else float("nan")
-    st.progress(min(1.0, s["step"] / target), text=ctx.t("progress", step=s["step"], target=target, elapsed=ctx.num(s["elapsed"], ".1f"),
-                                                        remaining=ctx.num(remaining, ".1f") if np.isfinite(remaining) else "–"))
-    left, right = st.columns(2, gap="large")
-    with left:
-        clouds = [(s["pos"], ctx.t("positives"), P.DATA_COLOUR), (s["neg"], ctx.t("negatives"), P.PARTICLE_COLOUR)]
-        ctx.chart(P.points_over_energy(s["grid"], clouds, ctx.t("energy_axis"), height=420), key="live_fig", config=CHART)
-        st.caption(ctx.t("live_legend_dsm" if s["dsm"] else "live_legend"))
-    with right:
-        names = {k: ctx.t(f"curve.{k}") for k in ("e_data", "e_neg", "gap", "grad_norm", "mmd2")}
-        titles = (ctx.t("curves_energy"), ctx.t("curves_grad"), ctx.t("curves_mmd"))
-        ctx.chart(P.training_curves(s["history"], names, titles, ctx.t("step_axis")), key="curves_fig", config=CHART)
-        st.caption(ctx.t("curves_legend"))
+def regime_defaults() -> None:
+    """A new regime starts from its own recipe's chain length and learning rate."""
+    train = shipped.config_2d(st.session_state.get(ctx.key("regime"), "short_run")).train
+    st.session_state[ctx.key("chain_steps")] = train.langevin_steps
+    st.session_state[ctx.key("lr")] = train.lr
 
 
 def regimes_comparison() -> None:

@@ -57,7 +57,7 @@ def test_langevin_presets_each_say_what_happened(lang):
     assert len(fig["frames"]) >= 10 and fig["layout"]["sliders"][0]["steps"]  # played and scrubbed in the browser
     assert len(fig["frames"][0]["data"][1]["x"]) <= 250  # decimated particles in every frame
     at.segmented_control(key=K + "preset").set_value("big_step").run()
-    assert at.select_slider(key=K + "step_size").value == 1.2
+    assert at.select_slider(key=K + "step_size").value == 2.0
     assert len(at.error) == 1 and at.error[0].value.startswith(t(lang, "diag_escaped", k=0, n=0, step=0, eps=0)[:8])
     assert not at.exception
     at.segmented_control(key=K + "preset").set_value("no_noise").run()

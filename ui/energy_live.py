@@ -15,16 +15,24 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import numpy as np
 import streamlit as st
 
+from engine import datasets
+from engine.errors import InputError
+from engine.families.energy import shipped
+from engine.families.energy.model import EnergyModel
 from engine.training import Budget
+from ui import plots_energy as P
+from ui.shell import PageContext, guard, show_input_error
 
 TICK_SECONDS = 0.25  # the view redraws four times a second while playing
 TICK_BUDGET = 0.15  # seconds of training per tick at most, so a Pause takes effect at once
 STEP_BUTTON = 20  # steps the "step" button takes
 EVAL_EVERY = 20  # training steps between two MMD² evaluations
+CHART = {"displaylogo": False}
 
 _LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _LOCKS_GUARD = threading.Lock()
@@ -56,7 +64,7 @@ def data_id(X: np.ndarray) -> str:
 
 
 class Live:
-    """The session-state slots of one live trainer (``prefix`` keeps them apart from other state)."""
+    """The session-state slots of one live trainer, under the page's own state keys."""
 
     def __init__(self, state_key: Callable[[str], str]) -> None:
         self.trainer_key, self.signature_key, self.playing_key = (state_key(k) for k in ("trainer", "signature", "playing"))
@@ -129,3 +137,79 @@ def tick(live: Live, target: int) -> bool:
     if finished:
         live.set_playing(False)
     return finished
+
+
+# ---------------------------------------------------------------- the page's live section
+
+def live_training(ctx: PageContext, LIVE: Live, ds: datasets.Dataset | None, regime: str, K: int, lr: float, target: int) -> None:
+    """The live trainer for these data and settings. Without usable data the previous trainer stays on screen."""
+    trainer, err = LIVE.trainer, None
+    if ds is not None:
+        train, held_out = datasets.train_test_split(ds, 0.2, seed=ctx.seed)
+        name = st.session_state.get(ctx.key("dataset"))
+        noise = st.session_state.get(ctx.key(f"noise_{name}")) if name in datasets.BUILTIN else None
+        config = shipped.config_2d(regime, target, shipped.persistent_step(train.X, noise) if regime == "persistent" else None)
+        config = replace(config, train=replace(config.train, langevin_steps=K, lr=lr))
+        signature = (data_id(train.X), config, ctx.seed)
+        trainer, err = LIVE.ensure(signature, lambda: EnergyModel(config, seed=ctx.seed).fit(train.X, budget=Budget(max_steps=0)),
+                                   held_out.X)
+        if err is not None:
+            show_input_error(err) if isinstance(err, InputError) else st.error(ctx.t("build_failed"), icon=":material/error:")
+    if trainer is None:
+        return
+    if ds is None or err is not None:
+        st.caption(ctx.t("kept_previous"))
+    playing = LIVE.playing
+    b = st.columns([1, 1, 1, 3])
+    b[0].button(ctx.t("pause") if playing else ctx.t("play"), icon=":material/pause:" if playing else ":material/play_arrow:",
+                key="ebm_play", width="stretch", on_click=LIVE.set_playing, args=(not playing,),
+                disabled=not playing and (trainer.diverged_ or trainer.step_ >= target))
+    b[1].button(ctx.t("step_button", n=STEP_BUTTON), icon=":material/skip_next:", key="ebm_step", width="stretch",
+                on_click=LIVE.step, args=(target,), disabled=trainer.diverged_ or trainer.step_ >= target)
+    b[2].button(ctx.t("reset"), icon=":material/restart_alt:", key="ebm_reset", width="stretch", on_click=LIVE.reset)
+    b[3].caption(ctx.t("live_caption", params=ctx.num(trainer.n_params_, ","), n=len(trainer.training_points(10**9)),
+                       held=len(st.session_state.get(LIVE.held_out_key, ()))))
+    st.fragment(run_every=TICK_SECONDS if playing else None)(live_view)(ctx, LIVE, target)
+
+
+def live_view(ctx: PageContext, LIVE: Live, target: int) -> None:
+    with guard():
+        if tick(LIVE, target):
+            st.rerun(scope="app")  # training ended: the buttons change
+        trainer = LIVE.trainer
+        with hold(trainer) as held:
+            if not held:
+                st.info(ctx.t("busy"), icon=":material/hourglass_top:")
+                return
+            snapshot = live_snapshot(ctx, trainer)
+        draw_live(ctx, snapshot, target)
+
+
+def live_snapshot(ctx: PageContext, trainer: EnergyModel) -> dict:
+    """Everything the live view draws, read while holding the trainer."""
+    h = trainer.history_
+    pos = trainer.training_points(400)
+    neg = trainer.sample(300, seed=ctx.seed) if trainer.step_ else trainer.noise(300, ctx.seed)
+    return {"grid": trainer.density_grid(resolution=60), "pos": pos, "neg": neg, "step": trainer.step_, "elapsed": trainer.elapsed_,
+            "diverged": trainer.diverged_, "history": {"e_data": (h.step, h.e_data), "e_neg": (h.step, h.e_neg),
+                                                       "gap": (h.step, list(h.gap)), "grad_norm": (h.step, h.grad_norm),
+                                                       "mmd2": (h.eval_step, h.mmd2)}, "dsm": trainer.config.train.objective == "dsm"}
+
+
+def draw_live(ctx: PageContext, s: dict, target: int) -> None:
+    if s["diverged"]:
+        st.error(ctx.t("diverged", step=s["step"]), icon=":material/error:")
+    rate = s["step"] / s["elapsed"] if s["elapsed"] > 0 else 0.0
+    remaining = (target - s["step"]) / rate if rate else float("nan")
+    st.progress(min(1.0, s["step"] / target), text=ctx.t("progress", step=s["step"], target=target, elapsed=ctx.num(s["elapsed"], ".1f"),
+                                                        remaining=ctx.num(remaining, ".1f") if np.isfinite(remaining) else "–"))
+    left, right = st.columns(2, gap="large")
+    with left:
+        clouds = [(s["pos"], ctx.t("positives"), P.DATA_COLOUR), (s["neg"], ctx.t("negatives"), P.PARTICLE_COLOUR)]
+        ctx.chart(P.points_over_energy(s["grid"], clouds, ctx.t("energy_axis"), height=420), key="live_fig", config=CHART)
+        st.caption(ctx.t("live_legend_dsm" if s["dsm"] else "live_legend"))
+    with right:
+        names = {k: ctx.t(f"curve.{k}") for k in ("e_data", "e_neg", "gap", "grad_norm", "mmd2")}
+        titles = (ctx.t("curves_energy"), ctx.t("curves_grad"), ctx.t("curves_mmd"))
+        ctx.chart(P.training_curves(s["history"], names, titles, ctx.t("step_axis")), key="curves_fig", config=CHART)
+        st.caption(ctx.t("curves_legend"))
