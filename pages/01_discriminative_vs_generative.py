@@ -3,7 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from engine import classifiers, datasets
+from engine import classifiers
+from engine.data import points
 from ui import charts
 from ui.data_input import dataset_picker
 from ui.shell import guard, setup
@@ -31,7 +32,7 @@ with guard():
     if ds is None:
         st.stop()
     names = ds.class_names
-    box = datasets.bounds(ds.X)
+    box = points.bounds(ds.X)
     left, right = st.columns(2, gap="large")
 
     with left:

@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 
-from engine import classifiers, datasets
+from engine import classifiers
+from engine.data import points
 
 
 def split(name, n=600, noise=None, seed=0):
-    return datasets.train_test_split(datasets.make_dataset(name, n, noise, seed), 0.25, seed)
+    return points.train_test_split(points.make_dataset(name, n, noise, seed), 0.25, seed)
 
 
 @pytest.mark.parametrize("kind", classifiers.GENERATIVE)
@@ -100,7 +101,7 @@ def test_a_single_class_is_an_input_error():
 
 
 def test_fit_view_has_everything_page_one_draws():
-    ds = datasets.make_dataset("moons", 300, seed=0)
+    ds = points.make_dataset("moons", 300, seed=0)
     view = classifiers.fit_view(ds.X, ds.y, "gmm", 3, seed=0, n_samples=10, resolution=30)
     assert view.proba.shape == (900, 2) and view.density.shape == (900, 2)
     assert view.samples[0].shape == (20, 2)

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from engine import hmm, mixtures
-from engine.datasets import Dataset
+from engine.data.points import Dataset
+from engine.families import hmm, mixture
 from tests.apptest_utils import assert_clean, open_page, problems, read_number
 from ui import charts
 from ui import plots_mixtures_and_hmm as plots
@@ -73,8 +73,8 @@ def test_mixture_controls_move_across_their_range():
 
 
 def test_every_component_has_its_own_colour():
-    colours = [charts.colour(k).lower() for k in range(mixtures.MAX_COMPONENTS)]
-    assert len(set(colours)) == mixtures.MAX_COMPONENTS == 10
+    colours = [charts.colour(k).lower() for k in range(mixture.MAX_COMPONENTS)]
+    assert len(set(colours)) == mixture.MAX_COMPONENTS == 10
     assert "#ffffff" not in colours
 
 

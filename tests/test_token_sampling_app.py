@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from engine import token_sampling as ts
-from engine.token_sampling import MIN_UPLOAD_CHARS as MIN_CHARS
+from engine.families import autoregressive as ts
+from engine.families.autoregressive import MIN_UPLOAD_CHARS as MIN_CHARS
 from tests.apptest_utils import assert_clean, open_page
 from ui import text
 from ui.plots_token_sampling import show_char
@@ -199,7 +199,7 @@ def test_live_training_start_pause_restart(lang):
     at.button(key="ts_train_start").click().run()  # AppTest runs the fragment once: one tick
     assert_clean(at)
     trainer = at.session_state["token_sampling.trainer"]
-    assert trainer.step > 0
+    assert trainer.step_ > 0
     at.button(key="ts_train_pause").click().run()
     assert at.session_state["token_sampling.running"] is False
     at.button(key="ts_next").click().run()  # writing with the live model

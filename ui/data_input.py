@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine import datasets
-from engine.errors import InputError
+from engine.core.errors import InputError
+from engine.data import points
 from ui.charts import PALETTE
 from ui.shell import PageContext, show_input_error, t
 
@@ -20,13 +20,13 @@ CANVAS_SIZE = (360, 360)
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
-def builtin(name: str, n: int, noise: float, seed: int) -> datasets.Dataset:
-    return datasets.make_dataset(name, n, noise, seed)
+def builtin(name: str, n: int, noise: float, seed: int) -> points.Dataset:
+    return points.make_dataset(name, n, noise, seed)
 
 
-def dataset_picker(ctx: PageContext, default: str = "moons", min_classes: int = 1) -> datasets.Dataset | None:
+def dataset_picker(ctx: PageContext, default: str = "moons", min_classes: int = 1) -> points.Dataset | None:
     """Draw the data controls and return the chosen dataset (None if the user has none yet)."""
-    names = list(datasets.BUILTIN) + [OWN]
+    names = list(points.BUILTIN) + [OWN]
     key = ctx.key("dataset")
     if st.session_state.pop(f"switch_to_own_{ctx.page}", False):
         st.session_state[key] = OWN  # new points were just drawn or uploaded: show them
@@ -36,7 +36,7 @@ def dataset_picker(ctx: PageContext, default: str = "moons", min_classes: int = 
     choice = c1.selectbox(t("data.dataset"), names, format_func=ctx.labeler("data"), key=key)
     ds = None
     if choice != OWN:
-        spec = datasets.BUILTIN[choice]
+        spec = points.BUILTIN[choice]
         noise = c2.slider(t("data.noise"), 0.0, spec.max_noise, spec.default_noise, 0.01, key=ctx.key(f"noise_{choice}"), help=t("data.noise_help"))
         n = c3.slider(t("data.n_points"), 50, 2000, spec.default_n, 50, key=ctx.key("n_points"))
         ds = builtin(choice, n, noise, ctx.seed)
@@ -49,7 +49,7 @@ def dataset_picker(ctx: PageContext, default: str = "moons", min_classes: int = 
         st.info(t("data.need_own"), icon=":material/draw:")
         return None
     try:
-        datasets.check_points(ds, min_points=2, min_classes=min_classes)
+        points.check_points(ds, min_points=2, min_classes=min_classes)
     except InputError as err:
         show_input_error(err)
         return None
@@ -73,7 +73,7 @@ def _strokes_from_canvas(objects: list[dict]) -> list[tuple[int, list[tuple[floa
     return strokes
 
 
-def own_data_panel(ctx: PageContext, expanded: bool = False, current: datasets.Dataset | None = None,
+def own_data_panel(ctx: PageContext, expanded: bool = False, current: points.Dataset | None = None,
                    min_classes: int = 1) -> None:
     """Draw / upload / download the user's own points, inside an expander. New points this page cannot
     use (e.g. one class where it needs two) are refused with a message, and the previous points are kept."""
@@ -88,7 +88,7 @@ def own_data_panel(ctx: PageContext, expanded: bool = False, current: datasets.D
                 st.caption(t("data.nothing_to_download"))
             else:
                 st.download_button(
-                    t("data.download_button", n=len(current)), datasets.to_csv(current).encode("utf-8"),
+                    t("data.download_button", n=len(current)), points.to_csv(current).encode("utf-8"),
                     file_name=f"{current.name}.csv", mime="text/csv", icon=":material/download:", key=f"download_{ctx.page}",
                 )
                 st.caption(t("data.csv_format"))
@@ -112,8 +112,8 @@ def _draw(ctx: PageContext, min_classes: int = 1) -> None:
     if st.button(t("data.use_drawing"), icon=":material/check:", key=f"use_drawing_{ctx.page}"):
         objects = (result.json_data or {}).get("objects", []) if result is not None else []
         try:
-            ds = datasets.points_from_strokes(_strokes_from_canvas(objects), CANVAS_SIZE, seed=ctx.seed)
-            datasets.check_points(ds, min_points=2, min_classes=min_classes)
+            ds = points.points_from_strokes(_strokes_from_canvas(objects), CANVAS_SIZE, seed=ctx.seed)
+            points.check_points(ds, min_points=2, min_classes=min_classes)
         except InputError as err:
             show_input_error(err)
             if st.session_state.get(USER_DATA) is not None:
@@ -133,8 +133,8 @@ def _upload(ctx: PageContext, min_classes: int = 1) -> None:
         st.session_state[done_key] = file.file_id
         st.session_state.pop(error_key, None)
         try:
-            ds = datasets.parse_csv(file.getvalue(), name=file.name.rsplit(".", 1)[0][:40] or "uploaded")
-            datasets.check_points(ds, min_points=2, min_classes=min_classes)
+            ds = points.parse_csv(file.getvalue(), name=file.name.rsplit(".", 1)[0][:40] or "uploaded")
+            points.check_points(ds, min_points=2, min_classes=min_classes)
         except InputError as err:
             st.session_state[error_key] = err
         else:
@@ -144,7 +144,7 @@ def _upload(ctx: PageContext, min_classes: int = 1) -> None:
         st.caption(t("data.kept_previous"))
 
 
-def _store(ctx: PageContext, ds: datasets.Dataset) -> None:
+def _store(ctx: PageContext, ds: points.Dataset) -> None:
     st.session_state[USER_DATA] = ds
     st.session_state[f"switch_to_own_{ctx.page}"] = True  # the selectbox already exists in this run
     st.toast(t("data.stored", n=len(ds), k=ds.n_classes), icon=":material/check_circle:")

@@ -7,6 +7,7 @@ a loaded 2-core machine). ``GP_TORCH_THREADS`` raises it for a single-user local
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import torch
@@ -21,4 +22,16 @@ def generator(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(int(seed))
 
 
-__all__ = ["torch", "generator", "THREADS"]
+@contextlib.contextmanager
+def train_mode(*modules: torch.nn.Module):
+    """Train mode (dropout on) for a run of steps, and eval mode again after it."""
+    for m in modules:
+        m.train()
+    try:
+        yield
+    finally:
+        for m in modules:
+            m.eval()
+
+
+__all__ = ["torch", "generator", "train_mode", "THREADS"]

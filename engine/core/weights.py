@@ -1,19 +1,22 @@
-"""Shipped model weights: save with a checksum and metrics, load safely.
+"""Shipped model weights, keyed by family and model name: save with a checksum and metrics, load safely.
 
-Weights live in ``assets/weights/<page>/`` as ``.pt`` files holding only tensors
-(loaded with ``torch.load(weights_only=True)``; never an untrusted pickle), next to a
-``manifest.json`` that records each file's sha256, the config that built it and its
-test metrics. torch is imported inside the functions, so importing this module is cheap.
+Weights live in ``assets/weights/<family>/`` (``gan``, ``vae``, ``diffusion``, ``autoregressive``)
+as ``.pt`` files holding only tensors (loaded with ``torch.load(weights_only=True)``; never an
+untrusted pickle), next to a ``manifest.json`` that records each file's sha256, the config that
+built it and its test metrics. ``python -m engine.regenerate <family>`` rebuilds them from the
+recipes below. torch is imported inside the functions, so importing this module is cheap.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
 WEIGHTS = ASSETS / "weights"
 
 
@@ -25,35 +28,81 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def manifest_path(page: str) -> Path:
-    return WEIGHTS / page / "manifest.json"
+def folder(family: str, root: Path = WEIGHTS) -> Path:
+    return Path(root) / family
 
 
-def read_manifest(page: str) -> dict[str, Any]:
-    path = manifest_path(page)
+def manifest_path(family: str, root: Path = WEIGHTS) -> Path:
+    return folder(family, root) / "manifest.json"
+
+
+def read_manifest(family: str, root: Path = WEIGHTS) -> dict[str, Any]:
+    path = manifest_path(family, root)
     return json.loads(path.read_text("utf-8")) if path.exists() else {}
 
 
-def save(page: str, name: str, state_dict: dict, config: dict, metrics: dict) -> Path:
-    """Write ``<name>.pt`` and record it in the page's manifest (sorted, so diffs stay small)."""
+def save(family: str, name: str, state_dict: dict, config: dict, metrics: dict, root: Path = WEIGHTS) -> Path:
+    """Write ``<name>.pt`` and record it in the family's manifest (sorted, so diffs stay small)."""
     import torch
 
-    folder = WEIGHTS / page
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.pt"
+    out = folder(family, root)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{name}.pt"
     torch.save({k: v.detach().clone().contiguous() for k, v in state_dict.items()}, path)
-    manifest = read_manifest(page)
+    manifest = read_manifest(family, root)
     manifest[name] = {"file": path.name, "sha256": sha256(path), "config": config, "metrics": metrics}
-    manifest_path(page).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")
+    manifest_path(family, root).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")
     return path
 
 
-def load(page: str, name: str, verify: bool = True) -> tuple[dict, dict]:
+def load(family: str, name: str, verify: bool = True) -> tuple[dict, dict]:
     """Return ``(state_dict, manifest_entry)``; raises if the file's checksum does not match."""
     import torch
 
-    entry = read_manifest(page)[name]
-    path = WEIGHTS / page / entry["file"]
+    entry = read_manifest(family)[name]
+    path = folder(family) / entry["file"]
     if verify and sha256(path) != entry["sha256"]:
         raise ValueError(f"checksum mismatch for {path}")
     return torch.load(path, map_location="cpu", weights_only=True), entry
+
+
+def read_document(family: str, filename: str, root: Path = WEIGHTS) -> Any:
+    """A JSON document shipped next to the weights (say, a measured curve), or None."""
+    path = folder(family, root) / filename
+    return json.loads(path.read_text("utf-8")) if path.exists() else None
+
+
+def save_document(family: str, filename: str, data: Any, root: Path = WEIGHTS) -> Path:
+    out = folder(family, root)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / filename
+    path.write_text(json.dumps(data, indent=2) + "\n", "utf-8")
+    return path
+
+
+# ---------------------------------------------------------------- recipes: how each shipped file is made
+
+@dataclass
+class Trained:
+    """What a recipe returns: the tensors to ship, the config that built them and their metrics."""
+
+    state: dict
+    config: dict
+    metrics: dict
+
+
+@dataclass
+class Document:
+    """What a recipe returns when it ships a JSON document instead of weights."""
+
+    filename: str
+    data: Any
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One shipped file: ``make()`` retrains it from fixed seeds (same code, same bytes)."""
+
+    name: str
+    make: Callable[[], Trained | Document]
+    timing: tuple[str, ...] = field(default=())  # metrics that are wall-clock times (they differ run to run)
