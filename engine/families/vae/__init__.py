@@ -9,4 +9,4 @@ the VQ-VAE is ``vae.vq`` and the 2D VAE of the model registry is ``vae.plane``. 
 from engine.families.vae.digits import *  # noqa: F403
 from engine.families.vae.latent import *  # noqa: F403
 from engine.families.vae.shipped import *  # noqa: F403
-from engine.families.vae import pixels, vq  # noqa: E402, F401
+from engine.families.vae import pixels, plane, vq  # noqa: E402, F401
