@@ -206,7 +206,7 @@ def test_live_training_start_pause_restart(lang):
     assert_clean(at)
     at.button(key="ts_train_reset").click().run()
     assert_clean(at)
-    assert at.session_state["token_sampling.trainer"].step == 0
+    assert at.session_state["token_sampling.trainer"].step_ == 0
 
 
 GOOD = ("the quick brown fox jumps over the lazy dog. " * 40).encode()
