@@ -13,6 +13,7 @@ how many of the 10 classes the evaluator finds among the samples.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -150,7 +151,8 @@ class DigitsGanTrainer(training.Trainer):
 
     Every epoch adds a row to ``history_`` (losses, mean D(real) and D(fake), distance to the
     validation digits, digits covered) and a fixed-noise snapshot grid. NaN stops training, and
-    the last good epoch's weights are kept.
+    the last good epoch's weights are kept. D's dropout draws from the trainer's own generator
+    state (torch seeds its global generator at random in every process), so a seed repeats a run.
     """
 
     report_every = 1  # the callback sees every epoch
@@ -168,10 +170,23 @@ class DigitsGanTrainer(training.Trainer):
         self.step_, self.diverged_, self.elapsed_ = 0, False, 0.0
         self._z_grid, self._l_grid = _grid_noise(cfg, seed)
         self._good = {k: v.clone() for k, v in self.model.state_tensors().items()}
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed + 2)
+            self._rng_state = torch.get_rng_state()
 
     @property
     def total_steps(self) -> int:
         return self.cfg.epochs
+
+    @contextlib.contextmanager
+    def _training(self):
+        """Dropout's draws come from this trainer's state, swapped in only while it trains."""
+        with torch.random.fork_rng(devices=[]):
+            torch.set_rng_state(self._rng_state)
+            try:
+                yield
+            finally:
+                self._rng_state = torch.get_rng_state()
 
     @property
     def n_params_(self) -> int:
