@@ -83,6 +83,7 @@ class Trainer(ABC):
     """
 
     report_every: int = 50  # steps between two callback reports
+    ends_at_total: bool = False  # True: training is over once ``step_`` reaches ``total_steps`` (a schedule's end)
     step_: int = 0
     diverged_: bool = False
     elapsed_: float = 0.0
@@ -96,8 +97,8 @@ class Trainer(ABC):
 
     @property
     def done(self) -> bool:
-        """Nothing left to train: diverged (or, for some trainers, converged or at the planned end)."""
-        return self.diverged_
+        """Nothing left to train: diverged, at the planned end (``ends_at_total``), or (for EM) converged."""
+        return self.diverged_ or (self.ends_at_total and self.total_steps is not None and self.step_ >= self.total_steps)
 
     def advance(self, budget: Budget, callback: Callback | None = None) -> Progress:
         """Train until the budget runs out, the callback returns False, training diverges or is done."""

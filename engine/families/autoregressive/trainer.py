@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.core import training
-from engine.core.torch_setup import generator, torch, train_mode
+from engine.core.torch_setup import generator, optimise, torch, train_mode
 from engine.data.corpora import Corpus
 from engine.families.autoregressive.evaluation import eval_batches, nll
 from engine.families.autoregressive.models import ModelConfig, build
@@ -113,14 +113,10 @@ class Trainer(training.Trainer):
         x, y = self.batch()
         logits = self.model.logits(x)
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-1)
-        value = loss.item()
-        if not math.isfinite(value):
+        value = optimise(self.opt, loss, clip=self.train_cfg.grad_clip, params=self.model.parameters())
+        if value is None:
             self.model.load_state_dict(self._good)
             return False
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.train_cfg.grad_clip)
-        self.opt.step()
         self.step_ += 1
         if self.step_ % self.train_cfg.eval_every == 0:
             return self._evaluate(value)

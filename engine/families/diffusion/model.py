@@ -186,16 +186,12 @@ class DiffusionModel(GenerativeModel):
         y = None if self._labels is None else self._labels[idx]
         for group in self._opt.param_groups:
             group["lr"] = self._lr()
-        loss = self.loss_on_batch(self._data[idx], y)
-        value = float(loss.detach())
-        if not math.isfinite(value):
+        from engine.core.torch_setup import optimise
+
+        value = optimise(self._opt, self.loss_on_batch(self._data[idx], y), clip=tc.grad_clip, params=self.net_.parameters())
+        if value is None:
             self.net_.load_state_dict(self._good_state)
             return False
-        self._opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if tc.grad_clip:
-            torch.nn.utils.clip_grad_norm_(self.net_.parameters(), tc.grad_clip)
-        self._opt.step()
         self.step_ += 1
         self.history_.append(value)
         if self.step_ % 50 == 0:

@@ -13,7 +13,6 @@ how many of the 10 classes the evaluator finds among the samples.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -21,8 +20,8 @@ import numpy as np
 from engine import metrics
 from engine.core import training, weights
 from engine.core.errors import InputError
+from engine.core.torch_setup import RngState, count_params, torch
 from engine.core.torch_setup import generator as torch_generator
-from engine.core.torch_setup import torch
 from engine.core.training import Budget, Callback
 from engine.data import digits
 
@@ -170,27 +169,20 @@ class DigitsGanTrainer(training.Trainer):
         self.step_, self.diverged_, self.elapsed_ = 0, False, 0.0
         self._z_grid, self._l_grid = _grid_noise(cfg, seed)
         self._good = {k: v.clone() for k, v in self.model.state_tensors().items()}
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed + 2)
-            self._rng_state = torch.get_rng_state()
+        self._rng = RngState(seed + 2)  # D's dropout draws from the trainer's own generator state
+
+    ends_at_total = True  # advance stops after cfg.epochs epochs
 
     @property
     def total_steps(self) -> int:
         return self.cfg.epochs
 
-    @contextlib.contextmanager
     def _training(self):
-        """Dropout's draws come from this trainer's state, swapped in only while it trains."""
-        with torch.random.fork_rng(devices=[]):
-            torch.set_rng_state(self._rng_state)
-            try:
-                yield
-            finally:
-                self._rng_state = torch.get_rng_state()
+        return self._rng.active()
 
     @property
     def n_params_(self) -> int:
-        return sum(p.numel() for p in self.model.G.parameters())
+        return count_params(self.model.G)
 
     def _train_step(self) -> bool:
         cfg, model, X, y, gen = self.cfg, self.model, self._X, self._y, self.gen

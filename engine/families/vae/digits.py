@@ -22,7 +22,7 @@ import numpy as np
 
 from engine.core import training
 from engine.core.errors import InputError
-from engine.core.torch_setup import generator, torch
+from engine.core.torch_setup import RngState, count_params, generator, optimise, torch
 from engine.core.training import Budget, Callback
 from engine.data import digits
 from engine.families.vae.pixels import LEVELS, N_LEVELS, N_PIX, init_decoder_bias, log_px_given_z, prepare
@@ -306,7 +306,7 @@ class VAE:
 
     @property
     def n_params_(self) -> int:
-        return sum(p.numel() for p in self.net.parameters())
+        return count_params(self.net)
 
     def state_dict(self) -> dict:
         return {k: v.detach().clone() for k, v in self.net.state_dict().items()}
@@ -360,19 +360,13 @@ class Trainer(training.Trainer):
         self._pos = 0
         self._good = self.model.state_dict()
         self._ema = [p.detach().clone() for p in self.net.parameters()] if config.ema > 0 else None
-        # dropout draws from torch's global generator: give this trainer its own state,
-        # swapped in only while it steps (fork_rng restores the global one afterwards)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed + 2)
-            self._rng_state = torch.get_rng_state()
+        self._rng = RngState(seed + 2)  # dropout draws from the trainer's own generator state
+
+    ends_at_total = True  # the cosine schedule (and the EMA) end at max_steps
 
     @property
     def total_steps(self) -> int:
         return self.config.max_steps
-
-    @property
-    def done(self) -> bool:
-        return self.diverged_ or self.step_ >= self.config.max_steps
 
     @property
     def n_params_(self) -> int:
@@ -393,13 +387,11 @@ class Trainer(training.Trainer):
 
     @contextlib.contextmanager
     def _training(self):
-        with torch.random.fork_rng(devices=[]):
-            torch.set_rng_state(self._rng_state)
+        with self._rng.active():
             self.net.train()
             try:
                 yield
             finally:
-                self._rng_state = torch.get_rng_state()
                 self.net.eval()
 
     def _train_step(self) -> bool:
@@ -410,13 +402,8 @@ class Trainer(training.Trainer):
         recon, kl = loss_terms(self.net, self.x[idx], self.t[idx], self.gen)
         beta = c.beta_at(self.step_)
         r, k = recon.mean(), kl.mean()
-        loss = r + beta * k
-        value = float(loss.detach())
-        if not math.isfinite(value) or value > EXPLODED:
+        if optimise(self.opt, r + beta * k, limit=EXPLODED) is None:
             return self._restore()
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt.step()
         self.step_ += 1
         if self._ema is not None:
             with torch.no_grad():

@@ -22,7 +22,7 @@ import numpy as np
 from engine.core.contract import Capabilities, GenerativeModel
 from engine.core.errors import InputError
 from engine.core.rng import SeedLike, as_generator, child_seed
-from engine.core.torch_setup import generator, torch
+from engine.core.torch_setup import count_params, generator, optimise, torch
 
 __all__ = ["PointVAEConfig", "PointVAE"]
 
@@ -86,7 +86,7 @@ class PointVAE(GenerativeModel):
 
     @property
     def n_params_(self) -> int:
-        return sum(p.numel() for p in self._params)
+        return count_params(self.encoder, self.decoder) + self.log_scale.numel()
 
     # ---------------------------------------------------------------- data space <-> model space
     def _start(self, X: np.ndarray) -> None:
@@ -134,13 +134,8 @@ class PointVAE(GenerativeModel):
         x = self._data[idx]
         nll, kl = self._terms(x, torch.randn((len(x), self.config.latent_dim), generator=self.gen))
         recon, kl = nll.mean(), kl.mean()
-        loss = recon + self.config.beta * kl
-        value = float(loss.detach())
-        if not math.isfinite(value) or value > EXPLODED:
+        if optimise(self.opt, recon + self.config.beta * kl, limit=EXPLODED) is None:
             return self._restore()
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt.step()
         self.step_ += 1
         for key, v in (("neg_elbo", float((recon + kl).detach())), ("recon", float(recon.detach())), ("kl", float(kl.detach()))):
             self.history_[key].append(v)

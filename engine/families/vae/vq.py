@@ -16,14 +16,13 @@ chooses are restarted at a random encoder output every ``restart_every`` steps.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from engine.core import training, weights
-from engine.core.torch_setup import generator, torch, train_mode
+from engine.core.torch_setup import count_params, generator, optimise, torch, train_mode
 from engine.core.training import Budget
 from engine.data import digits
 from engine.families.vae.pixels import LEVELS, N_LEVELS, N_PIX, init_decoder_bias, log_px_given_z, prepare
@@ -138,17 +137,15 @@ class VQTrainer(training.Trainer):
         self._used = torch.zeros(config.codebook, dtype=torch.bool)
         self._good = {k: v.detach().clone() for k, v in net.state_dict().items()}
 
+    ends_at_total = True
+
     @property
     def total_steps(self) -> int:
         return self.config.max_steps
 
     @property
-    def done(self) -> bool:
-        return self.diverged_ or self.step_ >= self.config.max_steps
-
-    @property
     def n_params_(self) -> int:
-        return sum(p.numel() for p in self.net.parameters())
+        return count_params(self.net)
 
     def _training(self):
         return train_mode(self.net)
@@ -164,13 +161,9 @@ class VQTrainer(training.Trainer):
         logits = net.decoder(z_st.flatten(1)).view(-1, N_PIX, N_LEVELS)
         recon = -log_px_given_z(logits, t[idx_b]).mean()
         vq = (z_e.detach() - z_q).pow(2).sum(-1).mean() + config.commitment * (z_e - z_q.detach()).pow(2).sum(-1).mean()
-        loss = recon + vq
-        if not math.isfinite(float(loss.detach())):
+        if optimise(self.opt, recon + vq) is None:
             net.load_state_dict(self._good)
             return False
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt.step()
         self.step_ = step
         self.history_["recon"].append(float(recon.detach()))
         self.history_["vq"].append(float(vq.detach()))
