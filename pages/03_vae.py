@@ -52,6 +52,12 @@ def test_bounds(latent: int, beta: float, arch: str, k: int):
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def usage(latent: int, beta: float, arch: str) -> vae.LatentUsage:
+    """KL per latent dimension, active dimensions and rate = information + marginal KL, on the test digits."""
+    return model(latent, beta, arch).latent_usage(digits.load("test")[0])
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def manifold(latent: int, beta: float, arch: str, n: int, lim: float) -> np.ndarray:
     return model(latent, beta, arch).decode_mean(plane_to_latent(vae.grid(lim, n), latent, beta, arch))
 
@@ -273,11 +279,25 @@ with guard():
                 if radius > FAR + (np.sqrt(latent) if latent > 2 else 0):
                     st.warning(ctx.t("far_warning", r=radius), icon=":material/warning:")
             with left:
-                lim = max(3.5, float(np.abs(Z2).max()) * 1.05)
+                # the view holds every test code and the picked point, however far it was typed
+                lim = max(3.5, float(np.abs(Z2).max()) * 1.05, max(abs(z1), abs(z2)) * 1.1)
                 fig = plots_vae.latent_scatter(Z2, y_test, X_test, axis, ctx.t("digit_legend"), lim, np.array([z1, z2]),
                                                ctx.t("picked"))
                 ctx.chart(fig, key="latent_fig", on_select="rerun", selection_mode="points", config=PLOT_CFG)
                 st.caption(ctx.t("latent_caption") if latent == 2 else ctx.t("latent_caption_pca", d=latent, v=float(var.sum())))
+            use = usage(latent, beta, arch)
+            rate, info = round(use.rate, 2), round(use.mutual_info, 2)  # shown to 2 decimals: the parts add up as shown
+            st.markdown(ctx.t("usage_title"))
+            u1, u2, u3, u4 = st.columns(4)
+            u1.metric(ctx.t("m_active"), f"{use.n_active} / {latent}", help=ctx.t("m_active_help", thr=use.threshold))
+            u2.metric(ctx.t("m_rate"), ctx.num(rate, ".2f"), help=ctx.t("m_kl_help"))
+            u3.metric(ctx.t("m_info"), ctx.num(info, ".2f"), help=ctx.t("m_info_help"))
+            u4.metric(ctx.t("m_marginal"), ctx.num(rate - info, ".2f"), help=ctx.t("m_marginal_help"))
+            ctx.chart(plots_vae.kl_per_dim_figure(use.kl_per_dim, use.threshold, ctx.t("dimension"), ctx.t("kl_dim_axis"), ctx.t("nats"),
+                                                  (ctx.t("active"), ctx.t("inactive")), ctx.t("threshold_label", thr=use.threshold)),
+                      key="kl_dims_fig", config=PLOT_CFG)
+            st.caption(ctx.t("usage_caption", thr=use.threshold, n=use.n_active, d=latent, share=use.active_share))
+            st.caption(ctx.t("usage_rate", rate=rate, info=info, gap=rate - info, n=len(X_test), max_info=float(np.log(len(X_test)))))
 
     # ------------------------------------------------------------------------ manifold grid
     with tabs[1]:
@@ -346,8 +366,13 @@ with guard():
                 with a1:
                     ctx.chart(plots_vae.walk_animation(frames, "t", ctx.t("play"), ctx.t("pause"), [ctx.num(t, ".2f") for t in ts]), key="walk_anim", config=PLOT_CFG)
                 with a2:
-                    norms = np.linalg.norm(path, axis=1)
-                    st.markdown(ctx.t("walk_norms", a=norms[0], m=norms[n_walk // 2], b=norms[-1], typical=np.sqrt(latent)))
+                    norms, mid = np.linalg.norm(path, axis=1), n_walk // 2
+                    use = usage(latent, beta, arch)
+                    st.markdown(ctx.t("walk_norms", a=norms[0], t=ts[mid], m=norms[mid], b=norms[-1], med=use.median_mean_norm,
+                                      typical=np.sqrt(latent)))
+                    if latent > 2:
+                        lm, sm = (float(np.linalg.norm(f(za, zb, n_walk)[mid])) for f in (vae.lerp, vae.slerp))
+                        st.markdown(ctx.t("walk_norms_paths", lm=lm, sm=sm, act=use.n_active, d=latent, e2=use.mean_sq_sample_norm))
                     st.caption(ctx.t("walk_caption"))
 
     # ------------------------------------------------------------------------ sampling

@@ -3,14 +3,17 @@
 Weights live in ``assets/weights/<family>/`` (``gan``, ``vae``, ``diffusion``, ``autoregressive``)
 as ``.pt`` files holding only tensors (loaded with ``torch.load(weights_only=True)``; never an
 untrusted pickle), next to a ``manifest.json`` that records each file's sha256, the config that
-built it and its test metrics. ``python -m engine.regenerate <family>`` rebuilds them from the
-recipes below. torch is imported inside the functions, so importing this module is cheap.
+built it and its test metrics. The manifest is strict JSON: a metric that is not a finite number
+(NaN, ±inf, e.g. an accuracy that does not apply) is written as null. ``python -m engine.regenerate
+<family>`` rebuilds them from the recipes below. torch is imported inside the functions, so
+importing this module is cheap.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,20 +31,44 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def folder(family: str, root: Path = WEIGHTS) -> Path:
-    return Path(root) / family
+def folder(family: str, root: Path | None = None) -> Path:
+    """Where a family's files live: ``assets/weights/<family>`` (or under ``root``, e.g. a check's temporary folder)."""
+    return Path(WEIGHTS if root is None else root) / family
 
 
-def manifest_path(family: str, root: Path = WEIGHTS) -> Path:
+def manifest_path(family: str, root: Path | None = None) -> Path:
     return folder(family, root) / "manifest.json"
 
 
-def read_manifest(family: str, root: Path = WEIGHTS) -> dict[str, Any]:
+def read_manifest(family: str, root: Path | None = None) -> dict[str, Any]:
+    """The family's manifest; a metric written as null (no number) reads back as NaN, as it was saved."""
     path = manifest_path(family, root)
-    return json.loads(path.read_text("utf-8")) if path.exists() else {}
+    manifest = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    for entry in manifest.values():
+        metrics = entry.get("metrics") if isinstance(entry, dict) else None
+        if isinstance(metrics, dict):
+            entry["metrics"] = {k: float("nan") if v is None else v for k, v in metrics.items()}
+    return manifest
 
 
-def save(family: str, name: str, state_dict: dict, config: dict, metrics: dict, root: Path = WEIGHTS) -> Path:
+def strict_json(value: Any) -> Any:
+    """``value`` with every float that is not finite replaced by None, so ``json.dumps(allow_nan=False)`` accepts it."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value
+
+
+def write_manifest(family: str, manifest: dict[str, Any], root: Path | None = None) -> None:
+    """Sorted and indented (so diffs stay small), strict JSON (no NaN: other tools must read it)."""
+    text = json.dumps(strict_json(manifest), indent=2, sort_keys=True, allow_nan=False)
+    manifest_path(family, root).write_text(text + "\n", "utf-8")
+
+
+def save(family: str, name: str, state_dict: dict, config: dict, metrics: dict, root: Path | None = None) -> Path:
     """Write ``<name>.pt`` and record it in the family's manifest (sorted, so diffs stay small)."""
     import torch
 
@@ -51,7 +78,7 @@ def save(family: str, name: str, state_dict: dict, config: dict, metrics: dict, 
     torch.save({k: v.detach().clone().contiguous() for k, v in state_dict.items()}, path)
     manifest = read_manifest(family, root)
     manifest[name] = {"file": path.name, "sha256": sha256(path), "config": config, "metrics": metrics}
-    manifest_path(family, root).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")
+    write_manifest(family, manifest, root)
     return path
 
 
@@ -66,13 +93,13 @@ def load(family: str, name: str, verify: bool = True) -> tuple[dict, dict]:
     return torch.load(path, map_location="cpu", weights_only=True), entry
 
 
-def read_document(family: str, filename: str, root: Path = WEIGHTS) -> Any:
+def read_document(family: str, filename: str, root: Path | None = None) -> Any:
     """A JSON document shipped next to the weights (say, a measured curve), or None."""
     path = folder(family, root) / filename
     return json.loads(path.read_text("utf-8")) if path.exists() else None
 
 
-def save_document(family: str, filename: str, data: Any, root: Path = WEIGHTS) -> Path:
+def save_document(family: str, filename: str, data: Any, root: Path | None = None) -> Path:
     out = folder(family, root)
     out.mkdir(parents=True, exist_ok=True)
     path = out / filename

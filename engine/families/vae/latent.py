@@ -1,7 +1,6 @@
 """Paths and grids in a VAE's latent space: what the page walks along and decodes.
 
-lerp is the straight line between two codes; slerp the great circle, which keeps the path near the
-shell of radius ≈ √d where a Gaussian prior puts most of its mass.
+lerp is the straight line between two codes; slerp an arc that keeps the endpoints' norm.
 """
 
 from __future__ import annotations
@@ -20,11 +19,13 @@ def lerp(z0: np.ndarray, z1: np.ndarray, n: int) -> np.ndarray:
 
 
 def slerp(z0: np.ndarray, z1: np.ndarray, n: int) -> np.ndarray:
-    """Great-circle path: z(t) = sin((1−t)Ω)/sin Ω · z₀ + sin(tΩ)/sin Ω · z₁, cos Ω = ẑ₀·ẑ₁.
+    """Spherical interpolation: z(t) = sin((1−t)Ω)/sin Ω · z₀ + sin(tΩ)/sin Ω · z₁, cos Ω = ẑ₀·ẑ₁.
 
-    Under a Gaussian prior most mass sits near a shell of radius ≈ √d; slerp keeps the
-    path near that shell instead of cutting through the low-norm middle. Falls back to
-    lerp when the two codes are (anti)parallel.
+    An arc in the plane of z₀ and z₁ that keeps the endpoints' norm: ‖z(t)‖ is constant when
+    ‖z₀‖ = ‖z₁‖, and otherwise the middle sits at ‖z₀ + z₁‖ / (2 cos(Ω/2)), at least the mean of
+    the two norms (lerp's middle is ‖z₀ + z₁‖ / 2, shorter). It does not move the path to the
+    prior's √d shell: the page's endpoints are means μ(x), well inside it (see LatentUsage).
+    Falls back to lerp when the two codes are (anti)parallel.
     """
     z0, z1 = np.asarray(z0, np.float64), np.asarray(z1, np.float64)
     n0, n1 = np.linalg.norm(z0), np.linalg.norm(z1)
