@@ -15,7 +15,7 @@ from ui.shell import guard, setup, show_input_error
 ctx = setup("mixtures_and_hmm")
 PAGE = ctx.page
 # Own points: 13 leave 10 for training once a quarter is held out, so every K on the slider can be fitted.
-NEEDS = datasets.DataNeeds(min_points=13)
+NEEDS = points.DataNeeds(min_points=13)
 CHART = {"displaylogo": False}
 
 

@@ -15,7 +15,7 @@ from ui.shell import guard, setup
 
 ctx = setup("diffusion")
 # Own points both sections can use: the reverse one trains on them (forward alone would take any points).
-NEEDS = datasets.DataNeeds(min_points=10, check=D.check_2d_data)
+NEEDS = points.DataNeeds(min_points=10, check=D.check_2d_data)
 SECTIONS = ("forward", "reverse", "digits", "latent", "models")
 SOURCES = ("points", "digits", "photo")
 TRAIN_TARGETS = (400, 1000, 1500, 3000, 5000)  # 400: the benchmarked recipe (benchmarks/bench_diffusion.py)

@@ -2,7 +2,7 @@
 
 The user's own points (drawn or uploaded) are kept in ``st.session_state["user_data"]``, shared by every page,
 so a class can draw a shape once and watch each model learn it. Each page says what it needs, as a
-:class:`engine.datasets.DataNeeds` (points, classes, points per class, coordinate range, a model's own test).
+:class:`engine.data.points.DataNeeds` (points, classes, points per class, coordinate range, a model's own test).
 New points are checked against it *before* they are stored: points the page cannot use are refused with a
 message that says what is needed, and the previous points stay. Those messages are drawn above the
 "Your own points" panel, so a folded panel never hides them.
