@@ -72,6 +72,27 @@ def test_every_family_lives_in_its_own_place():
                 if p.stem not in ("__init__", "classifiers", "metrics", "registry", "regenerate")]
 
 
+def test_family_packages_re_export_every_public_name_of_their_modules():
+    """A family package's ``__init__`` re-exports its modules through ``__all__``: a public function added to a
+    module but not to its ``__all__`` would be missing from ``engine.families.<family>``, where pages look."""
+    missing = []
+    for path in FAMILIES.rglob("*.py"):
+        tree = ast.parse(path.read_text("utf-8"))
+        exported = next((ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
+                         and any(getattr(t, "id", None) == "__all__" for t in n.targets)), None)
+        if exported is None:
+            continue
+        defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        for node in tree.body:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+            defined |= {t.id for target in targets for t in ast.walk(target) if isinstance(t, ast.Name)}
+        imported = {a.asname or a.name for n in tree.body if isinstance(n, ast.ImportFrom) for a in n.names}
+        public = {n for n in defined if not n.startswith("_") and n not in ("nn", "F")}
+        missing += [f"{path.relative_to(ROOT)}: {n}" for n in sorted(public - set(exported))]
+        missing += [f"{path.relative_to(ROOT)}: __all__ names undefined {n}" for n in sorted(set(exported) - defined - imported)]
+    assert missing == []
+
+
 def test_no_engine_module_imports_another_modules_private_names():
     """Families use each other's public names only (latent diffusion reads the VAE's ``pretrained``, not ``_load``);
     within the engine no module reaches into another one's underscored names or modules either."""

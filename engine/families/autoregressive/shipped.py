@@ -17,8 +17,8 @@ from engine.families.autoregressive.evaluation import LN2, bits_per_char, eval_b
 from engine.families.autoregressive.models import ModelConfig, build, default_config, fit_ngram
 from engine.families.autoregressive.trainer import TrainConfig, Trainer
 
-__all__ = ["FAMILY", "weights_name", "load_pretrained", "read_scaling", "REGEN_STEPS", "SCALING_SIZES", "SCALING_STEPS",
-           "recipes"]
+__all__ = ["FAMILY", "SCALING_FILE", "weights_name", "load_pretrained", "read_scaling", "REGEN_STEPS", "SCALING_SIZES",
+           "SCALING_STEPS", "recipe_model", "recipe_scaling", "recipes"]
 
 FAMILY = "autoregressive"
 SCALING_FILE = "scaling.json"

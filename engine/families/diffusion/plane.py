@@ -20,7 +20,7 @@ from engine.families.diffusion.schedule import ScheduleConfig
 
 __all__ = ["FAMILY", "config_2d", "check_2d_data", "vector_field", "quality_vs_steps", "PRETRAINED_2D_STEPS",
            "PRETRAINED_2D_POINTS", "pretrained_2d_config", "pretrained_2d", "pretrained_metrics", "held_out_2d",
-           "metrics_2d", "recipe_2d"]
+           "metrics_2d", "recipe_2d", "final_loss"]
 
 FAMILY = "diffusion"
 

@@ -26,7 +26,8 @@ from engine.core.training import Budget, Callback
 from engine.data import digits
 
 __all__ = ["N_CLASSES", "GRID_PER_CLASS", "DigitsGanConfig", "to_unit", "to_pixels", "DigitsGan", "DigitsHistory",
-           "evaluate", "DigitsGanTrainer", "train", "history_tensors", "history_from_tensors", "pretrained", "recipe"]
+           "evaluate", "DigitsGanTrainer", "train", "history_tensors", "history_from_tensors", "FAMILY", "pretrained",
+           "recipe"]
 
 nn = torch.nn
 F = torch.nn.functional

@@ -24,7 +24,7 @@ from engine.core.errors import InputError
 from engine.core.rng import SeedLike, as_generator, child_seed
 from engine.core.torch_setup import count_params, generator, optimise, torch
 
-__all__ = ["PointVAEConfig", "PointVAE"]
+__all__ = ["EXPLODED", "LOG_SCALE_MIN", "PointVAEConfig", "PointVAE"]
 
 nn = torch.nn
 

@@ -19,7 +19,7 @@ from engine.families.vae import vq
 from engine.families.vae.digits import BETAS, LATENT_DIMS, VAE, VAEConfig, train
 
 __all__ = ["FAMILY", "weight_name", "SHIPPED", "SHIPPED_SEED", "STORE_DTYPE", "test_metrics", "pretrained", "available",
-           "recipes"]
+           "recipe", "recipe_vq", "recipes"]
 
 FAMILY = "vae"
 

@@ -27,7 +27,7 @@ from engine.core.training import Budget
 from engine.data import digits
 from engine.families.vae.pixels import LEVELS, N_LEVELS, N_PIX, init_decoder_bias, log_px_given_z, prepare
 
-__all__ = ["NAME", "VQConfig", "VQNet", "VQVAE", "VQTrainer", "train", "test_metrics", "pretrained"]
+__all__ = ["FAMILY", "NAME", "VQConfig", "VQNet", "VQVAE", "VQTrainer", "train", "test_metrics", "pretrained"]
 
 nn = torch.nn
 F = torch.nn.functional
