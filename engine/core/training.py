@@ -91,6 +91,11 @@ class Trainer(ABC):
     _untimed_seconds: float = 0.0
 
     @property
+    def n_params_(self) -> int:
+        """Trainable numbers of the model being trained (``self.model``, unless the trainer says otherwise)."""
+        return self.model.n_params_
+
+    @property
     def total_steps(self) -> int | None:
         """The planned number of steps (a schedule's end), or None when training is open-ended."""
         return None

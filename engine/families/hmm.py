@@ -280,6 +280,12 @@ class BaumWelch(Trainer):
     def done(self) -> bool:
         return self.diverged_ or self.converged_
 
+    @property
+    def n_params_(self) -> int:
+        """Free numbers of π, A and B (each row sums to 1)."""
+        S, M = self.model.n_components, self.model.n_features
+        return (S - 1) + S * (S - 1) + S * (M - 1)
+
     def _train_step(self) -> bool:
         good = _snapshot(self.model)
         log_px = _em_chunk(self.model, self._X, 1)

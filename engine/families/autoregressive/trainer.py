@@ -80,10 +80,6 @@ class Trainer(training.Trainer):
             self._ids = torch.from_numpy(np.asarray(corpus.train))
 
     @property
-    def n_params_(self) -> int:
-        return self.model.n_params_
-
-    @property
     def total_steps(self) -> int:
         """The planned length: the learning rate decays over ``decay_steps``."""
         return self.train_cfg.decay_steps

@@ -452,10 +452,6 @@ class Trainer(training.Trainer):
     def total_steps(self) -> int:
         return self.config.max_steps
 
-    @property
-    def n_params_(self) -> int:
-        return self.model.n_params_
-
     def _lr(self) -> float:
         c = self.config
         frac = min(1.0, self.step_ / max(1, c.max_steps))
