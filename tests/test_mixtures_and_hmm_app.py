@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from engine import hmm, mixtures
-from engine.datasets import Dataset
+from engine.data.points import Dataset
+from engine.families import hmm, mixture
 from tests.apptest_utils import assert_clean, open_page, problems, read_number
 from ui import charts
 from ui import plots_mixtures_and_hmm as plots
@@ -92,13 +92,13 @@ def array(value) -> np.ndarray:
 def test_bic_scan_covers_every_k_the_slider_offers():
     at = open_page(SCRIPT, "en")
     slider = at.slider(key=key("k"))
-    assert (slider.min, slider.max) == (1, mixtures.MAX_COMPONENTS)
+    assert (slider.min, slider.max) == (1, mixture.MAX_COMPONENTS)
     curves = {t["name"]: array(t["x"]).tolist() for t in chart_data(at, "bic_aic") if t["name"] in ("BIC", "AIC")}
-    every_k = list(range(1, mixtures.MAX_COMPONENTS + 1))
+    every_k = list(range(1, mixture.MAX_COMPONENTS + 1))
     assert curves == {"BIC": every_k, "AIC": every_k}
 
 
-@pytest.mark.parametrize("k", [6, mixtures.MAX_COMPONENTS])
+@pytest.mark.parametrize("k", [6, mixture.MAX_COMPONENTS])
 def test_mixture_weights_are_bars_not_labels_on_the_means(k):
     """At K = 6 the labels "k: π=0.17" above nearby means ran into each other: the means now carry
     only their number, and the weights have one bar per component, in every frame of the replay."""
@@ -142,8 +142,8 @@ def test_transition_heat_maps_have_short_column_labels(lang):
 
 
 def test_every_component_has_its_own_colour():
-    colours = [charts.colour(k).lower() for k in range(mixtures.MAX_COMPONENTS)]
-    assert len(set(colours)) == mixtures.MAX_COMPONENTS == 10
+    colours = [charts.colour(k).lower() for k in range(mixture.MAX_COMPONENTS)]
+    assert len(set(colours)) == mixture.MAX_COMPONENTS == 10
     assert "#ffffff" not in colours
 
 
