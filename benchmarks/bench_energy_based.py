@@ -70,7 +70,7 @@ def time_to_quality(train_chunk, sample, held_out: np.ndarray, max_iters: int) -
 
 def ours(seed: int) -> dict:
     from engine.families.energy import model as M
-    from engine.training import Budget
+    from engine.core.training import Budget
 
     model = M.EnergyModel(seed=seed).set_data(ring(20_000, seed))
     held_out = ring(N_EVAL, 10_000 + seed)
@@ -140,7 +140,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--only", choices=("quality", "langevin", "app", "weights"), default=None)
     args = parser.parse_args()
-    from engine.torch_setup import THREADS
+    from engine.core.torch_setup import THREADS
 
     print(f"torch threads: {THREADS}; load average before: {os.getloadavg()}")
     if args.only in (None, "quality"):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.torch_setup import torch
+from engine.core.torch_setup import torch
 
 nn = torch.nn
 

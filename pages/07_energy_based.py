@@ -3,11 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from engine import datasets
-from engine.families.energy import digits as energy_digits
-from engine.families.energy import shipped, views
-from engine.families.energy.grid import on_grid
-from engine.families.energy.model import EnergyModel, check_data
+from engine.data import points
+from engine.families import energy
 from ui import energy_live, plots_energy as P
 from ui.data_input import dataset_picker
 from ui.digit_images import picture
@@ -23,51 +20,51 @@ PRESETS = {"good": (0.1, 500, 1.0), "big_step": (2.0, 200, 1.0), "few_steps": (0
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 1.0, 10.0)
 TARGETS = (100, 300, 600, 1000, 2000)
 LIVE = energy_live.Live(ctx.state_key)
-NEEDS = datasets.DataNeeds(min_points=13, check=check_data)  # 10 to train once a fifth is held out
+NEEDS = points.DataNeeds(min_points=13, check=energy.check_data)  # 10 to train once a fifth is held out
 CHART = {"displaylogo": False}
 
 
 # ---------------------------------------------------------------- cached engine calls
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def source(name: str) -> views.EnergySource:
-    return views.energy_source(name)
+def source(name: str) -> energy.EnergySource:
+    return energy.energy_source(name)
 
 
 @st.cache_resource(max_entries=24, show_spinner=False)
-def shipped_model(name: str, regime: str) -> EnergyModel:
-    return shipped.load_2d(name, regime)
+def shipped_model(name: str, regime: str) -> energy.EnergyModel:
+    return energy.shipped.load_2d(name, regime)
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def landscape(name: str, temperature: float, resolution: int = 120):
     s = source(name)
-    return on_grid(s.energy, s.box, resolution, temperature)
+    return energy.on_grid(s.energy, s.box, resolution, temperature)
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def langevin_run(name: str, step: float, n_steps: int, n: int, noise: float, temperature: float, seed: int) -> dict:
-    return views.langevin_run(source(name), step, n_steps, n, noise, temperature, seed, resolution=100)
+    return energy.langevin_run(source(name), step, n_steps, n, noise, temperature, seed, resolution=100)
 
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
 def regime_view(name: str, regime: str) -> dict:
     model = shipped_model(name, regime)
-    samples, long_run = shipped.shipped_samples(name, regime)
+    samples, long_run = energy.shipped.shipped_samples(name, regime)
     return {"grid": model.density_grid(resolution=90), "samples": samples, "long": long_run,
-            "metrics": shipped.shipped_metrics(name, regime), "K": model.config.train.langevin_steps}
+            "metrics": energy.shipped.shipped_metrics(name, regime), "K": model.config.train.langevin_steps}
 
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
 def score_view(name: str) -> dict:
     model = shipped_model(name, "dsm")
-    P_, S = views.score_field(model, model.box_)
-    return {"grid": model.density_grid(resolution=90), "points": P_, "score": S, "samples": shipped.shipped_samples(name, "dsm")[1]}
+    P_, S = energy.score_field(model, model.box_)
+    return {"grid": model.density_grid(resolution=90), "points": P_, "score": S, "samples": energy.shipped.shipped_samples(name, "dsm")[1]}
 
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
 def digit_run(n_steps: int, seed: int) -> dict:
-    return energy_digits.langevin_samples(n_steps, seed)
+    return energy.digits.langevin_samples(n_steps, seed)
 
 
 # ---------------------------------------------------------------- sections
@@ -79,7 +76,7 @@ def temperature_slider(key: str = "temperature") -> float:
 def landscape_section() -> None:
     st.markdown(ctx.t("landscape_lead"))
     c1, c2, c3 = st.columns([2, 3, 1])
-    name = c1.selectbox(ctx.t("landscape"), views.SOURCES, format_func=ctx.labeler("energy_based.landscapes"), key=ctx.key("landscape"))
+    name = c1.selectbox(ctx.t("landscape"), energy.SOURCES, format_func=ctx.labeler("energy_based.landscapes"), key=ctx.key("landscape"))
     with c2:
         T = temperature_slider()
     surface = c3.toggle(ctx.t("surface"), key=ctx.key("surface"))
@@ -120,7 +117,7 @@ def _langevin_section() -> None:
     st.markdown(ctx.t("langevin_lead"))
     st.latex(r"x \leftarrow x - \frac{\varepsilon^2}{2}\,\frac{\nabla_x E(x)}{T} + \lambda\,\varepsilon\,\xi,\qquad \xi \sim \mathcal{N}(0, I)")
     c0, c1 = st.columns([2, 3])
-    name = c0.selectbox(ctx.t("landscape"), views.SOURCES, format_func=ctx.labeler("energy_based.landscapes"), key=ctx.key("langevin_landscape"))
+    name = c0.selectbox(ctx.t("landscape"), energy.SOURCES, format_func=ctx.labeler("energy_based.landscapes"), key=ctx.key("langevin_landscape"))
     c1.segmented_control(ctx.t("preset"), list(PRESETS), format_func=ctx.labeler("energy_based.presets"), key=ctx.key("preset"),
                          on_change=apply_preset, help=ctx.t("preset_help"))
     c = st.columns(4)
@@ -168,10 +165,10 @@ def training_section() -> None:
     key = ctx.key("dataset")
     if key not in st.session_state:
         st.session_state[key] = "ring8"
-        st.session_state[ctx.key("noise_ring8")] = shipped.PAGE_NOISE["ring8"]
+        st.session_state[ctx.key("noise_ring8")] = energy.shipped.DATA_NOISE["ring8"]
     ds = dataset_picker(ctx, default="ring8", needs=NEEDS)
     c = st.columns(4)
-    regime = c[0].selectbox(ctx.t("regime"), shipped.REGIMES, format_func=ctx.labeler("energy_based.regimes"), key=ctx.key("regime"),
+    regime = c[0].selectbox(ctx.t("regime"), energy.shipped.REGIMES, format_func=ctx.labeler("energy_based.regimes"), key=ctx.key("regime"),
                             help=ctx.t("regime_help"), on_change=regime_defaults)
     if ctx.key("chain_steps") not in st.session_state:
         regime_defaults()
@@ -189,27 +186,27 @@ def training_section() -> None:
 
 def regime_defaults() -> None:
     """A new regime starts from its own recipe's chain length and learning rate."""
-    train = shipped.config_2d(st.session_state.get(ctx.key("regime"), "short_run")).train
+    train = energy.shipped.config_2d(st.session_state.get(ctx.key("regime"), "short_run")).train
     st.session_state[ctx.key("chain_steps")] = train.langevin_steps
     st.session_state[ctx.key("lr")] = train.lr
 
 
 def regimes_comparison() -> None:
     name = st.session_state.get(ctx.key("dataset"), "ring8")
-    name = name if name in datasets.BUILTIN else "ring8"
+    name = name if name in points.BUILTIN else "ring8"
     st.markdown(ctx.t("regimes_lead", data=t(f"data.{name}")))
     cols = st.columns(3, gap="medium")
-    for col, regime in zip(cols, shipped.REGIMES):
+    for col, regime in zip(cols, energy.shipped.REGIMES):
         v = regime_view(name, regime)
         m = v["metrics"]
         with col:
             st.markdown(f"**{ctx.t(f'regimes.{regime}')}**")
             clouds = [(v["samples"], ctx.t("samples_k", K=v["K"]) if regime != "dsm" else ctx.t("samples_k", K=300), P.DATA_COLOUR),
-                      (v["long"], ctx.t("samples_long", K=shipped.LONG_RUN), P.PARTICLE_COLOUR)]
+                      (v["long"], ctx.t("samples_long", K=energy.shipped.LONG_RUN), P.PARTICLE_COLOUR)]
             ctx.chart(P.points_over_energy(v["grid"], clouds, ctx.t("energy_axis"), height=360, showscale=False), key=f"regime_{regime}", config=CHART)
             a, b = st.columns(2)
             a.metric(ctx.t("mmd_short"), ctx.num(m.get("mmd2", float("nan")), ".4f"), help=ctx.t("mmd_help"))
-            b.metric(ctx.t("mmd_long", K=shipped.LONG_RUN), ctx.num(m.get("mmd2_long", float("nan")), ".4f"), help=ctx.t("mmd_help"))
+            b.metric(ctx.t("mmd_long", K=energy.shipped.LONG_RUN), ctx.num(m.get("mmd2_long", float("nan")), ".4f"), help=ctx.t("mmd_help"))
             st.metric(ctx.t("heldout"), ctx.num(m.get("heldout_log_density", float("nan")), ".3f"), help=ctx.t("heldout_help"))
     st.caption(ctx.t("regimes_legend"))
 
@@ -217,10 +214,10 @@ def regimes_comparison() -> None:
 def score_section() -> None:
     st.markdown(ctx.t("score_lead"))
     st.latex(r"s_\theta(x) = -\nabla_x E_\theta(x),\qquad \mathcal{L} = \tfrac{1}{2}\,\mathbb{E}\,\big\|\sigma\, s_\theta(x + \sigma n) + n\big\|^2,\quad n \sim \mathcal{N}(0, I)")
-    name = st.selectbox(ctx.t("score_data"), list(datasets.BUILTIN), format_func=ctx.labeler("data"), key=ctx.key("score_data"))
+    name = st.selectbox(ctx.t("score_data"), list(points.BUILTIN), format_func=ctx.labeler("data"), key=ctx.key("score_data"))
     v = score_view(name)
     box = tuple(float(x) for x in (v["grid"].xs[0], v["grid"].xs[-1], v["grid"].ys[0], v["grid"].ys[-1]))
-    fig = P.points_over_energy(v["grid"], [(v["samples"], ctx.t("samples_long", K=shipped.LONG_RUN), P.PARTICLE_COLOUR)], ctx.t("energy_axis"), height=520)
+    fig = P.points_over_energy(v["grid"], [(v["samples"], ctx.t("samples_long", K=energy.shipped.LONG_RUN), P.PARTICLE_COLOUR)], ctx.t("energy_axis"), height=520)
     P.add_arrows(fig, v["points"], v["score"], 0.9 * (box[1] - box[0]) / 17, ctx.t("arrows"))
     ctx.chart(fig, key="score_fig", config=CHART)
     st.caption(ctx.t("score_legend"))
@@ -231,7 +228,7 @@ def score_section() -> None:
 
 def digits_section() -> None:
     st.markdown(ctx.t("digits_lead"))
-    n_steps = st.select_slider(ctx.t("digit_steps"), energy_digits.STEP_CHOICES, value=energy_digits.SAMPLE_STEPS, key=ctx.key("digit_steps"),
+    n_steps = st.select_slider(ctx.t("digit_steps"), energy.digits.STEP_CHOICES, value=energy.digits.SAMPLE_STEPS, key=ctx.key("digit_steps"),
                                help=ctx.t("digit_steps_help"))
     with st.spinner(ctx.t("sampling")):
         run = digit_run(int(n_steps), ctx.seed)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from engine.datasets import Dataset
+from engine.data.points import Dataset
 from tests.apptest_utils import assert_clean, open_page
 from ui import text
 

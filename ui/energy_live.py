@@ -20,11 +20,10 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from engine import datasets
-from engine.errors import InputError
-from engine.families.energy import shipped
-from engine.families.energy.model import EnergyModel
-from engine.training import Budget
+from engine.data import points
+from engine.core.errors import InputError
+from engine.families import energy
+from engine.core.training import Budget
 from ui import plots_energy as P
 from ui.shell import PageContext, guard, show_input_error
 
@@ -141,17 +140,17 @@ def tick(live: Live, target: int) -> bool:
 
 # ---------------------------------------------------------------- the page's live section
 
-def live_training(ctx: PageContext, LIVE: Live, ds: datasets.Dataset | None, regime: str, K: int, lr: float, target: int) -> None:
+def live_training(ctx: PageContext, LIVE: Live, ds: points.Dataset | None, regime: str, K: int, lr: float, target: int) -> None:
     """The live trainer for these data and settings. Without usable data the previous trainer stays on screen."""
     trainer, err = LIVE.trainer, None
     if ds is not None:
-        train, held_out = datasets.train_test_split(ds, 0.2, seed=ctx.seed)
+        train, held_out = points.train_test_split(ds, 0.2, seed=ctx.seed)
         name = st.session_state.get(ctx.key("dataset"))
-        noise = st.session_state.get(ctx.key(f"noise_{name}")) if name in datasets.BUILTIN else None
-        config = shipped.config_2d(regime, target, shipped.persistent_step(train.X, noise) if regime == "persistent" else None)
+        noise = st.session_state.get(ctx.key(f"noise_{name}")) if name in points.BUILTIN else None
+        config = energy.shipped.config_2d(regime, target, energy.shipped.persistent_step(train.X, noise) if regime == "persistent" else None)
         config = replace(config, train=replace(config.train, langevin_steps=K, lr=lr))
         signature = (data_id(train.X), config, ctx.seed)
-        trainer, err = LIVE.ensure(signature, lambda: EnergyModel(config, seed=ctx.seed).fit(train.X, budget=Budget(max_steps=0)),
+        trainer, err = LIVE.ensure(signature, lambda: energy.EnergyModel(config, seed=ctx.seed).fit(train.X, budget=Budget(max_steps=0)),
                                    held_out.X)
         if err is not None:
             show_input_error(err) if isinstance(err, InputError) else st.error(ctx.t("build_failed"), icon=":material/error:")
@@ -185,7 +184,7 @@ def live_view(ctx: PageContext, LIVE: Live, target: int) -> None:
         draw_live(ctx, snapshot, target)
 
 
-def live_snapshot(ctx: PageContext, trainer: EnergyModel) -> dict:
+def live_snapshot(ctx: PageContext, trainer: energy.EnergyModel) -> dict:
     """Everything the live view draws, read while holding the trainer."""
     h = trainer.history_
     pos = trainer.training_points(400)

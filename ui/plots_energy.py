@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from engine.families.energy.grid import GridDensity
+from engine.families.energy import GridDensity
 from ui import charts
 from ui.plots_diffusion import add_arrows  # noqa: F401  (the score field's arrows: one arrow helper for the app)
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine import digits as data
-from engine import metrics, weights
+from engine.data import digits as data
+from engine import metrics
+from engine.core import weights
 from engine.families.energy.model import EnergyConfig, EnergyModel, TrainConfig
 from engine.families.energy.network import NetConfig
-from engine.training import Budget
+from engine.core.training import Budget
 
-__all__ = ["NAME", "CONFIG", "STEPS", "SAMPLE_STEPS", "STEP_CHOICES", "train", "train_shipped", "load", "langevin_samples"]
+__all__ = ["NAME", "CONFIG", "STEPS", "SAMPLE_STEPS", "STEP_CHOICES", "train", "train_shipped", "load", "langevin_samples", "N_FILM", "N_SAMPLES"]
 
 NAME = "digits"
 STEPS = 1000
@@ -35,7 +36,7 @@ def train(steps: int = STEPS, seed: int = 0) -> EnergyModel:
 
 
 def train_shipped():
-    from engine.families.energy.shipped import Trained
+    from engine.core.weights import Trained
 
     model = train()
     X_test, _ = data.load("test")

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.errors import InputError
+from engine.core.errors import InputError
 
-__all__ = ["GridDensity", "cell_centres", "on_grid", "sample", "MAX_RESOLUTION"]
+__all__ = ["GridDensity", "cell_centres", "on_grid", "sample_cells", "MAX_RESOLUTION"]
 
 MAX_RESOLUTION = 600
 
@@ -68,7 +68,7 @@ def on_grid(energy: Callable[[np.ndarray], np.ndarray], box: tuple[float, float,
     return GridDensity(xs, ys, E, logits - log_z, log_z, float(temperature), area)
 
 
-def sample(g: GridDensity, n: int, seed=0) -> np.ndarray:
+def sample_cells(g: GridDensity, n: int, seed=0) -> np.ndarray:
     """``n`` exact draws from the grid density: a cell with probability p · ΔA, then a uniform point inside it.
 
     In 2D this is an exact sampler of p_T (up to the cell size), so it is the yardstick Langevin is measured against.

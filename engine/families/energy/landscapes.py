@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.torch_setup import torch
+from engine.core.torch_setup import torch
 
-__all__ = ["Landscape", "Wells", "Ring", "DoubleWell", "Gaussian", "HAND_MADE", "hand_made"]
+__all__ = ["Landscape", "Wells", "Ring", "DoubleWell", "Gaussian", "HAND_MADE", "hand_made", "BOX"]
 
 BOX = (-3.0, 3.0, -3.0, 3.0)
 

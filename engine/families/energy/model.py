@@ -28,22 +28,22 @@ E(x) = f_θ((x − shift)/scale). A Langevin step ε in the standardised space i
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from engine import metrics
-from engine.errors import InputError
+from engine.core.contract import Capabilities, GenerativeModel
+from engine.core.errors import InputError
 from engine.families.energy.grid import GridDensity, on_grid
-from engine.families.energy.langevin import Chains, langevin
+from engine.families.energy.sampler import Chains, langevin
 from engine.families.energy.network import EnergyNet, NetConfig
-from engine.rng import SeedLike, as_generator, child_seed
-from engine.torch_setup import torch
-from engine.training import Budget, Callback, Progress, steps
+from engine.core.rng import SeedLike, as_generator, child_seed
+from engine.core.torch_setup import torch
+from engine.core.training import Budget, Callback, Progress
 
 __all__ = ["OBJECTIVES", "CHAINS", "MIN_POINTS", "TrainConfig", "EnergyConfig", "EnergyModel", "History", "check_data",
-           "contrastive_divergence_loss"]
+           "contrastive_divergence_loss", "BOX_MARGIN", "GRAD_EVERY", "GRID_RESOLUTION"]
 
 OBJECTIVES = ("cd", "dsm")
 CHAINS = ("short_run", "persistent")
@@ -121,9 +121,10 @@ def check_data(X: np.ndarray) -> np.ndarray:
     return X
 
 
-class EnergyModel:
+class EnergyModel(GenerativeModel):
     """E_θ(x) = f_θ((x − shift)/scale), trained by contrastive divergence or denoising score matching."""
 
+    capabilities = Capabilities(density="exact", density_note="Z summed on a grid over the data's box (2D)")
     report_every: int = 10
 
     def __init__(self, config: EnergyConfig = EnergyConfig(), seed: int = 0) -> None:
@@ -150,8 +151,6 @@ class EnergyModel:
         self._good = None
         self._good_step = 0
         self._grid_cache: tuple | None = None
-        self._run_start: float | None = None
-        self._untimed_seconds = 0.0
 
     # ------------------------------------------------------------ coordinates
     @property
@@ -199,38 +198,15 @@ class EnergyModel:
             self._buffer = torch.randn((tc.buffer_size, X.shape[1]), generator=self._gen)
         return self
 
-    def fit(self, X: np.ndarray, *, budget: Budget, callback: Callback | None = None) -> EnergyModel:
-        """Hold ``X`` and train for ``budget``; ``diverged_`` says whether a blow-up stopped it."""
+    def _start(self, X: np.ndarray) -> None:
+        """The contract's ``fit`` hands the data here (then :meth:`advance` trains)."""
         self.set_data(X)
-        self.advance(budget, callback)
-        return self
 
     def advance(self, budget: Budget, callback: Callback | None = None) -> Progress:
         """Train until the budget runs out, the callback returns False or training diverges."""
         if self._data is None:
             raise RuntimeError("call set_data (or fit) first")
-        self._run_start, self._untimed_seconds = time.perf_counter(), 0.0
-        try:
-            for _ in steps(budget):
-                if self.done:
-                    break
-                if not self._train_step():
-                    self.diverged_ = True
-                    break
-                if callback is not None and self.step_ % self.report_every == 0 and callback(self.progress()) is False:
-                    break
-        finally:
-            self.elapsed_ = self.training_seconds()
-            self._run_start = None
-        return self.progress()
-
-    def progress(self) -> Progress:
-        return Progress(self.step_, self.total_steps, self.training_seconds(), self._metrics())
-
-    def training_seconds(self) -> float:
-        if self._run_start is None:
-            return self.elapsed_
-        return self.elapsed_ + time.perf_counter() - self._run_start - self._untimed_seconds
+        return super().advance(budget, callback)
 
     def _metrics(self) -> dict[str, float]:
         h = self.history_
@@ -325,12 +301,11 @@ class EnergyModel:
 
     def evaluate(self, held_out: np.ndarray, n: int = 500, seed: SeedLike = 0) -> float:
         """MMD² of ``n`` fresh samples to held-out points; recorded in ``history_`` (not counted as training time)."""
-        t0 = time.perf_counter()
-        held_out = np.asarray(held_out, float)[:n]
-        value = metrics.mmd2(self.sample(n, seed), held_out) if len(held_out) >= 2 else float("nan")
-        self.history_.eval_step.append(self.step_)
-        self.history_.mmd2.append(value)
-        self._untimed_seconds += time.perf_counter() - t0
+        with self._untimed():
+            held_out = np.asarray(held_out, float)[:n]
+            value = metrics.mmd2(self.sample(n, seed), held_out) if len(held_out) >= 2 else float("nan")
+            self.history_.eval_step.append(self.step_)
+            self.history_.mmd2.append(value)
         return value
 
     def training_points(self, n: int) -> np.ndarray:
@@ -353,7 +328,7 @@ class EnergyModel:
         return -self.grad(X)
 
     def grad_fn(self):
-        """∇ₓE_θ on torch rows in data space, for :func:`engine.families.energy.langevin.langevin`."""
+        """∇ₓE_θ on torch rows in data space, for :func:`engine.families.energy.sampler.langevin`."""
         inner = self.net_.grad_fn()
         shift = torch.tensor(self.shift_, dtype=torch.float32)
         inv = 1.0 / self.scale_

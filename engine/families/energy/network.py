@@ -28,7 +28,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from engine.torch_setup import torch
+from engine.core.torch_setup import torch
 
 __all__ = ["NetConfig", "EnergyNet"]
 

@@ -1,7 +1,7 @@
 """Every file the energy family ships, and how to make it again.
 
-    python -m engine.families.energy.shipped            retrain every file, in place
-    python -m engine.families.energy.shipped --check    retrain into memory and compare sha256 with the manifest
+    python -m engine.regenerate energy            retrain every file, in place
+    python -m engine.regenerate energy --check    retrain into a temporary folder and compare with the manifest
 
 For each built-in 2D dataset (drawn with seed 0 at the page's default size and noise) three energies of
 the same network: contrastive divergence with short-run chains, with persistent chains, and denoising
@@ -15,27 +15,25 @@ log-density under the grid-normalised p_θ (``heldout_log_density``), log Z and,
 
 from __future__ import annotations
 
-import sys
-import tempfile
-from collections.abc import Callable
 from functools import partial
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from engine import datasets, metrics, weights
+from engine import metrics
+from engine.core import weights
+from engine.core.weights import Recipe, Trained
+from engine.data import points
 from engine.families.energy.model import EnergyConfig, EnergyModel, TrainConfig
 from engine.families.energy.network import NetConfig
-from engine.torch_setup import torch
-from engine.training import Budget
+from engine.core.torch_setup import torch
+from engine.core.training import Budget
 
-__all__ = ["FAMILY", "REGIMES", "PAGE_NOISE", "LONG_RUN", "Trained", "Recipe", "recipes", "data_2d", "config_2d",
-           "persistent_step", "load_2d", "shipped_samples", "shipped_metrics", "regenerate"]
+__all__ = ["FAMILY", "REGIMES", "DATA_NOISE", "LONG_RUN", "recipes", "data_2d", "config_2d",
+           "persistent_step", "train_2d", "load_2d", "shipped_samples", "shipped_metrics", "N_HELD_OUT", "N_SHOWN", "SEED", "STEPS"]
 
 FAMILY = "energy"
 REGIMES = ("short_run", "persistent", "dsm")
-PAGE_NOISE = {"ring8": 0.3}  # the reference's 8 Gaussians: radius 2, σ = 0.3 is its radius 1, σ = 0.15, scaled ×2
+DATA_NOISE = {"ring8": 0.3}  # the reference's 8 Gaussians: radius 2, σ = 0.3 is its radius 1, σ = 0.15, scaled ×2
 LONG_RUN = 2000
 SEED = 0
 N_HELD_OUT = 1000
@@ -43,9 +41,9 @@ N_SHOWN = 500
 STEPS = {"short_run": 300, "persistent": 1000, "dsm": 600}
 
 
-def data_2d(name: str, seed: int = SEED, n: int | None = None) -> datasets.Dataset:
+def data_2d(name: str, seed: int = SEED, n: int | None = None) -> points.Dataset:
     """The dataset a shipped 2D energy was trained on (the page's defaults, ``seed`` 0)."""
-    return datasets.make_dataset(name, n, PAGE_NOISE.get(name), seed)
+    return points.make_dataset(name, n, DATA_NOISE.get(name), seed)
 
 
 def persistent_step(X: np.ndarray, noise: float | None) -> float:
@@ -78,28 +76,10 @@ def config_2d(regime: str = "short_run", steps: int | None = None, step_size: fl
     return EnergyConfig(NetConfig(), train)
 
 
-@dataclass
-class Trained:
-    """What a recipe returns: the tensors to ship, the config that built them and their metrics."""
-
-    state: dict
-    config: dict
-    metrics: dict
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """One shipped file: ``make()`` retrains it from fixed seeds (same code, same bytes)."""
-
-    name: str
-    make: Callable[[], Trained]
-    timing: tuple[str, ...] = field(default=())  # metrics that are wall-clock times
-
-
 def train_2d(name: str, regime: str) -> Trained:
     ds = data_2d(name)
     held_out = data_2d(name, seed=SEED + 1, n=N_HELD_OUT).X
-    noise = PAGE_NOISE.get(name, datasets.BUILTIN[name].default_noise)
+    noise = DATA_NOISE.get(name, points.BUILTIN[name].default_noise)
     config = config_2d(regime, step_size=persistent_step(ds.X, noise) if regime == "persistent" else None)
     model = EnergyModel(config, seed=SEED).fit(ds.X, budget=Budget(max_steps=STEPS[regime]))
     samples = model.sample(N_HELD_OUT, seed=1)
@@ -109,8 +89,8 @@ def train_2d(name: str, regime: str) -> Trained:
          "heldout_log_density": round(float(model.score_samples(held_out).mean()), 4),
          "data": {"name": name, "n": len(ds), "noise": noise, "seed": SEED}}
     if name == "ring8":
-        centres = datasets.ring8_centres()
-        radius = 3 * PAGE_NOISE["ring8"]
+        centres = points.ring8_centres()
+        radius = 3 * DATA_NOISE["ring8"]
         m["modes"] = metrics.mode_coverage(samples, centres, radius).covered
         m["modes_long"] = metrics.mode_coverage(long_run, centres, radius).covered
     state = model.state_dict()
@@ -123,7 +103,7 @@ def train_2d(name: str, regime: str) -> Trained:
 def recipes() -> list[Recipe]:
     from engine.families.energy import digits
 
-    out = [Recipe(f"{name}_{regime}", partial(train_2d, name, regime)) for name in datasets.BUILTIN for regime in REGIMES]
+    out = [Recipe(f"{name}_{regime}", partial(train_2d, name, regime)) for name in points.BUILTIN for regime in REGIMES]
     return out + [Recipe(digits.NAME, digits.train_shipped)]
 
 
@@ -141,30 +121,3 @@ def shipped_samples(name: str, regime: str) -> tuple[np.ndarray, np.ndarray]:
 
 def shipped_metrics(name: str, regime: str) -> dict:
     return weights.read_manifest(FAMILY).get(f"{name}_{regime}", {}).get("metrics", {})
-
-
-def regenerate(names: list[str] | None = None, check: bool = False) -> int:
-    """Retrain the shipped files (all, or ``names``); with ``check``, compare instead of writing."""
-    torch.set_num_threads(1)
-    manifest = weights.read_manifest(FAMILY)
-    failed = 0
-    for recipe in recipes():
-        if names and recipe.name not in names:
-            continue
-        made = recipe.make()
-        if check:
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / "w.pt"
-                torch.save({k: v.detach().clone().contiguous() for k, v in made.state.items()}, path)
-                same = weights.sha256(path) == manifest.get(recipe.name, {}).get("sha256")
-            failed += not same
-            print(f"{FAMILY}/{recipe.name}: {'identical' if same else 'DIFFERS'}", flush=True)
-        else:
-            weights.save(FAMILY, recipe.name, made.state, made.config, made.metrics)
-            print(f"{FAMILY}/{recipe.name}: {made.metrics}", flush=True)
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    sys.exit(regenerate(args or None, check="--check" in sys.argv))

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine import metrics
-from engine.families.energy import grid, landscapes, langevin
-from engine.rng import as_generator, child_seed
+from engine.families.energy import grid, landscapes, sampler
+from engine.core.rng import as_generator, child_seed
 
-__all__ = ["SOURCES", "LEARNED", "EnergySource", "energy_source", "langevin_run", "score_field"]
+__all__ = ["SOURCES", "LEARNED", "EnergySource", "energy_source", "langevin_run", "score_field", "MMD_POINTS"]
 
 LEARNED = "learned"
 SOURCES = (*landscapes.HAND_MADE, LEARNED)
@@ -54,14 +54,14 @@ def energy_source(name: str) -> EnergySource:
 def langevin_run(source: EnergySource, step_size: float, n_steps: int, n_particles: int, noise: float = 1.0,
                  temperature: float = 1.0, seed: int = 0, keep: int = 250, n_frames: int = 40, resolution: int = 120) -> dict:
     """Chains on ``source`` and how close they come to p_T: MMD² of the particles to exact grid draws, at every frame."""
-    langevin.check_settings(step_size, n_steps, n_particles, noise, temperature)
+    sampler.check_settings(step_size, n_steps, n_particles, noise, temperature)
     rng = as_generator(seed)
     g = grid.on_grid(source.energy, source.box, resolution, temperature)
     x0 = source.start(n_particles, child_seed(rng))
     keep = min(keep, n_particles)
-    chains = langevin.langevin(source.grad_fn, x0, step_size, n_steps, noise=noise, temperature=temperature,
+    chains = sampler.langevin(source.grad_fn, x0, step_size, n_steps, noise=noise, temperature=temperature,
                                seed=child_seed(rng), keep=max(keep, min(MMD_POINTS, n_particles)), n_frames=n_frames)
-    exact = grid.sample(g, 2 * MMD_POINTS, child_seed(rng))
+    exact = grid.sample_cells(g, 2 * MMD_POINTS, child_seed(rng))
     m = min(MMD_POINTS, n_particles)
     curve = [metrics.mmd2(np.clip(f[:m], -1e3, 1e3), exact[:MMD_POINTS]) if m >= 2 else float("nan") for f in chains.frames]
     return {"grid": g, "frames": chains.frames[:, :keep].astype(np.float32), "frame_steps": chains.frame_steps,

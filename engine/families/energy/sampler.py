@@ -19,12 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.errors import InputError
-from engine.rng import SeedLike, as_generator, child_seed
-from engine.torch_setup import generator as torch_generator
-from engine.torch_setup import torch
+from engine.core.errors import InputError
+from engine.core.rng import SeedLike, as_generator, child_seed
+from engine.core.torch_setup import generator as torch_generator
+from engine.core.torch_setup import torch
 
-__all__ = ["LIMIT", "MAX_STEPS", "MAX_PARTICLES", "MAX_STEP_SIZE", "Chains", "langevin", "check_settings", "frame_steps"]
+__all__ = ["LIMIT", "MAX_STEPS", "MAX_PARTICLES", "MAX_STEP_SIZE", "Chains", "langevin", "check_settings", "frame_steps", "GradFn", "NOISE_CHUNK"]
 
 LIMIT = 1e4  # particles farther than this from the origin have escaped: they are held there
 MAX_STEPS = 20_000
