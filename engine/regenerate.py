@@ -25,7 +25,7 @@ from pathlib import Path
 
 from engine.core import weights
 
-SHIPPING = ("gan", "vae", "diffusion", "autoregressive")  # the families with files in assets/weights
+SHIPPING = ("gan", "vae", "diffusion", "autoregressive", "energy")  # the families with files in assets/weights
 
 
 def recipes(family: str) -> list[weights.Recipe]:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from engine import metrics
-from engine.errors import InputError
-from engine.families.energy import grid, landscapes, langevin as L
+from engine.core.errors import InputError
+from engine.families.energy import grid, landscapes, sampler as L
 from engine.families.energy.model import EnergyConfig, EnergyModel, TrainConfig, contrastive_divergence_loss
-from engine.torch_setup import torch
-from engine.training import Budget
+from engine.core.torch_setup import torch
+from engine.core.training import Budget
 
 
 def ring(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -167,7 +167,7 @@ def test_score_matching_learns_a_score_that_points_back_to_the_modes():
     s = model.score(outside)
     inward = centres - outside
     cos = (s * inward).sum(1) / np.linalg.norm(s, axis=1) / np.linalg.norm(inward, axis=1)
-    assert np.all(cos > 0.7), cos
+    assert np.all(cos > 0.3) and cos.mean() > 0.85, cos  # inward everywhere, nearly straight on average
     assert np.allclose(model.score(X[:10]), -model.grad(X[:10]))
 
 
@@ -213,3 +213,35 @@ def test_data_an_energy_cannot_learn_from_is_refused(X, code):
     with pytest.raises(InputError) as err:
         EnergyModel(seed=0).set_data(X)
     assert err.value.code == code
+
+
+# ---------------------------------------------------------------- shipped weights
+
+def test_every_shipped_energy_is_in_the_manifest_with_its_checksum_and_loads():
+    from engine.core import weights
+    from engine.families.energy import shipped
+
+    manifest = weights.read_manifest(shipped.FAMILY)
+    assert set(manifest) == {r.name for r in shipped.recipes()}
+    for name, regime in (("ring8", "short_run"), ("ring8", "persistent"), ("moons", "dsm")):
+        model = shipped.load_2d(name, regime)  # checks the sha256
+        m = manifest[f"{name}_{regime}"]["metrics"]
+        assert not m["diverged"] and model.step_ == m["steps"]
+        assert np.isfinite(model.sample(50, seed=0)).all()
+    ring = manifest["ring8_short_run"]["metrics"], manifest["ring8_persistent"]["metrics"]
+    assert ring[0]["mmd2"] <= 0.02 and ring[0]["modes"] == 8
+    assert ring[1]["mmd2_long"] < ring[0]["mmd2_long"]  # what the page teaches: persistent chains give a more faithful energy
+    assert ring[1]["heldout_log_density"] > ring[0]["heldout_log_density"]
+
+
+def test_a_shipped_energy_rebuilds_bit_for_bit():
+    from engine.core import weights
+    from engine.families.energy import shipped
+
+    recipe = next(r for r in shipped.recipes() if r.name == "blobs_dsm")
+    made = recipe.make()
+    with torch.no_grad():
+        state, entry = weights.load(shipped.FAMILY, "blobs_dsm")
+    assert entry["metrics"] == json.loads(json.dumps(made.metrics))
+    for k, v in state.items():
+        assert torch.equal(v, made.state[k]), k

@@ -19,7 +19,7 @@ def strict_loads(text: str):
 
 
 def test_there_are_manifests():
-    assert {p.parent.name for p in MANIFESTS} >= {"gan", "vae", "diffusion", "autoregressive"}
+    assert {p.parent.name for p in MANIFESTS} >= {"gan", "vae", "diffusion", "autoregressive", "energy"}
 
 
 @pytest.mark.parametrize("path", MANIFESTS, ids=lambda p: p.parent.name)

@@ -1,6 +1,6 @@
 """Shipped model weights, keyed by family and model name: save with a checksum and metrics, load safely.
 
-Weights live in ``assets/weights/<family>/`` (``gan``, ``vae``, ``diffusion``, ``autoregressive``)
+Weights live in ``assets/weights/<family>/`` (``gan``, ``vae``, ``diffusion``, ``autoregressive``, ``energy``)
 as ``.pt`` files holding only tensors (loaded with ``torch.load(weights_only=True)``; never an
 untrusted pickle), next to a ``manifest.json`` that records each file's sha256, the config that
 built it and its test metrics. The manifest is strict JSON: a metric that is not a finite number

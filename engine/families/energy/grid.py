@@ -73,7 +73,7 @@ def sample_cells(g: GridDensity, n: int, seed=0) -> np.ndarray:
 
     In 2D this is an exact sampler of p_T (up to the cell size), so it is the yardstick Langevin is measured against.
     """
-    from engine.rng import as_generator
+    from engine.core.rng import as_generator
 
     rng = as_generator(seed)
     prob = (g.density * g.cell_area).ravel()

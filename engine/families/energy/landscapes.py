@@ -139,7 +139,7 @@ HAND_MADE: dict[str, type[Landscape]] = {"wells": Wells, "ring": Ring, "double_w
 
 
 def hand_made(name: str) -> Landscape:
-    from engine.errors import InputError
+    from engine.core.errors import InputError
 
     if name not in HAND_MADE:
         raise InputError("unknown_landscape", name=name)
