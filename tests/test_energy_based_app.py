@@ -58,7 +58,8 @@ def test_langevin_presets_each_say_what_happened(lang):
     assert len(fig["frames"][0]["data"][1]["x"]) <= 250  # decimated particles in every frame
     at.segmented_control(key=K + "preset").set_value("big_step").run()
     assert at.select_slider(key=K + "step_size").value == 2.0
-    assert len(at.error) == 1 and at.error[0].value.startswith(t(lang, "diag_escaped", k=0, n=0, step=0, eps=0)[:8])
+    said = t(lang, "diag_escaped", k=0, n=0, step=0, eps="2").split(")", 1)[1]  # after the counts
+    assert len(at.error) == 1 and at.error[0].value.endswith(said) and at.error[0].value.split()[0] != "0"
     assert not at.exception
     at.segmented_control(key=K + "preset").set_value("no_noise").run()
     assert [w.value for w in at.warning] == [t(lang, "diag_no_noise")]
@@ -107,9 +108,11 @@ def test_a_diverging_run_says_so_and_keeps_the_last_good_weights():
     at = section(open_page(SCRIPT, "pt"), "training")
     at.select_slider(key=K + "lr").set_value(10.0).run()
     for _ in range(3):
+        if at.button(key="ebm_step").disabled:  # training stopped: the step button says so
+            break
         at.button(key="ebm_step").click().run()
     trainer = at.session_state["energy_based.trainer"]
-    assert trainer.diverged_
+    assert trainer.diverged_ and at.button(key="ebm_step").disabled
     assert [e.value for e in at.error] == [t("pt", "diverged", step=trainer.step_)]
     assert not at.exception
     X = trainer.training_points(50)
@@ -125,7 +128,7 @@ def test_bad_own_points_get_a_message_and_keep_the_previous_training():
     before = at.session_state["energy_based.trainer"]
     at.session_state["user_data"] = Dataset(np.r_[np.zeros((4, 2)), np.ones((4, 2))], np.zeros(8, int), "tiny", ("A",))
     at.selectbox(key=K + "dataset").set_value("own").run()
-    assert [e.value for e in at.error] == [t("en", "errors.too_few_points", n=8, min=10)]
+    assert [e.value for e in at.error] == [t("en", "errors.too_few_points", n=8, min=13)]
     assert t("en", "kept_previous") in [c.value for c in at.caption]
     assert at.session_state["energy_based.trainer"] is before and not at.exception
     X = np.r_[np.zeros((30, 2)), np.full((30, 2), 1e-9)]  # 60 points on (almost) one spot
@@ -153,3 +156,36 @@ def test_score_matching_digits_and_practice(lang):
     section(at, "practice")
     assert_clean(at)
     assert any("JEM" in m.value for m in at.markdown)
+
+
+def test_a_run_that_overlaps_a_training_step_never_steps_the_same_trainer(monkeypatch):
+    """fastReruns: a click can start a run while an older one is still inside torch with the trainer. Whoever
+    holds the trainer's lock is the only one stepping it; the newer run's Step waits, gives up, and says so."""
+    import threading
+
+    from ui import energy_live
+
+    monkeypatch.setattr(energy_live, "WAIT_SECONDS", 0.2)  # (the page waits 2 s for the other run)
+    at = section(open_page(SCRIPT, "en"), "training")
+    trainer = at.session_state["energy_based.trainer"]
+    inside, release = threading.Event(), threading.Event()
+
+    def older_run():
+        with energy_live.hold(trainer) as held:
+            assert held
+            inside.set()
+            release.wait(10)
+
+    older = threading.Thread(target=older_run)
+    older.start()
+    inside.wait(5)
+    with energy_live.hold(trainer, wait=0.05) as held:
+        assert not held  # the lock belongs to the trainer object, whichever run asks
+    at.button(key="ebm_step").click().run()
+    assert trainer.step_ == 0 and not at.exception
+    assert t("en", "busy") in [i.value for i in at.info]
+    release.set()
+    older.join(5)
+    at.button(key="ebm_step").click().run()
+    assert at.session_state["energy_based.trainer"].step_ == 20
+    assert_clean(at)

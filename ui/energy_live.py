@@ -32,6 +32,7 @@ TICK_BUDGET = 0.15  # seconds of training per tick at most, so a Pause takes eff
 STEP_BUTTON = 20  # steps the "step" button takes
 EVAL_EVERY = 20  # training steps between two MMD² evaluations
 CHART = {"displaylogo": False}
+WAIT_SECONDS = 2.0  # how long a click or a redraw waits for a step running in another thread
 
 _LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _LOCKS_GUARD = threading.Lock()
@@ -46,10 +47,11 @@ def _lock(trainer: object) -> threading.Lock:
 
 
 @contextmanager
-def hold(trainer: object, wait: float = 2.0) -> Iterator[bool]:
-    """Hold ``trainer`` for the block; yields False (holding nothing) if another run kept it past ``wait`` seconds."""
+def hold(trainer: object, wait: float | None = None) -> Iterator[bool]:
+    """Hold ``trainer`` for the block; yields False (holding nothing) if another run kept it past ``wait``
+    seconds (``WAIT_SECONDS`` by default)."""
     lock = _lock(trainer)
-    held = lock.acquire(timeout=wait)
+    held = lock.acquire(timeout=WAIT_SECONDS if wait is None else wait)
     try:
         yield held
     finally:
@@ -128,7 +130,7 @@ def tick(live: Live, target: int) -> bool:
     trainer = live.trainer
     if trainer is None or not live.playing:
         return False
-    with hold(trainer, wait=0.5) as held:
+    with hold(trainer, wait=min(0.5, WAIT_SECONDS)) as held:
         if not held:
             return False
         advance(trainer, st.session_state.get(live.held_out_key), target - trainer.step_, TICK_BUDGET)
