@@ -22,6 +22,7 @@ TARGETS = (100, 300, 600, 1000, 2000)
 LIVE = energy_live.Live(ctx.state_key)
 NEEDS = points.DataNeeds(min_points=13, check=energy.check_data)  # 10 to train once a fifth is held out
 CHART = {"displaylogo": False}
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 # ---------------------------------------------------------------- cached engine calls
@@ -93,7 +94,8 @@ def landscape_section() -> None:
     m1, m2, m3 = st.columns(3)
     m1.metric(ctx.t("log_z"), ctx.num(g.log_z, ".3f"), help=ctx.t("log_z_help", n=n, cells=ctx.num(n * n, ",")))
     m2.metric(ctx.t("mass"), ctx.num(g.total_mass(), ".4f"), help=ctx.t("mass_help"))
-    m3.metric(ctx.t("cells_784"), f"{n}⁷⁸⁴ ≈ 10^{784 * np.log10(n):.0f}", help=ctx.t("cells_784_help", n=n))
+    exponent = f"{784 * np.log10(n):.0f}".translate(SUPERSCRIPT)
+    m3.metric(ctx.t("cells_784"), f"{n}⁷⁸⁴ ≈ 10{exponent}", help=ctx.t("cells_784_help", n=n))
     if surface:
         ctx.chart(P.surface_figure(g, ctx.t("energy_axis")), key="surface_fig", config=CHART)
     with st.expander(ctx.t("explain_boltzmann"), icon=":material/school:"):
@@ -202,11 +204,12 @@ def regimes_comparison() -> None:
         with col:
             st.markdown(f"**{ctx.t(f'regimes.{regime}')}**")
             clouds = [(v["samples"], ctx.t("samples_k", K=v["K"]) if regime != "dsm" else ctx.t("samples_k", K=300), P.DATA_COLOUR),
-                      (v["long"], ctx.t("samples_long", K=energy.shipped.LONG_RUN), P.PARTICLE_COLOUR)]
+                      (v["long"], ctx.t("samples_long", K=ctx.num(energy.shipped.LONG_RUN, ",")), P.PARTICLE_COLOUR)]
             ctx.chart(P.points_over_energy(v["grid"], clouds, ctx.t("energy_axis"), height=360, showscale=False), key=f"regime_{regime}", config=CHART)
             a, b = st.columns(2)
             a.metric(ctx.t("mmd_short"), ctx.num(m.get("mmd2", float("nan")), ".4f"), help=ctx.t("mmd_help"))
-            b.metric(ctx.t("mmd_long", K=energy.shipped.LONG_RUN), ctx.num(m.get("mmd2_long", float("nan")), ".4f"), help=ctx.t("mmd_help"))
+            b.metric(ctx.t("mmd_long"), ctx.num(m.get("mmd2_long", float("nan")), ".4f"),
+                     help=ctx.t("mmd_long_help", K=ctx.num(energy.shipped.LONG_RUN, ",")))
             st.metric(ctx.t("heldout"), ctx.num(m.get("heldout_log_density", float("nan")), ".3f"), help=ctx.t("heldout_help"))
     st.caption(ctx.t("regimes_legend"))
 
@@ -217,7 +220,7 @@ def score_section() -> None:
     name = st.selectbox(ctx.t("score_data"), list(points.BUILTIN), format_func=ctx.labeler("data"), key=ctx.key("score_data"))
     v = score_view(name)
     box = tuple(float(x) for x in (v["grid"].xs[0], v["grid"].xs[-1], v["grid"].ys[0], v["grid"].ys[-1]))
-    fig = P.points_over_energy(v["grid"], [(v["samples"], ctx.t("samples_long", K=energy.shipped.LONG_RUN), P.PARTICLE_COLOUR)], ctx.t("energy_axis"), height=520)
+    fig = P.points_over_energy(v["grid"], [(v["samples"], ctx.t("samples_long", K=ctx.num(energy.shipped.LONG_RUN, ",")), P.PARTICLE_COLOUR)], ctx.t("energy_axis"), height=520)
     P.add_arrows(fig, v["points"], v["score"], 0.9 * (box[1] - box[0]) / 17, ctx.t("arrows"))
     ctx.chart(fig, key="score_fig", config=CHART)
     st.caption(ctx.t("score_legend"))
