@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -232,16 +231,3 @@ def test_every_shipped_energy_is_in_the_manifest_with_its_checksum_and_loads():
     assert ring[0]["mmd2"] <= 0.02 and ring[0]["modes"] == 8
     assert ring[1]["mmd2_long"] < ring[0]["mmd2_long"]  # what the page teaches: persistent chains give a more faithful energy
     assert ring[1]["heldout_log_density"] > ring[0]["heldout_log_density"]
-
-
-def test_a_shipped_energy_rebuilds_bit_for_bit():
-    from engine.core import weights
-    from engine.families.energy import shipped
-
-    recipe = next(r for r in shipped.recipes() if r.name == "blobs_dsm")
-    made = recipe.make()
-    with torch.no_grad():
-        state, entry = weights.load(shipped.FAMILY, "blobs_dsm")
-    assert entry["metrics"] == json.loads(json.dumps(made.metrics))
-    for k, v in state.items():
-        assert torch.equal(v, made.state[k]), k
