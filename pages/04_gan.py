@@ -1,5 +1,6 @@
 """Page 4: a generator and a discriminator play a game in the plane, and on 8×8 digits."""
 
+import copy
 import hashlib
 from dataclasses import replace
 from functools import partial
@@ -10,14 +11,15 @@ import streamlit as st
 
 from engine import datasets, gan, gan_digits
 from engine.errors import InputError
-from ui import plots_gan
+from ui import live, plots_gan
 from ui.data_input import dataset_picker
 from ui.shell import guard, setup, show_input_error
 
 ctx = setup("gan")
 TICK_SECONDS = 0.3
+TICK_BUDGET = 0.15  # seconds of training per frame at most, so a busy server still redraws (and pauses) at once
 PRESET_NAMES = (*gan.PRESETS, "custom")
-TRAINER, SIGNATURE, PLAYING, SLOW = (ctx.state_key(k) for k in ("trainer", "signature", "playing", "slow"))
+TRAINER, SIGNATURE, PLAYING, SLOW, SLOW_NEW = (ctx.state_key(k) for k in ("trainer", "signature", "playing", "slow", "slow_new"))
 
 
 # ---------------------------------------------------------------- cached read-only things
@@ -113,7 +115,7 @@ def settings_panel() -> None:
     c3.select_slider(ctx.t("width"), gan.WIDTHS, key=ctx.key("width"), on_change=mark_custom, help=ctx.t("width_help"))
     if ctx.key("steps_per_tick") not in ss:
         ss[ctx.key("steps_per_tick")] = 20
-    c4.slider(ctx.t("steps_per_tick"), 1, 100, key=ctx.key("steps_per_tick"), help=ctx.t("steps_per_tick_help"))
+    c4.slider(ctx.t("steps_per_tick"), 1, 100, key=ctx.key("steps_per_tick"), help=ctx.t("steps_per_tick_help", seconds=ctx.num(TICK_BUDGET, "g")))
 
 
 # ---------------------------------------------------------------- the trainer in session state
@@ -156,11 +158,13 @@ def get_trainer(ds: datasets.Dataset, cfg: gan.GanConfig) -> gan.GanTrainer:
 
 
 def reset_trainer() -> None:
-    """Back to step 0 with fresh random weights (the shipped ones are only a starting point)."""
-    tr = st.session_state.get(TRAINER)
-    if tr is not None:
-        st.session_state[TRAINER] = build_trainer(datasets.Dataset(tr.X, np.zeros(len(tr.X), int), tr_name(tr)), tr.cfg, pretrained=False)
+    """Back to step 0 with fresh random weights (the shipped ones are only a starting point).
+
+    A new object: a run still stepping the old one finishes with it (see ``keep_playing``)."""
     st.session_state[PLAYING] = False
+    tr = st.session_state.get(TRAINER)
+    if tr is not None:  # X, cfg and the ring never change: reading them needs no lock
+        st.session_state[TRAINER] = build_trainer(datasets.Dataset(tr.X, np.zeros(len(tr.X), int), tr_name(tr)), tr.cfg, pretrained=False)
     st.session_state[SLOW] = None
 
 
@@ -168,23 +172,34 @@ def tr_name(tr: gan.GanTrainer) -> str:
     return "ring8" if tr.ring_centres is not None else "data"
 
 
-def toggle_play() -> None:
-    st.session_state[PLAYING] = not st.session_state.get(PLAYING, False)
+def set_playing(playing: bool) -> None:
+    # Set, never toggle: a click can reach the server twice while the view ticks (see ui.live).
+    st.session_state[PLAYING] = playing
+
+
+def keep_playing(tr: gan.GanTrainer):
+    """Asked between two steps of a tick: a Pause, a step button or a new trainer stops it."""
+    return lambda: bool(st.session_state.get(PLAYING)) and st.session_state.get(TRAINER) is tr
 
 
 def manual_step(mode: str) -> None:
+    st.session_state[PLAYING] = False
     tr = st.session_state.get(TRAINER)
     if tr is not None:
-        tr.step(1, mode)
-        st.session_state[PLAYING] = False
+        live.request(tr, partial(tr.step, 1, mode))  # now, or after the step another run is taking
 
 
 def slow_motion_step() -> None:
+    st.session_state[PLAYING] = False
     tr = st.session_state.get(TRAINER)
-    if tr is not None:
+    if tr is None:
+        return
+
+    def take() -> None:
         st.session_state[SLOW] = tr.slow_step()
-        st.session_state[PLAYING] = False
-        st.session_state[ctx.key("stage")] = gan.STAGES[0]
+        st.session_state[SLOW_NEW] = True  # the stage slider goes back to stage 1 before it is drawn
+
+    live.request(tr, take)
 
 
 # ---------------------------------------------------------------- drawing
@@ -205,8 +220,7 @@ def curve_rows(h, ring: bool, metric: str, x_eval, probability: bool):
     return rows
 
 
-def training_curves(tr: gan.GanTrainer, metric: str):
-    h = tr.history
+def training_curves(tr: gan.GanTrainer, h: gan.History, metric: str):
     rows = curve_rows(h, tr.ring_centres is not None, metric, h.eval_step, tr.cfg.loss in gan.PROBABILITY_LOSSES)
     if tr.ring_centres is not None:
         rows.append((ctx.t("panel_modes"), [(ctx.t("modes_line"), (h.eval_step, h.modes), charts_colour(2))]))
@@ -230,18 +244,24 @@ def _live_view(layers, metric: str) -> None:
     tr: gan.GanTrainer | None = st.session_state.get(TRAINER)
     if tr is None:
         return
-    if st.session_state.get(PLAYING) and not tr.diverged:
-        tr.step(int(st.session_state.get(ctx.key("steps_per_tick"), 20)))
-        if tr.diverged:
-            st.session_state[PLAYING] = False
-            st.rerun(scope="app")  # stop the timer: the buttons say "play" again
-    if tr.diverged:
-        st.error(ctx.t("nan_stopped", step=tr.step_count), icon=":material/warning:")
+    with live.hold(tr) as held:  # one tick: a few steps, then a consistent picture of where they stopped
+        if held:
+            if st.session_state.get(PLAYING) and not tr.diverged:
+                live.advance(lambda: tr.step(1), int(st.session_state.get(ctx.key("steps_per_tick"), 20)), TICK_BUDGET,
+                             keep_playing(tr))
+            step_count, diverged, view, h = tr.step_count, tr.diverged, tr.view(), copy.deepcopy(tr.history)
+    if not held:
+        live.show_busy()
+        return
+    if diverged and st.session_state.get(PLAYING):
+        st.session_state[PLAYING] = False
+        st.rerun(scope="app")  # stop the timer: the buttons say "play" again
+    live.show_dropped(tr)
+    if diverged:
+        st.error(ctx.t("nan_stopped", step=step_count), icon=":material/warning:")
         st.button(ctx.t("reset_after_nan"), icon=":material/restart_alt:", on_click=reset_trainer, key="gan_nan_reset", type="primary")
-    view = tr.view()
-    h = tr.history
     m = st.columns(4)
-    m[0].metric(ctx.t("step"), ctx.num(tr.step_count, ","))
+    m[0].metric(ctx.t("step"), ctx.num(step_count, ","))
     last_metric = next((v for v in reversed(getattr(h, metric)) if np.isfinite(v)), float("nan"))
     m[1].metric(ctx.t(f"metric_{metric}"), ctx.num(last_metric, ".3f"))
     if tr.ring_centres is not None and h.modes and h.modes[-1] >= 0:
@@ -252,7 +272,7 @@ def _live_view(layers, metric: str) -> None:
         fig = plots_gan.plane(view, tr.X, tr.box, layers, plane_labels(view.probability), height=560)
         ctx.chart(fig, key="gan_plane", config={"displaylogo": False})
     with right:
-        ctx.chart(training_curves(tr, metric), key="gan_curves", config={"displaylogo": False})
+        ctx.chart(training_curves(tr, h, metric), key="gan_curves", config={"displaylogo": False})
 
 
 def live_section(ds: datasets.Dataset) -> None:
@@ -264,13 +284,14 @@ def live_section(ds: datasets.Dataset) -> None:
     tr = get_trainer(ds, cfg)
     playing = bool(st.session_state.get(PLAYING))
     b = st.columns([1.1, 1, 1.1, 1.1, 1])
+    step = live.outside_fragments(manual_step)  # a click seen twice while the view ticks is one step
     b[0].button(ctx.t("pause") if playing else ctx.t("play"), icon=":material/pause:" if playing else ":material/play_arrow:",
-                on_click=toggle_play, key="gan_play", type="primary", width="stretch", disabled=tr.diverged)
-    b[1].button(ctx.t("one_step"), icon=":material/skip_next:", on_click=manual_step, args=("both",), key="gan_step",
+                on_click=set_playing, args=(not playing,), key="gan_play", type="primary", width="stretch", disabled=tr.diverged)
+    b[1].button(ctx.t("one_step"), icon=":material/skip_next:", on_click=step, args=("both",), key="gan_step",
                 width="stretch", disabled=tr.diverged, help=ctx.t("one_step_help"))
-    b[2].button(ctx.t("d_only"), icon=":material/gavel:", on_click=manual_step, args=("d",), key="gan_d_only",
+    b[2].button(ctx.t("d_only"), icon=":material/gavel:", on_click=step, args=("d",), key="gan_d_only",
                 width="stretch", disabled=tr.diverged, help=ctx.t("d_only_help"))
-    b[3].button(ctx.t("g_only"), icon=":material/brush:", on_click=manual_step, args=("g",), key="gan_g_only",
+    b[3].button(ctx.t("g_only"), icon=":material/brush:", on_click=step, args=("g",), key="gan_g_only",
                 width="stretch", disabled=tr.diverged, help=ctx.t("g_only_help"))
     b[4].button(ctx.t("reset"), icon=":material/restart_alt:", on_click=reset_trainer, key="gan_reset", width="stretch",
                 help=ctx.t("reset_help"))
@@ -297,9 +318,14 @@ def replay_section() -> None:
             return
         memo_key = ctx.state_key("replay_fig")
         memo = st.session_state.get(memo_key)
-        stamp = (id(tr), tr.step_count, len(tr.frames), ctx.lang)
+        with live.hold(tr) as held:
+            if held:
+                frames, stamp = list(tr.frames), (id(tr), tr.step_count, len(tr.frames), ctx.lang)
+        if not held:
+            live.show_busy()
+            return
         if memo is None or memo[0] != stamp:  # rebuild only when training moved on
-            memo = (stamp, plots_gan.replay(tr.box, tr.X, tr.frames, plane_labels(True)))
+            memo = (stamp, plots_gan.replay(tr.box, tr.X, frames, plane_labels(True)))
             st.session_state[memo_key] = memo
         ctx.chart(memo[1], key="gan_replay", config={"displaylogo": False})
 
@@ -308,11 +334,13 @@ def slow_motion_section() -> None:
     tr: gan.GanTrainer | None = st.session_state.get(TRAINER)
     with st.expander(ctx.t("slow_title"), icon=":material/slow_motion_video:", expanded=st.session_state.get(SLOW) is not None):
         st.caption(ctx.t("slow_caption"))
-        st.button(ctx.t("slow_button"), icon=":material/slow_motion_video:", on_click=slow_motion_step, key="gan_slow",
-                  disabled=tr is None or tr.diverged)
+        st.button(ctx.t("slow_button"), icon=":material/slow_motion_video:", on_click=live.outside_fragments(slow_motion_step),
+                  key="gan_slow", disabled=tr is None or tr.diverged)
         stages = st.session_state.get(SLOW)
         if stages is None:
             return
+        if st.session_state.pop(SLOW_NEW, False):
+            st.session_state[ctx.key("stage")] = gan.STAGES[0]
         stage = st.select_slider(ctx.t("stage"), gan.STAGES, format_func=ctx.labeler("gan.stages"), key=ctx.key("stage"))
         left, right = st.columns([1.2, 1])
         with left:

@@ -45,9 +45,12 @@ def test_training_controls_en():
     at.slider(key=k("steps_per_tick")).set_value(7).run()
     at.button(key="gan_play").click().run()  # playing: the fragment ticks once per run
     assert at.session_state["gan.playing"]
-    assert trainer(at).step_count == 10
+    # up to 7 steps: a frame also stops at its time budget, so a loaded machine takes fewer
+    assert 3 < trainer(at).step_count <= 10
+    shown = trainer(at).step_count
     at.button(key="gan_play").click().run()  # pause
     assert not at.session_state["gan.playing"]
+    assert trainer(at).step_count == shown  # pausing takes no further step
     assert_clean(at)
     # layers and distance
     at.button_group(key=k("layers")).set_value(list(gan_layers())).run()
