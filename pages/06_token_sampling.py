@@ -10,8 +10,9 @@ import streamlit as st
 from engine import token_sampling as ts
 from engine.errors import InputError
 from engine.training import Budget
+from ui import live
 from ui import plots_token_sampling as plots
-from ui.shell import guard, setup, show_input_error
+from ui.shell import guard, guarded, setup, show_input_error
 
 ctx = setup("token_sampling")
 P = ctx.page
@@ -345,30 +346,42 @@ with guard():
                 st.caption(tr("train_use_live"))
 
             @st.fragment(run_every=1.0 if running else None)
+            @guarded
             def training_panel(refs: dict = train_refs) -> None:  # bound now: fragment reruns reuse it
                 tr_ = st.session_state.get(trainer_key)
                 if tr_ is None:
                     return
-                if st.session_state.get(running_key) and not tr_.diverged:
-                    tr_.run(Budget(max_seconds=TRAIN_TICK_SECONDS))
-                    if tr_.step // 200 > len(tr_.samples):
-                        sample = ts.generate(tr_.model, vocab, corpus.mode, "", 80, ts.SamplingSettings(0.8), seed=tr_.step)
-                        tr_.samples.append((tr_.step, sample.text))
-                if tr_.diverged:
+
+                def keep_going(_progress=None) -> bool:  # a Pause or a reset in a newer run stops this tick
+                    return bool(st.session_state.get(running_key)) and st.session_state.get(trainer_key) is tr_
+
+                with live.hold(tr_) as held:  # one tick, then a consistent copy of where it stopped
+                    if held:
+                        if st.session_state.get(running_key) and not tr_.diverged:
+                            tr_.run(Budget(max_seconds=TRAIN_TICK_SECONDS), callback=keep_going)
+                            if tr_.step // 200 > len(tr_.samples):
+                                sample = ts.generate(tr_.model, vocab, corpus.mode, "", 80, ts.SamplingSettings(0.8), seed=tr_.step)
+                                tr_.samples.append((tr_.step, sample.text))
+                        step_, elapsed, diverged = tr_.step, tr_.elapsed, tr_.diverged
+                        history, samples = list(tr_.history), list(tr_.samples[-4:])
+                if not held:
+                    live.show_busy()
+                    return
+                if diverged:
                     st.error(tr("train_diverged"), icon=":material/warning:")
                     st.session_state[running_key] = False
                 m1, m2, m3 = st.columns(3)
-                m1.metric(tr("train_steps"), tr_.step)
-                m2.metric(tr("train_seconds"), f"{ctx.num(tr_.elapsed, '.1f')} s")
-                last = tr_.history[-1]["val"] / ts.LN2 if tr_.history else float("nan")
-                m3.metric(tr("train_val_bpc"), ctx.num(last, ".3f") if tr_.history else "—")
-                if tr_.history:
-                    ctx.chart(plots.loss_figure(tr_.history, refs, {
+                m1.metric(tr("train_steps"), step_)
+                m2.metric(tr("train_seconds"), f"{ctx.num(elapsed, '.1f')} s")
+                last = history[-1]["val"] / ts.LN2 if history else float("nan")
+                m3.metric(tr("train_val_bpc"), ctx.num(last, ".3f") if history else "—")
+                if history:
+                    ctx.chart(plots.loss_figure(history, refs, {
                         "train": tr("loss_train"), "val": tr("loss_val"), "x": tr("loss_x"), "y": tr("loss_y")}), "ts_loss")
                     st.caption(tr("loss_legend"))
-                elif tr_.step == 0:
+                elif step_ == 0:
                     st.info(tr("train_not_started"), icon=":material/model_training:")
-                for step, text in reversed(tr_.samples[-4:]):
+                for step, text in reversed(samples):
                     st.code(f"[{step}] " + text.replace("\n", " ↵ "), language=None, wrap_lines=True)
 
             training_panel()
