@@ -19,7 +19,8 @@ ctx = setup("gan")
 TICK_SECONDS = 0.3
 TICK_BUDGET = 0.15  # seconds of training per frame at most, so a busy server still redraws (and pauses) at once
 PRESET_NAMES = (*gan.PRESETS, "custom")
-TRAINER, SIGNATURE, PLAYING, SLOW, SLOW_NEW = (ctx.state_key(k) for k in ("trainer", "signature", "playing", "slow", "slow_new"))
+TRAINER, SIGNATURE, PLAYING, SLOW, SLOW_NEW, REPLAY_DRAWN = (
+    ctx.state_key(k) for k in ("trainer", "signature", "playing", "slow", "slow_new", "replay_drawn"))
 
 
 # ---------------------------------------------------------------- cached read-only things
@@ -173,7 +174,6 @@ def tr_name(tr: gan.GanTrainer) -> str:
 
 
 def set_playing(playing: bool) -> None:
-    # Set, never toggle: a click can reach the server twice while the view ticks (see ui.live).
     st.session_state[PLAYING] = playing
 
 
@@ -234,28 +234,65 @@ def charts_colour(k: int) -> str:
     return colour(k)
 
 
-@st.fragment(run_every=TICK_SECONDS if st.session_state.get(PLAYING) else None)
-def live_view(layers, metric: str) -> None:
+def controls(tr: gan.GanTrainer, playing: bool) -> tuple[tuple, str]:
+    """Play/Pause, the step buttons, Reset, the layers and the distance, drawn inside the live view's
+    fragment: a click reruns only the live view, after the tick under way (a click outside the fragment
+    starts a full run at once beside it, fastReruns), and its new label is drawn by that short run."""
+    b = st.columns([1.1, 1, 1.1, 1.1, 1])
+    # Two buttons (one shown at a time), each with one meaning: a click can reach the server twice when
+    # it meets a tick (in the tick's request, then in its own), after the button was redrawn in between.
+    # A toggle then undid itself (Pause did nothing); a second "pause" is harmless.
+    if playing:
+        b[0].button(ctx.t("pause"), icon=":material/pause:", on_click=set_playing, args=(False,), key="gan_pause",
+                    type="primary", width="stretch")
+    else:
+        b[0].button(ctx.t("play"), icon=":material/play_arrow:", on_click=set_playing, args=(True,), key="gan_play",
+                    type="primary", width="stretch", disabled=tr.diverged)
+    b[1].button(ctx.t("one_step"), icon=":material/skip_next:", on_click=manual_step, args=("both",), key="gan_step",
+                width="stretch", disabled=tr.diverged, help=ctx.t("one_step_help"))
+    b[2].button(ctx.t("d_only"), icon=":material/gavel:", on_click=manual_step, args=("d",), key="gan_d_only",
+                width="stretch", disabled=tr.diverged, help=ctx.t("d_only_help"))
+    b[3].button(ctx.t("g_only"), icon=":material/brush:", on_click=manual_step, args=("g",), key="gan_g_only",
+                width="stretch", disabled=tr.diverged, help=ctx.t("g_only_help"))
+    b[4].button(ctx.t("reset"), icon=":material/restart_alt:", on_click=reset_trainer, key="gan_reset", width="stretch",
+                help=ctx.t("reset_help"))
+    if getattr(tr, "pretrained", None) and tr.step_count >= gan.PRESET_BUDGET and tr.history.step and tr.history.step[-1] <= gan.PRESET_BUDGET:
+        st.caption(ctx.t("pretrained_note", preset=ctx.t(f"presets.{tr.pretrained}"), steps=ctx.num(tr.step_count, ",")))
+    c1, c2 = st.columns([3, 1])
+    if ctx.key("layers") not in st.session_state:
+        st.session_state[ctx.key("layers")] = ["real", "fake", "d_map", "arrows"]
+    layers = c1.pills(ctx.t("layers"), plots_gan.LAYERS, selection_mode="multi", format_func=ctx.labeler("gan.layer"),
+                      key=ctx.key("layers"))
+    metric = c2.radio(ctx.t("distance"), ("sw", "mmd2"), format_func=ctx.labeler("gan.distance_names"), key=ctx.key("metric"),
+                      horizontal=True, help=ctx.t("distance_help", **{k: ctx.num(v, ",") for k, v in tr.eval_sizes().items()}))
+    return tuple(layers or ()), metric
+
+
+def live_view(ticking: bool) -> None:
+    """The fragment (see ``live_section``); ``ticking``: it was registered with the timer, in a full run that was playing."""
     with guard():
-        _live_view(layers, metric)
+        _live_view(ticking)
 
 
-def _live_view(layers, metric: str) -> None:
+def _live_view(ticking: bool) -> None:
     tr: gan.GanTrainer | None = st.session_state.get(TRAINER)
     if tr is None:
         return
+    if st.session_state.get(PLAYING) and not ticking:
+        st.rerun(scope="app")  # Play was pressed in this fragment: a full run starts its timer
+    layers, metric = controls(tr, bool(st.session_state.get(PLAYING)))
     with live.hold(tr) as held:  # one tick: a few steps, then a consistent picture of where they stopped
         if held:
             if st.session_state.get(PLAYING) and not tr.diverged:
                 live.advance(lambda: tr.step(1), int(st.session_state.get(ctx.key("steps_per_tick"), 20)), TICK_BUDGET,
                              keep_playing(tr))
             step_count, diverged, view, h = tr.step_count, tr.diverged, tr.view(), copy.deepcopy(tr.history)
+            frames = (id(tr), len(tr.frames))
     if not held:
         live.show_busy()
         return
-    if diverged and st.session_state.get(PLAYING):
+    if diverged:
         st.session_state[PLAYING] = False
-        st.rerun(scope="app")  # stop the timer: the buttons say "play" again
     live.show_dropped(tr)
     if diverged:
         st.error(ctx.t("nan_stopped", step=step_count), icon=":material/warning:")
@@ -273,6 +310,10 @@ def _live_view(layers, metric: str) -> None:
         ctx.chart(fig, key="gan_plane", config={"displaylogo": False})
     with right:
         ctx.chart(training_curves(tr, h, metric), key="gan_curves", config={"displaylogo": False})
+    paused = ticking and not st.session_state.get(PLAYING)  # by Pause, a step button, Reset or a NaN
+    stale = not st.session_state.get(PLAYING) and live.in_fragment_run() and st.session_state.get(REPLAY_DRAWN) != frames
+    if paused or stale:
+        st.rerun(scope="app")  # after drawing this view: stop the timer, and bring the replay and slow motion up to date
 
 
 def live_section(ds: datasets.Dataset) -> None:
@@ -282,29 +323,8 @@ def live_section(ds: datasets.Dataset) -> None:
         show_input_error(err)
         return
     tr = get_trainer(ds, cfg)
-    playing = bool(st.session_state.get(PLAYING))
-    b = st.columns([1.1, 1, 1.1, 1.1, 1])
-    step = live.outside_fragments(manual_step)  # a click seen twice while the view ticks is one step
-    b[0].button(ctx.t("pause") if playing else ctx.t("play"), icon=":material/pause:" if playing else ":material/play_arrow:",
-                on_click=set_playing, args=(not playing,), key="gan_play", type="primary", width="stretch", disabled=tr.diverged)
-    b[1].button(ctx.t("one_step"), icon=":material/skip_next:", on_click=step, args=("both",), key="gan_step",
-                width="stretch", disabled=tr.diverged, help=ctx.t("one_step_help"))
-    b[2].button(ctx.t("d_only"), icon=":material/gavel:", on_click=step, args=("d",), key="gan_d_only",
-                width="stretch", disabled=tr.diverged, help=ctx.t("d_only_help"))
-    b[3].button(ctx.t("g_only"), icon=":material/brush:", on_click=step, args=("g",), key="gan_g_only",
-                width="stretch", disabled=tr.diverged, help=ctx.t("g_only_help"))
-    b[4].button(ctx.t("reset"), icon=":material/restart_alt:", on_click=reset_trainer, key="gan_reset", width="stretch",
-                help=ctx.t("reset_help"))
-    if getattr(tr, "pretrained", None) and tr.step_count >= gan.PRESET_BUDGET and tr.history.step and tr.history.step[-1] <= gan.PRESET_BUDGET:
-        st.caption(ctx.t("pretrained_note", preset=ctx.t(f"presets.{tr.pretrained}"), steps=ctx.num(tr.step_count, ",")))
-    c1, c2 = st.columns([3, 1])
-    if ctx.key("layers") not in st.session_state:
-        st.session_state[ctx.key("layers")] = ["real", "fake", "d_map", "arrows"]
-    layers = c1.pills(ctx.t("layers"), plots_gan.LAYERS, selection_mode="multi", format_func=ctx.labeler("gan.layer"),
-                      key=ctx.key("layers"))
-    metric = c2.radio(ctx.t("distance"), ("sw", "mmd2"), format_func=ctx.labeler("gan.distance_names"), key=ctx.key("metric"),
-                      horizontal=True, help=ctx.t("distance_help", **{k: ctx.num(v, ",") for k, v in tr.eval_sizes().items()}))
-    live_view(tuple(layers or ()), metric)
+    playing = bool(st.session_state.get(PLAYING))  # decided here, after get_trainer (a new GAN stops playing)
+    st.fragment(run_every=TICK_SECONDS if playing else None)(live_view)(playing)
     st.caption(ctx.t("plane_legend_prob") if tr.cfg.loss in gan.PROBABILITY_LOSSES else ctx.t("plane_legend_score"))
     st.caption(ctx.t("curves_legend"))
 
@@ -313,6 +333,7 @@ def replay_section() -> None:
     tr: gan.GanTrainer | None = st.session_state.get(TRAINER)
     with st.expander(ctx.t("replay_title"), icon=":material/movie:"):
         st.caption(ctx.t("replay_caption"))
+        st.session_state[REPLAY_DRAWN] = None if tr is None else (id(tr), len(tr.frames))
         if tr is None or len(tr.frames) < 2:
             st.info(ctx.t("replay_empty"), icon=":material/hourglass_empty:")
             return

@@ -48,7 +48,7 @@ def test_training_controls_en():
     # up to 7 steps: a frame also stops at its time budget, so a loaded machine takes fewer
     assert 3 < trainer(at).step_count <= 10
     shown = trainer(at).step_count
-    at.button(key="gan_play").click().run()  # pause
+    at.button(key="gan_pause").click().run()  # pause
     assert not at.session_state["gan.playing"]
     assert trainer(at).step_count == shown  # pausing takes no further step
     assert_clean(at)

@@ -152,10 +152,11 @@ def show_busy() -> None:
 def in_fragment_run() -> bool:
     """True while Streamlit reruns only fragments (a ``run_every`` tick), not the whole page.
 
-    A click on a button drawn outside every fragment always brings a full run. While a fragment
-    ticks, the same click was seen delivered twice: first to the tick's fragment run, then to
-    the full run. A toggle then undid itself (Pause did nothing) and a step ran twice. The
-    callbacks of such buttons ignore the first delivery with ``outside_fragments``.
+    While a fragment ticks, a click was seen delivered twice: in the tick's own request (the
+    browser sends its widget state with it), then in the click's request, with the button
+    redrawn in between. So a button's callback must mean the same thing both times: no toggles
+    (use one button per meaning), and for a button drawn outside every fragment, whose click
+    always brings a full run, ``outside_fragments`` ignores the first delivery.
     """
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
