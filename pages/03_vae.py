@@ -118,10 +118,12 @@ def live_panel() -> None:
             st.session_state.pop(FINAL, None)
     tr = st.session_state.get(TRAINER)
     if tr is not None and not tr.done:
-        running = st.session_state.get(RUNNING, False)
-        # a callback that sets (never toggles) the state: the label is right in this very run
-        b2.button(ctx.t("pause") if running else ctx.t("resume"), icon=":material/pause:" if running else ":material/play_arrow:",
-                  key="vae_pause", on_click=set_running, args=(not running,))
+        # a callback, so the label is right in this very run; two buttons (one shown at a time) with one
+        # meaning each, because a click that meets a tick can reach the server twice (see pages/04_gan.py)
+        if st.session_state.get(RUNNING, False):
+            b2.button(ctx.t("pause"), icon=":material/pause:", key="vae_pause", on_click=set_running, args=(False,))
+        else:
+            b2.button(ctx.t("resume"), icon=":material/play_arrow:", key="vae_resume", on_click=set_running, args=(True,))
     # decorated here, after the buttons, so a click on "train" starts the ticking in this very run
     st.fragment(run_every=TICK_SECONDS if st.session_state.get(RUNNING) else None)(live_view)()
 

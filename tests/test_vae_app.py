@@ -121,7 +121,7 @@ def test_live_training_runs_pauses_and_finishes(lang):
     step = trainer.step
     at.run()
     assert trainer.step == step
-    at.button(key="vae_pause").click().run()  # resume
+    at.button(key="vae_resume").click().run()  # resume
     for _ in range(40):  # a tick stops at 40 steps or its time budget: a loaded machine needs more ticks
         if trainer.done:
             break
