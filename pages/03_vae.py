@@ -3,8 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from engine import digits, vae, vae_vq
-from engine.errors import InputError
+from engine.core.errors import InputError
+from engine.core.training import Budget
+from engine.data import digits
+from engine.families import vae
 from ui import live, plots_vae
 from ui.shell import guard, guarded, setup, show_input_error
 
@@ -50,6 +52,12 @@ def test_bounds(latent: int, beta: float, arch: str, k: int):
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def usage(latent: int, beta: float, arch: str) -> vae.LatentUsage:
+    """KL per latent dimension, active dimensions and rate = information + marginal KL, on the test digits."""
+    return model(latent, beta, arch).latent_usage(digits.load("test")[0])
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def manifold(latent: int, beta: float, arch: str, n: int, lim: float) -> np.ndarray:
     return model(latent, beta, arch).decode_mean(plane_to_latent(vae.grid(lim, n), latent, beta, arch))
 
@@ -60,8 +68,8 @@ def layer_shapes(config: vae.VAEConfig):
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)
-def vq_model() -> vae_vq.VQVAE:
-    return vae_vq.pretrained()
+def vq_model() -> vae.vq.VQVAE:
+    return vae.vq.pretrained()
 
 
 @st.cache_data(max_entries=4, ttl=3600, show_spinner=False)
@@ -146,9 +154,9 @@ def live_view() -> None:
     with live.hold(tr) as held:  # one tick: a few optimiser steps, then a consistent copy of where they stopped
         if held:
             if st.session_state.get(RUNNING) and not tr.done:
-                live.advance(lambda: tr.advance(1), STEPS_PER_TICK, TICK_BUDGET, keep_running(tr))
-            step, elapsed, done, diverged = tr.step, tr.elapsed, tr.done, tr.diverged
-            h = {name: np.array(getattr(tr.history, name)) for name in ("step", "recon", "kl")}
+                live.advance(lambda: not tr.advance(Budget(max_steps=1)).diverged, STEPS_PER_TICK, TICK_BUDGET, keep_running(tr))
+            step, elapsed, done, diverged = tr.step_, tr.elapsed_, tr.done, tr.diverged_
+            h = {name: np.array(getattr(tr.history_, name)) for name in ("step", "recon", "kl")}
             if done and st.session_state.get(FINAL, (None,))[0] is not tr:
                 X, y = digits.load("test")
                 ev = tr.model.evaluate(X, n_samples=8, seed=0)
@@ -256,7 +264,7 @@ with guard():
     with st.expander(ctx.t("arch_title"), icon=":material/account_tree:"):
         shapes = layer_shapes(M.config)
         labels = {n: ctx.t(f"layers.{n.split('.', 1)[1]}") for n, _ in shapes if "." in n} | {n: ctx.t(f"layers.{n}") for n in ("x", "logits")}
-        title = ctx.t("arch_running", arch=ctx.t(f"archs.{arch}"), d=latent, beta=ctx.num(beta, "g"), n=ctx.num(vae.n_params(M.net), ","))
+        title = ctx.t("arch_running", arch=ctx.t(f"archs.{arch}"), d=latent, beta=ctx.num(beta, "g"), n=ctx.num(M.n_params_, ","))
         st.graphviz_chart(plots_vae.architecture_dot(shapes, labels, title), width="stretch")
         st.caption(ctx.t("arch_caption"))
 
@@ -292,11 +300,25 @@ with guard():
                 if radius > FAR + (np.sqrt(latent) if latent > 2 else 0):
                     st.warning(ctx.t("far_warning", r=radius), icon=":material/warning:")
             with left:
-                lim = max(3.5, float(np.abs(Z2).max()) * 1.05)
+                # the view holds every test code and the picked point, however far it was typed
+                lim = max(3.5, float(np.abs(Z2).max()) * 1.05, max(abs(z1), abs(z2)) * 1.1)
                 fig = plots_vae.latent_scatter(Z2, y_test, X_test, axis, ctx.t("digit_legend"), lim, np.array([z1, z2]),
                                                ctx.t("picked"))
                 ctx.chart(fig, key="latent_fig", on_select="rerun", selection_mode="points", config=PLOT_CFG)
                 st.caption(ctx.t("latent_caption") if latent == 2 else ctx.t("latent_caption_pca", d=latent, v=float(var.sum())))
+            use = usage(latent, beta, arch)
+            rate, info = round(use.rate, 2), round(use.mutual_info, 2)  # shown to 2 decimals: the parts add up as shown
+            st.markdown(ctx.t("usage_title"))
+            u1, u2, u3, u4 = st.columns(4)
+            u1.metric(ctx.t("m_active"), f"{use.n_active} / {latent}", help=ctx.t("m_active_help", thr=use.threshold))
+            u2.metric(ctx.t("m_rate"), ctx.num(rate, ".2f"), help=ctx.t("m_kl_help"))
+            u3.metric(ctx.t("m_info"), ctx.num(info, ".2f"), help=ctx.t("m_info_help"))
+            u4.metric(ctx.t("m_marginal"), ctx.num(rate - info, ".2f"), help=ctx.t("m_marginal_help"))
+            ctx.chart(plots_vae.kl_per_dim_figure(use.kl_per_dim, use.threshold, ctx.t("dimension"), ctx.t("kl_dim_axis"), ctx.t("nats"),
+                                                  (ctx.t("active"), ctx.t("inactive")), ctx.t("threshold_label", thr=use.threshold)),
+                      key="kl_dims_fig", config=PLOT_CFG)
+            st.caption(ctx.t("usage_caption", thr=use.threshold, n=use.n_active, d=latent, share=use.active_share))
+            st.caption(ctx.t("usage_rate", rate=rate, info=info, gap=rate - info, n=len(X_test), max_info=float(np.log(len(X_test)))))
 
     # ------------------------------------------------------------------------ manifold grid
     with tabs[1]:
@@ -331,7 +353,7 @@ with guard():
                     col.caption(ctx.t("walk_true_label", k=int(y_test[idx])))
                     ends[j] = X_test[idx:idx + 1]
             else:
-                from streamlit_drawable_canvas import st_canvas  # needs a Streamlit runtime: import here only
+                from ui.canvas import st_canvas
 
                 st.caption(ctx.t("draw_help"))
                 e1, e2 = st.columns(2)
@@ -351,7 +373,7 @@ with guard():
                         try:
                             if data is None:
                                 raise InputError("blank_drawing")
-                            ends[j] = vae.digit_from_canvas(data)
+                            ends[j] = digits.from_canvas(data)
                             ctx.chart(plots_vae.digits_figure(ends[j], 1, height=130), key=f"drawn_fig{j}", config=PLOT_CFG)
                         except InputError as err:
                             show_input_error(err)
@@ -365,8 +387,13 @@ with guard():
                 with a1:
                     ctx.chart(plots_vae.walk_animation(frames, "t", ctx.t("play"), ctx.t("pause"), [ctx.num(t, ".2f") for t in ts]), key="walk_anim", config=PLOT_CFG)
                 with a2:
-                    norms = np.linalg.norm(path, axis=1)
-                    st.markdown(ctx.t("walk_norms", a=norms[0], m=norms[n_walk // 2], b=norms[-1], typical=np.sqrt(latent)))
+                    norms, mid = np.linalg.norm(path, axis=1), n_walk // 2
+                    use = usage(latent, beta, arch)
+                    st.markdown(ctx.t("walk_norms", a=norms[0], t=ts[mid], m=norms[mid], b=norms[-1], med=use.median_mean_norm,
+                                      typical=np.sqrt(latent)))
+                    if latent > 2:
+                        lm, sm = (float(np.linalg.norm(f(za, zb, n_walk)[mid])) for f in (vae.lerp, vae.slerp))
+                        st.markdown(ctx.t("walk_norms_paths", lm=lm, sm=sm, act=use.n_active, d=latent, e2=use.mean_sq_sample_norm))
                     st.caption(ctx.t("walk_caption"))
 
     # ------------------------------------------------------------------------ sampling

@@ -2,15 +2,15 @@
 
 import copy
 import hashlib
-from dataclasses import replace
 from functools import partial
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine import datasets, gan, gan_digits
-from engine.errors import InputError
+from engine.core.errors import InputError
+from engine.data import points
+from engine.families import gan
 from ui import live, plots_gan
 from ui.data_input import dataset_picker
 from ui.shell import guard, setup, show_input_error
@@ -21,6 +21,8 @@ TICK_BUDGET = 0.15  # seconds of training per frame at most, so a busy server st
 PRESET_NAMES = (*gan.PRESETS, "custom")
 TRAINER, SIGNATURE, PLAYING, SLOW, SLOW_NEW, REPLAY_DRAWN = (
     ctx.state_key(k) for k in ("trainer", "signature", "playing", "slow", "slow_new", "replay_drawn"))
+LOADED = ctx.state_key("loaded")  # the preset "Train this one live above" loaded, until the settings change
+LIVE_ANCHOR = "live-gan"  # the live section's header, for the link next to that button
 
 
 # ---------------------------------------------------------------- cached read-only things
@@ -32,20 +34,13 @@ def preset_state(name: str) -> dict:
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def digits_model(conditional: bool):
-    from engine import weights
-
-    name = "digits_conditional" if conditional else "digits"
-    state, entry = weights.load("gan", name)
-    model = gan_digits.DigitsGan(gan_digits.DigitsGanConfig(**{**entry["config"], "betas": tuple(entry["config"]["betas"])}))
-    model.G.load_state_dict({k[2:]: v for k, v in state.items() if k.startswith("G.")})
-    model.G.eval()
-    return model, gan_digits.history_from_tensors(state), entry["metrics"]
+    return gan.digits.pretrained(conditional)
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def conditional_samples(digit: int, seed: int, n: int = 16) -> tuple[np.ndarray, np.ndarray]:
     model, _, _ = digits_model(True)
-    from engine import digits
+    from engine.data import digits
 
     samples = model.sample(n, digit, seed)
     return samples, digits.classify(samples)
@@ -58,6 +53,7 @@ WIDGETS = ("loss", "optimizer", "lr_d", "lr_g", "d_steps", "noise_dim", "width")
 
 def apply_preset() -> None:
     """Copy the chosen preset into the setting widgets, and put the ring back as the data."""
+    st.session_state.pop(LOADED, None)
     name = st.session_state[ctx.key("preset")]
     if name not in gan.PRESETS:
         return
@@ -65,12 +61,13 @@ def apply_preset() -> None:
     for w in WIDGETS:
         st.session_state[ctx.key(w)] = getattr(cfg, w)
     st.session_state[ctx.key("dataset")] = "ring8"
-    st.session_state[ctx.key("noise_ring8")] = datasets.BUILTIN["ring8"].default_noise
-    st.session_state[ctx.key("n_points")] = datasets.BUILTIN["ring8"].default_n
+    st.session_state[ctx.key("noise_ring8")] = points.BUILTIN["ring8"].default_noise
+    st.session_state[ctx.key("n_points")] = points.BUILTIN["ring8"].default_n
     st.session_state[PLAYING] = False
 
 
 def mark_custom() -> None:
+    st.session_state.pop(LOADED, None)
     st.session_state[ctx.key("preset")] = "custom"
     st.session_state[PLAYING] = False
 
@@ -88,16 +85,16 @@ def init_defaults() -> None:
 
 
 def current_config() -> gan.GanConfig:
-    """The settings as a config; a preset's settings keep its own betas and seed (shifted by the page seed)."""
+    """The settings as a config; a preset's settings keep its own betas (the trainer's seed is the page seed)."""
     ss = st.session_state
     values = {w: ss[ctx.key(w)] for w in WIDGETS}
     for preset in gan.PRESETS.values():
         if all(getattr(preset, w) == values[w] for w in WIDGETS):
-            return replace(preset, seed=preset.seed + ctx.seed)
+            return preset
     betas = gan.PRESETS["fixed"].betas if values["loss"] == "wgan_gp" else gan.GanConfig().betas
     return gan.GanConfig(loss=values["loss"], optimizer=values["optimizer"] or "adam", lr_d=float(values["lr_d"]),
                          lr_g=float(values["lr_g"]), d_steps=int(values["d_steps"]), noise_dim=int(values["noise_dim"]),
-                         width=int(values["width"]), betas=betas, seed=ctx.seed)
+                         width=int(values["width"]), betas=betas)
 
 
 def settings_panel() -> None:
@@ -121,26 +118,26 @@ def settings_panel() -> None:
 
 # ---------------------------------------------------------------- the trainer in session state
 
-def data_signature(ds: datasets.Dataset, cfg: gan.GanConfig) -> str:
+def data_signature(ds: points.Dataset, cfg: gan.GanConfig) -> str:
     h = hashlib.sha1(np.ascontiguousarray(ds.X).tobytes()).hexdigest()[:16]
-    return f"{ds.name}:{len(ds)}:{h}:{cfg}"
+    return f"{ds.name}:{len(ds)}:{h}:{cfg}:{ctx.seed}"
 
 
-def is_ring(ds: datasets.Dataset) -> bool:
+def is_ring(ds: points.Dataset) -> bool:
     return ds.name == "ring8"
 
 
-def matching_preset(ds: datasets.Dataset, cfg: gan.GanConfig) -> str | None:
+def matching_preset(ds: points.Dataset, cfg: gan.GanConfig) -> str | None:
     """The preset whose shipped weights fit: same settings (any seed), the ring with its default noise and size."""
-    if not is_ring(ds) or len(ds) != datasets.BUILTIN["ring8"].default_n:
+    if not is_ring(ds) or len(ds) != points.BUILTIN["ring8"].default_n:
         return None
-    if abs(gan.ring_noise(ds.X, datasets.ring8_centres()) - datasets.BUILTIN["ring8"].default_noise) > 0.01:
+    if abs(gan.ring_noise(ds.X, points.ring8_centres()) - points.BUILTIN["ring8"].default_noise) > 0.01:
         return None
-    return next((name for name, p in gan.PRESETS.items() if replace(cfg, seed=p.seed) == p), None)
+    return next((name for name, p in gan.PRESETS.items() if cfg == p), None)
 
 
-def build_trainer(ds: datasets.Dataset, cfg: gan.GanConfig, pretrained: bool) -> gan.GanTrainer:
-    trainer = gan.ring_trainer(ds.X, cfg) if is_ring(ds) else gan.GanTrainer(ds.X, cfg)
+def build_trainer(ds: points.Dataset, cfg: gan.GanConfig, pretrained: bool) -> gan.GanTrainer:
+    trainer = gan.ring_trainer(ds.X, cfg, ctx.seed) if is_ring(ds) else gan.GanTrainer(ds.X, cfg, ctx.seed)
     name = matching_preset(ds, cfg) if pretrained else None
     if name is not None:
         trainer.load_tensors({k: v.clone() for k, v in preset_state(name).items()})
@@ -148,7 +145,7 @@ def build_trainer(ds: datasets.Dataset, cfg: gan.GanConfig, pretrained: bool) ->
     return trainer
 
 
-def get_trainer(ds: datasets.Dataset, cfg: gan.GanConfig) -> gan.GanTrainer:
+def get_trainer(ds: points.Dataset, cfg: gan.GanConfig) -> gan.GanTrainer:
     sig = data_signature(ds, cfg)
     if st.session_state.get(SIGNATURE) != sig or TRAINER not in st.session_state:
         st.session_state[TRAINER] = build_trainer(ds, cfg, pretrained=True)
@@ -165,7 +162,7 @@ def reset_trainer() -> None:
     st.session_state[PLAYING] = False
     tr = st.session_state.get(TRAINER)
     if tr is not None:  # X, cfg and the ring never change: reading them needs no lock
-        st.session_state[TRAINER] = build_trainer(datasets.Dataset(tr.X, np.zeros(len(tr.X), int), tr_name(tr)), tr.cfg, pretrained=False)
+        st.session_state[TRAINER] = build_trainer(points.Dataset(tr.X, np.zeros(len(tr.X), int), tr_name(tr)), tr.cfg, pretrained=False)
     st.session_state[SLOW] = None
 
 
@@ -186,7 +183,7 @@ def manual_step(mode: str) -> None:
     st.session_state[PLAYING] = False
     tr = st.session_state.get(TRAINER)
     if tr is not None:
-        live.request(tr, partial(tr.step, 1, mode))  # now, or after the step another run is taking
+        live.request(tr, partial(tr.train_players, 1, mode))  # now, or after the step another run is taking
 
 
 def slow_motion_step() -> None:
@@ -247,17 +244,20 @@ def controls(tr: gan.GanTrainer, playing: bool) -> tuple[tuple, str]:
                     type="primary", width="stretch")
     else:
         b[0].button(ctx.t("play"), icon=":material/play_arrow:", on_click=set_playing, args=(True,), key="gan_play",
-                    type="primary", width="stretch", disabled=tr.diverged)
+                    type="primary", width="stretch", disabled=tr.diverged_)
     b[1].button(ctx.t("one_step"), icon=":material/skip_next:", on_click=manual_step, args=("both",), key="gan_step",
-                width="stretch", disabled=tr.diverged, help=ctx.t("one_step_help"))
+                width="stretch", disabled=tr.diverged_, help=ctx.t("one_step_help"))
     b[2].button(ctx.t("d_only"), icon=":material/gavel:", on_click=manual_step, args=("d",), key="gan_d_only",
-                width="stretch", disabled=tr.diverged, help=ctx.t("d_only_help"))
+                width="stretch", disabled=tr.diverged_, help=ctx.t("d_only_help"))
     b[3].button(ctx.t("g_only"), icon=":material/brush:", on_click=manual_step, args=("g",), key="gan_g_only",
-                width="stretch", disabled=tr.diverged, help=ctx.t("g_only_help"))
+                width="stretch", disabled=tr.diverged_, help=ctx.t("g_only_help"))
     b[4].button(ctx.t("reset"), icon=":material/restart_alt:", on_click=reset_trainer, key="gan_reset", width="stretch",
                 help=ctx.t("reset_help"))
-    if getattr(tr, "pretrained", None) and tr.step_count >= gan.PRESET_BUDGET and tr.history.step and tr.history.step[-1] <= gan.PRESET_BUDGET:
-        st.caption(ctx.t("pretrained_note", preset=ctx.t(f"presets.{tr.pretrained}"), steps=ctx.num(tr.step_count, ",")))
+    agreement = getattr(tr, "g_agreement", None)
+    if agreement is not None and agreement[0] == tr.step_ and not playing:  # right after "Train G only"
+        st.caption(ctx.t("g_move_agreement", cos=cosine_text(agreement[1])))
+    if getattr(tr, "pretrained", None) and tr.step_ >= gan.PRESET_BUDGET and tr.history_.step and tr.history_.step[-1] <= gan.PRESET_BUDGET:
+        st.caption(ctx.t("pretrained_note", preset=ctx.t(f"presets.{tr.pretrained}"), steps=ctx.num(tr.step_, ",")))
     c1, c2 = st.columns([3, 1])
     if ctx.key("layers") not in st.session_state:
         st.session_state[ctx.key("layers")] = ["real", "fake", "d_map", "arrows"]
@@ -283,10 +283,10 @@ def _live_view(ticking: bool) -> None:
     layers, metric = controls(tr, bool(st.session_state.get(PLAYING)))
     with live.hold(tr) as held:  # one tick: a few steps, then a consistent picture of where they stopped
         if held:
-            if st.session_state.get(PLAYING) and not tr.diverged:
-                live.advance(lambda: tr.step(1), int(st.session_state.get(ctx.key("steps_per_tick"), 20)), TICK_BUDGET,
+            if st.session_state.get(PLAYING) and not tr.diverged_:
+                live.advance(lambda: not tr.train_players(1).diverged, int(st.session_state.get(ctx.key("steps_per_tick"), 20)), TICK_BUDGET,
                              keep_playing(tr))
-            step_count, diverged, view, h = tr.step_count, tr.diverged, tr.view(), copy.deepcopy(tr.history)
+            step_count, diverged, view, h = tr.step_, tr.diverged_, tr.view(), copy.deepcopy(tr.history_)
             frames = (id(tr), len(tr.frames))
     if not held:
         live.show_busy()
@@ -316,7 +316,7 @@ def _live_view(ticking: bool) -> None:
         st.rerun(scope="app")  # after drawing this view: stop the timer, and bring the replay and slow motion up to date
 
 
-def live_section(ds: datasets.Dataset) -> None:
+def live_section(ds: points.Dataset) -> None:
     try:
         cfg = current_config().check()
     except InputError as err:
@@ -327,6 +327,10 @@ def live_section(ds: datasets.Dataset) -> None:
     st.fragment(run_every=TICK_SECONDS if playing else None)(live_view)(playing)
     st.caption(ctx.t("plane_legend_prob") if tr.cfg.loss in gan.PROBABILITY_LOSSES else ctx.t("plane_legend_score"))
     st.caption(ctx.t("curves_legend"))
+
+
+def cosine_text(value: float) -> str:
+    return ctx.num(value, ".2f") if np.isfinite(value) else "—"
 
 
 def replay_section() -> None:
@@ -341,7 +345,7 @@ def replay_section() -> None:
         memo = st.session_state.get(memo_key)
         with live.hold(tr) as held:
             if held:
-                frames, stamp = list(tr.frames), (id(tr), tr.step_count, len(tr.frames), ctx.lang)
+                frames, stamp = list(tr.frames), (id(tr), tr.step_, len(tr.frames), ctx.lang)
         if not held:
             live.show_busy()
             return
@@ -356,7 +360,7 @@ def slow_motion_section() -> None:
     with st.expander(ctx.t("slow_title"), icon=":material/slow_motion_video:", expanded=st.session_state.get(SLOW) is not None):
         st.caption(ctx.t("slow_caption"))
         st.button(ctx.t("slow_button"), icon=":material/slow_motion_video:", on_click=live.outside_fragments(slow_motion_step),
-                  key="gan_slow", disabled=tr is None or tr.diverged)
+                  key="gan_slow", disabled=tr is None or tr.diverged_)
         stages = st.session_state.get(SLOW)
         if stages is None:
             return
@@ -369,7 +373,8 @@ def slow_motion_section() -> None:
                             config={"displaylogo": False})
         with right:
             st.markdown(ctx.t(f"stage_text.{stage}", d_loss=ctx.num(stages.d_loss, ".3f"), g_loss=ctx.num(stages.g_loss, ".3f"),
-                              d_real=ctx.num(stages.d_real.mean(), ".2f"), d_fake=ctx.num(stages.d_fake.mean(), ".2f")))
+                              d_real=ctx.num(stages.d_real.mean(), ".2f"), d_fake=ctx.num(stages.d_fake.mean(), ".2f"),
+                              agreement=cosine_text(stages.agreement)))
             if stage == "update_d" and stages.d_steps > 1:
                 st.markdown(ctx.t("stage_text.update_d_more", n=stages.d_steps, more=stages.d_steps - 1))
 
@@ -382,7 +387,23 @@ def preset_replay_figure(name: str, lang: str):
     state = preset_state(name)
     ring = gan.preset_data()
     frames = list(zip(state["frames.step"].tolist(), state["frames.points"].numpy()))
-    return plots_gan.replay(datasets.bounds(ring), ring, frames, plane_labels(True), height=420)
+    return plots_gan.replay(points.bounds(ring), ring, frames, plane_labels(True), height=420)
+
+
+@st.cache_data(max_entries=1, ttl=24 * 3600, show_spinner=False)
+def pull_curves() -> gan.PullCurves:
+    """The two classic losses' pull while D trains alone: one deterministic run of a few hundred small steps."""
+    return gan.pull_under_d_training()
+
+
+def pull_figure():
+    pc = pull_curves()
+    labels = {"pull": ctx.t("pull_panel"), "d_fake": ctx.t("pull_d_panel"), "x": ctx.t("pull_x"),
+              "minimax": ctx.t("losses.minimax"), "nonsat": ctx.t("losses.nonsat"), "d_fake_line": ctx.t("pull_d_panel")}
+    caption = ctx.t("pull_caption", steps=ctx.num(int(pc.step[-1]), ","), lr=ctx.num(gan.PULL_CONFIG.lr_d, "g"), n=gan.N_ARROWS,
+                    mm_peak=ctx.num(pc.minimax.max(), ".3g"), mm_end=ctx.num(pc.minimax[-1], ".3g"),
+                    d_end=ctx.num(pc.d_fake[-1], ".3f"), ns_start=ctx.num(pc.nonsat[0], ".3g"), ns_end=ctx.num(pc.nonsat[-1], ".3g"))
+    return plots_gan.pulls(pc, labels, height=420), caption
 
 
 FULL_RERUN = "gan_full_rerun"
@@ -409,12 +430,24 @@ def _collapse_section() -> None:
             st.caption(ctx.t(f"preset_text.{name}"))
             st.button(ctx.t("load_preset"), key=f"gan_load_{name}", on_click=load_preset_live, args=(name,),
                       icon=":material/upload:")
+            if st.session_state.get(LOADED) == name:  # the live view is off-screen: say what changed and where
+                st.success(ctx.t("preset_loaded", steps=ctx.num(gan.PRESET_BUDGET, ","), link=f"#{LIVE_ANCHOR}"),
+                           icon=":material/check_circle:")
+    left, right = st.columns([1, 1.1], gap="large")
+    with left:
+        ctx.md("why_collapse")
+    with right:
+        fig, caption = pull_figure()
+        st.markdown(f"**{ctx.t('pull_title')}**")
+        ctx.chart(fig, key="gan_pull", config={"displaylogo": False})
+        st.caption(caption)
     ctx.md("why_wgan")
 
 
 def load_preset_live(name: str) -> None:
     st.session_state[ctx.key("preset")] = name
     apply_preset()
+    st.session_state[LOADED] = name
     st.session_state[FULL_RERUN] = True
 
 
@@ -482,10 +515,13 @@ def _digits_section() -> None:
 st.markdown(ctx.t("lead"))
 with guard():
     init_defaults()
-    st.header(ctx.t("live_title"))
+    st.header(ctx.t("live_title"), anchor=LIVE_ANCHOR)
+    if st.session_state.get(LOADED) in gan.PRESETS:
+        st.success(ctx.t("live_loaded", section=ctx.t("collapse_title"), preset=ctx.t(f"presets.{st.session_state[LOADED]}"),
+                         steps=ctx.num(gan.PRESET_BUDGET, ",")), icon=":material/check_circle:")
     st.selectbox(ctx.t("preset"), PRESET_NAMES, format_func=ctx.labeler("gan.presets"), key=ctx.key("preset"),
                  on_change=apply_preset, help=ctx.t("preset_help"))
-    ds = dataset_picker(ctx, default="ring8")
+    ds = dataset_picker(ctx, default="ring8", needs=points.DataNeeds(min_points=8))  # GanTrainer's minimum
     if ds is not None:
         with st.expander(ctx.t("settings"), icon=":material/tune:", expanded=False):
             settings_panel()

@@ -75,28 +75,29 @@ def test_ticks_and_clicks_never_step_one_trainer_at_the_same_time():
 
 
 def test_two_threads_stepping_one_gan_take_turns_and_count_every_step():
-    from engine import datasets, gan
+    from engine.data import points
+    from engine.families import gan
 
-    X = datasets.make_dataset("ring8", n=200, seed=0).X
-    tr = gan.GanTrainer(X, gan.GanConfig(seed=0), log_every=5, eval_every=50, eval_n=64)
+    X = points.make_dataset("ring8", n=200, seed=0).X
+    tr = gan.GanTrainer(X, gan.GanConfig(), seed=0, log_every=5, eval_every=50, eval_n=64)
 
     def tick():  # what the page's fragment does: a few steps, then the picture
         for _ in range(15):
             with live.hold(tr) as held:
                 assert held
-                live.advance(lambda: tr.step(1), max_steps=2, max_seconds=1.0)
+                live.advance(lambda: not tr.train_players(1).diverged, max_steps=2, max_seconds=1.0)
                 tr.view(resolution=12, n_arrows=16)
 
     def click():  # the "one step" button
         for _ in range(20):
-            live.request(tr, lambda: tr.step(1, "d"))
+            live.request(tr, lambda: tr.train_players(1, "d"))
 
     assert run_threads(tick, tick, click) == []
     with live.hold(tr):
         pass
-    assert tr.step_count == 2 * 15 * 2 + 20 and not tr.diverged
-    assert tr.history.step[-1] == tr.step_count // 5 * 5  # one history row every 5 steps, none lost or doubled
-    assert np.isfinite(tr.history.d_loss).all()
+    assert tr.step_ == 2 * 15 * 2 + 20 and not tr.diverged_
+    assert tr.history_.step[-1] == tr.step_ // 5 * 5  # one history row every 5 steps, none lost or doubled
+    assert np.isfinite(tr.history_.d_loss).all()
 
 
 def test_a_click_while_another_thread_steps_is_queued_then_run_first_by_the_next_holder():

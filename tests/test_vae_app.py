@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+
 import pytest
 
 from tests.apptest_utils import assert_clean, open_page, read_number
@@ -18,6 +22,11 @@ def open_tab(at, lang: str, name: str) -> None:
     """Tabs are lazy (only the open one runs): select one as a click would, then rerun."""
     at.session_state["vae_tab"] = text.catalogue(lang)[f"vae.tab.{name}"]
     at.run()
+
+
+def cat_start(lang: str, key: str) -> str:
+    """The text of ``vae.<key>`` up to its first placeholder."""
+    return text.catalogue(lang)[f"vae.{key}"].split("{")[0]
 
 
 def texts(at) -> str:
@@ -62,6 +71,59 @@ def test_model_choice_metrics_and_latent_space(lang):
     assert len(at.warning) == 1 and cat["vae.far_warning"][:20] in at.warning[0].value
 
 
+def chart_spec(at, key: str) -> dict:
+    charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith(key)]
+    assert len(charts) == 1, key
+    return json.loads(charts[0].proto.spec)
+
+
+def test_a_typed_point_far_from_the_codes_stays_on_the_plot(lang):
+    at = open_page(SCRIPT, lang)
+    for z1, z2 in ((6.0, -2.8), (-30.0, 12.0), (0.5, 0.5)):
+        at.number_input(key=k("pick_z1")).set_value(z1)
+        at.number_input(key=k("pick_z2")).set_value(z2).run()
+        assert_clean(at)
+        layout = chart_spec(at, "latent_fig")["layout"]
+        (x0, x1), (y0, y1) = layout["xaxis"]["range"], layout["yaxis"]["range"]
+        assert x0 < z1 < x1 and y0 < z2 < y1, (z1, z2, layout["xaxis"]["range"], layout["yaxis"]["range"])
+    assert x1 == pytest.approx(3.5, abs=0.6)  # back near the codes, the view is the usual one again
+
+
+def test_kl_per_dimension_and_active_dimensions(lang):
+    at = open_page(SCRIPT, lang)
+    cat = text.catalogue(lang)
+    at.selectbox(key=k("latent")).set_value(16).run()
+    assert_clean(at)
+    metrics = {m.label: m.value for m in at.metric}
+    active, total = (int(v) for v in metrics[cat["vae.m_active"]].split("/"))
+    assert total == 16 and 4 <= active <= 7  # the shipped d = 16 model uses 6 of its 16 dimensions
+    rate = read_number(metrics[cat["vae.m_rate"]], lang)
+    assert rate == pytest.approx(read_number(metrics[cat["vae.m_kl"]], lang), abs=0.006)  # the same KL, in two places
+    info, rest = read_number(metrics[cat["vae.m_info"]], lang), read_number(metrics[cat["vae.m_marginal"]], lang)
+    assert info + rest == pytest.approx(rate, abs=0.011) and 0 < info < rate
+    bars = [tr for tr in chart_spec(at, "kl_dims_fig")["data"] if tr["type"] == "bar"]
+    assert sum(len(b["x"]) for b in bars) == 16 and len(bars[0]["x"]) == active  # one bar per dimension, active ones first
+    at.selectbox(key=k("latent")).set_value(2).run()
+    at.select_slider(key=k("beta")).set_value(8.0).run()  # posterior collapse: one weak dimension left
+    assert_clean(at)
+    assert {m.label: m.value for m in at.metric}[cat["vae.m_active"]].replace(" ", "") == "1/2"
+
+
+def test_walk_animation_buttons_use_glyphs_the_fonts_have():
+    """⏸ (U+23F8) drew a missing-glyph box in Chromium: every character on the buttons must be in an installed font."""
+    if shutil.which("fc-list") is None:
+        pytest.skip("fontconfig is not installed")
+    import numpy as np
+
+    from ui import plots_vae
+
+    fig = plots_vae.walk_animation(np.zeros((3, 64)), "t", "Play", "Pause")
+    for button in fig.layout.updatemenus[0].buttons:
+        for ch in set(button.label) - set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ "):
+            fonts = subprocess.run(["fc-list", f":charset={ord(ch):x}", "family"], capture_output=True, text=True).stdout
+            assert fonts.strip(), f"no installed font draws {ch!r} (U+{ord(ch):04X}) in {button.label!r}"
+
+
 def test_grid_walk_sampling_reconstructions(lang):
     at = open_page(SCRIPT, lang)
     open_tab(at, lang, "grid")
@@ -79,6 +141,8 @@ def test_grid_walk_sampling_reconstructions(lang):
     at.selectbox(key=k("latent")).set_value(16).run()
     at.radio(key=k("walk_method")).set_value("slerp").run()
     assert_clean(at)
+    said = texts(at)
+    assert "√d = 4" in said.replace("4,0", "4.0") and cat_start(lang, "walk_norms_paths") in said  # the arc vs √d, stated
     at.slider(key=k("walk_n")).set_value(5).run()
     assert_clean(at)
     open_tab(at, lang, "sample")
@@ -116,18 +180,18 @@ def test_live_training_runs_pauses_and_finishes(lang):
     at.button(key="vae_train").click().run()  # the fragment runs one tick per run
     assert_clean(at)
     trainer = at.session_state["vae.trainer"]
-    assert 0 < trainer.step < 100
+    assert 0 < trainer.step_ < 100
     at.button(key="vae_pause").click().run()  # pause
-    step = trainer.step
+    step = trainer.step_
     at.run()
-    assert trainer.step == step
+    assert trainer.step_ == step
     at.button(key="vae_resume").click().run()  # resume
     for _ in range(40):  # a tick stops at 40 steps or its time budget: a loaded machine needs more ticks
         if trainer.done:
             break
         at.run()
     at.run()
-    assert trainer.done and not trainer.diverged
+    assert trainer.done and not trainer.diverged_
     assert_clean(at)
     assert len(at.metric) >= 8  # the model's metrics plus the fresh model's
 
@@ -144,7 +208,7 @@ def test_divergent_training_stops_and_says_so(lang):
         at.run()
     at.run()
     tr = at.session_state["vae.trainer"]
-    assert tr.diverged
+    assert tr.diverged_
     assert not at.exception
     assert len(at.error) == 1
     assert text.catalogue(lang)["vae.diverged"].split("{")[0] in at.error[0].value

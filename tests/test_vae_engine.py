@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from engine import digits, vae
-from engine import weights as weights_io
-from engine.errors import InputError
+from engine.core import weights as weights_io
+from engine.core.errors import InputError
+from engine.core.training import Budget
+from engine.data import digits
+from engine.families import vae
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +25,8 @@ def split():
 @pytest.fixture(scope="module")
 def trained():
     """A z = 8 MLP VAE (hidden 256, like the shipped one) trained from scratch: 400 steps."""
-    model, hist, diverged = vae.fit(vae.VAEConfig(latent_dim=8, hidden=256), seed=3)
+    tr = vae.train(vae.VAEConfig(latent_dim=8, hidden=256), seed=3)
+    model, hist, diverged = tr.model, tr.history_, tr.diverged_
     assert not diverged
     return model, hist
 
@@ -120,8 +123,8 @@ def test_large_beta_collapses_the_posterior():
 
 def test_nan_stops_training_and_restores_the_last_good_model():
     tr = vae.Trainer(vae.VAEConfig(lr=1e6, kl_warmup=0, max_steps=300), seed=0)
-    ok = tr.advance(300)
-    assert not ok and tr.diverged and tr.done
+    ok = not tr.advance(Budget(max_steps=300)).diverged
+    assert not ok and tr.diverged_ and tr.done
     assert all(torch.isfinite(p).all() for p in tr.net.parameters())
     assert np.isfinite(tr.model.decode_mean(np.zeros((1, 2)))).all()
 
@@ -130,8 +133,8 @@ def test_nan_stops_training_and_restores_the_last_good_model():
 def test_short_live_runs_reach_the_chosen_beta(steps):
     tr = vae.Trainer(vae.VAEConfig(beta=2.0, max_steps=steps), seed=0)
     assert tr.config.warmup_steps == steps // 2  # the page's 200-step warm-up, halved to fit
-    tr.advance(steps)
-    b = np.array(tr.history.beta)
+    tr.advance(Budget(max_steps=steps))
+    b = np.array(tr.history_.beta)
     assert len(b) == steps and b[-1] == 2.0
     assert np.all(np.diff(b) >= 0) and b[0] == pytest.approx(2.0 / (steps // 2))
     assert np.all(b[steps // 2 - 1 :] == 2.0) and b[steps // 2 - 2] < 2.0  # the second half trains at β itself
@@ -153,8 +156,8 @@ def test_bad_settings_are_input_errors():
 def test_training_is_reproducible():
     a = vae.Trainer(vae.VAEConfig(max_steps=30), seed=5)
     b = vae.Trainer(vae.VAEConfig(max_steps=30), seed=5)
-    a.advance(30), b.advance(30)
-    assert a.history.recon == b.history.recon
+    a.advance(Budget(max_steps=30)), b.advance(Budget(max_steps=30))
+    assert a.history_.recon == b.history_.recon
 
 
 def test_shapes_follow_the_network():
@@ -176,6 +179,68 @@ def test_interpolations():
     np.testing.assert_allclose(vae.slerp(z0, 2 * z0, 3)[1], 1.5 * z0, atol=1e-6)  # parallel → lerp
 
 
+def test_slerp_keeps_the_endpoints_norm_not_the_prior_shell():
+    rng = np.random.default_rng(0)
+    z0, z1 = rng.standard_normal(16), rng.standard_normal(16)
+    z1 *= np.linalg.norm(z0) / np.linalg.norm(z1)
+    np.testing.assert_allclose(np.linalg.norm(vae.slerp(z0, z1, 9), axis=1), np.linalg.norm(z0), rtol=1e-5)  # equal norms: constant
+    z1 = 1.5 * z1
+    omega = math.acos(z0 @ z1 / (np.linalg.norm(z0) * np.linalg.norm(z1)))
+    mid = np.linalg.norm(vae.slerp(z0, z1, 3)[1])
+    assert mid == pytest.approx(np.linalg.norm(z0 + z1) / (2 * math.cos(omega / 2)), rel=1e-5)
+    assert (np.linalg.norm(z0) + np.linalg.norm(z1)) / 2 <= mid < np.linalg.norm(z1)  # a little above the mean norm
+    # the page's default walk (test digits 0 and 5) on the shipped d = 16 model: the arc stays at the endpoints' ≈ 2.7-2.8,
+    # far from √16 = 4, while the straight line dips to about half
+    m = vae.pretrained(16, 1.0)
+    za, zb = m.encode_mean(digits.load("test")[0][[0, 5]])
+    s, li = np.linalg.norm(vae.slerp(za, zb, 10), axis=1), np.linalg.norm(vae.lerp(za, zb, 10), axis=1)
+    assert 2.6 < s.min() and s.max() < 2.9 and li[5] < 0.6 * s[5]
+
+
+def test_kl_per_dimension_and_active_dimensions_of_the_shipped_d16_model(split):
+    _, Xte, _ = split
+    m = vae.pretrained(16, 1.0)
+    u = m.latent_usage(Xte)
+    assert u.kl_per_dim.shape == (16,) and (u.kl_per_dim >= 0).all()
+    assert u.kl_per_dim.sum() == pytest.approx(m.evaluate(Xte).kl, abs=1e-3)  # the KL is a sum over dimensions
+    assert u.rate == pytest.approx(m.metrics["test_kl"], abs=1e-3)
+    assert 4 <= u.n_active <= 7 and (~u.active).sum() >= 9, u.kl_per_dim  # most of the 16 carry nothing (6 active measured)
+    assert u.kl_per_dim[~u.active].max() < 0.007 and u.active_share > 0.99
+    # the walk's endpoints are means, well inside the √d = 4 shell (2.33 measured); a sample z ~ q(z|x) fills it (16.8)
+    assert u.median_mean_norm < 0.7 * 4.0
+    assert abs(u.mean_sq_sample_norm - 16) < 2
+    # rate = I_q(x; z) + KL(q(z) ‖ p(z)): the information is at most the rate and at most ln N (4.81 + 1.54 measured)
+    assert 3.0 < u.mutual_info < min(u.rate, math.log(len(Xte)))
+    assert u.marginal_kl > 0.5 and u.marginal_kl == pytest.approx(u.rate - u.mutual_info)
+
+
+def test_information_follows_beta_on_the_2d_models(split):
+    _, Xte, _ = split
+    collapsed, loose = vae.pretrained(2, 8.0).latent_usage(Xte), vae.pretrained(2, 0.25).latent_usage(Xte)
+    assert collapsed.n_active == 1 and collapsed.mutual_info < 0.1  # posterior collapse: one weak dimension, ~no information
+    assert loose.n_active == 2 and loose.mutual_info > 4.0  # 4.66 measured, of a rate of 5.67
+    assert loose.marginal_kl > 0.5  # small β: the codes' cloud drifts off the prior (1.0 measured, 0.33 at β = 1)
+
+
+def test_information_estimate_on_codes_with_known_answers():
+    rng = np.random.default_rng(0)
+    n, d = 50, 3
+    same = vae.latent_usage(np.zeros((n, d)), np.zeros((n, d)), n_samples=4)  # q(z|x) = N(0, I) for every x
+    assert same.rate == 0 and abs(same.mutual_info) < 1e-9 and same.n_active == 0
+    apart = vae.latent_usage(50.0 * rng.standard_normal((n, d)), np.full((n, d), -6.0), n_samples=4)  # tiny far-apart clouds
+    assert apart.mutual_info == pytest.approx(math.log(n), abs=1e-6)  # z says exactly which x it came from: I = ln N
+    # an overlapping case: KL(q(z) ‖ p(z)) estimated directly, E_{z~q(z)}[log q(z) − log p(z)], matches rate − I
+    mu, lv = rng.standard_normal((n, 2)), np.log(rng.uniform(0.05, 0.5, (n, 2)))
+    u = vae.latent_usage(mu, lv, n_samples=400, seed=1)
+    assert 0.5 < u.mutual_info < math.log(n)
+    k = rng.integers(0, n, 40000)
+    z = mu[k] + np.exp(0.5 * lv[k]) * rng.standard_normal((len(k), 2))
+    log_comp = -0.5 * (((z[:, None] - mu[None]) ** 2) / np.exp(lv)[None] + lv[None] + math.log(2 * math.pi)).sum(-1)
+    log_qz = np.logaddexp.reduce(log_comp, axis=1) - math.log(n)
+    log_pz = -0.5 * (z**2 + math.log(2 * math.pi)).sum(-1)
+    assert float((log_qz - log_pz).mean()) == pytest.approx(u.marginal_kl, abs=0.03)
+
+
 def test_grid_covers_the_square():
     g = vae.grid(3.0, 20)
     assert g.shape == (400, 2) and g.min() == -3.0 and g.max() == 3.0
@@ -185,16 +250,16 @@ def test_grid_covers_the_square():
 def test_drawn_digits():
     blank = np.full((280, 280, 4), 0, np.uint8)
     with pytest.raises(InputError) as e:
-        vae.digit_from_canvas(blank)
+        digits.from_canvas(blank)
     assert e.value.code == "blank_drawing"
     full = np.zeros((280, 280, 4), np.uint8)
     full[..., 3] = 255  # opaque black everywhere
     with pytest.raises(InputError) as e:
-        vae.digit_from_canvas(full)
+        digits.from_canvas(full)
     assert e.value.code == "full_drawing"
     img = np.full((280, 280, 4), 255, np.uint8)  # white paper
     img[40:240, 130:150, :3] = 0  # a black vertical bar: a "1"
-    d = vae.digit_from_canvas(img)
+    d = digits.from_canvas(img)
     assert d.shape == (1, 64) and d.max() == 16 and d.min() == 0
     assert d.reshape(8, 8)[:, 3:5].mean() > d.reshape(8, 8)[:, [0, 7]].mean() + 8
 
@@ -209,10 +274,9 @@ def test_far_latent_points_decode_to_implausible_images():
 
 
 def test_vq_vae_learns_and_uses_its_codebook(split):
-    from engine import vae_vq
-
     Xtr, Xte, yte = split
-    model, hist = vae_vq.fit(vae_vq.VQConfig(max_steps=300), seed=1)
+    tr = vae.vq.train(vae.vq.VQConfig(max_steps=300), seed=1)
+    model, hist = tr.model, tr.history_
     assert np.mean(hist["recon"][-30:]) < np.mean(hist["recon"][:10]) - 20  # from the pixel marginals (~107)
     usage = model.usage(Xte)
     assert usage["used"] >= 24 and usage["perplexity"] > 12  # most codes used, none dominating
@@ -220,5 +284,5 @@ def test_vq_vae_learns_and_uses_its_codebook(split):
     assert codes.shape == (len(Xte), 4) and codes.min() >= 0 and codes.max() < 32
     acc = float((digits.classify(model.reconstruct(Xte)) == yte).mean())
     assert acc >= 0.6
-    shipped = vae_vq.pretrained()
+    shipped = vae.vq.pretrained()
     assert shipped.recon_nll(Xte).mean() == pytest.approx(shipped.metrics["test_recon"], abs=0.05)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ui import digit_images
 from ui.charts import FONT_SIZE, PALETTE
 
 DIGIT_COLOURS = PALETTE + ("#999999", "#F0E442")  # ten digits: Okabe-Ito plus grey and yellow
 SHADES = " ░▒▓█"
-GREYS = [[0.0, "#ffffff"], [1.0, "#111111"]]  # 0 = white paper, 16 = black ink
 
 
 def ascii_digit(img: np.ndarray) -> str:
@@ -39,8 +39,7 @@ def digits_figure(images: np.ndarray, n_cols: int, captions: list[str] | None = 
     if captions:
         m = np.vstack([m, np.full((rg, m.shape[1]), np.nan)])
     n_rows = max(1, -(-len(np.asarray(images).reshape(-1, 64)) // n_cols))
-    fig = go.Figure(go.Heatmap(z=m, colorscale=GREYS, zmin=0, zmax=16, showscale=False, hoverongaps=False,
-                               hovertemplate=(hover or "%{z:.1f}") + "<extra></extra>"))
+    fig = go.Figure(digit_images.heatmap(m, hovertemplate=(hover or "%{z:.1f}") + "<extra></extra>"))
     fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x", scaleratio=1)
     fig.update_xaxes(visible=False, constrain="domain")
     if captions:
@@ -82,7 +81,8 @@ def latent_scatter(Z: np.ndarray, y: np.ndarray, images: np.ndarray, axis_names:
                                  hovertemplate=f"{picked_label}<extra></extra>"))
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="white",
                       legend=dict(orientation="h", yanchor="top", y=-0.1, xanchor="left", x=0),
-                      hoverlabel=dict(bgcolor="white", font=dict(family="monospace", size=13, color="#111111")), uirevision="latent",
+                      hoverlabel=dict(bgcolor="white", font=dict(family="monospace", size=13, color="#111111")),
+                      uirevision=f"latent {lim:.4g}",  # a new range (a far picked point) resets a panned view
                       clickmode="event+select",
                       dragmode="pan")
     fig.update_xaxes(range=[-lim, lim], title_text=axis_names[0], gridcolor="#e5e7eb", zeroline=True, zerolinecolor="#cbd5e1")
@@ -98,8 +98,7 @@ def manifold_figure(images: np.ndarray, n: int, lim: float, axis_names: tuple[st
     # each digit (8 pixels + a 1-pixel gap) spans one grid cell, centred on its latent point
     xs = -lim - step / 2 + (np.arange(m.shape[1]) + 0.5) * step / 9
     ys = -lim - step / 2 + (np.arange(m.shape[0]) + 0.5) * step / 9
-    fig = go.Figure(go.Heatmap(x=xs, y=ys, z=m, colorscale=GREYS, zmin=0, zmax=16, showscale=False, hoverongaps=False,
-                               hovertemplate=f"{axis_names[0]}≈%{{x:.2f}}<br>{axis_names[1]}≈%{{y:.2f}}<extra></extra>"))
+    fig = go.Figure(digit_images.heatmap(m, x=xs, y=ys, hovertemplate=f"{axis_names[0]}≈%{{x:.2f}}<br>{axis_names[1]}≈%{{y:.2f}}<extra></extra>"))
     fig.update_layout(height=640, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="#cbd5e1")
     fig.update_xaxes(title_text=axis_names[0], constrain="domain")
     fig.update_yaxes(title_text=axis_names[1], scaleanchor="x", scaleratio=1)
@@ -130,15 +129,16 @@ def walk_animation(frames: np.ndarray, t_label: str, play: str, pause: str, step
     n = len(imgs)
 
     def heat(k):
-        return go.Heatmap(z=imgs[k], colorscale=GREYS, zmin=0, zmax=16, showscale=False, hovertemplate="%{z:.1f}<extra></extra>")
+        return digit_images.heatmap(imgs[k], hovertemplate="%{z:.1f}<extra></extra>")
 
     fig = go.Figure(data=[heat(0)], frames=[go.Frame(data=[heat(k)], name=str(k)) for k in range(n)])
     step_labels = step_labels or [f"{t:.2f}" for t in np.linspace(0, 1, n)]
     fig.update_layout(
         height=380, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE),
+        # ■ like the other pages' animations: ⏸ (U+23F8) is missing from common fonts and drew a box in Chromium
         updatemenus=[dict(type="buttons", showactive=False, x=0, y=-0.05, xanchor="left", yanchor="top", buttons=[
             dict(label="▶ " + play, method="animate", args=[None, dict(frame=dict(duration=180, redraw=True), fromcurrent=True, transition=dict(duration=0))]),
-            dict(label="⏸ " + pause, method="animate", args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")]),
+            dict(label="■ " + pause, method="animate", args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")]),
         ])],
         sliders=[dict(active=0, x=0.3, len=0.7, y=-0.02, currentvalue=dict(prefix=f"{t_label} = "),
                       steps=[dict(method="animate", label=step_labels[k], args=[[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
@@ -146,6 +146,34 @@ def walk_animation(frames: np.ndarray, t_label: str, play: str, pause: str, step
     )
     fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x", scaleratio=1)
     fig.update_xaxes(visible=False, constrain="domain")
+    return fig
+
+
+def subscript(n: int) -> str:
+    return "".join("₀₁₂₃₄₅₆₇₈₉"[int(c)] for c in str(n))
+
+
+def kl_per_dim_figure(kl_j: np.ndarray, threshold: float, x_title: str, y_title: str, unit: str, names: tuple[str, str],
+                      threshold_label: str) -> go.Figure:
+    """E_x KL_j for each latent dimension z_j on a log axis: blue bars above the threshold (active), grey below,
+    the threshold as a dashed line."""
+    kl_j = np.asarray(kl_j, float)
+    labels = [f"z{subscript(j + 1)}" for j in range(len(kl_j))]
+    shown = np.maximum(kl_j, 1e-5)  # a log axis cannot show 0; the hover gives the value itself
+    fig = go.Figure()
+    for is_active, name, colour in ((True, names[0], PALETTE[0]), (False, names[1], "#999999")):
+        sel = (kl_j > threshold) == is_active
+        fig.add_trace(go.Bar(x=[labels[j] for j in np.flatnonzero(sel)], y=shown[sel], customdata=kl_j[sel], name=name,
+                             marker_color=colour, hovertemplate=f"%{{x}}: %{{customdata:.4f}} {unit}<extra>{name}</extra>"))
+    line = dict(color="#B91C1C", dash="dash", width=1.5)
+    fig.add_hline(y=threshold, line=line)
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=line, name=threshold_label))  # the line's legend entry
+    lo = min(threshold / 3, float(shown.min()) / 2)
+    fig.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="white", bargap=0.25,
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+                      xaxis=dict(title_text=x_title, categoryorder="array", categoryarray=labels),
+                      yaxis=dict(title_text=y_title, type="log", range=[np.log10(lo), np.log10(float(shown.max()) * 3)], dtick=1,
+                                 gridcolor="#e5e7eb"))
     return fig
 
 
