@@ -5,6 +5,7 @@ import pytest
 
 from engine import datasets, gan
 from tests.apptest_utils import assert_clean, open_page
+from ui import text
 
 SCRIPT = "pages/04_gan.py"
 
@@ -23,7 +24,7 @@ def test_page_opens_with_a_trained_gan(lang):
     assert_clean(at)
     tr = trainer(at)
     assert tr.pretrained == "fixed" and tr.step_count == gan.PRESET_BUDGET  # useful in its first second
-    assert at.title[0].value == ("GAN: adversarial training" if lang == "en" else "GAN: treinamento adversarial")
+    assert at.title[0].value == ("GAN: adversarial training" if lang == "en" else "GAN: treino adversarial")
     modes = [m.value for m in at.metric if m.label == ("Modes covered" if lang == "en" else "Modos cobertos")]
     assert len(modes) == 4  # the live view, then the three presets side by side
     live, collapse, fixed, diverge = (int(v.split("/")[0]) for v in modes)
@@ -245,4 +246,4 @@ def test_too_few_own_points_gives_a_translated_message():
     at.session_state["user_data"] = Dataset(np.arange(10.0).reshape(5, 2), np.zeros(5, int), "drawn", ("A",))
     at.selectbox(key="w:gan.dataset").set_value("own").run()
     assert not at.exception
-    assert [e.value for e in at.error] == ["Há só 5 pontos; são necessários pelo menos 8."]
+    assert [e.value for e in at.error] == [text.lookup("pt", "errors.too_few_points", n=5, min=8)]
