@@ -9,8 +9,9 @@ browser tab talks to it over HTTP and one websocket (``/_stcore/stream``), so ev
 the same replica. Open-source nginx has no ``sticky cookie``, so the configuration below does it with a cookie
 and three plain directives:
 
-- a first visit (no ``gp_replica`` cookie) goes to the pool of all replicas (``least_conn``: the open
-  websockets are counted, so new students go to the replica with fewer students);
+- a first visit (no ``gp_replica`` cookie) goes to the pool of all replicas, in turn (round robin), so a class
+  that arrives spreads evenly; nginx cannot count connected students here, because each student's websocket
+  goes through their own replica's pool, and each upstream block keeps its own connection counts;
 - every response sets ``gp_replica`` to the replica that answered (``$upstream_addr``), and a request that
   carries the cookie goes to that replica's own pool, where the other replicas are ``backup`` servers;
 - when a replica dies, the connection is refused, nginx passes the request to a backup
@@ -105,7 +106,7 @@ map $upstream_addr $gp_replica {{
 }}
 
 upstream gp_any {{
-    least_conn;  # counts open websockets, i.e. connected students
+    # round robin: first visits take turns (websockets go through the own pools below, so least_conn would not see them)
     zone gp_any 64k;
 {any_pool}
 }}

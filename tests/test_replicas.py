@@ -124,7 +124,7 @@ def test_two_replicas_behind_nginx_keep_each_tab_on_one_and_move_a_killed_ones_s
     with local_replicas.cluster(2) as c, sync_api.sync_playwright() as p:
         browser = launch(p)
         try:
-            # Two students; the second arrives while the first's websocket is open, so least_conn sends it to the other replica.
+            # Two students: first visits take turns (round robin), so the second lands on the other replica.
             a = Tab(browser, f"{c.url}/?lang=pt")
             wait_for_script(a.page)
             b = Tab(browser, f"{c.url}/?lang=en")
