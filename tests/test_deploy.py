@@ -2,8 +2,8 @@
 development machine (``docker build`` fails), and a file that drifts from the code fails only in a school.
 
 What runs for real: the nginx configuration (``nginx -t`` here, and the two-replica browser test in
-tests/test_replicas.py); the Dockerfile's pip and streamlit commands were run by hand in a fresh venv
-(README, "Container image").
+tests/test_replicas.py); the Dockerfile's CMD and HEALTHCHECK were run by hand on a copy of the build context
+(README, "Container image"); its pip step needs PyTorch's index, which this machine cannot reach.
 """
 
 from __future__ import annotations
