@@ -9,7 +9,7 @@
 FROM python:3.11-slim-bookworm
 
 # Deliberate thread counts: many students share one process, and the models are tiny, so one torch/OpenMP/BLAS
-# thread per op is faster than several fighting over a busy core (engine/torch_setup.py reads GP_TORCH_THREADS).
+# thread per op is faster than several fighting over a busy core (engine/core/torch_setup.py reads GP_TORCH_THREADS).
 # Scale with more replicas, not more threads.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -111,7 +111,7 @@ def test_dockerignore_keeps_what_the_app_needs_and_drops_the_rest():
         prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
         return any(fnmatch.fnmatch(pre, pat.removeprefix("**/")) or fnmatch.fnmatch(pre, pat) for pat in patterns for pre in prefixes)
 
-    for needed in ["requirements.txt", "streamlit_app.py", ".streamlit/config.toml", "pages/04_gan.py", "engine/weights.py",
+    for needed in ["requirements.txt", "streamlit_app.py", ".streamlit/config.toml", "pages/04_gan.py", "engine/core/weights.py",
                    "ui/shell.py", "assets/weights", "assets/i18n/pt.toml"]:
         assert (ROOT / needed).exists(), needed
         assert not ignored(needed), f"{needed} must go into the image"
