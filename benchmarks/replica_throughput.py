@@ -10,10 +10,12 @@ script to finish, again and again, without thinking time. That is the cost of th
 move triggers, with the caches warm. Students are spread over light and model pages (home, mixtures, GAN,
 token sampling, diffusion), the same mix for every replica count.
 
-It prints, per replica count: finished reruns per second, p50/p95 from "rerun" to "script finished",
-errors, how many students each replica served, and whether every response of every student (the page
-request and its websocket) came from one replica. Prints the machine load before and after: the machine is
-shared, so the numbers are indicative. For the full class-load benchmark see ``benchmarks/class_load.py``.
+It prints, per replica count: finished reruns per second, p50/p95 from "rerun" to "script finished", errors,
+the CPU the replicas got (cores, from ``/proc``: on a shared machine, the share the others left), how many
+students each replica served, and whether every response of every student (the page request and its websocket)
+came from one replica. Prints the machine load before and after: the machine is shared, so the numbers are
+indicative. This measures capacity, not what a class feels: the class-load benchmark (``benchmarks/class_load.py``,
+built separately) simulates students with thinking time and training.
 """
 
 from __future__ import annotations
@@ -104,18 +106,38 @@ async def student_loop(base: str, s: Student, seconds: float, start_at: float) -
         s.errors.append(repr(e))
 
 
-async def load(base: str, students: int, seconds: float, warmup: float) -> list[Student]:
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (``/proc/<pid>/stat``, clock ticks)."""
+    import os
+
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def load(base: str, students: int, seconds: float, warmup: float, pids: list[int]) -> tuple[list[Student], float]:
+    """The students' runs, and the CPU seconds the replicas used during the measured window."""
     crowd = [Student(PAGES[i % len(PAGES)]) for i in range(students)]
     start_at = time.perf_counter() + warmup  # everyone connects and renders once before the clock starts
-    await asyncio.gather(*(student_loop(base, s, seconds, start_at) for s in crowd))
-    return crowd
+
+    async def cpu_window() -> float:
+        await asyncio.sleep(max(0.0, start_at - time.perf_counter()))
+        before = cpu_seconds(pids)
+        await asyncio.sleep(seconds)
+        return cpu_seconds(pids) - before
+
+    *_, cpu = await asyncio.gather(*(student_loop(base, s, seconds, start_at) for s in crowd), cpu_window())
+    return crowd, cpu
 
 
 def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else (values or [float("nan")])[0]
 
 
-def report(n: int, crowd: list[Student], seconds: float) -> dict:
+def report(n: int, crowd: list[Student], seconds: float, cpu: float) -> dict:
     times = [t for s in crowd for t in s.times]
     pinned = all(len(set(s.upstreams)) == 1 and s.upstreams[0] for s in crowd)
     row = {
@@ -124,11 +146,12 @@ def report(n: int, crowd: list[Student], seconds: float) -> dict:
         "p50_s": pct(times, 50),
         "p95_s": pct(times, 95),
         "errors": sum(len(s.errors) for s in crowd),
+        "replica_cpu_s": cpu,
         "students_per_replica": dict(sorted(Counter(s.upstreams[0] if s.upstreams else "?" for s in crowd).items())),
         "each_student_on_one_replica": pinned,
     }
     print(f"{n} replica(s): {row['reruns_per_s']:.2f} reruns/s, p50 {row['p50_s']:.2f} s, p95 {row['p95_s']:.2f} s, "
-          f"errors {row['errors']}, students per replica {row['students_per_replica']}, "
+          f"errors {row['errors']}, replicas' CPU {cpu / seconds:.2f} cores, students per replica {row['students_per_replica']}, "
           f"each student on one replica: {pinned}", flush=True)
     for s in crowd:
         for e in s.errors[:2]:
@@ -150,8 +173,8 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     for n in args.replicas:
         with cluster(n) as c:
-            crowd = asyncio.run(load(c.url, args.students, args.seconds, args.warmup))
-            rows.append(report(n, crowd, args.seconds))
+            crowd, cpu = asyncio.run(load(c.url, args.students, args.seconds, args.warmup, list(c.pids().values())))
+            rows.append(report(n, crowd, args.seconds, cpu))
         print(f"load now: {' '.join(open('/proc/loadavg').read().split()[:3])}", flush=True)
     if len(rows) > 1 and rows[0]["reruns_per_s"] > 0:
         print(f"throughput {rows[-1]['replicas']} vs {rows[0]['replicas']} replica(s): "
