@@ -155,6 +155,10 @@ def test_two_replicas_behind_nginx_keep_each_tab_on_one_and_move_a_killed_ones_s
             moved = text.lookup("pt", "reconnect.moved")
             expect(a.page.get_by_text(moved)).to_be_visible(timeout=30_000)
             wait_for_script(a.page)
+            from tests.browser_utils import SHOTS
+
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            a.page.screenshot(path=str(SHOTS / "replicas_notice.png"))  # what the moved student sees
             expect(a.page.locator("h1").first).to_have_text(text.lookup("pt", "home.title"))
             assert seed_a.input_value() == "0", "a fresh session: the page started over with its defaults, as the notice says"
             assert a.problems() == []
