@@ -1,20 +1,17 @@
 """Live training of the energy page: one trainer per session, advanced by a fragment that reruns on a timer.
 
-A stand-in for the shared live-training component (issue 11) until it lands on ``main``: play / pause /
-step / reset, a progress bar with the elapsed and remaining budget, the trainer kept in session state,
-rebuilt when the data or a setting changes. With ``fastReruns`` a click can start a new run while a tick
-is still inside torch, so every step and every read of the trainer holds its lock (one per trainer
-object, as ``ui/live.py`` does): two runs never step one trainer.
+Play / pause / step / reset, a progress bar with the elapsed and remaining budget, the trainer kept in
+session state and rebuilt when the data or a setting changes. With ``fastReruns`` a click can start a new
+run while a tick is still inside torch, so every step and every read of the trainer goes through
+``ui/live.py``: a tick and a redraw hold the trainer (``live.hold``), a Step click is a ``live.request``
+(run now, or queued for the run that holds the trainer): two runs never step one trainer, and no click is lost.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
-import weakref
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -24,7 +21,7 @@ from engine.data import points
 from engine.core.errors import InputError
 from engine.families import energy
 from engine.core.training import Budget
-from ui import plots_energy as P
+from ui import live, plots_energy as P
 from ui.shell import PageContext, guard, show_input_error
 
 TICK_SECONDS = 0.25  # the view redraws four times a second while playing
@@ -32,32 +29,6 @@ TICK_BUDGET = 0.15  # seconds of training per tick at most, so a Pause takes eff
 STEP_BUTTON = 20  # steps the "step" button takes
 EVAL_EVERY = 20  # training steps between two MMD² evaluations
 CHART = {"displaylogo": False}
-WAIT_SECONDS = 2.0  # how long a click or a redraw waits for a step running in another thread
-
-_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_LOCKS_GUARD = threading.Lock()
-
-
-def _lock(trainer: object) -> threading.Lock:
-    with _LOCKS_GUARD:
-        lock = _LOCKS.get(trainer)
-        if lock is None:
-            lock = _LOCKS[trainer] = threading.Lock()
-        return lock
-
-
-@contextmanager
-def hold(trainer: object, wait: float | None = None) -> Iterator[bool]:
-    """Hold ``trainer`` for the block; yields False (holding nothing) if another run kept it past ``wait``
-    seconds (``WAIT_SECONDS`` by default)."""
-    lock = _lock(trainer)
-    held = lock.acquire(timeout=WAIT_SECONDS if wait is None else wait)
-    try:
-        yield held
-    finally:
-        if held:
-            lock.release()
-
 
 def data_id(X: np.ndarray) -> str:
     """One identity for a set of points: the hash of their bytes."""
@@ -101,22 +72,24 @@ class Live:
         st.session_state.pop(self.signature_key, None)  # the next run builds a fresh trainer
 
     def step(self, target: int, n: int = STEP_BUTTON) -> None:
+        """The Step button: ``n`` steps now, or as soon as the run that holds the trainer lets go."""
         st.session_state[self.playing_key] = False
         trainer = self.trainer
         if trainer is None:
             return
-        with hold(trainer) as held:
-            if held:
-                advance(trainer, st.session_state.get(self.held_out_key), min(n, max(0, target - trainer.step_)), 5.0)
+        held_out = st.session_state.get(self.held_out_key)
+        live.request(trainer, lambda: advance(trainer, held_out, min(n, max(0, target - trainer.step_)), 5.0))
 
 
-def advance(trainer, held_out: np.ndarray | None, n_steps: int, seconds: float) -> int:
-    """Train up to ``n_steps`` steps within ``seconds``, measuring MMD² to held-out points every ``EVAL_EVERY`` steps."""
+def advance(trainer, held_out: np.ndarray | None, n_steps: int, seconds: float,
+            keep_going: Callable[[], bool] = lambda: True) -> int:
+    """Train up to ``n_steps`` steps within ``seconds``, measuring MMD² to held-out points every ``EVAL_EVERY``
+    steps (hold the trainer while calling this); ``keep_going()`` is asked between two chunks."""
     if n_steps <= 0 or trainer.diverged_:
         return 0
     start = trainer.step_
     deadline = time.perf_counter() + seconds
-    while trainer.step_ < start + n_steps and not trainer.diverged_ and time.perf_counter() < deadline:
+    while trainer.step_ < start + n_steps and not trainer.diverged_ and time.perf_counter() < deadline and keep_going():
         chunk = min(EVAL_EVERY - trainer.step_ % EVAL_EVERY, start + n_steps - trainer.step_)
         trainer.advance(Budget(max_steps=chunk, max_seconds=max(0.01, deadline - time.perf_counter())))
         if held_out is not None and not trainer.diverged_ and trainer.step_ % EVAL_EVERY == 0 and \
@@ -125,18 +98,21 @@ def advance(trainer, held_out: np.ndarray | None, n_steps: int, seconds: float) 
     return trainer.step_ - start
 
 
-def tick(live: Live, target: int) -> bool:
+def tick(LIVE: Live, target: int) -> bool:
     """One tick while playing: a few steps. Returns True when training just ended (target reached or diverged)."""
-    trainer = live.trainer
-    if trainer is None or not live.playing:
+    trainer = LIVE.trainer
+    if trainer is None or not LIVE.playing:
         return False
-    with hold(trainer, wait=min(0.5, WAIT_SECONDS)) as held:
+    def keep_going() -> bool:  # a Pause, a Reset or a new trainer in a newer run stops this tick
+        return LIVE.playing and LIVE.trainer is trainer
+
+    with live.hold(trainer, wait=0.5) as held:
         if not held:
             return False
-        advance(trainer, st.session_state.get(live.held_out_key), target - trainer.step_, TICK_BUDGET)
+        advance(trainer, st.session_state.get(LIVE.held_out_key), target - trainer.step_, TICK_BUDGET, keep_going)
         finished = trainer.diverged_ or trainer.step_ >= target
     if finished:
-        live.set_playing(False)
+        LIVE.set_playing(False)
     return finished
 
 
@@ -163,11 +139,11 @@ def live_training(ctx: PageContext, LIVE: Live, ds: points.Dataset | None, regim
     playing = LIVE.playing
     b = st.columns([1, 1, 1, 3])
     b[0].button(ctx.t("pause") if playing else ctx.t("play"), icon=":material/pause:" if playing else ":material/play_arrow:",
-                key="ebm_play", width="stretch", on_click=LIVE.set_playing, args=(not playing,),
+                key="ebm_play", width="stretch", on_click=live.outside_fragments(LIVE.set_playing), args=(not playing,),
                 disabled=not playing and (trainer.diverged_ or trainer.step_ >= target))
     b[1].button(ctx.t("step_button", n=STEP_BUTTON), icon=":material/skip_next:", key="ebm_step", width="stretch",
-                on_click=LIVE.step, args=(target,), disabled=trainer.diverged_ or trainer.step_ >= target)
-    b[2].button(ctx.t("reset"), icon=":material/restart_alt:", key="ebm_reset", width="stretch", on_click=LIVE.reset)
+                on_click=live.outside_fragments(LIVE.step), args=(target,), disabled=trainer.diverged_ or trainer.step_ >= target)
+    b[2].button(ctx.t("reset"), icon=":material/restart_alt:", key="ebm_reset", width="stretch", on_click=live.outside_fragments(LIVE.reset))
     b[3].caption(ctx.t("live_caption", params=ctx.num(trainer.n_params_, ","), n=len(trainer.training_points(10**9)),
                        held=len(st.session_state.get(LIVE.held_out_key, ()))))
     st.fragment(run_every=TICK_SECONDS if playing else None)(live_view)(ctx, LIVE, target)
@@ -178,11 +154,13 @@ def live_view(ctx: PageContext, LIVE: Live, target: int) -> None:
         if tick(LIVE, target):
             st.rerun(scope="app")  # training ended: the buttons change
         trainer = LIVE.trainer
-        with hold(trainer) as held:
-            if not held:
-                st.info(ctx.t("busy"), icon=":material/hourglass_top:")
-                return
-            snapshot = live_snapshot(ctx, trainer)
+        with live.hold(trainer) as held:  # runs a queued Step click first
+            if held:
+                snapshot = live_snapshot(ctx, trainer)
+        if not held:
+            live.show_busy()
+            return
+        live.show_dropped(trainer)
         draw_live(ctx, snapshot, target)
 
 
