@@ -9,7 +9,7 @@ same formulas in the feature space of a digit classifier trained once on the tra
 
 The 32 features (tanh: dense, bounded, no dead units, so their covariance has full rank) feed FID,
 KID, precision/recall/density/coverage and the diversity score; the softmax head feeds the
-Inception-Score analogue. Weights ship as tensors only (``assets/weights/evaluation/feature_net.pt``,
+Inception-Score analogue. Weights ship as tensors only (``assets/weights/evaluator/feature_net.pt``,
 sha256 in the manifest), and ``regenerate`` rebuilds them and every shipped sample bit for bit:
 
     python -m engine.evaluation.features --regenerate
@@ -26,11 +26,11 @@ from functools import lru_cache
 import numpy as np
 
 from engine import digits, weights
+from engine.evaluation.leaderboard import FOLDER
 from engine.torch_setup import generator, torch
 
 nn = torch.nn
 F = torch.nn.functional
-PAGE = "evaluation"
 NAME = "feature_net"
 N_CLASSES = 10
 
@@ -126,7 +126,7 @@ def accuracy(net: FeatureNet, split: str = "test") -> float:
 @lru_cache(maxsize=1)
 def pretrained() -> FeatureNet:
     """The shipped network (checksum verified), read-only: inference only."""
-    state, entry = weights.load(PAGE, NAME)
+    state, entry = weights.load(FOLDER, NAME)
     config = entry["config"]
     net = FeatureNet(FeatureConfig(**{**config, "channels": tuple(config["channels"])}))
     net.load_state_dict(state)
@@ -201,7 +201,7 @@ def regenerate(log=print) -> None:
     config = FeatureConfig()
     net = train(config)
     metrics = {"test_accuracy": round(accuracy(net, "test"), 4), "val_accuracy": round(accuracy(net, "val"), 4)}
-    weights.save(PAGE, NAME, net.state_dict(), asdict(config), metrics)
+    weights.save(FOLDER, NAME, net.state_dict(), asdict(config), metrics)
     log(f"features: {metrics} ({time.perf_counter() - t0:.1f} s)")
     generated = {name: leaderboard.quantise(sample_generator(name)) for name in GENERATED}
     leaderboard.save_shipped(generated, lambda images: extract(net, images),

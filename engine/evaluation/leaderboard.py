@@ -1,6 +1,6 @@
 """The app's digit generators side by side, measured in the digit feature space.
 
-Everything here reads shipped arrays (``assets/weights/evaluation/*.npy``, sha256 in the manifest):
+Everything here reads shipped arrays (``assets/weights/evaluator/*.npy``, sha256 in the manifest):
 1,000 samples of each generator (quantised to bytes) and the features φ(x) and class probabilities
 p(y|x) of every generated and real digit, computed once by ``engine.evaluation.features``. So the
 leaderboard, the FID-vs-N curves and the "which are real?" round need no torch and render at once.
@@ -30,7 +30,7 @@ from engine.errors import InputError
 from engine.evaluation.threads import single_threaded
 from engine.rng import SeedLike, as_generator
 
-PAGE = "evaluation"
+FOLDER = "evaluator"  # assets/weights/evaluator: the feature network and what it measured
 GENERATORS = ("vae", "vq_vae", "gan", "cgan", "diffusion")
 REFERENCES = ("held_out", "train", "ten_digits", "noise")
 SOURCES = GENERATORS + REFERENCES
@@ -53,7 +53,7 @@ def dequantise(codes: np.ndarray) -> np.ndarray:
 
 
 def _path(name: str):
-    return weights.WEIGHTS / PAGE / f"{name}.npy"
+    return weights.WEIGHTS / FOLDER / f"{name}.npy"
 
 
 def save_shipped(generated: dict[str, np.ndarray], featurise: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
@@ -69,14 +69,14 @@ def save_shipped(generated: dict[str, np.ndarray], featurise: Callable[[np.ndarr
         start += len(block)
     feats, probs = featurise(np.concatenate(blocks))
     arrays = {"images": images, "features": feats.astype(np.float16), "probs": probs.astype(np.float16)}
-    folder = weights.WEIGHTS / PAGE
+    folder = weights.WEIGHTS / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    manifest = weights.read_manifest(PAGE)
+    manifest = weights.read_manifest(FOLDER)
     for name, arr in arrays.items():
         np.save(_path(name), np.ascontiguousarray(arr), allow_pickle=False)
         manifest[name] = {"file": f"{name}.npy", "sha256": weights.sha256(_path(name)), "shape": list(arr.shape),
                           "dtype": str(arr.dtype), "config": {**config, "offsets": offsets}, "metrics": {}}
-    weights.manifest_path(PAGE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")
+    weights.manifest_path(FOLDER).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")
 
 
 @dataclass(frozen=True)
@@ -91,9 +91,9 @@ class Shipped:
 
 
 def _load(name: str) -> tuple[np.ndarray, dict]:
-    entry = weights.read_manifest(PAGE).get(name)
+    entry = weights.read_manifest(FOLDER).get(name)
     if entry is None:
-        raise InputError("no_pretrained", name=f"{PAGE}/{name}")
+        raise InputError("no_pretrained", name=f"{FOLDER}/{name}")
     path = _path(name)
     if weights.sha256(path) != entry["sha256"]:
         raise ValueError(f"checksum mismatch for {path}")
@@ -256,7 +256,7 @@ def order_at_ends(a: FidCurve, b: FidCurve) -> tuple[str, str]:
 
 def feature_net_metrics() -> dict:
     """The shipped feature network's accuracies, from the manifest (no torch needed)."""
-    return weights.read_manifest(PAGE).get("feature_net", {}).get("metrics", {})
+    return weights.read_manifest(FOLDER).get("feature_net", {}).get("metrics", {})
 
 
 # ---------------------------------------------------------------- human evaluation

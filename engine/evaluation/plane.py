@@ -28,7 +28,7 @@ from engine.rng import SeedLike, as_generator, child_seed
 
 N_CENTRES = 16  # local centres the shrink dial pulls towards (k-means on the training half)
 N_CLUSTER_MODES = 4  # modes of one-class data: k-means clusters stand in for the classes
-MIN_POINTS = 8  # fewer real points than this cannot be split into two halves for k-NN metrics
+MIN_POINTS = 14  # two halves of 7: enough for the default k = 5 on each side
 MAX_COMPONENTS = 20  # of the honest generator's mixture
 POINTS_PER_COMPONENT = 15
 
