@@ -1,6 +1,400 @@
-"""Placeholder for the evaluation page until its issue lands: it says so, honestly."""
+"""Page 8: how do we know a generator is good? Each metric sees some failures and misses others."""
 
-from ui.shell import planned_page, setup
+import numpy as np
+import streamlit as st
 
-setup("evaluation")
-planned_page("evaluation")
+from engine import datasets, metrics
+from engine.evaluation import leaderboard as lb
+from engine.evaluation import plane
+from engine.evaluation import scorecard as sc
+from ui import plots_evaluation as plots
+from ui.data_input import dataset_picker
+from ui.shell import guard, setup, t
+
+ctx = setup("evaluation")
+TABS = ("plane", "digits", "human")
+VIEWS = ("precision", "recall", "density", "coverage")
+AGAINST = ("held_out", "train")
+DIALS = ("modes_kept", "blur", "shrink", "copy", "shift")
+BANDWIDTHS = metrics.MMD_BANDWIDTHS
+BALL_RES = 240  # pixels per side of the k-NN balls' picture
+MAP_RES = 60  # grid of the witness and density maps
+BOARD_NS = (15, 30, 50, 100, 200, lb.N_TABLE)
+
+
+def labels(prefix: str, *names: str) -> dict[str, str]:
+    return {n: ctx.t(f"{prefix}.{n}") for n in names}
+
+
+# ---------------------------------------------------------------- cached computations (bounded; numbers only)
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def prepared(X, y, seed: int) -> plane.Setup:
+    return plane.prepare(X, y, seed)
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def real_side(X, y, seed: int, against: str) -> tuple[sc.Reference, np.ndarray]:
+    S = prepared(X, y, seed)
+    return sc.reference(S.held_out if against == "held_out" else S.train), metrics.nearest_distances(S.held_out, S.train)
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def generated(X, y, seed: int, dials: tuple) -> plane.Generated:
+    S = prepared(X, y, seed)
+    return plane.generate(S, plane.Dials(*dials), len(S.held_out), seed + 1)
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def balls(X, y, seed: int, dials: tuple, against: str, k: int, box) -> tuple[metrics.PRDC, np.ndarray, np.ndarray]:
+    ref, _ = real_side(X, y, seed, against)
+    gen = generated(X, y, seed, dials).points
+    p = sc.prdc(ref, gen, k)
+    return p, plane.ball_union(ref.X, p.real_radii, box, BALL_RES), plane.ball_union(gen, p.fake_radii, box, BALL_RES)
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def distances(X, y, seed: int, dials: tuple, against: str, bandwidths: tuple, box) -> dict:
+    ref, _ = real_side(X, y, seed, against)
+    gen = generated(X, y, seed, dials).points
+    mmd2 = sc.mmd2(ref, gen) if bandwidths == BANDWIDTHS else metrics.mmd2(ref.X, gen, bandwidths)
+    xs, ys, grid = datasets.grid(box, MAP_RES)
+    angles = np.arange(0, 180, 3.0)
+    dirs = np.stack([np.cos(np.radians(angles)), np.sin(np.radians(angles))])
+    return {"mmd2": mmd2, "swd": sc.sliced_wasserstein(ref, gen, seed), "xs": xs, "ys": ys,
+            "witness": metrics.mmd_witness(ref.X, gen, grid, bandwidths), "angles": angles,
+            "w1": metrics.projected_wasserstein(ref.X, gen, dirs)}
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def likelihood(X, y, seed: int, dials: tuple, against: str, factor: float, box) -> dict:
+    ref, _ = real_side(X, y, seed, against)
+    S = prepared(X, y, seed)
+    gen = generated(X, y, seed, dials).points
+    h = factor * metrics.knn_bandwidth(gen)
+    xs, ys, grid = datasets.grid(box, MAP_RES)
+    return {"h": h, "held": float(metrics.parzen_log_likelihood(gen, ref.X, h).mean()),
+            "train": float(metrics.parzen_log_likelihood(gen, S.train, h).mean()), "xs": xs, "ys": ys,
+            "map": metrics.parzen_log_likelihood(gen, grid, h)}
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def copying(X, y, seed: int, dials: tuple, quantile: float) -> tuple[metrics.CopyReport, np.ndarray, np.ndarray]:
+    S = prepared(X, y, seed)
+    _, held = real_side(X, y, seed, "held_out")
+    d = metrics.nearest_distances(generated(X, y, seed, dials).points, S.train)
+    return metrics.copy_report(d, held, quantile), d, held
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def failures(X, y, seed: int) -> plane.FailureTable:
+    return plane.failure_table(prepared(X, y, seed))
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def board(k: int, n: int) -> list[lb.Row]:
+    return lb.leaderboard(k, n)
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def fid_curve(source: str) -> lb.FidCurve:
+    return lb.fid_curve(source)
+
+
+# ---------------------------------------------------------------- 2D: data, the dialled generator, the scoreboard
+
+def plane_tab() -> None:
+    st.header(ctx.t("data_title"))
+    ds = dataset_picker(ctx, default="ring8")
+    if ds is None:
+        return
+    X, y, seed = ds.X, ds.y, ctx.seed
+    S = prepared(X, y, seed)
+    st.markdown(ctx.t("generator_lead", n_train=len(S.train), n_held=len(S.held_out)))
+    dials = dial_controls(S)
+    against = st.segmented_control(ctx.t("against"), AGAINST, format_func=ctx.labeler("evaluation.against_opt"),
+                                   key=ctx.key("against"), required=True, help=ctx.t("against_help")) or "held_out"
+    ref, _ = real_side(X, y, seed, against)
+    gen = generated(X, y, seed, dials)
+    if sc.identical(ref.X, gen.points):
+        st.warning(ctx.t("identical"), icon=":material/content_copy:")
+    box = datasets.bounds(np.r_[X, gen.points], margin=0.05)
+    scoreboard(X, y, seed, dials, against, box)
+    args = (X, y, seed, dials, against, box)
+    pr_section(*args)
+    distance_section(*args)
+    likelihood_section(*args)
+    memorisation_section(X, y, seed, dials)
+    failure_section(X, y, seed)
+
+
+def dial_controls(S: plane.Setup) -> tuple:
+    if st.button(ctx.t("honest"), icon=":material/restart_alt:", key="evaluation_honest", help=ctx.t("honest_help")):
+        for name in DIALS:
+            st.session_state.pop(ctx.key(name), None)
+    cols = st.columns(5)
+    s = round(S.scale, 2)
+    modes_key = ctx.key("modes_kept")
+    if st.session_state.get(modes_key, S.n_modes) > S.n_modes:
+        st.session_state[modes_key] = S.n_modes  # new data with fewer modes
+    with cols[0]:
+        if S.n_modes > 1:
+            kept = st.slider(ctx.t("dial.modes_kept"), 1, S.n_modes, S.n_modes, key=modes_key,
+                             help=ctx.t("dial_help.modes_kept" if S.modes_are_classes else "dial_help.modes_clusters"))
+        else:
+            kept = 1
+            st.caption(ctx.t("one_mode"))
+    blur = cols[1].slider(ctx.t("dial.blur"), 0.0, round(s, 2), 0.0, round(s / 50, 3), key=ctx.key("blur"), help=ctx.t("dial_help.blur"))
+    shrink = cols[2].slider(ctx.t("dial.shrink"), 0.0, 1.0, 0.0, 0.05, key=ctx.key("shrink"), help=ctx.t("dial_help.shrink"))
+    copy = cols[3].slider(ctx.t("dial.copy"), 0.0, 1.0, 0.0, 0.05, key=ctx.key("copy"), help=ctx.t("dial_help.copy"))
+    shift = cols[4].slider(ctx.t("dial.shift"), -s, s, 0.0, round(s / 50, 3), key=ctx.key("shift"), help=ctx.t("dial_help.shift"))
+    return int(kept), float(blur), float(shrink), float(copy), float(shift)
+
+
+def scoreboard(X, y, seed, dials, against, box) -> None:
+    p, _, _ = balls(X, y, seed, dials, against, 5, box)
+    dist = distances(X, y, seed, dials, against, BANDWIDTHS, box)
+    lik = likelihood(X, y, seed, dials, against, 1.0, box)
+    report, _, _ = copying(X, y, seed, dials, 0.05)
+    cols = st.columns(8)
+    for col, (name, value, spec) in zip(cols, (("precision", p.precision, ".2f"), ("recall", p.recall, ".2f"),
+                                               ("density", p.density, ".2f"), ("coverage", p.coverage, ".2f"),
+                                               ("mmd2", dist["mmd2"], ".4f"), ("swd", dist["swd"], ".3f"),
+                                               ("log_lik", lik["held"], ".2f"), ("copies", report.share, ".0%"))):
+        col.metric(ctx.t(f"score.{name}"), ctx.num(value, spec), help=ctx.t(f"score_help.{name}"))
+    st.caption(ctx.t("scoreboard_caption"))
+
+
+# ---------------------------------------------------------------- 2D: one fragment per metric, each with its own controls
+
+@st.fragment
+def pr_section(X, y, seed, dials, against, box) -> None:
+    with guard():
+        st.subheader(ctx.t("pr_title"))
+        c1, c2 = st.columns([1, 2])
+        k = c1.slider("k", 1, 20, 5, key=ctx.key("k"), help=ctx.t("k_help"))
+        view = c2.segmented_control(ctx.t("view"), VIEWS, format_func=ctx.labeler("evaluation.views"), key=ctx.key("view"),
+                                    required=True) or "precision"
+        p, real_img, fake_img = balls(X, y, seed, dials, against, k, box)
+        ref, _ = real_side(X, y, seed, against)
+        gen = generated(X, y, seed, dials).points
+        cols = st.columns(4)
+        for col, name in zip(cols, VIEWS):
+            col.metric(ctx.t(f"score.{name}"), ctx.num(getattr(p, name), ".2f"))
+        names = labels("plane", "real", "fake", "real_in", "real_out", "fake_in", "fake_out", "real_balls", "fake_balls", "balls", "count")
+        if view == "recall":  # real points inside generated balls
+            fig = plots.balls_figure(box, ref.X, gen, None, fake_img, p.real_in_fake, None, names)
+        elif view == "precision":  # generated points inside real balls
+            fig = plots.balls_figure(box, ref.X, gen, real_img, None, None, p.fake_in_real, names)
+        elif view == "coverage":  # real balls that hold a generated point
+            fig = plots.balls_figure(box, ref.X, gen, real_img, None, p.real_covered, None, names)
+        else:  # density: how many real balls hold each generated point
+            fig = plots.balls_figure(box, ref.X, gen, real_img, None, None, None, names, fake_colours=p.balls_per_fake, k=k)
+        ctx.chart(fig, key="evaluation_balls")
+        st.caption(ctx.t(f"view_caption.{view}", k=k))
+        with st.expander(ctx.t("explain"), icon=":material/school:"):
+            ctx.md("precision_recall")
+
+
+@st.fragment
+def distance_section(X, y, seed, dials, against, box) -> None:
+    with guard():
+        st.subheader(ctx.t("mmd_title"))
+        chosen = st.pills(ctx.t("bandwidths"), BANDWIDTHS, selection_mode="multi", default=list(BANDWIDTHS),
+                          format_func=lambda h: f"h = {ctx.num(h, 'g')}", key=ctx.key("bandwidths"), help=ctx.t("bandwidths_help"))
+        if not chosen:
+            st.info(ctx.t("no_bandwidth"), icon=":material/info:")
+            return
+        d = distances(X, y, seed, dials, against, tuple(sorted(chosen)), box)
+        ref, _ = real_side(X, y, seed, against)
+        gen = generated(X, y, seed, dials).points
+        c1, c2 = st.columns(2)
+        c1.metric("MMD²", ctx.num(d["mmd2"], ".4f"), help=ctx.t("score_help.mmd2"))
+        c2.metric(ctx.t("score.swd"), ctx.num(d["swd"], ".3f"), help=ctx.t("score_help.swd"))
+        left, right = st.columns(2)
+        ctx.chart(plots.witness_figure(box, d["xs"], d["ys"], d["witness"], ref.X, gen, labels("plane", "real", "fake", "witness")),
+                  key="evaluation_witness", where=left)
+        left.caption(ctx.t("witness_caption"))
+        ctx.chart(plots.sliced_figure(d["angles"], d["w1"], labels("sliced", "w1", "mean", "angle")), key="evaluation_sliced", where=right)
+        right.caption(ctx.t("sliced_caption"))
+        with st.expander(ctx.t("explain"), icon=":material/school:"):
+            ctx.md("mmd_swd")
+
+
+@st.fragment
+def likelihood_section(X, y, seed, dials, against, box) -> None:
+    with guard():
+        st.subheader(ctx.t("lik_title"))
+        factor = st.select_slider(ctx.t("parzen_h"), [0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0], 1.0,
+                                  format_func=lambda f: f"{ctx.num(f, 'g')} ×", key=ctx.key("parzen_h"), help=ctx.t("parzen_h_help"))
+        lik = likelihood(X, y, seed, dials, against, float(factor), box)
+        ref, _ = real_side(X, y, seed, against)
+        c1, c2, c3 = st.columns(3)
+        c1.metric(ctx.t("lik_held"), ctx.num(lik["held"], ".2f"), help=ctx.t("lik_held_help"))
+        c2.metric(ctx.t("lik_train"), ctx.num(lik["train"], ".2f"), help=ctx.t("lik_train_help"))
+        c3.metric(ctx.t("bandwidth"), ctx.num(lik["h"], ".3f"))
+        ctx.chart(plots.density_map_figure(box, lik["xs"], lik["ys"], lik["map"], ref.X, labels("plane", "real", "log_p")),
+                  key="evaluation_parzen")
+        st.caption(ctx.t("lik_caption"))
+        with st.expander(ctx.t("explain"), icon=":material/school:"):
+            ctx.md("likelihood")
+
+
+@st.fragment
+def memorisation_section(X, y, seed, dials) -> None:
+    with guard():
+        st.subheader(ctx.t("memo_title"))
+        q = st.select_slider(ctx.t("quantile"), [0.01, 0.02, 0.05, 0.1, 0.2], 0.05, format_func=lambda v: ctx.num(v, ".0%"),
+                             key=ctx.key("quantile"), help=ctx.t("quantile_help"))
+        report, d_gen, d_held = copying(X, y, seed, dials, float(q))
+        msg = ctx.t("alarm_on" if report.alarm else "alarm_off", share=report.share, limit=report.limit, q=report.quantile)
+        (st.warning if report.alarm else st.success)(msg, icon=":material/notifications_active:" if report.alarm else ":material/verified:")
+        ctx.chart(plots.distances_figure(d_gen, d_held, report.threshold, labels("memo", "gen", "held", "threshold", "x", "y")),
+                  key="evaluation_distances")
+        st.caption(ctx.t("memo_caption", ratio=report.median_ratio))
+        ctx.md("memorisation")
+
+
+@st.fragment
+def failure_section(X, y, seed) -> None:
+    with guard():
+        st.subheader(ctx.t("table_title"))
+        table = failures(X, y, seed)
+        st.dataframe(plots.failure_styler(table, t, ctx.num), width="stretch")
+        st.caption(ctx.t("table_caption", n=table.n, k=table.k))
+        ctx.md("failures")
+
+
+# ---------------------------------------------------------------- digits
+
+def digits_tab() -> None:
+    ctx.md("features")
+    acc = lb.feature_net_metrics()
+    st.caption(ctx.t("features_accuracy", test=acc.get("test_accuracy", float("nan")), val=acc.get("val_accuracy", float("nan"))))
+    leaderboard_section()
+    fid_bias_section()
+    with st.expander(ctx.t("explain_digits"), icon=":material/school:", expanded=False):
+        ctx.md("digit_metrics")
+
+
+@st.fragment
+def leaderboard_section() -> None:
+    with guard():
+        st.header(ctx.t("board_title"))
+        c1, c2, c3 = st.columns([1, 1, 2])
+        k = c1.slider(ctx.t("board_k"), 1, 10, 5, key=ctx.key("board_k"), help=ctx.t("k_help"))
+        n = c2.select_slider(ctx.t("board_n"), BOARD_NS, lb.N_TABLE, key=ctx.key("board_n"), help=ctx.t("board_n_help"))
+        by = c3.segmented_control(ctx.t("sort_by"), plots.BOARD_SORT, format_func=ctx.labeler("evaluation.board"),
+                                  key=ctx.key("sort_by"), required=True) or "fid"
+        rows = board(int(k), int(n))
+        if any(r.fid.regularised for r in rows):
+            st.warning(ctx.t("fid_singular", n=n, d=rows[0].fid.dim, rank=n - 1), icon=":material/warning:")
+        st.dataframe(plots.board_frame(rows, by, t, ctx.num), width="stretch", hide_index=True)
+        st.caption(ctx.t("board_caption", n=n, k=k))
+        data = lb.shipped()
+        cols = st.columns(3)
+        for i, source in enumerate(lb.SOURCES):
+            with cols[i % 3]:
+                st.image(plots.tiles(data.images[source][:24], 8), caption=ctx.t(f"sources.{source}"), width="content")
+
+
+@st.fragment
+def fid_bias_section() -> None:
+    with guard():
+        st.header(ctx.t("bias_title"))
+        choices = [s for s in lb.SOURCES if s != "ten_digits"]
+        c1, c2 = st.columns(2)
+        a = c1.selectbox(ctx.t("first"), choices, index=choices.index("gan"), format_func=ctx.labeler("evaluation.sources"), key=ctx.key("fid_a"))
+        b = c2.selectbox(ctx.t("second"), choices, index=choices.index("diffusion"), format_func=ctx.labeler("evaluation.sources"), key=ctx.key("fid_b"))
+        ca, cb = fid_curve(a), fid_curve(b)
+        cross = lb.crossing(ca, cb) if a != b else None
+        names = {s: ctx.t(f"sources.{s}") for s in (a, b)}
+        colours = {a: plots.REAL, b: plots.FAKE} if a != b else {a: plots.REAL}
+        fig = plots.fid_curves_figure([ca] if a == b else [ca, cb], names, colours, cross, lb.shipped().reference_features.shape[1],
+                                      labels("bias", "singular", "cross", "n", "fid"))
+        ctx.chart(fig, key="evaluation_fid_n")
+        if a == b:
+            st.info(ctx.t("same_source"), icon=":material/info:")
+        elif cross is None:
+            st.caption(ctx.t("no_cross", a=names[a], b=names[b]))
+        else:
+            small, large = lb.order_at_ends(ca, cb)
+            st.caption(ctx.t("cross_at", n=cross, small=names[small], large=names[large]))
+        st.caption(ctx.t("bias_caption", a=names[a], b=names.get(b, names[a]), fa=ca.fid_inf, fb=cb.fid_inf))
+        ctx.md("fid_bias")
+
+
+# ---------------------------------------------------------------- human evaluation
+
+ROUND, REVEALED, TALLY = ctx.state_key("round"), ctx.state_key("revealed"), ctx.state_key("tally")
+
+
+def pick_key(n_round: int, source: str, i: int) -> str:
+    return ctx.key(f"pick_{n_round}_{source}_{i}")  # kept across tab and page changes, like every ctx.key
+
+
+def check_round(n_round: int, source: str, real: np.ndarray) -> None:
+    """Callback of "Check my answers": score the picks once and add them to the session's tally."""
+    if st.session_state.get(REVEALED) == (n_round, source):
+        return  # a second click on the same round counts nothing
+    picks = np.array([bool(st.session_state.get(pick_key(n_round, source, i))) for i in range(len(real))])
+    s = lb.score_round(real, picks)
+    st.session_state[REVEALED] = (n_round, source)
+    tally = st.session_state.setdefault(TALLY, {"rounds": 0, "correct": 0, "tiles": 0, "fooled": 0})
+    tally.update(rounds=tally["rounds"] + 1, correct=tally["correct"] + s.correct, tiles=tally["tiles"] + s.n,
+                 fooled=tally["fooled"] + s.fooled)
+
+
+def new_round() -> None:
+    st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
+
+
+@st.fragment
+def human_section() -> None:
+    with guard():
+        st.header(ctx.t("human_title"))
+        ctx.md("human")
+        source = st.selectbox(ctx.t("human_source"), lb.GENERATORS, index=lb.GENERATORS.index("cgan"),
+                              format_func=ctx.labeler("evaluation.sources"), key=ctx.key("human_source"))
+        n_round = st.session_state.setdefault(ROUND, 0)
+        r = lb.human_round(source, 16, seed=ctx.seed * 1000 + n_round)
+        revealed = st.session_state.get(REVEALED) == (n_round, source)
+        for row in range(4):
+            cols = st.columns(4)
+            for c in range(4):
+                i = row * 4 + c
+                border = plots.hex_rgb(plots.REAL if r.real[i] else plots.FAKE) if revealed else None
+                cols[c].image(plots.framed_tile(r.images[i], 12, border), width="content")
+                cols[c].checkbox(ctx.t("is_real"), key=pick_key(n_round, source, i), disabled=revealed)
+        b1, b2 = st.columns(2)
+        b1.button(ctx.t("check"), icon=":material/fact_check:", key="evaluation_check", disabled=revealed, type="primary",
+                  on_click=check_round, args=(n_round, source, r.real))
+        b2.button(ctx.t("new_round"), icon=":material/casino:", key="evaluation_new_round", on_click=new_round)
+        if revealed:
+            picks = np.array([bool(st.session_state.get(pick_key(n_round, source, i))) for i in range(16)])
+            s = lb.score_round(r.real, picks)
+            st.success(ctx.t("round_score", correct=s.correct, n=s.n, found=s.real_found, n_real=s.n_real, fooled=s.fooled,
+                             acc=s.accuracy), icon=":material/scoreboard:")
+            st.caption(ctx.t("reveal_legend"))
+        tally = st.session_state.get(TALLY)
+        if tally and tally["rounds"]:
+            st.caption(ctx.t("tally", rounds=tally["rounds"], acc=tally["correct"] / tally["tiles"], fooled=tally["fooled"]))
+
+
+# ---------------------------------------------------------------- the page
+
+with guard():
+    ctx.md("intro")
+    labels_tabs = [ctx.t(f"tab.{name}") for name in TABS]
+    if st.session_state.get("evaluation_tab") not in labels_tabs:
+        st.session_state.pop("evaluation_tab", None)  # a label from the other language
+    tabs = st.tabs(labels_tabs, key="evaluation_tab", on_change="rerun")
+    with tabs[0]:
+        if tabs[0].open:  # lazy: only the open tab's content runs
+            plane_tab()
+    with tabs[1]:
+        if tabs[1].open:
+            digits_tab()
+    with tabs[2]:
+        if tabs[2].open:
+            human_section()
