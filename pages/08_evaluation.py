@@ -7,6 +7,7 @@ from engine import datasets, metrics
 from engine.evaluation import leaderboard as lb
 from engine.evaluation import plane
 from engine.evaluation import scorecard as sc
+from ui import evaluation_data as ev
 from ui import plots_evaluation as plots
 from ui.data_input import dataset_picker
 from ui.shell import guard, setup, t
@@ -17,88 +18,8 @@ VIEWS = ("precision", "recall", "density", "coverage")
 AGAINST = ("held_out", "train")
 DIALS = ("modes_kept", "blur", "shrink", "copy", "shift")
 BANDWIDTHS = metrics.MMD_BANDWIDTHS
-BALL_RES = 240  # pixels per side of the k-NN balls' picture
-MAP_RES = 60  # grid of the witness and density maps
 BOARD_NS = (15, 30, 50, 100, 200, lb.N_TABLE)
-
-
-def labels(prefix: str, *names: str) -> dict[str, str]:
-    return {n: ctx.t(f"{prefix}.{n}") for n in names}
-
-
-# ---------------------------------------------------------------- cached computations (bounded; numbers only)
-
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
-def prepared(X, y, seed: int) -> plane.Setup:
-    return plane.prepare(X, y, seed)
-
-
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
-def real_side(X, y, seed: int, against: str) -> tuple[sc.Reference, np.ndarray]:
-    S = prepared(X, y, seed)
-    return sc.reference(S.held_out if against == "held_out" else S.train), metrics.nearest_distances(S.held_out, S.train)
-
-
-@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
-def generated(X, y, seed: int, dials: tuple) -> plane.Generated:
-    S = prepared(X, y, seed)
-    return plane.generate(S, plane.Dials(*dials), len(S.held_out), seed + 1)
-
-
-@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
-def balls(X, y, seed: int, dials: tuple, against: str, k: int, box) -> tuple[metrics.PRDC, np.ndarray, np.ndarray]:
-    ref, _ = real_side(X, y, seed, against)
-    gen = generated(X, y, seed, dials).points
-    p = sc.prdc(ref, gen, k)
-    return p, plane.ball_union(ref.X, p.real_radii, box, BALL_RES), plane.ball_union(gen, p.fake_radii, box, BALL_RES)
-
-
-@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
-def distances(X, y, seed: int, dials: tuple, against: str, bandwidths: tuple, box) -> dict:
-    ref, _ = real_side(X, y, seed, against)
-    gen = generated(X, y, seed, dials).points
-    mmd2 = sc.mmd2(ref, gen) if bandwidths == BANDWIDTHS else metrics.mmd2(ref.X, gen, bandwidths)
-    xs, ys, grid = datasets.grid(box, MAP_RES)
-    angles = np.arange(0, 180, 3.0)
-    dirs = np.stack([np.cos(np.radians(angles)), np.sin(np.radians(angles))])
-    return {"mmd2": mmd2, "swd": sc.sliced_wasserstein(ref, gen, seed), "xs": xs, "ys": ys,
-            "witness": metrics.mmd_witness(ref.X, gen, grid, bandwidths), "angles": angles,
-            "w1": metrics.projected_wasserstein(ref.X, gen, dirs)}
-
-
-@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
-def likelihood(X, y, seed: int, dials: tuple, against: str, factor: float, box) -> dict:
-    ref, _ = real_side(X, y, seed, against)
-    S = prepared(X, y, seed)
-    gen = generated(X, y, seed, dials).points
-    h = factor * metrics.knn_bandwidth(gen)
-    xs, ys, grid = datasets.grid(box, MAP_RES)
-    return {"h": h, "held": float(metrics.parzen_log_likelihood(gen, ref.X, h).mean()),
-            "train": float(metrics.parzen_log_likelihood(gen, S.train, h).mean()), "xs": xs, "ys": ys,
-            "map": metrics.parzen_log_likelihood(gen, grid, h)}
-
-
-@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
-def copying(X, y, seed: int, dials: tuple, quantile: float) -> tuple[metrics.CopyReport, np.ndarray, np.ndarray]:
-    S = prepared(X, y, seed)
-    _, held = real_side(X, y, seed, "held_out")
-    d = metrics.nearest_distances(generated(X, y, seed, dials).points, S.train)
-    return metrics.copy_report(d, held, quantile), d, held
-
-
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
-def failures(X, y, seed: int) -> plane.FailureTable:
-    return plane.failure_table(prepared(X, y, seed))
-
-
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
-def board(k: int, n: int) -> list[lb.Row]:
-    return lb.leaderboard(k, n)
-
-
-@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
-def fid_curve(source: str) -> lb.FidCurve:
-    return lb.fid_curve(source)
+EXPLAIN = dict(icon=":material/school:")
 
 
 # ---------------------------------------------------------------- 2D: data, the dialled generator, the scoreboard
@@ -108,24 +29,24 @@ def plane_tab() -> None:
     ds = dataset_picker(ctx, default="ring8")
     if ds is None:
         return
-    X, y, seed = ds.X, ds.y, ctx.seed
-    S = prepared(X, y, seed)
+    data = (ds.X, ds.y)
+    fp = ev.fingerprint(ds.X, ds.y)
+    S = ev.prepared(fp, ctx.seed, data)
     st.markdown(ctx.t("generator_lead", n_train=len(S.train), n_held=len(S.held_out)))
     dials = dial_controls(S)
     against = st.segmented_control(ctx.t("against"), AGAINST, format_func=ctx.labeler("evaluation.against_opt"),
                                    key=ctx.key("against"), required=True, help=ctx.t("against_help")) or "held_out"
-    ref, _ = real_side(X, y, seed, against)
-    gen = generated(X, y, seed, dials)
-    if sc.identical(ref.X, gen.points):
+    case = ev.Case(fp, ctx.seed, dials, against)
+    gen = ev.generated(case, data).points
+    if sc.identical(ev.reference(case, data).X, gen):
         st.warning(ctx.t("identical"), icon=":material/content_copy:")
-    box = datasets.bounds(np.r_[X, gen.points], margin=0.05)
-    scoreboard(X, y, seed, dials, against, box)
-    args = (X, y, seed, dials, against, box)
-    pr_section(*args)
-    distance_section(*args)
-    likelihood_section(*args)
-    memorisation_section(X, y, seed, dials)
-    failure_section(X, y, seed)
+    box = datasets.bounds(np.r_[ds.X, gen], margin=0.05)
+    scoreboard(case, box, data)
+    pr_section(case, box, data)
+    distance_section(case, box, data)
+    likelihood_section(case, box, data)
+    memorisation_section(case, data)
+    failure_section(fp, ctx.seed, data)
 
 
 def dial_controls(S: plane.Setup) -> tuple:
@@ -144,23 +65,22 @@ def dial_controls(S: plane.Setup) -> tuple:
         else:
             kept = 1
             st.caption(ctx.t("one_mode"))
-    blur = cols[1].slider(ctx.t("dial.blur"), 0.0, round(s, 2), 0.0, round(s / 50, 3), key=ctx.key("blur"), help=ctx.t("dial_help.blur"))
+    blur = cols[1].slider(ctx.t("dial.blur"), 0.0, s, 0.0, round(s / 50, 3), key=ctx.key("blur"), help=ctx.t("dial_help.blur"))
     shrink = cols[2].slider(ctx.t("dial.shrink"), 0.0, 1.0, 0.0, 0.05, key=ctx.key("shrink"), help=ctx.t("dial_help.shrink"))
     copy = cols[3].slider(ctx.t("dial.copy"), 0.0, 1.0, 0.0, 0.05, key=ctx.key("copy"), help=ctx.t("dial_help.copy"))
     shift = cols[4].slider(ctx.t("dial.shift"), -s, s, 0.0, round(s / 50, 3), key=ctx.key("shift"), help=ctx.t("dial_help.shift"))
     return int(kept), float(blur), float(shrink), float(copy), float(shift)
 
 
-def scoreboard(X, y, seed, dials, against, box) -> None:
-    p, _, _ = balls(X, y, seed, dials, against, 5, box)
-    dist = distances(X, y, seed, dials, against, BANDWIDTHS, box)
-    lik = likelihood(X, y, seed, dials, against, 1.0, box)
-    report, _, _ = copying(X, y, seed, dials, 0.05)
-    cols = st.columns(8)
-    for col, (name, value, spec) in zip(cols, (("precision", p.precision, ".2f"), ("recall", p.recall, ".2f"),
-                                               ("density", p.density, ".2f"), ("coverage", p.coverage, ".2f"),
-                                               ("mmd2", dist["mmd2"], ".4f"), ("swd", dist["swd"], ".3f"),
-                                               ("log_lik", lik["held"], ".2f"), ("copies", report.share, ".0%"))):
+def scoreboard(case: ev.Case, box, data) -> None:
+    p = ev.balls(case, 5, box, data)[0]
+    mmd2, swd, _ = ev.distances(case, BANDWIDTHS, data)
+    lik = ev.likelihood(case, 1.0, data)[1]
+    copies = ev.copying(case, 0.05, data)[0].share
+    values = {"precision": (p.precision, ".2f"), "recall": (p.recall, ".2f"), "density": (p.density, ".2f"),
+              "coverage": (p.coverage, ".2f"), "mmd2": (mmd2, ".4f"), "swd": (swd, ".3f"), "log_lik": (lik, ".2f"),
+              "copies": (copies, ".0%")}
+    for col, (name, (value, spec)) in zip(st.columns(len(values)), values.items()):
         col.metric(ctx.t(f"score.{name}"), ctx.num(value, spec), help=ctx.t(f"score_help.{name}"))
     st.caption(ctx.t("scoreboard_caption"))
 
@@ -168,36 +88,24 @@ def scoreboard(X, y, seed, dials, against, box) -> None:
 # ---------------------------------------------------------------- 2D: one fragment per metric, each with its own controls
 
 @st.fragment
-def pr_section(X, y, seed, dials, against, box) -> None:
+def pr_section(case: ev.Case, box, data) -> None:
     with guard():
         st.subheader(ctx.t("pr_title"))
         c1, c2 = st.columns([1, 2])
         k = c1.slider("k", 1, 20, 5, key=ctx.key("k"), help=ctx.t("k_help"))
         view = c2.segmented_control(ctx.t("view"), VIEWS, format_func=ctx.labeler("evaluation.views"), key=ctx.key("view"),
                                     required=True) or "precision"
-        p, real_img, fake_img = balls(X, y, seed, dials, against, k, box)
-        ref, _ = real_side(X, y, seed, against)
-        gen = generated(X, y, seed, dials).points
-        cols = st.columns(4)
-        for col, name in zip(cols, VIEWS):
+        p = ev.balls(case, k, box, data)[0]
+        for col, name in zip(st.columns(4), VIEWS):
             col.metric(ctx.t(f"score.{name}"), ctx.num(getattr(p, name), ".2f"))
-        names = labels("plane", "real", "fake", "real_in", "real_out", "fake_in", "fake_out", "real_balls", "fake_balls", "balls", "count")
-        if view == "recall":  # real points inside generated balls
-            fig = plots.balls_figure(box, ref.X, gen, None, fake_img, p.real_in_fake, None, names)
-        elif view == "precision":  # generated points inside real balls
-            fig = plots.balls_figure(box, ref.X, gen, real_img, None, None, p.fake_in_real, names)
-        elif view == "coverage":  # real balls that hold a generated point
-            fig = plots.balls_figure(box, ref.X, gen, real_img, None, p.real_covered, None, names)
-        else:  # density: how many real balls hold each generated point
-            fig = plots.balls_figure(box, ref.X, gen, real_img, None, None, None, names, fake_colours=p.balls_per_fake, k=k)
-        ctx.chart(fig, key="evaluation_balls")
+        ctx.chart(ev.balls_figure(case, k, box, view, ctx.lang, data), key="evaluation_balls")
         st.caption(ctx.t(f"view_caption.{view}", k=k))
-        with st.expander(ctx.t("explain"), icon=":material/school:"):
+        with st.expander(ctx.t("explain"), **EXPLAIN):
             ctx.md("precision_recall")
 
 
 @st.fragment
-def distance_section(X, y, seed, dials, against, box) -> None:
+def distance_section(case: ev.Case, box, data) -> None:
     with guard():
         st.subheader(ctx.t("mmd_title"))
         chosen = st.pills(ctx.t("bandwidths"), BANDWIDTHS, selection_mode="multi", default=list(BANDWIDTHS),
@@ -205,62 +113,60 @@ def distance_section(X, y, seed, dials, against, box) -> None:
         if not chosen:
             st.info(ctx.t("no_bandwidth"), icon=":material/info:")
             return
-        d = distances(X, y, seed, dials, against, tuple(sorted(chosen)), box)
-        ref, _ = real_side(X, y, seed, against)
-        gen = generated(X, y, seed, dials).points
+        bandwidths = tuple(sorted(chosen))
+        mmd2, swd, _ = ev.distances(case, bandwidths, data)
         c1, c2 = st.columns(2)
-        c1.metric("MMD²", ctx.num(d["mmd2"], ".4f"), help=ctx.t("score_help.mmd2"))
-        c2.metric(ctx.t("score.swd"), ctx.num(d["swd"], ".3f"), help=ctx.t("score_help.swd"))
+        c1.metric("MMD²", ctx.num(mmd2, ".4f"), help=ctx.t("score_help.mmd2"))
+        c2.metric(ctx.t("score.swd"), ctx.num(swd, ".3f"), help=ctx.t("score_help.swd"))
         left, right = st.columns(2)
-        ctx.chart(plots.witness_figure(box, d["xs"], d["ys"], d["witness"], ref.X, gen, labels("plane", "real", "fake", "witness")),
-                  key="evaluation_witness", where=left)
-        left.caption(ctx.t("witness_caption"))
-        ctx.chart(plots.sliced_figure(d["angles"], d["w1"], labels("sliced", "w1", "mean", "angle")), key="evaluation_sliced", where=right)
+        ctx.chart(ev.witness_figure(case, bandwidths, box, ctx.lang, data), key="evaluation_witness", where=left)
+        left.caption(ctx.t("witness_caption", n=ev.WITNESS_POINTS))
+        ctx.chart(ev.sliced_figure(case, bandwidths, ctx.lang, data), key="evaluation_sliced", where=right)
         right.caption(ctx.t("sliced_caption"))
-        with st.expander(ctx.t("explain"), icon=":material/school:"):
+        with st.expander(ctx.t("explain"), **EXPLAIN):
             ctx.md("mmd_swd")
 
 
 @st.fragment
-def likelihood_section(X, y, seed, dials, against, box) -> None:
+def likelihood_section(case: ev.Case, box, data) -> None:
     with guard():
         st.subheader(ctx.t("lik_title"))
         factor = st.select_slider(ctx.t("parzen_h"), [0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0], 1.0,
                                   format_func=lambda f: f"{ctx.num(f, 'g')} ×", key=ctx.key("parzen_h"), help=ctx.t("parzen_h_help"))
-        lik = likelihood(X, y, seed, dials, against, float(factor), box)
-        ref, _ = real_side(X, y, seed, against)
+        h, held, train = ev.likelihood(case, float(factor), data)
         c1, c2, c3 = st.columns(3)
-        c1.metric(ctx.t("lik_held"), ctx.num(lik["held"], ".2f"), help=ctx.t("lik_held_help"))
-        c2.metric(ctx.t("lik_train"), ctx.num(lik["train"], ".2f"), help=ctx.t("lik_train_help"))
-        c3.metric(ctx.t("bandwidth"), ctx.num(lik["h"], ".3f"))
-        ctx.chart(plots.density_map_figure(box, lik["xs"], lik["ys"], lik["map"], ref.X, labels("plane", "real", "log_p")),
-                  key="evaluation_parzen")
+        c1.metric(ctx.t("lik_held"), ctx.num(held, ".2f"), help=ctx.t("lik_held_help"))
+        c2.metric(ctx.t("lik_train"), ctx.num(train, ".2f"), help=ctx.t("lik_train_help"))
+        c3.metric(ctx.t("bandwidth"), ctx.num(h, ".3f"))
+        ctx.chart(ev.parzen_figure(case, float(factor), box, ctx.lang, data), key="evaluation_parzen")
         st.caption(ctx.t("lik_caption"))
-        with st.expander(ctx.t("explain"), icon=":material/school:"):
+        with st.expander(ctx.t("explain"), **EXPLAIN):
             ctx.md("likelihood")
 
 
 @st.fragment
-def memorisation_section(X, y, seed, dials) -> None:
+def memorisation_section(case: ev.Case, data) -> None:
     with guard():
         st.subheader(ctx.t("memo_title"))
         q = st.select_slider(ctx.t("quantile"), [0.01, 0.02, 0.05, 0.1, 0.2], 0.05, format_func=lambda v: ctx.num(v, ".0%"),
                              key=ctx.key("quantile"), help=ctx.t("quantile_help"))
-        report, d_gen, d_held = copying(X, y, seed, dials, float(q))
+        report = ev.copying(case, float(q), data)[0]
         msg = ctx.t("alarm_on" if report.alarm else "alarm_off", share=report.share, limit=report.limit, q=report.quantile)
-        (st.warning if report.alarm else st.success)(msg, icon=":material/notifications_active:" if report.alarm else ":material/verified:")
-        ctx.chart(plots.distances_figure(d_gen, d_held, report.threshold, labels("memo", "gen", "held", "threshold", "x", "y")),
-                  key="evaluation_distances")
+        if report.alarm:
+            st.warning(msg, icon=":material/notifications_active:")
+        else:
+            st.success(msg, icon=":material/verified:")
+        ctx.chart(ev.distances_figure(case, float(q), ctx.lang, data), key="evaluation_distances")
         st.caption(ctx.t("memo_caption", ratio=report.median_ratio))
         ctx.md("memorisation")
 
 
 @st.fragment
-def failure_section(X, y, seed) -> None:
+def failure_section(fp: str, seed: int, data) -> None:
     with guard():
         st.subheader(ctx.t("table_title"))
-        table = failures(X, y, seed)
-        st.dataframe(plots.failure_styler(table, t, ctx.num), width="stretch")
+        table = ev.failures(fp, seed, data)
+        st.markdown(plots.failure_table_markdown(table, t, ctx.num))
         st.caption(ctx.t("table_caption", n=table.n, k=table.k))
         ctx.md("failures")
 
@@ -273,7 +179,7 @@ def digits_tab() -> None:
     st.caption(ctx.t("features_accuracy", test=acc.get("test_accuracy", float("nan")), val=acc.get("val_accuracy", float("nan"))))
     leaderboard_section()
     fid_bias_section()
-    with st.expander(ctx.t("explain_digits"), icon=":material/school:", expanded=False):
+    with st.expander(ctx.t("explain_digits"), **EXPLAIN):
         ctx.md("digit_metrics")
 
 
@@ -286,16 +192,14 @@ def leaderboard_section() -> None:
         n = c2.select_slider(ctx.t("board_n"), BOARD_NS, lb.N_TABLE, key=ctx.key("board_n"), help=ctx.t("board_n_help"))
         by = c3.segmented_control(ctx.t("sort_by"), plots.BOARD_SORT, format_func=ctx.labeler("evaluation.board"),
                                   key=ctx.key("sort_by"), required=True) or "fid"
-        rows = board(int(k), int(n))
+        rows = ev.board(int(k), int(n))
         if any(r.fid.regularised for r in rows):
             st.warning(ctx.t("fid_singular", n=n, d=rows[0].fid.dim, rank=n - 1), icon=":material/warning:")
         st.dataframe(plots.board_frame(rows, by, t, ctx.num), width="stretch", hide_index=True)
         st.caption(ctx.t("board_caption", n=n, k=k))
-        data = lb.shipped()
         cols = st.columns(3)
         for i, source in enumerate(lb.SOURCES):
-            with cols[i % 3]:
-                st.image(plots.tiles(data.images[source][:24], 8), caption=ctx.t(f"sources.{source}"), width="content")
+            cols[i % 3].image(ev.sample_tiles(source), caption=ctx.t(f"sources.{source}"), width="content")
 
 
 @st.fragment
@@ -304,15 +208,13 @@ def fid_bias_section() -> None:
         st.header(ctx.t("bias_title"))
         choices = [s for s in lb.SOURCES if s != "ten_digits"]
         c1, c2 = st.columns(2)
-        a = c1.selectbox(ctx.t("first"), choices, index=choices.index("gan"), format_func=ctx.labeler("evaluation.sources"), key=ctx.key("fid_a"))
-        b = c2.selectbox(ctx.t("second"), choices, index=choices.index("diffusion"), format_func=ctx.labeler("evaluation.sources"), key=ctx.key("fid_b"))
-        ca, cb = fid_curve(a), fid_curve(b)
-        cross = lb.crossing(ca, cb) if a != b else None
+        pick = dict(format_func=ctx.labeler("evaluation.sources"))
+        a = c1.selectbox(ctx.t("first"), choices, index=choices.index("gan"), key=ctx.key("fid_a"), **pick)
+        b = c2.selectbox(ctx.t("second"), choices, index=choices.index("diffusion"), key=ctx.key("fid_b"), **pick)
+        ctx.chart(ev.fid_figure(a, b, ctx.lang), key="evaluation_fid_n")
+        ca, cb = ev.fid_curve(a), ev.fid_curve(b)
         names = {s: ctx.t(f"sources.{s}") for s in (a, b)}
-        colours = {a: plots.REAL, b: plots.FAKE} if a != b else {a: plots.REAL}
-        fig = plots.fid_curves_figure([ca] if a == b else [ca, cb], names, colours, cross, lb.shipped().reference_features.shape[1],
-                                      labels("bias", "singular", "cross", "n", "fid"))
-        ctx.chart(fig, key="evaluation_fid_n")
+        cross = lb.crossing(ca, cb) if a != b else None
         if a == b:
             st.info(ctx.t("same_source"), icon=":material/info:")
         elif cross is None:
@@ -320,7 +222,7 @@ def fid_bias_section() -> None:
         else:
             small, large = lb.order_at_ends(ca, cb)
             st.caption(ctx.t("cross_at", n=cross, small=names[small], large=names[large]))
-        st.caption(ctx.t("bias_caption", a=names[a], b=names.get(b, names[a]), fa=ca.fid_inf, fb=cb.fid_inf))
+        st.caption(ctx.t("bias_caption", a=names[a], b=names[b], fa=ca.fid_inf, fb=cb.fid_inf))
         ctx.md("fid_bias")
 
 

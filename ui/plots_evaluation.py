@@ -207,21 +207,22 @@ def tiles(images: np.ndarray, n_cols: int, zoom: int = 5) -> np.ndarray:
 
 # ---------------------------------------------------------------- tables
 
-def failure_styler(table, t, num):
-    """The "which failure each metric catches" table: one row per failure, one column per metric,
-    each cell the measured value; a caught failure (the metric moved the bad way by more than its
-    noise) gets ✓ and a green cell."""
-    import pandas as pd
-
-    cols = [t(f"evaluation.score.{m}") for m in table.metrics]
+def failure_table_markdown(table, t, num) -> str:
+    """The "which failure each metric catches" table as Markdown: one row per failure, one column per
+    metric, each cell the measured value; a caught failure (the metric moved the bad way by more than
+    its noise) is bold with a ✓. Markdown, not a styled dataframe: a tenth of the cost per rerun."""
     specs = {"mmd2": ".4f", "copy_share": ".0%"}
+
     def cell(m, v, caught=False):
-        return num(v, specs.get(m, ".2f")) + (" ✓" if caught else "")
-    data = {t("evaluation.failure.honest"): [cell(m, table.honest[m]) for m in table.metrics]}
+        value = num(v, specs.get(m, ".2f"))
+        return f"**{value} ✓**" if caught else value
+
+    head = "| | " + " | ".join(t(f"evaluation.score.{m}") for m in table.metrics) + " |"
+    lines = [head, "|---" * (len(table.metrics) + 1) + "|",
+             f"| {t('evaluation.failure.honest')} | " + " | ".join(cell(m, table.honest[m]) for m in table.metrics) + " |"]
     for f, row in table.rows.items():
-        data[t(f"evaluation.failure.{f}")] = [cell(m, row[m], table.caught[f][m]) for m in table.metrics]
-    df = pd.DataFrame(data, index=cols).T
-    return df.style.map(lambda v: "background-color: #D1FAE5; font-weight: 600" if str(v).endswith("✓") else "")
+        lines.append(f"| {t(f'evaluation.failure.{f}')} | " + " | ".join(cell(m, row[m], table.caught[f][m]) for m in table.metrics) + " |")
+    return "\n".join(lines)
 
 
 BOARD_SORT = ("fid", "kid", "inception_score", "precision", "recall", "coverage", "diversity")
