@@ -4,7 +4,7 @@ The names follow the formulas the page shows (Ho et al. 2020, DDPM; Song et al. 
 
     forward, one step      q(x_t | x_{t-1}) = N(√α_t · x_{t-1}, β_t · I),        α_t = 1 − β_t
     forward, closed form   q(x_t | x_0)     = N(√ᾱ_t · x_0, (1 − ᾱ_t) · I),      ᾱ_t = Π_{s≤t} α_s
-    objective              L = E ‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖²
+    objective              L = E ‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖² / d   (d coordinates: a mean, not a sum)
     DDPM step              x_{t-1} = μ̃_t(x_t, x̂_0) + σ_t z
     DDIM step (η = 0)      x_{t'} = √ᾱ_{t'} x̂_0 + √(1 − ᾱ_{t'}) ε_θ
 
@@ -386,7 +386,8 @@ class DiffusionModel:
         return tc.lr * (tc.lr_min_fraction + (1 - tc.lr_min_fraction) * 0.5 * (1 + math.cos(math.pi * frac)))
 
     def loss_on_batch(self, x0, y=None, t=None, noise=None):
-        """The ε-prediction objective ‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖² on one batch."""
+        """The ε-prediction objective ‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖² / d on one batch: the squared
+        error averaged over the d coordinates and the batch (always guessing ε_θ = 0 scores 1 on average, whatever d)."""
         torch = _torch()
         n = len(x0)
         if t is None:
@@ -462,7 +463,8 @@ class DiffusionModel:
         y = y.long()
         if guidance == 0.0:
             return self.net_(x, tt, y)
-        # classifier-free guidance: ε = ε(x, ∅) + w · (ε(x, y) − ε(x, ∅)), both in one batch
+        # classifier-free guidance: ε = ε(x, ∅) + (1 + w) · (ε(x, y) − ε(x, ∅)), both in one batch;
+        # w = 0 is the plain conditional model
         null = torch.full_like(y, self.config.denoiser.n_classes)
         both = self.net_(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([y, null]))
         cond, uncond = both[: len(x)], both[len(x):]

@@ -14,6 +14,10 @@ What the GAN page shows, computed here and nowhere else:
   D update, G update) so the page can replay it in slow motion.
 - ``fit_discriminator`` trains D alone against two fixed samplers, so a test can check
   that it approaches D* = p_data / (p_data + p_g).
+- ``pull_under_d_training`` trains D alone and reads G's pull under the minimax and the
+  non-saturating loss from the same D: the first fades, the second grows.
+- ``median_cosine`` measures how closely G's step follows the arrows: G moves its weights,
+  so each point moves only roughly along its own arrow.
 - ``wgan_toy_data`` is the "8 Gaussians" of the improved-WGAN paper, for the benchmark.
 
 The data are standardised (one shift, one scale) before training; everything returned is
@@ -61,6 +65,7 @@ MAX_POINTS_PER_FRAME = 300
 MAX_FRAMES = 60
 STAGES = ("noise", "generate", "score", "update_d", "update_g")
 MMD_POINTS = 256  # MMD² compares at most this many generated and real points (its cost grows with the square)
+N_ARROWS = 80  # fixed view points that carry an arrow; "pull on G" is measured on the same points
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,22 @@ def d_output(cfg: GanConfig, s: torch.Tensor) -> torch.Tensor:
     return torch.sigmoid(s) if cfg.loss in PROBABILITY_LOSSES else s
 
 
+def median_cosine(moves: np.ndarray, arrows: np.ndarray) -> float:
+    """The median over points of cos(move, arrow): 1 when every point moved exactly along its arrow.
+
+    G changes its weights, not the points, so one step moves each point by a mix of every point's
+    arrow (through the shared weights, rescaled per weight by Adam). Points whose move or arrow has
+    zero length carry no direction and are left out; NaN when none is left.
+    """
+    moves, arrows = np.asarray(moves, np.float64), np.asarray(arrows, np.float64)
+    lengths = np.linalg.norm(moves, axis=1) * np.linalg.norm(arrows, axis=1)
+    keep = np.isfinite(lengths) & (lengths > 0)
+    if not keep.any():
+        return float("nan")
+    cos = (moves[keep] * arrows[keep]).sum(axis=1) / lengths[keep]
+    return float(np.median(np.clip(cos, -1.0, 1.0)))
+
+
 # ---------------------------------------------------------------- the trainer
 
 @dataclass
@@ -224,6 +245,7 @@ class StepStages:
     g_loss: float  # L_G of G's update, on the shown noise z (with D already updated)
     probability: bool
     d_steps: int = 1  # D updates in this step: the first on the shown batch, the others on fresh batches
+    agreement: float = float("nan")  # median cosine between each shown point's move and its arrow
 
 
 class GanTrainer:
@@ -254,6 +276,8 @@ class GanTrainer:
         self.step_count = 0  # generator steps (or lone D/G steps)
         self.history = History()
         self.diverged = False  # a NaN appeared; the last good weights are back
+        # After a G-only call of ``step``: (step count, median cosine between each view point's move and its arrow)
+        self.g_agreement: tuple[int, float] | None = None
         fixed = torch_generator(cfg.seed + 2)
         self.z_view = torch.randn(MAX_POINTS_PER_FRAME, cfg.noise_dim, generator=fixed)
         self.z_eval = torch.randn(eval_n, cfg.noise_dim, generator=fixed)
@@ -330,6 +354,10 @@ class GanTrainer:
             raise InputError("unknown_mode", name=mode)
         if self.diverged:
             return False
+        if mode == "g":  # the arrows before G moves, to compare with where the points go
+            with torch.no_grad():
+                before = self.G(self.z_view)
+            arrows = self._g_grad(before)
         for _ in range(int(n)):
             d_l = d_r = d_f = g_l = None  # None: that player did not move in this step
             if mode in ("both", "d"):
@@ -360,6 +388,10 @@ class GanTrainer:
                 self._record_frame()
             if self.step_count % self.eval_every == 0:
                 self.evaluate()
+        if mode == "g":
+            with torch.no_grad():
+                moves = self.G(self.z_view) - before
+            self.g_agreement = (self.step_count, median_cosine(moves.numpy(), arrows.numpy()))
         return True
 
     def _weights_finite(self) -> bool:
@@ -430,12 +462,24 @@ class GanTrainer:
         with torch.no_grad():
             return d_output(self.cfg, self.D(self.to_model(X))).numpy()[:, 0]
 
-    def _g_grad(self, fake_model: torch.Tensor) -> torch.Tensor:
-        """−∂L_G/∂x at each fake point x (model coordinates): where D's feedback pushes it."""
+    def _g_grad(self, fake_model: torch.Tensor, loss: str | None = None) -> torch.Tensor:
+        """−∂L_G/∂x at each fake point x (model coordinates): where D's feedback pushes it
+        (under ``loss``, the trainer's own by default)."""
+        cfg = self.cfg if loss is None else replace(self.cfg, loss=loss)
         x = fake_model.detach().clone().requires_grad_(True)
-        loss = g_loss(self.cfg, self.D(x)) * len(x)  # per-point gradient, not divided by the batch
-        grad, = torch.autograd.grad(loss, x)
+        value = g_loss(cfg, self.D(x)) * len(x)  # per-point gradient, not divided by the batch
+        grad, = torch.autograd.grad(value, x)
         return -grad
+
+    def _pull(self, grad: torch.Tensor) -> float:
+        """"Pull on G": the mean ‖∂L_G/∂x‖ per point, in data units."""
+        return float(grad.norm(dim=1).mean()) / self.scale
+
+    def pull(self, loss: str | None = None) -> float:
+        """"Pull on G" on the fixed points that carry the arrows, under ``loss`` (the trainer's own by default)."""
+        with torch.no_grad():
+            fake_model = self.G(self.z_view[:N_ARROWS])
+        return self._pull(self._g_grad(fake_model, loss))
 
     def _display_arrows(self, grad: torch.Tensor) -> np.ndarray:
         g = grad.numpy().astype(np.float64)
@@ -464,7 +508,7 @@ class GanTrainer:
                 lines.append(np.full((1, 2), np.nan))
         return np.concatenate(lines)
 
-    def view(self, resolution: int = 60, n_arrows: int = 80) -> GanView:
+    def view(self, resolution: int = 60, n_arrows: int = N_ARROWS) -> GanView:
         xs, ys, pts = datasets.grid(self.box, resolution)
         with torch.no_grad():
             fake_model = self.G(self.z_view)
@@ -473,7 +517,7 @@ class GanTrainer:
             fake=self.to_data(fake_model), xs=xs, ys=ys, d_grid=self.d_on(pts).reshape(len(ys), len(xs)),
             manifold=self.manifold(), arrow_from=self.to_data(fake_model[:n_arrows]),
             arrow_dir=self._display_arrows(grad), probability=self.cfg.loss in PROBABILITY_LOSSES,
-            grad_norm=float(grad.norm(dim=1).mean()) / self.scale,
+            grad_norm=self._pull(grad),
         )
 
     # ------------------------------------------------------------ slow motion
@@ -515,7 +559,7 @@ class GanTrainer:
             d_real=d_output(cfg, s_real[:n_show]).numpy()[:, 0], d_fake=d_output(cfg, s_fake[:n_show]).numpy()[:, 0],
             xs=xs, ys=ys, d_before=d_before, d_after=d_after, fake_after=self.to_data(fake_after),
             grad=self._display_arrows(grad), d_loss=d_l, g_loss=g_l, probability=cfg.loss in PROBABILITY_LOSSES,
-            d_steps=cfg.d_steps,
+            d_steps=cfg.d_steps, agreement=median_cosine((fake_after - fake[:n_show]).numpy(), grad.numpy()),
         )
 
     # ------------------------------------------------------------ weights
@@ -546,6 +590,7 @@ class GanTrainer:
         self.history = History(**values)
         self.frames = [(int(s), p.numpy()) for s, p in zip(state["frames.step"], state["frames.points"])]
         self.step_count, self.frame_every = (int(v) for v in state["meta"])
+        self.g_agreement = None
         for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
             slots: dict[int, dict] = {}
             for key, value in state.items():
@@ -610,6 +655,45 @@ def fit_discriminator(sample_real, sample_fake, cfg: GanConfig, steps: int) -> n
         loss.backward()
         opt.step()
     return D
+
+
+# ---------------------------------------------------------------- the two classic losses' pull while D wins
+
+# The collapse preset's networks at step 0, with D learning at the page's default rate (0.001, ten times the
+# preset's) so that 200 D-only steps take it from undecided to confident.
+PULL_CONFIG = replace(PRESETS["collapse"], lr_d=1e-3)
+PULL_STEPS = 200
+
+
+@dataclass(frozen=True)
+class PullCurves:
+    """"Pull on G" under the minimax and the non-saturating loss while D trains alone and G stays frozen.
+
+    Both losses train D with the same L_D, so one run of D gives both curves: at every recorded step
+    the same D is read twice. ∂L_G/∂x is −D(x)·∇s(x) under minimax and −(1 − D(x))·∇s(x) under the
+    non-saturating loss: as D(G(z)) → 0 the first fades and the second keeps the whole slope of s.
+    """
+
+    step: np.ndarray  # D-only steps taken
+    minimax: np.ndarray  # mean ‖∂L_G/∂x‖ (data units) on the fixed points that carry the arrows
+    nonsat: np.ndarray
+    d_fake: np.ndarray  # mean D(G(z)) on the same points
+
+
+def pull_under_d_training(cfg: GanConfig = PULL_CONFIG, steps: int = PULL_STEPS, every: int = 5,
+                          X: np.ndarray | None = None) -> PullCurves:
+    """Train D alone for ``steps`` steps on the ring (or ``X``), recording both losses' pull every ``every`` steps."""
+    if cfg.loss not in PROBABILITY_LOSSES:
+        raise InputError("unknown_loss", name=cfg.loss)
+    tr = ring_trainer(preset_data() if X is None else X, cfg, eval_every=steps + 1, frame_every=steps + 1)
+    rows = []
+    for done in range(steps + 1):
+        if done % every == 0 or done == steps:
+            rows.append((done, tr.pull("minimax"), tr.pull("nonsat"), float(tr.d_on(tr.sample_fixed()[:N_ARROWS]).mean())))
+        if done < steps:
+            tr.step(1, "d")
+    step, minimax, nonsat, d_fake = (np.array(col) for col in zip(*rows))
+    return PullCurves(step=step.astype(int), minimax=minimax, nonsat=nonsat, d_fake=d_fake)
 
 
 # ---------------------------------------------------------------- shipped weights

@@ -330,9 +330,13 @@ def information_criteria(X: np.ndarray, params: MixtureParams) -> tuple[float, f
     return -2 * total + p * math.log(n), -2 * total + 2 * p, total
 
 
-def select_components(X: np.ndarray, max_components: int = 8, covariance_type: str = "full", seed: SeedLike = 0,
-                      n_init: int = 1, max_iter: int = 100) -> SelectionResult:
-    """BIC and AIC for K = 1..max_components, each the best of ``n_init`` k-means starts."""
+def select_components(X: np.ndarray, max_components: int = MAX_COMPONENTS, covariance_type: str = "full",
+                      seed: SeedLike = 0, n_init: int = 1, max_iter: int = 100) -> SelectionResult:
+    """BIC and AIC for K = 1..max_components, each the best of ``n_init`` k-means starts.
+
+    The default scans every K the page's slider offers (``MAX_COMPONENTS``), fewer only when the
+    data has fewer distinct points.
+    """
     X = np.asarray(X, float)
     n_distinct = len(np.unique(X, axis=0))
     top = int(min(max_components, MAX_COMPONENTS, n_distinct))

@@ -203,6 +203,26 @@ def training_stream(corpus: Corpus, n_pad: int, split: str = "train") -> tuple[n
     return np.concatenate(parts), np.concatenate(masks)
 
 
+@dataclass(frozen=True)
+class DocumentReach:
+    """How far back a lines-mode corpus lets any model look."""
+
+    n_docs: int
+    mean_length: float  # characters per document, the boundary not counted
+    within_window: float  # share of the targets (end-of-name token included) whose whole document so far fits in the window
+
+
+def document_reach(corpus: Corpus, window: int) -> DocumentReach:
+    """For short documents (names): the share of targets for which a model that sees the last ``window``
+    tokens already sees the whole document so far (boundary included), so longer reach has nothing to add.
+    Target ``t`` of a document (t = 0 .. len) is predicted from the boundary and ``t`` characters."""
+    if corpus.mode != "lines":
+        raise ValueError("document_reach needs a corpus of separate documents (lines mode)")
+    lengths = np.array([len(w) for w in list(corpus.train) + list(corpus.val)], np.int64)
+    targets = lengths + 1
+    return DocumentReach(len(lengths), float(lengths.mean()), float(np.minimum(targets, window).sum() / targets.sum()))
+
+
 # ---------------------------------------------------------------------------------------------
 # The ladder: one interface, ``logits(idx) -> (B, T, V)``
 

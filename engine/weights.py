@@ -3,13 +3,16 @@
 Weights live in ``assets/weights/<page>/`` as ``.pt`` files holding only tensors
 (loaded with ``torch.load(weights_only=True)``; never an untrusted pickle), next to a
 ``manifest.json`` that records each file's sha256, the config that built it and its
-test metrics. torch is imported inside the functions, so importing this module is cheap.
+test metrics. The manifest is strict JSON: a metric that is not a finite number (NaN, ±inf,
+e.g. an accuracy that does not apply) is written as null. torch is imported inside the
+functions, so importing this module is cheap.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +33,31 @@ def manifest_path(page: str) -> Path:
 
 
 def read_manifest(page: str) -> dict[str, Any]:
+    """The page's manifest; a metric written as null (no number) reads back as NaN, as it was saved."""
     path = manifest_path(page)
-    return json.loads(path.read_text("utf-8")) if path.exists() else {}
+    manifest = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    for entry in manifest.values():
+        metrics = entry.get("metrics") if isinstance(entry, dict) else None
+        if isinstance(metrics, dict):
+            entry["metrics"] = {k: float("nan") if v is None else v for k, v in metrics.items()}
+    return manifest
+
+
+def strict_json(value: Any) -> Any:
+    """``value`` with every float that is not finite replaced by None, so ``json.dumps(allow_nan=False)`` accepts it."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value
+
+
+def write_manifest(page: str, manifest: dict[str, Any]) -> None:
+    """Sorted and indented (so diffs stay small), strict JSON (no NaN: other tools must read it)."""
+    text = json.dumps(strict_json(manifest), indent=2, sort_keys=True, allow_nan=False)
+    manifest_path(page).write_text(text + "\n", "utf-8")
 
 
 def save(page: str, name: str, state_dict: dict, config: dict, metrics: dict) -> Path:
@@ -44,7 +70,7 @@ def save(page: str, name: str, state_dict: dict, config: dict, metrics: dict) ->
     torch.save({k: v.detach().clone().contiguous() for k, v in state_dict.items()}, path)
     manifest = read_manifest(page)
     manifest[name] = {"file": path.name, "sha256": sha256(path), "config": config, "metrics": metrics}
-    manifest_path(page).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")
+    write_manifest(page, manifest)
     return path
 
 

@@ -56,7 +56,7 @@ def generate_figure(X, k, cov, init, seed, split_seed, n_new, mode, lang):
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
 def model_selection(X, cov, seed) -> mixtures.SelectionResult:
-    return mixtures.select_components(X, 8, cov, seed)
+    return mixtures.select_components(X, mixtures.MAX_COMPONENTS, cov, seed)  # the K slider's range
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
@@ -99,15 +99,23 @@ def learned_figures(start, trans, emit, T, seed, n_states, matched, preset_key, 
     shown = learned.params if matched else learned.params.permuted(np.argsort(learned.order))
     states, symbols = hmm_names(preset_key)
     names = learned_names(learned, states, matched)
+    # Rows carry the state's number and name; a transition matrix's columns only the number.
+    true_rows = [ctx.t("numbered_state", k=k + 1, state=s) for k, s in enumerate(states)]
     heat = plots.matrix_heatmap
+    to, frm = ctx.t("to_state"), ctx.t("from_state")
     return dict(
         learned=learned, shown=shown, names=names,
-        curve=plots.curve_figure(learned.log_likelihood, ctx.t("iteration"), ctx.t("loglik"), ctx.t("loglik")),
-        true_trans=heat(trans, states, states, ctx.t("true_trans"), ctx.t("to_state"), ctx.t("from_state")),
-        learned_trans=heat(shown.transmat, names, names, ctx.t("learned_trans"), ctx.t("to_state"), ctx.t("from_state"), colorscale="Oranges"),
-        true_emit=heat(emit, states, symbols, ctx.t("true_emit"), ctx.t("symbol_axis"), ctx.t("state_axis")),
+        curve=plots.curve_figure(learned.log_likelihood, ctx.t("iteration"), ctx.t("loglik"), ctx.t("loglik"), height=240),
+        true_trans=heat(trans, true_rows, true_rows, ctx.t("true_trans"), to, frm, col_ticks=numbers(len(states))),
+        learned_trans=heat(shown.transmat, names, names, ctx.t("learned_trans"), to, frm, colorscale="Oranges",
+                           col_ticks=numbers(n_states)),
+        true_emit=heat(emit, true_rows, symbols, ctx.t("true_emit"), ctx.t("symbol_axis"), ctx.t("state_axis")),
         learned_emit=heat(shown.emissionprob, names, symbols, ctx.t("learned_emit"), ctx.t("symbol_axis"), ctx.t("state_axis"), colorscale="Oranges"),
     )
+
+
+def numbers(n: int) -> list[str]:
+    return [str(k + 1) for k in range(n)]
 
 
 @st.cache_resource(**FIGURES)
@@ -318,17 +326,17 @@ def hmm_part() -> None:
     except InputError as err:
         show_input_error(err)
         return
-    c1, c2, c3 = st.columns(3, gap="medium")
-    with c1:
-        ctx.chart(views["curve"], key="bw_curve", config=CHART)
-        learned = views["learned"]
-        st.caption(ctx.t("bw_legend", n=len(learned.log_likelihood)))
-        if learned.stopped_on_nan:
-            st.warning(ctx.t("bw_stopped_nan"), icon=":material/warning:")
-        elif not learned.converged:
-            st.info(ctx.t("bw_not_converged", n=len(learned.log_likelihood)), icon=":material/hourglass_bottom:")
-    ctx.chart(where=c2, fig=views["true_trans"], key="true_trans", config=CHART)
-    ctx.chart(where=c3, fig=views["learned_trans"], key="learned_trans", config=CHART)
+    ctx.chart(views["curve"], key="bw_curve", config=CHART)
+    learned = views["learned"]
+    st.caption(ctx.t("bw_legend", n=len(learned.log_likelihood)))
+    if learned.stopped_on_nan:
+        st.warning(ctx.t("bw_stopped_nan"), icon=":material/warning:")
+    elif not learned.converged:
+        st.info(ctx.t("bw_not_converged", n=len(learned.log_likelihood)), icon=":material/hourglass_bottom:")
+    # True and learned side by side, each at half the width: at a third, 6 learned states left cells too small to read.
+    t1, t2 = st.columns(2, gap="medium")
+    ctx.chart(where=t1, fig=views["true_trans"], key="true_trans", config=CHART)
+    ctx.chart(where=t2, fig=views["learned_trans"], key="learned_trans", config=CHART)
     e1, e2 = st.columns(2, gap="medium")
     ctx.chart(where=e1, fig=views["true_emit"], key="true_emit", config=CHART)
     ctx.chart(where=e2, fig=views["learned_emit"], key="learned_emit", config=CHART)

@@ -18,6 +18,8 @@ ctx = setup("gan")
 TICK_SECONDS = 0.3
 PRESET_NAMES = (*gan.PRESETS, "custom")
 TRAINER, SIGNATURE, PLAYING, SLOW = (ctx.state_key(k) for k in ("trainer", "signature", "playing", "slow"))
+LOADED = ctx.state_key("loaded")  # the preset "Train this one live above" loaded, until the settings change
+LIVE_ANCHOR = "live-gan"  # the live section's header, for the link next to that button
 
 
 # ---------------------------------------------------------------- cached read-only things
@@ -55,6 +57,7 @@ WIDGETS = ("loss", "optimizer", "lr_d", "lr_g", "d_steps", "noise_dim", "width")
 
 def apply_preset() -> None:
     """Copy the chosen preset into the setting widgets, and put the ring back as the data."""
+    st.session_state.pop(LOADED, None)
     name = st.session_state[ctx.key("preset")]
     if name not in gan.PRESETS:
         return
@@ -68,6 +71,7 @@ def apply_preset() -> None:
 
 
 def mark_custom() -> None:
+    st.session_state.pop(LOADED, None)
     st.session_state[ctx.key("preset")] = "custom"
     st.session_state[PLAYING] = False
 
@@ -274,6 +278,9 @@ def live_section(ds: datasets.Dataset) -> None:
                 width="stretch", disabled=tr.diverged, help=ctx.t("g_only_help"))
     b[4].button(ctx.t("reset"), icon=":material/restart_alt:", on_click=reset_trainer, key="gan_reset", width="stretch",
                 help=ctx.t("reset_help"))
+    agreement = getattr(tr, "g_agreement", None)
+    if agreement is not None and agreement[0] == tr.step_count and not playing:  # right after "Train G only"
+        st.caption(ctx.t("g_move_agreement", cos=cosine_text(agreement[1])))
     if getattr(tr, "pretrained", None) and tr.step_count >= gan.PRESET_BUDGET and tr.history.step and tr.history.step[-1] <= gan.PRESET_BUDGET:
         st.caption(ctx.t("pretrained_note", preset=ctx.t(f"presets.{tr.pretrained}"), steps=ctx.num(tr.step_count, ",")))
     c1, c2 = st.columns([3, 1])
@@ -286,6 +293,10 @@ def live_section(ds: datasets.Dataset) -> None:
     live_view(tuple(layers or ()), metric)
     st.caption(ctx.t("plane_legend_prob") if tr.cfg.loss in gan.PROBABILITY_LOSSES else ctx.t("plane_legend_score"))
     st.caption(ctx.t("curves_legend"))
+
+
+def cosine_text(value: float) -> str:
+    return ctx.num(value, ".2f") if np.isfinite(value) else "—"
 
 
 def replay_section() -> None:
@@ -320,7 +331,8 @@ def slow_motion_section() -> None:
                             config={"displaylogo": False})
         with right:
             st.markdown(ctx.t(f"stage_text.{stage}", d_loss=ctx.num(stages.d_loss, ".3f"), g_loss=ctx.num(stages.g_loss, ".3f"),
-                              d_real=ctx.num(stages.d_real.mean(), ".2f"), d_fake=ctx.num(stages.d_fake.mean(), ".2f")))
+                              d_real=ctx.num(stages.d_real.mean(), ".2f"), d_fake=ctx.num(stages.d_fake.mean(), ".2f"),
+                              agreement=cosine_text(stages.agreement)))
             if stage == "update_d" and stages.d_steps > 1:
                 st.markdown(ctx.t("stage_text.update_d_more", n=stages.d_steps, more=stages.d_steps - 1))
 
@@ -334,6 +346,22 @@ def preset_replay_figure(name: str, lang: str):
     ring = gan.preset_data()
     frames = list(zip(state["frames.step"].tolist(), state["frames.points"].numpy()))
     return plots_gan.replay(datasets.bounds(ring), ring, frames, plane_labels(True), height=420)
+
+
+@st.cache_data(max_entries=1, ttl=24 * 3600, show_spinner=False)
+def pull_curves() -> gan.PullCurves:
+    """The two classic losses' pull while D trains alone: one deterministic run of a few hundred small steps."""
+    return gan.pull_under_d_training()
+
+
+def pull_figure():
+    pc = pull_curves()
+    labels = {"pull": ctx.t("pull_panel"), "d_fake": ctx.t("pull_d_panel"), "x": ctx.t("pull_x"),
+              "minimax": ctx.t("losses.minimax"), "nonsat": ctx.t("losses.nonsat"), "d_fake_line": ctx.t("pull_d_panel")}
+    caption = ctx.t("pull_caption", steps=ctx.num(int(pc.step[-1]), ","), lr=ctx.num(gan.PULL_CONFIG.lr_d, "g"), n=gan.N_ARROWS,
+                    mm_peak=ctx.num(pc.minimax.max(), ".3g"), mm_end=ctx.num(pc.minimax[-1], ".3g"),
+                    d_end=ctx.num(pc.d_fake[-1], ".3f"), ns_start=ctx.num(pc.nonsat[0], ".3g"), ns_end=ctx.num(pc.nonsat[-1], ".3g"))
+    return plots_gan.pulls(pc, labels, height=420), caption
 
 
 FULL_RERUN = "gan_full_rerun"
@@ -360,12 +388,24 @@ def _collapse_section() -> None:
             st.caption(ctx.t(f"preset_text.{name}"))
             st.button(ctx.t("load_preset"), key=f"gan_load_{name}", on_click=load_preset_live, args=(name,),
                       icon=":material/upload:")
+            if st.session_state.get(LOADED) == name:  # the live view is off-screen: say what changed and where
+                st.success(ctx.t("preset_loaded", steps=ctx.num(gan.PRESET_BUDGET, ","), link=f"#{LIVE_ANCHOR}"),
+                           icon=":material/check_circle:")
+    left, right = st.columns([1, 1.1], gap="large")
+    with left:
+        ctx.md("why_collapse")
+    with right:
+        fig, caption = pull_figure()
+        st.markdown(f"**{ctx.t('pull_title')}**")
+        ctx.chart(fig, key="gan_pull", config={"displaylogo": False})
+        st.caption(caption)
     ctx.md("why_wgan")
 
 
 def load_preset_live(name: str) -> None:
     st.session_state[ctx.key("preset")] = name
     apply_preset()
+    st.session_state[LOADED] = name
     st.session_state[FULL_RERUN] = True
 
 
@@ -433,7 +473,10 @@ def _digits_section() -> None:
 st.markdown(ctx.t("lead"))
 with guard():
     init_defaults()
-    st.header(ctx.t("live_title"))
+    st.header(ctx.t("live_title"), anchor=LIVE_ANCHOR)
+    if st.session_state.get(LOADED) in gan.PRESETS:
+        st.success(ctx.t("live_loaded", section=ctx.t("collapse_title"), preset=ctx.t(f"presets.{st.session_state[LOADED]}"),
+                         steps=ctx.num(gan.PRESET_BUDGET, ",")), icon=":material/check_circle:")
     st.selectbox(ctx.t("preset"), PRESET_NAMES, format_func=ctx.labeler("gan.presets"), key=ctx.key("preset"),
                  on_change=apply_preset, help=ctx.t("preset_help"))
     ds = dataset_picker(ctx, default="ring8")

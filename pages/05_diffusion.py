@@ -23,6 +23,7 @@ SAMPLE_POINTS = 1000
 EVAL_POINTS = 500
 PREVIEW_POINTS = 400
 QUALITY_STEPS = (2, 5, 10, 20, 50, 100)
+COMPARE_IMAGES = 8  # digits shown by each road in "step by step, or in one jump?"
 CHART = {"displaylogo": False}
 
 
@@ -50,19 +51,24 @@ def schedule_curves(schedule: str, T: int, beta_start: float, beta_end: float) -
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def iterative_vs_closed(X0: np.ndarray, config: D.ScheduleConfig, t: int, seed: int) -> dict:
-    """Both roads to x_t from the same x_0: T single steps, and one closed-form draw."""
+    """Both roads to x_t from the same x_0: t single steps, and one closed-form draw.
+
+    2D points keep every x_t (two clouds and their MMD²); images (rows = flattened images) keep the first
+    ``COMPARE_IMAGES`` of each, and every pixel's residual for the histogram.
+    """
     sched = D.NoiseSchedule(config)
     step_by_step = sched.forward_iterative(X0, t, seed=seed)
     closed = sched.add_noise(X0, np.random.default_rng(seed + 1).standard_normal(X0.shape), t)
     mean_factor, var = sched.marginal(t)
-    rows = {}
+    rows, residuals = {}, {}
     for name, Xt in (("iterative", step_by_step), ("closed", closed)):
-        resid = Xt - mean_factor * X0  # should be N(0, (1 − ᾱ_t) I)
-        rows[name] = (float(resid.mean()), float(resid.var()))
+        residuals[name] = (Xt - mean_factor * X0).astype(np.float32)  # should be N(0, (1 − ᾱ_t) I)
+        rows[name] = (float(residuals[name].mean()), float(residuals[name].var()))
     rows["theory"] = (0.0, var)
-    flat = X0.shape[1] == 2
-    return {"iterative": step_by_step if flat else None, "closed": closed if flat else None, "rows": rows,
-            "mmd2": mmd2(step_by_step[:1000], closed[:1000]) if flat else None}
+    if X0.shape[1] == 2:
+        return {"iterative": step_by_step, "closed": closed, "rows": rows, "mmd2": mmd2(step_by_step[:1000], closed[:1000])}
+    return {"iterative": step_by_step[:COMPARE_IMAGES], "closed": closed[:COMPARE_IMAGES], "rows": rows, "mmd2": None,
+            "residuals": residuals, "var": var}
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
@@ -159,7 +165,7 @@ def forward_section() -> None:
         st.latex(rf"t = {t}:\quad \sqrt{{\bar\alpha_{{t}}}} = {tex_num(mean_factor)},\quad 1-\bar\alpha_{{t}} = {tex_num(var)}")
         X0 = forward_data(source, sched, t, ds)
     if X0 is not None:
-        compare_forward(X0, config, t)
+        compare_forward(source, X0, config, t)
     with st.expander(ctx.t("explain_forward"), icon=":material/school:"):
         ctx.md("forward")
 
@@ -209,7 +215,7 @@ def forward_data(source: str, sched: D.NoiseSchedule, t: int, ds: datasets.Datas
     return (2.0 * img - 1.0).reshape(1, -1)
 
 
-def compare_forward(X0: np.ndarray, config: D.ScheduleConfig, t: int) -> None:
+def compare_forward(source: str, X0: np.ndarray, config: D.ScheduleConfig, t: int) -> None:
     st.subheader(ctx.t("compare_title"))
     st.markdown(ctx.t("compare_lead"))
     res = iterative_vs_closed(X0, config, t, ctx.seed)
@@ -221,14 +227,45 @@ def compare_forward(X0: np.ndarray, config: D.ScheduleConfig, t: int) -> None:
                  ctx.t("compare_var"): [ctx.num(rows[k][1], ".4f") for k in ("iterative", "closed", "theory")]}
         st.dataframe(table, hide_index=True, width="stretch")
         if res["mmd2"] is not None:
-            st.metric(ctx.t("compare_mmd"), ctx.num(res['mmd2'], ".4f"), help=ctx.t("compare_mmd_help"))
-        st.caption(ctx.t("compare_caption"))
+            mmd_metric(st, ctx.t("compare_mmd"), res["mmd2"], ctx.t("compare_mmd_help"))
     with left:
-        if res["iterative"] is not None:
+        if source == "points":
             fig = P.points_figure(box_for(X0, 3.2), X0, [(res["iterative"], ctx.t("compare.iterative"), P.SAMPLE_COLOUR),
                                                           (res["closed"], ctx.t("compare.closed"), P.SECOND_COLOUR)],
                                   ctx.t("x0_label"), height=420)
             ctx.chart(fig, key="compare_fig", config=CHART)
+            st.caption(ctx.t("compare_caption"))
+        else:
+            compare_images(source, res, t)
+
+
+def compare_images(source: str, res: dict, t: int) -> None:
+    """Digits or the photo by both roads, then every pixel's residual against N(0, 1 − ᾱ_t)."""
+    names = (ctx.t("compare.iterative"), ctx.t("compare.closed"))
+    shown = [np.clip((res[k] + 1.0) / 2.0, 0.0, 1.0) for k in ("iterative", "closed")]  # −1…1 → 0…1 for display
+    if source == "digits":
+        n = len(shown[0])
+        ctx.chart(P.image_grid(np.stack(shown).reshape(2, n, 8, 8) * 16, None, list(names), 16, ctx.t("pixel"), height=160),
+                  key="compare_images", config=CHART)
+        st.caption(ctx.t("compare_digits_caption", n=n, t=t))
+    else:
+        shape = photo().shape
+        ctx.chart(P.rgb_strip(np.stack([x[0].reshape(shape) for x in shown]), list(names), height=360),
+                  key="compare_images", config=CHART)
+        st.caption(ctx.t("compare_photo_caption", t=t))
+    if res["var"] <= 0:  # t = 0: nothing to histogram
+        st.caption(ctx.t("compare_t0"))
+        return
+    resid = res["residuals"]
+    fig = P.residual_figure([(resid["iterative"], names[0], P.SAMPLE_COLOUR), (resid["closed"], names[1], P.SECOND_COLOUR)],
+                            res["var"], ctx.t("compare_theory_density"), ctx.t("compare_resid_axis"), ctx.t("compare_density_axis"))
+    ctx.chart(fig, key="compare_hist", config=CHART)
+    st.caption(ctx.t("compare_hist_legend", m=ctx.num(resid["closed"].size, ",")))
+
+
+def mmd_metric(where, label: str, value: float, help_text: str, spec: str = ".4f") -> None:
+    """An MMD² metric whose help always says why an unbiased estimate can come out slightly below 0."""
+    where.metric(label, ctx.num(value, spec), help=f"{help_text} {ctx.t('mmd2_negative')}")
 
 
 # ---------------------------------------------------------------- reverse process on 2D points
@@ -286,7 +323,7 @@ def sampling_views(model: D.DiffusionModel, model_id: tuple, data: np.ndarray) -
         st.caption(ctx.t("animation_legend", n=ANIM_POINTS))
         m1, m2 = st.columns(2)
         mmd_help = ctx.t("mmd2_help", samples=ctx.num(run["mmd_sizes"][0], ","), points=ctx.num(run["mmd_sizes"][1], ","))
-        m1.metric(ctx.t("mmd2"), ctx.num(run['mmd2'], ".4f"), help=mmd_help)
+        mmd_metric(m1, ctx.t("mmd2"), run["mmd2"], mmd_help)
         m2.metric(ctx.t("swd"), ctx.num(run['swd'], ".3f"), help=ctx.t("swd_help"))
     with right:
         st.subheader(ctx.t("field_title"))
@@ -369,9 +406,10 @@ def live_tick(target: int, box: tuple, data: np.ndarray) -> None:
     if trainer.loss_history_:
         left, right = st.columns(2, gap="large")
         with left:
-            ctx.chart(P.loss_figure(np.asarray(trainer.loss_history_), trainer.smoothed_loss(), ctx.t("step_axis"), ctx.t("loss_axis"),
+            d = trainer.config.denoiser.dim  # the loss is a mean over the d coordinates, not a sum
+            ctx.chart(P.loss_figure(np.asarray(trainer.loss_history_), trainer.smoothed_loss(), ctx.t("step_axis"), ctx.t("loss_axis", d=d),
                                           ctx.t("loss_raw"), ctx.t("loss_smooth")), key="loss_fig", config=CHART)
-            st.caption(ctx.t("loss_legend"))
+            st.caption(ctx.t("loss_legend", d=d))
         with right:
             steps = min(20, trainer.schedule.T)
             preview = trainer.sample(PREVIEW_POINTS, "ddim", steps, seed=ctx.seed).samples
@@ -470,8 +508,8 @@ def latent_views() -> None:
         fig.update_yaxes(title_text=f"z{dims[1] + 1}")
         ctx.chart(fig, key="latent_fig", config=CHART)
         m1, m2 = st.columns(2)
-        m1.metric(ctx.t("mmd_codes_diffusion"), ctx.num(run['mmd_diffusion'], ".3f"), help=ctx.t("mmd_codes_help"))
-        m2.metric(ctx.t("mmd_codes_prior"), ctx.num(run['mmd_prior'], ".3f"), help=ctx.t("mmd_codes_help"))
+        mmd_metric(m1, ctx.t("mmd_codes_diffusion"), run["mmd_diffusion"], ctx.t("mmd_codes_help"), ".3f")
+        mmd_metric(m2, ctx.t("mmd_codes_prior"), run["mmd_prior"], ctx.t("mmd_codes_help"), ".3f")
         st.caption(ctx.t("latent_scatter_legend", d=D.LATENT_DIM))
 
 

@@ -290,3 +290,60 @@ def test_latent_diffusion_learns_from_scratch():
     model = D.fit_latent(vae, X, y, D.Budget(max_steps=300), random_state=0)
     assert model.config.denoiser.dim == D.LATENT_DIM
     assert np.mean(model.loss_history_[-50:]) < 0.6 * np.mean(model.loss_history_[:10])
+
+
+# ---------------------------------------------------------------- what the texts say the code computes
+
+@pytest.mark.parametrize("make", [lambda: D.DiffusionModel(D.config_2d(D.ScheduleConfig("linear", 100)), random_state=0),
+                                  lambda: D.digits_model(0)], ids=["points d=2", "digits d=64"])
+def test_the_loss_is_the_squared_error_averaged_over_the_coordinates(make):
+    """The loss axis reads ‖ε − ε_θ‖² / d: a mean over the d coordinates (and the batch), not a sum."""
+    import torch
+
+    model = make()
+    d, t, n = model.config.denoiser.dim, 37, 64
+    rng = np.random.default_rng(0)
+    x0, noise = rng.standard_normal((n, d)).astype(np.float32), rng.standard_normal((n, d)).astype(np.float32)
+    model.set_data(x0)  # x0 is used in model space below; set_data only readies the training state
+    with torch.no_grad():
+        loss = float(model.loss_on_batch(torch.from_numpy(x0), t=torch.full((n,), t), noise=torch.from_numpy(noise)))
+    x_t = model.schedule.add_noise(x0, noise, t)
+    squared_norms = ((model.predict_noise(x_t, t) - noise) ** 2).sum(axis=1)  # ‖ε − ε_θ‖² of each example
+    assert loss == pytest.approx(squared_norms.mean() / d, rel=1e-4)
+    blind = (noise ** 2).sum(axis=1).mean() / d  # what always guessing ε_θ = 0 would score: about 1 for any d
+    assert blind == pytest.approx(1.0, abs=0.25)
+
+
+def test_guidance_uses_one_plus_w_times_the_conditional_difference():
+    """ε = ε_θ(x, ∅) + (1 + w) · (ε_θ(x, y) − ε_θ(x, ∅)), as the code comment and the texts write it."""
+    model = D.digits_model(0)
+    x = np.random.default_rng(1).standard_normal((5, 64)).astype(np.float32)
+    y = np.arange(5)
+    cond, uncond = model.predict_noise(x, 50, y, guidance=0.0), model.predict_noise(x, 50, None)
+    assert not np.allclose(cond, uncond)
+    for w in (1.0, 3.0):
+        np.testing.assert_allclose(model.predict_noise(x, 50, y, guidance=w), uncond + (1 + w) * (cond - uncond), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("t", [1, 2, 30, 99])
+def test_a_ddpm_step_is_the_score_form_in_reverse_md(t):
+    """x_{t−1} = (x_t + β_t s) / √α_t + √β̃_t z with s = −ε/√(1 − ᾱ_t) (x̂_0 unbounded); no noise at t = 1."""
+    sched = D.NoiseSchedule(D.ScheduleConfig("linear", 100))
+    rng = np.random.default_rng(t)
+    x, eps, z = (rng.standard_normal((50, 2)) for _ in range(3))
+    s = -eps / np.sqrt(1 - sched.alphas_cumprod[t])
+    beta, alpha = sched.betas[t], 1 - sched.betas[t]
+    expected = (x + beta * s) / np.sqrt(alpha) + (np.sqrt(sched.posterior_variance[t]) * z if t > 1 else 0)
+    np.testing.assert_allclose(sched.step(eps, t, x, z), expected, rtol=1e-10, atol=1e-12)
+
+
+def test_a_ddpm_step_is_a_langevin_step_plus_a_deterministic_step_for_small_beta():
+    """reverse.md's link to Langevin: to first order in β_t, DDPM's mean move is the Langevin drift (β_t/2)·s plus
+    the probability-flow step (β_t/2)·(x + s) that lowers the noise level; the gap shrinks like β_t²."""
+    x, s = np.array([[1.0, -0.5]]), np.array([[-0.8, 0.3]])
+    gaps = []
+    for beta in (1e-2, 1e-3):
+        ddpm_mean = (x + beta * s) / np.sqrt(1 - beta)
+        langevin_plus_flow = x + beta / 2 * s + beta / 2 * (x + s)
+        gaps.append(np.abs(ddpm_mean - langevin_plus_flow).max())
+    assert gaps[1] < gaps[0] / 50  # ten times smaller β, about a hundred times smaller gap

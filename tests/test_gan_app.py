@@ -23,12 +23,14 @@ def test_page_opens_with_a_trained_gan(lang):
     assert_clean(at)
     tr = trainer(at)
     assert tr.pretrained == "fixed" and tr.step_count == gan.PRESET_BUDGET  # useful in its first second
-    assert at.title[0].value == ("GAN: adversarial training" if lang == "en" else "GAN: treinamento adversarial")
+    assert at.title[0].value == ("GAN: adversarial training" if lang == "en" else "GAN: treino adversarial")
     modes = [m.value for m in at.metric if m.label == ("Modes covered" if lang == "en" else "Modos cobertos")]
     assert len(modes) == 4  # the live view, then the three presets side by side
     live, collapse, fixed, diverge = (int(v.split("/")[0]) for v in modes)
     assert live >= 7 and fixed >= 7 and collapse <= 3
-    assert len(at.get("plotly_chart")) >= 6  # plane, curves, replay, three presets, digit curves
+    assert len(at.get("plotly_chart")) >= 7  # plane, curves, replay, three presets, the two losses' pull, digit curves
+    pull = next(c for c in at.caption if c.value.startswith("Computed on this server" if lang == "en" else "Calculado neste servidor"))
+    assert ("Minimax: the pull peaks at" if lang == "en" else "Minimax: o puxão chega a") in pull.value
     assert len(at.get("image")) >= 2  # digit grids
 
 
@@ -63,6 +65,34 @@ def test_training_controls_en():
         at.select_slider(key=k("stage")).set_value(stage).run()
         assert_clean(at)
         assert at.markdown  # the stage text is there
+    cos = at.session_state["gan.slow"].agreement
+    assert -1 <= cos <= 1
+    assert any("roughly along its arrow" in m.value and f"median cosine between a point's move and its arrow is {cos:.2f}" in m.value
+               for m in at.markdown)
+
+
+def agreement_captions(at):
+    return [c.value for c in at.caption if "median cosine" in c.value or "mediana do cosseno" in c.value]
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_train_g_only_shows_how_closely_points_followed_their_arrows(lang):
+    at = open_page(SCRIPT, lang)
+    assert not agreement_captions(at)
+    at.button(key="gan_g_only").click().run()
+    assert_clean(at)
+    step, cos = trainer(at).g_agreement
+    assert step == trainer(at).step_count and -1 <= cos <= 1
+    captions = agreement_captions(at)
+    assert len(captions) == 1 and f" {ctx_num(cos, lang)} " in captions[0]  # the measured number, the reader's way
+    at.button(key="gan_step").click().run()  # another step: the measurement no longer describes the view
+    assert not agreement_captions(at)
+
+
+def ctx_num(value, lang):
+    from ui import text
+
+    return text.number(lang, value, ".2f")
 
 
 def gan_layers():
@@ -101,6 +131,32 @@ def test_settings_and_presets_en():
     at.button(key="gan_load_collapse").click().run()
     assert_clean(at)
     assert trainer(at).pretrained == "collapse" and at.selectbox(key=k("preset")).value == "collapse"
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_train_this_one_live_says_what_it_loaded_and_where(lang):
+    """The live view is off-screen from the button: a message next to it, and one in the live section."""
+    at = open_page(SCRIPT, lang)
+    assert not at.success
+    at.button(key="gan_load_collapse").click().run()
+    assert_clean(at)
+    tr = trainer(at)
+    assert tr.pretrained == "collapse" and tr.step_count == gan.PRESET_BUDGET
+    assert at.selectbox(key=k("preset")).value == "collapse"
+    messages = [m.value for m in at.success]
+    if lang == "en":
+        assert messages == [
+            "Loaded here from “Mode collapse, shown and fixed” further down: the “Mode collapse (vanilla GAN)” settings, "
+            "the ring data and the shipped weights after 2,000 steps.",
+            "Loaded into the live GAN at the top of the page, with its shipped weights after 2,000 steps. "
+            "[↑ Go to the live GAN](#live-gan) and press Play there."]
+    else:
+        assert len(messages) == 2 and "Colapso de modos (GAN clássica)" in messages[0] and "2.000 passos" in messages[1]
+        assert "(#live-gan)" in messages[1]
+    assert at.header[0].proto.anchor == "live-gan"  # where the link goes
+    at.selectbox(key=k("preset")).set_value("fixed").run()  # choosing another start clears both messages
+    assert_clean(at)
+    assert not at.success and trainer(at).pretrained == "fixed"
 
 
 def test_nan_is_caught_translated_and_resettable():

@@ -54,6 +54,90 @@ def test_shipped_presets_match_their_story(ring):
         assert len(tr.frames) >= 10 and tr.frames[-1][1].shape == (gan.MAX_POINTS_PER_FRAME, 2)
 
 
+# ---------------------------------------------------------------- why the non-saturating GAN collapses anyway
+
+@pytest.fixture(scope="module")
+def pull_curves():
+    return gan.pull_under_d_training()
+
+
+def test_minimax_pull_fades_while_non_saturating_pull_grows(pull_curves):
+    """While D alone learns to reject G's points, one and the same D pulls less and less under minimax
+    and more and more under the non-saturating loss: collapse there is not a vanishing gradient."""
+    pc = pull_curves
+    assert pc.step[0] == 0 and pc.step[-1] == gan.PULL_STEPS
+    assert pc.minimax[0] == pytest.approx(pc.nonsat[0], rel=0.05)  # D(G(z)) ≈ ½ at the start: the two agree
+    assert pc.d_fake[0] == pytest.approx(0.5, abs=0.02) and pc.d_fake[-1] < 0.02  # D ends confident
+    assert pc.minimax[-1] < 0.5 * pc.minimax[0] and pc.minimax[-1] < 0.15 * pc.minimax.max()  # minimax fades
+    assert pc.nonsat[-1] > 30 * pc.nonsat[0] and pc.nonsat[-1] >= 0.95 * pc.nonsat.max()  # non-saturating grows
+    assert pc.nonsat[-1] > 100 * pc.minimax[-1]
+
+
+def test_pull_curves_read_the_live_pull_on_g(ring):
+    """The figure's first point is the live view's "Pull on G" of the same networks at step 0, under each loss."""
+    pc = gan.pull_under_d_training(steps=0)
+    for loss, curve in (("nonsat", pc.nonsat), ("minimax", pc.minimax)):
+        tr = gan.ring_trainer(ring, replace(gan.PULL_CONFIG, loss=loss))
+        assert curve[0] == pytest.approx(tr.view().grad_norm, rel=1e-5)
+    with pytest.raises(InputError):
+        gan.pull_under_d_training(cfg=gan.PRESETS["fixed"], steps=1)  # a critic's score has no minimax reading
+
+
+# ---------------------------------------------------------------- G moves its weights: points follow their arrows only roughly
+
+def true_cosines(moves, arrows):
+    moves, arrows = np.asarray(moves, float), np.asarray(arrows, float)
+    return (moves * arrows).sum(1) / (np.linalg.norm(moves, axis=1) * np.linalg.norm(arrows, axis=1))
+
+
+def test_median_cosine_is_a_cosine():
+    rng = np.random.default_rng(0)
+    arrows = rng.standard_normal((50, 2))
+    assert gan.median_cosine(3 * arrows, arrows) == pytest.approx(1.0)
+    assert gan.median_cosine(-arrows, arrows) == pytest.approx(-1.0)
+    assert gan.median_cosine(arrows @ np.array([[0.0, 1.0], [-1.0, 0.0]]), arrows) == pytest.approx(0.0, abs=1e-12)
+    moves = rng.standard_normal((50, 2))
+    assert gan.median_cosine(moves, arrows) == pytest.approx(np.median(true_cosines(moves, arrows)))
+    moves[:3] = 0.0  # points that did not move carry no direction
+    assert gan.median_cosine(moves, arrows) == pytest.approx(np.median(true_cosines(moves[3:], arrows[3:])))
+    assert np.isnan(gan.median_cosine(np.zeros((4, 2)), arrows[:4]))
+
+
+def test_slow_motion_g_step_moves_points_roughly_along_their_arrows(ring):
+    """Stage 5: the median cosine between each shown point's move and its arrow, from the moves themselves."""
+    agreements = {}
+    for name in ("collapse", "fixed"):
+        tr = gan.ring_trainer(ring, gan.PRESETS[name])
+        tr.load_tensors(gan.load_preset_state(name)[0])
+        s = tr.slow_step(n_show=64, resolution=10)
+        x = tr.to_model(s.fake).requires_grad_(True)  # recompute the arrows with D as G saw it (D is unchanged by G's step)
+        arrows = -torch.autograd.grad(gan.g_loss(tr.cfg, tr.D(x)).sum(), x)[0].numpy()
+        expected = float(np.median(true_cosines(s.fake_after - s.fake, arrows)))
+        assert -1.0 <= s.agreement <= 1.0 and s.agreement == pytest.approx(expected, abs=1e-4), name
+        agreements[name] = s.agreement
+    assert agreements["collapse"] > 0.5  # clearly along the arrows...
+    assert agreements["fixed"] < 0.9  # ...but not exactly: on the spread-out WGAN-GP the coupling shows
+
+
+def test_train_g_only_measures_how_closely_the_points_followed_their_arrows(ring):
+    tr = gan.ring_trainer(ring, gan.PRESETS["collapse"])
+    tr.load_tensors(gan.load_preset_state("collapse")[0])
+    assert tr.g_agreement is None
+    with torch.no_grad():
+        before = tr.G(tr.z_view)
+    x = before.clone().requires_grad_(True)
+    arrows = -torch.autograd.grad(gan.g_loss(tr.cfg, tr.D(x)).sum(), x)[0].numpy()
+    tr.step(1, "g")
+    with torch.no_grad():
+        moves = (tr.G(tr.z_view) - before).numpy()
+    step, cos = tr.g_agreement
+    assert step == tr.step_count == gan.PRESET_BUDGET + 1
+    assert cos == pytest.approx(float(np.median(true_cosines(moves, arrows))), abs=1e-4)
+    assert 0.5 < cos < 1.0
+    tr.step(1, "d")
+    assert tr.g_agreement[0] != tr.step_count  # the page shows it only right after the G step
+
+
 # ---------------------------------------------------------------- the optimal discriminator
 
 def test_trained_d_approaches_d_star():

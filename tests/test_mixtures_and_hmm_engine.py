@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy.special import logsumexp
 from sklearn.mixture import GaussianMixture
 
 from engine import datasets, hmm, mixtures
@@ -55,13 +56,16 @@ def test_covariance_types_have_their_shapes(cov):
 
 def test_bic_picks_three_components_on_three_blobs():
     X = datasets.make_dataset("blobs", 600, 0.45, seed=0).X
-    sel = mixtures.select_components(X, 8, "full", seed=0)
+    sel = mixtures.select_components(X, covariance_type="full", seed=0)
     assert sel.best_bic == 3
-    assert list(sel.ks) == list(range(1, 9))
+    # By default the scan covers every K the page's slider offers (it once stopped at 8 of 10).
+    assert list(sel.ks) == list(range(1, mixtures.MAX_COMPONENTS + 1))
     # More components always fit the training data at least about as well...
     assert sel.log_likelihood[2] > sel.log_likelihood[0] + 100
-    # ...but BIC's penalty makes 8 components worse than 3.
-    assert sel.bic[7] > sel.bic[2]
+    # ...but BIC's penalty makes 8 or 10 components worse than 3.
+    assert sel.bic[7] > sel.bic[2] and sel.bic[-1] > sel.bic[2]
+    # Fewer distinct points than MAX_COMPONENTS: the scan stops there.
+    assert list(mixtures.select_components(X[:4], seed=0).ks) == [1, 2, 3, 4]
 
 
 def test_sampling_follows_the_mixture():
@@ -131,6 +135,73 @@ def test_viterbi_on_the_casino_is_at_least_80_percent_right():
         assert logprob <= loglik  # one path is never more probable than all paths together
         # Posterior decoding is right at least about as often as Viterbi.
         assert hmm.accuracy(post.argmax(axis=1), z) >= hmm.accuracy(states, z) - 0.02
+
+
+def text_recursions(params: hmm.HMMParams, x: np.ndarray) -> dict:
+    """Viterbi, forward-backward and Baum-Welch's γ, ξ and M-step exactly as hmm.md writes them,
+    in log space (log-sum-exp for Σ, + for ×) as the text says the code computes them."""
+    with np.errstate(divide="ignore"):
+        log_pi, log_A, log_B = np.log(params.startprob), np.log(params.transmat), np.log(params.emissionprob)
+    log_b = log_B[:, x].T  # log B_j(x_t), (T, S)
+    T, S = log_b.shape
+    log_alpha, log_delta, log_beta = np.empty((T, S)), np.empty((T, S)), np.zeros((T, S))  # log β_T = log 1
+    log_alpha[0] = log_delta[0] = log_pi + log_b[0]  # α₁(j) = δ₁(j) = π_j B_j(x₁)
+    for t in range(1, T):
+        log_alpha[t] = logsumexp(log_alpha[t - 1][:, None] + log_A, axis=0) + log_b[t]
+        log_delta[t] = (log_delta[t - 1][:, None] + log_A).max(axis=0) + log_b[t]
+    for t in range(T - 2, -1, -1):
+        log_beta[t] = logsumexp(log_A + log_b[t + 1] + log_beta[t + 1], axis=1)
+    path = np.empty(T, int)
+    path[-1] = log_delta[-1].argmax()
+    for t in range(T - 2, -1, -1):  # z*_t = argmax_i δ_t(i) A_{i z*_{t+1}}
+        path[t] = (log_delta[t] + log_A[:, path[t + 1]]).argmax()
+    log_px = logsumexp(log_alpha[-1])
+    gamma = np.exp(log_alpha + log_beta - log_px)
+    xi = np.exp(log_alpha[:-1, :, None] + log_A[None] + (log_b[1:] + log_beta[1:])[:, None, :] - log_px)  # t = 1..T−1
+    B = np.stack([gamma[x == k].sum(axis=0) for k in range(params.n_symbols)], axis=1) / gamma.sum(axis=0)[:, None]
+    return dict(log_px=log_px, path=path, log_p_path=log_delta[-1].max(), gamma=gamma, xi=xi,
+                startprob=gamma[0], transmat=xi.sum(axis=0) / gamma[:-1].sum(axis=0)[:, None], emissionprob=B)
+
+
+@pytest.mark.parametrize("preset", list(hmm.PRESETS))
+def test_decoding_follows_the_recursions_in_the_text(preset):
+    params = hmm.PRESETS[preset].params
+    x, _ = hmm.sample(params, 2000, 0)
+    ours = text_recursions(params, x)
+    path, log_p_path = hmm.viterbi(params, x)
+    np.testing.assert_array_equal(path, ours["path"])
+    assert log_p_path == pytest.approx(ours["log_p_path"], abs=1e-6)
+    post, log_px = hmm.posteriors(params, x)
+    assert log_px == pytest.approx(ours["log_px"], abs=1e-6)
+    np.testing.assert_allclose(post, ours["gamma"], atol=1e-9)
+    np.testing.assert_allclose(ours["xi"].sum(axis=2), ours["gamma"][:-1], atol=1e-9)  # Σ_j ξ_t(i, j) = γ_t(i)
+
+
+def test_the_plain_recursion_underflows_where_the_text_says():
+    """hmm.md: "after about 430 rolls the recursion, computed as written, gives exactly 0"; the log-space code does not."""
+    for seed in range(3):
+        x, _ = hmm.sample(CASINO.params, 1000, seed)
+        alpha = CASINO.params.startprob * CASINO.params.emissionprob[:, x[0]]
+        for t in range(1, len(x)):
+            alpha = (alpha @ CASINO.params.transmat) * CASINO.params.emissionprob[:, x[t]]
+            if not alpha.any():
+                break
+        assert 380 <= t + 1 <= 480, t + 1
+        log_px = hmm.posteriors(CASINO.params, x)[1]
+        assert np.isfinite(log_px) and -1.8 < log_px / len(x) < -1.65  # "about e^−1.7 per roll"
+
+
+def test_baum_welch_ends_at_a_fixed_point_of_the_m_step_in_the_text():
+    """The M-step formulas of hmm.md, applied to what Baum-Welch learned, give back the same model;
+    a wrong normalisation (Σ over all T steps for A) would be visibly off."""
+    x, _ = hmm.sample(CASINO.params, 2000, 0)
+    learned = hmm.baum_welch(x, 2, 6, seed=0, n_iter=2000, tol=1e-8, max_seconds=60)
+    assert learned.converged
+    ours = text_recursions(learned.params, x)
+    for name in ("startprob", "transmat", "emissionprob"):
+        np.testing.assert_allclose(ours[name], getattr(learned.params, name), atol=1e-5, err_msg=name)
+    wrong = ours["xi"].sum(axis=0) / ours["gamma"].sum(axis=0)[:, None]
+    assert np.abs(wrong - learned.params.transmat).max() > 1e-4
 
 
 def test_bad_symbol_error_names_the_valid_range():

@@ -35,6 +35,17 @@ def test_makemore_reference_numbers_for_count_models(corpora):
     assert nats == pytest.approx([2.45, 2.20, 2.06], abs=0.02)
 
 
+def test_document_reach_counts_the_targets_a_window_sees_whole():
+    vocab = ts.Vocab.from_text("abcdefghij")
+    docs = [vocab.encode(w) for w in ("ab", "abcdefghij", "abc")]  # 3, 11 and 4 targets (the end token included)
+    corpus = ts.Corpus("toy", "lines", vocab, docs[:2], docs[2:], 18)
+    reach = ts.document_reach(corpus, 4)  # the first 4 targets of each name see it whole: 3 + 4 + 4 of 18
+    assert (reach.n_docs, reach.mean_length, reach.within_window) == (3, 5.0, pytest.approx(11 / 18))
+    assert ts.document_reach(corpus, 11).within_window == 1.0
+    with pytest.raises(ValueError):
+        ts.document_reach(ts.corpus_from_bytes(b"running text, not names. " * 40), 8)
+
+
 def test_makemore_split():
     words = [w for w in ts.read_corpus_text("names").splitlines() if w.strip()]
     train, test = ts.makemore_split(words)

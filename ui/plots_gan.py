@@ -1,4 +1,5 @@
-"""Figures of the GAN page: the layered plane, training curves, the replay, slow motion, digit grids.
+"""Figures of the GAN page: the layered plane, training curves, the replay, slow motion, the two
+classic losses' pull, digit grids.
 
 Colours: real data blue, generated points vermillion (the shared palette's first two),
 the generator's warped noise grid green, the arrows −∂L_G/∂x black. D's map runs from
@@ -11,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui import charts
+from ui import charts, digit_images
 
 REAL = charts.PALETTE[0]
 FAKE = charts.PALETTE[1]
@@ -82,13 +83,13 @@ def plane(view, real: np.ndarray, box, layers, labels: dict[str, str], height: i
 
 
 def curves(x, rows: list[tuple[str, list[tuple[str, list, str]]]], x_title: str, height: int = 520,
-           integer_axes: tuple[int, ...] = ()) -> go.Figure:
+           integer_axes: tuple[int, ...] = (), row_heights: list[float] | None = None) -> go.Figure:
     """Stacked panels sharing the x axis. ``rows``: (panel title, [(name, y values, colour), ...]).
 
     ``x`` is either one list for every line, or each line's y may be a pair (x, y).
     """
     fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.06,
-                        subplot_titles=[title for title, _ in rows])
+                        subplot_titles=[title for title, _ in rows], row_heights=row_heights)
     for r, (_, lines) in enumerate(rows, start=1):
         for name, y, colour in lines:
             xx, yy = (y if isinstance(y, tuple) else (x, y))
@@ -104,6 +105,22 @@ def curves(x, rows: list[tuple[str, list[tuple[str, list, str]]]], x_title: str,
     fig.update_annotations(font_size=charts.FONT_SIZE - 1)
     fig.update_xaxes(gridcolor="#e5e7eb")
     fig.update_yaxes(gridcolor="#e5e7eb")
+    return fig
+
+
+MINIMAX = charts.PALETTE[3]  # the pull figure's two losses: neither "real" blue nor "generated" vermillion
+NONSAT = ARROW
+
+
+def pulls(pc, labels: dict[str, str], height: int = 420) -> go.Figure:
+    """"Pull on G" under the minimax and the non-saturating loss (log scale) above the mean D(G(z)) that drives
+    them, against D-only steps. ``pc``: an ``engine.gan.PullCurves``; ``labels``: panel, axis and line names."""
+    rows = [(labels["pull"], [(labels["minimax"], pc.minimax, MINIMAX + ":dash"), (labels["nonsat"], pc.nonsat, NONSAT)]),
+            (labels["d_fake"], [(labels["d_fake_line"], pc.d_fake, "#6b7280")])]
+    fig = curves(pc.step, rows, labels["x"], height=height, row_heights=[0.68, 0.32])
+    fig.update_yaxes(type="log", dtick=1, row=1, col=1)  # one labelled tick per decade
+    fig.update_yaxes(range=[0, 1], dtick=0.5, row=2, col=1)
+    fig.update_layout(legend=dict(y=-0.2), uirevision="pulls", margin=dict(b=40))
     return fig
 
 
@@ -164,14 +181,5 @@ def stage(st_, name: str, box, labels: dict[str, str], height: int = 460) -> go.
 
 
 def digit_tiles(images: np.ndarray, n_cols: int, zoom: int = 6, gap: int = 2) -> np.ndarray:
-    """Images (n, 64) on 0..16 → one uint8 picture, dark ink on white, ``zoom`` pixels per pixel."""
-    images = np.asarray(images, float).reshape(-1, 8, 8)
-    n = len(images)
-    n_rows = -(-n // n_cols)
-    cell = 8 * zoom + gap
-    out = np.full((n_rows * cell + gap, n_cols * cell + gap), 255, np.uint8)
-    for i, img in enumerate(images):
-        r, c = divmod(i, n_cols)
-        big = np.kron(255 - np.clip(img, 0, 16) * (255 / 16), np.ones((zoom, zoom)))
-        out[gap + r * cell: gap + r * cell + 8 * zoom, gap + c * cell: gap + c * cell + 8 * zoom] = big.astype(np.uint8)
-    return out
+    """Images (n, 64) on 0..16 → one uint8 picture, dark ink on white (the app's one convention), ``zoom`` pixels per pixel."""
+    return digit_images.picture(images, n_cols, zoom, gap)

@@ -125,7 +125,8 @@ def _sidebar(page: str, current: str) -> None:
     with st.sidebar:
         st.page_link(HOME_SCRIPT, label=t("home.nav"), icon=":material/home:", query_params={"lang": current})
         for info in PAGES:
-            label = t(f"{info.key}.nav") + ("" if info.ready else f" · {t('common.soon')}")
+            # the short "soon" keeps a planned page's link on one line in the default 256 px sidebar
+            label = t(f"{info.key}.nav") + ("" if info.ready else f" · {t('common.soon_nav')}")
             st.page_link(info.script, label=label, icon=info.icon, query_params={"lang": current})
         st.divider()
         st.session_state["lang_choice"] = current
