@@ -281,19 +281,23 @@ def frechet_distance(mu1: np.ndarray, S1: np.ndarray, mu2: np.ndarray, S2: np.nd
     return mean_term, max(cov_term, 0.0)
 
 
-def _rank(S: np.ndarray) -> int:
+def covariance_rank(S: np.ndarray) -> int:
+    """The numerical rank of a covariance matrix (eigenvalues above 1e-10 × d × the largest)."""
     w = np.linalg.eigvalsh((S + S.T) / 2)
     return int((w > max(w.max(), 0.0) * len(S) * 1e-10).sum()) if len(w) else 0
 
 
-def fid(real_features: np.ndarray, fake_features: np.ndarray, eps: float = 1e-6) -> Frechet:
+def fid(real_features: np.ndarray, fake_features: np.ndarray, eps: float = 1e-6,
+        real_stats: tuple[np.ndarray, np.ndarray, int] | None = None) -> Frechet:
     """The Fréchet distance between Gaussians fitted to two feature sets (FID when the features are
     Inception-v3's). With fewer samples than dimensions a covariance is singular (its rank is at most
-    n − 1): then ``eps`` × (mean variance) × I is added to both, and the result says so."""
-    mu_r, S_r = gaussian_stats(real_features)
+    n − 1): then ``eps`` × (mean variance) × I is added to both, and the result says so.
+    ``real_stats`` = (μ_r, Σ_r, rank of Σ_r), when many sample sets are compared with one real set."""
+    mu_r, S_r, rank_r = real_stats if real_stats is not None else (*gaussian_stats(real_features), None)
     mu_g, S_g = gaussian_stats(fake_features)
     d = len(mu_r)
-    rank_r, rank_g = _rank(S_r), _rank(S_g)
+    rank_r = covariance_rank(S_r) if rank_r is None else rank_r
+    rank_g = covariance_rank(S_g)
     regularised = min(rank_r, rank_g) < d
     offset = 0.0
     if regularised:

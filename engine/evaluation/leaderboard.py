@@ -211,11 +211,13 @@ def fid_curve(source: str, ns=FID_NS, repeats: int = 20, seed: SeedLike = 0) -> 
         raise InputError("fid_curve_source", source=source)
     ns = np.array([n for n in ns if n <= len(F)])
     rng = as_generator(seed)
+    mu, S = metrics.gaussian_stats(data.reference_features)
+    real_stats = (mu, S, metrics.covariance_rank(S))
     means, stds, reg = [], [], []
     for n in ns:
         vals, flags = [], []
         for _ in range(repeats if n < len(F) else 1):
-            f = metrics.fid(data.reference_features, F[rng.choice(len(F), n, replace=False)])
+            f = metrics.fid(data.reference_features, F[rng.choice(len(F), n, replace=False)], real_stats=real_stats)
             vals.append(f.value)
             flags.append(f.regularised)
         means.append(np.mean(vals))
