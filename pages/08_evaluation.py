@@ -35,7 +35,7 @@ def plane_tab() -> None:
     st.markdown(ctx.t("generator_lead", n_train=len(S.train), n_held=len(S.held_out)))
     dials = dial_controls(S)
     against = st.segmented_control(ctx.t("against"), AGAINST, format_func=ctx.labeler("evaluation.against_opt"),
-                                   key=ctx.key("against"), required=True, help=ctx.t("against_help")) or "held_out"
+                                   key=ctx.key("against"), required=True, default="held_out", help=ctx.t("against_help")) or "held_out"
     case = ev.Case(fp, ctx.seed, dials, against)
     gen = ev.generated(case, data).points
     if sc.identical(ev.reference(case, data).X, gen):
@@ -80,7 +80,8 @@ def scoreboard(case: ev.Case, box, data) -> None:
     values = {"precision": (p.precision, ".2f"), "recall": (p.recall, ".2f"), "density": (p.density, ".2f"),
               "coverage": (p.coverage, ".2f"), "mmd2": (mmd2, ".4f"), "swd": (swd, ".3f"), "log_lik": (lik, ".2f"),
               "copies": (copies, ".0%")}
-    for col, (name, (value, spec)) in zip(st.columns(len(values)), values.items()):
+    cols = st.columns(4) + st.columns(4)  # two rows: eight numbers do not fit one row at 1024 px
+    for col, (name, (value, spec)) in zip(cols, values.items()):
         col.metric(ctx.t(f"score.{name}"), ctx.num(value, spec), help=ctx.t(f"score_help.{name}"))
     st.caption(ctx.t("scoreboard_caption"))
 
@@ -94,7 +95,7 @@ def pr_section(case: ev.Case, box, data) -> None:
         c1, c2 = st.columns([1, 2])
         k = c1.slider("k", 1, 20, 5, key=ctx.key("k"), help=ctx.t("k_help"))
         view = c2.segmented_control(ctx.t("view"), VIEWS, format_func=ctx.labeler("evaluation.views"), key=ctx.key("view"),
-                                    required=True) or "precision"
+                                    required=True, default="precision") or "precision"
         p = ev.balls(case, k, box, data)[0]
         for col, name in zip(st.columns(4), VIEWS):
             col.metric(ctx.t(f"score.{name}"), ctx.num(getattr(p, name), ".2f"))
@@ -191,7 +192,7 @@ def leaderboard_section() -> None:
         k = c1.slider(ctx.t("board_k"), 1, 10, 5, key=ctx.key("board_k"), help=ctx.t("k_help"))
         n = c2.select_slider(ctx.t("board_n"), BOARD_NS, lb.N_TABLE, key=ctx.key("board_n"), help=ctx.t("board_n_help"))
         by = c3.segmented_control(ctx.t("sort_by"), plots.BOARD_SORT, format_func=ctx.labeler("evaluation.board"),
-                                  key=ctx.key("sort_by"), required=True) or "fid"
+                                  key=ctx.key("sort_by"), required=True, default="fid") or "fid"
         rows = ev.board(int(k), int(n))
         if any(r.fid.regularised for r in rows):
             st.warning(ctx.t("fid_singular", n=n, d=rows[0].fid.dim, rank=n - 1), icon=":material/warning:")
@@ -220,7 +221,7 @@ def fid_bias_section() -> None:
         elif cross is None:
             st.caption(ctx.t("no_cross", a=names[a], b=names[b]))
         else:
-            small, large = lb.order_at_ends(ca, cb)
+            small, large = lb.order_around(ca, cb, cross)
             st.caption(ctx.t("cross_at", n=cross, small=names[small], large=names[large]))
         st.caption(ctx.t("bias_caption", a=names[a], b=names[b], fa=ca.fid_inf, fb=cb.fid_inf))
         ctx.md("fid_bias")

@@ -227,7 +227,11 @@ def test_crossing_finds_where_two_curves_swap():
     b = lb.FidCurve("b", np.array([10, 100, 1000]), np.array([4.0, 2.5, 2.0]), np.zeros(3), np.zeros(3, bool), 1.9, 20)
     n = lb.crossing(a, b)
     assert 10 < n < 100
-    assert lb.order_at_ends(a, b) == ("b", "a")
+    assert lb.order_around(a, b, n) == ("b", "a")
+    # several flips (noise at small N): the last one is the one that counts
+    w = lb.FidCurve("w", np.array([10, 20, 30, 100]), np.array([5.0, 3.0, 4.0, 1.0]), np.zeros(4), np.zeros(4, bool), 1, 1)
+    v = lb.FidCurve("v", np.array([10, 20, 30, 100]), np.array([4.0, 3.5, 3.5, 2.0]), np.zeros(4), np.zeros(4, bool), 2, 1)
+    assert 30 < lb.crossing(w, v) < 100
     c = lb.FidCurve("c", a.ns, a.mean + 5, a.std, a.regularised, 5.9, 40)
     assert lb.crossing(a, c) is None
 

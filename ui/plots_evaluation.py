@@ -161,9 +161,10 @@ def fid_curves_figure(curves, names: dict[str, str], colours: dict[str, str], cr
     fig = go.Figure()
     top = max(float(c.mean.max() + c.std.max()) for c in curves)
     lo, hi = min(float(c.ns.min()) for c in curves) * 0.9, max(float(c.ns.max()) for c in curves) * 1.1
-    # on a log axis, plotly places shapes in log10 units (data values would stretch the axis to 10^33)
-    fig.add_vrect(x0=np.log10(lo), x1=np.log10(dim + 1), fillcolor="#F3F4F6", line_width=0,
-                  annotation_text=labels["singular"], annotation_position="top left", layer="below")
+    # the singular region and the flip are traces, not shapes: shapes on a log axis did not show
+    fig.add_trace(go.Scatter(x=[lo, dim + 1, dim + 1, lo, lo], y=[0, 0, top * 1.05, top * 1.05, 0], fill="toself",
+                             fillcolor="rgba(156,163,175,0.25)", line=dict(width=0), mode="lines", name=labels["singular"],
+                             hoverinfo="skip"))
     for c in curves:
         col = colours[c.source]
         fig.add_trace(go.Scatter(x=np.r_[c.ns, c.ns[::-1]], y=np.r_[c.mean + c.std, (c.mean - c.std)[::-1]], fill="toself",
@@ -172,8 +173,9 @@ def fid_curves_figure(curves, names: dict[str, str], colours: dict[str, str], cr
                                  line=dict(color=col, width=2.5), hovertemplate="N=%{x}<br>FID=%{y:.2f}<extra>%{fullData.name}</extra>"))
         fig.add_hline(y=c.fid_inf, line=dict(color=col, dash="dash", width=1.5))
     if cross is not None:
-        fig.add_vline(x=np.log10(cross), line=dict(color="#111827", dash="dot", width=2), annotation_text=labels["cross"],
-                      annotation_position="top right")
+        fig.add_trace(go.Scatter(x=[cross, cross], y=[0, top * 1.05], mode="lines", name=labels["cross"],
+                                 line=dict(color="#111827", dash="dot", width=2),
+                                 hovertemplate="N ≈ %{x:.0f}<extra>%{fullData.name}</extra>"))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white", font=dict(size=charts.FONT_SIZE - 1),
                       legend=dict(orientation="h", y=-0.2, x=0),
                       xaxis=dict(title=labels["n"], type="log", range=[np.log10(lo), np.log10(hi)], gridcolor="#e5e7eb"),

@@ -233,15 +233,16 @@ def fid_curve(source: str, ns=FID_NS, repeats: int = 20, seed: SeedLike = 0) -> 
 
 
 def crossing(a: FidCurve, b: FidCurve) -> float | None:
-    """The N (interpolated in log N) where the two curves' order flips, or None if it never does.
-    Only N where both sources have samples count."""
+    """The N (interpolated in log N) of the *last* flip of the two curves' order: above it the ranking
+    holds at every N measured, below it it does not. None if the order never flips. Only the N where
+    both sources have samples count."""
     common = np.intersect1d(a.ns, b.ns)
     if len(common) < 2:
         return None
     da = a.mean[np.isin(a.ns, common)] - b.mean[np.isin(b.ns, common)]
-    for i in range(len(common) - 1):
-        if da[i] == 0:
-            return float(common[i])
+    for i in range(len(common) - 2, -1, -1):
+        if da[i + 1] == 0:
+            return float(common[i + 1])
         if np.sign(da[i]) != np.sign(da[i + 1]):
             la, lb = np.log(common[i]), np.log(common[i + 1])
             t = da[i] / (da[i] - da[i + 1])
@@ -249,11 +250,12 @@ def crossing(a: FidCurve, b: FidCurve) -> float | None:
     return None
 
 
-def order_at_ends(a: FidCurve, b: FidCurve) -> tuple[str, str]:
-    """(the source with the lower FID at the smallest common N, the one lower at the largest)."""
+def order_around(a: FidCurve, b: FidCurve, n: float) -> tuple[str, str]:
+    """(the source with the lower FID just below N = n, the one lower above it, up to the largest N)."""
     common = np.intersect1d(a.ns, b.ns)
     fa, fb = a.mean[np.isin(a.ns, common)], b.mean[np.isin(b.ns, common)]
-    return (a.source if fa[0] < fb[0] else b.source), (a.source if fa[-1] < fb[-1] else b.source)
+    below = int(np.flatnonzero(common < n)[-1]) if (common < n).any() else 0
+    return (a.source if fa[below] < fb[below] else b.source), (a.source if fa[-1] < fb[-1] else b.source)
 
 
 def feature_net_metrics() -> dict:
