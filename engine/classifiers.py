@@ -27,6 +27,10 @@ from engine.rng import SeedLike, as_generator, child_seed
 
 DISCRIMINATIVE = ("logistic", "svm_rbf", "mlp")
 GENERATIVE = ("naive_bayes", "qda", "gmm")
+# Every model trains on at least 3 points of each class (the SVM's Platt scaling uses 3 folds, and a
+# class's Gaussian needs 2), so data needs one more per class, for the held-out part.
+MIN_TRAIN_PER_CLASS = 3
+MIN_PER_CLASS = MIN_TRAIN_PER_CLASS + 1
 
 
 @dataclass(frozen=True)
@@ -207,7 +211,8 @@ def fit_view(X: np.ndarray, y: np.ndarray, kind: str, param=None, seed: int = 0,
     """Fit one model on a seeded split and evaluate everything its view shows."""
     from engine.datasets import Dataset, bounds, grid, train_test_split
 
-    train, test = train_test_split(Dataset(np.asarray(X, float), np.asarray(y, int), "data"), test_fraction, seed)
+    train, test = train_test_split(Dataset(np.asarray(X, float), np.asarray(y, int), "data"), test_fraction, seed,
+                                   min_train_per_class=MIN_TRAIN_PER_CLASS)
     model = make_classifier(kind, param, seed).fit(train.X, train.y)
     xs, ys, pts = grid(bounds(X), resolution)
     view = dict(xs=xs, ys=ys, proba=model.predict_proba(pts), accuracy=accuracy(model, test.X, test.y),

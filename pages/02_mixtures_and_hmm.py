@@ -13,6 +13,8 @@ from ui.shell import guard, setup, show_input_error
 
 ctx = setup("mixtures_and_hmm")
 PAGE = ctx.page
+# Own points: 13 leave 10 for training once a quarter is held out, so every K on the slider can be fitted.
+NEEDS = datasets.DataNeeds(min_points=13)
 CHART = {"displaylogo": False}
 
 
@@ -141,7 +143,7 @@ def regime_figures(T, stay, spread, n_states, seed, lang):
 
 def mixture_part() -> None:
     st.markdown(ctx.t("gmm_lead"))
-    ds = dataset_picker(ctx, default="blobs")
+    ds = dataset_picker(ctx, default="blobs", needs=NEEDS)
     if ds is None:
         return
     st.caption(ctx.t("labels_ignored"))

@@ -330,7 +330,7 @@ with guard():
                     col.caption(ctx.t("walk_true_label", k=int(y_test[idx])))
                     ends[j] = X_test[idx:idx + 1]
             else:
-                from streamlit_drawable_canvas import st_canvas  # needs a Streamlit runtime: import here only
+                from ui.canvas import st_canvas
 
                 st.caption(ctx.t("draw_help"))
                 e1, e2 = st.columns(2)

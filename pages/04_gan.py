@@ -479,7 +479,7 @@ with guard():
                          steps=ctx.num(gan.PRESET_BUDGET, ",")), icon=":material/check_circle:")
     st.selectbox(ctx.t("preset"), PRESET_NAMES, format_func=ctx.labeler("gan.presets"), key=ctx.key("preset"),
                  on_change=apply_preset, help=ctx.t("preset_help"))
-    ds = dataset_picker(ctx, default="ring8")
+    ds = dataset_picker(ctx, default="ring8", needs=datasets.DataNeeds(min_points=8))  # GanTrainer's minimum
     if ds is not None:
         with st.expander(ctx.t("settings"), icon=":material/tune:", expanded=False):
             settings_panel()

@@ -13,6 +13,8 @@ from ui.data_input import OWN, dataset_picker
 from ui.shell import guard, setup
 
 ctx = setup("diffusion")
+# Own points both sections can use: the reverse one trains on them (forward alone would take any points).
+NEEDS = datasets.DataNeeds(min_points=10, check=D.check_2d_data)
 SECTIONS = ("forward", "reverse", "digits", "latent", "models")
 SOURCES = ("points", "digits", "photo")
 TRAIN_TARGETS = (400, 1000, 1500, 3000, 5000)  # 400: the benchmarked recipe (benchmarks/bench_diffusion.py)
@@ -146,7 +148,7 @@ def forward_section() -> None:
     source = st.segmented_control(ctx.t("source"), SOURCES, format_func=ctx.labeler("diffusion.sources"), key=ctx.key("source"),
                                   default="points") or "points"
     t = t_slider(ctx.t("t"), sched.T, "t_forward", sched.T // 10)
-    ds = dataset_picker(ctx, default="swiss_roll") if source == "points" else None  # full width: its labels fit
+    ds = dataset_picker(ctx, default="swiss_roll", needs=NEEDS) if source == "points" else None  # full width: its labels fit
     mean_factor, var = sched.marginal(t)
     left, right = st.columns(2, gap="large")
     with right:
@@ -272,7 +274,7 @@ def mmd_metric(where, label: str, value: float, help_text: str, spec: str = ".4f
 
 def reverse_section() -> None:
     st.markdown(ctx.t("reverse_lead"))
-    ds = dataset_picker(ctx, default="moons")
+    ds = dataset_picker(ctx, default="moons", needs=NEEDS)
     if ds is None:
         return
     data = D.check_2d_data(ds.X)

@@ -11,12 +11,14 @@ from engine import token_sampling as ts
 from engine.errors import InputError
 from engine.training import Budget
 from ui import plots_token_sampling as plots
+from ui import uploads
 from ui.shell import guard, setup, show_input_error
 
 ctx = setup("token_sampling")
 P = ctx.page
 BUILTIN = list(ts.CORPORA)
 UPLOAD = "upload"
+TEXT_TYPES = ["txt", "md"]
 NEURAL = ("mlp", "transformer")
 ALPHAS = [0.001, 0.01, 0.1, 0.5, 1.0]
 REF_ALPHA = 0.1  # the count models drawn as fixed references (training curves, scaling chart)
@@ -112,20 +114,37 @@ with guard():
 
     corpus = None
     if corpus_name == UPLOAD:
+        notice = st.container()  # above the expander, which folds once a text is stored: messages stay visible
         with st.expander(tr("upload_title"), expanded=ctx.state_key("upload") not in st.session_state,
                          icon=":material/upload_file:"):
             st.caption(ctx.t("upload_help", max_mb=ts.MAX_UPLOAD_BYTES // 1_000_000, cap=ts.MAX_CORPUS_CHARS,
                              min=ts.MIN_UPLOAD_CHARS))
-            file = st.file_uploader(tr("upload_label"), type=["txt", "md"], key="ts_upload")
-            if file is not None:
+            with st.container(key="ts_upload_box"):
+                file = st.file_uploader(tr("upload_label"), type=TEXT_TYPES, key="ts_upload")
+                refused = uploads.watch("ts_upload_box", ts.MAX_UPLOAD_BYTES, TEXT_TYPES)
+        done_key, error_key = ctx.state_key("upload_done"), ctx.state_key("upload_error")
+        if refused is not None:  # refused in the browser (too large, not text): it never arrives
+            st.session_state[error_key] = uploads.refusal_error(refused, ts.MAX_UPLOAD_BYTES, TEXT_TYPES)
+        elif file is None:
+            st.session_state.pop(error_key, None)
+            st.session_state.pop(done_key, None)
+        elif st.session_state.get(done_key) != file.file_id:  # read each file once, not on every rerun
+            st.session_state[done_key] = file.file_id
+            st.session_state.pop(error_key, None)
+            try:
+                uploads.check_size(file.name, file.size, ts.MAX_UPLOAD_BYTES)  # before reading it
                 data = file.getvalue()
                 digest = hashlib.sha256(data).hexdigest()[:16]
-                try:
-                    built = uploaded_corpus(digest, data)
-                    # the session keeps the capped text (at most MAX_CORPUS_CHARS), not the whole file
-                    st.session_state[ctx.state_key("upload")] = (digest, built.text().encode("utf-8"), built.capped)
-                except InputError as err:
-                    show_input_error(err)
+                built = uploaded_corpus(digest, data)
+                # the session keeps the capped text (at most MAX_CORPUS_CHARS), not the whole file
+                st.session_state[ctx.state_key("upload")] = (digest, built.text().encode("utf-8"), built.capped)
+            except InputError as err:
+                st.session_state[error_key] = err
+        if error_key in st.session_state:
+            with notice:
+                show_input_error(st.session_state[error_key])
+                if ctx.state_key("upload") in st.session_state:
+                    st.caption(tr("upload_kept"))
         stored = st.session_state.get(ctx.state_key("upload"))
         if stored is None:
             st.info(tr("need_upload"), icon=":material/upload_file:")

@@ -5,6 +5,7 @@ import pytest
 
 from engine import datasets, gan
 from tests.apptest_utils import assert_clean, open_page
+from ui import text
 
 SCRIPT = "pages/04_gan.py"
 
@@ -245,4 +246,4 @@ def test_too_few_own_points_gives_a_translated_message():
     at.session_state["user_data"] = Dataset(np.arange(10.0).reshape(5, 2), np.zeros(5, int), "drawn", ("A",))
     at.selectbox(key="w:gan.dataset").set_value("own").run()
     assert not at.exception
-    assert [e.value for e in at.error] == ["Há só 5 pontos; são necessários pelo menos 8."]
+    assert [e.value for e in at.error] == [text.lookup("pt", "errors.too_few_points", n=5, min=8)]

@@ -116,3 +116,12 @@ def test_drawing_controls_accept_every_option():
     for mode in ("point", "freedraw"):
         widget(at, "radio", "draw_mode").set_value(mode).run()
         assert_clean(at)
+
+
+def test_model_names_fit_their_box_at_1024_px():
+    """The model box is half of one side: at 1024 px it shows about 29 characters, minus the selected
+    value's margin ("QDA: one Gaussian per cla…" and "Mistura de gaussianas por cla…" were cut)."""
+    for lang in text.LANGS:
+        for kind in classifiers.DISCRIMINATIVE + classifiers.GENERATIVE:
+            name = text.lookup(lang, f"discriminative_vs_generative.models.{kind}")
+            assert len(name) <= 26, (lang, name)

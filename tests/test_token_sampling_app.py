@@ -294,8 +294,8 @@ def test_too_large_file_is_refused_with_a_message():
     at.file_uploader(key="ts_upload").upload("huge.txt", data, "text/plain").run()
     assert not at.exception
     size_kb, max_kb = ts.MAX_UPLOAD_BYTES // 1000 + 1, ts.MAX_UPLOAD_BYTES // 1000  # 20,001 kB over 20,000 kB
-    assert [e.value for e in at.error] == [text.lookup("en", "token_sampling.errors.corpus_too_large",
-                                                       size_kb=size_kb, max_kb=max_kb)]
+    assert [e.value for e in at.error] == [text.lookup("en", "errors.file_refused_size", name=text.literal("huge.txt"),
+                                                       size_kb=size_kb, max_kb=max_kb)]  # refused from its size, unread
     assert text.lookup("en", "token_sampling.need_upload") in messages(at)  # nothing was loaded
 
 

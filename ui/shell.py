@@ -177,7 +177,9 @@ def show_input_error(err: InputError, page: str | None = None) -> None:
     key = f"{page}.errors.{err.code}"
     if key not in text.catalogue(lang()):
         key = f"errors.{err.code}"
-    st.error(t(key, **err.params), icon=":material/error:")
+    # text parameters come from the user's data (a cell, a label, a file name): shown as typed, never as Markdown
+    params = {k: text.literal(v) if isinstance(v, str) else v for k, v in err.params.items()}
+    st.error(t(key, **params), icon=":material/error:")
 
 
 @contextmanager
