@@ -20,13 +20,14 @@ DIALS = ("modes_kept", "blur", "shrink", "copy", "shift")
 BANDWIDTHS = metrics.MMD_BANDWIDTHS
 BOARD_NS = (15, 30, 50, 100, 200, lb.N_TABLE)
 EXPLAIN = dict(icon=":material/school:")
+NEEDS = datasets.DataNeeds(min_points=plane.MIN_POINTS)  # two halves that fit k = 5
 
 
 # ---------------------------------------------------------------- 2D: data, the dialled generator, the scoreboard
 
 def plane_tab() -> None:
     st.header(ctx.t("data_title"))
-    ds = dataset_picker(ctx, default="ring8")
+    ds = dataset_picker(ctx, default="ring8", needs=NEEDS)
     if ds is None:
         return
     data = (ds.X, ds.y)

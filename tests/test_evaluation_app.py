@@ -109,7 +109,7 @@ def test_own_data_too_small_for_k_and_one_point_are_said():
     assert len(at.get("plotly_chart")) >= 4
     at.session_state["user_data"] = Dataset(np.array([[0.0, 1.0]]), np.zeros(1, int), "one", ("A",))
     at.run()
-    assert [e.value for e in at.error] == [text.lookup("en", "errors.too_few_points", n=1, min=2)]
+    assert [e.value for e in at.error] == [text.lookup("en", "errors.too_few_points", n=1, min=14)]
     at.session_state["user_data"] = Dataset(rng.normal(size=(9, 2)), np.zeros(9, int), "nine", ("A",))
     at.run()
     assert [e.value for e in at.error] == [text.lookup("en", "errors.too_few_points", n=9, min=14)]
