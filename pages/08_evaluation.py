@@ -5,7 +5,7 @@ import streamlit as st
 
 from engine import datasets, metrics
 from engine.evaluation import leaderboard as lb
-from engine.evaluation import plane
+from engine.evaluation import models, plane
 from engine.evaluation import scorecard as sc
 from ui import evaluation_data as ev
 from ui import plots_evaluation as plots
@@ -16,6 +16,8 @@ ctx = setup("evaluation")
 TABS = ("plane", "digits", "human")
 VIEWS = ("precision", "recall", "density", "coverage")
 AGAINST = ("held_out", "train")
+SOURCES = ("dials", "model")
+TRAINED = ctx.state_key("trained")  # (fingerprint, seed, family, steps) of the model trained on request
 DIALS = ("modes_kept", "blur", "shrink", "copy", "shift")
 BANDWIDTHS = metrics.MMD_BANDWIDTHS
 BOARD_NS = (15, 30, 50, 100, 200, lb.N_TABLE)
@@ -34,10 +36,19 @@ def plane_tab() -> None:
     fp = ev.fingerprint(ds.X, ds.y)
     S = ev.prepared(fp, ctx.seed, data)
     st.markdown(ctx.t("generator_lead", n_train=len(S.train), n_held=len(S.held_out)))
-    dials = dial_controls(S)
+    source = st.segmented_control(ctx.t("source"), SOURCES, format_func=ctx.labeler("evaluation.source_opt"), key=ctx.key("source"),
+                                  required=True, default="dials", help=ctx.t("source_help")) or "dials"
+    model = None
+    if source == "model":
+        model = model_controls(fp, data)
+        if model is None:
+            return
+        dials = ()
+    else:
+        dials = dial_controls(S)
     against = st.segmented_control(ctx.t("against"), AGAINST, format_func=ctx.labeler("evaluation.against_opt"),
                                    key=ctx.key("against"), required=True, default="held_out", help=ctx.t("against_help")) or "held_out"
-    case = ev.Case(fp, ctx.seed, dials, against)
+    case = ev.Case(fp, ctx.seed, dials, against, model)
     gen = ev.generated(case, data).points
     if sc.identical(ev.reference(case, data).X, gen):
         st.warning(ctx.t("identical"), icon=":material/content_copy:")
@@ -48,6 +59,27 @@ def plane_tab() -> None:
     likelihood_section(case, box, data)
     memorisation_section(case, data)
     failure_section(fp, ctx.seed, data)
+
+
+def model_controls(fp: str, data) -> tuple[str, int] | None:
+    """Pick one of the app's 2D families and train it on the training half, on request (seconds of torch)."""
+    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+    family = c1.selectbox(ctx.t("family"), models.FAMILIES, format_func=ctx.labeler("evaluation.families"), key=ctx.key("family"))
+    steps = c2.select_slider(ctx.t("steps"), models.STEPS[family], models.DEFAULT_STEPS[family], key=ctx.key(f"steps_{family}"),
+                             help=ctx.t(f"steps_help.{family}"))
+    wanted = (fp, ctx.seed, family, int(steps))
+    if c3.button(ctx.t("train"), icon=":material/model_training:", key="evaluation_train", type="primary"):
+        with st.spinner(ctx.t("training", family=ctx.t(f"families.{family}"))):
+            ev.fitted(fp, ctx.seed, family, int(steps), data)
+        st.session_state[TRAINED] = wanted
+    if st.session_state.get(TRAINED) != wanted:
+        st.info(ctx.t("press_train", family=ctx.t(f"families.{family}")), icon=":material/model_training:")
+        return None
+    f = ev.fitted(fp, ctx.seed, family, int(steps), data)
+    if f.diverged:
+        st.warning(ctx.t("model_diverged", steps=f.steps), icon=":material/warning:")
+    st.caption(ctx.t("model_caption", family=ctx.t(f"families.{family}"), steps=f.steps, seconds=f.seconds))
+    return family, int(steps)
 
 
 def dial_controls(S: plane.Setup) -> tuple:
@@ -140,6 +172,13 @@ def likelihood_section(case: ev.Case, box, data) -> None:
         c1.metric(ctx.t("lik_held"), ctx.num(held, ".2f"), help=ctx.t("lik_held_help"))
         c2.metric(ctx.t("lik_train"), ctx.num(train, ".2f"), help=ctx.t("lik_train_help"))
         c3.metric(ctx.t("bandwidth"), ctx.num(h, ".3f"))
+        if case.model is not None:
+            f = ev.fitted(case.fp, case.seed, *case.model, data)
+            family = ctx.t(f"families.{f.family}")
+            if f.held_log_density is None:
+                st.info(ctx.t("no_density", family=family), icon=":material/info:")
+            else:
+                st.metric(ctx.t("model_lik", family=family), ctx.num(f.held_log_density, ".2f"), help=ctx.t("model_lik_help"))
         ctx.chart(ev.parzen_figure(case, float(factor), box, ctx.lang, data), key="evaluation_parzen")
         st.caption(ctx.t("lik_caption"))
         with st.expander(ctx.t("explain"), **EXPLAIN):

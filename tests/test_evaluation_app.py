@@ -187,3 +187,20 @@ def test_picks_survive_a_visit_to_another_tab():
     open_tab(at, "en", "digits")
     open_tab(at, "en", "human")
     assert at.checkbox(key=k("pick_0_cgan_3")).value is True
+
+
+def test_one_of_the_apps_own_models_is_trained_on_request_and_measured():
+    at = open_page(SCRIPT, "en")
+    at.segmented_control(key=k("source")).set_value("model").run()
+    assert_clean(at)
+    assert any(i.value.startswith("Press “Train”") for i in at.info) and not at.get("plotly_chart")
+    at.selectbox(key=k("family")).set_value("mixture").run()
+    at.button(key="evaluation_train").click().run()
+    assert_clean(at)
+    assert metric(at, "en", "score.precision") > 0.8 and metric(at, "en", "score.recall") > 0.8
+    own = text.lookup("en", "evaluation.model_lik", family=text.lookup("en", "evaluation.families.mixture"))
+    assert np.isfinite(read_number(next(m.value for m in at.metric if m.label == own), "en"))
+    at.select_slider(key=k("steps_mixture")).set_value(20).run()  # another budget: train again first
+    assert any(i.value.startswith("Press “Train”") for i in at.info)
+    at.selectbox(key=k("family")).set_value("gan").run()
+    assert_clean(at)

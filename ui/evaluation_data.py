@@ -18,7 +18,7 @@ import streamlit as st
 
 from engine import datasets, metrics
 from engine.evaluation import leaderboard as lb
-from engine.evaluation import plane
+from engine.evaluation import models, plane
 from engine.evaluation import scorecard as sc
 from ui import plots_evaluation as plots
 from ui import text
@@ -37,8 +37,9 @@ class Case:
 
     fp: str  # fingerprint of the real points
     seed: int
-    dials: tuple  # plane.Dials fields
+    dials: tuple  # plane.Dials fields (ignored when ``model`` is set)
     against: str  # "held_out" or "train"
+    model: tuple[str, int] | None = None  # (family, steps): one of the app's 2D families, trained on the training half
 
 
 def fingerprint(X: np.ndarray, y: np.ndarray) -> str:
@@ -71,9 +72,19 @@ def real_side(fp: str, seed: int, against: str, _data) -> tuple[sc.Reference, np
     return sc.reference(S.held_out if against == "held_out" else S.train), metrics.nearest_distances(S.held_out, S.train)
 
 
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def fitted(fp: str, seed: int, family: str, steps: int, _data) -> models.Fitted:
+    """A family trained on the training half (seconds of torch for the GAN and diffusion): bounded, per setting."""
+    S = prepared(fp, seed, _data)
+    return models.fit_family(family, S.train, S.held_out, steps, seed)
+
+
 @st.cache_data(**DATA)
 def generated(case: Case, _data) -> plane.Generated:
     S = prepared(case.fp, case.seed, _data)
+    if case.model is not None:
+        f = fitted(case.fp, case.seed, *case.model, _data)
+        return plane.Generated(f.samples, np.zeros(len(f.samples), bool), np.arange(S.n_modes))
     return plane.generate(S, plane.Dials(*case.dials), len(S.held_out), case.seed + 1)
 
 
