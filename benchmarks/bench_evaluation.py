@@ -21,7 +21,8 @@ import time
 
 import numpy as np
 
-from engine import datasets, metrics
+from engine import metrics
+from engine.data import points
 from engine.evaluation import leaderboard as lb
 from engine.evaluation import plane
 from engine.evaluation import scorecard as sc
@@ -47,14 +48,14 @@ def timed(fn, repeats: int = 7) -> tuple[float, float]:
 
 
 def plane_times() -> list[tuple[str, float, float]]:
-    ds = datasets.make_dataset("ring8", 2 * N, None, seed=0)
+    ds = points.make_dataset("ring8", 2 * N, None, seed=0)
     setup = plane.prepare(ds.X, ds.y, seed=0)  # 2,000 training and 2,000 held-out points
     ref = sc.reference(setup.held_out)
     held = metrics.nearest_distances(setup.held_out, setup.train)
     dials = plane.Dials(modes_kept=6, blur=0.05, shrink=0.2, copy=0.1, shift=0.1)
     gen = plane.generate(setup, dials, N, seed=1).points
-    box = datasets.bounds(np.r_[ds.X, gen], margin=0.05)
-    xs, ys, grid = datasets.grid(box, ev_map_res())
+    box = points.bounds(np.r_[ds.X, gen], margin=0.05)
+    xs, ys, grid = points.grid(box, ev_map_res())
 
     def everything():
         g = plane.generate(setup, dials, N, seed=1).points

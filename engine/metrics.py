@@ -8,7 +8,7 @@ metrics (Fréchet distance, KID, Inception-Score analogue, diversity), memorisat
 to the training set, a copy detector) and a Parzen-window log-likelihood.
 
 Bad input (too few points for k, a singular covariance) raises or reports with an
-``engine.errors.InputError`` code, so every page says it the same way.
+``engine.core.errors.InputError`` code, so every page says it the same way.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.errors import InputError
-from engine.rng import SeedLike, as_generator
+from engine.core.errors import InputError
+from engine.core.rng import SeedLike, as_generator
 
 MMD_BANDWIDTHS = (0.1, 0.2, 0.5, 1.0, 2.0)
 

@@ -3,14 +3,15 @@
 import numpy as np
 import streamlit as st
 
-from engine import classifiers, datasets
+from engine import classifiers
+from engine.data import points
 from ui import charts
 from ui.data_input import class_labels, dataset_picker
 from ui.shell import guard, setup
 
 ctx = setup("discriminative_vs_generative")
 # Two classes, and enough points in each for every model to train on 3 of them and hold one out.
-NEEDS = datasets.DataNeeds(min_classes=2, min_per_class=classifiers.MIN_PER_CLASS)
+NEEDS = points.DataNeeds(min_classes=2, min_per_class=classifiers.MIN_PER_CLASS)
 
 
 @st.cache_data(max_entries=48, ttl=3600, show_spinner=False)
@@ -34,7 +35,7 @@ with guard():
     if ds is None:
         st.stop()
     names = class_labels(ds)  # escaped: a label "<b>x</b>" is text in the legends, not bold
-    box = datasets.bounds(ds.X)
+    box = points.bounds(ds.X)
     left, right = st.columns(2, gap="large")
 
     with left:

@@ -4,8 +4,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from engine import datasets, hmm, mixtures
-from engine.errors import InputError
+from engine.core.errors import InputError
+from engine.data import points
+from engine.families import hmm, mixture
 from ui import plots_mixtures_and_hmm as plots
 from ui import text
 from ui.data_input import dataset_picker
@@ -14,7 +15,7 @@ from ui.shell import guard, setup, show_input_error
 ctx = setup("mixtures_and_hmm")
 PAGE = ctx.page
 # Own points: 13 leave 10 for training once a quarter is held out, so every K on the slider can be fitted.
-NEEDS = datasets.DataNeeds(min_points=13)
+NEEDS = points.DataNeeds(min_points=13)
 CHART = {"displaylogo": False}
 
 
@@ -27,8 +28,8 @@ def labels(prefix: str) -> dict:
 # ---------------------------------------------------------------- cached engine calls
 
 @st.cache_data(max_entries=24, ttl=3600, show_spinner=False)
-def fit_mixture(X, k, cov, init, seed, split_seed) -> mixtures.MixtureView:
-    return mixtures.fit_view(X, k, cov, init, seed, split_seed)
+def fit_mixture(X, k, cov, init, seed, split_seed) -> mixture.MixtureView:
+    return mixture.fit_view(X, k, cov, init, seed, split_seed)
 
 
 # Figures: built once per input and shared. Every key includes the language, so the one write ctx.chart
@@ -40,7 +41,7 @@ FIGURES = dict(max_entries=12, ttl=3600, show_spinner=False)
 @st.cache_resource(max_entries=6, ttl=3600, show_spinner=False)  # up to ~5 MB each (40 frames × 1,500 points)
 def replay_figure(X, k, cov, init, seed, split_seed, lang):
     view = fit_mixture(X, k, cov, init, seed, split_seed)
-    return plots.em_replay_figure(view.history, view.train_X, datasets.bounds(X), labels("replay"))
+    return plots.em_replay_figure(view.history, view.train_X, points.bounds(X), labels("replay"))
 
 
 @st.cache_resource(**FIGURES)
@@ -52,19 +53,19 @@ def selection_figure(X, cov, seed, lang):
 @st.cache_resource(**FIGURES)
 def generate_figure(X, k, cov, init, seed, split_seed, n_new, mode, lang):
     view = fit_mixture(X, k, cov, init, seed, split_seed)
-    samples = mixtures.sample(view.history.final, n_new, seed)
-    return plots.generate_figure(view, samples, datasets.bounds(X), mode, labels("generate"))
+    samples = mixture.ancestral_sample(view.history.final, n_new, seed)
+    return plots.generate_figure(view, samples, points.bounds(X), mode, labels("generate"))
 
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
-def model_selection(X, cov, seed) -> mixtures.SelectionResult:
-    return mixtures.select_components(X, mixtures.MAX_COMPONENTS, cov, seed)  # the K slider's range
+def model_selection(X, cov, seed) -> mixture.SelectionResult:
+    return mixture.select_components(X, mixture.MAX_COMPONENTS, cov, seed)  # the K slider's range
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def hmm_sequence(start, trans, emit, T, seed):
     params = hmm.HMMParams(start, trans, emit)
-    obs, z = hmm.sample(params, T, seed)
+    obs, z = hmm.ancestral_sample(params, T, seed)
     path, _ = hmm.viterbi(params, obs)
     post, loglik = hmm.posteriors(params, obs)
     return obs, z, path, post, loglik
@@ -123,7 +124,7 @@ def numbers(n: int) -> list[str]:
 @st.cache_resource(**FIGURES)
 def generated_figure(start, trans, emit, T, seed, n_states, matched, preset_key, n_gen, lang):
     views = learned_figures(start, trans, emit, T, seed, n_states, matched, preset_key, lang)
-    new_obs, new_z = hmm.sample(views["shown"], n_gen, seed + 7)
+    new_obs, new_z = hmm.ancestral_sample(views["shown"], n_gen, seed + 7)
     return plots.symbol_strip_figure(new_obs, new_z, views["names"], hmm_names(preset_key)[1], labels("timeline"))
 
 
@@ -148,10 +149,10 @@ def mixture_part() -> None:
         return
     st.caption(ctx.t("labels_ignored"))
     c1, c2, c3, c4 = st.columns(4)
-    k = c1.slider(ctx.t("n_components"), 1, mixtures.MAX_COMPONENTS, 3, key=ctx.key("k"), help=ctx.t("n_components_help"))
-    cov = c2.selectbox(ctx.t("covariance"), mixtures.COVARIANCE_TYPES, format_func=ctx.labeler(f"{PAGE}.cov"),
+    k = c1.slider(ctx.t("n_components"), 1, mixture.MAX_COMPONENTS, 3, key=ctx.key("k"), help=ctx.t("n_components_help"))
+    cov = c2.selectbox(ctx.t("covariance"), mixture.COVARIANCE_TYPES, format_func=ctx.labeler(f"{PAGE}.cov"),
                        key=ctx.key("cov"), help=ctx.t("covariance_help"))
-    init = c3.radio(ctx.t("init"), mixtures.INITS, index=mixtures.INITS.index("random"), format_func=ctx.labeler(f"{PAGE}.init_kind"), horizontal=True,
+    init = c3.radio(ctx.t("init"), mixture.INITS, index=mixture.INITS.index("random"), format_func=ctx.labeler(f"{PAGE}.init_kind"), horizontal=True,
                     key=ctx.key("init"), help=ctx.t("init_help"))
     em_seed = c4.number_input(ctx.t("em_seed"), 0, 9999, 0, 1, key=ctx.key("em_seed"), help=ctx.t("em_seed_help"))
     seed = int(ctx.seed * 10_000 + em_seed)  # the EM start; the train/test split follows the page seed only

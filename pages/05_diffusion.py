@@ -4,9 +4,10 @@
 import numpy as np
 import streamlit as st
 
-from engine import datasets
-from engine import diffusion as D
-from engine.errors import InputError
+from engine.core.errors import InputError
+from engine.core.training import Budget
+from engine.data import points
+from engine.families import diffusion as D
 from engine.metrics import mmd2, sliced_wasserstein
 from ui import plots_diffusion as P
 from ui.data_input import OWN, dataset_picker
@@ -14,7 +15,7 @@ from ui.shell import guard, setup
 
 ctx = setup("diffusion")
 # Own points both sections can use: the reverse one trains on them (forward alone would take any points).
-NEEDS = datasets.DataNeeds(min_points=10, check=D.check_2d_data)
+NEEDS = points.DataNeeds(min_points=10, check=D.check_2d_data)
 SECTIONS = ("forward", "reverse", "digits", "latent", "models")
 SOURCES = ("points", "digits", "photo")
 TRAIN_TARGETS = (400, 1000, 1500, 3000, 5000)  # 400: the benchmarked recipe (benchmarks/bench_diffusion.py)
@@ -76,7 +77,7 @@ def iterative_vs_closed(X0: np.ndarray, config: D.ScheduleConfig, t: int, seed: 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def reverse_run(_model: D.DiffusionModel, model_id: tuple, sampler: str, steps: int, seed: int, data: np.ndarray) -> dict:
     """Samples, the animated path of the first points, and distances to the data."""
-    res = _model.sample(SAMPLE_POINTS, sampler, steps, seed=seed, keep=ANIM_POINTS, keep_frames=ANIM_FRAMES)
+    res = _model.reverse(SAMPLE_POINTS, sampler, steps, seed=seed, keep=ANIM_POINTS, keep_frames=ANIM_FRAMES)
     ref, fake = data[:EVAL_POINTS], res.samples[:EVAL_POINTS]
     return {"samples": res.samples, "trajectory": res.trajectory, "timesteps": res.timesteps,
             "mmd2": mmd2(fake, ref), "mmd_sizes": (len(fake), len(ref)), "swd": sliced_wasserstein(res.samples[: len(ref)], ref)}
@@ -105,7 +106,7 @@ def digit_run(label: int, guidance: float, steps: int, seed: int) -> dict:
     model = pretrained_digits()
     grid = D.digit_samples(model, np.full(32, label), guidance, steps, seed=seed)
     film = D.digit_samples(model, np.full(5, label), guidance, steps, seed=seed + 1, keep=5, keep_frames=11)
-    from engine.digits import classify
+    from engine.data.digits import classify
 
     return {"grid": grid.samples, "accuracy": float((classify(grid.samples) == label).mean()),
             "film": film.trajectory, "film_t": film.timesteps}
@@ -135,7 +136,7 @@ def t_slider(label: str, T: int, name: str, default: int, low: int = 0) -> int:
 
 
 def box_for(X: np.ndarray, extra: float = 0.0) -> tuple:
-    b = datasets.bounds(np.r_[X, [[-extra, -extra], [extra, extra]]] if extra else X)
+    b = points.bounds(np.r_[X, [[-extra, -extra], [extra, extra]]] if extra else X)
     return tuple(float(v) for v in b)
 
 
@@ -180,7 +181,7 @@ def _valid(kind: str, config: D.ScheduleConfig) -> bool:
     return True
 
 
-def forward_data(source: str, sched: D.NoiseSchedule, t: int, ds: datasets.Dataset | None) -> np.ndarray | None:
+def forward_data(source: str, sched: D.NoiseSchedule, t: int, ds: points.Dataset | None) -> np.ndarray | None:
     """Draw x_0 and x_t for the chosen data (``ds`` for 2D points); return x_0 (rows = examples) for the comparison."""
     T = sched.T
     strip_ts = sorted({int(round(v)) for v in np.linspace(0, T, 8)})
@@ -195,7 +196,7 @@ def forward_data(source: str, sched: D.NoiseSchedule, t: int, ds: datasets.Datas
         st.caption(ctx.t("forward_points_legend"))
         return X0
     if source == "digits":
-        from engine.digits import load
+        from engine.data.digits import load
 
         X, _ = load("train")
         picks = X[:10] / 16.0
@@ -365,12 +366,12 @@ def live_training(data: np.ndarray) -> D.DiffusionModel | None:
     trainer = st.session_state.get(key)
     if trainer is None or st.session_state.get(ctx.state_key("signature")) != signature:
         D.NoiseSchedule(config)  # a bad schedule gives its message before anything is built
-        trainer = D.DiffusionModel(D.config_2d(config, decay_steps=target), random_state=ctx.seed).set_data(data)
+        trainer = D.DiffusionModel(D.config_2d(config, decay_steps=target), seed=ctx.seed).set_data(data)
         st.session_state[key] = trainer
         st.session_state[ctx.state_key("signature")] = signature
         st.session_state[_running_key()] = False
     st.caption(ctx.t("live_caption", schedule=ctx.t(f"schedules.{config.schedule}"), T=config.T,
-                     alpha_bar_T=ctx.num(trainer.schedule.alphas_cumprod[-1], ".2g"), params=ctx.num(trainer.n_params, ",")))
+                     alpha_bar_T=ctx.num(trainer.schedule.alphas_cumprod[-1], ".2g"), params=ctx.num(trainer.n_params_, ",")))
     if trainer.schedule.alphas_cumprod[-1] > 0.05:
         st.warning(ctx.t("alpha_bar_T_high", value=ctx.num(trainer.schedule.alphas_cumprod[-1], ".2f")), icon=":material/warning:")
     running = bool(st.session_state.get(_running_key()))
@@ -395,7 +396,7 @@ def live_training(data: np.ndarray) -> D.DiffusionModel | None:
 def live_tick(target: int, box: tuple, data: np.ndarray) -> None:
     trainer: D.DiffusionModel = st.session_state[ctx.state_key("trainer")]
     if st.session_state.get(_running_key()) and trainer.step_ < target:
-        trainer.train_steps(min(STEPS_PER_TICK, target - trainer.step_), max_seconds=0.35)
+        trainer.advance(Budget(max_steps=min(STEPS_PER_TICK, target - trainer.step_), max_seconds=0.35))
         if trainer.diverged_:
             st.session_state[_running_key()] = False
         elif trainer.step_ >= target:
@@ -404,17 +405,17 @@ def live_tick(target: int, box: tuple, data: np.ndarray) -> None:
     if trainer.diverged_:
         st.error(ctx.t("diverged", step=trainer.step_), icon=":material/error:")
     st.progress(min(1.0, trainer.step_ / target), text=ctx.t("progress", step=trainer.step_, target=target,
-                                                             loss=ctx.num(np.mean(trainer.loss_history_[-50:]), ".3f") if trainer.loss_history_ else "–"))
-    if trainer.loss_history_:
+                                                             loss=ctx.num(np.mean(trainer.history_[-50:]), ".3f") if trainer.history_ else "–"))
+    if trainer.history_:
         left, right = st.columns(2, gap="large")
         with left:
             d = trainer.config.denoiser.dim  # the loss is a mean over the d coordinates, not a sum
-            ctx.chart(P.loss_figure(np.asarray(trainer.loss_history_), trainer.smoothed_loss(), ctx.t("step_axis"), ctx.t("loss_axis", d=d),
+            ctx.chart(P.loss_figure(np.asarray(trainer.history_), trainer.smoothed_loss(), ctx.t("step_axis"), ctx.t("loss_axis", d=d),
                                           ctx.t("loss_raw"), ctx.t("loss_smooth")), key="loss_fig", config=CHART)
             st.caption(ctx.t("loss_legend", d=d))
         with right:
             steps = min(20, trainer.schedule.T)
-            preview = trainer.sample(PREVIEW_POINTS, "ddim", steps, seed=ctx.seed).samples
+            preview = trainer.reverse(PREVIEW_POINTS, "ddim", steps, seed=ctx.seed).samples
             fig = P.points_figure(box, data, [(preview, ctx.t("preview_label", steps=steps), P.SAMPLE_COLOUR)], ctx.t("data_label"), height=300)
             ctx.chart(fig, key="preview_fig", config=CHART)
     if st.session_state.get(_running_key()):
@@ -450,7 +451,7 @@ def digits_section() -> None:
 @st.cache_resource(max_entries=1, show_spinner=False)
 def latent_models() -> tuple:
     """(VAE, latent diffusion model, test codes, shipped?): read-only, shared by every session."""
-    from engine.digits import load
+    from engine.data.digits import load
 
     vae = D.vae_model(D.LATENT_DIM)
     model, shipped = D.latent_model(D.LATENT_DIM, vae)
@@ -459,7 +460,7 @@ def latent_models() -> tuple:
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def latent_run(label: int, guidance: float, steps: int, seed: int) -> dict:
-    from engine.digits import classify
+    from engine.data.digits import classify
 
     vae, model, codes_test, _ = latent_models()
     z, images = D.latent_samples(model, vae, np.full(300, label), guidance, steps, seed=seed)
@@ -487,7 +488,7 @@ def latent_views() -> None:
     with st.spinner(ctx.t("latent_loading")):
         vae, model, codes_test, shipped = latent_models()
     run = latent_run(label, float(guidance), int(steps), ctx.seed)
-    st.caption(ctx.t("latent_model_caption", d=D.LATENT_DIM, params=ctx.num(model.n_params, ",")))
+    st.caption(ctx.t("latent_model_caption", d=D.LATENT_DIM, params=ctx.num(model.n_params_, ",")))
     if not shipped:
         st.info(ctx.t("latent_retrained", steps=D.LATENT_FALLBACK_STEPS), icon=":material/model_training:")
     left, right = st.columns(2, gap="large")

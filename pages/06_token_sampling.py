@@ -7,9 +7,9 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from engine import token_sampling as ts
-from engine.errors import InputError
-from engine.training import Budget
+from engine.core.errors import InputError
+from engine.core.training import Budget
+from engine.families import autoregressive as ts
 from ui import plots_token_sampling as plots
 from ui import uploads
 from ui.shell import guard, setup, show_input_error
@@ -190,7 +190,7 @@ with guard():
         entry = None
     else:
         model, entry = ngram(corpus_id, corpus, ts.RUNGS.index(rung) + 1, alpha), None
-    c3.caption(ctx.t("model_size", params=ctx.num(model.n_params(), ","), vocab=vocab.size,
+    c3.caption(ctx.t("model_size", params=ctx.num(model.n_params_, ","), vocab=vocab.size,
                      sees=counted("sees", max(model.context_size, 0))))
 
     # --- sampling controls --------------------------------------------------------------------------
@@ -378,7 +378,7 @@ with guard():
 
             running = bool(st.session_state.get(running_key, False))
             bc1 = bc2 = bc3 = st.container(horizontal=True, wrap=True)  # one row that wraps: no label cut at 1024 px
-            diverged = trainer is not None and trainer.diverged
+            diverged = trainer is not None and trainer.diverged_
             bc1.button(tr("train_start"), key="ts_train_start", on_click=toggle, args=(True,), disabled=running or diverged,
                        icon=":material/play_arrow:", type="primary")
             bc2.button(tr("train_pause"), key="ts_train_pause", on_click=toggle, args=(False,), disabled=not running,
@@ -393,24 +393,24 @@ with guard():
                 if tr_ is None:  # built when "Train" is pressed
                     st.info(tr("train_not_started"), icon=":material/model_training:")
                     return
-                if st.session_state.get(running_key) and not tr_.diverged:
-                    tr_.run(Budget(max_seconds=TRAIN_TICK_SECONDS))
-                    if tr_.step // 200 > len(tr_.samples):
-                        sample = ts.generate(tr_.model, vocab, corpus.mode, "", 80, ts.SamplingSettings(0.8), seed=tr_.step)
-                        tr_.samples.append((tr_.step, sample.text))
-                if tr_.diverged:
+                if st.session_state.get(running_key) and not tr_.diverged_:
+                    tr_.advance(Budget(max_seconds=TRAIN_TICK_SECONDS))
+                    if tr_.step_ // 200 > len(tr_.samples):
+                        sample = ts.generate(tr_.model, vocab, corpus.mode, "", 80, ts.SamplingSettings(0.8), seed=tr_.step_)
+                        tr_.samples.append((tr_.step_, sample.text))
+                if tr_.diverged_:
                     st.error(tr("train_diverged"), icon=":material/warning:")
                     st.session_state[running_key] = False
                 m1, m2, m3 = st.columns(3)
-                m1.metric(tr("train_steps"), tr_.step)
-                m2.metric(tr("train_seconds"), f"{ctx.num(tr_.elapsed, '.1f')} s")
-                last = tr_.history[-1]["val"] / ts.LN2 if tr_.history else float("nan")
-                m3.metric(tr("train_val_bpc"), ctx.num(last, ".3f") if tr_.history else "—")
-                if tr_.history:
-                    ctx.chart(plots.loss_figure(tr_.history, refs, {
+                m1.metric(tr("train_steps"), tr_.step_)
+                m2.metric(tr("train_seconds"), f"{ctx.num(tr_.elapsed_, '.1f')} s")
+                last = tr_.history_[-1]["val"] / ts.LN2 if tr_.history_ else float("nan")
+                m3.metric(tr("train_val_bpc"), ctx.num(last, ".3f") if tr_.history_ else "—")
+                if tr_.history_:
+                    ctx.chart(plots.loss_figure(tr_.history_, refs, {
                         "train": tr("loss_train"), "val": tr("loss_val"), "x": tr("loss_x"), "y": tr("loss_y")}), "ts_loss")
                     st.caption(ctx.t("loss_legend", alpha=REF_ALPHA))
-                elif tr_.step == 0:
+                elif tr_.step_ == 0:
                     st.info(tr("train_not_started"), icon=":material/model_training:")
                 for step, text in reversed(tr_.samples[-4:]):
                     st.code(f"[{step}] " + text.replace("\n", " ↵ "), language=None, wrap_lines=True)
@@ -434,9 +434,9 @@ with guard():
                 colours.append(plots.BLUE)
                 rungs.append(r)
         shipped = list(zip(rungs, values))
-        if rung in NEURAL and trainer is not None and trainer.history:
+        if rung in NEURAL and trainer is not None and trainer.history_:
             labels.append(rung_label(rung) + " · " + ctx.t("sources.live"))
-            values.append(trainer.history[-1]["val"] / ts.LN2)
+            values.append(trainer.history_[-1]["val"] / ts.LN2)
             colours.append(plots.ORANGE)
         ctx.chart(ladder_figure(tuple(labels), tuple(round(v, 4) for v in values), tuple(colours),
                             (("x", tr("ladder_x")), ("y", tr("ladder_y")))), "ts_ladder")

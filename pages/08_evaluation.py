@@ -3,7 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from engine import datasets, metrics
+from engine import metrics
+from engine.data import points
 from engine.evaluation import leaderboard as lb
 from engine.evaluation import models, plane
 from engine.evaluation import scorecard as sc
@@ -22,7 +23,7 @@ DIALS = ("modes_kept", "blur", "shrink", "copy", "shift")
 BANDWIDTHS = metrics.MMD_BANDWIDTHS
 BOARD_NS = (15, 30, 50, 100, 200, lb.N_TABLE)
 EXPLAIN = dict(icon=":material/school:")
-NEEDS = datasets.DataNeeds(min_points=plane.MIN_POINTS)  # two halves that fit k = 5
+NEEDS = points.DataNeeds(min_points=plane.MIN_POINTS)  # two halves that fit k = 5
 
 
 # ---------------------------------------------------------------- 2D: data, the dialled generator, the scoreboard
@@ -52,7 +53,7 @@ def plane_tab() -> None:
     gen = ev.generated(case, data).points
     if sc.identical(ev.reference(case, data).X, gen):
         st.warning(ctx.t("identical"), icon=":material/content_copy:")
-    box = datasets.bounds(np.r_[ds.X, gen], margin=0.05)
+    box = points.bounds(np.r_[ds.X, gen], margin=0.05)
     scoreboard(case, box, data)
     pr_section(case, box, data)
     distance_section(case, box, data)
@@ -64,9 +65,9 @@ def plane_tab() -> None:
 def model_controls(fp: str, data) -> tuple[str, int] | None:
     """Pick one of the app's 2D families and train it on the training half, on request (seconds of torch)."""
     c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
-    family = c1.selectbox(ctx.t("family"), models.FAMILIES, format_func=ctx.labeler("evaluation.families"), key=ctx.key("family"))
-    steps = c2.select_slider(ctx.t("steps"), models.STEPS[family], models.DEFAULT_STEPS[family], key=ctx.key(f"steps_{family}"),
-                             help=ctx.t(f"steps_help.{family}"))
+    family = c1.selectbox(ctx.t("family"), models.families(), format_func=ctx.labeler("evaluation.families"), key=ctx.key("family"))
+    steps = c2.select_slider(ctx.t("steps"), models.STEPS, models.DEFAULT_STEPS, key=ctx.key("steps"),
+                             help=ctx.t("steps_help", seconds=models.MAX_SECONDS))
     wanted = (fp, ctx.seed, family, int(steps))
     if c3.button(ctx.t("train"), icon=":material/model_training:", key="evaluation_train", type="primary"):
         with st.spinner(ctx.t("training", family=ctx.t(f"families.{family}"))):
@@ -178,7 +179,8 @@ def likelihood_section(case: ev.Case, box, data) -> None:
             if f.held_log_density is None:
                 st.info(ctx.t("no_density", family=family), icon=":material/info:")
             else:
-                st.metric(ctx.t("model_lik", family=family), ctx.num(f.held_log_density, ".2f"), help=ctx.t("model_lik_help"))
+                own = "model_lik" if f.density == "exact" else "model_bound"
+                st.metric(ctx.t(own, family=family), ctx.num(f.held_log_density, ".2f"), help=ctx.t(f"{own}_help"))
         ctx.chart(ev.parzen_figure(case, float(factor), box, ctx.lang, data), key="evaluation_parzen")
         st.caption(ctx.t("lik_caption"))
         with st.expander(ctx.t("explain"), **EXPLAIN):

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from engine.datasets import Dataset
+from engine.data.points import Dataset
 from tests.apptest_utils import assert_clean, open_page
 from ui import text
 
@@ -177,7 +177,7 @@ def test_latent_and_comparison_sections(lang):
     at = open_page(SCRIPT, lang)
     section(at, "latent")
     assert_clean(at)
-    if importlib.util.find_spec("engine.vae") is None:
+    if importlib.util.find_spec("engine.families.vae") is None:
         assert at.info  # says the VAE page's model is missing
     else:
         at.segmented_control(key=K + "latent_class").set_value(2).run()

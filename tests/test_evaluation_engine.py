@@ -6,8 +6,9 @@ from scipy.linalg import sqrtm
 from scipy.spatial.distance import cdist
 from scipy.special import logsumexp
 
-from engine import datasets, metrics
-from engine.errors import InputError
+from engine import metrics
+from engine.data import points
+from engine.core.errors import InputError
 from engine.evaluation import leaderboard as lb
 from engine.evaluation import plane
 from engine.evaluation import scorecard as sc
@@ -19,7 +20,7 @@ def gauss(n, d=2, shift=0.0, scale=1.0, seed=0):
 
 @pytest.fixture(scope="module")
 def ring():
-    ds = datasets.make_dataset("ring8", 800, None, seed=0)
+    ds = points.make_dataset("ring8", 800, None, seed=0)
     return plane.prepare(ds.X, ds.y, seed=0)
 
 
@@ -256,3 +257,20 @@ def test_shipped_features_are_the_shipped_networks_features():
         assert np.allclose(f, data.features[source][:200], atol=2e-3)  # shipped as float16
         assert np.allclose(p, data.probs[source][:200], atol=2e-3)
     assert features.accuracy(net, "test") > 0.96
+
+
+def test_every_registered_2d_family_is_fitted_sampled_and_scored_through_the_contract():
+    """models.fit_family has no list of its own: whatever the registry holds is trained, sampled, and scored
+    on the held-out points exactly where its capabilities declare a density."""
+    from engine import registry
+    from engine.evaluation import models
+
+    ds = points.make_dataset("ring8", 120, None, seed=0)
+    setup = plane.prepare(ds.X, ds.y, 0)
+    assert models.families() == tuple(registry.families())
+    for name, family in registry.families().items():
+        f = models.fit_family(name, setup.train, setup.held_out, 5, seed=0)
+        assert f.samples.shape == setup.held_out.shape and np.isfinite(f.samples).all(), name
+        assert f.steps == 5 and f.density == family.capabilities.density, name
+        assert (f.held_log_density is None) == (family.capabilities.density is None), name
+        assert f.held_log_density is None or np.isfinite(f.held_log_density), name

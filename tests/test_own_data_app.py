@@ -5,7 +5,7 @@ folded) "Your own points" panel, and the previous points stay."""
 import numpy as np
 import pytest
 
-from engine import datasets
+from engine.data import points
 from tests.apptest_utils import open_page
 from ui import text
 
@@ -26,7 +26,7 @@ REFUSED = {
 }
 
 
-def own_page(page: str, lang: str, mine: datasets.Dataset):
+def own_page(page: str, lang: str, mine: points.Dataset):
     at = open_page(REFUSED[page][0], lang, run=False)
     at.session_state["user_data"] = mine
     at.run()
@@ -48,7 +48,7 @@ def message(page: str, lang: str, code: str, params: dict) -> str:
 @pytest.mark.parametrize("page, lang", [("discriminative_vs_generative", "pt"), ("mixtures_and_hmm", "en"),
                                         ("gan", "pt"), ("diffusion", "en"), ("evaluation", "pt")])
 def test_a_refused_upload_keeps_the_previous_points_and_says_what_is_needed(page, lang):
-    mine = datasets.make_dataset("blobs", 60, seed=1)
+    mine = points.make_dataset("blobs", 60, seed=1)
     at = own_page(page, lang, mine)
     assert not at.exception
     assert own_counts(at, lang) == ["60", "3"]
@@ -63,20 +63,20 @@ def test_a_refused_upload_keeps_the_previous_points_and_says_what_is_needed(page
 
 def test_page_one_refuses_huge_coordinates_before_storing_them():
     """1e300 used to give "Loaded 300 points", then sklearn's "Input X contains NaN", and the old data was gone."""
-    mine = datasets.make_dataset("moons", 80, seed=2)
+    mine = points.make_dataset("moons", 80, seed=2)
     at = own_page("discriminative_vs_generative", "en", mine)
     rows = b"".join(b"%d,%d,%s\n" % (i, i % 3, b"ab"[i % 2:i % 2 + 1]) for i in range(299)) + b"1e300,1,a\n"
     at.file_uploader(key="upload_discriminative_vs_generative").set_value(("huge.csv", rows, "text/csv")).run()
     assert not at.exception
     assert [e.value for e in at.error] == [text.lookup("en", "errors.coordinate_too_large", line=300, value="1e300",
-                                                       max=datasets.MAX_ABS)]
+                                                       max=points.MAX_ABS)]
     assert at.session_state["user_data"] is mine
 
 
 def test_points_stored_elsewhere_that_page_one_cannot_use_get_its_needs_and_the_right_class_count():
     """2 points in 2 classes, stored on another page: the metric says 2 classes, and so does the message
     (it used to say "needs at least 2 classes, but the data has one")."""
-    two = datasets.Dataset(np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([0, 1]), "two", ("a", "b"))
+    two = points.Dataset(np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([0, 1]), "two", ("a", "b"))
     at = own_page("discriminative_vs_generative", "en", two)
     assert not at.exception
     assert own_counts(at, "en") == ["2", "2"]
@@ -85,7 +85,7 @@ def test_points_stored_elsewhere_that_page_one_cannot_use_get_its_needs_and_the_
 
 
 def test_a_good_upload_replaces_the_points_and_clears_an_older_message():
-    mine = datasets.make_dataset("blobs", 60, seed=1)
+    mine = points.make_dataset("blobs", 60, seed=1)
     at = own_page("mixtures_and_hmm", "pt", mine)
     uploader = at.file_uploader(key="upload_mixtures_and_hmm")
     uploader.set_value(("bad.csv", b"1,2\nfoo,3\n", "text/csv")).run()
@@ -101,8 +101,8 @@ def test_a_file_above_the_limit_is_refused_by_its_size_before_it_is_read(monkeyp
     def never(self):  # noqa: ARG001
         raise AssertionError("an oversized file must be refused from UploadedFile.size, unread")
 
-    at = own_page("mixtures_and_hmm", "pt", datasets.make_dataset("blobs", 60, seed=1))
-    big = b"1,2\n" * (datasets.MAX_CSV_BYTES // 4 + 1)
+    at = own_page("mixtures_and_hmm", "pt", points.make_dataset("blobs", 60, seed=1))
+    big = b"1,2\n" * (points.MAX_CSV_BYTES // 4 + 1)
     from streamlit.runtime.uploaded_file_manager import UploadedFile
 
     monkeypatch.setattr(UploadedFile, "getvalue", never)
@@ -114,10 +114,10 @@ def test_a_file_above_the_limit_is_refused_by_its_size_before_it_is_read(monkeyp
 
 
 def test_the_mixture_pages_minimum_fits_every_k_its_slider_offers():
-    from engine import mixtures
+    from engine.families import mixture
 
     X = np.random.default_rng(0).normal(size=(13, 2))
-    for k in range(1, mixtures.MAX_COMPONENTS + 1):
-        assert np.isfinite(mixtures.fit_view(X, k, "full", "kmeans", 0, 0).test_log_px)
+    for k in range(1, mixture.MAX_COMPONENTS + 1):
+        assert np.isfinite(mixture.fit_view(X, k, "full", "kmeans", 0, 0).test_log_px)
     with pytest.raises(Exception):
-        mixtures.fit_view(X[:12], mixtures.MAX_COMPONENTS, "full", "kmeans", 0, 0)
+        mixture.fit_view(X[:12], mixture.MAX_COMPONENTS, "full", "kmeans", 0, 0)

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from engine import classifiers, datasets
+from engine import classifiers
+from engine.data import points
 from tests.apptest_utils import assert_clean, open_page, problems
 from ui import text
 
@@ -18,7 +19,7 @@ def widget(at, kind, name):
 @pytest.mark.parametrize("lang", text.LANGS)
 def test_every_dataset_and_its_sliders(lang):
     at = open_page(SCRIPT, lang)
-    for name in datasets.BUILTIN:
+    for name in points.BUILTIN:
         widget(at, "selectbox", "dataset").set_value(name).run()
         assert_clean(at)
         noise = widget(at, "slider", f"noise_{name}")
@@ -71,7 +72,7 @@ def test_own_data_without_points_asks_for_some_and_keeps_working():
 
 def test_own_single_class_data_gets_a_clear_message():
     at = open_page(SCRIPT, "pt", run=False)
-    at.session_state["user_data"] = datasets.Dataset(np.random.default_rng(0).normal(size=(30, 2)), np.zeros(30, int), "mine", ("A",))
+    at.session_state["user_data"] = points.Dataset(np.random.default_rng(0).normal(size=(30, 2)), np.zeros(30, int), "mine", ("A",))
     at.run()
     widget(at, "selectbox", "dataset").set_value("own").run()
     assert not at.exception
@@ -87,7 +88,7 @@ def test_empty_drawing_says_nothing_was_drawn():
 
 def test_reset_restores_defaults_but_keeps_own_data():
     at = open_page(SCRIPT, "en", run=False)
-    mine = datasets.make_dataset("blobs", 90, seed=1)
+    mine = points.make_dataset("blobs", 90, seed=1)
     at.session_state["user_data"] = mine
     at.run()
     widget(at, "selectbox", "dataset").set_value("circles").run()

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from engine import token_sampling as ts
-from engine import weights as weights_io
-from engine.token_sampling import MIN_UPLOAD_CHARS as MIN_CHARS
+from engine.core import weights as weights_io
+from engine.families import autoregressive as ts
+from engine.families.autoregressive import MIN_UPLOAD_CHARS as MIN_CHARS
 from tests.apptest_utils import assert_clean, open_page
 from ui import text
 from ui.plots_token_sampling import show_char
@@ -201,7 +201,7 @@ def test_live_training_start_pause_restart(lang):
     at.button(key="ts_train_start").click().run()  # AppTest runs the fragment once: one tick
     assert_clean(at)
     trainer = at.session_state["token_sampling.trainer"]
-    assert trainer.step > 0
+    assert trainer.step_ > 0
     at.button(key="ts_train_pause").click().run()
     assert at.session_state["token_sampling.running"] is False
     at.button(key="ts_next").click().run()  # writing with the live model
@@ -211,7 +211,7 @@ def test_live_training_start_pause_restart(lang):
     assert "token_sampling.trainer" not in at.session_state  # back to the untrained model, no trainer until "Train"
     at.button(key="ts_train_start").click().run()
     assert_clean(at)
-    assert at.session_state["token_sampling.trainer"].step > 0
+    assert at.session_state["token_sampling.trainer"].step_ > 0
 
 
 @pytest.fixture
@@ -245,7 +245,7 @@ def test_visiting_and_sampling_builds_no_trainer_until_train_is_pressed(trainers
     assert_clean(at)
     assert trainers_built == ["mlp"]
     trainer = at.session_state["token_sampling.trainer"]
-    assert trainer.step > 0 and trainer.tag == ("names", "mlp")
+    assert trainer.step_ > 0 and trainer.tag == ("names", "mlp")
     at.slider(key=K + "temperature").set_value(1.2).run()  # sampling reuses it
     assert trainers_built == ["mlp"] and at.session_state["token_sampling.trainer"] is trainer
 

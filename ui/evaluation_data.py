@@ -16,7 +16,8 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine import datasets, metrics
+from engine import metrics
+from engine.data import points
 from engine.evaluation import leaderboard as lb
 from engine.evaluation import models, plane
 from engine.evaluation import scorecard as sc
@@ -154,7 +155,7 @@ def balls_figure(case: Case, k: int, box, view: str, lang: str, _data) -> go.Fig
 @st.cache_resource(**FIGURES)
 def witness_figure(case: Case, bandwidths: tuple, box, lang: str, _data) -> go.Figure:
     ref, gen = reference(case, _data).X, generated(case, _data).points
-    xs, ys, grid = datasets.grid(box, MAP_RES)
+    xs, ys, grid = points.grid(box, MAP_RES)
     w = metrics.mmd_witness(ref[:WITNESS_POINTS], gen[:WITNESS_POINTS], grid, bandwidths)
     return _separators(plots.witness_figure(box, xs, ys, w, ref, gen, _labels(lang, "plane", "real", "fake", "witness")), lang)
 
@@ -169,7 +170,7 @@ def sliced_figure(case: Case, bandwidths: tuple, lang: str, _data) -> go.Figure:
 def parzen_figure(case: Case, factor: float, box, lang: str, _data) -> go.Figure:
     h = likelihood(case, factor, _data)[0]
     gen = generated(case, _data).points
-    xs, ys, grid = datasets.grid(box, MAP_RES)
+    xs, ys, grid = points.grid(box, MAP_RES)
     log_p = metrics.parzen_log_likelihood(gen, grid, h)
     fig = plots.density_map_figure(box, xs, ys, log_p, reference(case, _data).X, _labels(lang, "plane", "real", "log_p"))
     return _separators(fig, lang)

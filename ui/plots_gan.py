@@ -151,7 +151,7 @@ def replay(box, real: np.ndarray, frames: list[tuple[int, np.ndarray]], labels: 
 
 
 def stage(st_, name: str, box, labels: dict[str, str], height: int = 460) -> go.Figure:
-    """One stage of a slow-motion step (``st_`` is an engine.gan.StepStages)."""
+    """One stage of a slow-motion step (``st_`` is an engine.families.gan.StepStages)."""
     if name == "noise":
         ext = max(3.0, float(np.abs(st_.z).max()) * 1.1)
         fig = charts.plane_figure((-ext, ext, -ext, ext), height=height)

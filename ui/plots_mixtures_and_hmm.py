@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from engine import mixtures
+from engine.families import mixture
 from ui import charts
 
 MAX_FRAMES = 40
@@ -50,13 +50,13 @@ def frame_indices(n_states: int, max_frames: int = MAX_FRAMES) -> list[int]:
     return sorted(set(np.linspace(0, n_states - 1, max_frames).round().astype(int).tolist()))
 
 
-def _component_dicts(params: mixtures.MixtureParams, labels: dict) -> list[dict]:
+def _component_dicts(params: mixture.MixtureParams, labels: dict) -> list[dict]:
     """1σ and 2σ ellipses per component, then the means: plain plotly trace dicts."""
     covs = params.full_covariances()
     traces = []
     for k in range(params.n_components):
         for n_sigma, dash in ((1, "solid"), (2, "dash")):
-            e = mixtures.ellipse(params.means[k], covs[k], n_sigma)
+            e = mixture.ellipse(params.means[k], covs[k], n_sigma)
             traces.append(dict(
                 type="scatter", x=e[:, 0].round(4).tolist(), y=e[:, 1].round(4).tolist(), mode="lines",
                 line=dict(color=charts.colour(k), width=3 if n_sigma == 1 else 2, dash=dash),
@@ -74,7 +74,7 @@ def _component_dicts(params: mixtures.MixtureParams, labels: dict) -> list[dict]
     return traces
 
 
-def _weight_bars(params: mixtures.MixtureParams, labels: dict) -> dict:
+def _weight_bars(params: mixture.MixtureParams, labels: dict) -> dict:
     """The weights π_k as horizontal bars on the third axes, one row per component in its colour, each
     value written after its bar. Horizontal, so that ten values never run into each other."""
     K = params.n_components
@@ -87,7 +87,7 @@ def _weight_bars(params: mixtures.MixtureParams, labels: dict) -> dict:
     )
 
 
-def em_replay_figure(history: mixtures.EMHistory, X: np.ndarray, box, labels: dict, height: int = 600) -> go.Figure:
+def em_replay_figure(history: mixture.EMHistory, X: np.ndarray, box, labels: dict, height: int = 600) -> go.Figure:
     """Left: points coloured by responsibilities, 1σ/2σ ellipses and numbered means. Right, top:
     the weights π_k as bars; below, the log-likelihood curve with a marker on the current
     iteration. Frames = iterations."""
@@ -159,7 +159,7 @@ def _padded_range(values: np.ndarray) -> list[float]:
     return [lo - pad, hi + pad]
 
 
-def selection_figure(sel: mixtures.SelectionResult, labels: dict, height: int = 360) -> go.Figure:
+def selection_figure(sel: mixture.SelectionResult, labels: dict, height: int = 360) -> go.Figure:
     fig = go.Figure()
     for name, values, colour, best in (("BIC", sel.bic, charts.colour(0), sel.best_bic), ("AIC", sel.aic, charts.colour(1), sel.best_aic)):
         fig.add_trace(go.Scatter(x=sel.ks, y=values, mode="lines+markers", name=name, line=dict(color=colour, width=3),
@@ -174,7 +174,7 @@ def selection_figure(sel: mixtures.SelectionResult, labels: dict, height: int = 
     return fig
 
 
-def generate_figure(view: mixtures.MixtureView, samples: tuple[np.ndarray, np.ndarray], box, mode: str, labels: dict) -> go.Figure:
+def generate_figure(view: mixture.MixtureView, samples: tuple[np.ndarray, np.ndarray], box, mode: str, labels: dict) -> go.Figure:
     fig = charts.plane_figure(box, height=520)
     density = np.exp(view.grid_log_px)
     if mode == "heatmap":

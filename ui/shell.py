@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from engine.errors import InputError
+from engine.core.errors import InputError
 from ui import text
 from ui.registry import BY_KEY, HOME_SCRIPT, PAGES
 

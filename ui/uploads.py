@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from engine.errors import InputError
+from engine.core.errors import InputError
 
 WATCH_JS = """
 const watched = new WeakMap();

@@ -10,24 +10,24 @@ same formulas in the feature space of a digit classifier trained once on the tra
 The 32 features (tanh: dense, bounded, no dead units, so their covariance has full rank) feed FID,
 KID, precision/recall/density/coverage and the diversity score; the softmax head feeds the
 Inception-Score analogue. Weights ship as tensors only (``assets/weights/evaluator/feature_net.pt``,
-sha256 in the manifest), and ``regenerate`` rebuilds them and every shipped sample bit for bit:
+sha256 in the manifest), and the recipes in :mod:`engine.evaluation.shipped` rebuild them and every
+shipped sample bit for bit:
 
-    python -m engine.evaluation.features --regenerate
+    python -m engine.regenerate evaluator [--check]
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import time
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from engine import digits, weights
+from engine.core import weights
+from engine.core.torch_setup import RngState, generator, torch
+from engine.data import digits
+from engine.evaluation import leaderboard
 from engine.evaluation.leaderboard import FOLDER
-from engine.torch_setup import generator, torch
 
 nn = torch.nn
 F = torch.nn.functional
@@ -90,8 +90,8 @@ def train(config: FeatureConfig = FeatureConfig()) -> FeatureNet:
     steps_per_epoch = -(-len(x) // config.batch_size)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, config.epochs * steps_per_epoch)
     net.train()
-    with torch.random.fork_rng(devices=[]):  # dropout draws from torch's global generator: seed it here only
-        torch.manual_seed(config.seed + 2)
+    dropout = RngState(config.seed + 2)  # dropout draws from torch's global generator: give it a state of its own
+    with dropout.active():
         for _ in range(config.epochs):
             order = torch.randperm(len(x), generator=gen)
             for start in range(0, len(x), config.batch_size):
@@ -144,43 +144,28 @@ DIFFUSION_STEPS = 50
 VAE_MODEL = (16, 1.0, "mlp")  # latent dimension, β, architecture: the VAE page's best test bound
 
 
-def _gan(conditional: bool):
-    from engine import gan_digits
-
-    name = "digits_conditional" if conditional else "digits"
-    state, entry = weights.load("gan", name)
-    model = gan_digits.DigitsGan(gan_digits.DigitsGanConfig(**{**entry["config"], "betas": tuple(entry["config"]["betas"])}))
-    model.G.load_state_dict({k[2:]: v for k, v in state.items() if k.startswith("G.")})
-    model.G.eval()
-    return model
-
-
 def _balanced_labels(n: int) -> np.ndarray:
     return np.arange(n) % 10
 
 
 def sample_generator(name: str, n: int = N_SAMPLES, seed: int = SAMPLE_SEED) -> np.ndarray:
-    """``n`` digits (n, 64) on the 0..16 scale from one of the app's generators (or pure noise)."""
-    if name == "vae":
-        from engine import vae
+    """``n`` digits (n, 64) on the 0..16 scale from one of the app's shipped generators (or pure noise)."""
+    from engine.families import diffusion, gan, vae
 
+    if name == "vae":
         return vae.pretrained(*VAE_MODEL).sample(n, seed)
     if name == "vq_vae":
-        from engine import vae_vq
-
-        return vae_vq.pretrained().sample(n, seed)
+        return vae.vq.pretrained().sample(n, seed)
     if name == "gan":
-        return _gan(False).sample(n, None, seed)
+        return gan.digits.pretrained(False)[0].sample(n, None, seed)
     if name == "cgan":
-        model = _gan(True)
+        model = gan.digits.pretrained(True)[0]
         labels = _balanced_labels(n)
         out = np.empty((n, 64), np.float32)
         for k in range(10):
             out[labels == k] = model.sample(int((labels == k).sum()), k, seed + k)
         return out
     if name == "diffusion":
-        from engine import diffusion
-
         model = diffusion.pretrained_digits()
         return diffusion.digit_samples(model, _balanced_labels(n), DIFFUSION_GUIDANCE, DIFFUSION_STEPS, seed=seed).samples
     if name == "noise":
@@ -188,31 +173,26 @@ def sample_generator(name: str, n: int = N_SAMPLES, seed: int = SAMPLE_SEED) -> 
     raise KeyError(name)
 
 
-GENERATED = ("vae", "vq_vae", "gan", "cgan", "diffusion", "noise")
+GENERATED = leaderboard.GENERATED_FILES  # the generators sampled once, in the order of the rows of images.npy
+SAMPLING = {"n_samples": N_SAMPLES, "seed": SAMPLE_SEED, "vae": list(VAE_MODEL),
+            "diffusion_guidance": DIFFUSION_GUIDANCE, "diffusion_steps": DIFFUSION_STEPS}
 
 
-def regenerate(log=print) -> None:
-    """Train the feature network, sample every generator once, and save the network, the samples
-    and every image's features and class probabilities, each with its sha256 in the manifest."""
-    from engine.evaluation import leaderboard
+@dataclass(frozen=True)
+class Built:
+    """Everything the evaluator ships, made in one run: the network and the arrays it measured."""
 
-    torch.set_num_threads(1)  # bit-for-bit reproducible runs
-    t0 = time.perf_counter()
+    net: weights.Trained
+    arrays: dict[str, weights.Arrays]  # images, features, probs
+
+
+@lru_cache(maxsize=1)
+def build() -> Built:
+    """Train the feature network, sample every generator once, and featurise every generated and real
+    digit (one run per process: the four shipped files share it)."""
     config = FeatureConfig()
     net = train(config)
     metrics = {"test_accuracy": round(accuracy(net, "test"), 4), "val_accuracy": round(accuracy(net, "val"), 4)}
-    weights.save(FOLDER, NAME, net.state_dict(), asdict(config), metrics)
-    log(f"features: {metrics} ({time.perf_counter() - t0:.1f} s)")
     generated = {name: leaderboard.quantise(sample_generator(name)) for name in GENERATED}
-    leaderboard.save_shipped(generated, lambda images: extract(net, images),
-                             {"n_samples": N_SAMPLES, "seed": SAMPLE_SEED, "vae": list(VAE_MODEL),
-                              "diffusion_guidance": DIFFUSION_GUIDANCE, "diffusion_steps": DIFFUSION_STEPS})
-    log(f"samples and features saved ({time.perf_counter() - t0:.1f} s)")
-    log(json.dumps(leaderboard.summary(), indent=1))
-
-
-if __name__ == "__main__":
-    p = argparse.ArgumentParser(description="Regenerate the evaluation page's feature network and shipped samples.")
-    p.add_argument("--regenerate", action="store_true")
-    if p.parse_args().regenerate:
-        regenerate()
+    arrays = leaderboard.shipped_arrays(generated, lambda images: extract(net, images), SAMPLING)
+    return Built(weights.Trained(net.state_dict(), asdict(config), metrics), arrays)

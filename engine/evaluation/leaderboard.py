@@ -2,8 +2,9 @@
 
 Everything here reads shipped arrays (``assets/weights/evaluator/*.npy``, sha256 in the manifest):
 1,000 samples of each generator (quantised to bytes) and the features φ(x) and class probabilities
-p(y|x) of every generated and real digit, computed once by ``engine.evaluation.features``. So the
-leaderboard, the FID-vs-N curves and the "which are real?" round need no torch and render at once.
+p(y|x) of every generated and real digit, computed once by ``engine.evaluation.features``
+(``python -m engine.regenerate evaluator``). So the leaderboard, the FID-vs-N curves and the
+"which are real?" round need no torch and render at once.
 
 Sources (rows of the leaderboard):
 
@@ -18,17 +19,18 @@ Every source is compared with the 447 test digits (the real reference).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from engine import digits, metrics, weights
-from engine.errors import InputError
+from engine import metrics
+from engine.core import weights
+from engine.data import digits
+from engine.core.errors import InputError
 from engine.evaluation.threads import single_threaded
-from engine.rng import SeedLike, as_generator
+from engine.core.rng import SeedLike, as_generator
 
 FOLDER = "evaluator"  # assets/weights/evaluator: the feature network and what it measured
 GENERATORS = ("vae", "vq_vae", "gan", "cgan", "diffusion")
@@ -52,14 +54,10 @@ def dequantise(codes: np.ndarray) -> np.ndarray:
     return np.asarray(codes, np.float32) * np.float32(16 / 255)
 
 
-def _path(name: str):
-    return weights.WEIGHTS / FOLDER / f"{name}.npy"
-
-
-def save_shipped(generated: dict[str, np.ndarray], featurise: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
-                 config: dict) -> None:
-    """Write images.npy (uint8 codes of the generated digits), features.npy and probs.npy (float16, for
-    the generated digits in ``GENERATED_FILES`` order, then the train, validation and test digits)."""
+def shipped_arrays(generated: dict[str, np.ndarray], featurise: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+                   config: dict) -> dict[str, weights.Array]:
+    """What ships: images (uint8 codes of the generated digits), features and probs (float16, for the
+    generated digits in ``GENERATED_FILES`` order, then the train, validation and test digits)."""
     images = np.concatenate([generated[name] for name in GENERATED_FILES])
     blocks = [dequantise(generated[name]) for name in GENERATED_FILES] + [digits.load(s)[0] for s in REAL_SPLITS.values()]
     names = list(GENERATED_FILES) + list(REAL_SPLITS)
@@ -69,14 +67,7 @@ def save_shipped(generated: dict[str, np.ndarray], featurise: Callable[[np.ndarr
         start += len(block)
     feats, probs = featurise(np.concatenate(blocks))
     arrays = {"images": images, "features": feats.astype(np.float16), "probs": probs.astype(np.float16)}
-    folder = weights.WEIGHTS / FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    manifest = weights.read_manifest(FOLDER)
-    for name, arr in arrays.items():
-        np.save(_path(name), np.ascontiguousarray(arr), allow_pickle=False)
-        manifest[name] = {"file": f"{name}.npy", "sha256": weights.sha256(_path(name)), "shape": list(arr.shape),
-                          "dtype": str(arr.dtype), "config": {**config, "offsets": offsets}, "metrics": {}}
-    weights.manifest_path(FOLDER).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")
+    return {name: weights.Array(arr, {**config, "offsets": offsets}) for name, arr in arrays.items()}
 
 
 @dataclass(frozen=True)
@@ -91,14 +82,9 @@ class Shipped:
 
 
 def _load(name: str) -> tuple[np.ndarray, dict]:
-    entry = weights.read_manifest(FOLDER).get(name)
-    if entry is None:
+    if name not in weights.read_manifest(FOLDER):
         raise InputError("no_pretrained", name=f"{FOLDER}/{name}")
-    path = _path(name)
-    if weights.sha256(path) != entry["sha256"]:
-        raise ValueError(f"checksum mismatch for {path}")
-    arr = np.load(path, allow_pickle=False)  # plain numbers only: never a pickle
-    arr.setflags(write=False)
+    arr, entry = weights.load_array(FOLDER, name)  # plain numbers only: never a pickle
     return arr, entry["config"]
 
 

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine import metrics
-from engine.errors import InputError
+from engine.core.errors import InputError
 from engine.evaluation.threads import single_threaded
 from engine.evaluation import scorecard as sc
-from engine.rng import SeedLike, as_generator, child_seed
+from engine.core.rng import SeedLike, as_generator, child_seed
 
 N_CENTRES = 16  # local centres the shrink dial pulls towards (k-means on the training half)
 N_CLUSTER_MODES = 4  # modes of one-class data: k-means clusters stand in for the classes

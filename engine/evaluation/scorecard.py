@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine import metrics
-from engine.errors import InputError
+from engine.core.errors import InputError
 from engine.evaluation.threads import single_threaded
-from engine.rng import SeedLike
+from engine.core.rng import SeedLike
 
 K_MAX = 20  # the largest k of the k-NN metrics a page offers
 

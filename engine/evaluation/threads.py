@@ -3,7 +3,7 @@
 The metrics multiply small matrices (32 features, a few hundred samples). On the shared 2-core
 server OpenBLAS's second thread mostly spins waiting for the first: the digits leaderboard took
 2.3 s of CPU with two threads and 0.25 s with one (load ≈ 15). This is the numpy counterpart of
-``engine.torch_setup``; it only applies inside the decorated functions.
+``engine.core.torch_setup``; it only applies inside the decorated functions.
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from engine.errors import InputError
-from engine.rng import SeedLike, as_generator
+from engine.core.errors import InputError
+from engine.core.rng import SeedLike, as_generator
 
 
 @dataclass(frozen=True)
