@@ -1,14 +1,14 @@
 """Page 8: how do we know a generator is good? Each metric sees some failures and misses others."""
 
-import numpy as np
 import streamlit as st
 
 from engine import metrics
 from engine.data import points
 from engine.evaluation import leaderboard as lb
-from engine.evaluation import models, plane
+from engine.evaluation import plane
 from engine.evaluation import scorecard as sc
 from ui import evaluation_data as ev
+from ui import evaluation_widgets as widgets
 from ui import plots_evaluation as plots
 from ui.data_input import dataset_picker
 from ui.shell import guard, setup, t
@@ -18,8 +18,6 @@ TABS = ("plane", "digits", "human")
 VIEWS = ("precision", "recall", "density", "coverage")
 AGAINST = ("held_out", "train")
 SOURCES = ("dials", "model")
-TRAINED = ctx.state_key("trained")  # (fingerprint, seed, family, steps) of the model trained on request
-DIALS = ("modes_kept", "blur", "shrink", "copy", "shift")
 BANDWIDTHS = metrics.MMD_BANDWIDTHS
 BOARD_NS = (15, 30, 50, 100, 200, lb.N_TABLE)
 EXPLAIN = dict(icon=":material/school:")
@@ -39,85 +37,24 @@ def plane_tab() -> None:
     st.markdown(ctx.t("generator_lead", n_train=len(S.train), n_held=len(S.held_out)))
     source = st.segmented_control(ctx.t("source"), SOURCES, format_func=ctx.labeler("evaluation.source_opt"), key=ctx.key("source"),
                                   required=True, default="dials", help=ctx.t("source_help")) or "dials"
-    model = None
-    if source == "model":
-        model = model_controls(fp, data)
-        if model is None:
-            return
-        dials = ()
-    else:
-        dials = dial_controls(S)
+    model = widgets.model_controls(ctx, fp, data) if source == "model" else None
+    if source == "model" and model is None:
+        return
+    dials = () if model else widgets.dial_controls(ctx, S)
     against = st.segmented_control(ctx.t("against"), AGAINST, format_func=ctx.labeler("evaluation.against_opt"),
                                    key=ctx.key("against"), required=True, default="held_out", help=ctx.t("against_help")) or "held_out"
     case = ev.Case(fp, ctx.seed, dials, against, model)
     gen = ev.generated(case, data).points
     if sc.identical(ev.reference(case, data).X, gen):
         st.warning(ctx.t("identical"), icon=":material/content_copy:")
-    box = points.bounds(np.r_[ds.X, gen], margin=0.05)
-    scoreboard(case, box, data)
+    box = ev.plane_box(case, data)
+    widgets.metric_row(ctx, ev.scoreboard(case, box, data))
+    st.caption(ctx.t("scoreboard_caption"))
     pr_section(case, box, data)
     distance_section(case, box, data)
     likelihood_section(case, box, data)
     memorisation_section(case, data)
     failure_section(fp, ctx.seed, data)
-
-
-def model_controls(fp: str, data) -> tuple[str, int] | None:
-    """Pick one of the app's 2D families and train it on the training half, on request (seconds of torch)."""
-    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
-    family = c1.selectbox(ctx.t("family"), models.families(), format_func=ctx.labeler("evaluation.families"), key=ctx.key("family"))
-    steps = c2.select_slider(ctx.t("steps"), models.STEPS, models.DEFAULT_STEPS, key=ctx.key("steps"),
-                             help=ctx.t("steps_help", seconds=models.MAX_SECONDS))
-    wanted = (fp, ctx.seed, family, int(steps))
-    if c3.button(ctx.t("train"), icon=":material/model_training:", key="evaluation_train", type="primary"):
-        with st.spinner(ctx.t("training", family=ctx.t(f"families.{family}"))):
-            ev.fitted(fp, ctx.seed, family, int(steps), data)
-        st.session_state[TRAINED] = wanted
-    if st.session_state.get(TRAINED) != wanted:
-        st.info(ctx.t("press_train", family=ctx.t(f"families.{family}")), icon=":material/model_training:")
-        return None
-    f = ev.fitted(fp, ctx.seed, family, int(steps), data)
-    if f.diverged:
-        st.warning(ctx.t("model_diverged", steps=f.steps), icon=":material/warning:")
-    st.caption(ctx.t("model_caption", family=ctx.t(f"families.{family}"), steps=f.steps, seconds=f.seconds))
-    return family, int(steps)
-
-
-def dial_controls(S: plane.Setup) -> tuple:
-    if st.button(ctx.t("honest"), icon=":material/restart_alt:", key="evaluation_honest", help=ctx.t("honest_help")):
-        for name in DIALS:
-            st.session_state.pop(ctx.key(name), None)
-    cols = st.columns(5)
-    s = round(S.scale, 2)
-    modes_key = ctx.key("modes_kept")
-    if st.session_state.get(modes_key, S.n_modes) > S.n_modes:
-        st.session_state[modes_key] = S.n_modes  # new data with fewer modes
-    with cols[0]:
-        if S.n_modes > 1:
-            kept = st.slider(ctx.t("dial.modes_kept"), 1, S.n_modes, S.n_modes, key=modes_key,
-                             help=ctx.t("dial_help.modes_kept" if S.modes_are_classes else "dial_help.modes_clusters"))
-        else:
-            kept = 1
-            st.caption(ctx.t("one_mode"))
-    blur = cols[1].slider(ctx.t("dial.blur"), 0.0, s, 0.0, round(s / 50, 3), key=ctx.key("blur"), help=ctx.t("dial_help.blur"))
-    shrink = cols[2].slider(ctx.t("dial.shrink"), 0.0, 1.0, 0.0, 0.05, key=ctx.key("shrink"), help=ctx.t("dial_help.shrink"))
-    copy = cols[3].slider(ctx.t("dial.copy"), 0.0, 1.0, 0.0, 0.05, key=ctx.key("copy"), help=ctx.t("dial_help.copy"))
-    shift = cols[4].slider(ctx.t("dial.shift"), -s, s, 0.0, round(s / 50, 3), key=ctx.key("shift"), help=ctx.t("dial_help.shift"))
-    return int(kept), float(blur), float(shrink), float(copy), float(shift)
-
-
-def scoreboard(case: ev.Case, box, data) -> None:
-    p = ev.balls(case, 5, box, data)[0]
-    mmd2, swd, _ = ev.distances(case, BANDWIDTHS, data)
-    lik = ev.likelihood(case, 1.0, data)[1]
-    copies = ev.copying(case, 0.05, data)[0].share
-    values = {"precision": (p.precision, ".2f"), "recall": (p.recall, ".2f"), "density": (p.density, ".2f"),
-              "coverage": (p.coverage, ".2f"), "mmd2": (mmd2, ".4f"), "swd": (swd, ".3f"), "log_lik": (lik, ".2f"),
-              "copies": (copies, ".0%")}
-    cols = st.columns(4) + st.columns(4)  # two rows: eight numbers do not fit one row at 1024 px
-    for col, (name, (value, spec)) in zip(cols, values.items()):
-        col.metric(ctx.t(f"score.{name}"), ctx.num(value, spec), help=ctx.t(f"score_help.{name}"))
-    st.caption(ctx.t("scoreboard_caption"))
 
 
 # ---------------------------------------------------------------- 2D: one fragment per metric, each with its own controls
@@ -131,8 +68,7 @@ def pr_section(case: ev.Case, box, data) -> None:
         view = c2.segmented_control(ctx.t("view"), VIEWS, format_func=ctx.labeler("evaluation.views"), key=ctx.key("view"),
                                     required=True, default="precision") or "precision"
         p = ev.balls(case, k, box, data)[0]
-        for col, name in zip(st.columns(4), VIEWS):
-            col.metric(ctx.t(f"score.{name}"), ctx.num(getattr(p, name), ".2f"))
+        widgets.metric_row(ctx, {name: (getattr(p, name), ".2f") for name in VIEWS}, helps=False)
         ctx.chart(ev.balls_figure(case, k, box, view, ctx.lang, data), key="evaluation_balls")
         st.caption(ctx.t(f"view_caption.{view}", k=k))
         with st.expander(ctx.t("explain"), **EXPLAIN):
@@ -174,13 +110,7 @@ def likelihood_section(case: ev.Case, box, data) -> None:
         c2.metric(ctx.t("lik_train"), ctx.num(train, ".2f"), help=ctx.t("lik_train_help"))
         c3.metric(ctx.t("bandwidth"), ctx.num(h, ".3f"))
         if case.model is not None:
-            f = ev.fitted(case.fp, case.seed, *case.model, data)
-            family = ctx.t(f"families.{f.family}")
-            if f.held_log_density is None:
-                st.info(ctx.t("no_density", family=family), icon=":material/info:")
-            else:
-                own = "model_lik" if f.density == "exact" else "model_bound"
-                st.metric(ctx.t(own, family=family), ctx.num(f.held_log_density, ".2f"), help=ctx.t(f"{own}_help"))
+            widgets.model_likelihood(ctx, ev.fitted(case.fp, case.seed, *case.model, data))
         ctx.chart(ev.parzen_figure(case, float(factor), box, ctx.lang, data), key="evaluation_parzen")
         st.caption(ctx.t("lik_caption"))
         with st.expander(ctx.t("explain"), **EXPLAIN):
@@ -271,59 +201,12 @@ def fid_bias_section() -> None:
 
 # ---------------------------------------------------------------- human evaluation
 
-ROUND, REVEALED, TALLY = ctx.state_key("round"), ctx.state_key("revealed"), ctx.state_key("tally")
-
-
-def pick_key(n_round: int, source: str, i: int) -> str:
-    return ctx.key(f"pick_{n_round}_{source}_{i}")  # kept across tab and page changes, like every ctx.key
-
-
-def check_round(n_round: int, source: str, real: np.ndarray) -> None:
-    """Callback of "Check my answers": score the picks once and add them to the session's tally."""
-    if st.session_state.get(REVEALED) == (n_round, source):
-        return  # a second click on the same round counts nothing
-    picks = np.array([bool(st.session_state.get(pick_key(n_round, source, i))) for i in range(len(real))])
-    s = lb.score_round(real, picks)
-    st.session_state[REVEALED] = (n_round, source)
-    tally = st.session_state.setdefault(TALLY, {"rounds": 0, "correct": 0, "tiles": 0, "fooled": 0})
-    tally.update(rounds=tally["rounds"] + 1, correct=tally["correct"] + s.correct, tiles=tally["tiles"] + s.n,
-                 fooled=tally["fooled"] + s.fooled)
-
-
-def new_round() -> None:
-    st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
-
-
 @st.fragment
 def human_section() -> None:
     with guard():
         st.header(ctx.t("human_title"))
         ctx.md("human")
-        source = st.selectbox(ctx.t("human_source"), lb.GENERATORS, index=lb.GENERATORS.index("cgan"),
-                              format_func=ctx.labeler("evaluation.sources"), key=ctx.key("human_source"))
-        n_round = st.session_state.setdefault(ROUND, 0)
-        r = lb.human_round(source, 16, seed=ctx.seed * 1000 + n_round)
-        revealed = st.session_state.get(REVEALED) == (n_round, source)
-        for row in range(4):
-            cols = st.columns(4)
-            for c in range(4):
-                i = row * 4 + c
-                border = plots.hex_rgb(plots.REAL if r.real[i] else plots.FAKE) if revealed else None
-                cols[c].image(plots.framed_tile(r.images[i], 12, border), width="content")
-                cols[c].checkbox(ctx.t("is_real"), key=pick_key(n_round, source, i), disabled=revealed)
-        b1, b2 = st.columns(2)
-        b1.button(ctx.t("check"), icon=":material/fact_check:", key="evaluation_check", disabled=revealed, type="primary",
-                  on_click=check_round, args=(n_round, source, r.real))
-        b2.button(ctx.t("new_round"), icon=":material/casino:", key="evaluation_new_round", on_click=new_round)
-        if revealed:
-            picks = np.array([bool(st.session_state.get(pick_key(n_round, source, i))) for i in range(16)])
-            s = lb.score_round(r.real, picks)
-            st.success(ctx.t("round_score", correct=s.correct, n=s.n, found=s.real_found, n_real=s.n_real, fooled=s.fooled,
-                             acc=s.accuracy), icon=":material/scoreboard:")
-            st.caption(ctx.t("reveal_legend"))
-        tally = st.session_state.get(TALLY)
-        if tally and tally["rounds"]:
-            st.caption(ctx.t("tally", rounds=tally["rounds"], acc=tally["correct"] / tally["tiles"], fooled=tally["fooled"]))
+        widgets.human_round(ctx)
 
 
 # ---------------------------------------------------------------- the page

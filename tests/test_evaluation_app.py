@@ -163,7 +163,7 @@ def test_human_round_scores_reveals_and_keeps_its_state(lang):
                                                          fooled=0, acc=1.0)]
     assert all(c.disabled for c in at.checkbox if c.key.startswith("w:evaluation.pick_0_"))
     at.run()  # the reveal survives a rerun
-    assert at.success and at.session_state["evaluation.tally"]["rounds"] == 1
+    assert at.success and at.session_state["evaluation.tally"].rounds == 1
     at.button(key="evaluation_new_round").click().run()
     assert not at.success and at.session_state["evaluation.round"] == 1
     assert len([c for c in at.checkbox if c.key.startswith("w:evaluation.pick_1_cgan_")]) == 16
@@ -205,6 +205,12 @@ def test_one_of_the_apps_own_models_is_trained_on_request_and_measured():
     assert any(i.value.startswith("Press “Train”") for i in at.info)
     at.selectbox(key=k("family")).set_value("gan").run()
     assert_clean(at)
+    at.selectbox(key=k("family")).set_value("vae").run()  # a family with a bound: its ELBO is called a bound
+    at.button(key="evaluation_train").click().run()
+    assert_clean(at)
+    bound = text.lookup("en", "evaluation.model_bound", family=text.lookup("en", "evaluation.families.vae"))
+    assert np.isfinite(read_number(next(m.value for m in at.metric if m.label == bound), "en"))
+    assert not any(m.label.endswith("own held-out log p(x)") for m in at.metric)
 
 
 def test_the_family_picker_offers_every_registered_2d_family_each_named_in_both_languages():

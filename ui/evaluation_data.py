@@ -126,6 +126,20 @@ def copying(case: Case, quantile: float, _data) -> tuple[metrics.CopyReport, np.
     return metrics.copy_report(d, held, quantile), d, held
 
 
+def scoreboard(case: Case, box, data) -> dict[str, tuple[float, str]]:
+    """The eight headline numbers (at k = 5, every bandwidth, Parzen factor 1, the 5% copy quantile) and their formats."""
+    p = balls(case, 5, box, data)[0]
+    mmd2, swd, _ = distances(case, metrics.MMD_BANDWIDTHS, data)
+    return {"precision": (p.precision, ".2f"), "recall": (p.recall, ".2f"), "density": (p.density, ".2f"),
+            "coverage": (p.coverage, ".2f"), "mmd2": (mmd2, ".4f"), "swd": (swd, ".3f"),
+            "log_lik": (likelihood(case, 1.0, data)[1], ".2f"), "copies": (copying(case, 0.05, data)[0].share, ".0%")}
+
+
+def plane_box(case: Case, data) -> tuple[float, float, float, float]:
+    """The drawing box: every real and generated point, with a 5% margin."""
+    return points.bounds(np.r_[data[0], generated(case, data).points], margin=0.05)
+
+
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
 def failures(fp: str, seed: int, _data) -> plane.FailureTable:
     return plane.failure_table(prepared(fp, seed, _data))

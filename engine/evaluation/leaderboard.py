@@ -290,6 +290,23 @@ def score_round(real: np.ndarray, picked: np.ndarray) -> RoundScore:
                       int((~real & picked).sum()))
 
 
+@dataclass(frozen=True)
+class Tally:
+    """A session's "which are real?" rounds added up."""
+
+    rounds: int = 0
+    correct: int = 0
+    tiles: int = 0
+    fooled: int = 0
+
+    def add(self, s: RoundScore) -> Tally:
+        return Tally(self.rounds + 1, self.correct + s.correct, self.tiles + s.n, self.fooled + s.fooled)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.tiles if self.tiles else 0.0
+
+
 def summary() -> dict[str, dict[str, float]]:
     """The leaderboard's headline numbers (what ``regenerate`` prints)."""
     return {r.source: {"fid": round(r.fid.value, 3), "kid": round(r.kid.value, 5), "is": round(r.inception_score, 3),
