@@ -254,7 +254,7 @@ def board_frame(rows, by: str, t, num):
             t("evaluation.board.density"): num(r.prdc.density, ".2f"),
             t("evaluation.board.coverage"): num(r.prdc.coverage, ".2f"),
             t("evaluation.board.diversity"): num(r.diversity, ".2f"),
-            t("evaluation.board.copies"): num(r.copy.share, ".0%") + (" 🚨" if r.copy.alarm else ""),
+            t("evaluation.board.copies"): num(r.copy.share, ".0%") + (f" · {t('evaluation.board.alarm')}" if r.copy.alarm else ""),
             t("evaluation.board.classes"): f"{r.classes}/10",
         })
     return pd.DataFrame(out)
