@@ -271,6 +271,6 @@ def test_every_registered_2d_family_is_fitted_sampled_and_scored_through_the_con
     for name, family in registry.families().items():
         f = models.fit_family(name, setup.train, setup.held_out, 5, seed=0)
         assert f.samples.shape == setup.held_out.shape and np.isfinite(f.samples).all(), name
-        assert f.steps == 5 and f.density == family.capabilities.density, name
+        assert 1 <= f.steps <= 5 and f.density == family.capabilities.density, name
         assert (f.held_log_density is None) == (family.capabilities.density is None), name
         assert f.held_log_density is None or np.isfinite(f.held_log_density), name
