@@ -63,9 +63,9 @@ def plane_tab() -> None:
 def pr_section(case: ev.Case, box, data) -> None:
     with guard():
         st.subheader(ctx.t("pr_title"))
-        c1, c2 = st.columns([1, 2])
-        k = c1.slider("k", 1, 20, 5, key=ctx.key("k"), help=ctx.t("k_help"))
-        view = c2.segmented_control(ctx.t("view"), VIEWS, format_func=ctx.labeler("evaluation.views"), key=ctx.key("view"),
+        k = st.columns(2)[0].slider("k", 1, 20, 5, key=ctx.key("k"), help=ctx.t("k_help"))
+        # a row of its own: the four Portuguese labels do not fit beside k at 1024 px
+        view = st.segmented_control(ctx.t("view"), VIEWS, format_func=ctx.labeler("evaluation.views"), key=ctx.key("view"),
                                     required=True, default="precision") or "precision"
         p = ev.balls(case, k, box, data)[0]
         widgets.metric_row(ctx, {name: (getattr(p, name), ".2f") for name in VIEWS}, helps=False)
@@ -163,8 +163,7 @@ def leaderboard_section() -> None:
         c1, c2, c3 = st.columns([1, 1, 2])
         k = c1.slider(ctx.t("board_k"), 1, 10, 5, key=ctx.key("board_k"), help=ctx.t("k_help"))
         n = c2.select_slider(ctx.t("board_n"), BOARD_NS, lb.N_TABLE, key=ctx.key("board_n"), help=ctx.t("board_n_help"))
-        by = c3.segmented_control(ctx.t("sort_by"), plots.BOARD_SORT, format_func=ctx.labeler("evaluation.board"),
-                                  key=ctx.key("sort_by"), required=True, default="fid") or "fid"
+        by = c3.selectbox(ctx.t("sort_by"), plots.BOARD_SORT, format_func=ctx.labeler("evaluation.board"), key=ctx.key("sort_by"))
         rows = ev.board(int(k), int(n))
         if any(r.fid.regularised for r in rows):
             st.warning(ctx.t("fid_singular", n=n, d=rows[0].fid.dim, rank=n - 1), icon=":material/warning:")

@@ -125,7 +125,7 @@ def test_digits_tab_leaderboard_and_fid_bias(lang):
     assert board.iloc[0, 0] in {text.lookup(lang, f"evaluation.sources.{s}") for s in ("train", "cgan", "held_out")}
     assert board.iloc[-1, 0] == text.lookup(lang, "evaluation.sources.noise")  # worst FID
     assert len(at.get("image")) == 9  # 24 samples of every source
-    at.segmented_control(key=k("sort_by")).set_value("inception_score").run()
+    at.selectbox(key=k("sort_by")).set_value("inception_score").run()
     assert at.dataframe[0].value.iloc[0, 0] != text.lookup(lang, "evaluation.sources.noise")
     at.slider(key=k("board_k")).set_value(3).run()
     assert_clean(at)
