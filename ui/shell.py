@@ -13,6 +13,7 @@ plain keys, since their values cannot be stored back.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -196,6 +197,23 @@ def guard() -> Iterator[None]:
     except Exception:
         LOG.exception("unexpected error on a page")
         st.error(t("errors.unexpected"), icon=":material/error:")
+
+
+def guarded(func: Callable[..., None]) -> Callable[..., None]:
+    """``func`` with its body under ``guard()``. Put it *below* ``@st.fragment``, so that every
+    fragment rerun (a ``run_every`` tick) is guarded, not only the first call::
+
+        @st.fragment(run_every=1.0)
+        @guarded
+        def panel() -> None: ...
+    """
+
+    @functools.wraps(func)
+    def run_guarded(*args, **kwargs) -> None:
+        with guard():
+            func(*args, **kwargs)
+
+    return run_guarded
 
 
 def planned_page(page: str) -> None:
