@@ -242,12 +242,20 @@ def step_once(panel: Panel) -> None:
 
 # ------------------------------------------------------------------------------------ drawing
 
-def show(panel: Panel) -> LiveRun:
-    """Draw the panel (controls, progress, the page's views) in a fragment that ticks while playing."""
+def prepare(panel: Panel) -> LiveRun:
+    """The page's record for this panel's data and settings, with its trainer built (unless lazy).
+
+    ``show`` calls it; a page calls it first when it draws something of the trainer above the panel."""
     run = run_for(panel.ctx, panel.data, panel.settings)
     if not panel.lazy:
         _ensure(panel, run)
     _apply_pending(panel, run)
+    return run
+
+
+def show(panel: Panel) -> LiveRun:
+    """Draw the panel (controls, progress, the page's views) in a fragment that ticks while playing."""
+    run = prepare(panel)
     if run.error is not None:
         show_input_error(run.error)
     if run.trainer is not None and _done(panel, run, run.trainer):
@@ -334,10 +342,8 @@ def _view(panel: Panel, ticking: bool) -> None:
     if snap.done:
         run.playing = False
     live.show_dropped(tr)
-    if snap.total is not None:
+    if snap.total is not None:  # an open-ended run (the GAN's) has no budget to show; its page shows the step
         st.progress(min(1.0, snap.step / max(1, snap.total)), text=progress_text(panel.ctx, snap))
-    else:
-        st.caption(progress_text(panel.ctx, snap))
     if snap.diverged:
         message = panel.diverged_text(snap.step) if panel.diverged_text else t("live.diverged", step=snap.step)
         st.error(message, icon=":material/error:")
