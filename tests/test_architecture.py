@@ -10,8 +10,11 @@ ROOT = Path(__file__).resolve().parent.parent
 ENGINE = ROOT / "engine"
 FAMILIES = ENGINE / "families"
 # what a page may import from the engine: the contract and its errors, the data, each family as a whole
-# (engine.families.<family>, never its inner modules), the metrics, the registry and page 1's classifiers
-PAGE_MODULES = re.compile(r"^engine(\.(core\.(errors|training|contract)|data(\.\w+)?|families(\.\w+)?|metrics|registry|classifiers))?$")
+# (engine.families.<family>, never its inner modules), the metrics, the registry, page 1's classifiers, and the
+# evaluation page's numpy modules (never engine.evaluation.features, which runs torch, nor its recipes)
+EVALUATION_FACE = ("leaderboard", "models", "plane", "scorecard")
+PAGE_MODULES = re.compile(r"^engine(\.(core\.(errors|training|contract)|data(\.\w+)?|families(\.\w+)?|metrics|registry|classifiers"
+                          rf"|evaluation(\.({'|'.join(EVALUATION_FACE)}))?))?$")
 
 
 def engine_modules() -> list[str]:
@@ -116,7 +119,9 @@ def test_no_engine_module_imports_another_modules_private_names():
 
 
 def test_engine_is_keyed_by_family_not_by_page():
-    """No ``PAGE = "gan"`` constants, no page keys in engine code, and weights folders named after families."""
+    """No ``PAGE = "gan"`` constants, no page keys in engine code, and weights folders named after families
+    (or, for files that belong to no family, such as the evaluator's feature network, after what they are,
+    with the engine package that makes them listed in ``regenerate.PACKAGES``)."""
     from ui.registry import PAGES
 
     families = {p.name.removesuffix(".py") for p in FAMILIES.iterdir() if not p.name.startswith("__")}
@@ -132,7 +137,9 @@ def test_engine_is_keyed_by_family_not_by_page():
     from engine import regenerate
 
     shipped = {p.name for p in (ROOT / "assets" / "weights").iterdir() if p.is_dir()}
-    assert shipped == set(regenerate.SHIPPING) and shipped <= families
+    assert shipped == set(regenerate.SHIPPING) and shipped <= families | set(regenerate.PACKAGES)
+    assert not (set(regenerate.PACKAGES) & ({p.key for p in PAGES} | families))
+    assert all(is_engine_module(f"{package}.shipped") for package in regenerate.PACKAGES.values())
 
 
 def is_engine_module(dotted: str) -> bool:

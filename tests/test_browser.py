@@ -6,24 +6,17 @@ Chromium still gets a green run of everything else.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.browser_utils import CHROMIUM, SHOTS, VIEWPORT, launch, server, wait_for_script
+from tests.browser_utils import SHOTS, VIEWPORT, launch, require_browser, server, wait_for_script
 from ui import text
 from ui.registry import PAGES
 
 pytestmark = pytest.mark.browser
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise RuntimeError(f"browser tests are required but {CHROMIUM} is missing")
-    pytest.skip(f"{CHROMIUM} not found: apt-get install chromium", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = require_browser()
 expect = sync_api.expect
 PAINT_MS = 30_000
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from engine.core.errors import InputError
-from ui import text
+from ui import reconnect, text
 from ui.registry import BY_KEY, HOME_SCRIPT, PAGES
 
 LOG = logging.getLogger("generative_playground")
@@ -165,9 +165,11 @@ def setup(page: str) -> PageContext:
         initial_sidebar_state="expanded",
     )
     st.session_state[CURRENT_PAGE] = page
+    reconnect.check(page)
     _keep_widget_values()
     _sidebar(page, current)
     st.title(t(f"{page}.title"))
+    reconnect.notice(page, t)  # this tab's session was on a server that stopped: say why the page started over
     return PageContext(page, current, int(st.session_state.get(SEED_KEY, 0)))
 
 
