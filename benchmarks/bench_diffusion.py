@@ -68,19 +68,20 @@ def time_to_quality(train_chunk, sample, test, chunk: int, max_steps: int) -> di
 
 
 def ours(seed: int) -> dict:
-    from engine import diffusion as D
+    from engine.core.training import Budget
+    from engine.families import diffusion as D
 
     train, test = moons(seed)
     # the page's live-training model with its smallest training target, 400 steps (the learning rate decays
     # over the target): exactly what "train" on the page does with that target chosen
-    model = D.DiffusionModel(D.config_2d(decay_steps=400), random_state=seed).set_data(train)
-    return time_to_quality(lambda k: model.train_steps(k), lambda: model.sample(N_EVAL, "ddpm", seed=seed + 1).samples,
-                           test, chunk=50, max_steps=3000) | {"params": model.n_params}
+    model = D.DiffusionModel(D.config_2d(decay_steps=400), seed=seed).set_data(train)
+    return time_to_quality(lambda k: model.advance(Budget(max_steps=k)), lambda: model.reverse(N_EVAL, "ddpm", seed=seed + 1).samples,
+                           test, chunk=50, max_steps=3000) | {"params": model.n_params_}
 
 
 def reference(seed: int, T: int = 1000, chunk: int = 250, max_steps: int = 8000) -> dict:
     from benchmarks.reference_tiny_ddpm import Reference
-    from engine.torch_setup import torch
+    from engine.core.torch_setup import torch
 
     train, test = moons(seed)
     ref = Reference(seed, T)
@@ -90,14 +91,14 @@ def reference(seed: int, T: int = 1000, chunk: int = 250, max_steps: int = 8000)
 
 
 def ddim_timing(repeats: int = 7) -> dict:
-    from engine import diffusion as D
+    from engine.families import diffusion as D
 
     model = D.pretrained_2d("moons")
-    model.sample(2000, "ddim", 20, seed=0)  # warm up
+    model.reverse(2000, "ddim", 20, seed=0)  # warm up
     cpu, wall = [], []
     for r in range(repeats):
         c0, w0 = time.process_time(), time.perf_counter()
-        model.sample(2000, "ddim", 20, seed=r)
+        model.reverse(2000, "ddim", 20, seed=r)
         cpu.append(time.process_time() - c0)
         wall.append(time.perf_counter() - w0)
     return {"cpu_ms": 1000 * statistics.median(cpu), "wall_ms": 1000 * statistics.median(wall)}
@@ -149,7 +150,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip the reference runs (minutes each)")
     parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args()
-    from engine.torch_setup import THREADS
+    from engine.core.torch_setup import THREADS
 
     print(f"torch threads: {THREADS}")
     rows = {"this page": [ours(s) for s in range(args.seeds)]}

@@ -19,7 +19,8 @@ import statistics
 import time
 from dataclasses import replace
 
-from engine import gan, metrics
+from engine import metrics
+from engine.families import gan
 
 TOY_TARGET_MMD2 = 0.03
 TOY_EVAL_EVERY = 50
@@ -38,20 +39,20 @@ def toy_run(cfg: gan.GanConfig, seed: int) -> dict:
     X, centres = gan.wgan_toy_data(20_000, seed=1000 + seed)
     held_out, _ = gan.wgan_toy_data(1000, seed=2000 + seed)
     radius = gan.quality_radius(X, centres)
-    tr = gan.GanTrainer(X, replace(cfg, seed=seed), eval_every=10**9, frame_every=10**9, log_every=50)
+    tr = gan.GanTrainer(X, cfg, seed, eval_every=10**9, frame_every=10**9, log_every=50)
     train_time = 0.0
     cpu0 = time.process_time()
     hits = []  # (step, train_time) where the target held
     reached = None
-    while tr.step_count < TOY_MAX_STEPS:
+    while tr.step_ < TOY_MAX_STEPS:
         t0 = time.perf_counter()
-        tr.step(TOY_EVAL_EVERY)
+        tr.train_players(TOY_EVAL_EVERY)
         train_time += time.perf_counter() - t0
-        fake = tr.sample(1000, seed=tr.step_count)
+        fake = tr.sample(1000, seed=tr.step_)
         ok = metrics.mode_coverage(fake, centres, radius).covered == 8 and metrics.mmd2(fake, held_out) <= TOY_TARGET_MMD2
         if ok:
-            hits.append((tr.step_count, train_time, time.process_time() - cpu0))
-            if len(hits) >= 2 and hits[-2][0] == tr.step_count - TOY_EVAL_EVERY:
+            hits.append((tr.step_, train_time, time.process_time() - cpu0))
+            if len(hits) >= 2 and hits[-2][0] == tr.step_ - TOY_EVAL_EVERY:
                 reached = hits[-2]  # it held at the next evaluation too
                 break
     fake = tr.sample(1000, seed=7)
@@ -85,7 +86,7 @@ def bench_live() -> list[str]:
         t0, c0 = time.perf_counter(), time.process_time()
         view_time = 0.0
         for _ in range(100):
-            tr.step(20)
+            tr.train_players(20)
             t1 = time.perf_counter()
             tr.view()
             view_time += time.perf_counter() - t1
@@ -100,7 +101,7 @@ def bench_redraw() -> list[str]:
     tr = gan.ring_trainer(gan.preset_data(), gan.PRESETS["fixed"])
     tr.load_tensors(gan.load_preset_state("fixed")[0])
     labels = {k: k for k in ("real", "fake", "manifold", "arrows", "d_map")}
-    h = tr.history
+    h = tr.history_
     rows = [("losses", [("D", h.d_loss, "#000"), ("G", h.g_loss, "#111")]), ("scores", [("r", h.d_real, "#000:dash"), ("f", h.d_fake, "#111:dash")]),
             ("sw", [("sw", (h.eval_step, h.sw), "#000")]), ("modes", [("m", (h.eval_step, h.modes), "#000")])]
     times = []
@@ -132,7 +133,7 @@ def bench_app() -> list[str]:
 
 
 def bench_weights() -> list[str]:
-    from engine.weights import WEIGHTS
+    from engine.core.weights import WEIGHTS
 
     files = sorted((WEIGHTS / "gan").glob("*"))
     total = sum(f.stat().st_size for f in files)
@@ -143,7 +144,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", choices=("toy", "live", "redraw", "app", "weights"))
     args = parser.parse_args()
-    from engine.torch_setup import THREADS
+    from engine.core.torch_setup import THREADS
 
     print(f"torch threads: {THREADS}")
     if args.only in (None, "toy"):

@@ -19,9 +19,9 @@ import time
 
 import numpy as np
 
-from engine import token_sampling as ts
-from engine import weights as weights_io
-from engine.training import Budget
+from engine.core import weights as weights_io
+from engine.core.training import Budget
+from engine.families import autoregressive as ts
 
 SEEDS = (0, 1, 2)
 
@@ -68,13 +68,13 @@ def bench_names(max_seconds: float) -> None:
     for seed in SEEDS:
         trainer = ts.Trainer(corpus, cfg, ts.live_recipe(corpus, "transformer", eval_every=50, eval_windows=None),
                              seed=seed)
-        trainer.run(Budget(max_seconds=max_seconds))
-        rows.append((seed, time_to(trainer.history, 2.10), time_to(trainer.history, best, strict=True),
-                     trainer.history[-1]["val"], trainer.step, step_to(trainer.history, 2.10),
-                     step_to(trainer.history, best, strict=True)))
+        trainer.advance(Budget(max_seconds=max_seconds))
+        rows.append((seed, time_to(trainer.history_, 2.10), time_to(trainer.history_, best, strict=True),
+                     trainer.history_[-1]["val"], trainer.step_, step_to(trainer.history_, 2.10),
+                     step_to(trainer.history_, best, strict=True)))
         print(f"  seed {seed}: t(2.10)={fmt(rows[-1][1])} t(<{best:.3f})={fmt(rows[-1][2])} "
               f"final={rows[-1][3]:.4f} after {rows[-1][4]} steps", flush=True)
-    print(f"\nTransformer {cfg.n_layer} layers × {cfg.n_embd} wide, {ts.build(cfg).n_params():,} parameters, batch 64, "
+    print(f"\nTransformer {cfg.n_layer} layers × {cfg.n_embd} wide, {ts.build(cfg).n_params_:,} parameters, batch 64, "
           f"budget {max_seconds:.0f} s of training per seed (evaluated every 50 steps).\n")
     print("| seed | time to 2.10 (step) | time to beat the 4-gram (step) | final test loss | steps |")
     print("|---|---|---|---|---|")
@@ -92,12 +92,12 @@ def bench_load_factor(n_steps: int = 150) -> float:
     cfg = ts.ModelConfig(kind="transformer", vocab_size=corpus.vocab.size, block_size=corpus.block_size,
                          n_layer=4, n_embd=64, n_head=4)
     trainer = ts.Trainer(corpus, cfg, ts.TrainConfig(batch_size=32, eval_every=10**9), seed=0)
-    trainer.run(Budget(max_steps=10))  # warm-up
+    trainer.advance(Budget(max_steps=10))  # warm-up
     t0 = time.perf_counter()
-    trainer.run(Budget(max_steps=n_steps))
+    trainer.advance(Budget(max_steps=n_steps))
     per_step = (time.perf_counter() - t0) / n_steps
     factor = per_step / (35.0 / 1500)
-    print(f"\n### Load factor\n\nA makemore-sized transformer ({trainer.model.n_params():,} parameters, batch 32) takes "
+    print(f"\n### Load factor\n\nA makemore-sized transformer ({trainer.model.n_params_:,} parameters, batch 32) takes "
           f"{per_step * 1000:.1f} ms per step now, against 23.3 ms when the reference was measured: this machine "
           f"needs **{factor:.1f}×** the reference time per step.")
     return factor
@@ -124,12 +124,12 @@ def bench_books(max_seconds: float) -> None:
             trainer = ts.Trainer(corpus, ts.default_config(corpus, "transformer"),
                                  ts.live_recipe(corpus, "transformer", eval_every=100, eval_windows=None),
                                  seed=seed)
-            trainer.run(Budget(max_seconds=max_seconds))
-            t = time_to(trainer.history, target * ts.LN2, strict=True)
+            trainer.advance(Budget(max_seconds=max_seconds))
+            t = time_to(trainer.history_, target * ts.LN2, strict=True)
             times.append(t)
-            print(f"| {name} | {target:.3f} ({label}) | {seed} | {fmt(t)} (step {step_to(trainer.history, target * ts.LN2, True)}) "
-                  f"| {trainer.history[-1]['val'] / ts.LN2:.3f} "
-                  f"| {trainer.step} |", flush=True)
+            print(f"| {name} | {target:.3f} ({label}) | {seed} | {fmt(t)} (step {step_to(trainer.history_, target * ts.LN2, True)}) "
+                  f"| {trainer.history_[-1]['val'] / ts.LN2:.3f} "
+                  f"| {trainer.step_} |", flush=True)
         print(f"| {name} | | **median** | **{fmt(median_or_none(times))}** | | |")
 
 
@@ -182,7 +182,7 @@ def bench_slider() -> None:
 
 
 def bench_weights() -> None:
-    folder = weights_io.WEIGHTS / ts.PAGE
+    folder = weights_io.WEIGHTS / ts.FAMILY
     total = sum(p.stat().st_size for p in folder.iterdir())
     print(f"\n### Shipped weights\n\n{len(list(folder.glob('*.pt')))} files, {total / 1e6:.2f} MB in total (limit 5 MB).")
 

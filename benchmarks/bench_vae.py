@@ -19,9 +19,11 @@ import time
 
 import numpy as np
 
-from engine import digits, vae
-from engine import weights as weights_io
-from engine.torch_setup import THREADS
+from engine.core import weights as weights_io
+from engine.core.torch_setup import THREADS
+from engine.core.training import Budget
+from engine.data import digits
+from engine.families import vae
 
 REFERENCE_TEST = 97.3  # the teaching VAE's test −ELBO after 25 s (64→256→256→2·16, 16→256→256→17·64)
 REFERENCE_VAL = 105.0  # … which its validation −ELBO passes after about 13 s
@@ -43,14 +45,14 @@ def race(cfg: vae.VAEConfig, seeds=(0, 1, 2), every: int = 25, target_val: float
         t_val = None
         while not tr.done:
             c0 = time.process_time()
-            tr.advance(every)
+            tr.advance(Budget(max_steps=every))
             cpu += time.process_time() - c0
             if target_val is not None and t_val is None:
-                if tr.model.evaluate(Xva, n_samples=1, seed=tr.step).neg_elbo <= target_val:
-                    t_val = tr.elapsed
+                if tr.model.evaluate(Xva, n_samples=1, seed=tr.step_).neg_elbo <= target_val:
+                    t_val = tr.elapsed_
         ev = tr.model.evaluate(Xte, n_samples=8, seed=0)
-        rows.append({"seed": seed, "train_s": tr.elapsed, "cpu_s": cpu, "t_val": t_val, "test": ev.neg_elbo,
-                     "diverged": tr.diverged})
+        rows.append({"seed": seed, "train_s": tr.elapsed_, "cpu_s": cpu, "t_val": t_val, "test": ev.neg_elbo,
+                     "diverged": tr.diverged_})
     return rows
 
 

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from engine.torch_setup import torch
+from engine.core.torch_setup import torch
 
 nn = torch.nn
 

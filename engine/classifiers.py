@@ -1,7 +1,9 @@
 """Page 1: discriminative classifiers p(y|x) versus generative ones p(x|y)·p(y).
 
 Both kinds share ``fit`` / ``predict_proba`` / ``predict``; only the generative kind
-also has ``score_samples`` (log p(x)) and ``sample`` — which is the whole point of the page.
+also has ``score_samples`` (log p(x)) and ``sample_per_class`` — which is the whole point of the page.
+They live here, not among the generative families: they are classifiers, and the generative kind
+is a Gaussian mixture per class turned into one by Bayes' rule.
 """
 
 from __future__ import annotations
@@ -20,13 +22,17 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from engine.errors import InputError
-from engine.rng import SeedLike, as_generator, child_seed
+from engine.core.errors import InputError
+from engine.core.rng import SeedLike, as_generator, child_seed
 
 # ---------------------------------------------------------------- discriminative: p(y|x)
 
 DISCRIMINATIVE = ("logistic", "svm_rbf", "mlp")
 GENERATIVE = ("naive_bayes", "qda", "gmm")
+# Every model trains on at least 3 points of each class (the SVM's Platt scaling uses 3 folds, and a
+# class's Gaussian needs 2), so data needs one more per class, for the held-out part.
+MIN_TRAIN_PER_CLASS = 3
+MIN_PER_CLASS = MIN_TRAIN_PER_CLASS + 1
 
 
 @dataclass(frozen=True)
@@ -51,12 +57,12 @@ HYPERPARAMS: dict[str, HyperParam] = {
 class DiscriminativeClassifier:
     """Logistic regression, an RBF SVM or a small MLP: a boundary, and nothing to sample."""
 
-    def __init__(self, kind: str = "logistic", param: float | None = None, random_state: int = 0) -> None:
+    def __init__(self, kind: str = "logistic", param: float | None = None, seed: int = 0) -> None:
         if kind not in DISCRIMINATIVE:
             raise InputError("unknown_model", name=kind)
         self.kind = kind
         self.param = HYPERPARAMS[kind].default if param is None else param
-        self.random_state = random_state
+        self.seed = seed
 
     def _estimator(self):
         if self.kind == "logistic":
@@ -66,7 +72,7 @@ class DiscriminativeClassifier:
             model = CalibratedClassifierCV(SVC(kernel="rbf", gamma=float(self.param), C=1.0), cv=3, ensemble=False)
         else:
             h = int(self.param)
-            model = MLPClassifier(hidden_layer_sizes=(h, h), max_iter=400, random_state=self.random_state, alpha=1e-3)
+            model = MLPClassifier(hidden_layer_sizes=(h, h), max_iter=400, random_state=self.seed, alpha=1e-3)
         return make_pipeline(StandardScaler(), model)
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> DiscriminativeClassifier:
@@ -98,12 +104,12 @@ class GenerativeClassifier:
     diagonal, so a class of duplicate or collinear points still gets a proper density.
     """
 
-    def __init__(self, kind: str = "qda", param: float | None = None, random_state: int = 0) -> None:
+    def __init__(self, kind: str = "qda", param: float | None = None, seed: int = 0) -> None:
         if kind not in GENERATIVE:
             raise InputError("unknown_model", name=kind)
         self.kind = kind
         self.param = HYPERPARAMS[kind].default if param is None else param
-        self.random_state = random_state
+        self.seed = seed
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> GenerativeClassifier:
         self.classes_ = np.unique(y)
@@ -119,7 +125,7 @@ class GenerativeClassifier:
         self.mixtures_ = []
         for c, n_c in zip(self.classes_, counts):
             k = int(min(wanted, n_c))  # a mixture cannot have more components than points
-            gm = GaussianMixture(k, covariance_type=cov, reg_covar=reg, random_state=self.random_state, n_init=1)
+            gm = GaussianMixture(k, covariance_type=cov, reg_covar=reg, random_state=self.seed, n_init=1)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 gm.fit(X[y == c])
@@ -148,7 +154,7 @@ class GenerativeClassifier:
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.classes_[self.joint_log_proba(X).argmax(1)]
 
-    def sample(self, n_per_class: int, seed: SeedLike = 0) -> tuple[np.ndarray, np.ndarray]:
+    def sample_per_class(self, n_per_class: int, seed: SeedLike = 0) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``n_per_class`` new points from each class density p(x | y)."""
         rng = as_generator(seed)
         xs, ys = [], []
@@ -166,10 +172,10 @@ class GenerativeClassifier:
 
 
 def make_classifier(kind: str, param=None, seed: SeedLike = 0):
-    """Either family from its name, with an int seed for sklearn."""
-    random_state = child_seed(as_generator(seed)) if isinstance(seed, np.random.Generator) else int(seed or 0)
+    """Either kind from its name, with an int seed for sklearn."""
+    seed = child_seed(as_generator(seed)) if isinstance(seed, np.random.Generator) else int(seed or 0)
     cls = DiscriminativeClassifier if kind in DISCRIMINATIVE else GenerativeClassifier
-    return cls(kind, param, random_state)
+    return cls(kind, param, seed)
 
 
 def accuracy(model, X: np.ndarray, y: np.ndarray) -> float:
@@ -205,9 +211,10 @@ class ClassifierView:
 def fit_view(X: np.ndarray, y: np.ndarray, kind: str, param=None, seed: int = 0, n_samples: int = 0,
              resolution: int = 90, test_fraction: float = 0.25) -> ClassifierView:
     """Fit one model on a seeded split and evaluate everything its view shows."""
-    from engine.datasets import Dataset, bounds, grid, train_test_split
+    from engine.data.points import Dataset, bounds, grid, train_test_split
 
-    train, test = train_test_split(Dataset(np.asarray(X, float), np.asarray(y, int), "data"), test_fraction, seed)
+    train, test = train_test_split(Dataset(np.asarray(X, float), np.asarray(y, int), "data"), test_fraction, seed,
+                                   min_train_per_class=MIN_TRAIN_PER_CLASS)
     model = make_classifier(kind, param, seed).fit(train.X, train.y)
     xs, ys, pts = grid(bounds(X), resolution)
     view = dict(xs=xs, ys=ys, proba=model.predict_proba(pts), accuracy=accuracy(model, test.X, test.y),
@@ -217,7 +224,7 @@ def fit_view(X: np.ndarray, y: np.ndarray, kind: str, param=None, seed: int = 0,
             density=np.exp(model.class_log_density(pts)),
             log_px=model.score_samples(pts),
             outliers=lowest_density(model.score_samples(train.X)),
-            samples=model.sample(n_samples, seed) if n_samples else None,
+            samples=model.sample_per_class(n_samples, seed) if n_samples else None,
             test_log_px=float(model.score_samples(test.X).mean()),
             capped=model.components_capped_,
         )

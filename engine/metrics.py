@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.rng import SeedLike, as_generator
+from engine.core.rng import SeedLike, as_generator
 
 MMD_BANDWIDTHS = (0.1, 0.2, 0.5, 1.0, 2.0)
 

@@ -3,12 +3,15 @@
 import numpy as np
 import streamlit as st
 
-from engine import classifiers, datasets
+from engine import classifiers
+from engine.data import points
 from ui import charts
-from ui.data_input import dataset_picker
+from ui.data_input import class_labels, dataset_picker
 from ui.shell import guard, setup
 
 ctx = setup("discriminative_vs_generative")
+# Two classes, and enough points in each for every model to train on 3 of them and hold one out.
+NEEDS = points.DataNeeds(min_classes=2, min_per_class=classifiers.MIN_PER_CLASS)
 
 
 @st.cache_data(max_entries=48, ttl=3600, show_spinner=False)
@@ -17,21 +20,22 @@ def fit_view(X, y, kind, param, seed, n_samples) -> classifiers.ClassifierView:
 
 
 def model_controls(kinds, side: str):
-    c1, c2 = st.columns(2)
-    kind = c1.selectbox(ctx.t("model"), kinds, format_func=ctx.labeler(f"{ctx.page}.models"), key=ctx.key(f"{side}_model"))
+    # one above the other: side by side, each had a quarter of the page and cut the names ("QDA: one Gaussian per cla…")
+    kind = st.selectbox(ctx.t("model"), kinds, format_func=ctx.labeler(f"{ctx.page}.models"), key=ctx.key(f"{side}_model"),
+                        help=ctx.t("gen_model_help") if side == "gen" else None)
     hp = classifiers.HYPERPARAMS[kind]
-    param = c2.select_slider(ctx.t(f"param.{hp.name}"), hp.values, hp.default, key=ctx.key(f"{side}_{kind}_param"),
+    param = st.select_slider(ctx.t(f"param.{hp.name}"), hp.values, hp.default, key=ctx.key(f"{side}_{kind}_param"),
                               help=ctx.t(f"param.{hp.name}_help"))
     return kind, param
 
 
 st.markdown(ctx.t("lead"))
 with guard():
-    ds = dataset_picker(ctx, default="moons", min_classes=2)
+    ds = dataset_picker(ctx, default="moons", needs=NEEDS)
     if ds is None:
         st.stop()
-    names = ds.class_names
-    box = datasets.bounds(ds.X)
+    names = class_labels(ds)  # escaped: a label "<b>x</b>" is text in the legends, not bold
+    box = points.bounds(ds.X)
     left, right = st.columns(2, gap="large")
 
     with left:

@@ -4,8 +4,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from engine import datasets, hmm, mixtures
-from engine.errors import InputError
+from engine.core.errors import InputError
+from engine.data import points
+from engine.families import hmm, mixture
 from ui import plots_mixtures_and_hmm as plots
 from ui import text
 from ui.data_input import dataset_picker
@@ -13,6 +14,8 @@ from ui.shell import guard, setup, show_input_error
 
 ctx = setup("mixtures_and_hmm")
 PAGE = ctx.page
+# Own points: 13 leave 10 for training once a quarter is held out, so every K on the slider can be fitted.
+NEEDS = points.DataNeeds(min_points=13)
 CHART = {"displaylogo": False}
 
 
@@ -25,8 +28,8 @@ def labels(prefix: str) -> dict:
 # ---------------------------------------------------------------- cached engine calls
 
 @st.cache_data(max_entries=24, ttl=3600, show_spinner=False)
-def fit_mixture(X, k, cov, init, seed, split_seed) -> mixtures.MixtureView:
-    return mixtures.fit_view(X, k, cov, init, seed, split_seed)
+def fit_mixture(X, k, cov, init, seed, split_seed) -> mixture.MixtureView:
+    return mixture.fit_view(X, k, cov, init, seed, split_seed)
 
 
 # Figures: built once per input and shared. Every key includes the language, so the one write ctx.chart
@@ -38,7 +41,7 @@ FIGURES = dict(max_entries=12, ttl=3600, show_spinner=False)
 @st.cache_resource(max_entries=6, ttl=3600, show_spinner=False)  # up to ~5 MB each (40 frames × 1,500 points)
 def replay_figure(X, k, cov, init, seed, split_seed, lang):
     view = fit_mixture(X, k, cov, init, seed, split_seed)
-    return plots.em_replay_figure(view.history, view.train_X, datasets.bounds(X), labels("replay"))
+    return plots.em_replay_figure(view.history, view.train_X, points.bounds(X), labels("replay"))
 
 
 @st.cache_resource(**FIGURES)
@@ -50,19 +53,19 @@ def selection_figure(X, cov, seed, lang):
 @st.cache_resource(**FIGURES)
 def generate_figure(X, k, cov, init, seed, split_seed, n_new, mode, lang):
     view = fit_mixture(X, k, cov, init, seed, split_seed)
-    samples = mixtures.sample(view.history.final, n_new, seed)
-    return plots.generate_figure(view, samples, datasets.bounds(X), mode, labels("generate"))
+    samples = mixture.ancestral_sample(view.history.final, n_new, seed)
+    return plots.generate_figure(view, samples, points.bounds(X), mode, labels("generate"))
 
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
-def model_selection(X, cov, seed) -> mixtures.SelectionResult:
-    return mixtures.select_components(X, 8, cov, seed)
+def model_selection(X, cov, seed) -> mixture.SelectionResult:
+    return mixture.select_components(X, mixture.MAX_COMPONENTS, cov, seed)  # the K slider's range
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def hmm_sequence(start, trans, emit, T, seed):
     params = hmm.HMMParams(start, trans, emit)
-    obs, z = hmm.sample(params, T, seed)
+    obs, z = hmm.ancestral_sample(params, T, seed)
     path, _ = hmm.viterbi(params, obs)
     post, loglik = hmm.posteriors(params, obs)
     return obs, z, path, post, loglik
@@ -99,21 +102,29 @@ def learned_figures(start, trans, emit, T, seed, n_states, matched, preset_key, 
     shown = learned.params if matched else learned.params.permuted(np.argsort(learned.order))
     states, symbols = hmm_names(preset_key)
     names = learned_names(learned, states, matched)
+    # Rows carry the state's number and name; a transition matrix's columns only the number.
+    true_rows = [ctx.t("numbered_state", k=k + 1, state=s) for k, s in enumerate(states)]
     heat = plots.matrix_heatmap
+    to, frm = ctx.t("to_state"), ctx.t("from_state")
     return dict(
         learned=learned, shown=shown, names=names,
-        curve=plots.curve_figure(learned.log_likelihood, ctx.t("iteration"), ctx.t("loglik"), ctx.t("loglik")),
-        true_trans=heat(trans, states, states, ctx.t("true_trans"), ctx.t("to_state"), ctx.t("from_state")),
-        learned_trans=heat(shown.transmat, names, names, ctx.t("learned_trans"), ctx.t("to_state"), ctx.t("from_state"), colorscale="Oranges"),
-        true_emit=heat(emit, states, symbols, ctx.t("true_emit"), ctx.t("symbol_axis"), ctx.t("state_axis")),
+        curve=plots.curve_figure(learned.log_likelihood, ctx.t("iteration"), ctx.t("loglik"), ctx.t("loglik"), height=240),
+        true_trans=heat(trans, true_rows, true_rows, ctx.t("true_trans"), to, frm, col_ticks=numbers(len(states))),
+        learned_trans=heat(shown.transmat, names, names, ctx.t("learned_trans"), to, frm, colorscale="Oranges",
+                           col_ticks=numbers(n_states)),
+        true_emit=heat(emit, true_rows, symbols, ctx.t("true_emit"), ctx.t("symbol_axis"), ctx.t("state_axis")),
         learned_emit=heat(shown.emissionprob, names, symbols, ctx.t("learned_emit"), ctx.t("symbol_axis"), ctx.t("state_axis"), colorscale="Oranges"),
     )
+
+
+def numbers(n: int) -> list[str]:
+    return [str(k + 1) for k in range(n)]
 
 
 @st.cache_resource(**FIGURES)
 def generated_figure(start, trans, emit, T, seed, n_states, matched, preset_key, n_gen, lang):
     views = learned_figures(start, trans, emit, T, seed, n_states, matched, preset_key, lang)
-    new_obs, new_z = hmm.sample(views["shown"], n_gen, seed + 7)
+    new_obs, new_z = hmm.ancestral_sample(views["shown"], n_gen, seed + 7)
     return plots.symbol_strip_figure(new_obs, new_z, views["names"], hmm_names(preset_key)[1], labels("timeline"))
 
 
@@ -133,15 +144,15 @@ def regime_figures(T, stay, spread, n_states, seed, lang):
 
 def mixture_part() -> None:
     st.markdown(ctx.t("gmm_lead"))
-    ds = dataset_picker(ctx, default="blobs")
+    ds = dataset_picker(ctx, default="blobs", needs=NEEDS)
     if ds is None:
         return
     st.caption(ctx.t("labels_ignored"))
     c1, c2, c3, c4 = st.columns(4)
-    k = c1.slider(ctx.t("n_components"), 1, mixtures.MAX_COMPONENTS, 3, key=ctx.key("k"), help=ctx.t("n_components_help"))
-    cov = c2.selectbox(ctx.t("covariance"), mixtures.COVARIANCE_TYPES, format_func=ctx.labeler(f"{PAGE}.cov"),
+    k = c1.slider(ctx.t("n_components"), 1, mixture.MAX_COMPONENTS, 3, key=ctx.key("k"), help=ctx.t("n_components_help"))
+    cov = c2.selectbox(ctx.t("covariance"), mixture.COVARIANCE_TYPES, format_func=ctx.labeler(f"{PAGE}.cov"),
                        key=ctx.key("cov"), help=ctx.t("covariance_help"))
-    init = c3.radio(ctx.t("init"), mixtures.INITS, index=mixtures.INITS.index("random"), format_func=ctx.labeler(f"{PAGE}.init_kind"), horizontal=True,
+    init = c3.radio(ctx.t("init"), mixture.INITS, index=mixture.INITS.index("random"), format_func=ctx.labeler(f"{PAGE}.init_kind"), horizontal=True,
                     key=ctx.key("init"), help=ctx.t("init_help"))
     em_seed = c4.number_input(ctx.t("em_seed"), 0, 9999, 0, 1, key=ctx.key("em_seed"), help=ctx.t("em_seed_help"))
     seed = int(ctx.seed * 10_000 + em_seed)  # the EM start; the train/test split follows the page seed only
@@ -318,17 +329,17 @@ def hmm_part() -> None:
     except InputError as err:
         show_input_error(err)
         return
-    c1, c2, c3 = st.columns(3, gap="medium")
-    with c1:
-        ctx.chart(views["curve"], key="bw_curve", config=CHART)
-        learned = views["learned"]
-        st.caption(ctx.t("bw_legend", n=len(learned.log_likelihood)))
-        if learned.stopped_on_nan:
-            st.warning(ctx.t("bw_stopped_nan"), icon=":material/warning:")
-        elif not learned.converged:
-            st.info(ctx.t("bw_not_converged", n=len(learned.log_likelihood)), icon=":material/hourglass_bottom:")
-    ctx.chart(where=c2, fig=views["true_trans"], key="true_trans", config=CHART)
-    ctx.chart(where=c3, fig=views["learned_trans"], key="learned_trans", config=CHART)
+    ctx.chart(views["curve"], key="bw_curve", config=CHART)
+    learned = views["learned"]
+    st.caption(ctx.t("bw_legend", n=len(learned.log_likelihood)))
+    if learned.stopped_on_nan:
+        st.warning(ctx.t("bw_stopped_nan"), icon=":material/warning:")
+    elif not learned.converged:
+        st.info(ctx.t("bw_not_converged", n=len(learned.log_likelihood)), icon=":material/hourglass_bottom:")
+    # True and learned side by side, each at half the width: at a third, 6 learned states left cells too small to read.
+    t1, t2 = st.columns(2, gap="medium")
+    ctx.chart(where=t1, fig=views["true_trans"], key="true_trans", config=CHART)
+    ctx.chart(where=t2, fig=views["learned_trans"], key="learned_trans", config=CHART)
     e1, e2 = st.columns(2, gap="medium")
     ctx.chart(where=e1, fig=views["true_emit"], key="true_emit", config=CHART)
     ctx.chart(where=e2, fig=views["learned_emit"], key="learned_emit", config=CHART)

@@ -3,8 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from engine import digits, vae, vae_vq
-from engine.errors import InputError
+from engine.core.errors import InputError
+from engine.core.training import Budget
+from engine.data import digits
+from engine.families import vae
 from ui import plots_vae
 from ui.shell import guard, setup, show_input_error
 
@@ -66,8 +68,8 @@ def layer_shapes(config: vae.VAEConfig):
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)
-def vq_model() -> vae_vq.VQVAE:
-    return vae_vq.pretrained()
+def vq_model() -> vae.vq.VQVAE:
+    return vae.vq.pretrained()
 
 
 @st.cache_data(max_entries=4, ttl=3600, show_spinner=False)
@@ -136,18 +138,18 @@ def live_view() -> None:
         st.info(ctx.t("live_none"), icon=":material/model_training:")
         return
     if st.session_state.get(RUNNING) and not tr.done:
-        tr.advance(STEPS_PER_TICK)  # one tick: a few optimiser steps, then redraw
+        tr.advance(Budget(max_steps=STEPS_PER_TICK))  # one tick: a few optimiser steps, then redraw
         if tr.done:
             st.session_state[RUNNING] = False
             st.rerun()  # a full rerun stops the ticking
     c = tr.config
-    st.progress(min(1.0, tr.step / c.max_steps), text=ctx.t("live_progress", step=tr.step, total=c.max_steps, s=tr.elapsed))
-    h = tr.history
+    st.progress(min(1.0, tr.step_ / c.max_steps), text=ctx.t("live_progress", step=tr.step_, total=c.max_steps, s=tr.elapsed_))
+    h = tr.history_
     if h.step:
         ctx.chart(plots_vae.loss_curves(np.array(h.step), np.array(h.recon), np.array(h.kl), (ctx.t("recon_name"), ctx.t("kl_name")),
                                               ctx.t("step"), ctx.t("nats"), height=300), key="live_curves", config=PLOT_CFG)
-    if tr.diverged:
-        st.error(ctx.t("diverged", step=tr.step), icon=":material/error:")
+    if tr.diverged_:
+        st.error(ctx.t("diverged", step=tr.step_), icon=":material/error:")
     if not tr.done:
         return
     if FINAL not in st.session_state:
@@ -241,7 +243,7 @@ with guard():
     with st.expander(ctx.t("arch_title"), icon=":material/account_tree:"):
         shapes = layer_shapes(M.config)
         labels = {n: ctx.t(f"layers.{n.split('.', 1)[1]}") for n, _ in shapes if "." in n} | {n: ctx.t(f"layers.{n}") for n in ("x", "logits")}
-        title = ctx.t("arch_running", arch=ctx.t(f"archs.{arch}"), d=latent, beta=ctx.num(beta, "g"), n=ctx.num(vae.n_params(M.net), ","))
+        title = ctx.t("arch_running", arch=ctx.t(f"archs.{arch}"), d=latent, beta=ctx.num(beta, "g"), n=ctx.num(M.n_params_, ","))
         st.graphviz_chart(plots_vae.architecture_dot(shapes, labels, title), width="stretch")
         st.caption(ctx.t("arch_caption"))
 
@@ -330,7 +332,7 @@ with guard():
                     col.caption(ctx.t("walk_true_label", k=int(y_test[idx])))
                     ends[j] = X_test[idx:idx + 1]
             else:
-                from streamlit_drawable_canvas import st_canvas  # needs a Streamlit runtime: import here only
+                from ui.canvas import st_canvas
 
                 st.caption(ctx.t("draw_help"))
                 e1, e2 = st.columns(2)
@@ -350,7 +352,7 @@ with guard():
                         try:
                             if data is None:
                                 raise InputError("blank_drawing")
-                            ends[j] = vae.digit_from_canvas(data)
+                            ends[j] = digits.from_canvas(data)
                             ctx.chart(plots_vae.digits_figure(ends[j], 1, height=130), key=f"drawn_fig{j}", config=PLOT_CFG)
                         except InputError as err:
                             show_input_error(err)

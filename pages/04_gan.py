@@ -1,15 +1,15 @@
 """Page 4: a generator and a discriminator play a game in the plane, and on 8×8 digits."""
 
 import hashlib
-from dataclasses import replace
 from functools import partial
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine import datasets, gan, gan_digits
-from engine.errors import InputError
+from engine.core.errors import InputError
+from engine.data import points
+from engine.families import gan
 from ui import plots_gan
 from ui.data_input import dataset_picker
 from ui.shell import guard, setup, show_input_error
@@ -31,20 +31,13 @@ def preset_state(name: str) -> dict:
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def digits_model(conditional: bool):
-    from engine import weights
-
-    name = "digits_conditional" if conditional else "digits"
-    state, entry = weights.load("gan", name)
-    model = gan_digits.DigitsGan(gan_digits.DigitsGanConfig(**{**entry["config"], "betas": tuple(entry["config"]["betas"])}))
-    model.G.load_state_dict({k[2:]: v for k, v in state.items() if k.startswith("G.")})
-    model.G.eval()
-    return model, gan_digits.history_from_tensors(state), entry["metrics"]
+    return gan.digits.pretrained(conditional)
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def conditional_samples(digit: int, seed: int, n: int = 16) -> tuple[np.ndarray, np.ndarray]:
     model, _, _ = digits_model(True)
-    from engine import digits
+    from engine.data import digits
 
     samples = model.sample(n, digit, seed)
     return samples, digits.classify(samples)
@@ -65,8 +58,8 @@ def apply_preset() -> None:
     for w in WIDGETS:
         st.session_state[ctx.key(w)] = getattr(cfg, w)
     st.session_state[ctx.key("dataset")] = "ring8"
-    st.session_state[ctx.key("noise_ring8")] = datasets.BUILTIN["ring8"].default_noise
-    st.session_state[ctx.key("n_points")] = datasets.BUILTIN["ring8"].default_n
+    st.session_state[ctx.key("noise_ring8")] = points.BUILTIN["ring8"].default_noise
+    st.session_state[ctx.key("n_points")] = points.BUILTIN["ring8"].default_n
     st.session_state[PLAYING] = False
 
 
@@ -89,16 +82,16 @@ def init_defaults() -> None:
 
 
 def current_config() -> gan.GanConfig:
-    """The settings as a config; a preset's settings keep its own betas and seed (shifted by the page seed)."""
+    """The settings as a config; a preset's settings keep its own betas (the trainer's seed is the page seed)."""
     ss = st.session_state
     values = {w: ss[ctx.key(w)] for w in WIDGETS}
     for preset in gan.PRESETS.values():
         if all(getattr(preset, w) == values[w] for w in WIDGETS):
-            return replace(preset, seed=preset.seed + ctx.seed)
+            return preset
     betas = gan.PRESETS["fixed"].betas if values["loss"] == "wgan_gp" else gan.GanConfig().betas
     return gan.GanConfig(loss=values["loss"], optimizer=values["optimizer"] or "adam", lr_d=float(values["lr_d"]),
                          lr_g=float(values["lr_g"]), d_steps=int(values["d_steps"]), noise_dim=int(values["noise_dim"]),
-                         width=int(values["width"]), betas=betas, seed=ctx.seed)
+                         width=int(values["width"]), betas=betas)
 
 
 def settings_panel() -> None:
@@ -122,26 +115,26 @@ def settings_panel() -> None:
 
 # ---------------------------------------------------------------- the trainer in session state
 
-def data_signature(ds: datasets.Dataset, cfg: gan.GanConfig) -> str:
+def data_signature(ds: points.Dataset, cfg: gan.GanConfig) -> str:
     h = hashlib.sha1(np.ascontiguousarray(ds.X).tobytes()).hexdigest()[:16]
-    return f"{ds.name}:{len(ds)}:{h}:{cfg}"
+    return f"{ds.name}:{len(ds)}:{h}:{cfg}:{ctx.seed}"
 
 
-def is_ring(ds: datasets.Dataset) -> bool:
+def is_ring(ds: points.Dataset) -> bool:
     return ds.name == "ring8"
 
 
-def matching_preset(ds: datasets.Dataset, cfg: gan.GanConfig) -> str | None:
+def matching_preset(ds: points.Dataset, cfg: gan.GanConfig) -> str | None:
     """The preset whose shipped weights fit: same settings (any seed), the ring with its default noise and size."""
-    if not is_ring(ds) or len(ds) != datasets.BUILTIN["ring8"].default_n:
+    if not is_ring(ds) or len(ds) != points.BUILTIN["ring8"].default_n:
         return None
-    if abs(gan.ring_noise(ds.X, datasets.ring8_centres()) - datasets.BUILTIN["ring8"].default_noise) > 0.01:
+    if abs(gan.ring_noise(ds.X, points.ring8_centres()) - points.BUILTIN["ring8"].default_noise) > 0.01:
         return None
-    return next((name for name, p in gan.PRESETS.items() if replace(cfg, seed=p.seed) == p), None)
+    return next((name for name, p in gan.PRESETS.items() if cfg == p), None)
 
 
-def build_trainer(ds: datasets.Dataset, cfg: gan.GanConfig, pretrained: bool) -> gan.GanTrainer:
-    trainer = gan.ring_trainer(ds.X, cfg) if is_ring(ds) else gan.GanTrainer(ds.X, cfg)
+def build_trainer(ds: points.Dataset, cfg: gan.GanConfig, pretrained: bool) -> gan.GanTrainer:
+    trainer = gan.ring_trainer(ds.X, cfg, ctx.seed) if is_ring(ds) else gan.GanTrainer(ds.X, cfg, ctx.seed)
     name = matching_preset(ds, cfg) if pretrained else None
     if name is not None:
         trainer.load_tensors({k: v.clone() for k, v in preset_state(name).items()})
@@ -149,7 +142,7 @@ def build_trainer(ds: datasets.Dataset, cfg: gan.GanConfig, pretrained: bool) ->
     return trainer
 
 
-def get_trainer(ds: datasets.Dataset, cfg: gan.GanConfig) -> gan.GanTrainer:
+def get_trainer(ds: points.Dataset, cfg: gan.GanConfig) -> gan.GanTrainer:
     sig = data_signature(ds, cfg)
     if st.session_state.get(SIGNATURE) != sig or TRAINER not in st.session_state:
         st.session_state[TRAINER] = build_trainer(ds, cfg, pretrained=True)
@@ -163,7 +156,7 @@ def reset_trainer() -> None:
     """Back to step 0 with fresh random weights (the shipped ones are only a starting point)."""
     tr = st.session_state.get(TRAINER)
     if tr is not None:
-        st.session_state[TRAINER] = build_trainer(datasets.Dataset(tr.X, np.zeros(len(tr.X), int), tr_name(tr)), tr.cfg, pretrained=False)
+        st.session_state[TRAINER] = build_trainer(points.Dataset(tr.X, np.zeros(len(tr.X), int), tr_name(tr)), tr.cfg, pretrained=False)
     st.session_state[PLAYING] = False
     st.session_state[SLOW] = None
 
@@ -179,7 +172,7 @@ def toggle_play() -> None:
 def manual_step(mode: str) -> None:
     tr = st.session_state.get(TRAINER)
     if tr is not None:
-        tr.step(1, mode)
+        tr.train_players(1, mode)
         st.session_state[PLAYING] = False
 
 
@@ -210,7 +203,7 @@ def curve_rows(h, ring: bool, metric: str, x_eval, probability: bool):
 
 
 def training_curves(tr: gan.GanTrainer, metric: str):
-    h = tr.history
+    h = tr.history_
     rows = curve_rows(h, tr.ring_centres is not None, metric, h.eval_step, tr.cfg.loss in gan.PROBABILITY_LOSSES)
     if tr.ring_centres is not None:
         rows.append((ctx.t("panel_modes"), [(ctx.t("modes_line"), (h.eval_step, h.modes), charts_colour(2))]))
@@ -234,18 +227,18 @@ def _live_view(layers, metric: str) -> None:
     tr: gan.GanTrainer | None = st.session_state.get(TRAINER)
     if tr is None:
         return
-    if st.session_state.get(PLAYING) and not tr.diverged:
-        tr.step(int(st.session_state.get(ctx.key("steps_per_tick"), 20)))
-        if tr.diverged:
+    if st.session_state.get(PLAYING) and not tr.diverged_:
+        tr.train_players(int(st.session_state.get(ctx.key("steps_per_tick"), 20)))
+        if tr.diverged_:
             st.session_state[PLAYING] = False
             st.rerun(scope="app")  # stop the timer: the buttons say "play" again
-    if tr.diverged:
-        st.error(ctx.t("nan_stopped", step=tr.step_count), icon=":material/warning:")
+    if tr.diverged_:
+        st.error(ctx.t("nan_stopped", step=tr.step_), icon=":material/warning:")
         st.button(ctx.t("reset_after_nan"), icon=":material/restart_alt:", on_click=reset_trainer, key="gan_nan_reset", type="primary")
     view = tr.view()
-    h = tr.history
+    h = tr.history_
     m = st.columns(4)
-    m[0].metric(ctx.t("step"), ctx.num(tr.step_count, ","))
+    m[0].metric(ctx.t("step"), ctx.num(tr.step_, ","))
     last_metric = next((v for v in reversed(getattr(h, metric)) if np.isfinite(v)), float("nan"))
     m[1].metric(ctx.t(f"metric_{metric}"), ctx.num(last_metric, ".3f"))
     if tr.ring_centres is not None and h.modes and h.modes[-1] >= 0:
@@ -259,7 +252,7 @@ def _live_view(layers, metric: str) -> None:
         ctx.chart(training_curves(tr, metric), key="gan_curves", config={"displaylogo": False})
 
 
-def live_section(ds: datasets.Dataset) -> None:
+def live_section(ds: points.Dataset) -> None:
     try:
         cfg = current_config().check()
     except InputError as err:
@@ -269,20 +262,20 @@ def live_section(ds: datasets.Dataset) -> None:
     playing = bool(st.session_state.get(PLAYING))
     b = st.columns([1.1, 1, 1.1, 1.1, 1])
     b[0].button(ctx.t("pause") if playing else ctx.t("play"), icon=":material/pause:" if playing else ":material/play_arrow:",
-                on_click=toggle_play, key="gan_play", type="primary", width="stretch", disabled=tr.diverged)
+                on_click=toggle_play, key="gan_play", type="primary", width="stretch", disabled=tr.diverged_)
     b[1].button(ctx.t("one_step"), icon=":material/skip_next:", on_click=manual_step, args=("both",), key="gan_step",
-                width="stretch", disabled=tr.diverged, help=ctx.t("one_step_help"))
+                width="stretch", disabled=tr.diverged_, help=ctx.t("one_step_help"))
     b[2].button(ctx.t("d_only"), icon=":material/gavel:", on_click=manual_step, args=("d",), key="gan_d_only",
-                width="stretch", disabled=tr.diverged, help=ctx.t("d_only_help"))
+                width="stretch", disabled=tr.diverged_, help=ctx.t("d_only_help"))
     b[3].button(ctx.t("g_only"), icon=":material/brush:", on_click=manual_step, args=("g",), key="gan_g_only",
-                width="stretch", disabled=tr.diverged, help=ctx.t("g_only_help"))
+                width="stretch", disabled=tr.diverged_, help=ctx.t("g_only_help"))
     b[4].button(ctx.t("reset"), icon=":material/restart_alt:", on_click=reset_trainer, key="gan_reset", width="stretch",
                 help=ctx.t("reset_help"))
     agreement = getattr(tr, "g_agreement", None)
-    if agreement is not None and agreement[0] == tr.step_count and not playing:  # right after "Train G only"
+    if agreement is not None and agreement[0] == tr.step_ and not playing:  # right after "Train G only"
         st.caption(ctx.t("g_move_agreement", cos=cosine_text(agreement[1])))
-    if getattr(tr, "pretrained", None) and tr.step_count >= gan.PRESET_BUDGET and tr.history.step and tr.history.step[-1] <= gan.PRESET_BUDGET:
-        st.caption(ctx.t("pretrained_note", preset=ctx.t(f"presets.{tr.pretrained}"), steps=ctx.num(tr.step_count, ",")))
+    if getattr(tr, "pretrained", None) and tr.step_ >= gan.PRESET_BUDGET and tr.history_.step and tr.history_.step[-1] <= gan.PRESET_BUDGET:
+        st.caption(ctx.t("pretrained_note", preset=ctx.t(f"presets.{tr.pretrained}"), steps=ctx.num(tr.step_, ",")))
     c1, c2 = st.columns([3, 1])
     if ctx.key("layers") not in st.session_state:
         st.session_state[ctx.key("layers")] = ["real", "fake", "d_map", "arrows"]
@@ -308,7 +301,7 @@ def replay_section() -> None:
             return
         memo_key = ctx.state_key("replay_fig")
         memo = st.session_state.get(memo_key)
-        stamp = (id(tr), tr.step_count, len(tr.frames), ctx.lang)
+        stamp = (id(tr), tr.step_, len(tr.frames), ctx.lang)
         if memo is None or memo[0] != stamp:  # rebuild only when training moved on
             memo = (stamp, plots_gan.replay(tr.box, tr.X, tr.frames, plane_labels(True)))
             st.session_state[memo_key] = memo
@@ -320,7 +313,7 @@ def slow_motion_section() -> None:
     with st.expander(ctx.t("slow_title"), icon=":material/slow_motion_video:", expanded=st.session_state.get(SLOW) is not None):
         st.caption(ctx.t("slow_caption"))
         st.button(ctx.t("slow_button"), icon=":material/slow_motion_video:", on_click=slow_motion_step, key="gan_slow",
-                  disabled=tr is None or tr.diverged)
+                  disabled=tr is None or tr.diverged_)
         stages = st.session_state.get(SLOW)
         if stages is None:
             return
@@ -345,7 +338,7 @@ def preset_replay_figure(name: str, lang: str):
     state = preset_state(name)
     ring = gan.preset_data()
     frames = list(zip(state["frames.step"].tolist(), state["frames.points"].numpy()))
-    return plots_gan.replay(datasets.bounds(ring), ring, frames, plane_labels(True), height=420)
+    return plots_gan.replay(points.bounds(ring), ring, frames, plane_labels(True), height=420)
 
 
 @st.cache_data(max_entries=1, ttl=24 * 3600, show_spinner=False)
@@ -479,7 +472,7 @@ with guard():
                          steps=ctx.num(gan.PRESET_BUDGET, ",")), icon=":material/check_circle:")
     st.selectbox(ctx.t("preset"), PRESET_NAMES, format_func=ctx.labeler("gan.presets"), key=ctx.key("preset"),
                  on_change=apply_preset, help=ctx.t("preset_help"))
-    ds = dataset_picker(ctx, default="ring8")
+    ds = dataset_picker(ctx, default="ring8", needs=points.DataNeeds(min_points=8))  # GanTrainer's minimum
     if ds is not None:
         with st.expander(ctx.t("settings"), icon=":material/tune:", expanded=False):
             settings_panel()

@@ -4,15 +4,18 @@
 import numpy as np
 import streamlit as st
 
-from engine import datasets
-from engine import diffusion as D
-from engine.errors import InputError
+from engine.core.errors import InputError
+from engine.core.training import Budget
+from engine.data import points
+from engine.families import diffusion as D
 from engine.metrics import mmd2, sliced_wasserstein
 from ui import plots_diffusion as P
 from ui.data_input import OWN, dataset_picker
 from ui.shell import guard, setup
 
 ctx = setup("diffusion")
+# Own points both sections can use: the reverse one trains on them (forward alone would take any points).
+NEEDS = points.DataNeeds(min_points=10, check=D.check_2d_data)
 SECTIONS = ("forward", "reverse", "digits", "latent", "models")
 SOURCES = ("points", "digits", "photo")
 TRAIN_TARGETS = (400, 1000, 1500, 3000, 5000)  # 400: the benchmarked recipe (benchmarks/bench_diffusion.py)
@@ -23,6 +26,7 @@ SAMPLE_POINTS = 1000
 EVAL_POINTS = 500
 PREVIEW_POINTS = 400
 QUALITY_STEPS = (2, 5, 10, 20, 50, 100)
+COMPARE_IMAGES = 8  # digits shown by each road in "step by step, or in one jump?"
 CHART = {"displaylogo": False}
 
 
@@ -50,25 +54,30 @@ def schedule_curves(schedule: str, T: int, beta_start: float, beta_end: float) -
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def iterative_vs_closed(X0: np.ndarray, config: D.ScheduleConfig, t: int, seed: int) -> dict:
-    """Both roads to x_t from the same x_0: T single steps, and one closed-form draw."""
+    """Both roads to x_t from the same x_0: t single steps, and one closed-form draw.
+
+    2D points keep every x_t (two clouds and their MMD²); images (rows = flattened images) keep the first
+    ``COMPARE_IMAGES`` of each, and every pixel's residual for the histogram.
+    """
     sched = D.NoiseSchedule(config)
     step_by_step = sched.forward_iterative(X0, t, seed=seed)
     closed = sched.add_noise(X0, np.random.default_rng(seed + 1).standard_normal(X0.shape), t)
     mean_factor, var = sched.marginal(t)
-    rows = {}
+    rows, residuals = {}, {}
     for name, Xt in (("iterative", step_by_step), ("closed", closed)):
-        resid = Xt - mean_factor * X0  # should be N(0, (1 − ᾱ_t) I)
-        rows[name] = (float(resid.mean()), float(resid.var()))
+        residuals[name] = (Xt - mean_factor * X0).astype(np.float32)  # should be N(0, (1 − ᾱ_t) I)
+        rows[name] = (float(residuals[name].mean()), float(residuals[name].var()))
     rows["theory"] = (0.0, var)
-    flat = X0.shape[1] == 2
-    return {"iterative": step_by_step if flat else None, "closed": closed if flat else None, "rows": rows,
-            "mmd2": mmd2(step_by_step[:1000], closed[:1000]) if flat else None}
+    if X0.shape[1] == 2:
+        return {"iterative": step_by_step, "closed": closed, "rows": rows, "mmd2": mmd2(step_by_step[:1000], closed[:1000])}
+    return {"iterative": step_by_step[:COMPARE_IMAGES], "closed": closed[:COMPARE_IMAGES], "rows": rows, "mmd2": None,
+            "residuals": residuals, "var": var}
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def reverse_run(_model: D.DiffusionModel, model_id: tuple, sampler: str, steps: int, seed: int, data: np.ndarray) -> dict:
     """Samples, the animated path of the first points, and distances to the data."""
-    res = _model.sample(SAMPLE_POINTS, sampler, steps, seed=seed, keep=ANIM_POINTS, keep_frames=ANIM_FRAMES)
+    res = _model.reverse(SAMPLE_POINTS, sampler, steps, seed=seed, keep=ANIM_POINTS, keep_frames=ANIM_FRAMES)
     ref, fake = data[:EVAL_POINTS], res.samples[:EVAL_POINTS]
     return {"samples": res.samples, "trajectory": res.trajectory, "timesteps": res.timesteps,
             "mmd2": mmd2(fake, ref), "mmd_sizes": (len(fake), len(ref)), "swd": sliced_wasserstein(res.samples[: len(ref)], ref)}
@@ -97,7 +106,7 @@ def digit_run(label: int, guidance: float, steps: int, seed: int) -> dict:
     model = pretrained_digits()
     grid = D.digit_samples(model, np.full(32, label), guidance, steps, seed=seed)
     film = D.digit_samples(model, np.full(5, label), guidance, steps, seed=seed + 1, keep=5, keep_frames=11)
-    from engine.digits import classify
+    from engine.data.digits import classify
 
     return {"grid": grid.samples, "accuracy": float((classify(grid.samples) == label).mean()),
             "film": film.trajectory, "film_t": film.timesteps}
@@ -127,7 +136,7 @@ def t_slider(label: str, T: int, name: str, default: int, low: int = 0) -> int:
 
 
 def box_for(X: np.ndarray, extra: float = 0.0) -> tuple:
-    b = datasets.bounds(np.r_[X, [[-extra, -extra], [extra, extra]]] if extra else X)
+    b = points.bounds(np.r_[X, [[-extra, -extra], [extra, extra]]] if extra else X)
     return tuple(float(v) for v in b)
 
 
@@ -140,7 +149,7 @@ def forward_section() -> None:
     source = st.segmented_control(ctx.t("source"), SOURCES, format_func=ctx.labeler("diffusion.sources"), key=ctx.key("source"),
                                   default="points") or "points"
     t = t_slider(ctx.t("t"), sched.T, "t_forward", sched.T // 10)
-    ds = dataset_picker(ctx, default="swiss_roll") if source == "points" else None  # full width: its labels fit
+    ds = dataset_picker(ctx, default="swiss_roll", needs=NEEDS) if source == "points" else None  # full width: its labels fit
     mean_factor, var = sched.marginal(t)
     left, right = st.columns(2, gap="large")
     with right:
@@ -159,7 +168,7 @@ def forward_section() -> None:
         st.latex(rf"t = {t}:\quad \sqrt{{\bar\alpha_{{t}}}} = {tex_num(mean_factor)},\quad 1-\bar\alpha_{{t}} = {tex_num(var)}")
         X0 = forward_data(source, sched, t, ds)
     if X0 is not None:
-        compare_forward(X0, config, t)
+        compare_forward(source, X0, config, t)
     with st.expander(ctx.t("explain_forward"), icon=":material/school:"):
         ctx.md("forward")
 
@@ -172,7 +181,7 @@ def _valid(kind: str, config: D.ScheduleConfig) -> bool:
     return True
 
 
-def forward_data(source: str, sched: D.NoiseSchedule, t: int, ds: datasets.Dataset | None) -> np.ndarray | None:
+def forward_data(source: str, sched: D.NoiseSchedule, t: int, ds: points.Dataset | None) -> np.ndarray | None:
     """Draw x_0 and x_t for the chosen data (``ds`` for 2D points); return x_0 (rows = examples) for the comparison."""
     T = sched.T
     strip_ts = sorted({int(round(v)) for v in np.linspace(0, T, 8)})
@@ -187,7 +196,7 @@ def forward_data(source: str, sched: D.NoiseSchedule, t: int, ds: datasets.Datas
         st.caption(ctx.t("forward_points_legend"))
         return X0
     if source == "digits":
-        from engine.digits import load
+        from engine.data.digits import load
 
         X, _ = load("train")
         picks = X[:10] / 16.0
@@ -209,7 +218,7 @@ def forward_data(source: str, sched: D.NoiseSchedule, t: int, ds: datasets.Datas
     return (2.0 * img - 1.0).reshape(1, -1)
 
 
-def compare_forward(X0: np.ndarray, config: D.ScheduleConfig, t: int) -> None:
+def compare_forward(source: str, X0: np.ndarray, config: D.ScheduleConfig, t: int) -> None:
     st.subheader(ctx.t("compare_title"))
     st.markdown(ctx.t("compare_lead"))
     res = iterative_vs_closed(X0, config, t, ctx.seed)
@@ -221,21 +230,52 @@ def compare_forward(X0: np.ndarray, config: D.ScheduleConfig, t: int) -> None:
                  ctx.t("compare_var"): [ctx.num(rows[k][1], ".4f") for k in ("iterative", "closed", "theory")]}
         st.dataframe(table, hide_index=True, width="stretch")
         if res["mmd2"] is not None:
-            st.metric(ctx.t("compare_mmd"), ctx.num(res['mmd2'], ".4f"), help=ctx.t("compare_mmd_help"))
-        st.caption(ctx.t("compare_caption"))
+            mmd_metric(st, ctx.t("compare_mmd"), res["mmd2"], ctx.t("compare_mmd_help"))
     with left:
-        if res["iterative"] is not None:
+        if source == "points":
             fig = P.points_figure(box_for(X0, 3.2), X0, [(res["iterative"], ctx.t("compare.iterative"), P.SAMPLE_COLOUR),
                                                           (res["closed"], ctx.t("compare.closed"), P.SECOND_COLOUR)],
                                   ctx.t("x0_label"), height=420)
             ctx.chart(fig, key="compare_fig", config=CHART)
+            st.caption(ctx.t("compare_caption"))
+        else:
+            compare_images(source, res, t)
+
+
+def compare_images(source: str, res: dict, t: int) -> None:
+    """Digits or the photo by both roads, then every pixel's residual against N(0, 1 − ᾱ_t)."""
+    names = (ctx.t("compare.iterative"), ctx.t("compare.closed"))
+    shown = [np.clip((res[k] + 1.0) / 2.0, 0.0, 1.0) for k in ("iterative", "closed")]  # −1…1 → 0…1 for display
+    if source == "digits":
+        n = len(shown[0])
+        ctx.chart(P.image_grid(np.stack(shown).reshape(2, n, 8, 8) * 16, None, list(names), 16, ctx.t("pixel"), height=160),
+                  key="compare_images", config=CHART)
+        st.caption(ctx.t("compare_digits_caption", n=n, t=t))
+    else:
+        shape = photo().shape
+        ctx.chart(P.rgb_strip(np.stack([x[0].reshape(shape) for x in shown]), list(names), height=360),
+                  key="compare_images", config=CHART)
+        st.caption(ctx.t("compare_photo_caption", t=t))
+    if res["var"] <= 0:  # t = 0: nothing to histogram
+        st.caption(ctx.t("compare_t0"))
+        return
+    resid = res["residuals"]
+    fig = P.residual_figure([(resid["iterative"], names[0], P.SAMPLE_COLOUR), (resid["closed"], names[1], P.SECOND_COLOUR)],
+                            res["var"], ctx.t("compare_theory_density"), ctx.t("compare_resid_axis"), ctx.t("compare_density_axis"))
+    ctx.chart(fig, key="compare_hist", config=CHART)
+    st.caption(ctx.t("compare_hist_legend", m=ctx.num(resid["closed"].size, ",")))
+
+
+def mmd_metric(where, label: str, value: float, help_text: str, spec: str = ".4f") -> None:
+    """An MMD² metric whose help always says why an unbiased estimate can come out slightly below 0."""
+    where.metric(label, ctx.num(value, spec), help=f"{help_text} {ctx.t('mmd2_negative')}")
 
 
 # ---------------------------------------------------------------- reverse process on 2D points
 
 def reverse_section() -> None:
     st.markdown(ctx.t("reverse_lead"))
-    ds = dataset_picker(ctx, default="moons")
+    ds = dataset_picker(ctx, default="moons", needs=NEEDS)
     if ds is None:
         return
     data = D.check_2d_data(ds.X)
@@ -286,7 +326,7 @@ def sampling_views(model: D.DiffusionModel, model_id: tuple, data: np.ndarray) -
         st.caption(ctx.t("animation_legend", n=ANIM_POINTS))
         m1, m2 = st.columns(2)
         mmd_help = ctx.t("mmd2_help", samples=ctx.num(run["mmd_sizes"][0], ","), points=ctx.num(run["mmd_sizes"][1], ","))
-        m1.metric(ctx.t("mmd2"), ctx.num(run['mmd2'], ".4f"), help=mmd_help)
+        mmd_metric(m1, ctx.t("mmd2"), run["mmd2"], mmd_help)
         m2.metric(ctx.t("swd"), ctx.num(run['swd'], ".3f"), help=ctx.t("swd_help"))
     with right:
         st.subheader(ctx.t("field_title"))
@@ -326,12 +366,12 @@ def live_training(data: np.ndarray) -> D.DiffusionModel | None:
     trainer = st.session_state.get(key)
     if trainer is None or st.session_state.get(ctx.state_key("signature")) != signature:
         D.NoiseSchedule(config)  # a bad schedule gives its message before anything is built
-        trainer = D.DiffusionModel(D.config_2d(config, decay_steps=target), random_state=ctx.seed).set_data(data)
+        trainer = D.DiffusionModel(D.config_2d(config, decay_steps=target), seed=ctx.seed).set_data(data)
         st.session_state[key] = trainer
         st.session_state[ctx.state_key("signature")] = signature
         st.session_state[_running_key()] = False
     st.caption(ctx.t("live_caption", schedule=ctx.t(f"schedules.{config.schedule}"), T=config.T,
-                     alpha_bar_T=ctx.num(trainer.schedule.alphas_cumprod[-1], ".2g"), params=ctx.num(trainer.n_params, ",")))
+                     alpha_bar_T=ctx.num(trainer.schedule.alphas_cumprod[-1], ".2g"), params=ctx.num(trainer.n_params_, ",")))
     if trainer.schedule.alphas_cumprod[-1] > 0.05:
         st.warning(ctx.t("alpha_bar_T_high", value=ctx.num(trainer.schedule.alphas_cumprod[-1], ".2f")), icon=":material/warning:")
     running = bool(st.session_state.get(_running_key()))
@@ -356,7 +396,7 @@ def live_training(data: np.ndarray) -> D.DiffusionModel | None:
 def live_tick(target: int, box: tuple, data: np.ndarray) -> None:
     trainer: D.DiffusionModel = st.session_state[ctx.state_key("trainer")]
     if st.session_state.get(_running_key()) and trainer.step_ < target:
-        trainer.train_steps(min(STEPS_PER_TICK, target - trainer.step_), max_seconds=0.35)
+        trainer.advance(Budget(max_steps=min(STEPS_PER_TICK, target - trainer.step_), max_seconds=0.35))
         if trainer.diverged_:
             st.session_state[_running_key()] = False
         elif trainer.step_ >= target:
@@ -365,16 +405,17 @@ def live_tick(target: int, box: tuple, data: np.ndarray) -> None:
     if trainer.diverged_:
         st.error(ctx.t("diverged", step=trainer.step_), icon=":material/error:")
     st.progress(min(1.0, trainer.step_ / target), text=ctx.t("progress", step=trainer.step_, target=target,
-                                                             loss=ctx.num(np.mean(trainer.loss_history_[-50:]), ".3f") if trainer.loss_history_ else "–"))
-    if trainer.loss_history_:
+                                                             loss=ctx.num(np.mean(trainer.history_[-50:]), ".3f") if trainer.history_ else "–"))
+    if trainer.history_:
         left, right = st.columns(2, gap="large")
         with left:
-            ctx.chart(P.loss_figure(np.asarray(trainer.loss_history_), trainer.smoothed_loss(), ctx.t("step_axis"), ctx.t("loss_axis"),
+            d = trainer.config.denoiser.dim  # the loss is a mean over the d coordinates, not a sum
+            ctx.chart(P.loss_figure(np.asarray(trainer.history_), trainer.smoothed_loss(), ctx.t("step_axis"), ctx.t("loss_axis", d=d),
                                           ctx.t("loss_raw"), ctx.t("loss_smooth")), key="loss_fig", config=CHART)
-            st.caption(ctx.t("loss_legend"))
+            st.caption(ctx.t("loss_legend", d=d))
         with right:
             steps = min(20, trainer.schedule.T)
-            preview = trainer.sample(PREVIEW_POINTS, "ddim", steps, seed=ctx.seed).samples
+            preview = trainer.reverse(PREVIEW_POINTS, "ddim", steps, seed=ctx.seed).samples
             fig = P.points_figure(box, data, [(preview, ctx.t("preview_label", steps=steps), P.SAMPLE_COLOUR)], ctx.t("data_label"), height=300)
             ctx.chart(fig, key="preview_fig", config=CHART)
     if st.session_state.get(_running_key()):
@@ -410,7 +451,7 @@ def digits_section() -> None:
 @st.cache_resource(max_entries=1, show_spinner=False)
 def latent_models() -> tuple:
     """(VAE, latent diffusion model, test codes, shipped?): read-only, shared by every session."""
-    from engine.digits import load
+    from engine.data.digits import load
 
     vae = D.vae_model(D.LATENT_DIM)
     model, shipped = D.latent_model(D.LATENT_DIM, vae)
@@ -419,7 +460,7 @@ def latent_models() -> tuple:
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def latent_run(label: int, guidance: float, steps: int, seed: int) -> dict:
-    from engine.digits import classify
+    from engine.data.digits import classify
 
     vae, model, codes_test, _ = latent_models()
     z, images = D.latent_samples(model, vae, np.full(300, label), guidance, steps, seed=seed)
@@ -447,7 +488,7 @@ def latent_views() -> None:
     with st.spinner(ctx.t("latent_loading")):
         vae, model, codes_test, shipped = latent_models()
     run = latent_run(label, float(guidance), int(steps), ctx.seed)
-    st.caption(ctx.t("latent_model_caption", d=D.LATENT_DIM, params=ctx.num(model.n_params, ",")))
+    st.caption(ctx.t("latent_model_caption", d=D.LATENT_DIM, params=ctx.num(model.n_params_, ",")))
     if not shipped:
         st.info(ctx.t("latent_retrained", steps=D.LATENT_FALLBACK_STEPS), icon=":material/model_training:")
     left, right = st.columns(2, gap="large")
@@ -470,8 +511,8 @@ def latent_views() -> None:
         fig.update_yaxes(title_text=f"z{dims[1] + 1}")
         ctx.chart(fig, key="latent_fig", config=CHART)
         m1, m2 = st.columns(2)
-        m1.metric(ctx.t("mmd_codes_diffusion"), ctx.num(run['mmd_diffusion'], ".3f"), help=ctx.t("mmd_codes_help"))
-        m2.metric(ctx.t("mmd_codes_prior"), ctx.num(run['mmd_prior'], ".3f"), help=ctx.t("mmd_codes_help"))
+        mmd_metric(m1, ctx.t("mmd_codes_diffusion"), run["mmd_diffusion"], ctx.t("mmd_codes_help"), ".3f")
+        mmd_metric(m2, ctx.t("mmd_codes_prior"), run["mmd_prior"], ctx.t("mmd_codes_help"), ".3f")
         st.caption(ctx.t("latent_scatter_legend", d=D.LATENT_DIM))
 
 

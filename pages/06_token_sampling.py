@@ -7,22 +7,26 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from engine import token_sampling as ts
-from engine.errors import InputError
-from engine.training import Budget
+from engine.core.errors import InputError
+from engine.core.training import Budget
+from engine.families import autoregressive as ts
 from ui import plots_token_sampling as plots
+from ui import uploads
 from ui.shell import guard, setup, show_input_error
 
 ctx = setup("token_sampling")
 P = ctx.page
 BUILTIN = list(ts.CORPORA)
 UPLOAD = "upload"
+TEXT_TYPES = ["txt", "md"]
 NEURAL = ("mlp", "transformer")
 ALPHAS = [0.001, 0.01, 0.1, 0.5, 1.0]
+REF_ALPHA = 0.1  # the count models drawn as fixed references (training curves, scaling chart)
 EXTREME_T = 3.0
 TRAIN_TICK_SECONDS = 0.6
 LIVE_EVAL = {"eval_every": 20, "eval_windows": 100}  # frequent, cheap validation for the live curves
 ATTENTION_SHOWN = 24  # attention maps show the last positions of the context only
+CHOOSER_WIDTHS = (310, 280, 280)  # px: text, model, weights or α; each holds its longest label in either language
 
 
 # --- cached engine calls ---------------------------------------------------------------------------
@@ -46,6 +50,11 @@ def ngram(corpus_id: str, _corpus: ts.Corpus, n: int, alpha: float) -> ts.NGram:
 @st.cache_resource(max_entries=6, show_spinner=False)
 def pretrained(name: str, rung: str):
     return ts.load_pretrained(name, rung)
+
+
+@st.cache_data(max_entries=4, ttl=3600, show_spinner=False)
+def document_reach(corpus_id: str, _corpus: ts.Corpus, window: int) -> ts.DocumentReach:
+    return ts.document_reach(_corpus, window)
 
 
 @st.cache_data(max_entries=24, ttl=3600, show_spinner=False)
@@ -84,11 +93,19 @@ def rung_label(rung: str) -> str:
     return ctx.t(f"rungs.{rung}")
 
 
+def counted(name: str, n: int) -> str:
+    """``<name>_none``, ``<name>_one`` or ``<name>_many`` for ``n`` things, so no text reads "1 tokens"."""
+    return ctx.t(f"{name}_{'none' if n == 0 else 'one' if n == 1 else 'many'}", n=n)
+
+
 # --- corpus and model --------------------------------------------------------------------------------
 
 st.markdown(ctx.t("lead"))
 with guard():
-    c1, c2, c3 = st.columns([1.2, 1.2, 1.6])
+    # A wrapping row of fixed-width boxes, not columns: in a third of the page at 1024 px the drop-downs cut their
+    # labels off (the longest, "Alice no País das Maravilhas (em inglês)", needs ~245 px of text), so they wrap.
+    with st.container(horizontal=True, wrap=True):
+        c1, c2, c3 = (st.container(width=w) for w in CHOOSER_WIDTHS)
     default_corpus = "dom_casmurro" if ctx.lang == "pt" else "alice"  # a text in the reader's language
     corpus_name = c1.selectbox(tr("corpus"), BUILTIN + [UPLOAD], index=BUILTIN.index(default_corpus),
                                format_func=ctx.labeler(f"{P}.corpora"), key=ctx.key("corpus"), help=tr("corpus_help"))
@@ -97,20 +114,37 @@ with guard():
 
     corpus = None
     if corpus_name == UPLOAD:
+        notice = st.container()  # above the expander, which folds once a text is stored: messages stay visible
         with st.expander(tr("upload_title"), expanded=ctx.state_key("upload") not in st.session_state,
                          icon=":material/upload_file:"):
             st.caption(ctx.t("upload_help", max_mb=ts.MAX_UPLOAD_BYTES // 1_000_000, cap=ts.MAX_CORPUS_CHARS,
                              min=ts.MIN_UPLOAD_CHARS))
-            file = st.file_uploader(tr("upload_label"), type=["txt", "md"], key="ts_upload")
-            if file is not None:
+            with st.container(key="ts_upload_box"):
+                file = st.file_uploader(tr("upload_label"), type=TEXT_TYPES, key="ts_upload")
+                refused = uploads.watch("ts_upload_box", ts.MAX_UPLOAD_BYTES, TEXT_TYPES)
+        done_key, error_key = ctx.state_key("upload_done"), ctx.state_key("upload_error")
+        if refused is not None:  # refused in the browser (too large, not text): it never arrives
+            st.session_state[error_key] = uploads.refusal_error(refused, ts.MAX_UPLOAD_BYTES, TEXT_TYPES)
+        elif file is None:
+            st.session_state.pop(error_key, None)
+            st.session_state.pop(done_key, None)
+        elif st.session_state.get(done_key) != file.file_id:  # read each file once, not on every rerun
+            st.session_state[done_key] = file.file_id
+            st.session_state.pop(error_key, None)
+            try:
+                uploads.check_size(file.name, file.size, ts.MAX_UPLOAD_BYTES)  # before reading it
                 data = file.getvalue()
                 digest = hashlib.sha256(data).hexdigest()[:16]
-                try:
-                    built = uploaded_corpus(digest, data)
-                    # the session keeps the capped text (at most MAX_CORPUS_CHARS), not the whole file
-                    st.session_state[ctx.state_key("upload")] = (digest, built.text().encode("utf-8"), built.capped)
-                except InputError as err:
-                    show_input_error(err)
+                built = uploaded_corpus(digest, data)
+                # the session keeps the capped text (at most MAX_CORPUS_CHARS), not the whole file
+                st.session_state[ctx.state_key("upload")] = (digest, built.text().encode("utf-8"), built.capped)
+            except InputError as err:
+                st.session_state[error_key] = err
+        if error_key in st.session_state:
+            with notice:
+                show_input_error(st.session_state[error_key])
+                if ctx.state_key("upload") in st.session_state:
+                    st.caption(tr("upload_kept"))
         stored = st.session_state.get(ctx.state_key("upload"))
         if stored is None:
             st.info(tr("need_upload"), icon=":material/upload_file:")
@@ -124,7 +158,8 @@ with guard():
         corpus = builtin_corpus(corpus_name)
     vocab = corpus.vocab
 
-    alpha = 0.1
+    alpha = st.session_state.get(ctx.key("alpha"), 0.1)  # the α slider's value, kept while a network is chosen
+    alpha = alpha if alpha in ALPHAS else 0.1
     source = "pretrained"
     if rung in NEURAL:
         sources = ["pretrained", "live"] if corpus_name != UPLOAD else ["live"]
@@ -135,22 +170,28 @@ with guard():
     else:
         alpha = c3.select_slider(tr("alpha"), ALPHAS, value=0.1, key=ctx.key("alpha"), help=tr("alpha_help"))
 
-    # The live trainer lives in session state, one per (corpus, rung).
-    trainer_key = ctx.state_key("trainer")
+    # The live trainer lives in session state, one per (corpus, rung). It holds an optimiser, a copy of the
+    # weights and validation batches, so it is built only once "Train" is pressed, never just by visiting.
+    trainer_key, running_key = ctx.state_key("trainer"), ctx.state_key("running")
     trainer = st.session_state.get(trainer_key)
-    if rung in NEURAL and (trainer is None or trainer.tag != (corpus_id, rung)):
+    if rung in NEURAL and trainer is not None and trainer.tag != (corpus_id, rung):
+        trainer = None  # it belonged to another text or rung
+        st.session_state.pop(trainer_key, None)
+        st.session_state[running_key] = False
+    if rung in NEURAL and trainer is None and st.session_state.get(running_key):
         trainer = ts.Trainer(corpus, ts.default_config(corpus, rung), ts.live_recipe(corpus, rung, **LIVE_EVAL), seed=ctx.seed)
         trainer.tag = (corpus_id, rung)
         st.session_state[trainer_key] = trainer
-        st.session_state[ctx.state_key("running")] = False
 
     if rung in NEURAL and source == "pretrained":
         model, entry = pretrained(corpus_name, rung)
-    elif rung in NEURAL:
-        model, entry = trainer.model, None
+    elif rung in NEURAL:  # before training starts: the very model the trainer will start from (same seed)
+        model = trainer.model if trainer is not None else ts.build(ts.default_config(corpus, rung), ctx.seed)
+        entry = None
     else:
         model, entry = ngram(corpus_id, corpus, ts.RUNGS.index(rung) + 1, alpha), None
-    c3.caption(ctx.t("model_size", params=ctx.num(model.n_params(), ","), vocab=vocab.size, window=max(model.context_size, 0)))
+    c3.caption(ctx.t("model_size", params=ctx.num(model.n_params_, ","), vocab=vocab.size,
+                     sees=counted("sees", max(model.context_size, 0))))
 
     # --- sampling controls --------------------------------------------------------------------------
     s1, s2, s3 = st.columns(3)
@@ -200,11 +241,12 @@ with guard():
 
     st.subheader(tr("generate_title"))
     prompt = st.text_area(tr("prompt"), key=prompt_key, height=100, help=tr("prompt_help"))
-    b1, b2, b3, p2 = st.columns([1, 1, 1, 3], vertical_alignment="bottom")
-    n_gen = p2.slider(tr("n_generate"), 1, 200, 50, 1, key=ctx.key("n_generate"))
-    b1.button(tr("next_token"), key="ts_next", on_click=request, args=(1,), help=tr("next_token_help"), icon=":material/add:")
-    b2.button(tr("generate"), key="ts_generate", on_click=request, args=(int(n_gen),), icon=":material/play_arrow:")
-    b3.button(tr("clear"), key="ts_clear", on_click=request, args=("clear",), icon=":material/backspace:")
+    with st.container(horizontal=True, wrap=True, vertical_alignment="bottom", gap="medium"):  # buttons never cut off
+        buttons = st.container(horizontal=True, width="content")  # drawn first, filled once N is known
+        n_gen = st.container(width=CHOOSER_WIDTHS[0]).slider(tr("n_generate"), 1, 200, 50, 1, key=ctx.key("n_generate"))
+    buttons.button(tr("next_token"), key="ts_next", on_click=request, args=(1,), help=tr("next_token_help"), icon=":material/add:")
+    buttons.button(tr("generate"), key="ts_generate", on_click=request, args=(int(n_gen),), icon=":material/play_arrow:")
+    buttons.button(tr("clear"), key="ts_clear", on_click=request, args=("clear",), icon=":material/backspace:")
 
     clean, unknown = ts.clean_prompt(vocab, prompt)
     if unknown:
@@ -227,7 +269,8 @@ with guard():
         st.caption(tr("dist_legend"))
     with d2:
         seen = ids[-max(model.context_size, 1):] if model.context_size else ids[:0]
-        st.markdown(ctx.t("context_seen", n=len(seen), text=plots.show_char("".join(vocab.chars[i] for i in seen)) if len(seen) else "∅"))
+        seen_text = plots.show_char("".join(vocab.chars[i] for i in seen)) if len(seen) else "∅"
+        st.markdown(ctx.t("context_seen", tokens=counted("tokens", len(seen)), text=seen_text))
         kept = int(view.keep.sum())
         if temperature == 0:
             st.latex(r"q_i = \mathbf{1}\left[i = \arg\max_j z_j\right]")
@@ -247,7 +290,7 @@ with guard():
             order = np.argsort(-counts, kind="stable")[:12]
             total = counts.sum()
             st.markdown(ctx.t("counts_formula", c=plots.show_char("".join(vocab.chars[i] for i in padded)) or "∅",
-                              n=int(total), alpha=alpha, v=vocab.size))
+                              seen=counted("seen", int(total)), alpha=alpha, v=vocab.size))
             st.dataframe({
                 tr("col_token"): [plots.show_char(vocab.chars[i]) for i in order],
                 tr("col_count"): [int(counts[i]) for i in order],
@@ -323,9 +366,8 @@ with guard():
         if rung not in NEURAL:
             st.info(tr("train_counts"), icon=":material/calculate:")
         else:
-            running_key = ctx.state_key("running")
             st.caption(ctx.t("train_help", rung=rung_label(rung)))
-            train_refs = {rung_label(r): ngram_bpc(corpus_id, corpus, n, 0.1) for n, r in ((2, "bigram"), (3, "trigram"))}
+            train_refs = {rung_label(r): ngram_bpc(corpus_id, corpus, n, REF_ALPHA) for n, r in ((2, "bigram"), (3, "trigram"))}
 
             def toggle(value: bool) -> None:
                 st.session_state[running_key] = value
@@ -335,8 +377,9 @@ with guard():
                 st.session_state[running_key] = False
 
             running = bool(st.session_state.get(running_key, False))
-            bc1, bc2, bc3 = st.columns(3)
-            bc1.button(tr("train_start"), key="ts_train_start", on_click=toggle, args=(True,), disabled=running or trainer.diverged,
+            bc1 = bc2 = bc3 = st.container(horizontal=True, wrap=True)  # one row that wraps: no label cut at 1024 px
+            diverged = trainer is not None and trainer.diverged_
+            bc1.button(tr("train_start"), key="ts_train_start", on_click=toggle, args=(True,), disabled=running or diverged,
                        icon=":material/play_arrow:", type="primary")
             bc2.button(tr("train_pause"), key="ts_train_pause", on_click=toggle, args=(False,), disabled=not running,
                        icon=":material/pause:")
@@ -347,26 +390,27 @@ with guard():
             @st.fragment(run_every=1.0 if running else None)
             def training_panel(refs: dict = train_refs) -> None:  # bound now: fragment reruns reuse it
                 tr_ = st.session_state.get(trainer_key)
-                if tr_ is None:
+                if tr_ is None:  # built when "Train" is pressed
+                    st.info(tr("train_not_started"), icon=":material/model_training:")
                     return
-                if st.session_state.get(running_key) and not tr_.diverged:
-                    tr_.run(Budget(max_seconds=TRAIN_TICK_SECONDS))
-                    if tr_.step // 200 > len(tr_.samples):
-                        sample = ts.generate(tr_.model, vocab, corpus.mode, "", 80, ts.SamplingSettings(0.8), seed=tr_.step)
-                        tr_.samples.append((tr_.step, sample.text))
-                if tr_.diverged:
+                if st.session_state.get(running_key) and not tr_.diverged_:
+                    tr_.advance(Budget(max_seconds=TRAIN_TICK_SECONDS))
+                    if tr_.step_ // 200 > len(tr_.samples):
+                        sample = ts.generate(tr_.model, vocab, corpus.mode, "", 80, ts.SamplingSettings(0.8), seed=tr_.step_)
+                        tr_.samples.append((tr_.step_, sample.text))
+                if tr_.diverged_:
                     st.error(tr("train_diverged"), icon=":material/warning:")
                     st.session_state[running_key] = False
                 m1, m2, m3 = st.columns(3)
-                m1.metric(tr("train_steps"), tr_.step)
-                m2.metric(tr("train_seconds"), f"{ctx.num(tr_.elapsed, '.1f')} s")
-                last = tr_.history[-1]["val"] / ts.LN2 if tr_.history else float("nan")
-                m3.metric(tr("train_val_bpc"), ctx.num(last, ".3f") if tr_.history else "—")
-                if tr_.history:
-                    ctx.chart(plots.loss_figure(tr_.history, refs, {
+                m1.metric(tr("train_steps"), tr_.step_)
+                m2.metric(tr("train_seconds"), f"{ctx.num(tr_.elapsed_, '.1f')} s")
+                last = tr_.history_[-1]["val"] / ts.LN2 if tr_.history_ else float("nan")
+                m3.metric(tr("train_val_bpc"), ctx.num(last, ".3f") if tr_.history_ else "—")
+                if tr_.history_:
+                    ctx.chart(plots.loss_figure(tr_.history_, refs, {
                         "train": tr("loss_train"), "val": tr("loss_val"), "x": tr("loss_x"), "y": tr("loss_y")}), "ts_loss")
-                    st.caption(tr("loss_legend"))
-                elif tr_.step == 0:
+                    st.caption(ctx.t("loss_legend", alpha=REF_ALPHA))
+                elif tr_.step_ == 0:
                     st.info(tr("train_not_started"), icon=":material/model_training:")
                 for step, text in reversed(tr_.samples[-4:]):
                     st.code(f"[{step}] " + text.replace("\n", " ↵ "), language=None, wrap_lines=True)
@@ -376,34 +420,50 @@ with guard():
     with t_ladder:
         st.markdown(ctx.t("ladder_intro"))
         labels, values, colours = [], [], []
+        rungs = []  # the shipped ladder (count models and pretrained networks), bottom to top
         for n, r in ((1, "unigram"), (2, "bigram"), (3, "trigram")):
             labels.append(rung_label(r))
-            values.append(ngram_bpc(corpus_id, corpus, n, 0.1))
+            values.append(ngram_bpc(corpus_id, corpus, n, alpha))  # the α slider's smoothing, as the caption says
             colours.append("#9CA3AF")
+            rungs.append(r)
         if corpus_name != UPLOAD:
             for r in NEURAL:
                 _, e = pretrained(corpus_name, r)
                 labels.append(rung_label(r) + " · " + ctx.t("sources.pretrained"))
                 values.append(e["metrics"]["val_bits_per_char"])
                 colours.append(plots.BLUE)
-        if rung in NEURAL and trainer.history:
+                rungs.append(r)
+        shipped = list(zip(rungs, values))
+        if rung in NEURAL and trainer is not None and trainer.history_:
             labels.append(rung_label(rung) + " · " + ctx.t("sources.live"))
-            values.append(trainer.history[-1]["val"] / ts.LN2)
+            values.append(trainer.history_[-1]["val"] / ts.LN2)
             colours.append(plots.ORANGE)
         ctx.chart(ladder_figure(tuple(labels), tuple(round(v, 4) for v in values), tuple(colours),
                             (("x", tr("ladder_x")), ("y", tr("ladder_y")))), "ts_ladder")
-        st.caption(ctx.t("ladder_legend", uniform=ctx.num(np.log2(vocab.size))))
+        st.caption(ctx.t("ladder_legend", uniform=ctx.num(np.log2(vocab.size)), alpha=alpha))
+        for (lower, lower_bpc), (upper, upper_bpc) in zip(shipped, shipped[1:]):
+            if upper_bpc < lower_bpc:
+                continue
+            # a rung that does no better than the one below it: say so, with the numbers shown in the chart
+            note = ctx.t("ladder_not_monotone", upper=rung_label(upper), lower=rung_label(lower),
+                         upper_bpc=ctx.num(upper_bpc, ".3f"), lower_bpc=ctx.num(lower_bpc, ".3f"))
+            if corpus.mode == "lines" and (lower, upper) == NEURAL:
+                window = ts.default_config(corpus, "mlp").block_size
+                reach = document_reach(corpus_id, corpus, window)
+                note += " " + ctx.t("ladder_why_names", mean=ctx.num(reach.mean_length, ".1f"), window=window,
+                                    share=ctx.num(reach.within_window, ".0%"), docs=ctx.num(reach.n_docs, ","))
+            st.info(note, icon=":material/stairs:")
         rows = ts.read_scaling()
         if rows:
             st.markdown(f"**{tr('scaling_title')}**")
             names_corpus = builtin_corpus("names")
-            scaling_refs = {rung_label(r): ngram_bpc("names", names_corpus, n, 0.1) * ts.LN2
+            scaling_refs = {rung_label(r): ngram_bpc("names", names_corpus, n, REF_ALPHA) * ts.LN2
                             for n, r in ((2, "bigram"), (3, "trigram"))}
-            scaling_refs[ctx.t("fourgram")] = ngram_bpc("names", names_corpus, 4, 0.1) * ts.LN2
+            scaling_refs[ctx.t("fourgram")] = ngram_bpc("names", names_corpus, 4, REF_ALPHA) * ts.LN2
             ctx.chart(scaling_figure(tuple(tuple(sorted(r.items())) for r in rows), tuple(scaling_refs.items()),
                                  (("transformer", rung_label("transformer")), ("x", tr("scaling_x")), ("y", tr("scaling_y")))),
                   "ts_scaling")
-            st.caption(ctx.t("scaling_legend", steps=rows[0]["steps"]))
+            st.caption(ctx.t("scaling_legend", steps=rows[0]["steps"], alpha=REF_ALPHA))
 
 st.divider()
 for name in ("autoregressive", "tokens", "sampling", "attention", "greedy"):

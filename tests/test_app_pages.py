@@ -68,7 +68,7 @@ def test_home_map_links_every_registry_page():
 def test_page_specific_error_messages_win_over_shared_ones():
     from unittest import mock
 
-    from engine.errors import InputError
+    from engine.core.errors import InputError
     from ui import shell
 
     shown = []

@@ -1,11 +1,46 @@
-"""The layering rules: engine/ is headless, the home page never loads torch."""
+"""The layering rules: engine/ is headless and grouped by family, pages use its public face, the home page never loads torch."""
 
+import ast
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+ENGINE = ROOT / "engine"
+FAMILIES = ENGINE / "families"
+# what a page may import from the engine: the contract and its errors, the data, each family as a whole
+# (engine.families.<family>, never its inner modules), the metrics, the registry and page 1's classifiers
+PAGE_MODULES = re.compile(r"^engine(\.(core\.(errors|training|contract)|data(\.\w+)?|families(\.\w+)?|metrics|registry|classifiers))?$")
+
+
+def engine_modules() -> list[str]:
+    return sorted(".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+                  for p in ENGINE.rglob("*.py"))
+
+
+def family_of(path: Path) -> str | None:
+    """The family a source file belongs to (engine/families/<family>/… or engine/families/<family>.py)."""
+    if FAMILIES not in path.parents:
+        return None
+    rel = path.relative_to(FAMILIES)
+    return rel.parts[0].removesuffix(".py") if rel.parts[0] != "__init__.py" else None
+
+
+def imports(path: Path) -> list[tuple[str, list[str], int]]:
+    """(module, imported names, line) for every import in a file, relative ones resolved."""
+    tree = ast.parse(path.read_text("utf-8"))
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [(a.name, [], node.lineno) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:
+                base = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-node.level])
+                module = f"{base}.{module}".rstrip(".")
+            out.append((module, [a.name for a in node.names], node.lineno))
+    return out
 
 
 def test_engine_sources_never_mention_streamlit_imports():
@@ -18,7 +53,8 @@ def test_engine_sources_never_mention_streamlit_imports():
 
 
 def test_importing_every_engine_module_does_not_load_streamlit():
-    modules = [f"engine.{p.stem}" for p in (ROOT / "engine").glob("*.py") if p.stem != "__init__"]
+    modules = engine_modules()
+    assert "engine.families.gan.plane" in modules and "engine.core.contract" in modules  # the walk reaches subpackages
     code = (
         "import importlib, sys\n"
         f"for m in {modules!r}:\n    importlib.import_module(m)\n"
@@ -27,6 +63,114 @@ def test_importing_every_engine_module_does_not_load_streamlit():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_every_family_lives_in_its_own_place():
+    families = {p.name.removesuffix(".py") for p in FAMILIES.iterdir() if p.name != "__init__.py" and p.name != "__pycache__"}
+    assert families == {"mixture", "hmm", "vae", "gan", "diffusion", "autoregressive"}
+    assert not [p.name for p in ENGINE.glob("*.py")
+                if p.stem not in ("__init__", "classifiers", "metrics", "registry", "regenerate")]
+
+
+def test_family_packages_re_export_every_public_name_of_their_modules():
+    """A family package's ``__init__`` re-exports its modules through ``__all__``: a public function added to a
+    module but not to its ``__all__`` would be missing from ``engine.families.<family>``, where pages look."""
+    missing = []
+    for path in FAMILIES.rglob("*.py"):
+        tree = ast.parse(path.read_text("utf-8"))
+        exported = next((ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
+                         and any(getattr(t, "id", None) == "__all__" for t in n.targets)), None)
+        if exported is None:
+            continue
+        defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        for node in tree.body:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+            defined |= {t.id for target in targets for t in ast.walk(target) if isinstance(t, ast.Name)}
+        imported = {a.asname or a.name for n in tree.body if isinstance(n, ast.ImportFrom) for a in n.names}
+        public = {n for n in defined if not n.startswith("_") and n not in ("nn", "F")}
+        missing += [f"{path.relative_to(ROOT)}: {n}" for n in sorted(public - set(exported))]
+        missing += [f"{path.relative_to(ROOT)}: __all__ names undefined {n}" for n in sorted(set(exported) - defined - imported)]
+    assert missing == []
+
+
+def test_no_engine_module_imports_another_modules_private_names():
+    """Families use each other's public names only (latent diffusion reads the VAE's ``pretrained``, not ``_load``);
+    within the engine no module reaches into another one's underscored names or modules either."""
+    offenders = []
+    for path in ENGINE.rglob("*.py"):
+        for module, names, line in imports(path):
+            private = [n for n in names if n.startswith("_") and n != "__future__"]
+            if any(part.startswith("_") for part in module.split(".")) and module != "__future__":
+                private.append(module)
+            if module.startswith("engine") and private:
+                offenders.append(f"{path.relative_to(ROOT)}:{line} {module} {private}")
+        tree = ast.parse(path.read_text("utf-8"))
+        own = family_of(path)
+        others = {a.asname or a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                  and (node.module or "").startswith("engine.families") for a in node.names}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in others
+                    and node.value.id != own and node.attr.startswith("_") and not node.attr.startswith("__")):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value.id}.{node.attr}")
+    assert offenders == []
+
+
+def test_engine_is_keyed_by_family_not_by_page():
+    """No ``PAGE = "gan"`` constants, no page keys in engine code, and weights folders named after families."""
+    from ui.registry import PAGES
+
+    families = {p.name.removesuffix(".py") for p in FAMILIES.iterdir() if not p.name.startswith("__")}
+    page_only = {p.key for p in PAGES} - families  # "gan" is a page and a family; "token_sampling" only a page
+    offenders = []
+    for path in ENGINE.rglob("*.py"):
+        src = path.read_text("utf-8")
+        offenders += [f"{path.relative_to(ROOT)}: {m}" for m in re.findall(r"^\s*(\w*PAGE\w*)\s*=", src, re.M)]
+        for node in ast.walk(ast.parse(src)):
+            if isinstance(node, ast.Constant) and node.value in page_only:
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}")
+    assert offenders == []
+    from engine import regenerate
+
+    shipped = {p.name for p in (ROOT / "assets" / "weights").iterdir() if p.is_dir()}
+    assert shipped == set(regenerate.SHIPPING) and shipped <= families
+
+
+def is_engine_module(dotted: str) -> bool:
+    path = ROOT.joinpath(*dotted.split("."))
+    return path.with_suffix(".py").exists() or (path / "__init__.py").exists()
+
+
+def page_engine_imports() -> list[tuple[str, str, list[str], int]]:
+    out = []
+    for path in [*sorted((ROOT / "pages").glob("*.py")), ROOT / "streamlit_app.py"]:
+        out += [(path.name, m, names, line) for m, names, line in imports(path)]
+    return out
+
+
+def test_pages_use_only_the_engines_public_face_and_never_torch():
+    """A page imports each family as a whole (``from engine.families import gan``), the data, the contract's
+    errors and budgets, metrics, registry and classifiers; never a family's inner module, never an
+    underscored name, never torch (it calls the engine, which runs torch)."""
+    offenders = []
+    for page, module, names, line in page_engine_imports():
+        if module.split(".")[0] == "torch":
+            offenders.append(f"{page}:{line} imports torch")
+        if not module.startswith("engine"):
+            continue
+        targets = [module] + [f"{module}.{n}" for n in names if is_engine_module(f"{module}.{n}")]
+        if not all(PAGE_MODULES.match(t) for t in targets) or any(n.startswith("_") for n in names):
+            offenders.append(f"{page}:{line} from {module} import {', '.join(names)}")
+    assert offenders == []
+
+
+def test_pages_reach_no_private_engine_attribute():
+    offenders = []
+    for path in sorted((ROOT / "pages").glob("*.py")):
+        for line_no, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            for m in re.finditer(r"\b(\w+)\._[a-z]\w*", line):
+                if m.group(1) not in ("st", "self"):
+                    offenders.append(f"{path.name}:{line_no} {m.group(0)}")
+    assert offenders == []
 
 
 def _torch_loaded_after_rendering(script: str) -> str:

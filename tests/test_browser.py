@@ -106,43 +106,140 @@ def test_csv_upload_bad_then_good_then_bad_keeps_data_and_says_why(browser, tmp_
         page.close()
 
 
+def stroke(page, box, x0: float, y0: float, dx: float, dy: float, n: int = 20) -> None:
+    """Press at once where the pointer lands, as a hurried student does, and drag."""
+    page.mouse.move(box["x"] + x0, box["y"] + y0)
+    page.mouse.down()
+    for i in range(1, n + 1):
+        page.mouse.move(box["x"] + x0 + i * dx, box["y"] + y0 + i * dy, steps=2)
+    page.mouse.up()
+
+
 def test_drawing_two_strokes_gives_two_classes_of_points(browser):
+    """Each stroke starts in the canvas's top-right corner the moment the pointer arrives, right after a
+    rerun: where the package's invisible toolbar used to swallow the first stroke (one click, no retries)."""
     with server() as base:
         page = browser.new_page(viewport={"width": 1440, "height": 1400})
         page.goto(f"{base}/discriminative_vs_generative?lang=en")
         wait_for_script(page)
         page.get_by_text(text.lookup("en", "data.own_title")).click()
-        canvas = page.locator('[data-testid="stExpander"] canvas').first
+        canvas = page.locator('[data-testid="stExpander"] canvas.upper-canvas').first
         canvas.wait_for(timeout=30_000)
         box = canvas.bounding_box()
-
-        def stroke(y0: float, dy: float) -> None:
-            page.mouse.move(box["x"] + 60, box["y"] + y0)
-            page.mouse.down()
-            for i in range(20):
-                page.mouse.move(box["x"] + 60 + i * 10, box["y"] + y0 + i * dy, steps=2)
-            page.mouse.up()
-            page.wait_for_timeout(1500)
-
-        stroke(60, 3)
-        page.locator("[data-testid=stRadio] label").filter(has_text="B").first.click()
+        stroke(page, box, box["width"] - 40, 12, -10, 3)
+        page.wait_for_timeout(1500)
         wait_for_script(page)
-        stroke(300, -2)
+        page.locator("[data-testid=stRadio] label").filter(has_text="B").first.click()  # a rerun
         wait_for_script(page)
-        # The canvas sends its strokes to the server a moment after the mouse is released; on a
-        # loaded machine the click can overtake the second stroke, as a hurried user's would. Like
-        # that user, click again after a moment until both classes have arrived.
-        values: list[str] = []
-        for _ in range(4):
-            page.get_by_role("button", name=text.lookup("en", "data.use_drawing")).click()
-            page.get_by_text(text.lookup("en", "data.own_points")).first.wait_for(timeout=60_000)
-            wait_for_script(page)
-            values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
-            if values[1] == "2":
-                break
-            page.wait_for_timeout(2000)
+        stroke(page, box, box["width"] - 30, 8, -8, 12)
+        page.wait_for_timeout(1500)
+        wait_for_script(page)
+        page.get_by_role("button", name=text.lookup("en", "data.use_drawing")).click()
+        page.get_by_text(text.lookup("en", "data.own_points")).first.wait_for(timeout=60_000)
+        wait_for_script(page)
+        values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
         assert int(values[0]) > 30 and values[1] == "2", values
         assert page.locator(ERRORS).count() == 0
+        page.close()
+
+
+def test_the_first_stroke_right_after_switching_to_drawing_reaches_the_vae(browser):
+    with server() as base:
+        page = browser.new_page(viewport={"width": 1440, "height": 1400})
+        page.goto(f"{base}/vae?lang=pt")
+        wait_for_script(page)
+        page.get_by_role("tab", name=text.lookup("pt", "vae.tab.walk")).click()
+        wait_for_script(page)
+        page.get_by_text(text.lookup("pt", "vae.sources.drawn"), exact=True).first.click()
+        canvas = page.locator("canvas.upper-canvas").first
+        canvas.wait_for(timeout=60_000)
+        wait_for_script(page)
+        prompts = page.get_by_text(text.lookup("pt", "vae.draw_prompt"))
+        expect(prompts).to_have_count(2, timeout=PAINT_MS)
+        box = canvas.bounding_box()
+        stroke(page, box, 130, 14, 0, 9, n=18)  # a "1", from the top right of the box, drawn at once
+        expect(prompts).to_have_count(1, timeout=PAINT_MS)  # the first drawing arrived: its digit is shown
+        assert page.locator(ERRORS).count() == 0
+        page.close()
+
+
+def open_upload_tab(page, lang: str) -> None:
+    tab = page.get_by_role("tab", name=text.lookup(lang, "data.upload"))
+    if not tab.is_visible():
+        page.get_by_text(text.lookup(lang, "data.own_title")).click()
+    tab.click()
+
+
+def test_upload_messages_are_on_screen_and_never_about_a_previous_file(browser, tmp_path):
+    bad = tmp_path / "ruim.csv"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
+    tags = tmp_path / "tags.csv"  # labels that are HTML: they must stay text in the legends
+    labels = ("<b>bold</b>", '<a href="https://example.com">link</a>')
+    tags.write_text("x;y;rótulo\n" + "".join(f"{i % 7 / 3:.2f};{i % 5 / 2:.2f};".replace(".", ",") + labels[i % 2] + "\n"
+                                             for i in range(40)))
+    huge = tmp_path / "enorme.csv"
+    huge.write_bytes(b"1,2,a\n" * 5_200_000)  # 31 MB: above the server's 25 MB, refused in the browser
+    visible = {"timeout": PAINT_MS}
+    with server() as base:
+        page = browser.new_page(viewport=VIEWPORT)
+        page.goto(f"{base}/discriminative_vs_generative?lang=pt")
+        wait_for_script(page)
+        open_upload_tab(page, "pt")
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+        wait_for_script(page)
+        message = page.get_by_text(text.lookup("pt", "errors.file_binary"))
+        expect(message).to_be_visible(**visible)
+        expect(message).to_be_in_viewport(**visible)
+
+        open_upload_tab(page, "pt")
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(tags))
+        wait_for_script(page)
+        expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("40", **visible)
+        expect(message).to_have_count(0)  # a good file replaces the old message
+        legend = page.locator(".stPlotlyChart .legend").first
+        expect(legend).to_contain_text("<b>bold</b>", **visible)
+        expect(legend).to_contain_text('<a href="https://example.com">link</a>', **visible)
+        assert page.locator(".stPlotlyChart .legend a").count() == 0  # no link, and no bold text either
+        assert page.locator(".stPlotlyChart .legend tspan[style*='bold']").count() == 0
+
+        open_upload_tab(page, "pt")
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+        wait_for_script(page)
+        expect(message).to_be_in_viewport(**visible)
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(huge))
+        wait_for_script(page)
+        expect(message).to_have_count(0, **visible)  # the binary file's message is gone: it was about another file
+        too_big = page.get_by_text(text.lookup("pt", "errors.file_refused_size", name="enorme.csv",
+                                               size_kb=-(-huge.stat().st_size // 1000), max_kb=2000))
+        expect(too_big).to_be_visible(**visible)
+        expect(too_big).to_be_in_viewport(**visible)
+        expect(page.get_by_text(text.lookup("pt", "data.kept_previous"))).to_be_visible(**visible)
+        expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("40", **visible)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.close()
+
+
+def test_the_token_page_shows_an_error_for_a_second_file_on_screen(browser, tmp_path):
+    good = tmp_path / "text.txt"
+    good.write_text("The quick brown fox jumps over the lazy dog. " * 60)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    with server() as base:
+        page = browser.new_page(viewport=VIEWPORT)
+        page.goto(f"{base}/token_sampling?lang=en")
+        wait_for_script(page)
+        page.locator(".st-key-w-token_sampling-corpus").click()
+        page.get_by_role("option", name=text.lookup("en", "token_sampling.corpora.upload")).click()
+        wait_for_script(page)
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
+        wait_for_script(page)
+        expect(page.get_by_text(text.lookup("en", "token_sampling.need_upload"))).to_have_count(0, timeout=PAINT_MS)
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(empty))  # the panel has folded
+        wait_for_script(page)
+        message = page.get_by_text(text.lookup("en", "token_sampling.errors.corpus_empty"))
+        expect(message).to_be_visible(timeout=PAINT_MS)
+        expect(message).to_be_in_viewport(timeout=PAINT_MS)
+        expect(page.get_by_text(text.lookup("en", "token_sampling.upload_kept"))).to_be_visible(timeout=PAINT_MS)
         page.close()
 
 

@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 
-from engine import classifiers, datasets
+from engine import classifiers
+from engine.data import points
 
 
 def split(name, n=600, noise=None, seed=0):
-    return datasets.train_test_split(datasets.make_dataset(name, n, noise, seed), 0.25, seed)
+    return points.train_test_split(points.make_dataset(name, n, noise, seed), 0.25, seed)
 
 
 @pytest.mark.parametrize("kind", classifiers.GENERATIVE)
@@ -42,7 +43,7 @@ def test_mixture_beats_single_gaussian_on_moons_in_held_out_likelihood():
 def test_samples_lie_nearer_their_own_class(kind):
     train, _ = split("blobs", noise=0.45)
     model = classifiers.make_classifier(kind, seed=0).fit(train.X, train.y)
-    X, y = model.sample(200, seed=1)
+    X, y = model.sample_per_class(200, seed=1)
     assert X.shape == (600, 2) and np.bincount(y).tolist() == [200, 200, 200]
     means = np.stack([train.X[train.y == k].mean(0) for k in range(3)])
     nearest = np.linalg.norm(X[:, None, :] - means[None], axis=2).argmin(1)
@@ -52,7 +53,7 @@ def test_samples_lie_nearer_their_own_class(kind):
 def test_sampling_is_reproducible_and_seed_dependent():
     train, _ = split("moons")
     model = classifiers.make_classifier("gmm", 3).fit(train.X, train.y)
-    a, b, c = model.sample(50, seed=3), model.sample(50, seed=3), model.sample(50, seed=4)
+    a, b, c = model.sample_per_class(50, seed=3), model.sample_per_class(50, seed=3), model.sample_per_class(50, seed=4)
     assert np.array_equal(a[0], b[0]) and not np.array_equal(a[0], c[0])
 
 
@@ -80,7 +81,7 @@ def test_degenerate_class_gets_a_regularised_density_not_a_crash():
     for kind in classifiers.GENERATIVE:
         model = classifiers.make_classifier(kind, 4).fit(X, y)
         assert np.isfinite(model.score_samples(X)).all()
-        X_new, _ = model.sample(5, seed=0)
+        X_new, _ = model.sample_per_class(5, seed=0)
         assert np.isfinite(X_new).all()
 
 
@@ -100,7 +101,7 @@ def test_a_single_class_is_an_input_error():
 
 
 def test_fit_view_has_everything_page_one_draws():
-    ds = datasets.make_dataset("moons", 300, seed=0)
+    ds = points.make_dataset("moons", 300, seed=0)
     view = classifiers.fit_view(ds.X, ds.y, "gmm", 3, seed=0, n_samples=10, resolution=30)
     assert view.proba.shape == (900, 2) and view.density.shape == (900, 2)
     assert view.samples[0].shape == (20, 2)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 
 import numpy as np
 import pytest
 
-from engine.datasets import Dataset
+from engine.data.points import Dataset
 from tests.apptest_utils import assert_clean, open_page
 from ui import text
 
@@ -22,6 +23,15 @@ def msg(lang: str, code: str, **params) -> str:
 def section(at, name: str):
     at.segmented_control(key=K + "section").set_value(name).run()
     return at
+
+
+def chart_keys(block) -> set[str]:
+    """The keys of the plotly charts in a block (a chart's id ends with its key)."""
+    return {c.proto.id.rsplit("-", 1)[-1] for c in block.get("plotly_chart")}
+
+
+def chart(at, key: str) -> dict:
+    return json.loads(next(c for c in at.get("plotly_chart") if c.proto.id.endswith("-" + key)).proto.spec)
 
 
 @pytest.mark.parametrize("lang", ["en", "pt"])
@@ -101,6 +111,7 @@ def test_reverse_process_with_shipped_models():
     assert_clean(at)
     assert len(at.metric) >= 2
     assert "between 500 samples and 500 data points" in mmd_help(at)  # the page's EVAL_POINTS, not a number in the text
+    assert text.lookup("en", "diffusion.mmd2_negative") in mmd_help(at)
     at.slider(key=K + "n_points").set_value(300).run()
     assert_clean(at)
     assert "between 500 samples and 300 data points" in mmd_help(at)  # fewer data points than EVAL_POINTS: all of them
@@ -129,6 +140,10 @@ def test_live_training_start_pause_restart_and_too_many_steps():
     at.run()
     trainer = at.session_state["diffusion.trainer"]
     assert trainer.step_ > 0
+    # the loss is a mean over the d = 2 coordinates, and the axis and legend say so
+    assert chart(at, "loss_fig")["layout"]["yaxis"]["title"]["text"] == text.lookup("pt", "diffusion.loss_axis", d=2)
+    assert "‖² / d" in text.lookup("pt", "diffusion.loss_axis", d=2)
+    assert text.lookup("pt", "diffusion.loss_legend", d=2) in [c.value for c in at.caption]
     at.button(key="diffusion_run").click().run()  # pause: the reverse views appear …
     # … but DDIM's default 20 steps do not fit in T = 10: a clear message, no traceback
     assert [e.value for e in at.error] == [msg("pt", "more_steps_than_T", steps=20, T=10)]
@@ -162,13 +177,52 @@ def test_latent_and_comparison_sections(lang):
     at = open_page(SCRIPT, lang)
     section(at, "latent")
     assert_clean(at)
-    if importlib.util.find_spec("engine.vae") is None:
+    if importlib.util.find_spec("engine.families.vae") is None:
         assert at.info  # says the VAE page's model is missing
     else:
         at.segmented_control(key=K + "latent_class").set_value(2).run()
         at.slider(key=K + "latent_guidance").set_value(4.0).run()
         at.segmented_control(key=K + "latent_steps").set_value(20).run()
         assert_clean(at)
+        helps = [m.help for m in at.metric if m.label.startswith("MMD²")]
+        assert len(helps) == 2 and all(text.lookup(lang, "diffusion.mmd2_negative") in h for h in helps)
     section(at, "models")
     assert_clean(at)
     assert any("DALL·E" in m.value for m in at.markdown)
+
+
+COMPARE_CAPTIONS = {"points": "compare_caption", "digits": "compare_digits_caption", "photo": "compare_photo_caption"}
+COMPARE_CHARTS = {"points": {"compare_fig"}, "digits": {"compare_images", "compare_hist"}, "photo": {"compare_images", "compare_hist"}}
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_step_by_step_panel_draws_and_explains_every_data_choice(lang):
+    """Neither column of "Step by step, or in one jump?" is empty, and its captions describe what is drawn."""
+    at = open_page(SCRIPT, lang)
+    for source in ("digits", "photo", "points"):
+        at.segmented_control(key=K + "source").set_value(source).run()
+        assert_clean(at)
+        i = next(i for i, c in enumerate(at.columns) if c.get("dataframe"))  # the table's column, right of the figures
+        left, right = at.columns[i - 1], at.columns[i]
+        assert chart_keys(left) == COMPARE_CHARTS[source], source
+        assert len(right.get("dataframe")) == 1
+        captions = [c.value for c in left.get("caption")]
+        shown = {s for s, key in COMPARE_CAPTIONS.items() if text.lookup(lang, f"diffusion.{key}", n=8, t=10) in captions}
+        assert shown == {source}, (source, captions)  # t = 10 by default; the points' caption has no numbers
+        if source != "points":  # the histogram's legend counts every pixel value: 400 digits or one 64×64 RGB photo
+            m = {"digits": 400 * 64, "photo": 64 * 64 * 3}[source]
+            assert captions[1] == text.lookup(lang, "diffusion.compare_hist_legend", m=text.number(lang, m, ","))
+    at.segmented_control(key=K + "source").set_value("digits").run()
+    at.slider(key=K + "t_forward").set_value(0).run()  # nothing to histogram at t = 0: the images and a sentence
+    i = next(i for i, c in enumerate(at.columns) if c.get("dataframe"))
+    assert chart_keys(at.columns[i - 1]) == {"compare_images"}
+    assert text.lookup(lang, "diffusion.compare_t0") in [c.value for c in at.columns[i - 1].get("caption")]
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_a_negative_mmd2_is_explained(lang):
+    """Two clouds from the same distribution give an unbiased MMD² slightly below 0; its help says why."""
+    at = open_page(SCRIPT, lang)
+    (metric,) = [m for m in at.metric if m.label == text.lookup(lang, "diffusion.compare_mmd")]
+    assert metric.value.startswith("-"), metric.value  # -0.0044 with the default seed
+    assert text.lookup(lang, "diffusion.mmd2_negative") in metric.help

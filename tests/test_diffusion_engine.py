@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import datasets
-from engine import diffusion as D
-from engine.errors import InputError
+from engine.core.errors import InputError
+from engine.core.training import Budget
+from engine.data import points
+from engine.families import diffusion as D
 from engine.metrics import mmd2, sliced_wasserstein
 
 
@@ -117,9 +118,9 @@ def trained():
     """Small, seeded models trained on the swiss roll and on moons (shared by several tests)."""
     out = {}
     for name in ("swiss_roll", "moons"):
-        data = datasets.make_dataset(name, 3000, 0.05, seed=0).X
+        data = points.make_dataset(name, 3000, 0.05, seed=0).X
         train, test = data[:2000], data[2000:]
-        model = D.DiffusionModel(D.config_2d(decay_steps=700), random_state=0).fit(train, budget=D.Budget(max_steps=700))
+        model = D.DiffusionModel(D.config_2d(decay_steps=700), seed=0).fit(train, budget=Budget(max_steps=700))
         out[name] = (model, test)
     return out
 
@@ -127,7 +128,7 @@ def trained():
 @pytest.mark.parametrize("name", ["swiss_roll", "moons"])
 def test_samples_are_close_to_held_out_data_and_far_from_the_gaussian_start(trained, name):
     model, test = trained[name]
-    samples = model.sample(1000, "ddpm", seed=3).samples
+    samples = model.reverse(1000, "ddpm", seed=3).samples
     start = np.random.default_rng(4).standard_normal((1000, 2)) * model.scale_ + model.shift_
     swd_model, swd_start = sliced_wasserstein(samples, test), sliced_wasserstein(start, test)
     mmd_model, mmd_start = mmd2(samples, test), mmd2(start, test)
@@ -148,15 +149,15 @@ def test_samples_are_close_to_held_out_data_and_far_from_the_gaussian_start(trai
 
 def test_loss_goes_down(trained):
     model, _ = trained["moons"]
-    h = model.loss_history_
+    h = model.history_
     assert np.mean(h[-100:]) < 0.8 * np.mean(h[:50])
 
 
 @pytest.mark.parametrize("name", ["swiss_roll", "moons"])
 def test_ddim_50_comes_close_to_ddpm_with_the_full_T(trained, name):
     model, test = trained[name]
-    ddpm = mmd2(model.sample(1000, "ddpm", seed=5).samples, test)
-    ddim50 = mmd2(model.sample(1000, "ddim", 50, seed=5).samples, test)
+    ddpm = mmd2(model.reverse(1000, "ddpm", seed=5).samples, test)
+    ddim50 = mmd2(model.reverse(1000, "ddim", 50, seed=5).samples, test)
     assert ddim50 < ddpm + 0.02, (ddim50, ddpm)
     assert ddim50 < 0.035
 
@@ -164,28 +165,28 @@ def test_ddim_50_comes_close_to_ddpm_with_the_full_T(trained, name):
 def test_ddim_is_deterministic_and_ddpm_is_not(trained):
     model, _ = trained["moons"]
     x_T = np.random.default_rng(0).standard_normal((200, 2)).astype(np.float32)
-    a = model.sample(200, "ddim", 20, seed=1, x_T=x_T).samples
-    b = model.sample(200, "ddim", 20, seed=2, x_T=x_T).samples
-    c = model.sample(200, "ddpm", seed=1, x_T=x_T).samples
-    d = model.sample(200, "ddpm", seed=2, x_T=x_T).samples
+    a = model.reverse(200, "ddim", 20, seed=1, x_T=x_T).samples
+    b = model.reverse(200, "ddim", 20, seed=2, x_T=x_T).samples
+    c = model.reverse(200, "ddpm", seed=1, x_T=x_T).samples
+    d = model.reverse(200, "ddpm", seed=2, x_T=x_T).samples
     assert np.allclose(a, b)
     assert not np.allclose(c, d)
 
 
 def test_trajectory_runs_from_noise_to_the_samples(trained):
     model, _ = trained["moons"]
-    res = model.sample(300, "ddim", 20, seed=0, keep=50)
+    res = model.reverse(300, "ddim", 20, seed=0, keep=50)
     assert res.trajectory.shape == (21, 50, 2)
     assert res.timesteps[0] == model.schedule.T and res.timesteps[-1] == 0
     assert np.allclose(res.trajectory[-1], res.samples[:50])
-    thin = model.sample(300, "ddpm", seed=0, keep=50, keep_frames=26)
+    thin = model.reverse(300, "ddpm", seed=0, keep=50, keep_frames=26)
     assert len(thin.trajectory) <= 26 and thin.timesteps[0] == model.schedule.T and thin.timesteps[-1] == 0
 
 
 def test_score_points_towards_the_data(trained):
     model, test = trained["moons"]
     far = np.array([[4.0, 4.0], [-4.0, -4.0], [4.0, -4.0]])
-    s = model.score(far, 10)
+    s = model.grad_log_q(far, 10)
     towards = test.mean(0) - far
     assert np.all((s * towards).sum(1) > 0)
 
@@ -193,22 +194,22 @@ def test_score_points_towards_the_data(trained):
 def test_save_and_load_give_the_same_samples(trained):
     model, _ = trained["moons"]
     again = D.DiffusionModel.from_state(model.config, model.state_dict())
-    a = model.sample(100, "ddim", 10, seed=0).samples
-    b = again.sample(100, "ddim", 10, seed=0).samples
+    a = model.reverse(100, "ddim", 10, seed=0).samples
+    b = again.reverse(100, "ddim", 10, seed=0).samples
     assert np.allclose(a, b)
 
 
 def test_nan_stops_training_and_restores_the_last_good_model():
-    from engine.torch_setup import torch
+    from engine.core.torch_setup import torch
 
-    data = datasets.make_dataset("moons", 500, 0.05, seed=0).X
-    model = D.DiffusionModel(D.config_2d(), random_state=0).fit(data, budget=D.Budget(max_steps=60))
+    data = points.make_dataset("moons", 500, 0.05, seed=0).X
+    model = D.DiffusionModel(D.config_2d(), seed=0).fit(data, budget=Budget(max_steps=60))
     good = {k: v.clone() for k, v in model.net_.state_dict().items()}
     with torch.no_grad():
         model.net_.out.weight.fill_(float("nan"))
     model._good_state = good
     steps_before = model.step_
-    model.train_steps(20)
+    model.advance(Budget(max_steps=20))
     assert model.diverged_
     assert model.step_ == steps_before
     assert all(torch.isfinite(v).all() for v in model.net_.state_dict().values())
@@ -231,12 +232,12 @@ def test_guidance_makes_the_requested_class_more_recognisable():
 
 
 def test_a_digit_model_learns_from_scratch():
-    from engine.digits import load
+    from engine.data.digits import load
 
     X, y = load("train")
     model = D.digits_model(0)
-    model.fit(X, y, budget=D.Budget(max_steps=150))
-    assert np.mean(model.loss_history_[-30:]) < 0.7 * np.mean(model.loss_history_[:10])
+    model.fit(X, y, budget=Budget(max_steps=150))
+    assert np.mean(model.history_[-30:]) < 0.7 * np.mean(model.history_[:10])
     res = D.digit_samples(model, np.arange(4), 1.0, steps=10, seed=0, keep=4, keep_frames=6)
     assert res.samples.shape == (4, 64) and res.samples.min() >= 0 and res.samples.max() <= 16
     assert res.trajectory.shape[0] <= 6
@@ -257,7 +258,7 @@ def _shipped_vae():
 
 
 def test_latent_diffusion_makes_real_looking_codes_and_the_requested_digit():
-    from engine.digits import classify, load
+    from engine.data.digits import classify, load
 
     vae = _shipped_vae()
     model, _ = D.latent_model(D.LATENT_DIM, vae)  # the shipped one, or a fresh one if the VAE changed
@@ -272,21 +273,80 @@ def test_latent_diffusion_makes_real_looking_codes_and_the_requested_digit():
 
 
 def test_a_stale_latent_model_is_noticed(monkeypatch):
+    from engine.families.diffusion import latent
+
     vae = _shipped_vae()
-    monkeypatch.setattr(D, "vae_fingerprint", lambda latent_dim=D.LATENT_DIM: "not the shipped VAE")
+    monkeypatch.setattr(latent, "vae_fingerprint", lambda latent_dim=D.LATENT_DIM: "not the shipped VAE")
     with pytest.raises(InputError) as err:
         D.pretrained_latent(D.LATENT_DIM)
     assert err.value.code == "latent_stale"
-    monkeypatch.setattr(D, "LATENT_FALLBACK_STEPS", 20)
+    monkeypatch.setattr(latent, "LATENT_FALLBACK_STEPS", 20)
     model, shipped = D.latent_model(D.LATENT_DIM, vae)
     assert not shipped and model.step_ == 20
 
 
 def test_latent_diffusion_learns_from_scratch():
-    from engine.digits import load
+    from engine.data.digits import load
 
     vae = _shipped_vae()
     X, y = load("train")
-    model = D.fit_latent(vae, X, y, D.Budget(max_steps=300), random_state=0)
+    model = D.fit_latent(vae, X, y, Budget(max_steps=300), seed=0)
     assert model.config.denoiser.dim == D.LATENT_DIM
-    assert np.mean(model.loss_history_[-50:]) < 0.6 * np.mean(model.loss_history_[:10])
+    assert np.mean(model.history_[-50:]) < 0.6 * np.mean(model.history_[:10])
+
+
+# ---------------------------------------------------------------- what the texts say the code computes
+
+@pytest.mark.parametrize("make", [lambda: D.DiffusionModel(D.config_2d(D.ScheduleConfig("linear", 100)), seed=0),
+                                  lambda: D.digits_model(0)], ids=["points d=2", "digits d=64"])
+def test_the_loss_is_the_squared_error_averaged_over_the_coordinates(make):
+    """The loss axis reads ‖ε − ε_θ‖² / d: a mean over the d coordinates (and the batch), not a sum."""
+    import torch
+
+    model = make()
+    d, t, n = model.config.denoiser.dim, 37, 64
+    rng = np.random.default_rng(0)
+    x0, noise = rng.standard_normal((n, d)).astype(np.float32), rng.standard_normal((n, d)).astype(np.float32)
+    model.set_data(x0)  # x0 is used in model space below; set_data only readies the training state
+    with torch.no_grad():
+        loss = float(model.loss_on_batch(torch.from_numpy(x0), t=torch.full((n,), t), noise=torch.from_numpy(noise)))
+    x_t = model.schedule.add_noise(x0, noise, t)
+    squared_norms = ((model.predict_noise(x_t, t) - noise) ** 2).sum(axis=1)  # ‖ε − ε_θ‖² of each example
+    assert loss == pytest.approx(squared_norms.mean() / d, rel=1e-4)
+    blind = (noise ** 2).sum(axis=1).mean() / d  # what always guessing ε_θ = 0 would score: about 1 for any d
+    assert blind == pytest.approx(1.0, abs=0.25)
+
+
+def test_guidance_uses_one_plus_w_times_the_conditional_difference():
+    """ε = ε_θ(x, ∅) + (1 + w) · (ε_θ(x, y) − ε_θ(x, ∅)), as the code comment and the texts write it."""
+    model = D.digits_model(0)
+    x = np.random.default_rng(1).standard_normal((5, 64)).astype(np.float32)
+    y = np.arange(5)
+    cond, uncond = model.predict_noise(x, 50, y, guidance=0.0), model.predict_noise(x, 50, None)
+    assert not np.allclose(cond, uncond)
+    for w in (1.0, 3.0):
+        np.testing.assert_allclose(model.predict_noise(x, 50, y, guidance=w), uncond + (1 + w) * (cond - uncond), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("t", [1, 2, 30, 99])
+def test_a_ddpm_step_is_the_score_form_in_reverse_md(t):
+    """x_{t−1} = (x_t + β_t s) / √α_t + √β̃_t z with s = −ε/√(1 − ᾱ_t) (x̂_0 unbounded); no noise at t = 1."""
+    sched = D.NoiseSchedule(D.ScheduleConfig("linear", 100))
+    rng = np.random.default_rng(t)
+    x, eps, z = (rng.standard_normal((50, 2)) for _ in range(3))
+    s = -eps / np.sqrt(1 - sched.alphas_cumprod[t])
+    beta, alpha = sched.betas[t], 1 - sched.betas[t]
+    expected = (x + beta * s) / np.sqrt(alpha) + (np.sqrt(sched.posterior_variance[t]) * z if t > 1 else 0)
+    np.testing.assert_allclose(sched.step(eps, t, x, z), expected, rtol=1e-10, atol=1e-12)
+
+
+def test_a_ddpm_step_is_a_langevin_step_plus_a_deterministic_step_for_small_beta():
+    """reverse.md's link to Langevin: to first order in β_t, DDPM's mean move is the Langevin drift (β_t/2)·s plus
+    the probability-flow step (β_t/2)·(x + s) that lowers the noise level; the gap shrinks like β_t²."""
+    x, s = np.array([[1.0, -0.5]]), np.array([[-0.8, 0.3]])
+    gaps = []
+    for beta in (1e-2, 1e-3):
+        ddpm_mean = (x + beta * s) / np.sqrt(1 - beta)
+        langevin_plus_flow = x + beta / 2 * s + beta / 2 * (x + s)
+        gaps.append(np.abs(ddpm_mean - langevin_plus_flow).max())
+    assert gaps[1] < gaps[0] / 50  # ten times smaller β, about a hundred times smaller gap

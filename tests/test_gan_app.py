@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
-from engine import datasets, gan
+from engine.data import points
+from engine.families import gan
 from tests.apptest_utils import assert_clean, open_page
+from ui import text
 
 SCRIPT = "pages/04_gan.py"
 
@@ -22,8 +24,8 @@ def test_page_opens_with_a_trained_gan(lang):
     at = open_page(SCRIPT, lang)
     assert_clean(at)
     tr = trainer(at)
-    assert tr.pretrained == "fixed" and tr.step_count == gan.PRESET_BUDGET  # useful in its first second
-    assert at.title[0].value == ("GAN: adversarial training" if lang == "en" else "GAN: treinamento adversarial")
+    assert tr.pretrained == "fixed" and tr.step_ == gan.PRESET_BUDGET  # useful in its first second
+    assert at.title[0].value == ("GAN: adversarial training" if lang == "en" else "GAN: treino adversarial")
     modes = [m.value for m in at.metric if m.label == ("Modes covered" if lang == "en" else "Modos cobertos")]
     assert len(modes) == 4  # the live view, then the three presets side by side
     live, collapse, fixed, diverge = (int(v.split("/")[0]) for v in modes)
@@ -39,15 +41,15 @@ def test_training_controls_en():
     at.button(key="gan_reset").click().run()
     assert_clean(at)
     tr = trainer(at)
-    assert tr.step_count == 0 and tr.pretrained is None
+    assert tr.step_ == 0 and tr.pretrained is None
     at.button(key="gan_step").click().run()
     at.button(key="gan_d_only").click().run()
     at.button(key="gan_g_only").click().run()
-    assert trainer(at).step_count == 3
+    assert trainer(at).step_ == 3
     at.slider(key=k("steps_per_tick")).set_value(7).run()
     at.button(key="gan_play").click().run()  # playing: the fragment ticks once per run
     assert at.session_state["gan.playing"]
-    assert trainer(at).step_count == 10
+    assert trainer(at).step_ == 10
     at.button(key="gan_play").click().run()  # pause
     assert not at.session_state["gan.playing"]
     assert_clean(at)
@@ -82,7 +84,7 @@ def test_train_g_only_shows_how_closely_points_followed_their_arrows(lang):
     at.button(key="gan_g_only").click().run()
     assert_clean(at)
     step, cos = trainer(at).g_agreement
-    assert step == trainer(at).step_count and -1 <= cos <= 1
+    assert step == trainer(at).step_ and -1 <= cos <= 1
     captions = agreement_captions(at)
     assert len(captions) == 1 and f" {ctx_num(cos, lang)} " in captions[0]  # the measured number, the reader's way
     at.button(key="gan_step").click().run()  # another step: the measurement no longer describes the view
@@ -109,7 +111,7 @@ def test_settings_and_presets_en():
     assert trainer(at).pretrained == "fixed"
     at.selectbox(key=k("loss")).set_value("lsgan").run()
     assert at.selectbox(key=k("preset")).value == "custom"
-    assert trainer(at).step_count == 0 and trainer(at).cfg.loss == "lsgan"
+    assert trainer(at).step_ == 0 and trainer(at).cfg.loss == "lsgan"
     for loss in gan.LOSSES:
         at.selectbox(key=k("loss")).set_value(loss).run()
         assert_clean(at)
@@ -141,7 +143,7 @@ def test_train_this_one_live_says_what_it_loaded_and_where(lang):
     at.button(key="gan_load_collapse").click().run()
     assert_clean(at)
     tr = trainer(at)
-    assert tr.pretrained == "collapse" and tr.step_count == gan.PRESET_BUDGET
+    assert tr.pretrained == "collapse" and tr.step_ == gan.PRESET_BUDGET
     assert at.selectbox(key=k("preset")).value == "collapse"
     messages = [m.value for m in at.success]
     if lang == "en":
@@ -168,16 +170,16 @@ def test_nan_is_caught_translated_and_resettable():
     at.slider(key=k("steps_per_tick")).set_value(100).run()
     at.button(key="gan_play").click().run()
     for _ in range(5):
-        if trainer(at).diverged:
+        if trainer(at).diverged_:
             break
         at.run()
-    assert trainer(at).diverged
+    assert trainer(at).diverged_
     at.run()
     assert not at.exception
     assert any("NaN" in w.value for w in at.error)  # the translated message, not a traceback
     at.button(key="gan_nan_reset").click().run()
     assert_clean(at)
-    assert not trainer(at).diverged and trainer(at).step_count == 0
+    assert not trainer(at).diverged_ and trainer(at).step_ == 0
 
 
 @pytest.mark.parametrize("lang", ["en", "pt"])
@@ -199,7 +201,7 @@ def test_own_points_and_other_datasets():
     at.selectbox(key="w:gan.dataset").set_value("moons").run()
     assert_clean(at)
     tr = trainer(at)
-    assert tr.ring_centres is None and tr.step_count == 0
+    assert tr.ring_centres is None and tr.step_ == 0
     labels = [m.label for m in at.metric]
     assert labels.count("Modes covered") == 3  # only the three presets below, not the live view
     at.selectbox(key="w:gan.dataset").set_value("own").run()  # no own points yet: a hint, no crash
@@ -208,41 +210,41 @@ def test_own_points_and_other_datasets():
 
 def test_data_noise_and_size_sliders_rebuild_the_trainer():
     at = open_page(SCRIPT, "en")
-    ring = datasets.BUILTIN["ring8"]
-    centres = datasets.ring8_centres()
+    ring = points.BUILTIN["ring8"]
+    centres = points.ring8_centres()
     at.slider(key=k("noise_ring8")).set_value(0.12).run()
     assert_clean(at)
     tr = trainer(at)
-    assert tr.pretrained is None and tr.step_count == 0  # the shipped weights fit only the default ring
+    assert tr.pretrained is None and tr.step_ == 0  # the shipped weights fit only the default ring
     assert len(tr.X) == ring.default_n and abs(gan.ring_noise(tr.X, centres) - 0.12) < 0.015
     assert tr.quality_radius == pytest.approx(4 * gan.ring_noise(tr.X, centres))  # "high quality" widens with the noise
     at.slider(key=k("n_points")).set_value(300).run()
     assert_clean(at)
     tr = trainer(at)
-    assert len(tr.X) == 300 and tr.step_count == 0 and tr.eval_sizes()["sw_real"] == 300
+    assert len(tr.X) == 300 and tr.step_ == 0 and tr.eval_sizes()["sw_real"] == 300
     at.button(key="gan_step").click().run()
-    assert trainer(at).step_count == 1  # the new data set trains
+    assert trainer(at).step_ == 1  # the new data set trains
     at.slider(key=k("noise_ring8")).set_value(ring.default_noise).run()
     at.slider(key=k("n_points")).set_value(ring.default_n).run()
     assert_clean(at)
     tr = trainer(at)
-    assert tr.pretrained == "fixed" and tr.step_count == gan.PRESET_BUDGET  # the preset's own data: shipped weights again
+    assert tr.pretrained == "fixed" and tr.step_ == gan.PRESET_BUDGET  # the preset's own data: shipped weights again
     at.selectbox(key=k("dataset")).set_value("moons").run()
     at.slider(key=k("noise_moons")).set_value(0.3).run()
     at.slider(key=k("n_points")).set_value(150).run()
     assert_clean(at)
     tr = trainer(at)
-    assert len(tr.X) == 150 and tr.ring_centres is None and tr.step_count == 0
+    assert len(tr.X) == 150 and tr.ring_centres is None and tr.step_ == 0
     seed = at.session_state["w:seed"]
-    np.testing.assert_array_equal(tr.X, datasets.make_dataset("moons", 150, 0.3, seed).X)  # the slider's noise, not 0.15
-    assert not np.allclose(tr.X, datasets.make_dataset("moons", 150, 0.15, seed).X)
+    np.testing.assert_array_equal(tr.X, points.make_dataset("moons", 150, 0.3, seed).X)  # the slider's noise, not 0.15
+    assert not np.allclose(tr.X, points.make_dataset("moons", 150, 0.15, seed).X)
 
 
 def test_too_few_own_points_gives_a_translated_message():
-    from engine.datasets import Dataset
+    from engine.data.points import Dataset
 
     at = open_page(SCRIPT, "pt")
     at.session_state["user_data"] = Dataset(np.arange(10.0).reshape(5, 2), np.zeros(5, int), "drawn", ("A",))
     at.selectbox(key="w:gan.dataset").set_value("own").run()
     assert not at.exception
-    assert [e.value for e in at.error] == ["Há só 5 pontos; são necessários pelo menos 8."]
+    assert [e.value for e in at.error] == [text.lookup("pt", "errors.too_few_points", n=5, min=8)]

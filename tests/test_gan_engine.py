@@ -6,9 +6,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from engine import datasets, gan, gan_digits, metrics
-from engine.errors import InputError
-from engine.torch_setup import torch
+from engine import metrics
+from engine.core.errors import InputError
+from engine.core.torch_setup import torch
+from engine.core.training import Budget
+from engine.data import points
+from engine.families import gan
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +23,7 @@ def ring():
 
 def test_fixed_preset_covers_every_mode(ring):
     tr = gan.ring_trainer(ring, gan.PRESETS["fixed"])
-    assert tr.step(gan.PRESET_BUDGET)
+    assert not tr.advance(Budget(max_steps=gan.PRESET_BUDGET)).diverged
     cov = tr.coverage(n=2000, seed=1)
     assert cov.covered >= 7
     assert cov.high_quality >= 0.80
@@ -28,20 +31,20 @@ def test_fixed_preset_covers_every_mode(ring):
 
 def test_collapse_preset_covers_clearly_fewer(ring):
     tr = gan.ring_trainer(ring, gan.PRESETS["collapse"])
-    assert tr.step(gan.PRESET_BUDGET)
+    assert not tr.advance(Budget(max_steps=gan.PRESET_BUDGET)).diverged
     cov = tr.coverage(n=2000, seed=1)
     assert cov.covered <= 3
-    assert tr.history.modes[-1] <= 3
+    assert tr.history_.modes[-1] <= 3
 
 
 def test_divergence_preset_never_settles_and_lr_1_blows_up(ring):
     tr = gan.ring_trainer(ring, gan.PRESETS["diverge"])
-    assert tr.step(700)
-    sw = np.array(tr.history.sw[3:])  # from step 300 on
+    assert not tr.advance(Budget(max_steps=700)).diverged
+    sw = np.array(tr.history_.sw[3:])  # from step 300 on
     assert sw.min() > 0.4  # the fixed preset gets below 0.15
     assert sw.max() - sw.min() > 0.3  # it jumps around instead of settling
     hot = gan.ring_trainer(ring, replace(gan.PRESETS["diverge"], lr_d=1.0, lr_g=1.0))
-    assert not hot.step(400) and hot.diverged and hot.step_count < 400
+    assert hot.advance(Budget(max_steps=400)).diverged and hot.diverged_ and hot.step_ < 400
 
 
 def test_shipped_presets_match_their_story(ring):
@@ -49,7 +52,7 @@ def test_shipped_presets_match_their_story(ring):
         state, entry = gan.load_preset_state(name)
         tr = gan.ring_trainer(ring, gan.PRESETS[name])
         tr.load_tensors(state)
-        assert tr.step_count == entry["metrics"]["steps"]
+        assert tr.step_ == entry["metrics"]["steps"]
         assert expect(tr.coverage(n=2000, seed=2).covered), name
         assert len(tr.frames) >= 10 and tr.frames[-1][1].shape == (gan.MAX_POINTS_PER_FRAME, 2)
 
@@ -127,15 +130,15 @@ def test_train_g_only_measures_how_closely_the_points_followed_their_arrows(ring
         before = tr.G(tr.z_view)
     x = before.clone().requires_grad_(True)
     arrows = -torch.autograd.grad(gan.g_loss(tr.cfg, tr.D(x)).sum(), x)[0].numpy()
-    tr.step(1, "g")
+    tr.train_players(1, "g")
     with torch.no_grad():
         moves = (tr.G(tr.z_view) - before).numpy()
     step, cos = tr.g_agreement
-    assert step == tr.step_count == gan.PRESET_BUDGET + 1
+    assert step == tr.step_ == gan.PRESET_BUDGET + 1
     assert cos == pytest.approx(float(np.median(true_cosines(moves, arrows))), abs=1e-4)
     assert 0.5 < cos < 1.0
-    tr.step(1, "d")
-    assert tr.g_agreement[0] != tr.step_count  # the page shows it only right after the G step
+    tr.train_players(1, "d")
+    assert tr.g_agreement[0] != tr.step_  # the page shows it only right after the G step
 
 
 # ---------------------------------------------------------------- the optimal discriminator
@@ -157,9 +160,9 @@ def test_trained_d_approaches_d_star():
     def p_g(x):
         return np.exp(-(x ** 2).sum(1) / 2) / (2 * np.pi)
 
-    cfg = gan.GanConfig(lr_d=3e-3, batch=256, width=64, seed=0)
+    cfg = gan.GanConfig(lr_d=3e-3, batch=256, width=64)
     D = gan.fit_discriminator(sample_real, sample_fake, cfg, steps=800)
-    _, _, pts = datasets.grid((-2.5, 2.5, -2, 2), 41)
+    _, _, pts = points.grid((-2.5, 2.5, -2, 2), 41)
     mass = p_data(pts) + p_g(pts)
     where = mass > 0.05 * mass.max()  # where both densities are too thin, D* is not identified
     d_star = p_data(pts) / mass
@@ -174,32 +177,32 @@ def test_trained_d_approaches_d_star():
 # ---------------------------------------------------------------- controls of the live trainer
 
 def test_train_d_only_and_g_only_move_only_their_player(ring):
-    tr = gan.ring_trainer(ring, gan.GanConfig(seed=4))
+    tr = gan.ring_trainer(ring, gan.GanConfig(), 4)
     g0 = [p.clone() for p in tr.G.parameters()]
     d0 = [p.clone() for p in tr.D.parameters()]
-    tr.step(3, "d")
+    tr.train_players(3, "d")
     assert all(torch.equal(a, b) for a, b in zip(g0, tr.G.parameters()))
     assert not all(torch.equal(a, b) for a, b in zip(d0, tr.D.parameters()))
     d1 = [p.clone() for p in tr.D.parameters()]
-    tr.step(3, "g")
+    tr.train_players(3, "g")
     assert all(torch.equal(a, b) for a, b in zip(d1, tr.D.parameters()))
     assert not all(torch.equal(a, b) for a, b in zip(g0, tr.G.parameters()))
-    assert tr.step_count == 6
+    assert tr.step_ == 6
 
 
 def test_logged_means_count_each_player_over_its_own_steps(ring):
     """Play, "Train D only" and "Train G only" mixed in one logging window: no zeros for the player that rested."""
-    tr = gan.ring_trainer(ring, gan.GanConfig(batch=64, seed=7), log_every=10)
+    tr = gan.ring_trainer(ring, gan.GanConfig(batch=64), 7, log_every=10)
     seen_d, seen_g = [], []
     update_d, update_g = tr._d_update, tr._g_update
     tr._d_update = lambda *a: seen_d.append(update_d(*a)) or seen_d[-1]
     tr._g_update = lambda *a: seen_g.append(update_g(*a)) or seen_g[-1]
-    tr.step(3, "both")
-    tr.step(4, "d")
-    tr.step(3, "g")  # window 1: D moved 7 times, G 6 times
-    tr.step(10, "d")  # window 2: G never moved
-    tr.step(10, "g")  # window 3: D never moved
-    h = tr.history
+    tr.train_players(3, "both")
+    tr.train_players(4, "d")
+    tr.train_players(3, "g")  # window 1: D moved 7 times, G 6 times
+    tr.train_players(10, "d")  # window 2: G never moved
+    tr.train_players(10, "g")  # window 3: D never moved
+    h = tr.history_
     assert h.step == [10, 20, 30] and len(seen_d) == 17 and len(seen_g) == 16
     rows = np.c_[h.d_loss, h.d_real, h.d_fake]
     np.testing.assert_allclose(rows[0], np.mean(seen_d[:7], axis=0), rtol=1e-6)
@@ -213,10 +216,10 @@ def test_logged_means_count_each_player_over_its_own_steps(ring):
 
 def test_training_learns_and_is_reproducible(ring):
     def run():
-        tr = gan.ring_trainer(ring, gan.GanConfig(loss="nonsat", lr_d=3e-3, lr_g=3e-3, batch=128, seed=1))
-        start = tr.history.sw[0]
-        tr.step(300)
-        return start, tr.history.sw[-1], tr.sample(5, seed=0)
+        tr = gan.ring_trainer(ring, gan.GanConfig(loss="nonsat", lr_d=3e-3, lr_g=3e-3, batch=128), 1)
+        start = tr.history_.sw[0]
+        tr.advance(Budget(max_steps=300))
+        return start, tr.history_.sw[-1], tr.sample(5, seed=0)
 
     start, end, s1 = run()
     assert end < 0.5 * start
@@ -225,26 +228,27 @@ def test_training_learns_and_is_reproducible(ring):
 
 
 def test_nan_stops_training_and_keeps_last_good_weights(ring):
-    tr = gan.ring_trainer(ring, gan.GanConfig(loss="lsgan", optimizer="sgd", lr_d=10.0, lr_g=10.0, seed=0))
-    ok = tr.step(500)
-    assert not ok and tr.diverged
+    tr = gan.ring_trainer(ring, gan.GanConfig(loss="lsgan", optimizer="sgd", lr_d=10.0, lr_g=10.0), 0)
+    ok = not tr.advance(Budget(max_steps=500)).diverged
+    assert not ok and tr.diverged_
     assert all(torch.isfinite(p).all() for p in tr.G.parameters())
     assert np.isfinite(tr.sample(100)).all()
-    assert tr.step(10) is False  # it stays stopped until reset
+    stopped_at = tr.step_
+    assert tr.advance(Budget(max_steps=10)).diverged and tr.step_ == stopped_at  # it stays stopped until reset
     view = tr.view()
     assert np.isfinite(view.d_grid).all() and np.isfinite(view.fake).all()
 
 
 def test_view_and_slow_motion_shapes(ring):
-    tr = gan.ring_trainer(ring, gan.GanConfig(noise_dim=4, seed=2))
-    tr.step(30)
+    tr = gan.ring_trainer(ring, gan.GanConfig(noise_dim=4), 2)
+    tr.advance(Budget(max_steps=30))
     v = tr.view(resolution=30, n_arrows=20)
     assert v.d_grid.shape == (30, 30) and ((v.d_grid >= 0) & (v.d_grid <= 1)).all()
     assert v.arrow_from.shape == v.arrow_dir.shape == (20, 2) and v.grad_norm > 0
     assert np.isnan(v.manifold).any(axis=1).sum() == 22  # 11 lines each way, NaN-separated
-    before = tr.step_count
+    before = tr.step_
     s = tr.slow_step(n_show=16, resolution=20)
-    assert tr.step_count == before + 1
+    assert tr.step_ == before + 1
     assert s.z.shape == s.real.shape == s.fake.shape == s.fake_after.shape == (16, 2)
     assert not np.allclose(s.d_before, s.d_after) and not np.allclose(s.fake, s.fake_after)
 
@@ -252,9 +256,9 @@ def test_view_and_slow_motion_shapes(ring):
 @pytest.mark.parametrize("loss, d_steps", [("nonsat", 1), ("lsgan", 3)])
 def test_slow_motion_updates_with_the_batch_it_shows(ring, loss, d_steps):
     """Stage 4's loss is D's loss on the shown real and generated batch, before the update; stage 5's is G's on the shown z."""
-    cfg = gan.GanConfig(loss=loss, d_steps=d_steps, noise_dim=2, batch=32, seed=3)
-    tr = gan.ring_trainer(ring, cfg)
-    tr.step(20)
+    cfg = gan.GanConfig(loss=loss, d_steps=d_steps, noise_dim=2, batch=32)
+    tr = gan.ring_trainer(ring, cfg, 3)
+    tr.advance(Budget(max_steps=20))
     D0, G0 = copy.deepcopy(tr.D), copy.deepcopy(tr.G)
     s = tr.slow_step(n_show=cfg.batch, resolution=10)  # the whole batch is shown; with noise_dim 2, all of z
     assert s.d_steps == d_steps
@@ -272,32 +276,32 @@ def test_slow_motion_updates_with_the_batch_it_shows(ring, loss, d_steps):
 
 
 def test_distances_are_measured_on_the_sizes_the_page_states(ring):
-    tr = gan.ring_trainer(ring, gan.GanConfig(seed=6))
+    tr = gan.ring_trainer(ring, gan.GanConfig(), 6)
     assert tr.eval_sizes() == {"every": 100, "sw_fake": 512, "sw_real": 512, "mmd_fake": 256, "mmd_real": 256}
     with torch.no_grad():
         fake = tr.to_data(tr.G(tr.z_eval))
-    assert tr.history.mmd2[0] == pytest.approx(metrics.mmd2(fake[:256], tr.eval_real[:256]), rel=1e-9)
-    assert tr.history.sw[0] == pytest.approx(metrics.sliced_wasserstein(fake, tr.eval_real, n_projections=64, seed=0), rel=1e-9)
-    assert abs(metrics.mmd2(fake, tr.eval_real) / tr.history.mmd2[0] - 1) > 1e-5  # 512 points give another number
-    small = gan.GanTrainer(ring[:100], gan.GanConfig(seed=6), eval_every=50)  # fewer real points than the noise batch
+    assert tr.history_.mmd2[0] == pytest.approx(metrics.mmd2(fake[:256], tr.eval_real[:256]), rel=1e-9)
+    assert tr.history_.sw[0] == pytest.approx(metrics.sliced_wasserstein(fake, tr.eval_real, n_projections=64, seed=0), rel=1e-9)
+    assert abs(metrics.mmd2(fake, tr.eval_real) / tr.history_.mmd2[0] - 1) > 1e-5  # 512 points give another number
+    small = gan.GanTrainer(ring[:100], gan.GanConfig(), 6, eval_every=50)  # fewer real points than the noise batch
     assert small.eval_sizes() == {"every": 50, "sw_fake": 512, "sw_real": 100, "mmd_fake": 256, "mmd_real": 100}
 
 
 def test_replay_frames_stay_bounded(ring):
-    tr = gan.ring_trainer(ring, gan.GanConfig(width=16, batch=32, seed=0), eval_every=10_000, frame_every=1)
-    tr.step(gan.MAX_FRAMES + 30)
+    tr = gan.ring_trainer(ring, gan.GanConfig(width=16, batch=32), 0, eval_every=10_000, frame_every=1)
+    tr.advance(Budget(max_steps=gan.MAX_FRAMES + 30))
     assert 2 <= len(tr.frames) <= gan.MAX_FRAMES
     steps = [s for s, _ in tr.frames]
     assert steps == sorted(steps) and steps[0] == 0
 
 
 def test_state_round_trip(ring):
-    tr = gan.ring_trainer(ring, gan.GanConfig(seed=5))
-    tr.step(40)
-    other = gan.ring_trainer(ring, gan.GanConfig(seed=5))
+    tr = gan.ring_trainer(ring, gan.GanConfig(), 5)
+    tr.advance(Budget(max_steps=40))
+    other = gan.ring_trainer(ring, gan.GanConfig(), 5)
     other.load_tensors(tr.state_tensors())
     np.testing.assert_allclose(other.sample(20, 3), tr.sample(20, 3))
-    assert other.history.step == tr.history.step and other.step_count == 40
+    assert other.history_.step == tr.history_.step and other.step_ == 40
 
 
 @pytest.mark.parametrize("bad", [dict(loss="hinge"), dict(optimizer="rmsprop"), dict(lr_d=0.0), dict(lr_g=float("nan")),
@@ -316,8 +320,8 @@ def test_too_few_points_is_an_input_error():
 def test_user_data_far_from_origin_is_standardised():
     rng = np.random.default_rng(0)
     X = np.array([1000.0, -500.0]) + 50 * rng.standard_normal((400, 2))
-    tr = gan.GanTrainer(X, gan.GanConfig(lr_d=2e-3, lr_g=2e-3, seed=0))
-    tr.step(300)
+    tr = gan.GanTrainer(X, gan.GanConfig(lr_d=2e-3, lr_g=2e-3), 0)
+    tr.advance(Budget(max_steps=300))
     fake = tr.sample(400)
     assert np.linalg.norm(fake.mean(0) - X.mean(0)) < 40
 
@@ -335,8 +339,9 @@ def test_wgan_toy_data_matches_the_paper():
 # ---------------------------------------------------------------- digits
 
 def test_digits_gan_trains_and_snapshots_every_epoch():
-    cfg = gan_digits.DigitsGanConfig(conditional=True, width=64, d_width=64, epochs=2, seed=0)
-    model, hist = gan_digits.train(cfg)
+    cfg = gan.digits.DigitsGanConfig(conditional=True, width=64, d_width=64, epochs=2)
+    tr = gan.digits.train(cfg, seed=0)
+    model, hist = tr.model, tr.history_
     assert hist.epoch == [1, 2]
     assert len(hist.grids) == 2 and hist.grids[0].shape == (40, 64) and hist.grids[0].max() <= 16
     assert np.isfinite(hist.d_loss).all() and np.isfinite(hist.sw).all()
@@ -346,13 +351,18 @@ def test_digits_gan_trains_and_snapshots_every_epoch():
         model.sample(5, label=12)
 
 
-def test_shipped_conditional_digits_gan_draws_the_requested_digit():
-    from engine import weights
+def test_digits_gan_training_repeats_for_a_seed():
+    """D's dropout must not draw from torch's global generator, which torch seeds at random per process."""
+    cfg = gan.digits.DigitsGanConfig(width=32, d_width=32, epochs=1)
+    torch.manual_seed(1)
+    a = gan.digits.train(cfg, seed=3).model.G[0].weight.detach().clone()
+    torch.manual_seed(2)  # another global state: the run must not notice
+    b = gan.digits.train(cfg, seed=3).model.G[0].weight.detach().clone()
+    assert torch.equal(a, b)
 
-    state, entry = weights.load("gan", "digits_conditional")
-    cfg = gan_digits.DigitsGanConfig(**{**entry["config"], "betas": tuple(entry["config"]["betas"])})
-    model = gan_digits.DigitsGan(cfg)
-    model.G.load_state_dict({k[2:]: v for k, v in state.items() if k.startswith("G.")})
-    out = gan_digits.evaluate(model, n_per_class=30, seed=99)
+
+def test_shipped_conditional_digits_gan_draws_the_requested_digit():
+    model, _, _ = gan.digits.pretrained(conditional=True)
+    out = gan.digits.evaluate(model, n_per_class=30, seed=99)
     assert out["label_accuracy"] >= 0.8
     assert out["classes_covered"] == 10

@@ -1,5 +1,6 @@
 """Both languages must say everything: same keys, same placeholders, same explanation files."""
 
+import html
 import re
 from pathlib import Path
 
@@ -83,3 +84,30 @@ def test_numbers_are_written_the_readers_way():
     # numbers passed into a catalogue text are written the same way, whatever their format spec
     assert "β = 1,2" in text.lookup("pt", "diffusion.errors.alpha_bar_zero", value=1.2)
     assert "β = 1.2" in text.lookup("en", "diffusion.errors.alpha_bar_zero", value=1.2)
+
+
+def test_a_count_of_one_reads_in_the_singular_in_both_languages():
+    assert text.lookup("en", "errors.too_few_points", n=1, min=8) == "There is only 1 point; this page needs at least 8."
+    assert text.lookup("pt", "errors.too_few_points", n=1, min=8) == "Há só 1 ponto; esta página precisa de pelo menos 8."
+    assert text.lookup("en", "errors.too_few_points", n=5, min=8) == "There are only 5 points; this page needs at least 8."
+    assert text.lookup("pt", "data.n_classes", n=1) == "1 classe" and text.lookup("pt", "data.n_classes", n=3) == "3 classes"
+    for lang in text.LANGS:  # a singular has the same placeholders as its plural
+        cat = text.catalogue(lang)
+        for key in (k for k in cat if k.endswith("_one") and k[:-4] in cat):
+            assert fields(cat[key]) == fields(cat[key[:-4]]), key
+
+
+def test_upload_limits_and_counts_are_written_the_readers_way():
+    assert "20.000 linhas e 2 MB" in text.lookup("pt", "data.csv_format", rows=20_000, mb=2.0)
+    assert "20,000 rows and 2 MB" in text.lookup("en", "data.csv_format", rows=20_000, mb=2.0)
+    assert "(30.512 kB)" in text.lookup("pt", "errors.file_too_large", size_kb=30_512, max_kb=2_000)
+    assert "−1.000.000 e 1.000.000" in text.lookup("pt", "errors.coordinates_too_large", value=3e7, max=1e6)
+
+
+@pytest.mark.parametrize("label", ["<b>bold</b>", '<a href="https://example.com">x</a>', "$x^2$", "**x**", ":red[x]",
+                                   "%{x}", "a_b_c", "`code`", "&amp;"])
+def test_user_text_reaches_markdown_and_plotly_as_plain_characters(label):
+    safe = text.literal(label)
+    assert not set(safe) & set("<>$*[]`%{}_"), safe  # nothing left for Markdown, HTML, LaTeX or plotly to read
+    assert html.unescape(safe) == label  # and every character is still there, as a character reference
+    assert text.literal("Classe A 1") == "Classe A 1" and text.literal("ação") == "ação"

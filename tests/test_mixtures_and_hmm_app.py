@@ -1,12 +1,13 @@
 """AppTest for page 2: every widget, in both languages, and every kind of bad input."""
 
+import base64
 import json
 
 import numpy as np
 import pytest
 
-from engine import hmm, mixtures
-from engine.datasets import Dataset
+from engine.data.points import Dataset
+from engine.families import hmm, mixture
 from tests.apptest_utils import assert_clean, open_page, problems, read_number
 from ui import charts
 from ui import plots_mixtures_and_hmm as plots
@@ -72,9 +73,77 @@ def test_mixture_controls_move_across_their_range():
     assert_clean(at)
 
 
+def chart_data(at, key: str) -> list[dict]:
+    """The traces of the plotly chart drawn with ``key``, as plotly JSON."""
+    charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith(key)]
+    assert len(charts) == 1, key
+    return json.loads(charts[0].proto.spec)["data"]
+
+
+def array(value) -> np.ndarray:
+    """A plotly JSON array as numpy: plotly writes numpy data as base64 ``{"dtype", "bdata", "shape"}``."""
+    if isinstance(value, dict) and "bdata" in value:
+        out = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = value.get("shape")
+        return out.reshape([int(n) for n in str(shape).split(",")]) if shape else out
+    return np.asarray(value)
+
+
+def test_bic_scan_covers_every_k_the_slider_offers():
+    at = open_page(SCRIPT, "en")
+    slider = at.slider(key=key("k"))
+    assert (slider.min, slider.max) == (1, mixture.MAX_COMPONENTS)
+    curves = {t["name"]: array(t["x"]).tolist() for t in chart_data(at, "bic_aic") if t["name"] in ("BIC", "AIC")}
+    every_k = list(range(1, mixture.MAX_COMPONENTS + 1))
+    assert curves == {"BIC": every_k, "AIC": every_k}
+
+
+@pytest.mark.parametrize("k", [6, mixture.MAX_COMPONENTS])
+def test_mixture_weights_are_bars_not_labels_on_the_means(k):
+    """At K = 6 the labels "k: π=0.17" above nearby means ran into each other: the means now carry
+    only their number, and the weights have one bar per component, in every frame of the replay."""
+    at = open_page(SCRIPT, "pt")
+    at.slider(key=key("k")).set_value(k).run()
+    assert_clean(at)
+    charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith("em_replay")]
+    spec = json.loads(charts[0].proto.spec)
+    means = next(t for t in spec["data"] if t.get("name") == text.lookup("pt", f"{P}.replay.means"))
+    assert means["text"] == [str(j + 1) for j in range(k)] and "texttemplate" not in means
+    bars = [t for t in spec["data"] if t["type"] == "bar"]
+    assert len(bars) == 1 and bars[0]["orientation"] == "h"  # one row per component: ten values never collide
+    assert array(bars[0]["y"]).tolist() == list(range(1, k + 1)) and bars[0]["texttemplate"] == "%{x:.2f}"
+    assert spec["layout"]["separators"] == ",."  # so the values read 0,17 in Portuguese
+    for frame in spec["frames"]:
+        weights = array(frame["data"][-1]["x"])
+        assert len(weights) == k and weights.sum() == pytest.approx(1.0, abs=1e-3)
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_transition_heat_maps_have_short_column_labels(lang):
+    """The Portuguese names ("2 ≈ dado viciado") under the columns were tilted and squeezed the
+    learned transitions into a small square: columns are numbered, names stay on the rows and in the hover."""
+    at = part(open_page(SCRIPT, lang), "hmm")
+    for preset, n_states in (("casino", 2), ("weather", 3), ("weather", hmm.MAX_STATES)):
+        at.selectbox(key=key("preset")).set_value(preset).run()
+        at.slider(key=key(f"learn_states_{preset}")).set_value(n_states).run()
+        assert_clean(at)
+        states = [text.lookup(lang, f"{P}.state.{s}") for s in hmm.PRESETS[preset].states]
+        for name, n in (("true_trans", len(states)), ("learned_trans", n_states)):
+            charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith(name)]
+            spec = json.loads(charts[0].proto.spec)
+            heat = spec["data"][0]
+            numbers = [str(j + 1) for j in range(n)]
+            assert heat["x"] == numbers and spec["layout"]["xaxis"]["tickvals"] == numbers
+            assert spec["layout"]["xaxis"]["tickangle"] == 0
+            assert all(s in heat["y"][j] for j, s in enumerate(states[:n]))  # rows: number and name
+            hover = " ".join(" ".join(row) for row in heat["text"])
+            assert all(s in hover for s in states[:n])  # the hover names both states in full
+            assert spec["layout"]["height"] >= 110 + 36 * n  # six rows get the room two rows get
+
+
 def test_every_component_has_its_own_colour():
-    colours = [charts.colour(k).lower() for k in range(mixtures.MAX_COMPONENTS)]
-    assert len(set(colours)) == mixtures.MAX_COMPONENTS == 10
+    colours = [charts.colour(k).lower() for k in range(mixture.MAX_COMPONENTS)]
+    assert len(set(colours)) == mixture.MAX_COMPONENTS == 10
     assert "#ffffff" not in colours
 
 
@@ -121,14 +190,17 @@ def test_own_points_and_bad_mixture_input():
     at.radio(key=key("draw_mode")).set_value("point").run()
     at.button(key=f"use_drawing_{P}").click().run()
     assert not at.exception and len(at.error) == 1
-    # Fewer points than components: a clear message.
+    # Too few points for the page (however they got into the session): one clear message naming the need.
     rng = np.random.default_rng(0)
     at.session_state["user_data"] = Dataset(rng.normal(size=(6, 2)), np.zeros(6, int), "mine", ("A",))
     at.run()
-    assert_clean(at)
-    at.slider(key=key("k")).set_value(8).run()
     assert not at.exception
-    assert len(at.error) == 1 and "8" in at.error[0].value
+    assert len(at.error) == 1 and "13" in at.error[0].value
+    # The declared minimum is enough for every K on the slider, the largest included.
+    at.session_state["user_data"] = Dataset(rng.normal(size=(13, 2)), np.zeros(13, int), "mine", ("A",))
+    at.run()
+    at.slider(key=key("k")).set_value(at.slider(key=key("k")).max).run()
+    assert_clean(at)
     # Degenerate data: two distinct points repeated, and points on a line.
     at.session_state["user_data"] = Dataset(np.r_[np.zeros((20, 2)), np.ones((20, 2))], np.zeros(40, int), "dup", ("A",))
     at.slider(key=key("k")).set_value(3).run()

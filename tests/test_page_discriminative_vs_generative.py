@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from engine import classifiers, datasets
+from engine import classifiers
+from engine.data import points
 from tests.apptest_utils import assert_clean, open_page, problems
 from ui import text
 
@@ -18,7 +19,7 @@ def widget(at, kind, name):
 @pytest.mark.parametrize("lang", text.LANGS)
 def test_every_dataset_and_its_sliders(lang):
     at = open_page(SCRIPT, lang)
-    for name in datasets.BUILTIN:
+    for name in points.BUILTIN:
         widget(at, "selectbox", "dataset").set_value(name).run()
         assert_clean(at)
         noise = widget(at, "slider", f"noise_{name}")
@@ -71,7 +72,7 @@ def test_own_data_without_points_asks_for_some_and_keeps_working():
 
 def test_own_single_class_data_gets_a_clear_message():
     at = open_page(SCRIPT, "pt", run=False)
-    at.session_state["user_data"] = datasets.Dataset(np.random.default_rng(0).normal(size=(30, 2)), np.zeros(30, int), "mine", ("A",))
+    at.session_state["user_data"] = points.Dataset(np.random.default_rng(0).normal(size=(30, 2)), np.zeros(30, int), "mine", ("A",))
     at.run()
     widget(at, "selectbox", "dataset").set_value("own").run()
     assert not at.exception
@@ -87,7 +88,7 @@ def test_empty_drawing_says_nothing_was_drawn():
 
 def test_reset_restores_defaults_but_keeps_own_data():
     at = open_page(SCRIPT, "en", run=False)
-    mine = datasets.make_dataset("blobs", 90, seed=1)
+    mine = points.make_dataset("blobs", 90, seed=1)
     at.session_state["user_data"] = mine
     at.run()
     widget(at, "selectbox", "dataset").set_value("circles").run()
@@ -116,3 +117,12 @@ def test_drawing_controls_accept_every_option():
     for mode in ("point", "freedraw"):
         widget(at, "radio", "draw_mode").set_value(mode).run()
         assert_clean(at)
+
+
+def test_model_names_fit_their_box_at_1024_px():
+    """The model box is half of one side: at 1024 px it shows about 29 characters, minus the selected
+    value's margin ("QDA: one Gaussian per cla…" and "Mistura de gaussianas por cla…" were cut)."""
+    for lang in text.LANGS:
+        for kind in classifiers.DISCRIMINATIVE + classifiers.GENERATIVE:
+            name = text.lookup(lang, f"discriminative_vs_generative.models.{kind}")
+            assert len(name) <= 26, (lang, name)

@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from engine import token_sampling as ts
-from engine.errors import InputError
-from engine.torch_setup import torch
-from engine.training import Budget
+from engine.core.errors import InputError
+from engine.core.torch_setup import torch
+from engine.core.training import Budget
+from engine.families import autoregressive as ts
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,17 @@ def test_makemore_reference_numbers_for_count_models(corpora):
     names = corpora["names"]
     nats = [ts.bits_per_char(ts.fit_ngram(names, n), names) * ts.LN2 for n in (2, 3, 4)]
     assert nats == pytest.approx([2.45, 2.20, 2.06], abs=0.02)
+
+
+def test_document_reach_counts_the_targets_a_window_sees_whole():
+    vocab = ts.Vocab.from_text("abcdefghij")
+    docs = [vocab.encode(w) for w in ("ab", "abcdefghij", "abc")]  # 3, 11 and 4 targets (the end token included)
+    corpus = ts.Corpus("toy", "lines", vocab, docs[:2], docs[2:], 18)
+    reach = ts.document_reach(corpus, 4)  # the first 4 targets of each name see it whole: 3 + 4 + 4 of 18
+    assert (reach.n_docs, reach.mean_length, reach.within_window) == (3, 5.0, pytest.approx(11 / 18))
+    assert ts.document_reach(corpus, 11).within_window == 1.0
+    with pytest.raises(ValueError):
+        ts.document_reach(ts.corpus_from_bytes(b"running text, not names. " * 40), 8)
 
 
 def test_makemore_split():
@@ -254,8 +265,8 @@ def test_shortest_accepted_upload_can_be_trained_and_evaluated():
     assert not text.endswith(b" ")
     corpus = ts.corpus_from_bytes(text)
     trainer = ts.Trainer(corpus, ts.default_config(corpus, "transformer"), ts.TrainConfig(eval_every=5), seed=0)
-    trainer.run(Budget(max_steps=5))
-    assert len(trainer.history) == 1 and math.isfinite(trainer.history[0]["val"])
+    trainer.advance(Budget(max_steps=5))
+    assert len(trainer.history_) == 1 and math.isfinite(trainer.history_[0]["val"])
     with pytest.raises(InputError):
         ts.corpus_from_bytes(text[:-1])
 
@@ -281,22 +292,22 @@ def test_live_training_learns_and_beats_the_bigram(corpora):
     corpus = corpora["names"]
     cfg = ts.default_config(corpus, "mlp")
     trainer = ts.Trainer(corpus, cfg, ts.TrainConfig(eval_every=50, decay_steps=300), seed=0)
-    trainer.run(Budget(max_steps=300))
-    vals = [h["val"] for h in trainer.history]
+    trainer.advance(Budget(max_steps=300))
+    vals = [h["val"] for h in trainer.history_]
     assert len(vals) == 6 and vals[-1] < vals[0]
     assert vals[-1] < 2.45  # makemore's count bigram
     again = ts.Trainer(corpus, cfg, ts.TrainConfig(eval_every=50, decay_steps=300), seed=0)
-    again.run(Budget(max_steps=50))
-    assert again.history[0]["val"] == pytest.approx(trainer.history[0]["val"], rel=1e-5)
+    again.advance(Budget(max_steps=50))
+    assert again.history_[0]["val"] == pytest.approx(trainer.history_[0]["val"], rel=1e-5)
 
 
 def test_nan_stops_training_and_restores_the_last_good_model(corpora):
     corpus = corpora["names"]
     trainer = ts.Trainer(corpus, ts.default_config(corpus, "mlp"), ts.TrainConfig(eval_every=10), seed=0)
-    trainer.run(Budget(max_steps=10))
+    trainer.advance(Budget(max_steps=10))
     good = {k: v.clone() for k, v in trainer.model.state_dict().items()}
     with torch.no_grad():
         trainer.model.hidden.weight.fill_(float("nan"))
-    trainer.run(Budget(max_steps=10))
-    assert trainer.diverged and trainer.step == 10
+    trainer.advance(Budget(max_steps=10))
+    assert trainer.diverged_ and trainer.step_ == 10
     assert all(torch.equal(good[k], v) for k, v in trainer.model.state_dict().items())

@@ -180,18 +180,18 @@ def test_live_training_runs_pauses_and_finishes(lang):
     at.button(key="vae_train").click().run()  # the fragment runs one tick per run
     assert_clean(at)
     trainer = at.session_state["vae.trainer"]
-    assert 0 < trainer.step < 100
+    assert 0 < trainer.step_ < 100
     at.button(key="vae_pause").click().run()  # pause
-    step = trainer.step
+    step = trainer.step_
     at.run()
-    assert trainer.step == step
+    assert trainer.step_ == step
     at.button(key="vae_pause").click().run()  # resume
     for _ in range(8):
         if trainer.done:
             break
         at.run()
     at.run()
-    assert trainer.done and not trainer.diverged
+    assert trainer.done and not trainer.diverged_
     assert_clean(at)
     assert len(at.metric) >= 8  # the model's metrics plus the fresh model's
 
@@ -208,7 +208,7 @@ def test_divergent_training_stops_and_says_so(lang):
         at.run()
     at.run()
     tr = at.session_state["vae.trainer"]
-    assert tr.diverged
+    assert tr.diverged_
     assert not at.exception
     assert len(at.error) == 1
     assert text.catalogue(lang)["vae.diverged"].split("{")[0] in at.error[0].value

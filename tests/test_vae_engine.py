@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from engine import digits, vae
-from engine import weights as weights_io
-from engine.errors import InputError
+from engine.core import weights as weights_io
+from engine.core.errors import InputError
+from engine.core.training import Budget
+from engine.data import digits
+from engine.families import vae
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +25,8 @@ def split():
 @pytest.fixture(scope="module")
 def trained():
     """A z = 8 MLP VAE (hidden 256, like the shipped one) trained from scratch: 400 steps."""
-    model, hist, diverged = vae.fit(vae.VAEConfig(latent_dim=8, hidden=256), seed=3)
+    tr = vae.train(vae.VAEConfig(latent_dim=8, hidden=256), seed=3)
+    model, hist, diverged = tr.model, tr.history_, tr.diverged_
     assert not diverged
     return model, hist
 
@@ -120,8 +123,8 @@ def test_large_beta_collapses_the_posterior():
 
 def test_nan_stops_training_and_restores_the_last_good_model():
     tr = vae.Trainer(vae.VAEConfig(lr=1e6, kl_warmup=0, max_steps=300), seed=0)
-    ok = tr.advance(300)
-    assert not ok and tr.diverged and tr.done
+    ok = not tr.advance(Budget(max_steps=300)).diverged
+    assert not ok and tr.diverged_ and tr.done
     assert all(torch.isfinite(p).all() for p in tr.net.parameters())
     assert np.isfinite(tr.model.decode_mean(np.zeros((1, 2)))).all()
 
@@ -130,8 +133,8 @@ def test_nan_stops_training_and_restores_the_last_good_model():
 def test_short_live_runs_reach_the_chosen_beta(steps):
     tr = vae.Trainer(vae.VAEConfig(beta=2.0, max_steps=steps), seed=0)
     assert tr.config.warmup_steps == steps // 2  # the page's 200-step warm-up, halved to fit
-    tr.advance(steps)
-    b = np.array(tr.history.beta)
+    tr.advance(Budget(max_steps=steps))
+    b = np.array(tr.history_.beta)
     assert len(b) == steps and b[-1] == 2.0
     assert np.all(np.diff(b) >= 0) and b[0] == pytest.approx(2.0 / (steps // 2))
     assert np.all(b[steps // 2 - 1 :] == 2.0) and b[steps // 2 - 2] < 2.0  # the second half trains at β itself
@@ -153,8 +156,8 @@ def test_bad_settings_are_input_errors():
 def test_training_is_reproducible():
     a = vae.Trainer(vae.VAEConfig(max_steps=30), seed=5)
     b = vae.Trainer(vae.VAEConfig(max_steps=30), seed=5)
-    a.advance(30), b.advance(30)
-    assert a.history.recon == b.history.recon
+    a.advance(Budget(max_steps=30)), b.advance(Budget(max_steps=30))
+    assert a.history_.recon == b.history_.recon
 
 
 def test_shapes_follow_the_network():
@@ -247,16 +250,16 @@ def test_grid_covers_the_square():
 def test_drawn_digits():
     blank = np.full((280, 280, 4), 0, np.uint8)
     with pytest.raises(InputError) as e:
-        vae.digit_from_canvas(blank)
+        digits.from_canvas(blank)
     assert e.value.code == "blank_drawing"
     full = np.zeros((280, 280, 4), np.uint8)
     full[..., 3] = 255  # opaque black everywhere
     with pytest.raises(InputError) as e:
-        vae.digit_from_canvas(full)
+        digits.from_canvas(full)
     assert e.value.code == "full_drawing"
     img = np.full((280, 280, 4), 255, np.uint8)  # white paper
     img[40:240, 130:150, :3] = 0  # a black vertical bar: a "1"
-    d = vae.digit_from_canvas(img)
+    d = digits.from_canvas(img)
     assert d.shape == (1, 64) and d.max() == 16 and d.min() == 0
     assert d.reshape(8, 8)[:, 3:5].mean() > d.reshape(8, 8)[:, [0, 7]].mean() + 8
 
@@ -271,10 +274,9 @@ def test_far_latent_points_decode_to_implausible_images():
 
 
 def test_vq_vae_learns_and_uses_its_codebook(split):
-    from engine import vae_vq
-
     Xtr, Xte, yte = split
-    model, hist = vae_vq.fit(vae_vq.VQConfig(max_steps=300), seed=1)
+    tr = vae.vq.train(vae.vq.VQConfig(max_steps=300), seed=1)
+    model, hist = tr.model, tr.history_
     assert np.mean(hist["recon"][-30:]) < np.mean(hist["recon"][:10]) - 20  # from the pixel marginals (~107)
     usage = model.usage(Xte)
     assert usage["used"] >= 24 and usage["perplexity"] > 12  # most codes used, none dominating
@@ -282,5 +284,5 @@ def test_vq_vae_learns_and_uses_its_codebook(split):
     assert codes.shape == (len(Xte), 4) and codes.min() >= 0 and codes.max() < 32
     acc = float((digits.classify(model.reconstruct(Xte)) == yte).mean())
     assert acc >= 0.6
-    shipped = vae_vq.pretrained()
+    shipped = vae.vq.pretrained()
     assert shipped.recon_nll(Xte).mean() == pytest.approx(shipped.metrics["test_recon"], abs=0.05)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import weights
+from engine.core import weights
 
 MANIFESTS = sorted(weights.WEIGHTS.glob("*/manifest.json"))
 
@@ -19,7 +19,7 @@ def strict_loads(text: str):
 
 
 def test_there_are_manifests():
-    assert {p.parent.name for p in MANIFESTS} >= {"gan", "vae", "diffusion", "token_sampling"}
+    assert {p.parent.name for p in MANIFESTS} >= {"gan", "vae", "diffusion", "autoregressive"}
 
 
 @pytest.mark.parametrize("path", MANIFESTS, ids=lambda p: p.parent.name)

@@ -1,4 +1,4 @@
-"""Charts of the diffusion page: schedules, reverse-process animation, score arrows, image strips."""
+"""Charts of the diffusion page: schedules, reverse-process animation, score arrows, image strips, residual histograms."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui import charts
+from ui import charts, digit_images
 
 DATA_COLOUR = "#9CA3AF"  # grey: the training data, always in the background
 SAMPLE_COLOUR = charts.PALETTE[0]  # blue: the points being denoised / generated
@@ -140,11 +140,11 @@ def mosaic(images: np.ndarray, pad: int = 1, fill: float = np.nan) -> np.ndarray
 
 def image_grid(images: np.ndarray, col_labels: list[str] | None, row_labels: list[str] | None, zmax: float,
                colour_title: str, height: int | None = None, x_title: str | None = None, pad: int = 1) -> go.Figure:
-    """A grid of grey images (rows × cols × h × w), dark = 0, white = ``zmax``, labelled along the edges."""
+    """A grid of digit images (rows × cols × h × w) in the app's one convention (``ui.digit_images``):
+    white paper = 0, dark ink = ``zmax``; labelled along the edges."""
     rows, cols, h, w = images.shape[:4]
     z = mosaic(images, pad)
-    fig = go.Figure(go.Heatmap(z=z, colorscale="gray", zmin=0, zmax=zmax, showscale=False,
-                               hovertemplate=colour_title + "=%{z:.1f}<extra></extra>"))
+    fig = go.Figure(digit_images.heatmap(z, zmax, hovertemplate=colour_title + "=%{z:.1f}<extra></extra>"))
     centres_x = [c * (w + pad) + (w - 1) / 2 for c in range(cols)]
     centres_y = [r * (h + pad) + (h - 1) / 2 for r in range(rows)]
     fig.update_xaxes(tickvals=centres_x if col_labels else [], ticktext=col_labels or [], side="top", showgrid=False, zeroline=False,
@@ -152,16 +152,38 @@ def image_grid(images: np.ndarray, col_labels: list[str] | None, row_labels: lis
     fig.update_yaxes(tickvals=centres_y if row_labels else [], ticktext=row_labels or [], autorange="reversed", showgrid=False,
                      zeroline=False, scaleanchor="x", constrain="domain")
     fig.update_layout(height=height or int(70 + rows * 62), margin=dict(l=10, r=10, t=40 if col_labels else 10, b=10),
-                      plot_bgcolor="#1f2937", font=dict(size=charts.FONT_SIZE - 2))
+                      plot_bgcolor=digit_images.GAP, font=dict(size=charts.FONT_SIZE - 2))
     return fig
 
 
-def rgb_strip(images01: np.ndarray, labels: list[str], pad: int = 2) -> go.Figure:
+def rgb_strip(images01: np.ndarray, labels: list[str], pad: int = 2, height: int | None = None) -> go.Figure:
     """Colour images in a row (n, h, w, 3) with 0…1 values, labelled underneath."""
     n, h, w, _ = images01.shape
     z = mosaic(images01[None], pad, fill=1.0)
     fig = go.Figure(go.Image(z=(z * 255).astype(np.uint8), hoverinfo="skip"))
     fig.update_xaxes(tickvals=[c * (w + pad) + (w - 1) / 2 for c in range(n)], ticktext=labels, showgrid=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_layout(height=int(60 + 1100 / n * h / w), margin=dict(l=10, r=10, t=10, b=10), font=dict(size=charts.FONT_SIZE - 2))
+    fig.update_layout(height=height or int(60 + 1100 / n * h / w), margin=dict(l=10, r=10, t=10, b=10), font=dict(size=charts.FONT_SIZE - 2))
+    return fig
+
+
+def residual_figure(residuals: list[tuple[np.ndarray, str, str]], var: float, theory_name: str, x_title: str, y_title: str,
+                    height: int = 300, bins: int = 60) -> go.Figure:
+    """Histograms (as densities, on shared bins) of each method's residual x_t − √ᾱ_t·x₀, over the density of
+    N(0, ``var``) in black. ``residuals``: (values, name, colour). Needs var > 0 (t ≥ 1)."""
+    sd = float(np.sqrt(var))
+    edges = np.linspace(-4 * sd, 4 * sd, bins + 1)
+    centres = (edges[:-1] + edges[1:]) / 2
+    fig = go.Figure()
+    for values, name, colour in residuals:
+        density, _ = np.histogram(np.ravel(values), bins=edges, density=True)
+        fig.add_trace(go.Scatter(x=centres, y=density, mode="lines", line=dict(color=colour, width=2.5, shape="hvh"), name=name,
+                                 hovertemplate="%{x:.3f}: %{y:.3f}<extra>%{fullData.name}</extra>"))
+    grid = np.linspace(edges[0], edges[-1], 200)
+    fig.add_trace(go.Scatter(x=grid, y=np.exp(-grid**2 / (2 * var)) / np.sqrt(2 * np.pi * var), mode="lines", name=theory_name,
+                             line=dict(color="#111827", width=1.5, dash="dash"), hoverinfo="skip"))
+    fig.update_xaxes(title_text=x_title, showgrid=True, gridcolor="#e5e7eb")
+    fig.update_yaxes(title_text=y_title, showgrid=True, gridcolor="#e5e7eb", rangemode="tozero")
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white", font=dict(size=charts.FONT_SIZE - 2),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
     return fig

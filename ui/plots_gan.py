@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui import charts
+from ui import charts, digit_images
 
 REAL = charts.PALETTE[0]
 FAKE = charts.PALETTE[1]
@@ -151,7 +151,7 @@ def replay(box, real: np.ndarray, frames: list[tuple[int, np.ndarray]], labels: 
 
 
 def stage(st_, name: str, box, labels: dict[str, str], height: int = 460) -> go.Figure:
-    """One stage of a slow-motion step (``st_`` is an engine.gan.StepStages)."""
+    """One stage of a slow-motion step (``st_`` is an engine.families.gan.StepStages)."""
     if name == "noise":
         ext = max(3.0, float(np.abs(st_.z).max()) * 1.1)
         fig = charts.plane_figure((-ext, ext, -ext, ext), height=height)
@@ -181,14 +181,5 @@ def stage(st_, name: str, box, labels: dict[str, str], height: int = 460) -> go.
 
 
 def digit_tiles(images: np.ndarray, n_cols: int, zoom: int = 6, gap: int = 2) -> np.ndarray:
-    """Images (n, 64) on 0..16 → one uint8 picture, dark ink on white, ``zoom`` pixels per pixel."""
-    images = np.asarray(images, float).reshape(-1, 8, 8)
-    n = len(images)
-    n_rows = -(-n // n_cols)
-    cell = 8 * zoom + gap
-    out = np.full((n_rows * cell + gap, n_cols * cell + gap), 255, np.uint8)
-    for i, img in enumerate(images):
-        r, c = divmod(i, n_cols)
-        big = np.kron(255 - np.clip(img, 0, 16) * (255 / 16), np.ones((zoom, zoom)))
-        out[gap + r * cell: gap + r * cell + 8 * zoom, gap + c * cell: gap + c * cell + 8 * zoom] = big.astype(np.uint8)
-    return out
+    """Images (n, 64) on 0..16 → one uint8 picture, dark ink on white (the app's one convention), ``zoom`` pixels per pixel."""
+    return digit_images.picture(images, n_cols, zoom, gap)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from engine import mixtures
+from engine.families import mixture
 from ui import charts
 
 MAX_FRAMES = 40
@@ -50,40 +50,61 @@ def frame_indices(n_states: int, max_frames: int = MAX_FRAMES) -> list[int]:
     return sorted(set(np.linspace(0, n_states - 1, max_frames).round().astype(int).tolist()))
 
 
-def _component_dicts(params: mixtures.MixtureParams, labels: dict) -> list[dict]:
+def _component_dicts(params: mixture.MixtureParams, labels: dict) -> list[dict]:
     """1σ and 2σ ellipses per component, then the means: plain plotly trace dicts."""
     covs = params.full_covariances()
     traces = []
     for k in range(params.n_components):
         for n_sigma, dash in ((1, "solid"), (2, "dash")):
-            e = mixtures.ellipse(params.means[k], covs[k], n_sigma)
+            e = mixture.ellipse(params.means[k], covs[k], n_sigma)
             traces.append(dict(
                 type="scatter", x=e[:, 0].round(4).tolist(), y=e[:, 1].round(4).tolist(), mode="lines",
                 line=dict(color=charts.colour(k), width=3 if n_sigma == 1 else 2, dash=dash),
                 name=labels[f"sigma{n_sigma}"], showlegend=k == 0, hoverinfo="skip",
             ))
+    # Each mean carries only its number k: with "k: π=0.17" the labels of nearby means ran into each
+    # other from K = 6 on. The weights have their own bar panel (_weight_bars).
     traces.append(dict(
         type="scatter", x=params.means[:, 0].tolist(), y=params.means[:, 1].tolist(), mode="markers+text", name=labels["means"],
         text=[str(k + 1) for k in range(params.n_components)], customdata=params.weights.tolist(),
-        texttemplate="%{text}: π=%{customdata:.2f}", textposition="top center",  # d3 format: 0,33 in Portuguese
-        textfont=dict(size=13, color="#111827"),
+        textposition="top center", textfont=dict(size=13, color="#111827"),
         marker=dict(symbol="x", size=13, color=[charts.colour(k) for k in range(params.n_components)], line=dict(width=2, color="black")),
-        hovertemplate="μ=(%{x:.2f}, %{y:.2f})<extra>%{text}: π=%{customdata:.2f}</extra>",
+        hovertemplate="μ=(%{x:.2f}, %{y:.2f})<extra>%{text}: π=%{customdata:.2f}</extra>",  # d3 format: 0,33 in Portuguese
     ))
     return traces
 
 
-def em_replay_figure(history: mixtures.EMHistory, X: np.ndarray, box, labels: dict, height: int = 560) -> go.Figure:
-    """Left: points coloured by responsibilities, 1σ/2σ ellipses and means. Right: the
-    log-likelihood curve with a marker on the current iteration. Frames = iterations."""
+def _weight_bars(params: mixture.MixtureParams, labels: dict) -> dict:
+    """The weights π_k as horizontal bars on the third axes, one row per component in its colour, each
+    value written after its bar. Horizontal, so that ten values never run into each other."""
+    K = params.n_components
+    return dict(
+        type="bar", orientation="h", y=list(range(1, K + 1)), x=params.weights.round(4).tolist(), xaxis="x3", yaxis="y3",
+        marker=dict(color=[charts.colour(k) for k in range(K)], line=dict(color="#111827", width=1)),
+        texttemplate="%{x:.2f}", textposition="outside", cliponaxis=False, constraintext="none",
+        textfont=dict(size=11, color="#111827"), name=labels["weights"], showlegend=False,
+        hovertemplate=labels["component"] + " %{y}<br>π=%{x:.3f}<extra></extra>",  # d3 format: 0,33 in Portuguese
+    )
+
+
+def em_replay_figure(history: mixture.EMHistory, X: np.ndarray, box, labels: dict, height: int = 600) -> go.Figure:
+    """Left: points coloured by responsibilities, 1σ/2σ ellipses and numbered means. Right, top:
+    the weights π_k as bars; below, the log-likelihood curve with a marker on the current
+    iteration. Frames = iterations."""
     steps = frame_indices(len(history.params))
     ll = history.log_likelihood
+    K = history.final.n_components
+    top_weight = max(float(p.weights.max()) for p in history.params)
     fig = charts.plane_figure(box, height=height)
     fig.update_xaxes(domain=[0, 0.6])
     fig.update_layout(
+        xaxis3=dict(domain=[0.7, 1.0], anchor="y3", title_text=labels["weights"], showgrid=True, gridcolor="#e5e7eb",
+                    range=[0, 1.3 * top_weight], fixedrange=True),  # room after the longest bar for its value
+        yaxis3=dict(domain=[0.7, 1.0], anchor="x3", title_text=labels["component"], tickvals=list(range(1, K + 1)),
+                    range=[K + 0.6, 0.4], showgrid=False, fixedrange=True),  # component 1 on top
         xaxis2=dict(domain=[0.7, 1.0], anchor="y2", title_text=labels["iteration"], showgrid=True, gridcolor="#e5e7eb",
                     range=[-0.5, max(1, len(ll) - 1) + 0.5]),
-        yaxis2=dict(domain=[0.34, 1.0], anchor="x2", title_text=labels["mean_ll"], showgrid=True, gridcolor="#e5e7eb",
+        yaxis2=dict(domain=[0.34, 0.56], anchor="x2", title_text=labels["mean_ll"], showgrid=True, gridcolor="#e5e7eb",
                     range=_padded_range(ll)),
         legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
         margin=dict(l=10, r=10, t=30, b=10),
@@ -100,13 +121,15 @@ def em_replay_figure(history: mixtures.EMHistory, X: np.ndarray, box, labels: di
                        hovertemplate=labels["iteration"] + " %{x}<br>%{y:.4f}<extra></extra>"))
     traces.append(dict(type="scatter", x=[first], y=[float(ll[first])], mode="markers", xaxis="x2", yaxis="y2",
                        marker=dict(size=14, color="#B91C1C", symbol="circle"), name=labels["current"], hoverinfo="skip"))
+    traces.append(_weight_bars(history.params[first], labels))
     n_traces = len(traces)
-    animated = [0] + list(range(1, n_traces - 2)) + [n_traces - 1]
+    animated = [0] + list(range(1, n_traces - 3)) + [n_traces - 2, n_traces - 1]  # all but the log-likelihood curve
     frames = []
     for s in steps:
         data = [dict(type="scatter", marker=dict(color=_mixed_colours(history.resp[s]), size=7, opacity=0.55, line=dict(color="white", width=0.5)))]
         data += _component_dicts(history.params[s], labels)
         data.append(dict(type="scatter", x=[s], y=[float(ll[s])]))
+        data.append(dict(type="bar", x=history.params[s].weights.round(4).tolist()))
         frames.append(dict(data=data, traces=animated, name=str(s)))
     out = FramedFigure(data=traces, layout=fig.layout.to_plotly_json(), raw_frames=frames)
     out.update_layout(
@@ -136,7 +159,7 @@ def _padded_range(values: np.ndarray) -> list[float]:
     return [lo - pad, hi + pad]
 
 
-def selection_figure(sel: mixtures.SelectionResult, labels: dict, height: int = 360) -> go.Figure:
+def selection_figure(sel: mixture.SelectionResult, labels: dict, height: int = 360) -> go.Figure:
     fig = go.Figure()
     for name, values, colour, best in (("BIC", sel.bic, charts.colour(0), sel.best_bic), ("AIC", sel.aic, charts.colour(1), sel.best_aic)):
         fig.add_trace(go.Scatter(x=sel.ks, y=values, mode="lines+markers", name=name, line=dict(color=colour, width=3),
@@ -151,7 +174,7 @@ def selection_figure(sel: mixtures.SelectionResult, labels: dict, height: int = 
     return fig
 
 
-def generate_figure(view: mixtures.MixtureView, samples: tuple[np.ndarray, np.ndarray], box, mode: str, labels: dict) -> go.Figure:
+def generate_figure(view: mixture.MixtureView, samples: tuple[np.ndarray, np.ndarray], box, mode: str, labels: dict) -> go.Figure:
     fig = charts.plane_figure(box, height=520)
     density = np.exp(view.grid_log_px)
     if mode == "heatmap":
@@ -176,14 +199,27 @@ def generate_figure(view: mixtures.MixtureView, samples: tuple[np.ndarray, np.nd
 # ---------------------------------------------------------------- HMM figures
 
 def matrix_heatmap(M: np.ndarray, rows: list[str], cols: list[str], title: str, x_title: str, y_title: str,
-                   height: int = 260, colorscale: str = "Blues") -> go.Figure:
+                   height: int | None = None, colorscale: str = "Blues", col_ticks: list[str] | None = None) -> go.Figure:
+    """A probability table as a heat map: one row per ``rows`` name, one column per ``cols`` name.
+
+    ``col_ticks`` are short column labels (a transition matrix's state numbers): long names such as
+    "2 ≈ dado viciado" under narrow columns made plotly tilt them, and the tilted labels took most
+    of the figure's height. The hover always names the full row and column. The height grows with
+    the number of rows, so that six rows stay as readable as two.
+    """
+    height = height or max(220, 110 + 36 * len(rows))
+    ticks = list(col_ticks) if col_ticks is not None else list(cols)
+    hover = [[f"{y_title}: {r}<br>{x_title}: {c}" for c in cols] for r in rows]
     fig = go.Figure(go.Heatmap(
-        z=M, x=cols, y=rows, zmin=0, zmax=1, colorscale=colorscale, texttemplate="%{z:.2f}",
-        textfont=dict(size=13), showscale=False,
-        hovertemplate=y_title + ": %{y}<br>" + x_title + ": %{x}<br>p=%{z:.3f}<extra></extra>",
+        z=M, x=ticks, y=rows, zmin=0, zmax=1, colorscale=colorscale, texttemplate="%{z:.2f}",
+        textfont=dict(size=13), showscale=False, text=hover,
+        hovertemplate="%{text}<br>p=%{z:.3f}<extra></extra>",
     ))
     fig.update_layout(title=dict(text=title, font=dict(size=15)), height=height, margin=dict(l=10, r=10, t=40, b=10))
-    fig.update_xaxes(title_text=x_title, side="bottom", type="category")
+    # Numbers always fit level; names (the emission symbols) may tilt when the page is narrow rather than overlap.
+    fig.update_xaxes(title_text=x_title, side="bottom", type="category", tickmode="array", tickvals=ticks)
+    if col_ticks is not None:
+        fig.update_xaxes(tickangle=0)
     fig.update_yaxes(title_text=y_title, autorange="reversed", type="category")
     return fig
 

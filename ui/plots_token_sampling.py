@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from engine.token_sampling import display_order
+from engine.families.autoregressive import display_order
 
 BLUE = "#2563EB"
 LIGHT_BLUE = "#93C5FD"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ui import digit_images
 from ui.charts import FONT_SIZE, PALETTE
 
 DIGIT_COLOURS = PALETTE + ("#999999", "#F0E442")  # ten digits: Okabe-Ito plus grey and yellow
 SHADES = " ░▒▓█"
-GREYS = [[0.0, "#ffffff"], [1.0, "#111111"]]  # 0 = white paper, 16 = black ink
 
 
 def ascii_digit(img: np.ndarray) -> str:
@@ -39,8 +39,7 @@ def digits_figure(images: np.ndarray, n_cols: int, captions: list[str] | None = 
     if captions:
         m = np.vstack([m, np.full((rg, m.shape[1]), np.nan)])
     n_rows = max(1, -(-len(np.asarray(images).reshape(-1, 64)) // n_cols))
-    fig = go.Figure(go.Heatmap(z=m, colorscale=GREYS, zmin=0, zmax=16, showscale=False, hoverongaps=False,
-                               hovertemplate=(hover or "%{z:.1f}") + "<extra></extra>"))
+    fig = go.Figure(digit_images.heatmap(m, hovertemplate=(hover or "%{z:.1f}") + "<extra></extra>"))
     fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x", scaleratio=1)
     fig.update_xaxes(visible=False, constrain="domain")
     if captions:
@@ -99,8 +98,7 @@ def manifold_figure(images: np.ndarray, n: int, lim: float, axis_names: tuple[st
     # each digit (8 pixels + a 1-pixel gap) spans one grid cell, centred on its latent point
     xs = -lim - step / 2 + (np.arange(m.shape[1]) + 0.5) * step / 9
     ys = -lim - step / 2 + (np.arange(m.shape[0]) + 0.5) * step / 9
-    fig = go.Figure(go.Heatmap(x=xs, y=ys, z=m, colorscale=GREYS, zmin=0, zmax=16, showscale=False, hoverongaps=False,
-                               hovertemplate=f"{axis_names[0]}≈%{{x:.2f}}<br>{axis_names[1]}≈%{{y:.2f}}<extra></extra>"))
+    fig = go.Figure(digit_images.heatmap(m, x=xs, y=ys, hovertemplate=f"{axis_names[0]}≈%{{x:.2f}}<br>{axis_names[1]}≈%{{y:.2f}}<extra></extra>"))
     fig.update_layout(height=640, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="#cbd5e1")
     fig.update_xaxes(title_text=axis_names[0], constrain="domain")
     fig.update_yaxes(title_text=axis_names[1], scaleanchor="x", scaleratio=1)
@@ -131,7 +129,7 @@ def walk_animation(frames: np.ndarray, t_label: str, play: str, pause: str, step
     n = len(imgs)
 
     def heat(k):
-        return go.Heatmap(z=imgs[k], colorscale=GREYS, zmin=0, zmax=16, showscale=False, hovertemplate="%{z:.1f}<extra></extra>")
+        return digit_images.heatmap(imgs[k], hovertemplate="%{z:.1f}<extra></extra>")
 
     fig = go.Figure(data=[heat(0)], frames=[go.Frame(data=[heat(k)], name=str(k)) for k in range(n)])
     step_labels = step_labels or [f"{t:.2f}" for t in np.linspace(0, 1, n)]

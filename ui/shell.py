@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from engine.errors import InputError
+from engine.core.errors import InputError
 from ui import text
 from ui.registry import BY_KEY, HOME_SCRIPT, PAGES
 
@@ -125,7 +125,8 @@ def _sidebar(page: str, current: str) -> None:
     with st.sidebar:
         st.page_link(HOME_SCRIPT, label=t("home.nav"), icon=":material/home:", query_params={"lang": current})
         for info in PAGES:
-            label = t(f"{info.key}.nav") + ("" if info.ready else f" · {t('common.soon')}")
+            # the short "soon" keeps a planned page's link on one line in the default 256 px sidebar
+            label = t(f"{info.key}.nav") + ("" if info.ready else f" · {t('common.soon_nav')}")
             st.page_link(info.script, label=label, icon=info.icon, query_params={"lang": current})
         st.divider()
         st.session_state["lang_choice"] = current
@@ -176,7 +177,9 @@ def show_input_error(err: InputError, page: str | None = None) -> None:
     key = f"{page}.errors.{err.code}"
     if key not in text.catalogue(lang()):
         key = f"errors.{err.code}"
-    st.error(t(key, **err.params), icon=":material/error:")
+    # text parameters come from the user's data (a cell, a label, a file name): shown as typed, never as Markdown
+    params = {k: text.literal(v) if isinstance(v, str) else v for k, v in err.params.items()}
+    st.error(t(key, **params), icon=":material/error:")
 
 
 @contextmanager

@@ -9,6 +9,7 @@ languages have exactly the same keys and files. No streamlit here.
 from __future__ import annotations
 
 import numbers
+import re
 import string
 import tomllib
 from functools import lru_cache
@@ -42,8 +43,11 @@ def catalogue(lang: str) -> dict[str, str]:
 def lookup(lang: str, key: str, **params: object) -> str:
     """The text for ``key`` in ``lang``, with ``{name}`` fields filled from ``params``.
 
+    A count ``n`` of exactly 1 picks ``<key>_one`` when the catalogue has it ("only 1 point", "só 1 ponto").
     A missing key shows as the key itself (and the parity tests catch it), never a crash.
     """
+    if params.get("n") == 1 and not isinstance(params["n"], bool) and f"{key}_one" in catalogue(lang):
+        key = f"{key}_one"
     text = catalogue(lang).get(key)
     if text is None:
         text = catalogue(DEFAULT_LANG).get(key, key)
@@ -77,6 +81,17 @@ def markdown(lang: str, page: str, name: str) -> str:
     if not path.exists():
         path = TEXTS / DEFAULT_LANG / page / f"{name}.md"
     return path.read_text("utf-8") if path.exists() else f"`{page}/{name}.md`"
+
+
+_NOT_PLAIN = re.compile(r"[^\w\s]|_")
+
+
+def literal(value: object) -> str:
+    """User text (a class label, a file name, a cell of a file) that Markdown and plotly show exactly as
+    typed: every character other than letters, digits and spaces becomes a numeric character reference,
+    which both render as that character. So ``<b>`` is not bold, ``<a href>`` is not a link, ``$x$`` is
+    not LaTeX, ``**x**`` is not emphasis, ``:red[x]`` is not coloured and ``%{x}`` is no hover field."""
+    return _NOT_PLAIN.sub(lambda m: f"&#{ord(m.group())};", str(value))
 
 
 def number(lang: str, value: float, spec: str = ".2f") -> str:

@@ -27,8 +27,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import logsumexp
 
-from engine.errors import InputError
-from engine.rng import SeedLike, as_generator, child_seed
+from engine.core.contract import Capabilities, GenerativeModel
+from engine.core.errors import InputError
+from engine.core.rng import SeedLike, as_generator, child_seed
+from engine.core.training import Budget, Callback
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 INITS = ("kmeans", "random")
@@ -230,43 +232,118 @@ def initial_params(X: np.ndarray, n_components: int, covariance_type: str, init:
     return MixtureParams(np.full(n_components, 1.0 / n_components), means, covs, covariance_type)
 
 
+@dataclass(frozen=True)
+class MixtureConfig:
+    """The hyperparameters of :class:`GaussianMixture`, as one value (what the model registry passes)."""
+
+    n_components: int = 3
+    covariance_type: str = "full"
+    init: str = "kmeans"
+    tol: float = 1e-4
+
+
+class GaussianMixture(GenerativeModel):
+    """p(x) = Σ_k π_k N(x | μ_k, Σ_k) fitted by EM, with the engine's verbs (:mod:`engine.core.contract`).
+
+    One step is one EM iteration: an M-step, then the E-step that scores its parameters.
+    ``history_`` (an :class:`EMHistory`) keeps every iteration, the initialisation first. Training
+    is done when the mean log-likelihood gains less than ``tol``; if a step ever produces NaN, it
+    stops there (``diverged_``) and the last good parameters stay. EM has no learning rate to blow
+    up, so the family declares that it cannot be driven to diverge.
+    """
+
+    capabilities = Capabilities(density="exact", can_diverge=False)
+    report_every = 1
+
+    def __init__(self, n_components: int = 3, covariance_type: str = "full", init: str = "kmeans",
+                 tol: float = 1e-4, seed: SeedLike = 0) -> None:
+        self.n_components, self.covariance_type, self.init, self.tol, self.seed = n_components, covariance_type, init, tol, seed
+        self.step_, self.diverged_, self.converged_, self.elapsed_ = 0, False, False, 0.0
+        self._params: list[MixtureParams] = []
+        self._resp: list[np.ndarray] = []
+        self._ll: list[float] = []
+        self._obj: list[float] = []
+
+    def _start(self, X: np.ndarray) -> None:
+        X = check_mixture_input(X, self.n_components, self.covariance_type, self.init)
+        spread = float(X.var(axis=0).mean())
+        self.eps_ = REG_FRACTION * spread if spread > 0 else 1e-6
+        self._X = X
+        params = initial_params(X, self.n_components, self.covariance_type, self.init, self.eps_, as_generator(self.seed))
+        if not self._score(params):
+            raise InputError("degenerate_data")
+
+    def fit(self, X: np.ndarray, *, budget: Budget = Budget(max_steps=100), callback: Callback | None = None) -> GaussianMixture:
+        """Start from the chosen initialisation and run up to ``budget`` EM iterations."""
+        return super().fit(X, budget=budget, callback=callback)
+
+    def _score(self, params: MixtureParams) -> bool:
+        """The E-step on ``params``, recorded; False (nothing recorded) if it produced NaN."""
+        try:
+            resp, log_px = e_step(self._X, params)
+        except np.linalg.LinAlgError:
+            return False
+        mean_ll = float(log_px.mean())
+        if not np.isfinite(mean_ll) or not np.isfinite(resp).all():
+            return False
+        self._params.append(params)
+        self._resp.append(resp)
+        self._ll.append(mean_ll)
+        self._obj.append(mean_ll + penalty(params, self.eps_) / len(self._X))
+        return True
+
+    def _train_step(self) -> bool:
+        if not self._score(m_step(self._X, self._resp[-1], self.covariance_type, self.eps_)):
+            return False
+        self.step_ += 1
+        self.converged_ = abs(self._ll[-1] - self._ll[-2]) < self.tol
+        return True
+
+    @property
+    def done(self) -> bool:
+        return self.diverged_ or self.converged_
+
+    def _metrics(self) -> dict[str, float]:
+        return {"log_likelihood": self._ll[-1]} if self._ll else {}
+
+    @classmethod
+    def from_config(cls, config: MixtureConfig, seed: SeedLike = 0) -> GaussianMixture:
+        return cls(config.n_components, config.covariance_type, config.init, config.tol, seed)
+
+    @property
+    def history_(self) -> EMHistory:
+        return EMHistory(list(self._params), list(self._resp), np.array(self._ll), np.array(self._obj), self.converged_,
+                         self.eps_, self.diverged_)
+
+    @property
+    def params_(self) -> MixtureParams:
+        """The last good parameters."""
+        return self._params[-1]
+
+    @property
+    def n_params_(self) -> int:
+        return n_parameters(self.n_components, self._X.shape[1], self.covariance_type)
+
+    def sample(self, n: int, seed: SeedLike = 0) -> np.ndarray:
+        return ancestral_sample(self.params_, n, seed)[0]
+
+    def score_samples(self, X: np.ndarray) -> np.ndarray:
+        """log p(x) for each row of X."""
+        return score_samples(X, self.params_)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return predict_proba(X, self.params_)
+
+
 def fit_em(X: np.ndarray, n_components: int = 3, covariance_type: str = "full", init: str = "kmeans",
            seed: SeedLike = 0, max_iter: int = 100, tol: float = 1e-4) -> EMHistory:
-    """Run EM from the chosen initialisation and keep every iteration.
+    """Run EM from the chosen initialisation and keep every iteration (see :class:`GaussianMixture`).
 
     Stops when the mean log-likelihood gains less than ``tol`` or after ``max_iter``
     M-steps. If a step ever produced NaN, it stops and keeps the last good parameters.
     """
-    X = check_mixture_input(X, n_components, covariance_type, init)
-    rng = as_generator(seed)
-    n = len(X)
-    spread = float(X.var(axis=0).mean())
-    eps = REG_FRACTION * spread if spread > 0 else 1e-6
-    params = initial_params(X, n_components, covariance_type, init, eps, rng)
-    history_p, history_r, ll, obj = [], [], [], []
-    converged = stopped = False
-    for it in range(max_iter + 1):
-        try:
-            resp, log_px = e_step(X, params)
-        except np.linalg.LinAlgError:
-            resp, log_px = None, np.array([np.nan])
-        mean_ll = float(log_px.mean())
-        if resp is None or not np.isfinite(mean_ll) or not np.isfinite(resp).all():
-            stopped = True
-            break
-        history_p.append(params)
-        history_r.append(resp)
-        ll.append(mean_ll)
-        obj.append(mean_ll + penalty(params, eps) / n)
-        if it >= 1 and abs(ll[-1] - ll[-2]) < tol:
-            converged = True
-            break
-        if it == max_iter:
-            break
-        params = m_step(X, resp, covariance_type, eps)
-    if not history_p:
-        raise InputError("degenerate_data")
-    return EMHistory(history_p, history_r, np.array(ll), np.array(obj), converged, eps, stopped)
+    gm = GaussianMixture(n_components, covariance_type, init, tol, seed)
+    return gm.fit(X, budget=Budget(max_steps=max_iter)).history_
 
 
 # ---------------------------------------------------------------- using a fitted mixture
@@ -281,7 +358,7 @@ def predict_proba(X: np.ndarray, params: MixtureParams) -> np.ndarray:
     return e_step(np.asarray(X, float), params)[0]
 
 
-def sample(params: MixtureParams, n: int, seed: SeedLike = 0) -> tuple[np.ndarray, np.ndarray]:
+def ancestral_sample(params: MixtureParams, n: int, seed: SeedLike = 0) -> tuple[np.ndarray, np.ndarray]:
     """Ancestral sampling: z ~ Categorical(π), then x ~ N(μ_z, Σ_z). Returns (X, z)."""
     rng = as_generator(seed)
     n = int(n)
@@ -330,9 +407,13 @@ def information_criteria(X: np.ndarray, params: MixtureParams) -> tuple[float, f
     return -2 * total + p * math.log(n), -2 * total + 2 * p, total
 
 
-def select_components(X: np.ndarray, max_components: int = 8, covariance_type: str = "full", seed: SeedLike = 0,
-                      n_init: int = 1, max_iter: int = 100) -> SelectionResult:
-    """BIC and AIC for K = 1..max_components, each the best of ``n_init`` k-means starts."""
+def select_components(X: np.ndarray, max_components: int = MAX_COMPONENTS, covariance_type: str = "full",
+                      seed: SeedLike = 0, n_init: int = 1, max_iter: int = 100) -> SelectionResult:
+    """BIC and AIC for K = 1..max_components, each the best of ``n_init`` k-means starts.
+
+    The default scans every K the page's slider offers (``MAX_COMPONENTS``), fewer only when the
+    data has fewer distinct points.
+    """
     X = np.asarray(X, float)
     n_distinct = len(np.unique(X, axis=0))
     top = int(min(max_components, MAX_COMPONENTS, n_distinct))
@@ -372,7 +453,7 @@ def fit_view(X: np.ndarray, n_components: int, covariance_type: str, init: str, 
              test_fraction: float = 0.25, resolution: int = 80, max_iter: int = 100) -> MixtureView:
     """Split (with ``split_seed``), fit by EM on the training part from a start drawn with
     ``seed``, and score both parts and a grid. A new start keeps the same split."""
-    from engine.datasets import Dataset, bounds, grid, train_test_split
+    from engine.data.points import Dataset, bounds, grid, train_test_split
 
     X = np.asarray(X, float)
     if len(X) < 2:

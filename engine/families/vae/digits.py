@@ -1,43 +1,39 @@
-"""A variational autoencoder (and a small VQ-VAE) on the 8×8 digits, in PyTorch.
+"""A variational autoencoder on the 8×8 digits, in PyTorch.
 
 Pixels are integers 0..16, so the decoder outputs, for every one of the 64 pixels, a
-17-way categorical distribution p(x_i | z) (logits of shape (n, 64, 17)). The loss is
-the negative ELBO, in nats per image:
+17-way categorical distribution p(x_i | z) (logits of shape (n, 64, 17); see ``pixels``). The
+loss is the negative ELBO, in nats per image:
 
     −ELBO(x) = E_q[−log p(x | z)]  +  β · KL(q(z | x) ‖ N(0, I))
                └─ reconstruction ─┘    └────── KL term ───────┘
 
 with q(z | x) = N(μ(x), diag σ²(x)) and z = μ + σ·ε, ε ~ N(0, I) (the reparameterisation
 trick). Two network variants share that interface: an MLP and a small convolutional net.
-
-Shipped weights: ``pretrained(latent_dim, beta, arch)`` loads an inference-only model
-from ``assets/weights/vae/``; ``python -m engine.vae --regenerate`` retrains all of them
-reproducibly and records each one's test metrics and sha256 in the manifest.
+:class:`Trainer` trains one live (``advance``); the shipped models are in ``shipped``.
 """
 
 from __future__ import annotations
 
-import argparse
+import contextlib
 import math
-import time
-from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine import digits
-from engine import weights as weights_io
-from engine.errors import InputError
-from engine.torch_setup import generator, torch
-from engine.training import Budget, Callback, Progress, is_finite
+from engine.core import training
+from engine.core.errors import InputError
+from engine.core.torch_setup import RngState, count_params, generator, optimise, torch
+from engine.core.training import Budget, Callback
+from engine.data import digits
+from engine.families.vae.pixels import LEVELS, N_LEVELS, N_PIX, init_decoder_bias, log_px_given_z, prepare
+
+__all__ = ["ARCHS", "LATENT_DIMS", "BETAS", "EXPLODED", "QUALITY_BAR", "VAEConfig", "MLPNet", "ConvNet", "build_net",
+           "shapes", "kl_per_dim", "kl_to_prior", "loss_terms", "Evaluation", "evaluate", "iwae_bound", "ACTIVE_KL",
+           "LatentUsage", "latent_usage", "independent_pixel_baseline", "VAE", "History", "Trainer", "train"]
 
 nn = torch.nn
 F = torch.nn.functional
 
-PAGE = "vae"
-N_PIX = digits.SIDE * digits.SIDE  # 64
-N_LEVELS = digits.N_LEVELS  # 17
-LEVELS = np.arange(N_LEVELS, dtype=np.float32)
 ARCHS = ("mlp", "conv")
 LATENT_DIMS = (2, 8, 16)
 BETAS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)  # shipped for latent 2, MLP
@@ -163,24 +159,7 @@ def shapes(config: VAEConfig, batch: int = 1) -> list[tuple[str, tuple[int, ...]
     return out
 
 
-def n_params(net: nn.Module) -> int:
-    return sum(p.numel() for p in net.parameters())
-
-
 # ---------------------------------------------------------------------------- the math
-
-
-def _prep(X: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-    """(network input scaled to 0..1, integer pixel targets 0..16)."""
-    X = np.asarray(X, np.float32).reshape(-1, N_PIX)
-    targets = torch.from_numpy(np.clip(np.rint(X), 0, N_LEVELS - 1).astype(np.int64))
-    return torch.from_numpy(X / (N_LEVELS - 1)), targets
-
-
-def log_px_given_z(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """log p(x | z) = Σ_i log softmax(logits_i)[x_i], one value per image (nats)."""
-    logp = F.log_softmax(logits, dim=-1)
-    return logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1).sum(-1)
 
 
 def kl_per_dim(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -220,7 +199,7 @@ class Evaluation:
 def evaluate(net: nn.Module, X: np.ndarray, n_samples: int = 8, seed: int = 0) -> Evaluation:
     """The ELBO (β = 1, the true bound) averaged over images, with ``n_samples`` z per image."""
     net.eval()
-    x, t = _prep(X)
+    x, t = prepare(X)
     gen = generator(seed)
     mu, logvar = _split(net.encode(x))
     std = (0.5 * logvar).exp()
@@ -240,7 +219,7 @@ def iwae_bound(net: nn.Module, X: np.ndarray, k: int = 16, seed: int = 0, chunk:
     k = 1 is the ELBO; the bound tightens towards log p(x) as k grows (Burda et al., 2016).
     """
     net.eval()
-    x, t = _prep(X)
+    x, t = prepare(X)
     gen = generator(seed)
     mu, logvar = _split(net.encode(x))
     std = (0.5 * logvar).exp()
@@ -362,7 +341,7 @@ class VAE:
     @torch.no_grad()
     def encode(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(μ, log σ²) of q(z | x), each (n, latent_dim)."""
-        mu, logvar = _split(self.net.encode(_prep(X)[0]))
+        mu, logvar = _split(self.net.encode(prepare(X)[0]))
         return mu.numpy(), logvar.numpy()
 
     def encode_mean(self, X: np.ndarray) -> np.ndarray:
@@ -395,7 +374,7 @@ class VAE:
     def per_image_recon_error(self, X: np.ndarray) -> np.ndarray:
         """−log p(x | z = μ(x)) for each image (nats): the reconstruction error at the posterior mean."""
         with torch.no_grad():
-            x, t = _prep(X)
+            x, t = prepare(X)
             mu, _ = _split(self.net.encode(x))
             return (-log_px_given_z(self.net.decode(mu), t)).numpy()
 
@@ -408,6 +387,10 @@ class VAE:
     def latent_usage(self, X: np.ndarray, threshold: float = ACTIVE_KL, n_samples: int = 16, seed: int = 0) -> LatentUsage:
         """KL per latent dimension, active dimensions, rate = information + marginal KL, on the images X."""
         return latent_usage(*self.encode(X), threshold=threshold, n_samples=n_samples, seed=seed)
+
+    @property
+    def n_params_(self) -> int:
+        return count_params(self.net)
 
     def state_dict(self) -> dict:
         return {k: v.detach().clone() for k, v in self.net.state_dict().items()}
@@ -428,65 +411,50 @@ class History:
     val_neg_elbo: list[float] = field(default_factory=list)
 
 
-@torch.no_grad()
-def init_decoder_bias(net: nn.Module, targets: torch.Tensor, alpha: float = 1.0) -> None:
-    """Set the decoder's output bias to log p(x_i = v) of the training pixels (smoothed).
+class Trainer(training.Trainer):
+    """Trains a VAE a budget at a time, so a page can advance it inside fragment ticks.
 
-    At the start, z carries no information yet, so the best a decoder can do is predict each
-    pixel's marginal: starting there skips the phase where it learns only that.
-    """
-    last = net.decoder[-1]
-    counts = F.one_hot(targets, N_LEVELS).sum(0).float() + alpha  # (64, 17)
-    if isinstance(last, nn.Linear):
-        last.bias.copy_((counts / counts.sum(-1, keepdim=True)).log().reshape(-1))
-    else:  # a conv's bias is per level only: use the marginal over all pixels
-        c = counts.sum(0)
-        last.bias.copy_((c / c.sum()).log())
-
-
-class Trainer:
-    """Trains a VAE a few steps at a time, so a page can advance it inside fragment ticks.
-
-    Adam with a cosine learning-rate schedule, minibatches drawn without replacement from a
-    per-trainer torch.Generator. If the loss or a weight turns NaN/inf (or the loss explodes
-    past ``EXPLODED``), training stops, ``diverged`` is set and the weights go back to the
-    last good ones.
+    Adam with a cosine learning-rate schedule over ``max_steps``, minibatches drawn without
+    replacement from a per-trainer torch.Generator. If the loss or a weight turns NaN/inf (or the
+    loss explodes past ``EXPLODED``), training stops, ``diverged_`` is set and the weights go back
+    to the last good ones. With ``X_val``, the validation −ELBO is measured every ``report_every``
+    steps (``history_.val_neg_elbo``).
     """
 
-    def __init__(self, config: VAEConfig, X_train: np.ndarray | None = None, seed: int = 0) -> None:
+    def __init__(self, config: VAEConfig, X_train: np.ndarray | None = None, seed: int = 0,
+                 X_val: np.ndarray | None = None) -> None:
         config.validate()
         self.config = config
         self.seed = seed
         if X_train is None:
             X_train = digits.load("train")[0]
-        self.x, self.t = _prep(X_train)
+        self.x, self.t = prepare(X_train)
+        self.X_val = X_val
         self.model = VAE(config, seed=seed)
         self.net = self.model.net
         if config.init_bias:
             init_decoder_bias(self.net, self.t)
         self.opt = torch.optim.AdamW(self.net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         self.gen = generator(seed + 1)
-        self.step = 0
-        self.history = History()
-        self.diverged = False
+        self.step_ = 0
+        self.history_ = History()
+        self.diverged_ = False
+        self.elapsed_ = 0.0
         self._order = torch.empty(0, dtype=torch.long)
         self._pos = 0
         self._good = self.model.state_dict()
         self._ema = [p.detach().clone() for p in self.net.parameters()] if config.ema > 0 else None
-        self.elapsed = 0.0
-        # dropout draws from torch's global generator: give this trainer its own state,
-        # swapped in only while it steps (fork_rng restores the global one afterwards)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed + 2)
-            self._rng_state = torch.get_rng_state()
+        self._rng = RngState(seed + 2)  # dropout draws from the trainer's own generator state
+
+    ends_at_total = True  # the cosine schedule (and the EMA) end at max_steps
 
     @property
-    def done(self) -> bool:
-        return self.diverged or self.step >= self.config.max_steps
+    def total_steps(self) -> int:
+        return self.config.max_steps
 
     def _lr(self) -> float:
         c = self.config
-        frac = min(1.0, self.step / max(1, c.max_steps))
+        frac = min(1.0, self.step_ / max(1, c.max_steps))
         return c.lr * (c.lr_floor + (1 - c.lr_floor) * 0.5 * (1 + math.cos(math.pi * frac)))
 
     def _batch(self) -> torch.Tensor:
@@ -497,265 +465,66 @@ class Trainer:
         self._pos += self.config.batch_size
         return idx
 
-    def advance(self, n_steps: int) -> bool:
-        """Run up to ``n_steps`` steps; returns False if training diverged."""
-        start = time.perf_counter()
-        with torch.random.fork_rng(devices=[]):
-            torch.set_rng_state(self._rng_state)
-            self._advance(n_steps)
-            self._rng_state = torch.get_rng_state()
-        self.net.eval()
-        self.elapsed += time.perf_counter() - start
-        return not self.diverged
+    @contextlib.contextmanager
+    def _training(self):
+        with self._rng.active():
+            self.net.train()
+            try:
+                yield
+            finally:
+                self.net.eval()
 
-    def _advance(self, n_steps: int) -> None:
+    def _train_step(self) -> bool:
         c = self.config
-        self.net.train()
-        for _ in range(n_steps):
-            if self.done:
-                break
-            idx = self._batch()
-            for g in self.opt.param_groups:
-                g["lr"] = self._lr()
-            recon, kl = loss_terms(self.net, self.x[idx], self.t[idx], self.gen)
-            beta = c.beta_at(self.step)
-            r, k = recon.mean(), kl.mean()
-            loss = r + beta * k
-            value = float(loss.detach())
-            if not is_finite(value) or value > EXPLODED:
-                self._diverge()
-                break
-            self.opt.zero_grad(set_to_none=True)
-            loss.backward()
-            self.opt.step()
-            self.step += 1
-            if self._ema is not None:
-                with torch.no_grad():
-                    torch._foreach_lerp_(self._ema, [p.detach() for p in self.net.parameters()], 1.0 - c.ema)
-            self.history.step.append(self.step)
-            self.history.recon.append(float(r.detach()))
-            self.history.kl.append(float(k.detach()))
-            self.history.beta.append(beta)
-            if self.step % 50 == 0 or self.done:
-                if not all(torch.isfinite(p).all() for p in self.net.parameters()):
-                    self._diverge()
-                    break
-                self._good = self.model.state_dict()
-            if self.step >= c.max_steps and self._ema is not None:
-                with torch.no_grad():  # training is over: keep the averaged weights
-                    for p, a in zip(self.net.parameters(), self._ema):
-                        p.copy_(a)
-                self._good = self.model.state_dict()
+        idx = self._batch()
+        for g in self.opt.param_groups:
+            g["lr"] = self._lr()
+        recon, kl = loss_terms(self.net, self.x[idx], self.t[idx], self.gen)
+        beta = c.beta_at(self.step_)
+        r, k = recon.mean(), kl.mean()
+        if optimise(self.opt, r + beta * k, limit=EXPLODED) is None:
+            return self._restore()
+        self.step_ += 1
+        if self._ema is not None:
+            with torch.no_grad():
+                torch._foreach_lerp_(self._ema, [p.detach() for p in self.net.parameters()], 1.0 - c.ema)
+        h = self.history_
+        h.step.append(self.step_)
+        h.recon.append(float(r.detach()))
+        h.kl.append(float(k.detach()))
+        h.beta.append(beta)
+        if self.step_ % 50 == 0 or self.done:
+            if not all(torch.isfinite(p).all() for p in self.net.parameters()):
+                return self._restore()
+            self._good = self.model.state_dict()
+        if self.step_ >= c.max_steps and self._ema is not None:
+            with torch.no_grad():  # training is over: keep the averaged weights
+                for p, a in zip(self.net.parameters(), self._ema):
+                    p.copy_(a)
+            self._good = self.model.state_dict()
+        if self.X_val is not None and (self.step_ % self.report_every == 0 or self.done):
+            with self._untimed():
+                h.val_step.append(self.step_)
+                h.val_neg_elbo.append(evaluate(self.net, self.X_val, n_samples=1, seed=self.step_).neg_elbo)
+                self.net.train()
+        return True
 
-    def _diverge(self) -> None:
-        self.diverged = True
+    def _restore(self) -> bool:
         self.net.load_state_dict(self._good)
-        self.net.eval()
+        return False
 
-    def run(self, budget: Budget | None = None, callback: Callback | None = None, X_val: np.ndarray | None = None,
-            every: int = 50) -> VAE:
-        """Train until ``max_steps`` (or the budget); optional validation −ELBO every ``every`` steps."""
-        start = time.perf_counter()
-        while not self.done:
-            if budget is not None:
-                if budget.max_steps is not None and self.step >= budget.max_steps:
-                    break
-                if budget.max_seconds is not None and time.perf_counter() - start >= budget.max_seconds:
-                    break
-            self.advance(every)
-            metrics = {"recon": self.history.recon[-1], "kl": self.history.kl[-1]} if self.history.recon else {}
-            if X_val is not None and not self.diverged:
-                v = evaluate(self.net, X_val, n_samples=1, seed=self.step).neg_elbo
-                self.history.val_step.append(self.step)
-                self.history.val_neg_elbo.append(v)
-                metrics["val_neg_elbo"] = v
-            if callback is not None:
-                keep = callback(Progress(self.step, self.config.max_steps, time.perf_counter() - start, metrics))
-                if keep is False:
-                    break
-        return self.model
+    def _metrics(self) -> dict[str, float]:
+        h = self.history_
+        out = {"recon": h.recon[-1], "kl": h.kl[-1]} if h.recon else {}
+        if h.val_neg_elbo:
+            out["val_neg_elbo"] = h.val_neg_elbo[-1]
+        return out
 
 
-def fit(config: VAEConfig, seed: int = 0, X_train: np.ndarray | None = None, budget: Budget | None = None,
-        callback: Callback | None = None) -> tuple[VAE, History, bool]:
-    """Train a VAE from scratch; returns (model, history, diverged)."""
+def train(config: VAEConfig, seed: int = 0, X_train: np.ndarray | None = None, budget: Budget | None = None,
+          callback: Callback | None = None) -> Trainer:
+    """Train a VAE from scratch to the end of its schedule (or the budget); the trainer holds
+    ``model``, ``history_`` and ``diverged_``."""
     tr = Trainer(config, X_train, seed)
-    tr.run(budget, callback)
-    return tr.model, tr.history, tr.diverged
-
-
-# ---------------------------------------------------------------------------- interpolation
-
-
-def lerp(z0: np.ndarray, z1: np.ndarray, n: int) -> np.ndarray:
-    """Straight line z(t) = (1 − t)·z₀ + t·z₁ for t in [0, 1], n points."""
-    ts = np.linspace(0.0, 1.0, n)[:, None]
-    return ((1 - ts) * z0[None] + ts * z1[None]).astype(np.float32)
-
-
-def slerp(z0: np.ndarray, z1: np.ndarray, n: int) -> np.ndarray:
-    """Spherical interpolation: z(t) = sin((1−t)Ω)/sin Ω · z₀ + sin(tΩ)/sin Ω · z₁, cos Ω = ẑ₀·ẑ₁.
-
-    An arc in the plane of z₀ and z₁ that keeps the endpoints' norm: ‖z(t)‖ is constant when
-    ‖z₀‖ = ‖z₁‖, and otherwise the middle sits at ‖z₀ + z₁‖ / (2 cos(Ω/2)), at least the mean of
-    the two norms (lerp's middle is ‖z₀ + z₁‖ / 2, shorter). It does not move the path to the
-    prior's √d shell: the page's endpoints are means μ(x), well inside it (see LatentUsage).
-    Falls back to lerp when the two codes are (anti)parallel.
-    """
-    z0, z1 = np.asarray(z0, np.float64), np.asarray(z1, np.float64)
-    n0, n1 = np.linalg.norm(z0), np.linalg.norm(z1)
-    if n0 < 1e-8 or n1 < 1e-8:
-        return lerp(z0, z1, n)
-    cos = float(np.clip(z0 @ z1 / (n0 * n1), -1.0, 1.0))
-    omega = math.acos(cos)
-    if omega < 1e-4 or math.pi - omega < 1e-4:
-        return lerp(z0, z1, n)
-    ts = np.linspace(0.0, 1.0, n)[:, None]
-    return ((np.sin((1 - ts) * omega) * z0 + np.sin(ts * omega) * z1) / math.sin(omega)).astype(np.float32)
-
-
-def grid(lim: float = 3.0, n: int = 20) -> np.ndarray:
-    """(n·n, 2) latent points on a regular grid over [−lim, lim]², rows from top (z₂ high) to bottom."""
-    ticks = np.linspace(-lim, lim, n, dtype=np.float32)
-    zz1, zz2 = np.meshgrid(ticks, ticks[::-1])
-    return np.stack([zz1.ravel(), zz2.ravel()], axis=1)
-
-
-# ---------------------------------------------------------------------------- drawn digits
-
-
-def digit_from_canvas(rgba: np.ndarray) -> np.ndarray:
-    """Turn a drawn image (h, w, 3 or 4 RGBA; dark ink on light or transparent paper)
-    into one 8×8 digit on the 0..16 scale, like load_digits (block-average, then rescale).
-
-    Raises InputError ``vae.blank_drawing`` / ``vae.full_drawing`` when there is nothing to read.
-    """
-    img = np.asarray(rgba, np.float32)
-    if img.ndim != 3 or img.shape[0] < 8 or img.shape[1] < 8:
-        raise InputError("blank_drawing")
-    ink = 1.0 - img[..., :3].mean(-1) / 255.0  # dark strokes on light paper
-    if img.shape[2] == 4:
-        ink = ink * img[..., 3] / 255.0  # transparent paper holds no ink
-    frac = float((ink > 0.3).mean())
-    if frac < 0.005:
-        raise InputError("blank_drawing")
-    if frac > 0.85:
-        raise InputError("full_drawing")
-    h, w = ink.shape
-    ys, xs = np.nonzero(ink > 0.3)
-    # centre the bounding box in a square (load_digits digits fill most of the frame)
-    cy, cx = (ys.min() + ys.max()) / 2, (xs.min() + xs.max()) / 2
-    half = max(ys.max() - ys.min(), xs.max() - xs.min()) / 2 * 1.15 + 2
-    y0, x0 = int(round(cy - half)), int(round(cx - half))
-    size = int(round(2 * half))
-    pad = np.zeros((size, size), np.float32)
-    sy0, sx0 = max(0, y0), max(0, x0)
-    sy1, sx1 = min(h, y0 + size), min(w, x0 + size)
-    pad[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = ink[sy0:sy1, sx0:sx1]
-    edges = np.linspace(0, size, digits.SIDE + 1).astype(int)
-    out = np.array([[pad[edges[i]:edges[i + 1], edges[j]:edges[j + 1]].mean() for j in range(8)] for i in range(8)])
-    if out.max() <= 0:
-        raise InputError("blank_drawing")
-    out = np.clip(out / out.max() * 16.0 * 1.2, 0, 16)
-    return np.rint(out).reshape(1, N_PIX).astype(np.float32)
-
-
-# ---------------------------------------------------------------------------- shipped weights
-
-
-def weight_name(latent_dim: int, beta: float, arch: str = "mlp") -> str:
-    return f"{arch}_z{latent_dim}_b{beta:g}"
-
-
-SHIPPED: tuple[VAEConfig, ...] = tuple(
-    [VAEConfig(latent_dim=2, beta=b) for b in BETAS]
-    + [VAEConfig(latent_dim=d, hidden=256) for d in LATENT_DIMS if d != 2]  # wider: they have more to encode
-    + [VAEConfig(latent_dim=2, arch="conv")]
-)
-SHIPPED_SEED = 0
-STORE_DTYPE = torch.float16  # halves the files; metrics are recorded for the rounded weights
-
-
-def _round_trip(state: dict) -> dict:
-    return {k: v.to(STORE_DTYPE).to(torch.float32) for k, v in state.items()}
-
-
-def test_metrics(model: VAE) -> dict:
-    Xte, yte = digits.load("test")
-    ev = model.evaluate(Xte, n_samples=8, seed=0)
-    acc = float((digits.classify(model.reconstruct(Xte)) == yte).mean())
-    return {"test_neg_elbo": round(ev.neg_elbo, 4), "test_recon": round(ev.recon, 4), "test_kl": round(ev.kl, 4),
-            "test_neg_iwae_k16": round(model.iwae(Xte, k=16, seed=0), 4), "recon_accuracy": round(acc, 4)}
-
-
-def regenerate(configs=SHIPPED, seed: int = SHIPPED_SEED, log=print) -> None:
-    """Retrain every shipped model from its config and seed, then save weights + manifest."""
-    for cfg in configs:
-        t0 = time.perf_counter()
-        model, hist, diverged = fit(cfg, seed=seed)
-        if diverged:
-            raise RuntimeError(f"{cfg} diverged while regenerating")
-        model.net.load_state_dict(_round_trip(model.state_dict()))
-        metrics = test_metrics(model)
-        name = weight_name(cfg.latent_dim, cfg.beta, cfg.arch)
-        # training curves ride along (subsampled), so the page can plot the two losses at once
-        every = max(1, len(hist.step) // 200)
-        curves = {"curve_step": torch.tensor(hist.step[::every], dtype=torch.int32),
-                  "curve_recon": torch.tensor(hist.recon[::every], dtype=torch.float32),
-                  "curve_kl": torch.tensor(hist.kl[::every], dtype=torch.float32)}
-        state = {k: v.to(STORE_DTYPE) for k, v in model.state_dict().items()} | curves
-        weights_io.save(PAGE, name, state, asdict(cfg) | {"seed": seed}, metrics)
-        log(f"{name}: {metrics}  ({time.perf_counter() - t0:.1f} s)")
-
-
-def _load(name: str) -> tuple[VAE, dict, dict]:
-    state, entry = weights_io.load(PAGE, name)
-    cfg_dict = {k: v for k, v in entry["config"].items() if k in VAEConfig.__dataclass_fields__}
-    cfg = VAEConfig(**cfg_dict)
-    curves = {k: state.pop(k).numpy() for k in [k for k in state if k.startswith("curve_")]}
-    model = VAE(cfg)
-    model.net.load_state_dict({k: v.to(torch.float32) for k, v in state.items()})
-    model.net.eval()
-    for p in model.net.parameters():
-        p.requires_grad_(False)
-    return model, entry, curves
-
-
-def pretrained(latent_dim: int = 2, beta: float = 1.0, arch: str = "mlp") -> VAE:
-    """An inference-only VAE loaded from the shipped weights (checksum verified), cached:
-    the same arguments return the same read-only object."""
-    return _pretrained(int(latent_dim), float(beta), str(arch))
-
-
-@lru_cache(maxsize=16)
-def _pretrained(latent_dim: int, beta: float, arch: str) -> VAE:
-    name = weight_name(latent_dim, beta, arch)
-    if name not in weights_io.read_manifest(PAGE):
-        raise InputError("no_weights", name=name)
-    model, entry, curves = _load(name)
-    model.metrics = entry["metrics"]
-    model.curves = curves
-    return model
-
-
-def available() -> list[tuple[int, float, str]]:
-    """(latent_dim, beta, arch) of every shipped model."""
-    return sorted((e["config"]["latent_dim"], e["config"]["beta"], e["config"]["arch"])
-                  for e in weights_io.read_manifest(PAGE).values() if "latent_dim" in e["config"])
-
-
-def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--regenerate", action="store_true", help="retrain and save every shipped model")
-    p.add_argument("--only", default=None, help="comma-separated weight names to regenerate")
-    args = p.parse_args(argv)
-    if args.regenerate:
-        configs = SHIPPED
-        if args.only:
-            wanted = set(args.only.split(","))
-            configs = tuple(c for c in SHIPPED if weight_name(c.latent_dim, c.beta, c.arch) in wanted)
-        regenerate(configs)
-
-
-if __name__ == "__main__":
-    main()
+    tr.advance(budget or Budget(max_steps=config.max_steps), callback)
+    return tr

@@ -17,10 +17,17 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from engine import digits, metrics
-from engine.errors import InputError
-from engine.torch_setup import generator as torch_generator
-from engine.torch_setup import torch
+from engine import metrics
+from engine.core import training, weights
+from engine.core.errors import InputError
+from engine.core.torch_setup import RngState, count_params, torch
+from engine.core.torch_setup import generator as torch_generator
+from engine.core.training import Budget, Callback
+from engine.data import digits
+
+__all__ = ["N_CLASSES", "GRID_PER_CLASS", "DigitsGanConfig", "to_unit", "to_pixels", "DigitsGan", "DigitsHistory",
+           "evaluate", "DigitsGanTrainer", "train", "history_tensors", "history_from_tensors", "FAMILY", "pretrained",
+           "recipe"]
 
 nn = torch.nn
 F = torch.nn.functional
@@ -39,7 +46,6 @@ class DigitsGanConfig:
     epochs: int = 100
     d_dropout: float = 0.3  # dropout in D's hidden layers: keeps D from memorising 1,000 digits
     d_width: int = 256
-    seed: int = 0
 
 
 def to_unit(pixels: np.ndarray) -> np.ndarray:
@@ -55,12 +61,12 @@ def to_pixels(x: np.ndarray) -> np.ndarray:
 class DigitsGan:
     """Generator and discriminator for 8×8 digits; ``sample`` returns images on the 0..16 scale."""
 
-    def __init__(self, cfg: DigitsGanConfig) -> None:
+    def __init__(self, cfg: DigitsGanConfig, seed: int = 0) -> None:
         self.cfg = cfg
         c = N_CLASSES if cfg.conditional else 0
         w = cfg.width
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(cfg.seed)
+            torch.manual_seed(seed)
             self.G = nn.Sequential(nn.Linear(cfg.noise_dim + c, w), nn.ReLU(), nn.Linear(w, w), nn.ReLU(), nn.Linear(w, 64), nn.Tanh())
             dw, p = cfg.d_width, cfg.d_dropout
             self.D = nn.Sequential(nn.Linear(64 + c, dw), nn.LeakyReLU(0.2), nn.Dropout(p),
@@ -74,7 +80,8 @@ class DigitsGan:
     def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.G(self._cond(z, labels))
 
-    def score(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+    def logit(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """D's raw output s(x); D(x) = sigmoid(s(x)) is its probability that x is real."""
         return self.D(self._cond(x, labels))
 
     def sample(self, n: int, label: int | None = None, seed: int = 0) -> np.ndarray:
@@ -132,31 +139,54 @@ def evaluate(model: DigitsGan, n_per_class: int = 50, seed: int = 123) -> dict[s
     return out
 
 
-def _grid_noise(cfg: DigitsGanConfig) -> tuple[torch.Tensor, torch.Tensor | None]:
+def _grid_noise(cfg: DigitsGanConfig, seed: int) -> tuple[torch.Tensor, torch.Tensor | None]:
     n = GRID_PER_CLASS * N_CLASSES
-    z = torch.randn(n, cfg.noise_dim, generator=torch_generator(cfg.seed + 7))
+    z = torch.randn(n, cfg.noise_dim, generator=torch_generator(seed + 7))
     labels = torch.arange(N_CLASSES).repeat_interleave(GRID_PER_CLASS) if cfg.conditional else None
     return z, labels
 
 
-def train(cfg: DigitsGanConfig, epochs: int | None = None, callback=None) -> tuple[DigitsGan, DigitsHistory]:
-    """Train for ``epochs`` (default ``cfg.epochs``) passes over the 1,000 training digits.
+class DigitsGanTrainer(training.Trainer):
+    """Trains a digits GAN one epoch per step (a pass over the 1,000 training digits, non-saturating loss).
 
-    ``callback(epoch, row)`` may return False to stop early. NaN stops training too and
-    the last good epoch's weights are kept.
+    Every epoch adds a row to ``history_`` (losses, mean D(real) and D(fake), distance to the
+    validation digits, digits covered) and a fixed-noise snapshot grid. NaN stops training, and
+    the last good epoch's weights are kept. D's dropout draws from the trainer's own generator
+    state (torch seeds its global generator at random in every process), so a seed repeats a run.
     """
-    model = DigitsGan(cfg)
-    X, y = digits.load("train")
-    X = torch.from_numpy(to_unit(X))
-    y = torch.from_numpy(np.array(y, np.int64))
-    gen = torch_generator(cfg.seed + 1)
-    opt_g = torch.optim.Adam(model.G.parameters(), lr=cfg.lr, betas=cfg.betas, foreach=True)
-    opt_d = torch.optim.Adam(model.D.parameters(), lr=cfg.lr, betas=cfg.betas, foreach=True)
-    hist = DigitsHistory()
-    z_grid, l_grid = _grid_noise(cfg)
-    good = model.state_tensors()
-    good = {k: v.clone() for k, v in good.items()}
-    for epoch in range(1, (epochs or cfg.epochs) + 1):
+
+    report_every = 1  # the callback sees every epoch
+
+    def __init__(self, cfg: DigitsGanConfig, seed: int = 0) -> None:
+        self.cfg = cfg
+        self.model = DigitsGan(cfg, seed)
+        X, y = digits.load("train")
+        self._X = torch.from_numpy(to_unit(X))
+        self._y = torch.from_numpy(np.array(y, np.int64))
+        self.gen = torch_generator(seed + 1)
+        self.opt_g = torch.optim.Adam(self.model.G.parameters(), lr=cfg.lr, betas=cfg.betas, foreach=True)
+        self.opt_d = torch.optim.Adam(self.model.D.parameters(), lr=cfg.lr, betas=cfg.betas, foreach=True)
+        self.history_ = DigitsHistory()
+        self.step_, self.diverged_, self.elapsed_ = 0, False, 0.0
+        self._z_grid, self._l_grid = _grid_noise(cfg, seed)
+        self._good = {k: v.clone() for k, v in self.model.state_tensors().items()}
+        self._rng = RngState(seed + 2)  # D's dropout draws from the trainer's own generator state
+
+    ends_at_total = True  # advance stops after cfg.epochs epochs
+
+    @property
+    def total_steps(self) -> int:
+        return self.cfg.epochs
+
+    def _training(self):
+        return self._rng.active()
+
+    @property
+    def n_params_(self) -> int:
+        return count_params(self.model.G)
+
+    def _train_step(self) -> bool:
+        cfg, model, X, y, gen = self.cfg, self.model, self._X, self._y, self.gen
         order = torch.randperm(len(X), generator=gen)
         sums = np.zeros(4)
         n_batches = 0
@@ -166,33 +196,46 @@ def train(cfg: DigitsGanConfig, epochs: int | None = None, callback=None) -> tup
             fake_labels = torch.randint(0, N_CLASSES, (len(idx),), generator=gen)
             z = torch.randn(len(idx), cfg.noise_dim, generator=gen)
             fake = model.generate(z, fake_labels if cfg.conditional else None)
-            s_real = model.score(real, labels if cfg.conditional else None)
-            s_fake = model.score(fake.detach(), fake_labels if cfg.conditional else None)
+            s_real = model.logit(real, labels if cfg.conditional else None)
+            s_fake = model.logit(fake.detach(), fake_labels if cfg.conditional else None)
             loss_d = F.softplus(-s_real).mean() + F.softplus(s_fake).mean()
-            opt_d.zero_grad(set_to_none=True)
+            self.opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
-            opt_d.step()
-            loss_g = F.softplus(-model.score(fake, fake_labels if cfg.conditional else None)).mean()
-            opt_g.zero_grad(set_to_none=True)
+            self.opt_d.step()
+            loss_g = F.softplus(-model.logit(fake, fake_labels if cfg.conditional else None)).mean()
+            self.opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
-            opt_g.step()
+            self.opt_g.step()
             with torch.no_grad():
                 sums += [float(loss_d), float(loss_g), float(torch.sigmoid(s_real).mean()), float(torch.sigmoid(s_fake).mean())]
             n_batches += 1
         if not np.isfinite(sums).all():
-            model.load_tensors(good)
-            break
-        good = {k: v.clone() for k, v in model.state_tensors().items()}
+            model.load_tensors(self._good)
+            return False
+        self._good = {k: v.clone() for k, v in model.state_tensors().items()}
+        self.step_ += 1
         row = dict(zip(("d_loss", "g_loss", "d_real", "d_fake"), sums / max(n_batches, 1)))
         row.update(evaluate(model, n_per_class=20))
-        hist.epoch.append(epoch)
+        hist = self.history_
+        hist.epoch.append(self.step_)
         for k, v in row.items():
             getattr(hist, k).append(v)
         with torch.no_grad():
-            hist.grids.append(np.rint(to_pixels(model.generate(z_grid, l_grid).numpy())).astype(np.uint8))
-        if callback is not None and callback(epoch, row) is False:
-            break
-    return model, hist
+            hist.grids.append(np.rint(to_pixels(model.generate(self._z_grid, self._l_grid).numpy())).astype(np.uint8))
+        return True
+
+    def _metrics(self) -> dict[str, float]:
+        h = self.history_
+        names = ("d_loss", "g_loss", "d_real", "d_fake", "sw", "classes_covered", "label_accuracy")
+        return {k: getattr(h, k)[-1] for k in names} if h.epoch else {}
+
+
+def train(cfg: DigitsGanConfig, seed: int = 0, epochs: int | None = None, callback: Callback | None = None) -> DigitsGanTrainer:
+    """Train for ``epochs`` (default ``cfg.epochs``) passes over the 1,000 training digits; the trainer
+    holds ``model`` and ``history_``. The callback sees a Progress after every epoch (False stops)."""
+    tr = DigitsGanTrainer(cfg, seed)
+    tr.advance(Budget(max_steps=epochs or cfg.epochs), callback)
+    return tr
 
 
 def history_tensors(hist: DigitsHistory) -> dict[str, torch.Tensor]:
@@ -210,3 +253,28 @@ def history_from_tensors(state: dict[str, torch.Tensor]) -> DigitsHistory:
             col = state[f"history.{name}"].tolist()
             values[name] = [int(v) for v in col] if name in ("epoch", "classes_covered") else col
     return DigitsHistory(**values)
+
+
+# ---------------------------------------------------------------- shipped weights
+
+FAMILY = "gan"
+
+
+def pretrained(conditional: bool) -> tuple[DigitsGan, DigitsHistory, dict]:
+    """The shipped digits GAN (generator only, for inference), its training history and its metrics."""
+    state, entry = weights.load(FAMILY, "digits_conditional" if conditional else "digits")
+    fields = {k: v for k, v in entry["config"].items() if k in DigitsGanConfig.__dataclass_fields__}
+    model = DigitsGan(DigitsGanConfig(**{**fields, "betas": tuple(fields["betas"])}))
+    model.G.load_state_dict({k[2:]: v for k, v in state.items() if k.startswith("G.")})
+    model.G.eval()
+    return model, history_from_tensors(state), entry["metrics"]
+
+
+def recipe(conditional: bool, seed: int = 0) -> weights.Trained:
+    """Train a shipped digits GAN from its fixed seed; it ships G, the history and the snapshot grids."""
+    cfg = DigitsGanConfig(conditional=conditional)
+    tr = train(cfg, seed)
+    state = {k: v for k, v in tr.model.state_tensors().items() if k.startswith("G.")}
+    state.update(history_tensors(tr.history_))
+    final = evaluate(tr.model)
+    return weights.Trained(state, asdict(cfg) | {"seed": seed}, {k: round(float(v), 4) for k, v in final.items()})

@@ -11,26 +11,27 @@ entry of a learned codebook {e_1 … e_K}, and the decoder reads the S chosen en
 So an image is described by S integers, each from a vocabulary of K codes. Codes no image
 chooses are restarted at a random encoder output every ``restart_every`` steps.
 
-``pretrained()`` loads the shipped weights; ``python -m engine.vae_vq --regenerate`` rebuilds them.
+``pretrained()`` loads the shipped weights; ``python -m engine.regenerate vae vq_s4_k32`` rebuilds them.
 """
 
 from __future__ import annotations
 
-import argparse
-import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from engine import digits
-from engine import weights as weights_io
-from engine.torch_setup import generator, torch
-from engine.vae import LEVELS, N_LEVELS, N_PIX, _prep, init_decoder_bias, log_px_given_z
+from engine.core import training, weights
+from engine.core.torch_setup import count_params, generator, optimise, torch, train_mode
+from engine.core.training import Budget
+from engine.data import digits
+from engine.families.vae.pixels import LEVELS, N_LEVELS, N_PIX, init_decoder_bias, log_px_given_z, prepare
+
+__all__ = ["FAMILY", "NAME", "VQConfig", "VQNet", "VQVAE", "VQTrainer", "train", "test_metrics", "pretrained"]
 
 nn = torch.nn
 F = torch.nn.functional
-PAGE = "vae"
+FAMILY = "vae"
 NAME = "vq_s4_k32"
 
 
@@ -79,7 +80,7 @@ class VQVAE:
     @torch.no_grad()
     def codes(self, X: np.ndarray) -> np.ndarray:
         """The code index chosen in each slot: (n, S) integers in 0..K−1."""
-        return self.net.quantise(self.net.encode(_prep(X)[0]))[0].numpy()
+        return self.net.quantise(self.net.encode(prepare(X)[0]))[0].numpy()
 
     @torch.no_grad()
     def decode_codes(self, idx: np.ndarray) -> np.ndarray:
@@ -93,7 +94,7 @@ class VQVAE:
     @torch.no_grad()
     def recon_nll(self, X: np.ndarray) -> np.ndarray:
         """−log p(x | z_q(x)) per image, nats."""
-        x, t = _prep(X)
+        x, t = prepare(X)
         idx = self.net.quantise(self.net.encode(x))[0]
         return (-log_px_given_z(self.net.decode_codes(idx), t)).numpy()
 
@@ -111,43 +112,82 @@ class VQVAE:
         return self.decode_codes(rng.integers(0, self.config.codebook, (n, self.config.slots)))
 
 
-def fit(config: VQConfig = VQConfig(), seed: int = 0, X_train: np.ndarray | None = None) -> tuple[VQVAE, dict]:
-    if X_train is None:
-        X_train = digits.load("train")[0]
-    x, t = _prep(X_train)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        net = VQNet(config)
-    init_decoder_bias(net, t)
-    gen = generator(seed + 1)
-    opt = torch.optim.Adam(net.parameters(), lr=config.lr)
-    hist = {"recon": [], "vq": []}
-    used = torch.zeros(config.codebook, dtype=torch.bool)
-    net.train()
-    for step in range(1, config.max_steps + 1):
-        idx_b = torch.randint(0, len(x), (config.batch_size,), generator=gen)
+class VQTrainer(training.Trainer):
+    """Trains a VQ-VAE one minibatch per step (Adam), restarting dead codes every ``restart_every`` steps.
+
+    A NaN loss puts back the weights of the last 50-step checkpoint and stops (``diverged_``).
+    ``history_`` holds the reconstruction and VQ losses of every step.
+    """
+
+    def __init__(self, config: VQConfig = VQConfig(), seed: int = 0, X_train: np.ndarray | None = None) -> None:
+        if X_train is None:
+            X_train = digits.load("train")[0]
+        self.config = config
+        self.x, self.t = prepare(X_train)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            net = VQNet(config)
+        init_decoder_bias(net, self.t)
+        self.net = net
+        self.model = VQVAE(config, net)
+        self.gen = generator(seed + 1)
+        self.opt = torch.optim.Adam(net.parameters(), lr=config.lr)
+        self.history_: dict[str, list[float]] = {"recon": [], "vq": []}
+        self.step_, self.diverged_, self.elapsed_ = 0, False, 0.0
+        self._used = torch.zeros(config.codebook, dtype=torch.bool)
+        self._good = {k: v.detach().clone() for k, v in net.state_dict().items()}
+
+    ends_at_total = True
+
+    @property
+    def total_steps(self) -> int:
+        return self.config.max_steps
+
+    @property
+    def n_params_(self) -> int:
+        return count_params(self.net)
+
+    def _training(self):
+        return train_mode(self.net)
+
+    def _train_step(self) -> bool:
+        config, net, x, t = self.config, self.net, self.x, self.t
+        step = self.step_ + 1
+        idx_b = torch.randint(0, len(x), (config.batch_size,), generator=self.gen)
         z_e = net.encode(x[idx_b])
         idx, z_q = net.quantise(z_e)
-        used[idx.unique()] = True
+        self._used[idx.unique()] = True
         z_st = z_e + (z_q - z_e).detach()  # straight-through
         logits = net.decoder(z_st.flatten(1)).view(-1, N_PIX, N_LEVELS)
         recon = -log_px_given_z(logits, t[idx_b]).mean()
         vq = (z_e.detach() - z_q).pow(2).sum(-1).mean() + config.commitment * (z_e - z_q.detach()).pow(2).sum(-1).mean()
-        loss = recon + vq
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        hist["recon"].append(float(recon.detach()))
-        hist["vq"].append(float(vq.detach()))
+        if optimise(self.opt, recon + vq) is None:
+            net.load_state_dict(self._good)
+            return False
+        self.step_ = step
+        self.history_["recon"].append(float(recon.detach()))
+        self.history_["vq"].append(float(vq.detach()))
         if step % config.restart_every == 0 and step < config.max_steps * 0.8:
-            dead = (~used).nonzero().flatten()
+            dead = (~self._used).nonzero().flatten()
             if len(dead):  # restart unused codes at random encoder outputs of the current batch
                 with torch.no_grad():
                     pool = z_e.detach().reshape(-1, config.code_dim)
-                    pick = torch.randint(0, len(pool), (len(dead),), generator=gen)
+                    pick = torch.randint(0, len(pool), (len(dead),), generator=self.gen)
                     net.codebook[dead] = pool[pick]
-            used[:] = False
-    return VQVAE(config, net.eval()), hist
+            self._used[:] = False
+        if step % 50 == 0:
+            self._good = {k: v.detach().clone() for k, v in net.state_dict().items()}
+        return True
+
+    def _metrics(self) -> dict[str, float]:
+        return {k: v[-1] for k, v in self.history_.items() if v}
+
+
+def train(config: VQConfig = VQConfig(), seed: int = 0, X_train: np.ndarray | None = None) -> VQTrainer:
+    """Train a VQ-VAE for its ``max_steps``; the trainer holds ``model`` and ``history_``."""
+    tr = VQTrainer(config, seed, X_train)
+    tr.advance(Budget(max_steps=config.max_steps))
+    return tr
 
 
 def test_metrics(model: VQVAE) -> dict:
@@ -161,19 +201,9 @@ def test_metrics(model: VQVAE) -> dict:
             "perplexity": round(u["perplexity"], 3), "recon_accuracy": round(acc, 4)}
 
 
-def regenerate(seed: int = 0, log=print) -> None:
-    t0 = time.perf_counter()
-    model, _ = fit(VQConfig(), seed)
-    state = {k: v.to(torch.float16) for k, v in model.net.state_dict().items()}
-    model.net.load_state_dict({k: v.float() for k, v in state.items()})
-    metrics = test_metrics(model)
-    weights_io.save(PAGE, NAME, state, asdict(VQConfig()) | {"seed": seed, "kind": "vqvae"}, metrics)
-    log(f"{NAME}: {metrics} ({time.perf_counter() - t0:.1f} s)")
-
-
 @lru_cache(maxsize=1)
 def pretrained() -> VQVAE:
-    state, entry = weights_io.load(PAGE, NAME)
+    state, entry = weights.load(FAMILY, NAME)
     cfg = VQConfig(**{k: v for k, v in entry["config"].items() if k in VQConfig.__dataclass_fields__})
     net = VQNet(cfg)
     net.load_state_dict({k: v.float() for k, v in state.items()})
@@ -182,10 +212,3 @@ def pretrained() -> VQVAE:
     model = VQVAE(cfg, net)
     model.metrics = entry["metrics"]
     return model
-
-
-if __name__ == "__main__":
-    p = argparse.ArgumentParser(description="Regenerate the VQ-VAE's shipped weights.")
-    p.add_argument("--regenerate", action="store_true")
-    if p.parse_args().regenerate:
-        regenerate()

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from engine.errors import InputError
-from engine.rng import SeedLike, as_generator, child_seed
+from engine.core.errors import InputError
+from engine.core.rng import SeedLike, as_generator, child_seed
+from engine.core.training import Budget, Trainer
 
 MAX_T = 5000  # longer sequences are cut to this length (and the page says so)
 MAX_STATES = 6
@@ -152,7 +153,7 @@ def _categorical(params: HMMParams):
     return m
 
 
-def sample(params: HMMParams, T: int, seed: SeedLike = 0) -> tuple[np.ndarray, np.ndarray]:
+def ancestral_sample(params: HMMParams, T: int, seed: SeedLike = 0) -> tuple[np.ndarray, np.ndarray]:
     """(observations (T,), hidden states (T,)), drawn by ancestral sampling."""
     T, _ = bounded_length(T)
     X, Z = _categorical(params).sample(T, random_state=child_seed(as_generator(seed)))
@@ -260,6 +261,47 @@ def _em_chunk(m, X: np.ndarray, n: int) -> np.ndarray:
     return hist if ok else np.r_[hist, np.nan]
 
 
+class BaumWelch(Trainer):
+    """Baum-Welch iterations of a CategoricalHMM, one per step, from its current parameters.
+
+    ``history_`` is log p(x_1..T) before each iteration's M-step (the probes' included). Done when an
+    iteration gains less than ``tol``; an iteration that produces NaN puts the last good parameters
+    back and stops (``diverged_``).
+    """
+
+    report_every = 10
+
+    def __init__(self, model, X: np.ndarray, history: list[float], tol: float) -> None:
+        self.model, self._X, self.history_, self.tol = model, X, history, tol
+        self.step_, self.diverged_, self.elapsed_ = len(history), False, 0.0
+        self.converged_ = len(history) >= 2 and history[-1] - history[-2] < tol
+
+    @property
+    def done(self) -> bool:
+        return self.diverged_ or self.converged_
+
+    @property
+    def n_params_(self) -> int:
+        """Free numbers of π, A and B (each row sums to 1)."""
+        S, M = self.model.n_components, self.model.n_features
+        return (S - 1) + S * (S - 1) + S * (M - 1)
+
+    def _train_step(self) -> bool:
+        good = _snapshot(self.model)
+        log_px = _em_chunk(self.model, self._X, 1)
+        if not np.isfinite(log_px).all():
+            _restore(self.model, good)
+            self.history_ += [v for v in log_px if np.isfinite(v)]
+            return False
+        self.history_ += list(log_px)
+        self.step_ += 1
+        self.converged_ = self.history_[-1] - self.history_[-2] < self.tol
+        return True
+
+    def _metrics(self) -> dict[str, float]:
+        return {"log_likelihood": self.history_[-1]} if self.history_ else {}
+
+
 def baum_welch(obs: np.ndarray, n_states: int, n_symbols: int, seed: SeedLike = 0, n_iter: int = 200,
                tol: float = 1e-4, n_restarts: int = 3, probe_iter: int = 20, max_seconds: float = 4.0,
                true_emission: np.ndarray | None = None) -> LearnedHMM:
@@ -293,19 +335,10 @@ def baum_welch(obs: np.ndarray, n_states: int, n_symbols: int, seed: SeedLike = 
     if best is None:
         raise InputError("training_diverged")
     m, hist = best
-    history = list(hist)
-    converged = len(hist) >= 2 and hist[-1] - hist[-2] < tol
-    stopped = False
-    while not converged and len(history) < n_iter and time.perf_counter() - start_time < max_seconds:
-        good = _snapshot(m)
-        chunk = _em_chunk(m, X, min(10, n_iter - len(history)))
-        if not np.isfinite(chunk).all():
-            _restore(m, good)
-            history += [v for v in chunk if np.isfinite(v)]
-            stopped = True
-            break
-        history += list(chunk)
-        converged = len(history) >= 2 and history[-1] - history[-2] < tol
+    trainer = BaumWelch(m, X, list(hist), tol)
+    left = max_seconds - (time.perf_counter() - start_time)
+    trainer.advance(Budget(max_steps=max(0, n_iter - len(hist)), max_seconds=max(0.0, left)))
+    history, converged, stopped = trainer.history_, trainer.converged_, trainer.diverged_
     params = _snapshot(m)
     order = np.arange(n_states) if true_emission is None else match_states(true_emission, params.emissionprob)
     return LearnedHMM(params.permuted(order), np.array(history), bool(converged), order, stopped)
@@ -383,7 +416,7 @@ def fit_regimes(signal: RegimeSignal, n_states: int = 3, seed: SeedLike = 0, n_i
     """Baum-Welch for a Gaussian HMM, and EM for a mixture that ignores the order of time."""
     from hmmlearn.hmm import GaussianHMM
 
-    from engine import mixtures
+    from engine.families import mixture
 
     x = np.asarray(signal.x, float)
     check_learnable(len(x), n_states)
@@ -392,7 +425,7 @@ def fit_regimes(signal: RegimeSignal, n_states: int = 3, seed: SeedLike = 0, n_i
     rng = as_generator(seed)
     X = x[:, None]
     # Start from k-means on the values (as hmmlearn would), with a "sticky" chain.
-    labels = mixtures.kmeans(X, n_states, rng)
+    labels = mixture.kmeans(X, n_states, rng)
     m = GaussianHMM(n_components=n_states, covariance_type="diag", n_iter=n_iter, tol=1e-4,
                     random_state=child_seed(rng), min_covar=1e-3, init_params="", params="stmc")
     m.startprob_ = np.full(n_states, 1.0 / n_states)
@@ -412,9 +445,9 @@ def fit_regimes(signal: RegimeSignal, n_states: int = 3, seed: SeedLike = 0, n_i
     hmm_states = np.argsort(order)[raw_states]  # in display order
     hmm_truth_label = matched_labels(signal.means[:, None], m.means_)[raw_states]
 
-    gm = mixtures.fit_em(X, n_states, "diag", "kmeans", child_seed(rng), max_iter=200).final
+    gm = mixture.fit_em(X, n_states, "diag", "kmeans", child_seed(rng), max_iter=200).final
     g_order = match_states(signal.means[:, None], gm.means)
-    g_raw = mixtures.predict_proba(X, gm).argmax(axis=1)
+    g_raw = mixture.predict_proba(X, gm).argmax(axis=1)
     gmm_states = np.argsort(g_order)[g_raw]
     gmm_truth_label = matched_labels(signal.means[:, None], gm.means)[g_raw]
     return RegimeFit(

@@ -5,9 +5,10 @@ What the GAN page shows, computed here and nowhere else:
 - ``GanConfig`` holds every knob (loss, optimiser, learning rates, D steps per G step,
   noise dimension, width). ``PRESETS`` are the page's named configurations on the
   8-Gaussian ring: one that collapses, one that covers every mode (WGAN-GP), one that diverges.
-- ``GanTrainer`` keeps both networks, their optimisers and the training history. It advances
-  a few steps at a time (``step``), can train D or G alone, stops on NaN and puts back the
-  last good weights, and keeps thinned snapshots for the replay.
+- ``GanTrainer`` keeps both networks, their optimisers and the training history. It follows the
+  engine's contract (``fit``, ``advance``, ``sample``; no density: a GAN has none), can train D or
+  G alone (``train_players``), stops on NaN and puts back the last good weights, and keeps thinned
+  snapshots for the replay.
 - ``GanTrainer.view`` evaluates what one frame draws: generated points, D over the plane,
   the generator's warped noise grid and the arrows −∂L_G/∂x each fake point follows.
 - ``GanTrainer.slow_step`` does one step and keeps every stage (noise, fake, scores,
@@ -37,18 +38,29 @@ with D = sigmoid(s) for the first two.
 
 from __future__ import annotations
 
-import argparse
 import math
 import time
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from engine import datasets, metrics
-from engine.errors import InputError
-from engine.rng import SeedLike, as_generator
-from engine.torch_setup import generator as torch_generator
-from engine.torch_setup import torch
+from engine import metrics
+from engine.core import weights
+from engine.core.contract import Capabilities, GenerativeModel
+from engine.core.errors import InputError
+from engine.core.rng import SeedLike, as_generator
+from engine.core.torch_setup import generator as torch_generator
+from engine.core.torch_setup import torch
+from engine.core.training import Budget, Progress
+from engine.data import points
+
+__all__ = ["LOSSES", "OPTIMIZERS", "PROBABILITY_LOSSES", "MODES", "NOISE_DIMS", "WIDTHS", "LEARNING_RATES",
+           "MAX_D_STEPS", "MAX_POINTS_PER_FRAME", "MAX_FRAMES", "STAGES", "MMD_POINTS", "N_ARROWS", "GanConfig", "PRESETS",
+           "PRESET_BUDGET", "PRESET_SEED", "mlp", "build_networks", "make_optimizer", "d_loss", "g_loss", "d_output",
+           "median_cosine", "History", "GanView", "StepStages", "GanTrainer", "RING_MIN_RADIUS", "ring_noise", "quality_radius",
+           "ring_trainer", "preset_data", "wgan_toy_data", "fit_discriminator", "PULL_CONFIG",
+           "PULL_STEPS", "PullCurves", "pull_under_d_training", "FAMILY", "train_preset",
+           "load_preset_state", "recipe_preset"]
 
 nn = torch.nn
 F = torch.nn.functional
@@ -83,7 +95,6 @@ class GanConfig:
     batch: int = 256
     gp_weight: float = 0.1  # λ of the gradient penalty (0.1 in the improved-WGAN toy code)
     betas: tuple[float, float] = (0.5, 0.999)
-    seed: int = 0
 
     def check(self) -> GanConfig:
         if self.loss not in LOSSES:
@@ -105,15 +116,16 @@ class GanConfig:
 # The page's named settings, all on the 8-Gaussian ring. ``budget`` is its default number of G steps.
 PRESETS: dict[str, GanConfig] = {
     # D learns ten times slower than G: G finds one point D likes, D catches up, G jumps elsewhere.
-    "collapse": GanConfig(loss="nonsat", optimizer="adam", lr_d=1e-4, lr_g=1e-3, d_steps=1, noise_dim=2, width=64, seed=0),
+    "collapse": GanConfig(loss="nonsat", optimizer="adam", lr_d=1e-4, lr_g=1e-3, d_steps=1, noise_dim=2, width=64),
     # WGAN-GP with a two time-scale update rule (TTUR, Heusel et al. 2017): the critic stays ahead by learning
     # 3x faster instead of taking 5 steps per G step, so a step costs one gradient penalty instead of five.
     "fixed": GanConfig(loss="wgan_gp", optimizer="adam", lr_d=3e-3, lr_g=1e-3, d_steps=1, noise_dim=2, width=64,
-                       betas=(0.5, 0.9), seed=0),
+                       betas=(0.5, 0.9)),
     # Plain SGD with steps far too large: the players overshoot and chase each other; at 1.0 it blows up to NaN.
-    "diverge": GanConfig(loss="nonsat", optimizer="sgd", lr_d=0.3, lr_g=0.3, d_steps=1, noise_dim=2, width=64, seed=0),
+    "diverge": GanConfig(loss="nonsat", optimizer="sgd", lr_d=0.3, lr_g=0.3, d_steps=1, noise_dim=2, width=64),
 }
 PRESET_BUDGET = 2000
+PRESET_SEED = 0
 
 
 # ---------------------------------------------------------------- networks
@@ -126,10 +138,10 @@ def mlp(n_in: int, n_out: int, width: int, depth: int, act: type[nn.Module]) -> 
     return nn.Sequential(*layers)
 
 
-def build_networks(cfg: GanConfig) -> tuple[nn.Module, nn.Module]:
+def build_networks(cfg: GanConfig, seed: int = 0) -> tuple[nn.Module, nn.Module]:
     """G: noise (noise_dim) → point (2). D: point (2) → logit or critic value (1)."""
     with torch.random.fork_rng(devices=[]):  # never touch the global seed
-        torch.manual_seed(cfg.seed)
+        torch.manual_seed(seed)
         G = mlp(cfg.noise_dim, 2, cfg.width, cfg.depth, nn.ReLU)
         D = mlp(2, 1, cfg.width, cfg.depth, nn.LeakyReLU if cfg.loss != "wgan_gp" else nn.ReLU)
     return G, D
@@ -248,40 +260,52 @@ class StepStages:
     agreement: float = float("nan")  # median cosine between each shown point's move and its arrow
 
 
-class GanTrainer:
-    """Two networks, their optimisers and the training history, advanced a few steps at a time.
+class GanTrainer(GenerativeModel):
+    """Two networks, their optimisers and the training history, advanced a budget at a time.
 
-    ``ring_centres`` / ``quality_radius`` (optional) turn on the modes-covered counter.
+    ``GanTrainer(X, cfg, seed)`` is ready to train on X; ``GanTrainer(cfg=cfg, seed=seed).fit(X, budget=…)``
+    is the same through the contract. ``ring_centres`` / ``quality_radius`` (optional) turn on the
+    modes-covered counter. One step is ``d_steps`` D updates and one G update; ``train_players``
+    also steps D or G alone.
     """
 
-    def __init__(self, X: np.ndarray, cfg: GanConfig, *, ring_centres: np.ndarray | None = None,
-                 quality_radius: float | None = None, log_every: int = 10, eval_every: int = 100,
-                 eval_n: int = 512, frame_every: int = 25) -> None:
+    capabilities = Capabilities(density=None)  # a GAN has no density: only samples
+
+    def __init__(self, X: np.ndarray | None = None, cfg: GanConfig = GanConfig(), seed: int = 0, *,
+                 ring_centres: np.ndarray | None = None, quality_radius: float | None = None, log_every: int = 10,
+                 eval_every: int = 100, eval_n: int = 512, frame_every: int = 25) -> None:
         self.cfg = cfg.check()
-        X = np.asarray(X, np.float64)
-        datasets.check_points(datasets.Dataset(X, np.zeros(len(X), int), "gan"), min_points=8)
-        self.shift = X.mean(axis=0)
-        self.scale = float(X.std(axis=0).max()) or 1.0
-        self.X = X
-        self.real = torch.as_tensor((X - self.shift) / self.scale, dtype=torch.float32)
-        self.box = datasets.bounds(X)
+        self.seed = int(seed)
         self.ring_centres = ring_centres
         self.quality_radius = quality_radius
         self.log_every, self.eval_every, self.frame_every = log_every, eval_every, frame_every
         self.eval_n = eval_n
-        self.gen = torch_generator(cfg.seed + 1)
-        self.G, self.D = build_networks(cfg)
+        self.gen = torch_generator(self.seed + 1)
+        self.G, self.D = build_networks(cfg, self.seed)
         self.opt_g = make_optimizer(self.G.parameters(), cfg, cfg.lr_g)
         self.opt_d = make_optimizer(self.D.parameters(), cfg, cfg.lr_d)
-        self.step_count = 0  # generator steps (or lone D/G steps)
-        self.history = History()
-        self.diverged = False  # a NaN appeared; the last good weights are back
-        # After a G-only call of ``step``: (step count, median cosine between each view point's move and its arrow)
+        self.step_ = 0  # generator steps (or lone D/G steps)
+        self.history_ = History()
+        self.diverged_ = False  # a NaN appeared; the last good weights are back
+        self.elapsed_ = 0.0
+        # After a G-only call of ``train_players``: (step, median cosine between each view point's move and its arrow)
         self.g_agreement: tuple[int, float] | None = None
-        fixed = torch_generator(cfg.seed + 2)
+        fixed = torch_generator(self.seed + 2)
         self.z_view = torch.randn(MAX_POINTS_PER_FRAME, cfg.noise_dim, generator=fixed)
         self.z_eval = torch.randn(eval_n, cfg.noise_dim, generator=fixed)
-        self.eval_real = X[as_generator(cfg.seed + 3).choice(len(X), size=min(eval_n, len(X)), replace=False)]
+        self._mode = "both"
+        if X is not None:
+            self._start(X)
+
+    def _start(self, X: np.ndarray) -> None:
+        X = np.asarray(X, np.float64)
+        points.check_points(points.Dataset(X, np.zeros(len(X), int), "gan"), min_points=8)
+        self.shift = X.mean(axis=0)
+        self.scale = float(X.std(axis=0).max()) or 1.0
+        self.X = X
+        self.real = torch.as_tensor((X - self.shift) / self.scale, dtype=torch.float32)
+        self.box = points.bounds(X)
+        self.eval_real = X[as_generator(self.seed + 3).choice(len(X), size=min(self.eval_n, len(X)), replace=False)]
         self.frames: list[tuple[int, np.ndarray]] = []  # (step, fake points) for the replay
         # Sums since the last logged row, one per player: (D loss, D(real), D(fake)) and G loss, each with
         # its own count, so a window mixing "both", "d" and "g" steps averages each player over its own moves.
@@ -290,6 +314,11 @@ class GanTrainer:
         self._good = self._snapshot()
         self._record_frame()
         self.evaluate()
+
+    @property
+    def n_params_(self) -> int:
+        """The generator's trainable numbers (D is only needed to train it)."""
+        return sum(p.numel() for p in self.G.parameters())
 
     # ------------------------------------------------------------ state
     def _snapshot(self) -> list[torch.Tensor]:
@@ -344,55 +373,64 @@ class GanTrainer:
             p.requires_grad_(True)
         return float(loss.detach())
 
-    def step(self, n: int = 1, mode: str = "both") -> bool:
-        """Advance ``n`` steps. ``mode``: "both" (d_steps D updates then one G update), "d" or "g" alone.
-
-        Returns False (and sets ``diverged``) when a loss or a weight became NaN or infinite:
-        the weights of the last logged step are put back and training should stop.
-        """
+    def train_players(self, n: int = 1, mode: str = "both") -> Progress:
+        """``n`` steps of both players ("both": ``d_steps`` D updates, then one G update), or of D or G alone."""
         if mode not in MODES:
             raise InputError("unknown_mode", name=mode)
-        if self.diverged:
-            return False
         if mode == "g":  # the arrows before G moves, to compare with where the points go
             with torch.no_grad():
                 before = self.G(self.z_view)
             arrows = self._g_grad(before)
-        for _ in range(int(n)):
-            d_l = d_r = d_f = g_l = None  # None: that player did not move in this step
-            if mode in ("both", "d"):
-                for _ in range(self.cfg.d_steps if mode == "both" else 1):
-                    d_l, d_r, d_f = self._d_update()
-            if mode in ("both", "g"):
-                g_l = self._g_update()
-            moved = [v for v in (d_l, d_r, d_f, g_l) if v is not None]
-            if not all(map(math.isfinite, moved)):
-                self._restore(self._good)
-                self.diverged = True
-                return False
-            self.step_count += 1
-            if d_l is not None:
-                self._acc_d += (d_l, d_r, d_f)
-                self._n_d += 1
-            if g_l is not None:
-                self._acc_g += g_l
-                self._n_g += 1
-            if self.step_count % self.log_every == 0:
-                if not self._weights_finite():
-                    self._restore(self._good)
-                    self.diverged = True
-                    return False
-                self._log()
-                self._good = self._snapshot()
-            if self.step_count % self.frame_every == 0:
-                self._record_frame()
-            if self.step_count % self.eval_every == 0:
-                self.evaluate()
-        if mode == "g":
+        self._mode = mode
+        try:
+            progress = self.advance(Budget(max_steps=int(n)))
+        finally:
+            self._mode = "both"
+        if mode == "g" and not self.diverged_:
             with torch.no_grad():
                 moves = self.G(self.z_view) - before
-            self.g_agreement = (self.step_count, median_cosine(moves.numpy(), arrows.numpy()))
+            self.g_agreement = (self.step_, median_cosine(moves.numpy(), arrows.numpy()))
+        return progress
+
+    def _train_step(self) -> bool:
+        """One step of the players ``self._mode`` names. False (weights restored) on NaN or infinity."""
+        mode = self._mode
+        d_l = d_r = d_f = g_l = None  # None: that player did not move in this step
+        if mode in ("both", "d"):
+            for _ in range(self.cfg.d_steps if mode == "both" else 1):
+                d_l, d_r, d_f = self._d_update()
+        if mode in ("both", "g"):
+            g_l = self._g_update()
+        moved = [v for v in (d_l, d_r, d_f, g_l) if v is not None]
+        if not all(map(math.isfinite, moved)):
+            self._restore(self._good)
+            return False
+        self.step_ += 1
+        if d_l is not None:
+            self._acc_d += (d_l, d_r, d_f)
+            self._n_d += 1
+        if g_l is not None:
+            self._acc_g += g_l
+            self._n_g += 1
+        if self.step_ % self.log_every == 0:
+            if not self._weights_finite():
+                self._restore(self._good)
+                return False
+            self._log()
+            self._good = self._snapshot()
+        if self.step_ % self.frame_every == 0:
+            self._record_frame()
+        if self.step_ % self.eval_every == 0:
+            self.evaluate()
         return True
+
+    def _metrics(self) -> dict[str, float]:
+        h, out = self.history_, {}
+        if h.step:
+            out.update(d_loss=h.d_loss[-1], g_loss=h.g_loss[-1], d_real=h.d_real[-1], d_fake=h.d_fake[-1])
+        if h.eval_step:
+            out.update(sw=h.sw[-1], mmd2=h.mmd2[-1])
+        return out
 
     def _weights_finite(self) -> bool:
         return all(bool(torch.isfinite(p).all()) for net in (self.G, self.D) for p in net.parameters())
@@ -402,8 +440,8 @@ class GanTrainer:
         if not (self._n_d or self._n_g):
             return
         d_l, d_r, d_f = self._acc_d / self._n_d if self._n_d else np.full(3, np.nan)
-        h = self.history
-        h.step.append(self.step_count)
+        h = self.history_
+        h.step.append(self.step_)
         h.d_loss.append(float(d_l))
         h.g_loss.append(float(self._acc_g / self._n_g) if self._n_g else float("nan"))
         h.d_real.append(float(d_r))
@@ -412,7 +450,7 @@ class GanTrainer:
         self._acc_g, self._n_g = 0.0, 0
 
     def _record_frame(self) -> None:
-        self.frames.append((self.step_count, self.sample_fixed()))
+        self.frames.append((self.step_, self.sample_fixed()))
         if len(self.frames) > MAX_FRAMES:  # keep the replay bounded: drop every other frame
             self.frames = self.frames[::2]
             self.frame_every *= 2
@@ -439,8 +477,8 @@ class GanTrainer:
             if self.ring_centres is not None:
                 cov = metrics.mode_coverage(fake, self.ring_centres, self.quality_radius)
                 out["modes"], out["high_quality"] = cov.covered, cov.high_quality
-        h = self.history
-        h.eval_step.append(self.step_count)
+        h = self.history_
+        h.eval_step.append(self.step_)
         h.sw.append(out.get("sw", float("nan")))
         h.mmd2.append(out.get("mmd2", float("nan")))
         h.modes.append(int(out.get("modes", -1)))
@@ -509,7 +547,7 @@ class GanTrainer:
         return np.concatenate(lines)
 
     def view(self, resolution: int = 60, n_arrows: int = N_ARROWS) -> GanView:
-        xs, ys, pts = datasets.grid(self.box, resolution)
+        xs, ys, pts = points.grid(self.box, resolution)
         with torch.no_grad():
             fake_model = self.G(self.z_view)
         grad = self._g_grad(fake_model[:n_arrows])
@@ -523,10 +561,10 @@ class GanTrainer:
     # ------------------------------------------------------------ slow motion
     def slow_step(self, n_show: int = 64, resolution: int = 40) -> StepStages | None:
         """One step ("both") with every intermediate kept. None if it produced a NaN."""
-        if self.diverged:
+        if self.diverged_:
             return None
         cfg = self.cfg
-        xs, ys, pts = datasets.grid(self.box, resolution)
+        xs, ys, pts = points.grid(self.box, resolution)
         d_before = self.d_on(pts).reshape(len(ys), len(xs))
         z = self._noise(cfg.batch)
         real = self._real_batch()
@@ -544,14 +582,14 @@ class GanTrainer:
         g_l = self._g_update(z)
         if not (all(map(math.isfinite, (d_l, *d_more, g_l))) and self._weights_finite()):
             self._restore(good)
-            self.diverged = True
+            self.diverged_ = True
             ok = False
         with torch.no_grad():
             fake_after = self.G(z[:n_show])
         if not ok:
             return None
-        self.step_count += 1
-        if self.step_count % self.log_every == 0:
+        self.step_ += 1
+        if self.step_ % self.log_every == 0:
             self._good = self._snapshot()
         zz = z[:n_show, :2].numpy() if cfg.noise_dim >= 2 else np.c_[z[:n_show, 0].numpy(), np.zeros(n_show)]
         return StepStages(
@@ -567,11 +605,11 @@ class GanTrainer:
         """G and D weights plus the history and the replay frames, all as tensors (for engine.weights)."""
         out = {f"G.{k}": v for k, v in self.G.state_dict().items()}
         out.update({f"D.{k}": v for k, v in self.D.state_dict().items()})
-        for name, values in asdict(self.history).items():
+        for name, values in asdict(self.history_).items():
             out[f"history.{name}"] = torch.tensor(values, dtype=torch.float64)
         out["frames.step"] = torch.tensor([s for s, _ in self.frames], dtype=torch.int64)
         out["frames.points"] = torch.from_numpy(np.stack([p for _, p in self.frames]).astype(np.float32))
-        out["meta"] = torch.tensor([self.step_count, self.frame_every], dtype=torch.int64)
+        out["meta"] = torch.tensor([self.step_, self.frame_every], dtype=torch.int64)
         for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):  # Adam's moments: training resumes smoothly
             for i, slots in opt.state_dict()["state"].items():
                 for slot, value in slots.items():
@@ -584,12 +622,12 @@ class GanTrainer:
         self.G.load_state_dict({k[2:]: v for k, v in state.items() if k.startswith("G.")})
         self.D.load_state_dict({k[2:]: v for k, v in state.items() if k.startswith("D.")})
         values = {}
-        for name in asdict(self.history):
+        for name in asdict(self.history_):
             col = state[f"history.{name}"].tolist()
             values[name] = [int(v) for v in col] if name in ("step", "eval_step", "modes") else col
-        self.history = History(**values)
+        self.history_ = History(**values)
         self.frames = [(int(s), p.numpy()) for s, p in zip(state["frames.step"], state["frames.points"])]
-        self.step_count, self.frame_every = (int(v) for v in state["meta"])
+        self.step_, self.frame_every = (int(v) for v in state["meta"])
         self.g_agreement = None
         for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
             slots: dict[int, dict] = {}
@@ -620,15 +658,15 @@ def quality_radius(X: np.ndarray, centres: np.ndarray) -> float:
     return max(RING_MIN_RADIUS, 4.0 * ring_noise(X, centres))
 
 
-def ring_trainer(X: np.ndarray, cfg: GanConfig, **kwargs) -> GanTrainer:
+def ring_trainer(X: np.ndarray, cfg: GanConfig, seed: int = 0, **kwargs) -> GanTrainer:
     """A trainer on 8-Gaussian-ring data, with the modes-covered counter on."""
-    centres = datasets.ring8_centres()
-    return GanTrainer(X, cfg, ring_centres=centres, quality_radius=quality_radius(X, centres), **kwargs)
+    centres = points.ring8_centres()
+    return GanTrainer(X, cfg, seed, ring_centres=centres, quality_radius=quality_radius(X, centres), **kwargs)
 
 
 def preset_data(seed: int = 0) -> np.ndarray:
     """The data every preset is trained on: the ring with its default noise and size."""
-    return datasets.make_dataset("ring8", seed=seed).X
+    return points.make_dataset("ring8", seed=seed).X
 
 
 def wgan_toy_data(n: int, seed: SeedLike = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -691,62 +729,33 @@ def pull_under_d_training(cfg: GanConfig = PULL_CONFIG, steps: int = PULL_STEPS,
         if done % every == 0 or done == steps:
             rows.append((done, tr.pull("minimax"), tr.pull("nonsat"), float(tr.d_on(tr.sample_fixed()[:N_ARROWS]).mean())))
         if done < steps:
-            tr.step(1, "d")
+            tr.train_players(1, "d")
     step, minimax, nonsat, d_fake = (np.array(col) for col in zip(*rows))
     return PullCurves(step=step.astype(int), minimax=minimax, nonsat=nonsat, d_fake=d_fake)
 
 
 # ---------------------------------------------------------------- shipped weights
 
-PAGE = "gan"
+FAMILY = "gan"
 
 
 def train_preset(name: str, steps: int = PRESET_BUDGET) -> GanTrainer:
-    tr = ring_trainer(preset_data(), PRESETS[name])
-    tr.step(steps)
+    tr = ring_trainer(preset_data(), PRESETS[name], PRESET_SEED)
+    tr.advance(Budget(max_steps=steps))
     return tr
 
 
 def load_preset_state(name: str) -> tuple[dict, dict]:
     """The shipped state of a preset after its budget: (tensors, manifest entry)."""
-    from engine import weights
-
-    return weights.load(PAGE, f"preset_{name}")
+    return weights.load(FAMILY, f"preset_{name}")
 
 
-def regenerate(which: str = "all") -> None:
-    """Train and save every shipped model (deterministic: fixed seeds, one thread)."""
-    from engine import gan_digits, weights
-
-    torch.set_num_threads(1)  # bit-for-bit reproducible runs
-    if which in ("all", "2d", *PRESETS):
-        for name, cfg in PRESETS.items():
-            if which in PRESETS and name != which:
-                continue
-            t0 = time.perf_counter()
-            tr = train_preset(name)
-            out = {"steps": tr.step_count, "diverged": tr.diverged, "seconds": round(time.perf_counter() - t0, 1)}
-            if not tr.diverged or tr.step_count:
-                cov = tr.coverage()
-                out.update(modes=cov.covered, high_quality=round(cov.high_quality, 3))
-            weights.save(PAGE, f"preset_{name}", tr.state_tensors(), asdict(cfg), out)
-            print(name, out, flush=True)
-    if which in ("all", "digits"):
-        for conditional in (False, True):
-            cfg = gan_digits.DigitsGanConfig(conditional=conditional)
-            model, hist = gan_digits.train(cfg)
-            state = {k: v for k, v in model.state_tensors().items() if k.startswith("G.")}
-            state.update(gan_digits.history_tensors(hist))
-            final = gan_digits.evaluate(model)
-            name = "digits_conditional" if conditional else "digits"
-            weights.save(PAGE, name, state, asdict(cfg), {k: round(float(v), 4) for k, v in final.items()})
-            print(name, final, flush=True)
-
-
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Regenerate the GAN page's shipped weights.")
-    parser.add_argument("--regenerate", choices=("all", "2d", "digits", *PRESETS), default=None,
-                        help="what to retrain: everything, the three 2D presets, the digits GANs, or one preset")
-    args = parser.parse_args()
-    if args.regenerate:
-        regenerate(args.regenerate)
+def recipe_preset(name: str) -> weights.Trained:
+    """Train one preset for its budget on the ring, from its fixed seed, and count the modes it covers."""
+    t0 = time.perf_counter()
+    tr = train_preset(name)
+    out = {"steps": tr.step_, "diverged": tr.diverged_, "seconds": round(time.perf_counter() - t0, 1)}
+    if not tr.diverged_ or tr.step_:
+        cov = tr.coverage()
+        out.update(modes=cov.covered, high_quality=round(cov.high_quality, 3))
+    return weights.Trained(tr.state_tensors(), asdict(PRESETS[name]) | {"seed": PRESET_SEED}, out)

@@ -6,14 +6,16 @@ models on exactly the same points. Built-in data lives roughly in [-2.5, 2.5]^2.
 
 from __future__ import annotations
 
-import io
+import csv
 import math
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from engine.errors import InputError
-from engine.rng import SeedLike, as_generator
+from engine.core.errors import InputError
+from engine.core.rng import SeedLike, as_generator
 
 
 @dataclass(frozen=True)
@@ -155,15 +157,31 @@ def make_dataset(name: str, n: int | None = None, noise: float | None = None, se
     return Dataset(X[order].astype(float), y[order].astype(int), name, tuple(chr(ord("A") + i) for i in range(k)))
 
 
-def train_test_split(ds: Dataset, test_fraction: float = 0.25, seed: SeedLike = 0) -> tuple[Dataset, Dataset]:
-    """A seeded random split; each part keeps at least one point."""
+def train_test_split(ds: Dataset, test_fraction: float = 0.25, seed: SeedLike = 0,
+                     min_train_per_class: int = 0) -> tuple[Dataset, Dataset]:
+    """A seeded random split; each part keeps at least one point.
+
+    ``min_train_per_class``: test points move back to training until every class has that many
+    training points (or the test part would be empty). A page that needs k points per class to
+    train declares k + 1 per class, and then every class gets its k whatever the seed.
+    """
     n = len(ds)
     if n < 2:
         raise InputError("too_few_points", n=n, min=2)
     rng = as_generator(seed)
     order = rng.permutation(n)
     n_test = min(n - 1, max(1, round(n * test_fraction)))
-    test, train = order[:n_test], order[n_test:]
+    test, train = list(order[:n_test]), list(order[n_test:])
+    if min_train_per_class > 0:
+        y = np.asarray(ds.y)
+        for c in np.unique(y):
+            short = min_train_per_class - int((y[train] == c).sum())
+            for i in [i for i in test if y[i] == c][:max(0, short)]:
+                if len(test) == 1:
+                    break
+                test.remove(i)
+                train.append(i)
+    test, train = np.array(test, int), np.array(train, int)
     part = lambda idx: Dataset(ds.X[idx], ds.y[idx], ds.name, ds.class_names)  # noqa: E731
     return part(train), part(test)
 
@@ -186,25 +204,79 @@ def grid(box: tuple[float, float, float, float], resolution: int = 100) -> tuple
 
 # ---------------------------------------------------------------- user data
 
-def check_points(ds: Dataset, *, min_points: int = 2, min_classes: int = 1) -> Dataset:
-    """Reject data that no model can learn from, with a message code the UI can translate."""
+MAX_ABS = 1e6  # |coordinate| limit: beyond it the models' squared distances and variances lose all precision
+MAX_CSV_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class DataNeeds:
+    """What a page needs from the user's own points. The data picker checks it *before* it stores
+    new points, so points a page cannot use are refused and the previous ones stay.
+
+    ``check`` is an optional test of the page's model on the coordinates (raising :class:`InputError`),
+    for needs that are not counts, such as "the points must not all lie on one line".
+    """
+
+    min_points: int = 2
+    min_classes: int = 1
+    min_per_class: int = 1
+    max_abs: float = MAX_ABS
+    check: Callable[[np.ndarray], object] | None = None
+
+
+def check_points(ds: Dataset, needs: DataNeeds | None = None, *, min_points: int | None = None,
+                 min_classes: int | None = None) -> Dataset:
+    """Reject data that a page's models cannot learn from, with a message code the UI can translate.
+
+    ``needs`` says what the page needs; ``min_points`` / ``min_classes`` override its counts.
+    """
+    needs = needs or DataNeeds()
+    if min_points is not None or min_classes is not None:
+        needs = replace(needs, min_points=needs.min_points if min_points is None else min_points,
+                        min_classes=needs.min_classes if min_classes is None else min_classes)
     X = np.asarray(ds.X, float)
     if X.ndim != 2 or X.shape[1] != 2:
         raise InputError("bad_columns", line=1, found=X.shape[-1] if X.ndim else 0)
-    if len(X) < min_points:
-        raise InputError("too_few_points", n=len(X), min=min_points)
+    if len(X) < needs.min_points:
+        raise InputError("too_few_points", n=len(X), min=needs.min_points)
     if len(X) > MAX_POINTS:
         raise InputError("too_many_rows", n=len(X), max=MAX_POINTS)
     if not np.isfinite(X).all():
         raise InputError("not_finite", line=int(np.argmin(np.isfinite(X).all(axis=1))) + 1)
+    if np.abs(X).max(initial=0.0) > needs.max_abs:
+        raise InputError("coordinates_too_large", value=float(np.abs(X).max()), max=float(needs.max_abs))
     if len(X) > 1 and len(np.unique(X, axis=0)) == 1:
         raise InputError("all_duplicates")
-    if len(np.unique(ds.y)) < min_classes:
-        raise InputError("single_class", min=min_classes)
+    y = np.asarray(ds.y, int)
+    present, counts = np.unique(y, return_counts=True)
+    if len(present) < needs.min_classes:
+        if len(present) == 1:
+            raise InputError("single_class", min=needs.min_classes)
+        raise InputError("too_few_classes", n=len(present), min=needs.min_classes)
+    if counts.min(initial=needs.min_per_class) < needs.min_per_class:
+        smallest = int(np.argmin(counts))
+        c = int(present[smallest])
+        name = ds.class_names[c] if c < len(ds.class_names) else str(c)
+        raise InputError("class_too_small", name=name, n=int(counts[smallest]), min=needs.min_per_class)
+    if needs.check is not None:
+        needs.check(X)
     return ds
 
 
-MAX_CSV_BYTES = 2_000_000
+def check_csv_size(n_bytes: int) -> None:
+    """Refuse a CSV file by its size alone, before anything reads it."""
+    if n_bytes > MAX_CSV_BYTES:
+        raise InputError("file_too_large", size_kb=-(-n_bytes // 1000), max_kb=MAX_CSV_BYTES // 1000)
+
+
+# Bytes no text file holds: NUL and the other C0 controls except tab, line feed and carriage return.
+_BINARY = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A cell a spreadsheet would run as a formula (OWASP's CSV-injection list), after any apostrophes
+# that already protect one. Neutralised on writing by one more leading apostrophe, removed on reading.
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+_PROTECTED = re.compile(r"^'+[=+\-@\t\r]")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+DELIMITERS = (",", ";", "\t")  # in order of preference when a file reads equally well with several
 
 
 def _is_number(cell: str) -> bool:
@@ -215,47 +287,96 @@ def _is_number(cell: str) -> bool:
     return True
 
 
+def _split(line: str, delimiter: str) -> list[str]:
+    return [c.strip() for c in next(csv.reader([line], delimiter=delimiter))]
+
+
+def _loose_number(cell: str, delimiter: str) -> bool:
+    """Could this cell be a coordinate in a file with this delimiter? A file separated by ";" or tab
+    (a spreadsheet in a language that writes 1,5) may use a decimal comma."""
+    if delimiter != "," and cell.count(",") == 1 and "." not in cell:
+        cell = cell.replace(",", ".")
+    return _is_number(cell)
+
+
+def _is_header(cells: list[str], delimiter: str) -> bool:
+    return not any(_loose_number(c, delimiter) for c in cells)
+
+
+def _sniff(lines: list[tuple[int, str]]) -> str:
+    """The delimiter under which the most rows read as ``x, y[, label]`` with numeric x and y.
+
+    "1,5" in a comma-separated file is two numbers, 1 and 5, never one and a half: only files
+    whose rows do not read under "," are tried with ";" (and then decimal commas) or tabs.
+    """
+    best, best_score = ",", -1
+    for delimiter in DELIMITERS:
+        rows = [_split(line, delimiter) for _, line in lines[:200]]
+        if rows and _is_header(rows[0], delimiter):
+            rows = rows[1:]
+        score = sum(len(r) in (2, 3) and _loose_number(r[0], delimiter) and _loose_number(r[1], delimiter) for r in rows)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _unprotect(label: str) -> str:
+    return label[1:] if _PROTECTED.match(label) else label
+
+
 def parse_csv(data: bytes, name: str = "uploaded") -> Dataset:
     """Read ``x,y[,label]`` rows (an optional header line is skipped) into a Dataset.
 
-    Labels may be numbers or words; they become classes 0..K-1 in sorted order.
-    Every kind of bad file raises :class:`InputError` with its own code.
+    The separator may be "," (x and y with a decimal point), or ";" or a tab, as spreadsheets write
+    in languages with a decimal comma ("1,5;2,25;A" is x = 1.5, y = 2.25). Labels may be numbers or
+    words; they become classes 0..K-1 in sorted order. A label that :func:`to_csv` protected from
+    spreadsheets ("'=SUM(1)") reads back as it was ("=SUM(1)"). Every kind of bad file raises
+    :class:`InputError` with its own code.
     """
     if not data or not data.strip():
         raise InputError("file_empty")
-    if len(data) > MAX_CSV_BYTES:
-        raise InputError("file_too_large", size_kb=len(data) // 1000, max_kb=MAX_CSV_BYTES // 1000)
-    if b"\x00" in data[:8192]:
+    check_csv_size(len(data))
+    if _BINARY.search(data):
         raise InputError("file_binary")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError("file_not_utf8") from None
-    lines = [(i + 1, ln.strip()) for i, ln in enumerate(io.StringIO(text)) if ln.strip()]
-    if lines and not any(_is_number(c) for c in lines[0][1].split(",")):
+    lines = [(i + 1, ln.strip()) for i, ln in enumerate(text.splitlines()) if ln.strip()]
+    delimiter = _sniff(lines)
+    if lines and _is_header(_split(lines[0][1], delimiter), delimiter):
         lines = lines[1:]  # a header such as "x,y,label"
     if not lines:
         raise InputError("file_empty")
     if len(lines) > MAX_POINTS:
         raise InputError("too_many_rows", n=len(lines), max=MAX_POINTS)
-    width = None
-    coords, labels = [], []
+    rows = []
     for line_no, line in lines:
-        cells = [c.strip() for c in line.split(",")]
-        if len(cells) not in (2, 3) or (width is not None and len(cells) != width):
+        cells = _split(line, delimiter)
+        if len(cells) not in (2, 3) or (rows and len(cells) != len(rows[0][1])):
             raise InputError("bad_columns", line=line_no, found=len(cells))
-        width = len(cells)
-        try:
-            x, y = float(cells[0]), float(cells[1])
-        except ValueError:
-            bad = cells[0] if not _is_number(cells[0]) else cells[1]
-            raise InputError("not_numeric", line=line_no, value=bad[:20]) from None
-        if not (math.isfinite(x) and math.isfinite(y)):
+        rows.append((line_no, cells))
+    # A decimal comma is read only in files separated by ";" or tabs, and then for the whole file.
+    comma = delimiter != "," and any("," in c for _, cells in rows for c in cells[:2])
+    coords, labels = [], []
+    for line_no, cells in rows:
+        xy = []
+        for cell in cells[:2]:
+            if comma and "." in cell and _is_number(cell.replace(",", "")):
+                raise InputError("decimal_mix", line=line_no, value=cell[:20])
+            try:
+                xy.append(float(cell.replace(",", ".") if comma else cell))
+            except ValueError:
+                raise InputError("not_numeric", line=line_no, value=cell[:20]) from None
+        if not all(math.isfinite(v) for v in xy):
             raise InputError("not_finite", line=line_no)
-        if width == 3 and not cells[2]:
+        big = [c for c, v in zip(cells, xy) if abs(v) > MAX_ABS]
+        if big:
+            raise InputError("coordinate_too_large", line=line_no, value=big[0][:20], max=MAX_ABS)
+        if len(cells) == 3 and not cells[2]:
             raise InputError("not_numeric", line=line_no, value="")
-        coords.append((x, y))
-        labels.append(cells[2] if width == 3 else "A")
+        coords.append(xy)
+        labels.append(_unprotect(cells[2]) if len(cells) == 3 else "A")
     names = sorted(set(labels), key=lambda s: (not _is_number(s), float(s) if _is_number(s) else 0.0, s))
     if len(names) > MAX_CLASSES:
         raise InputError("too_many_classes", n=len(names), max=MAX_CLASSES)
@@ -264,10 +385,24 @@ def parse_csv(data: bytes, name: str = "uploaded") -> Dataset:
     return check_points(ds, min_points=2)
 
 
+def _csv_cell(value: str) -> str:
+    """One label cell: a formula-like label gets a leading apostrophe, so a spreadsheet shows it as text
+    (OWASP's advice against CSV injection); plain numbers such as -1 stay numbers. Line breaks become
+    spaces. Cells holding a separator, a quote, a tab, an apostrophe or outer spaces are quoted."""
+    value = value.replace("\r", " ").replace("\n", " ")  # a row is one line
+    if _FORMULA.match(value) and not _PLAIN_NUMBER.match(value):
+        value = "'" + value
+    if value != value.strip() or any(c in value for c in ",;\"'\t"):
+        value = '"' + value.replace('"', '""') + '"'
+    return value
+
+
 def to_csv(ds: Dataset) -> str:
-    """The inverse of :func:`parse_csv`: a header and one ``x,y,label`` row per point."""
+    """The inverse of :func:`parse_csv`: a header and one ``x,y,label`` row per point. Coordinates are
+    written exactly (the shortest text that reads back as the same float)."""
     names = ds.class_names or tuple(str(i) for i in range(ds.n_classes))
-    rows = ["x,y,label"] + [f"{x:.6g},{y:.6g},{names[c]}" for (x, y), c in zip(ds.X, ds.y)]
+    cells = [_csv_cell(str(n)) for n in names]
+    rows = ["x,y,label"] + [f"{float(x)!r},{float(y)!r},{cells[c]}" for (x, y), c in zip(ds.X, ds.y)]
     return "\n".join(rows) + "\n"
 
 
