@@ -47,6 +47,9 @@ SETTLE_MS = 300
 UNCHANGED_MS = 1500
 SAMPLE_TIMEOUT = 90.0
 PAUSE_QUIET_MS = 2000
+FULL = {"pages": "all", "repeats": 5, "live_seconds": 5.0, "first_wait": 30.0, "timeout": 3600.0}
+QUICK = {"pages": "token_sampling", "repeats": 1, "live_seconds": 2.0, "first_wait": 20.0, "timeout": 240.0}
+QUICK_INTERACTIONS = 2
 
 # Runs in every page before its own scripts: the probes the measurements read (window.__gp).
 PROBE = r"""
@@ -136,9 +139,10 @@ PROBE = r"""
     return m ? parseInt(m[0].replace(/\D/g, ""), 10) : null;
   };
   gp.isPaused = (spec) => {
+    if (spec.shown && document.querySelector(spec.shown + " button")) return true;
     const b = document.querySelector(spec.sel + " button");
     if (!b) return null;
-    return spec.enabled ? !b.disabled : b.innerText.includes(spec.label);
+    return spec.enabled ? !b.disabled : spec.label ? b.innerText.includes(spec.label) : false;
   };
   gp.watchCounter = (spec, paused) => {
     if (gp.counterTimer) clearInterval(gp.counterTimer);
@@ -322,12 +326,23 @@ class Tab_:
         loc.wait_for(state="attached", timeout=60_000)
         return loc
 
+    def button_key(self, click: Click, timeout: float = 60.0) -> str:
+        """The first of the click's keys that is on screen (waiting for one to be)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for key in click.keys:
+                if self.page.locator(css_key(key) + " button").count():
+                    return key
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no button {' or '.join(click.keys)} on the page")
+            time.sleep(0.1)
+
     def plan(self, action: Action, setup: bool = False):
         """Do what comes before the timed input (scroll, open a dropdown); return the input itself, or None
         when nothing needs doing (an expander already open, a tab already shown)."""
         page = self.page
         if isinstance(action, Click):
-            button = self.container(action.key).locator("button").first
+            button = self.container(self.button_key(action)).locator("button").first
             if button.is_disabled():
                 raise RuntimeError(f"the button {action.key} is disabled")
             return self._clicker(button)
@@ -487,27 +502,32 @@ class Tab_:
 
     # -------------------------------------------------------------- live training
 
-    def live(self, spec: Live, seconds: float, timeout: float = SAMPLE_TIMEOUT) -> dict:
+    def live(self, spec: Live, seconds: float, timeout: float = SAMPLE_TIMEOUT, first_wait: float = 30.0) -> dict:
         out: dict = {}
         self.setup(spec.setup)
         self.wait_quiet(timeout)
         chart = css_key(spec.chart)
         counter = {"metric": self.t(spec.counter.metric) if spec.counter.metric else None, "progress": spec.counter.progress}
         paused = {"sel": css_key(spec.paused.key), "label": self.t(spec.paused.label) if spec.paused.label else None,
-                  "enabled": spec.paused.enabled}
-        # Start → the first redraw of the live figure
+                  "enabled": spec.paused.enabled, "shown": css_key(spec.paused.shown) if spec.paused.shown else None}
+        # Start → the first visible feedback (the step counter or progress bar appears or moves) and the first
+        # redraw of the live figure (which some pages draw only after the first evaluation)
         start = self.plan(spec.start)
         self.page.evaluate("s => __gp.arm(s)", [chart])
+        self.page.evaluate("([c, p]) => __gp.watchCounter(c, p)", [counter, paused])
         start()
-        deadline = time.monotonic() + timeout
-        first = None
+        deadline = time.monotonic() + first_wait
+        first = feedback = None
         while time.monotonic() < deadline and first is None:
             st = self.page.evaluate("() => __gp.status()")
             first = _first_update(st)
+            if feedback is None:
+                feedback = _first_feedback(st["tInput"], self.page.evaluate("() => __gp.counter.values"))
             time.sleep(0.05)
+        out["start_to_feedback"] = min(x for x in (first, feedback) if x is not None) if first or feedback else None
         out["start_to_first_redraw"] = first
         if first is None:
-            out["note"] = f"no redraw within {timeout:.0f} s of Start"
+            out["note"] = f"no redraw of {spec.chart} within {first_wait:.0f} s of Start"
         # watch it train
         n0 = len(self.frames)
         self.page.evaluate("([c, p]) => __gp.watchCounter(c, p)", [counter, paused])
@@ -521,12 +541,14 @@ class Tab_:
         h = st["hits"][chart]
         redraws = h["plots"] + h["anims"] if h["plotly"] else h["muts"]
         out.update(watched_seconds=watched, redraws=redraws, redraws_per_s=redraws / watched,
+                   counter_updates_per_s=max(0, len(values) - 1) / watched,
                    steps_per_s=(values[-1] - values[0]) / watched if len(values) >= 2 else None,
                    bytes_per_s=info["bytes"] / watched, bytes_per_redraw=info["bytes"] / redraws if redraws else None,
                    ticks_sent=info["auto_reruns"])
         # Pause → the counter stops and the button says so
-        pause_btn = self.page.locator(css_key(spec.pause.key) + " button").first
-        if pause_btn.count() == 0 or pause_btn.is_disabled():
+        keys = [k for k in spec.pause.keys if self.page.locator(css_key(k) + " button").count()]
+        pause_btn = self.page.locator(css_key(keys[0]) + " button").first if keys else None
+        if pause_btn is None or pause_btn.is_disabled():
             out["pause"] = {"latency": None, "note": "training had ended before the pause"}
             return out
         self.page.evaluate("([c, p]) => __gp.watchCounter(c, p)", [counter, paused])
@@ -604,6 +626,16 @@ def _first_update(st: dict) -> float | None:
     return (min(firsts) - t_in) / 1000 if firsts else None
 
 
+def _first_feedback(t_input: float | None, values: list) -> float | None:
+    """Seconds from the input to the first time the step counter showed a value other than the one it had."""
+    if t_input is None or not values:
+        return None
+    before = [v for t, v in values if t <= t_input]
+    was = before[-1] if before else None
+    after = [t for t, v in values if t > t_input and v is not None and v != was]
+    return (after[0] - t_input) / 1000 if after else None
+
+
 def _judge_pause(r: dict) -> dict:
     t_in, now, c = r["t"], r["now"], r["c"]
     if t_in is None or c is None:
@@ -625,7 +657,8 @@ def _judge_pause(r: dict) -> dict:
 
 # ---------------------------------------------------------------- a page
 
-def bench_page(browser, base: str, pb: PageBench, repeats: int, lang: str, live_seconds: float, deadline: float) -> dict:
+def bench_page(browser, base: str, pb: PageBench, repeats: int, lang: str, live_seconds: float, deadline: float,
+               first_wait: float = 30.0, warm_view: bool = True, max_interactions: int | None = None) -> dict:
     from tests.browser_utils import VIEWPORT
 
     context = browser.new_context(viewport=VIEWPORT)
@@ -634,10 +667,11 @@ def bench_page(browser, base: str, pb: PageBench, repeats: int, lang: str, live_
         tab = Tab_(context, lang)
         url = f"{base}/{pb.path}?lang={lang}"
         out["load_cold"] = tab.open(url)
-        second = Tab_(context, lang)
-        out["load_warm"] = second.open(url)
-        second.page.close()
-        for inter in pb.interactions:
+        if warm_view:
+            second = Tab_(context, lang)
+            out["load_warm"] = second.open(url)
+            second.page.close()
+        for inter in pb.interactions[:max_interactions]:
             if time.monotonic() > deadline:
                 out["interactions"].append({"name": inter.name, "kind": inter.kind, "error": "out of time"})
                 continue
@@ -649,7 +683,7 @@ def bench_page(browser, base: str, pb: PageBench, repeats: int, lang: str, live_
             try:
                 if pb.reset is not None:
                     tab.setup((pb.reset,))
-                out["live"] = tab.live(pb.live, live_seconds)
+                out["live"] = tab.live(pb.live, live_seconds, first_wait=first_wait)
             except Exception as exc:
                 out["live"] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
             print(f"  {pb.key:30s} live: {json.dumps(out['live'], default=str)[:300]}", flush=True)
@@ -732,20 +766,27 @@ def markdown(pages: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--pages", default="all", help="comma-separated page keys (see benchmarks/interactions.py)")
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--pages", default=None, help="comma-separated page keys (see benchmarks/interactions.py); default all")
+    ap.add_argument("--repeats", type=int, default=None, help="samples per interaction (default 5)")
     ap.add_argument("--lang", default="en", choices=("en", "pt"))
-    ap.add_argument("--live-seconds", type=float, default=5.0)
-    ap.add_argument("--timeout", type=float, default=3600.0, help="stop everything after this many seconds")
+    ap.add_argument("--live-seconds", type=float, default=None, help="seconds of live training watched (default 5)")
+    ap.add_argument("--first-wait", type=float, default=None, help="seconds to wait after Start for the live figure (default 30)")
+    ap.add_argument("--timeout", type=float, default=None, help="stop everything after this many seconds (default 3600)")
+    ap.add_argument("--quick", action="store_true",
+                    help=f"a smoke run in about a minute: {QUICK['pages']} only (unless --pages), {QUICK_INTERACTIONS} interactions, "
+                         "one sample each, 2 s of live training, no second view")
     ap.add_argument("--url", help="an already running server on 127.0.0.1 (default: a fresh one)")
     ap.add_argument("--out", type=Path, default=OUT / "browser.json")
     args = ap.parse_args(argv)
+    for name, full in FULL.items():
+        if getattr(args, name) is None:
+            setattr(args, name, QUICK[name] if args.quick else full)
     pages = pick(args.pages)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     load_before = machine_load()
     print(f"before: {load_text(load_before)}", flush=True)
     started = time.monotonic()
-    deadline = started + args.timeout - 120  # leave time to close and write
+    deadline = started + args.timeout - min(120, args.timeout / 4)  # leave time to close and write
 
     def watchdog(signum, frame):
         raise BenchTimeout(f"stopped by the {args.timeout:.0f} s watchdog")
@@ -783,7 +824,9 @@ def run(args, pages: list[PageBench], results: list[dict], deadline: float) -> N
                         results.append({"page": pb.key, "interactions": [], "error": "out of time"})
                         continue
                     try:
-                        results.append(bench_page(browser, base, pb, args.repeats, args.lang, args.live_seconds, deadline))
+                        results.append(bench_page(browser, base, pb, args.repeats, args.lang, args.live_seconds, deadline,
+                                                  first_wait=args.first_wait, warm_view=not args.quick,
+                                                  max_interactions=QUICK_INTERACTIONS if args.quick else None))
                     except BenchTimeout:
                         raise
                     except Exception as exc:

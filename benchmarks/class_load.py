@@ -44,6 +44,8 @@ THINK = (1.5, 3.0)
 WATCH = (6.0, 10.0)  # seconds of live training a training student watches before pausing
 SWITCH_PAGE = 0.15  # chance that a light student follows a link instead of moving a control
 ACTION_TIMEOUT = 120.0
+FULL = {"students": "1,10,30", "seconds": 60.0, "grace": 60.0}
+QUICK = {"students": "2", "seconds": 20.0, "grace": 10.0}
 
 
 # ---------------------------------------------------------------- the server's /proc
@@ -214,7 +216,7 @@ class Student:
             r = await s.open_tab(action.key, label, ACTION_TIMEOUT)
             self.tabs[action.key] = label
         else:
-            key = action.key
+            key = next((k for k in action.keys if s.has(k)), action.key) if isinstance(action, Click) else action.key
             option = self._text(action) if isinstance(action, Widget) else None
             if not s.has(key):
                 self.tally.skipped.append(f"{s.page}: no widget {key}")
@@ -279,7 +281,7 @@ class Student:
             ticks = self.session.ticks(since)
             self.tally.tick_gaps.extend(b.finished - a.finished for a, b in zip(ticks, ticks[1:]))
             self.tally.tick_bytes.extend(t.bytes for t in ticks)
-            w = self.session.widget(live.pause.key)
+            w = next((self.session.widget(k) for k in live.pause.keys if self.session.has(k)), None)
             if w is not None and not getattr(w.el, "disabled", False):
                 await self.do(live.pause, self.tally.training, "pause")
             if pages.get(page) and await self.think():
@@ -490,9 +492,11 @@ def local_only(url: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--mode", choices=("load", "cleanup", "affinity"), default="load")
-    ap.add_argument("--students", default="1,10,30", help="comma-separated class sizes")
-    ap.add_argument("--seconds", type=float, default=60.0, help="how long each class acts (cleanup: how long they train)")
-    ap.add_argument("--grace", type=float, default=60.0, help="seconds given to actions still in flight at the end")
+    ap.add_argument("--students", default=None, help="comma-separated class sizes (default 1,10,30)")
+    ap.add_argument("--seconds", type=float, default=None, help="how long each class acts (cleanup: how long they train; default 60)")
+    ap.add_argument("--grace", type=float, default=None, help="seconds given to actions still in flight at the end (default 60)")
+    ap.add_argument("--quick", action="store_true", help="a smoke run in about a minute: 2 students (one training) for 20 s, "
+                    "10 s of grace, no warm-up visit")
     ap.add_argument("--url", help="an already running server or proxy (127.0.0.1 only); default: a fresh server per N")
     ap.add_argument("--server-pid", default="", help="comma-separated pids whose RSS/CPU to read (with --url)")
     ap.add_argument("--training-share", type=float, default=0.3)
@@ -504,6 +508,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-warmup", action="store_true", help="do not visit every page before measuring")
     ap.add_argument("--out", type=Path, default=None, help="JSON file (default benchmarks/out/class_load-<mode>.json)")
     args = ap.parse_args(argv)
+    for name, full in FULL.items():
+        if getattr(args, name) is None:
+            setattr(args, name, QUICK[name] if args.quick else full)
+    args.no_warmup = args.no_warmup or args.quick
     sizes = [int(x) for x in args.students.split(",") if x.strip()]
     pids = [int(x) for x in args.server_pid.split(",") if x.strip()]
     out = args.out or OUT / f"class_load-{args.mode}.json"

@@ -40,9 +40,15 @@ class Widget:
 
 @dataclass(frozen=True)
 class Click:
-    """Press a button."""
+    """Press a button. ``also``: other keys the same button may have, the first one on screen is pressed
+    (a page that splits a Play/Pause toggle into a Pause and a Play button keeps its row working)."""
 
     key: str
+    also: tuple[str, ...] = ()
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (self.key, *self.also)
 
 
 @dataclass(frozen=True)
@@ -96,11 +102,12 @@ class Counter:
 @dataclass(frozen=True)
 class Paused:
     """How the page says training is paused: the button ``key`` reads the catalogue text ``label``,
-    or (``enabled=True``) the button can be pressed again."""
+    or (``enabled=True``) the button can be pressed again, or a button with the key ``shown`` is on screen."""
 
     key: str
     label: str | None = None
     enabled: bool = False
+    shown: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +161,7 @@ def _vae_tab(name: str) -> tuple[Action, ...]:
 PAGES: tuple[PageBench, ...] = (
     PageBench("home", reset=None),
     PageBench(P1, (
+        Interaction("dataset noise (first slider)", REFIT, _w(P1, "noise_moons"), ("disc_fig", "gen_fig")),
         Interaction("samples drawn", VIEW, _w(P1, "n_samples"), ("gen_fig",)),
         Interaction("evidence layer", VIEW, _w(P1, "layers", to=f"{P1}.layer.evidence"), ("gen_fig",)),
         Interaction("logistic C", REFIT, _w(P1, "disc_logistic_param"), ("disc_fig",)),
@@ -171,7 +179,7 @@ PAGES: tuple[PageBench, ...] = (
         Interaction("walk frames", VIEW, _w(VAE, "walk_n"), ("film_fig", "walk_anim"), _vae_tab("walk")),
         Interaction("latent walk", SCRUB, PlotlyScrub("walk_anim"), ("walk_anim",), _vae_tab("walk")),
     ), Live(start=Click("vae_train"), pause=Click("vae_pause"), chart="live_curves", counter=Counter(progress=True),
-            paused=Paused("vae_pause", label=f"{VAE}.resume"),
+            paused=Paused("vae_pause", label=f"{VAE}.resume", shown="vae_resume"),
             setup=(*_vae_tab("train"), _w(VAE, "live_steps", value="800")))),
     PageBench(GAN, (
         Interaction("distance shown", VIEW, _w(GAN, "metric"), ("gan_curves",)),
@@ -180,7 +188,7 @@ PAGES: tuple[PageBench, ...] = (
         Interaction("one training step", STEP, Click("gan_step"), ("gan_plane", "gan_curves")),
         Interaction("digits epoch", SCRUB, _w(GAN, "epoch"), ("gan_digit_curves",)),
         Interaction("preset replay", SCRUB, PlotlyScrub("gan_preset_collapse"), ("gan_preset_collapse",)),
-    ), Live(start=Click("gan_play"), pause=Click("gan_play"), chart="gan_plane", counter=Counter(metric=f"{GAN}.step"),
+    ), Live(start=Click("gan_play"), pause=Click("gan_pause", also=("gan_play",)), chart="gan_plane", counter=Counter(metric=f"{GAN}.step"),
             paused=Paused("gan_play", label=f"{GAN}.play"))),
     PageBench(DIFF, (
         Interaction("forward timestep", VIEW, _w(DIFF, "t_forward"), ("forward_fig",), FORWARD),
