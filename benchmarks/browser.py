@@ -744,18 +744,19 @@ def markdown(pages: list[dict]) -> str:
         lines.append(f"| {p['page']} | {fmt_ms(c.get('seconds'))} | {fmt_ms(w.get('seconds'))} | {fmt_bytes(c.get('bytes'))} | {c.get('charts', '–')} |")
     live = [p for p in pages if p.get("live")]
     if live:
-        lines += ["", "| page | start → first redraw | redraws / s | steps / s | bytes / s | pause latency | steps after the click |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += ["", "| page | start → first feedback | start → first figure | figure redraws / s | counter updates / s | steps / s | "
+                      "bytes / s | pause latency | steps after the click |", "|---|---|---|---|---|---|---|---|---|"]
         for p in live:
             v = p["live"]
             if "error" in v:
-                lines.append(f"| {p['page']} | {v['error']} | | | | | |")
+                lines.append(f"| {p['page']} | {v['error']} | | | | | | | |")
                 continue
             pz = v.get("pause", {})
             steps = v.get("steps_per_s")
             if pz.get("latency") is None and "note" not in pz and pz:
                 pz = {**pz, "note": f"**not paused** {pz.get('counter_stopped_after', 0):.0f} s after the click"}
-            lines.append(f"| {p['page']} | {fmt_ms(v.get('start_to_first_redraw'))} | {v['redraws_per_s']:.1f} | "
+            lines.append(f"| {p['page']} | {fmt_ms(v.get('start_to_feedback'))} | {fmt_ms(v.get('start_to_first_redraw'))} | "
+                         f"{v['redraws_per_s']:.1f} | {v.get('counter_updates_per_s', float('nan')):.1f} | "
                          f"{'–' if steps is None else f'{steps:,.0f}'} | {fmt_bytes(v['bytes_per_s'])} | "
                          f"{fmt_ms(pz.get('latency')) if pz.get('latency') is not None else pz.get('note', '–')} | "
                          f"{'–' if pz.get('steps_after_click') is None else pz['steps_after_click']} |")

@@ -374,52 +374,69 @@ def aggregate(n, n_train, tally: Tally, wall, server, load_before, load_after, c
 
 # ---------------------------------------------------------------- cleanup and affinity modes
 
-async def run_cleanup(base: str, n: int, seconds: float, ttl: float, pids: list[int], lang: str) -> dict:
+async def run_cleanup(base: str, n: int, seconds: float, ttl: float, pids: list[int], lang: str, rounds: int = 2) -> dict:
     """Open ``n`` sessions that train, close them mid-training, and watch the server's memory and CPU for the
     disconnected-session TTL and a little more; a fresh session connects near the end (Streamlit's session
-    store forgets expired sessions when it is next used)."""
+    store forgets expired sessions when it is next used). Then the same again, ``rounds`` times in all.
+
+    RSS alone cannot show memory freed inside Python (the allocator keeps its pages), so the rounds tell it: if
+    closed sessions are freed, a later round reuses their memory and RSS grows much less than in the first
+    round; if they are kept, every round adds about as much as the first."""
     mix = class_mix()
     pages = list(mix.training)
     watch = ProcWatch(pids, every=1.0)
     watch.start()
     load_before = machine_load()
     tally = Tally()
-    students = [Student(i, base, lang, time.perf_counter() + 3600, tally, random.Random(i)) for i in range(n)]
-    for i, st in enumerate(students):
-        page = pages[i % len(pages)]
-        if await st.connect(page) is None:
-            continue
-        live = mix.training[page]
-        for step in live.setup:
-            await st.do(step, tally.training, "setup", setup=True)
-        await st.do(live.start, tally.training, "start")
-    training_from = time.perf_counter()
-    await asyncio.sleep(seconds)
-    before_close = watch.sample()
-    closed_at = time.perf_counter()
-    for st in students:  # the tabs are closed while training: no pause
-        await st.close()
-    timeline = []
-    probe_at = closed_at + ttl + 10
-    probe = None
-    end = closed_at + ttl + 40
-    while time.perf_counter() < end:
-        await asyncio.sleep(2.0)
-        s = watch.sample()
-        if s is not None:
-            timeline.append((round(s[0] - closed_at, 1), round(s[1] / 2**20, 1)))
-        if probe is None and time.perf_counter() >= probe_at:
-            probe = Session(base, "", lang)
-            await probe.open(120)
-    if probe is not None:
-        await probe.close()
-    await watch.stop()
-    samples = watch.samples
-    return {"mode": "cleanup", "students": n, "ttl_seconds": ttl, "training_seconds": seconds, "errors": tally.errors,
-            "rss_at_close_mb": before_close[1] / 2**20 if before_close else None,
-            "training": _window(samples, training_from, closed_at), "first_10s_after_close": _window(samples, closed_at, closed_at + 10),
+    out_rounds = []
+    for rnd in range(rounds):
+        connect_from = time.perf_counter()
+        before_connect = watch.sample()
+        students = [Student(i, base, lang, time.perf_counter() + 3600, tally, random.Random(rnd * 100 + i)) for i in range(n)]
+        started = 0
+        for i, st in enumerate(students):
+            page = pages[i % len(pages)]
+            if await st.connect(page) is None:
+                continue
+            live = mix.training[page]
+            for step in live.setup:
+                await st.do(step, tally.training, "setup", setup=True)
+            r = await st.do(live.start, tally.training, "start")
+            started += r is not None and r.seconds is not None
+        training_from = time.perf_counter()
+        await asyncio.sleep(seconds)
+        before_close = watch.sample()
+        closed_at = time.perf_counter()
+        for st in students:  # the tabs are closed while training: no pause
+            await st.close()
+        timeline = []
+        probe_at = closed_at + ttl + 10
+        probe = None
+        end = closed_at + ttl + 40
+        while time.perf_counter() < end:
+            await asyncio.sleep(2.0)
+            smp = watch.sample()
+            if smp is not None:
+                timeline.append((round(smp[0] - closed_at, 1), round(smp[1] / 2**20, 1)))
+            if probe is None and time.perf_counter() >= probe_at:
+                probe = Session(base, "", lang)
+                await probe.open(120)
+        if probe is not None:
+            await probe.close()
+        after = watch.sample()
+        samples = watch.samples
+        mb = (lambda x: x[1] / 2**20 if x else None)
+        out_rounds.append({
+            "round": rnd + 1, "trainings_started": started, "rss_before_connect_mb": mb(before_connect),
+            "rss_at_close_mb": mb(before_close), "rss_end_mb": mb(after),
+            "rss_growth_mb": mb(after) - mb(before_connect) if after and before_connect else None,
+            "connect": _window(samples, connect_from, training_from), "training": _window(samples, training_from, closed_at),
+            "first_10s_after_close": _window(samples, closed_at, closed_at + 10),
             "before_probe": _window(samples, probe_at - 20, probe_at), "after_probe": _window(samples, probe_at, end),
-            "timeline_s_mb": timeline, "load_before": load_before, "load_after": machine_load()}
+            "timeline_s_mb": timeline})
+    await watch.stop()
+    return {"mode": "cleanup", "students": n, "ttl_seconds": ttl, "training_seconds": seconds, "errors": tally.errors,
+            "rounds": out_rounds, "load_before": load_before, "load_after": machine_load()}
 
 
 def _window(samples, a: float, b: float) -> dict:
@@ -480,6 +497,21 @@ def markdown(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def cleanup_markdown(r: dict) -> str:
+    def mb(x, sign: str = "") -> str:
+        return "–" if x is None else f"{x:{sign},.0f} MB"
+
+    lines = [f"{r['students']} students train, then close their tabs mid-training; TTL {r['ttl_seconds']:.0f} s; "
+             f"errors {len(r['errors'])}", "",
+             "| round | trainings started | RSS before connect | at close | TTL + 40 s later | growth | server CPU in the 10 s after the close |",
+             "|---|---|---|---|---|---|---|"]
+    for x in r["rounds"]:
+        cpu = x["first_10s_after_close"].get("cpu_avg_pct")
+        lines.append(f"| {x['round']} | {x['trainings_started']} | {mb(x['rss_before_connect_mb'])} | {mb(x['rss_at_close_mb'])} | "
+                     f"{mb(x['rss_end_mb'])} | {mb(x['rss_growth_mb'], '+')} | {'–' if cpu is None else f'{cpu:.0f} %'} |")
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- command line
 
 def local_only(url: str) -> str:
@@ -504,6 +536,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--ttl", type=float, default=None, help="cleanup: start the server with this disconnectedSessionTTL (default: Streamlit's, 120 s)")
     ap.add_argument("--replica-header", default=None, help="a response header that names the replica (e.g. X-Upstream set by the proxy)")
+    ap.add_argument("--rounds", type=int, default=2, help="cleanup: train-and-close rounds (a later round should reuse the memory)")
     ap.add_argument("--reloads", type=int, default=3, help="affinity: reloads per student")
     ap.add_argument("--no-warmup", action="store_true", help="do not visit every page before measuring")
     ap.add_argument("--out", type=Path, default=None, help="JSON file (default benchmarks/out/class_load-<mode>.json)")
@@ -526,7 +559,8 @@ def main(argv: list[str] | None = None) -> None:
         if args.mode == "load":
             print(markdown([r]).splitlines()[-1], flush=True)
         else:
-            print(json.dumps({k: v for k, v in r.items() if k not in ("timeline_s_mb", "per_student")}, indent=1, default=str), flush=True)
+            print(cleanup_markdown(r) if args.mode == "cleanup" else
+                  json.dumps({k: v for k, v in r.items() if k != "per_student"}, indent=1, default=str), flush=True)
     if args.mode == "load":
         print("\n" + markdown(results))
         for r in results:
@@ -556,7 +590,7 @@ async def measure(args, base: str, n: int, pids: list[int], proc) -> dict:
     if args.mode == "load":
         r = await run_class(base, n, args.seconds, args.training_share, args.seed, pids, args.lang, args.grace, args.replica_header)
     elif args.mode == "cleanup":
-        r = await run_cleanup(base, n, args.seconds, args.ttl or 120.0, pids, args.lang)
+        r = await run_cleanup(base, n, args.seconds, args.ttl or 120.0, pids, args.lang, args.rounds)
     else:
         r = await run_affinity(base, n, args.reloads, args.lang, args.replica_header)
     r["warmup_seconds"] = warm
