@@ -302,8 +302,11 @@ class Tab_:
         self.page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=timeout * 1000)
         deadline = time.monotonic() + timeout
         ran, done_at, calm_since = False, None, None
+        seen = n0
         while time.monotonic() < deadline:
             s = self.state()
+            if not ran and s == "notRunning":  # a fast run can start and end between two polls
+                ran, seen = self._script_finished(seen), len(self.frames)
             if s == "running":
                 ran, done_at, calm_since = True, None, None
             elif s == "notRunning" and ran:
@@ -462,6 +465,30 @@ class Tab_:
 
         return click
 
+    def _script_finished(self, since: int) -> bool:
+        """Has the server sent a ``script_finished`` since frame ``since``?"""
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        for direction, data in self.frames[since:]:
+            if direction == "R":
+                msg = ForwardMsg()
+                try:
+                    msg.ParseFromString(data)
+                except Exception:
+                    continue
+                if msg.WhichOneof("type") == "script_finished":
+                    return True
+        return False
+
+    def _pressed(self, since: int, keys: tuple[str, ...], timeout: float) -> bool:
+        """Has the browser sent a rerun pressing one of these buttons since frame ``since``?"""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.page.wait_for_timeout(100)
+            if set(decode_frames(self.frames[since:], {})["pressed"]) & set(keys):
+                return True
+        return False
+
     def setup(self, actions, timeout: float = SAMPLE_TIMEOUT) -> None:
         for action in actions:
             act = self.plan(action, setup=True)
@@ -515,7 +542,14 @@ class Tab_:
         start = self.plan(spec.start)
         self.page.evaluate("s => __gp.arm(s)", [chart])
         self.page.evaluate("([c, p]) => __gp.watchCounter(c, p)", [counter, paused])
+        n_start = len(self.frames)
         start()
+        if not self._pressed(n_start, spec.start.keys, 3.0):  # the click met an overlay (an open menu, a tooltip)
+            out["start_retried"] = True
+            self.page.keyboard.press("Escape")
+            self.page.evaluate("() => { __gp.tInput = null; }")
+            start = self.plan(spec.start)
+            start()
         deadline = time.monotonic() + first_wait
         first = feedback = None
         while time.monotonic() < deadline and first is None:
