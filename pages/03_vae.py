@@ -7,8 +7,8 @@ from engine.core.errors import InputError
 from engine.core.training import Budget
 from engine.data import digits
 from engine.families import vae
-from ui import plots_vae
-from ui.shell import guard, setup, show_input_error
+from ui import live, plots_vae
+from ui.shell import guard, guarded, setup, show_input_error
 
 ctx = setup("vae")
 TABS = ("latent", "grid", "walk", "sample", "recon", "train", "vq")
@@ -102,6 +102,8 @@ def t_digit(k) -> str:
 
 LIVE_LRS = (1e-3, 3e-3, 6e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0, 1000.0)
 STEPS_PER_TICK = 40
+TICK_SECONDS = 0.5
+TICK_BUDGET = 0.35  # seconds of training per tick at most: a busy server takes fewer steps, never a longer tick
 TRAINER, RUNNING, FINAL = ctx.state_key("trainer"), ctx.state_key("running"), ctx.state_key("final")
 
 
@@ -124,39 +126,58 @@ def live_panel() -> None:
             st.session_state.pop(FINAL, None)
     tr = st.session_state.get(TRAINER)
     if tr is not None and not tr.done:
-        running = st.session_state.get(RUNNING, False)
-        if b2.button(ctx.t("pause") if running else ctx.t("resume"), icon=":material/pause:" if running else ":material/play_arrow:",
-                     key="vae_pause"):
-            st.session_state[RUNNING] = not running
+        # a callback, so the label is right in this very run; two buttons (one shown at a time) with one
+        # meaning each, because a click that meets a tick can reach the server twice (see pages/04_gan.py)
+        if st.session_state.get(RUNNING, False):
+            b2.button(ctx.t("pause"), icon=":material/pause:", key="vae_pause", on_click=set_running, args=(False,))
+        else:
+            b2.button(ctx.t("resume"), icon=":material/play_arrow:", key="vae_resume", on_click=set_running, args=(True,))
     # decorated here, after the buttons, so a click on "train" starts the ticking in this very run
-    st.fragment(run_every=0.5 if st.session_state.get(RUNNING) else None)(live_view)()
+    st.fragment(run_every=TICK_SECONDS if st.session_state.get(RUNNING) else None)(live_view)()
 
 
+def set_running(running: bool) -> None:
+    st.session_state[RUNNING] = running
+
+
+def keep_running(tr: vae.Trainer):
+    """Asked between two steps: a Pause or a new "train from scratch" stops an older run's tick."""
+    return lambda: bool(st.session_state.get(RUNNING)) and st.session_state.get(TRAINER) is tr
+
+
+@guarded  # under st.fragment below: every tick is guarded
 def live_view() -> None:
     tr = st.session_state.get(TRAINER)
     if tr is None:
         st.info(ctx.t("live_none"), icon=":material/model_training:")
         return
-    if st.session_state.get(RUNNING) and not tr.done:
-        tr.advance(Budget(max_steps=STEPS_PER_TICK))  # one tick: a few optimiser steps, then redraw
-        if tr.done:
-            st.session_state[RUNNING] = False
-            st.rerun()  # a full rerun stops the ticking
-    c = tr.config
-    st.progress(min(1.0, tr.step_ / c.max_steps), text=ctx.t("live_progress", step=tr.step_, total=c.max_steps, s=tr.elapsed_))
-    h = tr.history_
-    if h.step:
-        ctx.chart(plots_vae.loss_curves(np.array(h.step), np.array(h.recon), np.array(h.kl), (ctx.t("recon_name"), ctx.t("kl_name")),
-                                              ctx.t("step"), ctx.t("nats"), height=300), key="live_curves", config=PLOT_CFG)
-    if tr.diverged_:
-        st.error(ctx.t("diverged", step=tr.step_), icon=":material/error:")
-    if not tr.done:
+    with live.hold(tr) as held:  # one tick: a few optimiser steps, then a consistent copy of where they stopped
+        if held:
+            if st.session_state.get(RUNNING) and not tr.done:
+                live.advance(lambda: not tr.advance(Budget(max_steps=1)).diverged, STEPS_PER_TICK, TICK_BUDGET, keep_running(tr))
+            step, elapsed, done, diverged = tr.step_, tr.elapsed_, tr.done, tr.diverged_
+            h = {name: np.array(getattr(tr.history_, name)) for name in ("step", "recon", "kl")}
+            if done and st.session_state.get(FINAL, (None,))[0] is not tr:
+                X, y = digits.load("test")
+                ev = tr.model.evaluate(X, n_samples=8, seed=0)
+                st.session_state[FINAL] = (tr, ev, float((digits.classify(tr.model.reconstruct(X)) == y).mean()))
+            samples = tr.model.sample(16, seed=ctx.seed) if done else None
+    if not held:
+        live.show_busy()
         return
-    if FINAL not in st.session_state:
-        X, y = digits.load("test")
-        ev = tr.model.evaluate(X, n_samples=8, seed=0)
-        st.session_state[FINAL] = (ev, float((digits.classify(tr.model.reconstruct(X)) == y).mean()))
-    ev, acc = st.session_state[FINAL]
+    if done and st.session_state.get(RUNNING):
+        st.session_state[RUNNING] = False
+        st.rerun()  # a full rerun stops the ticking
+    c = tr.config
+    st.progress(min(1.0, step / c.max_steps), text=ctx.t("live_progress", step=step, total=c.max_steps, s=elapsed))
+    if len(h["step"]):
+        ctx.chart(plots_vae.loss_curves(h["step"], h["recon"], h["kl"], (ctx.t("recon_name"), ctx.t("kl_name")),
+                                              ctx.t("step"), ctx.t("nats"), height=300), key="live_curves", config=PLOT_CFG)
+    if diverged:
+        st.error(ctx.t("diverged", step=step), icon=":material/error:")
+    if not done:
+        return
+    _, ev, acc = st.session_state[FINAL]
     f1, f2, f3 = st.columns(3)
     f1.metric(ctx.t("m_neg_elbo"), ctx.num(ev.neg_elbo, ".1f"), help=ctx.t("m_neg_elbo_help"))
     f2.metric(ctx.t("m_acc"), ctx.num(acc, ".0%"), help=ctx.t("m_acc_help"))
@@ -164,7 +185,7 @@ def live_view() -> None:
     ok = ev.neg_elbo <= vae.QUALITY_BAR
     st.caption(ctx.t("live_bar_ok" if ok else "live_bar_miss", bar=vae.QUALITY_BAR, base=baseline()))
     st.markdown(ctx.t("live_samples"))
-    ctx.chart(plots_vae.digits_figure(tr.model.sample(16, seed=ctx.seed), 16), key="live_samples_fig", config=PLOT_CFG)
+    ctx.chart(plots_vae.digits_figure(samples, 16), key="live_samples_fig", config=PLOT_CFG)
 
 
 # ---------------------------------------------------------------------------- VQ-VAE

@@ -1,5 +1,6 @@
 """Page 4: a generator and a discriminator play a game in the plane, and on 8×8 digits."""
 
+import copy
 import hashlib
 from functools import partial
 
@@ -10,14 +11,16 @@ import streamlit as st
 from engine.core.errors import InputError
 from engine.data import points
 from engine.families import gan
-from ui import plots_gan
+from ui import live, plots_gan
 from ui.data_input import dataset_picker
 from ui.shell import guard, setup, show_input_error
 
 ctx = setup("gan")
 TICK_SECONDS = 0.3
+TICK_BUDGET = 0.15  # seconds of training per frame at most, so a busy server still redraws (and pauses) at once
 PRESET_NAMES = (*gan.PRESETS, "custom")
-TRAINER, SIGNATURE, PLAYING, SLOW = (ctx.state_key(k) for k in ("trainer", "signature", "playing", "slow"))
+TRAINER, SIGNATURE, PLAYING, SLOW, SLOW_NEW, REPLAY_DRAWN = (
+    ctx.state_key(k) for k in ("trainer", "signature", "playing", "slow", "slow_new", "replay_drawn"))
 LOADED = ctx.state_key("loaded")  # the preset "Train this one live above" loaded, until the settings change
 LIVE_ANCHOR = "live-gan"  # the live section's header, for the link next to that button
 
@@ -110,7 +113,7 @@ def settings_panel() -> None:
     c3.select_slider(ctx.t("width"), gan.WIDTHS, key=ctx.key("width"), on_change=mark_custom, help=ctx.t("width_help"))
     if ctx.key("steps_per_tick") not in ss:
         ss[ctx.key("steps_per_tick")] = 20
-    c4.slider(ctx.t("steps_per_tick"), 1, 100, key=ctx.key("steps_per_tick"), help=ctx.t("steps_per_tick_help"))
+    c4.slider(ctx.t("steps_per_tick"), 1, 100, key=ctx.key("steps_per_tick"), help=ctx.t("steps_per_tick_help", seconds=ctx.num(TICK_BUDGET, "g")))
 
 
 # ---------------------------------------------------------------- the trainer in session state
@@ -153,11 +156,13 @@ def get_trainer(ds: points.Dataset, cfg: gan.GanConfig) -> gan.GanTrainer:
 
 
 def reset_trainer() -> None:
-    """Back to step 0 with fresh random weights (the shipped ones are only a starting point)."""
-    tr = st.session_state.get(TRAINER)
-    if tr is not None:
-        st.session_state[TRAINER] = build_trainer(points.Dataset(tr.X, np.zeros(len(tr.X), int), tr_name(tr)), tr.cfg, pretrained=False)
+    """Back to step 0 with fresh random weights (the shipped ones are only a starting point).
+
+    A new object: a run still stepping the old one finishes with it (see ``keep_playing``)."""
     st.session_state[PLAYING] = False
+    tr = st.session_state.get(TRAINER)
+    if tr is not None:  # X, cfg and the ring never change: reading them needs no lock
+        st.session_state[TRAINER] = build_trainer(points.Dataset(tr.X, np.zeros(len(tr.X), int), tr_name(tr)), tr.cfg, pretrained=False)
     st.session_state[SLOW] = None
 
 
@@ -165,23 +170,33 @@ def tr_name(tr: gan.GanTrainer) -> str:
     return "ring8" if tr.ring_centres is not None else "data"
 
 
-def toggle_play() -> None:
-    st.session_state[PLAYING] = not st.session_state.get(PLAYING, False)
+def set_playing(playing: bool) -> None:
+    st.session_state[PLAYING] = playing
+
+
+def keep_playing(tr: gan.GanTrainer):
+    """Asked between two steps of a tick: a Pause, a step button or a new trainer stops it."""
+    return lambda: bool(st.session_state.get(PLAYING)) and st.session_state.get(TRAINER) is tr
 
 
 def manual_step(mode: str) -> None:
+    st.session_state[PLAYING] = False
     tr = st.session_state.get(TRAINER)
     if tr is not None:
-        tr.train_players(1, mode)
-        st.session_state[PLAYING] = False
+        live.request(tr, partial(tr.train_players, 1, mode))  # now, or after the step another run is taking
 
 
 def slow_motion_step() -> None:
+    st.session_state[PLAYING] = False
     tr = st.session_state.get(TRAINER)
-    if tr is not None:
+    if tr is None:
+        return
+
+    def take() -> None:
         st.session_state[SLOW] = tr.slow_step()
-        st.session_state[PLAYING] = False
-        st.session_state[ctx.key("stage")] = gan.STAGES[0]
+        st.session_state[SLOW_NEW] = True  # the stage slider goes back to stage 1 before it is drawn
+
+    live.request(tr, take)
 
 
 # ---------------------------------------------------------------- drawing
@@ -202,8 +217,7 @@ def curve_rows(h, ring: bool, metric: str, x_eval, probability: bool):
     return rows
 
 
-def training_curves(tr: gan.GanTrainer, metric: str):
-    h = tr.history_
+def training_curves(tr: gan.GanTrainer, h: gan.History, metric: str):
     rows = curve_rows(h, tr.ring_centres is not None, metric, h.eval_step, tr.cfg.loss in gan.PROBABILITY_LOSSES)
     if tr.ring_centres is not None:
         rows.append((ctx.t("panel_modes"), [(ctx.t("modes_line"), (h.eval_step, h.modes), charts_colour(2))]))
@@ -217,52 +231,20 @@ def charts_colour(k: int) -> str:
     return colour(k)
 
 
-@st.fragment(run_every=TICK_SECONDS if st.session_state.get(PLAYING) else None)
-def live_view(layers, metric: str) -> None:
-    with guard():
-        _live_view(layers, metric)
-
-
-def _live_view(layers, metric: str) -> None:
-    tr: gan.GanTrainer | None = st.session_state.get(TRAINER)
-    if tr is None:
-        return
-    if st.session_state.get(PLAYING) and not tr.diverged_:
-        tr.train_players(int(st.session_state.get(ctx.key("steps_per_tick"), 20)))
-        if tr.diverged_:
-            st.session_state[PLAYING] = False
-            st.rerun(scope="app")  # stop the timer: the buttons say "play" again
-    if tr.diverged_:
-        st.error(ctx.t("nan_stopped", step=tr.step_), icon=":material/warning:")
-        st.button(ctx.t("reset_after_nan"), icon=":material/restart_alt:", on_click=reset_trainer, key="gan_nan_reset", type="primary")
-    view = tr.view()
-    h = tr.history_
-    m = st.columns(4)
-    m[0].metric(ctx.t("step"), ctx.num(tr.step_, ","))
-    last_metric = next((v for v in reversed(getattr(h, metric)) if np.isfinite(v)), float("nan"))
-    m[1].metric(ctx.t(f"metric_{metric}"), ctx.num(last_metric, ".3f"))
-    if tr.ring_centres is not None and h.modes and h.modes[-1] >= 0:
-        m[2].metric(ctx.t("modes_covered"), f"{h.modes[-1]}/8", help=ctx.t("modes_help", radius=ctx.num(tr.quality_radius, ".2f")))
-    m[3].metric(ctx.t("grad_norm"), ctx.num(view.grad_norm, ".3g"), help=ctx.t("grad_norm_help"))
-    left, right = st.columns([1.15, 1], gap="medium")
-    with left:
-        fig = plots_gan.plane(view, tr.X, tr.box, layers, plane_labels(view.probability), height=560)
-        ctx.chart(fig, key="gan_plane", config={"displaylogo": False})
-    with right:
-        ctx.chart(training_curves(tr, metric), key="gan_curves", config={"displaylogo": False})
-
-
-def live_section(ds: points.Dataset) -> None:
-    try:
-        cfg = current_config().check()
-    except InputError as err:
-        show_input_error(err)
-        return
-    tr = get_trainer(ds, cfg)
-    playing = bool(st.session_state.get(PLAYING))
+def controls(tr: gan.GanTrainer, playing: bool) -> tuple[tuple, str]:
+    """Play/Pause, the step buttons, Reset, the layers and the distance, drawn inside the live view's
+    fragment: a click reruns only the live view, after the tick under way (a click outside the fragment
+    starts a full run at once beside it, fastReruns), and its new label is drawn by that short run."""
     b = st.columns([1.1, 1, 1.1, 1.1, 1])
-    b[0].button(ctx.t("pause") if playing else ctx.t("play"), icon=":material/pause:" if playing else ":material/play_arrow:",
-                on_click=toggle_play, key="gan_play", type="primary", width="stretch", disabled=tr.diverged_)
+    # Two buttons (one shown at a time), each with one meaning: a click can reach the server twice when
+    # it meets a tick (in the tick's request, then in its own), after the button was redrawn in between.
+    # A toggle then undid itself (Pause did nothing); a second "pause" is harmless.
+    if playing:
+        b[0].button(ctx.t("pause"), icon=":material/pause:", on_click=set_playing, args=(False,), key="gan_pause",
+                    type="primary", width="stretch")
+    else:
+        b[0].button(ctx.t("play"), icon=":material/play_arrow:", on_click=set_playing, args=(True,), key="gan_play",
+                    type="primary", width="stretch", disabled=tr.diverged_)
     b[1].button(ctx.t("one_step"), icon=":material/skip_next:", on_click=manual_step, args=("both",), key="gan_step",
                 width="stretch", disabled=tr.diverged_, help=ctx.t("one_step_help"))
     b[2].button(ctx.t("d_only"), icon=":material/gavel:", on_click=manual_step, args=("d",), key="gan_d_only",
@@ -283,7 +265,66 @@ def live_section(ds: points.Dataset) -> None:
                       key=ctx.key("layers"))
     metric = c2.radio(ctx.t("distance"), ("sw", "mmd2"), format_func=ctx.labeler("gan.distance_names"), key=ctx.key("metric"),
                       horizontal=True, help=ctx.t("distance_help", **{k: ctx.num(v, ",") for k, v in tr.eval_sizes().items()}))
-    live_view(tuple(layers or ()), metric)
+    return tuple(layers or ()), metric
+
+
+def live_view(ticking: bool) -> None:
+    """The fragment (see ``live_section``); ``ticking``: it was registered with the timer, in a full run that was playing."""
+    with guard():
+        _live_view(ticking)
+
+
+def _live_view(ticking: bool) -> None:
+    tr: gan.GanTrainer | None = st.session_state.get(TRAINER)
+    if tr is None:
+        return
+    if st.session_state.get(PLAYING) and not ticking:
+        st.rerun(scope="app")  # Play was pressed in this fragment: a full run starts its timer
+    layers, metric = controls(tr, bool(st.session_state.get(PLAYING)))
+    with live.hold(tr) as held:  # one tick: a few steps, then a consistent picture of where they stopped
+        if held:
+            if st.session_state.get(PLAYING) and not tr.diverged_:
+                live.advance(lambda: not tr.train_players(1).diverged, int(st.session_state.get(ctx.key("steps_per_tick"), 20)), TICK_BUDGET,
+                             keep_playing(tr))
+            step_count, diverged, view, h = tr.step_, tr.diverged_, tr.view(), copy.deepcopy(tr.history_)
+            frames = (id(tr), len(tr.frames))
+    if not held:
+        live.show_busy()
+        return
+    if diverged:
+        st.session_state[PLAYING] = False
+    live.show_dropped(tr)
+    if diverged:
+        st.error(ctx.t("nan_stopped", step=step_count), icon=":material/warning:")
+        st.button(ctx.t("reset_after_nan"), icon=":material/restart_alt:", on_click=reset_trainer, key="gan_nan_reset", type="primary")
+    m = st.columns(4)
+    m[0].metric(ctx.t("step"), ctx.num(step_count, ","))
+    last_metric = next((v for v in reversed(getattr(h, metric)) if np.isfinite(v)), float("nan"))
+    m[1].metric(ctx.t(f"metric_{metric}"), ctx.num(last_metric, ".3f"))
+    if tr.ring_centres is not None and h.modes and h.modes[-1] >= 0:
+        m[2].metric(ctx.t("modes_covered"), f"{h.modes[-1]}/8", help=ctx.t("modes_help", radius=ctx.num(tr.quality_radius, ".2f")))
+    m[3].metric(ctx.t("grad_norm"), ctx.num(view.grad_norm, ".3g"), help=ctx.t("grad_norm_help"))
+    left, right = st.columns([1.15, 1], gap="medium")
+    with left:
+        fig = plots_gan.plane(view, tr.X, tr.box, layers, plane_labels(view.probability), height=560)
+        ctx.chart(fig, key="gan_plane", config={"displaylogo": False})
+    with right:
+        ctx.chart(training_curves(tr, h, metric), key="gan_curves", config={"displaylogo": False})
+    paused = ticking and not st.session_state.get(PLAYING)  # by Pause, a step button, Reset or a NaN
+    stale = not st.session_state.get(PLAYING) and live.in_fragment_run() and st.session_state.get(REPLAY_DRAWN) != frames
+    if paused or stale:
+        st.rerun(scope="app")  # after drawing this view: stop the timer, and bring the replay and slow motion up to date
+
+
+def live_section(ds: points.Dataset) -> None:
+    try:
+        cfg = current_config().check()
+    except InputError as err:
+        show_input_error(err)
+        return
+    tr = get_trainer(ds, cfg)
+    playing = bool(st.session_state.get(PLAYING))  # decided here, after get_trainer (a new GAN stops playing)
+    st.fragment(run_every=TICK_SECONDS if playing else None)(live_view)(playing)
     st.caption(ctx.t("plane_legend_prob") if tr.cfg.loss in gan.PROBABILITY_LOSSES else ctx.t("plane_legend_score"))
     st.caption(ctx.t("curves_legend"))
 
@@ -296,14 +337,20 @@ def replay_section() -> None:
     tr: gan.GanTrainer | None = st.session_state.get(TRAINER)
     with st.expander(ctx.t("replay_title"), icon=":material/movie:"):
         st.caption(ctx.t("replay_caption"))
+        st.session_state[REPLAY_DRAWN] = None if tr is None else (id(tr), len(tr.frames))
         if tr is None or len(tr.frames) < 2:
             st.info(ctx.t("replay_empty"), icon=":material/hourglass_empty:")
             return
         memo_key = ctx.state_key("replay_fig")
         memo = st.session_state.get(memo_key)
-        stamp = (id(tr), tr.step_, len(tr.frames), ctx.lang)
+        with live.hold(tr) as held:
+            if held:
+                frames, stamp = list(tr.frames), (id(tr), tr.step_, len(tr.frames), ctx.lang)
+        if not held:
+            live.show_busy()
+            return
         if memo is None or memo[0] != stamp:  # rebuild only when training moved on
-            memo = (stamp, plots_gan.replay(tr.box, tr.X, tr.frames, plane_labels(True)))
+            memo = (stamp, plots_gan.replay(tr.box, tr.X, frames, plane_labels(True)))
             st.session_state[memo_key] = memo
         ctx.chart(memo[1], key="gan_replay", config={"displaylogo": False})
 
@@ -312,11 +359,13 @@ def slow_motion_section() -> None:
     tr: gan.GanTrainer | None = st.session_state.get(TRAINER)
     with st.expander(ctx.t("slow_title"), icon=":material/slow_motion_video:", expanded=st.session_state.get(SLOW) is not None):
         st.caption(ctx.t("slow_caption"))
-        st.button(ctx.t("slow_button"), icon=":material/slow_motion_video:", on_click=slow_motion_step, key="gan_slow",
-                  disabled=tr is None or tr.diverged_)
+        st.button(ctx.t("slow_button"), icon=":material/slow_motion_video:", on_click=live.outside_fragments(slow_motion_step),
+                  key="gan_slow", disabled=tr is None or tr.diverged_)
         stages = st.session_state.get(SLOW)
         if stages is None:
             return
+        if st.session_state.pop(SLOW_NEW, False):
+            st.session_state[ctx.key("stage")] = gan.STAGES[0]
         stage = st.select_slider(ctx.t("stage"), gan.STAGES, format_func=ctx.labeler("gan.stages"), key=ctx.key("stage"))
         left, right = st.columns([1.2, 1])
         with left:

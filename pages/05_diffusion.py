@@ -9,9 +9,10 @@ from engine.core.training import Budget
 from engine.data import points
 from engine.families import diffusion as D
 from engine.metrics import mmd2, sliced_wasserstein
+from ui import live
 from ui import plots_diffusion as P
 from ui.data_input import OWN, dataset_picker
-from ui.shell import guard, setup
+from ui.shell import guard, guarded, setup
 
 ctx = setup("diffusion")
 # Own points both sections can use: the reverse one trains on them (forward alone would take any points).
@@ -299,7 +300,14 @@ def reverse_section() -> None:
         model_id = ("live", id(model), model.step_)
     st.divider()
     with guard():
-        sampling_views(model, model_id, data)
+        if src == "pretrained":
+            sampling_views(model, model_id, data)
+        else:
+            with live.hold(model) as held:  # an older run may still be finishing a tick on this model
+                if held:
+                    sampling_views(model, model_id, data)
+            if not held:
+                live.show_busy()
     with st.expander(ctx.t("explain_reverse"), icon=":material/school:"):
         ctx.md("reverse")
     with st.expander(ctx.t("explain_samplers"), icon=":material/school:"):
@@ -393,29 +401,41 @@ def live_training(data: np.ndarray) -> D.DiffusionModel | None:
     return trainer
 
 
+@guarded  # under st.fragment above: every tick is guarded
 def live_tick(target: int, box: tuple, data: np.ndarray) -> None:
-    trainer: D.DiffusionModel = st.session_state[ctx.state_key("trainer")]
-    if st.session_state.get(_running_key()) and trainer.step_ < target:
-        trainer.advance(Budget(max_steps=min(STEPS_PER_TICK, target - trainer.step_), max_seconds=0.35))
-        if trainer.diverged_:
-            st.session_state[_running_key()] = False
-        elif trainer.step_ >= target:
-            st.session_state[_running_key()] = False
+    trainer: D.DiffusionModel | None = st.session_state.get(ctx.state_key("trainer"))
+    if trainer is None:  # "restart" dropped it: the next full run builds a new one
+        return
+    running = _running_key()
+
+    def keep_going(_progress=None) -> bool:  # a Pause or a restart in a newer run stops this tick
+        return bool(st.session_state.get(running)) and st.session_state.get(ctx.state_key("trainer")) is trainer
+
+    with live.hold(trainer) as held:  # one tick: a few steps, then a consistent copy of where they stopped
+        if held:
+            if st.session_state.get(running) and trainer.step_ < target:
+                trainer.advance(Budget(max_steps=min(STEPS_PER_TICK, target - trainer.step_), max_seconds=0.35), callback=keep_going)
+            step, diverged, losses, smoothed = trainer.step_, trainer.diverged_, np.asarray(trainer.history_), trainer.smoothed_loss()
+            steps, d = min(20, trainer.schedule.T), trainer.config.denoiser.dim  # the loss is a mean over the d coordinates
+            preview = trainer.reverse(PREVIEW_POINTS, "ddim", steps, seed=ctx.seed).samples if len(losses) else None
+    if not held:
+        live.show_busy()
+        return
+    if st.session_state.get(running) and (diverged or step >= target):
+        st.session_state[running] = False
+        if not diverged:
             st.rerun(scope="app")  # training is over: redraw the samples with the final model
-    if trainer.diverged_:
-        st.error(ctx.t("diverged", step=trainer.step_), icon=":material/error:")
-    st.progress(min(1.0, trainer.step_ / target), text=ctx.t("progress", step=trainer.step_, target=target,
-                                                             loss=ctx.num(np.mean(trainer.history_[-50:]), ".3f") if trainer.history_ else "–"))
-    if trainer.history_:
+    if diverged:
+        st.error(ctx.t("diverged", step=step), icon=":material/error:")
+    st.progress(min(1.0, step / target), text=ctx.t("progress", step=step, target=target,
+                                                    loss=ctx.num(np.mean(losses[-50:]), ".3f") if len(losses) else "–"))
+    if len(losses):
         left, right = st.columns(2, gap="large")
         with left:
-            d = trainer.config.denoiser.dim  # the loss is a mean over the d coordinates, not a sum
-            ctx.chart(P.loss_figure(np.asarray(trainer.history_), trainer.smoothed_loss(), ctx.t("step_axis"), ctx.t("loss_axis", d=d),
+            ctx.chart(P.loss_figure(losses, smoothed, ctx.t("step_axis"), ctx.t("loss_axis", d=d),
                                           ctx.t("loss_raw"), ctx.t("loss_smooth")), key="loss_fig", config=CHART)
             st.caption(ctx.t("loss_legend", d=d))
         with right:
-            steps = min(20, trainer.schedule.T)
-            preview = trainer.reverse(PREVIEW_POINTS, "ddim", steps, seed=ctx.seed).samples
             fig = P.points_figure(box, data, [(preview, ctx.t("preview_label", steps=steps), P.SAMPLE_COLOUR)], ctx.t("data_label"), height=300)
             ctx.chart(fig, key="preview_fig", config=CHART)
     if st.session_state.get(_running_key()):

@@ -10,9 +10,10 @@ import streamlit as st
 from engine.core.errors import InputError
 from engine.core.training import Budget
 from engine.families import autoregressive as ts
+from ui import live
 from ui import plots_token_sampling as plots
 from ui import uploads
-from ui.shell import guard, setup, show_input_error
+from ui.shell import guard, guarded, setup, show_input_error
 
 ctx = setup("token_sampling")
 P = ctx.page
@@ -388,31 +389,43 @@ with guard():
                 st.caption(tr("train_use_live"))
 
             @st.fragment(run_every=1.0 if running else None)
+            @guarded
             def training_panel(refs: dict = train_refs) -> None:  # bound now: fragment reruns reuse it
                 tr_ = st.session_state.get(trainer_key)
                 if tr_ is None:  # built when "Train" is pressed
                     st.info(tr("train_not_started"), icon=":material/model_training:")
                     return
-                if st.session_state.get(running_key) and not tr_.diverged_:
-                    tr_.advance(Budget(max_seconds=TRAIN_TICK_SECONDS))
-                    if tr_.step_ // 200 > len(tr_.samples):
-                        sample = ts.generate(tr_.model, vocab, corpus.mode, "", 80, ts.SamplingSettings(0.8), seed=tr_.step_)
-                        tr_.samples.append((tr_.step_, sample.text))
-                if tr_.diverged_:
+
+                def keep_going(_progress=None) -> bool:  # a Pause or a reset in a newer run stops this tick
+                    return bool(st.session_state.get(running_key)) and st.session_state.get(trainer_key) is tr_
+
+                with live.hold(tr_) as held:  # one tick, then a consistent copy of where it stopped
+                    if held:
+                        if st.session_state.get(running_key) and not tr_.diverged_:
+                            tr_.advance(Budget(max_seconds=TRAIN_TICK_SECONDS), callback=keep_going)
+                            if tr_.step_ // 200 > len(tr_.samples):
+                                sample = ts.generate(tr_.model, vocab, corpus.mode, "", 80, ts.SamplingSettings(0.8), seed=tr_.step_)
+                                tr_.samples.append((tr_.step_, sample.text))
+                        step_, elapsed, diverged = tr_.step_, tr_.elapsed_, tr_.diverged_
+                        history, samples = list(tr_.history_), list(tr_.samples[-4:])
+                if not held:
+                    live.show_busy()
+                    return
+                if diverged:
                     st.error(tr("train_diverged"), icon=":material/warning:")
                     st.session_state[running_key] = False
                 m1, m2, m3 = st.columns(3)
-                m1.metric(tr("train_steps"), tr_.step_)
-                m2.metric(tr("train_seconds"), f"{ctx.num(tr_.elapsed_, '.1f')} s")
-                last = tr_.history_[-1]["val"] / ts.LN2 if tr_.history_ else float("nan")
-                m3.metric(tr("train_val_bpc"), ctx.num(last, ".3f") if tr_.history_ else "—")
-                if tr_.history_:
-                    ctx.chart(plots.loss_figure(tr_.history_, refs, {
+                m1.metric(tr("train_steps"), step_)
+                m2.metric(tr("train_seconds"), f"{ctx.num(elapsed, '.1f')} s")
+                last = history[-1]["val"] / ts.LN2 if history else float("nan")
+                m3.metric(tr("train_val_bpc"), ctx.num(last, ".3f") if history else "—")
+                if history:
+                    ctx.chart(plots.loss_figure(history, refs, {
                         "train": tr("loss_train"), "val": tr("loss_val"), "x": tr("loss_x"), "y": tr("loss_y")}), "ts_loss")
                     st.caption(ctx.t("loss_legend", alpha=REF_ALPHA))
-                elif tr_.step_ == 0:
+                elif step_ == 0:
                     st.info(tr("train_not_started"), icon=":material/model_training:")
-                for step, text in reversed(tr_.samples[-4:]):
+                for step, text in reversed(samples):
                     st.code(f"[{step}] " + text.replace("\n", " ↵ "), language=None, wrap_lines=True)
 
             training_panel()

@@ -10,8 +10,11 @@ ROOT = Path(__file__).resolve().parent.parent
 ENGINE = ROOT / "engine"
 FAMILIES = ENGINE / "families"
 # what a page may import from the engine: the contract and its errors, the data, each family as a whole
-# (engine.families.<family>, never its inner modules), the metrics, the registry and page 1's classifiers
-PAGE_MODULES = re.compile(r"^engine(\.(core\.(errors|training|contract)|data(\.\w+)?|families(\.\w+)?|metrics|registry|classifiers))?$")
+# (engine.families.<family>, never its inner modules), the metrics, the registry, page 1's classifiers, and the
+# evaluation page's numpy modules (never engine.evaluation.features, which runs torch, nor its recipes)
+EVALUATION_FACE = ("leaderboard", "models", "plane", "scorecard")
+PAGE_MODULES = re.compile(r"^engine(\.(core\.(errors|training|contract)|data(\.\w+)?|families(\.\w+)?|metrics|registry|classifiers"
+                          rf"|evaluation(\.({'|'.join(EVALUATION_FACE)}))?))?$")
 
 
 def engine_modules() -> list[str]:
@@ -116,7 +119,9 @@ def test_no_engine_module_imports_another_modules_private_names():
 
 
 def test_engine_is_keyed_by_family_not_by_page():
-    """No ``PAGE = "gan"`` constants, no page keys in engine code, and weights folders named after families."""
+    """No ``PAGE = "gan"`` constants, no page keys in engine code, and weights folders named after families
+    (or, for files that belong to no family, such as the evaluator's feature network, after what they are,
+    with the engine package that makes them listed in ``regenerate.PACKAGES``)."""
     from ui.registry import PAGES
 
     families = {p.name.removesuffix(".py") for p in FAMILIES.iterdir() if not p.name.startswith("__")}
@@ -132,7 +137,9 @@ def test_engine_is_keyed_by_family_not_by_page():
     from engine import regenerate
 
     shipped = {p.name for p in (ROOT / "assets" / "weights").iterdir() if p.is_dir()}
-    assert shipped == set(regenerate.SHIPPING) and shipped <= families
+    assert shipped == set(regenerate.SHIPPING) and shipped <= families | set(regenerate.PACKAGES)
+    assert not (set(regenerate.PACKAGES) & ({p.key for p in PAGES} | families))
+    assert all(is_engine_module(f"{package}.shipped") for package in regenerate.PACKAGES.values())
 
 
 def is_engine_module(dotted: str) -> bool:
@@ -195,3 +202,90 @@ def test_pages_that_do_not_need_torch_do_not_load_it():
     for page in PAGES:
         if not page.uses_torch:
             assert _torch_loaded_after_rendering(page.script) == "[] False", page.script
+
+
+# ---------------------------------------------------------------- every fragment runs under guard()
+
+def _is_st_fragment(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "fragment" and isinstance(node.value, ast.Name) and node.value.id == "st"
+
+
+def _named(node: ast.AST, name: str) -> bool:
+    return (isinstance(node, ast.Name) and node.id == name) or (isinstance(node, ast.Attribute) and node.attr == name)
+
+
+def _body_under_guard(func: ast.FunctionDef) -> bool:
+    """The body is one ``with guard():`` (after an optional docstring), or ``@guarded`` sits below ``@st.fragment``."""
+    decorators = func.decorator_list
+    fragment_at = next((i for i, d in enumerate(decorators) if _is_st_fragment(d) or (isinstance(d, ast.Call) and _is_st_fragment(d.func))), -1)
+    if any(_named(d, "guarded") for d in decorators[fragment_at + 1:]):
+        return True
+    body = func.body[1:] if func.body and isinstance(func.body[0], ast.Expr) and isinstance(func.body[0].value, ast.Constant) else func.body
+    return (len(body) == 1 and isinstance(body[0], ast.With)
+            and any(isinstance(item.context_expr, ast.Call) and _named(item.context_expr.func, "guard") for item in body[0].items))
+
+
+def fragments(path: Path) -> list[tuple[str, bool]]:
+    """Every fragment in a file, as (function name, runs under guard()).
+
+    Both forms count: ``@st.fragment`` / ``@st.fragment(...)`` on a def, and ``st.fragment(...)(func)``
+    (or ``st.fragment(func)``) called on a def of the same file. Any other use of ``st.fragment``
+    (an alias, a lambda) is reported as unguarded, so it cannot slip past this check.
+    """
+    tree = ast.parse(path.read_text("utf-8"))
+    defs = {n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    found, seen = [], set()
+    for func in defs.values():
+        for d in func.decorator_list:
+            target = d.func if isinstance(d, ast.Call) else d
+            if _is_st_fragment(target):
+                found.append((func.name, _body_under_guard(func)))
+                seen.add(id(target))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Call) and _is_st_fragment(node.func.func) and not node.func.args:  # st.fragment(...)(func)
+            marker, args = node.func.func, node.args
+        elif _is_st_fragment(node.func) and node.args:  # st.fragment(func)
+            marker, args = node.func, node.args
+        else:
+            continue
+        seen.add(id(marker))
+        arg = args[0] if args else None
+        if isinstance(arg, ast.Call) and _named(arg.func, "guarded"):
+            found.append((ast.unparse(arg.args[0]) if arg.args else "?", True))
+        elif isinstance(arg, ast.Name) and arg.id in defs:
+            found.append((arg.id, _body_under_guard(defs[arg.id])))
+        else:
+            found.append((ast.unparse(node), False))
+    for node in ast.walk(tree):
+        if _is_st_fragment(node) and id(node) not in seen:
+            found.append((f"st.fragment at line {node.lineno}", False))
+    return found
+
+
+def test_the_fragment_finder_sees_both_forms_and_an_unguarded_body():
+    cases = {
+        "@st.fragment\ndef a():\n    with guard():\n        pass\n": [("a", True)],
+        "@st.fragment(run_every=1)\n@guarded\ndef b():\n    pass\n": [("b", True)],
+        "@guarded\n@st.fragment\ndef c():\n    pass\n": [("c", False)],  # guards the first call only
+        "def d():\n    pass\nst.fragment(run_every=1)(d)()\n": [("d", False)],
+        "def e():\n    '''doc'''\n    with guard():\n        pass\nst.fragment(e)()\n": [("e", True)],
+        "f = st.fragment\n": [("st.fragment at line 1", False)],
+    }
+    for source, expected in cases.items():
+        path = ROOT / "tests" / "_fragment_case.py"
+        try:
+            path.write_text(source, "utf-8")
+            assert fragments(path) == expected, source
+        finally:
+            path.unlink(missing_ok=True)
+
+
+def test_every_fragment_runs_under_guard():
+    """A fragment rerun runs outside the page's ``with guard():``: an error there would show
+    Streamlit's generic English error box instead of the translated message."""
+    found = {f"{p.relative_to(ROOT)}:{name}": ok
+             for p in sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]) for name, ok in fragments(p)}
+    assert len(found) >= 6  # the GAN's three, and the live views of the VAE, diffusion and token pages
+    assert [where for where, ok in found.items() if not ok] == []

@@ -6,23 +6,17 @@ Chromium still gets a green run of everything else.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import re
 
 import pytest
 
-from tests.browser_utils import CHROMIUM, SHOTS, VIEWPORT, launch, server, wait_for_script
+from tests.browser_utils import SHOTS, VIEWPORT, launch, require_browser, server, wait_for_script
 from ui import text
 from ui.registry import PAGES
 
 pytestmark = pytest.mark.browser
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise RuntimeError(f"browser tests are required but {CHROMIUM} is missing")
-    pytest.skip(f"{CHROMIUM} not found: apt-get install chromium", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = require_browser()
 expect = sync_api.expect
 PAINT_MS = 30_000
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
@@ -253,3 +247,96 @@ def test_portuguese_browser_gets_portuguese_without_a_query(browser):
         expect(page.locator("h2").first).to_contain_text(text.lookup("pt", "home.map_title"), timeout=PAINT_MS)
         assert "lang=pt" in page.url
         context.close()
+
+
+# ---------------------------------------------------------------- rapid clicks on live training (ui/live.py)
+
+def plot_trace(page, key: str) -> dict:
+    """x of the first trace of the plotly chart drawn with ``key`` (Streamlit tags it ``st-key-<key>``)."""
+    return page.evaluate(
+        """key => { const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+                    const traces = gd && (gd._fullData || gd.data);  // _fullData: numpy arrays arrive base64-packed
+                    return traces && traces.length ? {x: Array.from(traces[0].x)} : null; }""", key)
+
+
+def rapid_clicks(page, selector: str, n: int, gap_ms: int) -> None:
+    """Clicks as fast as a student's, at the button's place (Playwright's click() would wait for each run)."""
+    button = page.locator(selector).first
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    for _ in range(n):
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(gap_ms)
+
+
+def assert_no_error(page) -> None:
+    assert page.locator(ERRORS).count() == 0, page.locator(ERRORS).all_inner_texts()
+
+
+def test_gan_one_step_clicked_25_times_in_a_second_takes_each_step_once_and_pause_holds(browser):
+    lang = "en"
+    with server() as base:
+        page = browser.new_page(viewport={"width": 1440, "height": 1400})
+        page.goto(f"{base}/gan?lang={lang}")
+        wait_for_script(page)
+        step = page.locator('[data-testid="stMetric"]').filter(has_text=text.lookup(lang, "gan.step")).locator(
+            '[data-testid="stMetricValue"]').first
+        page.locator(".st-key-gan_reset button").first.click()
+        wait_for_script(page)
+        expect(step).to_have_text("0", timeout=PAINT_MS)
+        rapid_clicks(page, ".st-key-gan_step button", 25, 40)
+        wait_for_script(page)
+        assert_no_error(page)
+        shown = int(step.inner_text().replace(",", ""))
+        assert 1 <= shown <= 25  # each click one step at most; never two threads' steps counted twice
+        x = plot_trace(page, "gan_curves")["x"]  # history rows, one every 10 steps
+        assert (x[-1] if x else 0) == shown // 10 * 10, (x, shown)
+        page.locator(".st-key-gan_step button").first.click()  # and the page still answers, one step per click
+        expect(step).to_have_text(str(shown + 1), timeout=PAINT_MS)
+        assert_no_error(page)
+        # Play, then Pause: it takes (the button says Play again, within seconds even on a loaded machine),
+        # and the counter then stays where it stopped
+        play, pause = page.locator(".st-key-gan_play button").first, page.locator(".st-key-gan_pause button").first
+        play.click()
+        expect(pause).to_be_visible(timeout=PAINT_MS)
+        page.wait_for_function("el => el.innerText.replace(/,/g, '') > 100", arg=step.element_handle(), timeout=60_000)
+        pause.click()
+        expect(play).to_be_visible(timeout=5_000)
+        wait_for_script(page)
+        stopped = step.inner_text()
+        page.wait_for_timeout(2000)
+        assert step.inner_text() == stopped and play.is_visible()
+        assert_no_error(page)
+        page.close()
+
+
+def test_vae_train_clicked_8_times_then_pause_resume_keeps_one_consistent_run(browser):
+    lang = "pt"
+    with server() as base:
+        page = browser.new_page(viewport={"width": 1440, "height": 1400})
+        page.goto(f"{base}/vae?lang={lang}")
+        wait_for_script(page)
+        page.get_by_role("tab", name=text.lookup(lang, "vae.tab.train")).click()
+        wait_for_script(page)
+        rapid_clicks(page, ".st-key-vae_train button", 8, 150)
+        page.locator(".st-key-vae_pause button").first.wait_for(timeout=PAINT_MS)
+        rapid_clicks(page, ".st-key-vae_pause button", 6, 150)  # Pause and Resume share the place: ... running again
+        page.wait_for_timeout(1500)
+        pause = page.locator(".st-key-vae_pause button")
+        if pause.count():  # still training: pause it (at the button's place: a tick may be redrawing the button)
+            rapid_clicks(page, ".st-key-vae_pause button", 1, 0)
+            expect(page.locator(".st-key-vae_resume button").first).to_be_visible(timeout=PAINT_MS)
+        wait_for_script(page)
+        assert_no_error(page)
+        progress = page.locator('[data-testid="stProgress"]').first
+
+        def shown_step() -> int:
+            return int(re.search(r"\d+", progress.inner_text()).group())
+
+        step = shown_step()
+        x = plot_trace(page, "live_curves")["x"]
+        assert step > 0 and len(x) == step and x[-1] == step  # the bar and the curves: one history row per step
+        page.wait_for_timeout(2000)
+        assert shown_step() == step  # paused where it says
+        assert_no_error(page)
+        page.close()

@@ -339,7 +339,7 @@ def bpc(manifest, corpus, rung):
 
 @pytest.mark.parametrize("corpus", list(ts.CORPORA))
 def test_ladder_says_it_is_not_monotone_exactly_when_the_manifest_says_so(corpus):
-    manifest = weights_io.read_manifest("token_sampling")
+    manifest = weights_io.read_manifest("autoregressive")
     counts = manifest[f"{corpus}_mlp"]["metrics"]  # the count models at the default α = 0.1, measured by --regenerate
     ladder = [("unigram", counts["1gram"]), ("bigram", counts["2gram"]), ("trigram", counts["3gram"])]
     ladder += [(r, bpc(manifest, corpus, r)) for r in ("mlp", "transformer")]

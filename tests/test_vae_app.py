@@ -185,8 +185,8 @@ def test_live_training_runs_pauses_and_finishes(lang):
     step = trainer.step_
     at.run()
     assert trainer.step_ == step
-    at.button(key="vae_pause").click().run()  # resume
-    for _ in range(8):
+    at.button(key="vae_resume").click().run()  # resume
+    for _ in range(40):  # a tick stops at 40 steps or its time budget: a loaded machine needs more ticks
         if trainer.done:
             break
         at.run()
@@ -202,7 +202,7 @@ def test_divergent_training_stops_and_says_so(lang):
     at.select_slider(key=k("live_lr")).set_value(1000.0)
     at.select_slider(key=k("live_steps")).set_value(100)
     at.button(key="vae_train").click().run()
-    for _ in range(6):
+    for _ in range(40):
         if at.session_state["vae.trainer"].done:
             break
         at.run()

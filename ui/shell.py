@@ -13,6 +13,7 @@ plain keys, since their values cannot be stored back.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from engine.core.errors import InputError
-from ui import text
+from ui import reconnect, text
 from ui.registry import BY_KEY, HOME_SCRIPT, PAGES
 
 LOG = logging.getLogger("generative_playground")
@@ -164,9 +165,11 @@ def setup(page: str) -> PageContext:
         initial_sidebar_state="expanded",
     )
     st.session_state[CURRENT_PAGE] = page
+    reconnect.check(page)
     _keep_widget_values()
     _sidebar(page, current)
     st.title(t(f"{page}.title"))
+    reconnect.notice(page, t)  # this tab's session was on a server that stopped: say why the page started over
     return PageContext(page, current, int(st.session_state.get(SEED_KEY, 0)))
 
 
@@ -196,6 +199,23 @@ def guard() -> Iterator[None]:
     except Exception:
         LOG.exception("unexpected error on a page")
         st.error(t("errors.unexpected"), icon=":material/error:")
+
+
+def guarded(func: Callable[..., None]) -> Callable[..., None]:
+    """``func`` with its body under ``guard()``. Put it *below* ``@st.fragment``, so that every
+    fragment rerun (a ``run_every`` tick) is guarded, not only the first call::
+
+        @st.fragment(run_every=1.0)
+        @guarded
+        def panel() -> None: ...
+    """
+
+    @functools.wraps(func)
+    def run_guarded(*args, **kwargs) -> None:
+        with guard():
+            func(*args, **kwargs)
+
+    return run_guarded
 
 
 def planned_page(page: str) -> None:
