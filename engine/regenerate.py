@@ -27,7 +27,7 @@ from pathlib import Path
 
 from engine.core import weights
 
-SHIPPING = ("gan", "vae", "diffusion", "autoregressive", "evaluator")  # the folders of assets/weights
+SHIPPING = ("gan", "vae", "diffusion", "autoregressive", "energy", "evaluator")  # the folders of assets/weights
 PACKAGES = {"evaluator": "engine.evaluation"}  # folders that are not a family's, and the package that makes them
 
 

@@ -1,6 +1,6 @@
 """Shipped model weights, keyed by family and model name: save with a checksum and metrics, load safely.
 
-Weights live in ``assets/weights/<family>/`` (``gan``, ``vae``, ``diffusion``, ``autoregressive``)
+Weights live in ``assets/weights/<family>/`` (``gan``, ``vae``, ``diffusion``, ``autoregressive``, ``energy``)
 as ``.pt`` files holding only tensors (loaded with ``torch.load(weights_only=True)``; never an
 untrusted pickle) or, for plain numeric arrays a page reads without torch, as ``.npy`` files
 (loaded with ``allow_pickle=False``), next to a ``manifest.json`` that records each file's sha256, the config that
