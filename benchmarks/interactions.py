@@ -12,7 +12,9 @@ the same control. When a page changes, only this table changes:
 - a section moved into an ``st.fragment``: nothing to do; both benchmarks see that the rerun is partial;
 - a Streamlit slider replaced by a plotly slider (scrubbing in the browser): its ``act`` becomes
   ``PlotlyScrub("<chart key>")``, with the same name so before and after stay comparable;
-- a shared live-training component: new keys in the ``Live`` rows.
+- a shared live-training component: new keys in the ``Live`` rows. Since ``ui/live_panel.py`` every live
+  row uses the panel's ``<prefix>_play`` / ``<prefix>_pause``; the keys the pages had before stay as
+  ``also`` alternatives, so the same table measures the code before the panel too.
 
 Kinds (the issue's goals are per kind): VIEW a sampling or view control, REFIT a control that refits a small
 model, STEP one training step, SCRUB choosing one of a precomputed series.
@@ -178,8 +180,8 @@ PAGES: tuple[PageBench, ...] = (
         Interaction("grid size", VIEW, _w(VAE, "grid_n"), ("grid_fig",), _vae_tab("grid")),
         Interaction("walk frames", VIEW, _w(VAE, "walk_n"), ("film_fig", "walk_anim"), _vae_tab("walk")),
         Interaction("latent walk", SCRUB, PlotlyScrub("walk_anim"), ("walk_anim",), _vae_tab("walk")),
-    ), Live(start=Click("vae_train"), pause=Click("vae_pause"), chart="live_curves", counter=Counter(progress=True),
-            paused=Paused("vae_pause", label=f"{VAE}.resume", shown="vae_resume"),
+    ), Live(start=Click("vae_play", also=("vae_train",)), pause=Click("vae_pause"), chart="live_curves", counter=Counter(progress=True),
+            paused=Paused("vae_pause", label=f"{VAE}.resume", shown="vae_play"),
             setup=(*_vae_tab("train"), _w(VAE, "live_steps", value="800")))),
     PageBench(GAN, (
         Interaction("distance shown", VIEW, _w(GAN, "metric"), ("gan_curves",)),
@@ -196,16 +198,17 @@ PAGES: tuple[PageBench, ...] = (
         Interaction("reverse animation", SCRUB, PlotlyScrub("reverse_fig"), ("reverse_fig",), REVERSE),
         Interaction("score-field timestep", VIEW, _w(DIFF, "t_field"), ("field_fig",), REVERSE),
         Interaction("guidance", VIEW, _w(DIFF, "guidance"), ("digit_grid", "digit_film"), DIGITS),
-    ), Live(start=Click("diffusion_run"), pause=Click("diffusion_run"), chart="loss_fig", counter=Counter(progress=True),
-            paused=Paused("diffusion_run", label=f"{DIFF}.resume"),
+    ), Live(start=Click("diffusion_play", also=("diffusion_run",)), pause=Click("diffusion_pause", also=("diffusion_run",)),
+            chart="loss_fig", counter=Counter(progress=True),
+            paused=Paused("diffusion_run", label=f"{DIFF}.resume", shown="diffusion_play"),
             setup=(*REVERSE, _w(DIFF, "model_source", to=f"{DIFF}.model_sources.live")))),
     PageBench(TOK, (
         Interaction("temperature", VIEW, _w(TOK, "temperature"), ("ts_dist",)),
         Interaction("top-p", VIEW, _w(TOK, "top_p"), ("ts_dist",)),
         Interaction("top-k", VIEW, _w(TOK, "top_k"), ("ts_dist",)),
         Interaction("model rung", REFIT, _w(TOK, "rung"), ("ts_dist",)),
-    ), Live(start=Click("ts_train_start"), pause=Click("ts_train_pause"), chart="ts_loss",
-            counter=Counter(metric=f"{TOK}.train_steps"), paused=Paused("ts_train_start", enabled=True),
+    ), Live(start=Click("ts_train_play", also=("ts_train_start",)), pause=Click("ts_train_pause"), chart="ts_loss",
+            counter=Counter(metric=f"{TOK}.train_steps"), paused=Paused("ts_train_start", enabled=True, shown="ts_train_play"),
             setup=(Tab(f"{TOK}.tab_train"),))),
     PageBench("energy_based"),
     PageBench("evaluation"),
