@@ -81,7 +81,7 @@ def forward_data(source: str, sched: D.NoiseSchedule, t: int, ds: points.Dataset
         if ds is None:
             return None
         X0 = D.check_2d_data(ds.X)
-        Xt = sched.add_noise(X0, np.random.default_rng(ctx.seed).standard_normal(X0.shape), t)
+        Xt = D.draw_x_t(X0, sched, t, ctx.seed)
         fig = P.points_figure(V.box_for(X0, 3.2), X0, [(Xt, ctx.t("x_t_label", t=t), P.SAMPLE_COLOUR)], ctx.t("x0_label"))
         ctx.chart(fig, key="forward_fig", config=CHART)
         st.caption(ctx.t("forward_points_legend"))

@@ -14,7 +14,7 @@ import numpy as np
 from engine.families.diffusion.schedule import NoiseSchedule, ScheduleConfig
 from engine.metrics import mmd2
 
-__all__ = ["ROADS", "COMPARE_MMD_POINTS", "RoadComparison", "residuals", "residual_stats", "compare_roads"]
+__all__ = ["ROADS", "COMPARE_MMD_POINTS", "RoadComparison", "draw_x_t", "residuals", "residual_stats", "compare_roads"]
 
 ROADS = ("iterative", "closed")
 COMPARE_MMD_POINTS = 1000  # the MMD² between the two clouds uses at most this many points of each
@@ -37,6 +37,11 @@ class RoadComparison:
     residuals: dict = field(default_factory=dict)
 
 
+def draw_x_t(X0: np.ndarray, sched: NoiseSchedule, t: int, seed: int) -> np.ndarray:
+    """One closed-form draw x_t ~ q(x_t | x_0) for every row of ``X0``, its noise ε from ``seed``."""
+    return sched.add_noise(X0, np.random.default_rng(seed).standard_normal(X0.shape), t)
+
+
 def residuals(Xt: np.ndarray, X0: np.ndarray, mean_factor: float) -> np.ndarray:
     """x_t − √ᾱ_t · x_0 (float32): a draw of √(1 − ᾱ_t) · ε if x_t came from q(x_t | x_0)."""
     return (Xt - mean_factor * X0).astype(np.float32)
@@ -52,7 +57,7 @@ def compare_roads(X0: np.ndarray, config: ScheduleConfig, t: int, seed: int, kee
     (seed ``seed + 1``), with the residual statistics of each and the theory's."""
     sched = NoiseSchedule(config)
     step_by_step = sched.forward_iterative(X0, t, seed=seed)
-    closed = sched.add_noise(X0, np.random.default_rng(seed + 1).standard_normal(X0.shape), t)
+    closed = draw_x_t(X0, sched, t, seed + 1)
     mean_factor, var = sched.marginal(t)
     resid = {"iterative": residuals(step_by_step, X0, mean_factor), "closed": residuals(closed, X0, mean_factor)}
     rows = {name: residual_stats(r) for name, r in resid.items()} | {"theory": (0.0, var)}

@@ -81,11 +81,12 @@ def sample_distances(samples: np.ndarray, data: np.ndarray, n: int = 500) -> dic
 
 
 def data_vs_data_mmd2(data: np.ndarray, n: int = 500) -> float | None:
-    """MMD² between two halves of the first ``n`` data points: the floor a perfect sampler would reach
-    (None below 40 points, where the halves are too small to say)."""
+    """MMD² between the two halves of the first ``n`` data points (of all of them, if fewer): the floor a
+    perfect sampler would reach (None below 40 points, where the halves are too small to say)."""
     from engine.metrics import mmd2
 
-    return float(mmd2(data[: n // 2], data[n // 2: n])) if len(data) >= 40 else None
+    m = min(n, len(data))
+    return float(mmd2(data[: m // 2], data[m // 2: m])) if m >= 40 else None
 
 
 def quality_vs_steps(model: DiffusionModel, reference: np.ndarray, n: int = 1000, seed: SeedLike = 0,
