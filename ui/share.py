@@ -321,8 +321,9 @@ def link(page: str, wanted: dict[str, str]) -> str:
 
 # ---------------------------------------------------------------- the JSON file
 
-def to_json(page: str) -> str:
-    return json.dumps({"kind": FILE_KIND, "version": FILE_VERSION, "page": page, "settings": settings(page)},
+def to_json(page: str, values: dict[str, object]) -> str:
+    """A view file: ``values`` as :func:`settings` gives them (only what differs from the defaults)."""
+    return json.dumps({"kind": FILE_KIND, "version": FILE_VERSION, "page": page, "settings": values},
                       indent=1, ensure_ascii=False, default=lambda v: v.item() if hasattr(v, "item") else str(v))
 
 

@@ -177,7 +177,7 @@ def _share_panel(page: str) -> None:
         st.code(st.session_state.get(LINK, ""), language=None, wrap_lines=True)
         if page == "home":
             return
-        st.download_button(t("share.download"), share.to_json(page).encode("utf-8"), file_name=f"{page}-view.json",
+        st.download_button(t("share.download"), share.to_json(page, share.settings(page)).encode("utf-8"), file_name=f"{page}-view.json",
                            mime="application/json", icon=":material/download:", key="view_download", width="stretch")
         file = st.file_uploader(t("share.upload"), type=["json"], key=f"view_upload_{page}", help=t("share.upload_help"))
         if file is None or st.session_state.get("view_upload_done") == file.file_id:
