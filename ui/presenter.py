@@ -44,6 +44,8 @@ def _scaled(value, factor: float):
 def style(fig: go.Figure) -> go.Figure:
     """A restyled copy of ``fig`` (the original may be a cached object shared by other reruns)."""
     fig = go.Figure(fig)
+    if fig.layout.height:  # the larger type and legend take room from the plot: give it back
+        fig.update_layout(height=int(fig.layout.height * 1.2))
     fig.update_layout(font_size=FONT, legend_font_size=FONT - 2, title_font_size=FONT + 4, hoverlabel_font_size=FONT - 4)
     fig.update_xaxes(title_font_size=FONT, tickfont_size=FONT - 4, gridcolor="#9ca3af", linecolor="#111827", linewidth=2)
     fig.update_yaxes(title_font_size=FONT, tickfont_size=FONT - 4, gridcolor="#9ca3af", linecolor="#111827", linewidth=2)
