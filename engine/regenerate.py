@@ -3,10 +3,12 @@
     python -m engine.regenerate gan                        retrain every shipped GAN file, in place
     python -m engine.regenerate vae mlp_z2_b1 vq_s4_k32    only these
     python -m engine.regenerate diffusion --check          retrain into a temporary folder and compare
+    python -m engine.regenerate evaluator --check          the evaluation page's feature network and samples
     python -m engine.regenerate --list                     what each family ships
 
 Each family lists its shipped files in ``engine.families.<family>.shipped.recipes()``: a name and a
-function that retrains it from fixed seeds. ``--check`` writes nothing into ``assets/``: it compares
+function that retrains it from fixed seeds. A folder that belongs to no family (``evaluator``: the
+digits feature network and what it measured of every family) names its package in ``PACKAGES``. ``--check`` writes nothing into ``assets/``: it compares
 each new file's sha256 with the shipped manifest's, and the new manifest entry (config and metrics;
 wall-clock times excepted) with the shipped one. It exits with status 1 when anything differs.
 Training runs on one thread (``torch.set_num_threads(1)``): float sums, hence the bytes, repeat.
@@ -25,11 +27,13 @@ from pathlib import Path
 
 from engine.core import weights
 
-SHIPPING = ("gan", "vae", "diffusion", "autoregressive")  # the families with files in assets/weights
+SHIPPING = ("gan", "vae", "diffusion", "autoregressive", "energy", "evaluator")  # the folders of assets/weights
+PACKAGES = {"evaluator": "engine.evaluation"}  # folders that are not a family's, and the package that makes them
 
 
 def recipes(family: str) -> list[weights.Recipe]:
-    return importlib.import_module(f"engine.families.{family}.shipped").recipes()
+    package = PACKAGES.get(family, f"engine.families.{family}")
+    return importlib.import_module(f"{package}.shipped").recipes()
 
 
 def build(family: str, recipe: weights.Recipe, root: Path) -> Path:
@@ -37,6 +41,8 @@ def build(family: str, recipe: weights.Recipe, root: Path) -> Path:
     made = recipe.make()
     if isinstance(made, weights.Document):
         return weights.save_document(family, made.filename, made.data, root)
+    if isinstance(made, weights.Array):
+        return weights.save_array(family, recipe.name, made.array, made.config, made.metrics, root)
     return weights.save(family, recipe.name, made.state, made.config, made.metrics, root)
 
 

@@ -40,7 +40,7 @@ class Family:
 
 def _families() -> list[Family]:
     """Imported here, not at module import: building the list needs torch."""
-    from engine.families import diffusion, gan, mixture
+    from engine.families import diffusion, energy, gan, mixture
     from engine.families.vae import plane as vae_plane
 
     return [
@@ -54,7 +54,15 @@ def _families() -> list[Family]:
                unstable=replace(gan.PRESETS["fixed"], optimizer="sgd", lr_d=10.0, lr_g=10.0)),
         Family("diffusion", diffusion.DiffusionModel, diffusion.DiffusionModel, diffusion.config_2d(),
                unstable=diffusion.config_2d(lr=1e6, grad_clip=0.0)),
+        Family("energy", energy.EnergyModel, energy.EnergyModel, energy.shipped.config_2d("short_run"),
+               unstable=_energy_unstable(energy)),
     ]
+
+
+def _energy_unstable(energy):
+    """The energy's short-run recipe with a learning rate of 10⁶: the energies blow up within a few steps."""
+    config = energy.shipped.config_2d("short_run")
+    return replace(config, train=replace(config.train, lr=1e6))
 
 
 FAMILIES: dict[str, Family] = {}

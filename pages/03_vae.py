@@ -4,11 +4,11 @@ import numpy as np
 import streamlit as st
 
 from engine.core.errors import InputError
-from engine.core.training import Budget
 from engine.data import digits
 from engine.families import vae
-from ui import live, plots_vae
-from ui.shell import guard, guarded, setup, show_input_error
+from ui import live_panel as live_panel_ui
+from ui import plots_vae
+from ui.shell import guard, setup, show_input_error
 
 ctx = setup("vae")
 TABS = ("latent", "grid", "walk", "sample", "recon", "train", "vq")
@@ -102,82 +102,47 @@ def t_digit(k) -> str:
 
 LIVE_LRS = (1e-3, 3e-3, 6e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0, 1000.0)
 STEPS_PER_TICK = 40
-TICK_SECONDS = 0.5
-TICK_BUDGET = 0.35  # seconds of training per tick at most: a busy server takes fewer steps, never a longer tick
-TRAINER, RUNNING, FINAL = ctx.state_key("trainer"), ctx.state_key("running"), ctx.state_key("final")
+FINAL = ctx.state_key("final")
 
 
 def live_panel() -> None:
-    """Widgets that start / pause a from-scratch training run, then the fragment that advances it."""
+    """Widgets that set up a from-scratch training run, then the shared live-training panel."""
     l1, l2, l3, l4 = st.columns(4)
     d = l1.selectbox(ctx.t("latent"), list(vae.LATENT_DIMS), key=ctx.key("live_latent"))
     b = l2.select_slider(ctx.t("beta"), list(vae.BETAS), value=1.0, key=ctx.key("live_beta"), format_func=lambda v: ctx.num(v, "g"))
     lr = l3.select_slider(ctx.t("lr"), list(LIVE_LRS), value=6e-3, key=ctx.key("live_lr"), format_func=lambda v: ctx.num(v, "g"),
                           help=ctx.t("lr_help"))
     n = l4.select_slider(ctx.t("live_steps"), [100, 200, 400, 800], value=400, key=ctx.key("live_steps"), help=ctx.t("live_steps_help"))
-    b1, b2, _ = st.columns([1, 1, 2])
-    if b1.button(ctx.t("train"), icon=":material/play_arrow:", key="vae_train", type="primary"):
-        try:
-            st.session_state[TRAINER] = vae.Trainer(vae.VAEConfig(latent_dim=d, beta=b, lr=lr, max_steps=n), seed=ctx.seed)
-        except InputError as err:
-            show_input_error(err)
-        else:
-            st.session_state[RUNNING] = True
-            st.session_state.pop(FINAL, None)
-    tr = st.session_state.get(TRAINER)
-    if tr is not None and not tr.done:
-        # a callback, so the label is right in this very run; two buttons (one shown at a time) with one
-        # meaning each, because a click that meets a tick can reach the server twice (see pages/04_gan.py)
-        if st.session_state.get(RUNNING, False):
-            b2.button(ctx.t("pause"), icon=":material/pause:", key="vae_pause", on_click=set_running, args=(False,))
-        else:
-            b2.button(ctx.t("resume"), icon=":material/play_arrow:", key="vae_resume", on_click=set_running, args=(True,))
-    # decorated here, after the buttons, so a click on "train" starts the ticking in this very run
-    st.fragment(run_every=TICK_SECONDS if st.session_state.get(RUNNING) else None)(live_view)()
+    seed = ctx.seed
+    live_panel_ui.show(live_panel_ui.Panel(
+        ctx, "vae", lambda reset: vae.Trainer(vae.VAEConfig(latent_dim=d, beta=b, lr=lr, max_steps=n), seed=seed),
+        data=digits.load("train")[0], settings=(d, b, lr, n, seed), lazy=True, steps_per_tick=STEPS_PER_TICK,
+        snapshot=live_snapshot, draw=live_draw, idle=ctx.t("live_none"),
+        labels={"start": ctx.t("train"), "resume": ctx.t("resume"), "pause": ctx.t("pause")},
+        diverged_text=lambda step: ctx.t("diverged", step=step)))
 
 
-def set_running(running: bool) -> None:
-    st.session_state[RUNNING] = running
+def live_snapshot(tr: vae.Trainer, done: bool):
+    """Under the trainer's lock: the curves, and once training is over its evaluation and samples."""
+    h = {name: np.array(getattr(tr.history_, name)) for name in ("step", "recon", "kl")}
+    if not done:
+        return h, None, None
+    memo = st.session_state.get(FINAL)
+    if memo is None or memo[0] is not tr or memo[1] != tr.step_:
+        X, y = digits.load("test")
+        ev = tr.model.evaluate(X, n_samples=8, seed=0)
+        memo = st.session_state[FINAL] = (tr, tr.step_, ev, float((digits.classify(tr.model.reconstruct(X)) == y).mean()))
+    return h, memo[2:], tr.model.sample(16, seed=ctx.seed)
 
 
-def keep_running(tr: vae.Trainer):
-    """Asked between two steps: a Pause or a new "train from scratch" stops an older run's tick."""
-    return lambda: bool(st.session_state.get(RUNNING)) and st.session_state.get(TRAINER) is tr
-
-
-@guarded  # under st.fragment below: every tick is guarded
-def live_view() -> None:
-    tr = st.session_state.get(TRAINER)
-    if tr is None:
-        st.info(ctx.t("live_none"), icon=":material/model_training:")
-        return
-    with live.hold(tr) as held:  # one tick: a few optimiser steps, then a consistent copy of where they stopped
-        if held:
-            if st.session_state.get(RUNNING) and not tr.done:
-                live.advance(lambda: not tr.advance(Budget(max_steps=1)).diverged, STEPS_PER_TICK, TICK_BUDGET, keep_running(tr))
-            step, elapsed, done, diverged = tr.step_, tr.elapsed_, tr.done, tr.diverged_
-            h = {name: np.array(getattr(tr.history_, name)) for name in ("step", "recon", "kl")}
-            if done and st.session_state.get(FINAL, (None,))[0] is not tr:
-                X, y = digits.load("test")
-                ev = tr.model.evaluate(X, n_samples=8, seed=0)
-                st.session_state[FINAL] = (tr, ev, float((digits.classify(tr.model.reconstruct(X)) == y).mean()))
-            samples = tr.model.sample(16, seed=ctx.seed) if done else None
-    if not held:
-        live.show_busy()
-        return
-    if done and st.session_state.get(RUNNING):
-        st.session_state[RUNNING] = False
-        st.rerun()  # a full rerun stops the ticking
-    c = tr.config
-    st.progress(min(1.0, step / c.max_steps), text=ctx.t("live_progress", step=step, total=c.max_steps, s=elapsed))
+def live_draw(snap: live_panel_ui.Snapshot) -> None:
+    h, final, samples = snap.page
     if len(h["step"]):
         ctx.chart(plots_vae.loss_curves(h["step"], h["recon"], h["kl"], (ctx.t("recon_name"), ctx.t("kl_name")),
-                                              ctx.t("step"), ctx.t("nats"), height=300), key="live_curves", config=PLOT_CFG)
-    if diverged:
-        st.error(ctx.t("diverged", step=step), icon=":material/error:")
-    if not done:
+                                        ctx.t("step"), ctx.t("nats"), height=300), key="live_curves", config=PLOT_CFG)
+    if final is None:
         return
-    _, ev, acc = st.session_state[FINAL]
+    ev, acc = final
     f1, f2, f3 = st.columns(3)
     f1.metric(ctx.t("m_neg_elbo"), ctx.num(ev.neg_elbo, ".1f"), help=ctx.t("m_neg_elbo_help"))
     f2.metric(ctx.t("m_acc"), ctx.num(acc, ".0%"), help=ctx.t("m_acc_help"))

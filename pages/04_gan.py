@@ -1,7 +1,6 @@
 """Page 4: a generator and a discriminator play a game in the plane, and on 8×8 digits."""
 
 import copy
-import hashlib
 from functools import partial
 
 import numpy as np
@@ -11,16 +10,13 @@ import streamlit as st
 from engine.core.errors import InputError
 from engine.data import points
 from engine.families import gan
-from ui import live, plots_gan
+from ui import live, live_panel, plots_gan
 from ui.data_input import dataset_picker
 from ui.shell import guard, setup, show_input_error
 
 ctx = setup("gan")
-TICK_SECONDS = 0.3
-TICK_BUDGET = 0.15  # seconds of training per frame at most, so a busy server still redraws (and pauses) at once
 PRESET_NAMES = (*gan.PRESETS, "custom")
-TRAINER, SIGNATURE, PLAYING, SLOW, SLOW_NEW, REPLAY_DRAWN = (
-    ctx.state_key(k) for k in ("trainer", "signature", "playing", "slow", "slow_new", "replay_drawn"))
+SLOW, SLOW_FOR, SLOW_NEW, REPLAY_DRAWN = (ctx.state_key(k) for k in ("slow", "slow_for", "slow_new", "replay_drawn"))
 LOADED = ctx.state_key("loaded")  # the preset "Train this one live above" loaded, until the settings change
 LIVE_ANCHOR = "live-gan"  # the live section's header, for the link next to that button
 
@@ -63,13 +59,13 @@ def apply_preset() -> None:
     st.session_state[ctx.key("dataset")] = "ring8"
     st.session_state[ctx.key("noise_ring8")] = points.BUILTIN["ring8"].default_noise
     st.session_state[ctx.key("n_points")] = points.BUILTIN["ring8"].default_n
-    st.session_state[PLAYING] = False
+    pause()
 
 
 def mark_custom() -> None:
     st.session_state.pop(LOADED, None)
     st.session_state[ctx.key("preset")] = "custom"
-    st.session_state[PLAYING] = False
+    pause()
 
 
 def optimizer_changed() -> None:
@@ -113,14 +109,17 @@ def settings_panel() -> None:
     c3.select_slider(ctx.t("width"), gan.WIDTHS, key=ctx.key("width"), on_change=mark_custom, help=ctx.t("width_help"))
     if ctx.key("steps_per_tick") not in ss:
         ss[ctx.key("steps_per_tick")] = 20
-    c4.slider(ctx.t("steps_per_tick"), 1, 100, key=ctx.key("steps_per_tick"), help=ctx.t("steps_per_tick_help", seconds=ctx.num(TICK_BUDGET, "g")))
+    c4.slider(ctx.t("steps_per_tick"), 1, 100, key=ctx.key("steps_per_tick"), help=ctx.t("steps_per_tick_help", seconds=ctx.num(live_panel.TICK_BUDGET, "g")))
 
 
-# ---------------------------------------------------------------- the trainer in session state
+# ---------------------------------------------------------------- the trainer in session state (ui/live_panel.py)
 
-def data_signature(ds: points.Dataset, cfg: gan.GanConfig) -> str:
-    h = hashlib.sha1(np.ascontiguousarray(ds.X).tobytes()).hexdigest()[:16]
-    return f"{ds.name}:{len(ds)}:{h}:{cfg}:{ctx.seed}"
+def current_trainer() -> gan.GanTrainer | None:
+    return live_panel.run_for(ctx, check=False).trainer
+
+
+def pause() -> None:
+    live_panel.run_for(ctx, check=False).playing = False
 
 
 def is_ring(ds: points.Dataset) -> bool:
@@ -137,6 +136,7 @@ def matching_preset(ds: points.Dataset, cfg: gan.GanConfig) -> str | None:
 
 
 def build_trainer(ds: points.Dataset, cfg: gan.GanConfig, pretrained: bool) -> gan.GanTrainer:
+    """A new trainer; after Reset (``pretrained`` False) it starts from fresh random weights, not the shipped ones."""
     trainer = gan.ring_trainer(ds.X, cfg, ctx.seed) if is_ring(ds) else gan.GanTrainer(ds.X, cfg, ctx.seed)
     name = matching_preset(ds, cfg) if pretrained else None
     if name is not None:
@@ -145,55 +145,15 @@ def build_trainer(ds: points.Dataset, cfg: gan.GanConfig, pretrained: bool) -> g
     return trainer
 
 
-def get_trainer(ds: points.Dataset, cfg: gan.GanConfig) -> gan.GanTrainer:
-    sig = data_signature(ds, cfg)
-    if st.session_state.get(SIGNATURE) != sig or TRAINER not in st.session_state:
-        st.session_state[TRAINER] = build_trainer(ds, cfg, pretrained=True)
-        st.session_state[SIGNATURE] = sig
-        st.session_state[SLOW] = None
-        st.session_state[PLAYING] = False
-    return st.session_state[TRAINER]
-
-
-def reset_trainer() -> None:
-    """Back to step 0 with fresh random weights (the shipped ones are only a starting point).
-
-    A new object: a run still stepping the old one finishes with it (see ``keep_playing``)."""
-    st.session_state[PLAYING] = False
-    tr = st.session_state.get(TRAINER)
-    if tr is not None:  # X, cfg and the ring never change: reading them needs no lock
-        st.session_state[TRAINER] = build_trainer(points.Dataset(tr.X, np.zeros(len(tr.X), int), tr_name(tr)), tr.cfg, pretrained=False)
-    st.session_state[SLOW] = None
-
-
-def tr_name(tr: gan.GanTrainer) -> str:
-    return "ring8" if tr.ring_centres is not None else "data"
-
-
-def set_playing(playing: bool) -> None:
-    st.session_state[PLAYING] = playing
-
-
-def keep_playing(tr: gan.GanTrainer):
-    """Asked between two steps of a tick: a Pause, a step button or a new trainer stops it."""
-    return lambda: bool(st.session_state.get(PLAYING)) and st.session_state.get(TRAINER) is tr
-
-
-def manual_step(mode: str) -> None:
-    st.session_state[PLAYING] = False
-    tr = st.session_state.get(TRAINER)
-    if tr is not None:
-        live.request(tr, partial(tr.train_players, 1, mode))  # now, or after the step another run is taking
-
-
 def slow_motion_step() -> None:
-    st.session_state[PLAYING] = False
-    tr = st.session_state.get(TRAINER)
+    pause()
+    tr = current_trainer()
     if tr is None:
         return
 
     def take() -> None:
         st.session_state[SLOW] = tr.slow_step()
+        st.session_state[SLOW_FOR] = tr
         st.session_state[SLOW_NEW] = True  # the stage slider goes back to stage 1 before it is drawn
 
     live.request(tr, take)
@@ -231,74 +191,39 @@ def charts_colour(k: int) -> str:
     return colour(k)
 
 
-def controls(tr: gan.GanTrainer, playing: bool) -> tuple[tuple, str]:
-    """Play/Pause, the step buttons, Reset, the layers and the distance, drawn inside the live view's
-    fragment: a click reruns only the live view, after the tick under way (a click outside the fragment
-    starts a full run at once beside it, fastReruns), and its new label is drawn by that short run."""
-    b = st.columns([1.1, 1, 1.1, 1.1, 1])
-    # Two buttons (one shown at a time), each with one meaning: a click can reach the server twice when
-    # it meets a tick (in the tick's request, then in its own), after the button was redrawn in between.
-    # A toggle then undid itself (Pause did nothing); a second "pause" is harmless.
-    if playing:
-        b[0].button(ctx.t("pause"), icon=":material/pause:", on_click=set_playing, args=(False,), key="gan_pause",
-                    type="primary", width="stretch")
-    else:
-        b[0].button(ctx.t("play"), icon=":material/play_arrow:", on_click=set_playing, args=(True,), key="gan_play",
-                    type="primary", width="stretch", disabled=tr.diverged_)
-    b[1].button(ctx.t("one_step"), icon=":material/skip_next:", on_click=manual_step, args=("both",), key="gan_step",
-                width="stretch", disabled=tr.diverged_, help=ctx.t("one_step_help"))
-    b[2].button(ctx.t("d_only"), icon=":material/gavel:", on_click=manual_step, args=("d",), key="gan_d_only",
-                width="stretch", disabled=tr.diverged_, help=ctx.t("d_only_help"))
-    b[3].button(ctx.t("g_only"), icon=":material/brush:", on_click=manual_step, args=("g",), key="gan_g_only",
-                width="stretch", disabled=tr.diverged_, help=ctx.t("g_only_help"))
-    b[4].button(ctx.t("reset"), icon=":material/restart_alt:", on_click=reset_trainer, key="gan_reset", width="stretch",
-                help=ctx.t("reset_help"))
-    agreement = getattr(tr, "g_agreement", None)
-    if agreement is not None and agreement[0] == tr.step_ and not playing:  # right after "Train G only"
-        st.caption(ctx.t("g_move_agreement", cos=cosine_text(agreement[1])))
-    if getattr(tr, "pretrained", None) and tr.step_ >= gan.PRESET_BUDGET and tr.history_.step and tr.history_.step[-1] <= gan.PRESET_BUDGET:
-        st.caption(ctx.t("pretrained_note", preset=ctx.t(f"presets.{tr.pretrained}"), steps=ctx.num(tr.step_, ",")))
+def view_controls(snap: live_panel.Snapshot) -> tuple[tuple, str]:
+    """Below the panel's buttons: what "Train G only" measured, the shipped start, the layers and the distance."""
+    tr, page = snap.trainer, snap.page
+    if page["agreement"] is not None and page["agreement"][0] == snap.step and not snap.playing:  # right after "Train G only"
+        st.caption(ctx.t("g_move_agreement", cos=cosine_text(page["agreement"][1])))
+    h = page["history"]
+    if getattr(tr, "pretrained", None) and snap.step >= gan.PRESET_BUDGET and h.step and h.step[-1] <= gan.PRESET_BUDGET:
+        st.caption(ctx.t("pretrained_note", preset=ctx.t(f"presets.{tr.pretrained}"), steps=ctx.num(snap.step, ",")))
     c1, c2 = st.columns([3, 1])
     if ctx.key("layers") not in st.session_state:
         st.session_state[ctx.key("layers")] = ["real", "fake", "d_map", "arrows"]
     layers = c1.pills(ctx.t("layers"), plots_gan.LAYERS, selection_mode="multi", format_func=ctx.labeler("gan.layer"),
                       key=ctx.key("layers"))
     metric = c2.radio(ctx.t("distance"), ("sw", "mmd2"), format_func=ctx.labeler("gan.distance_names"), key=ctx.key("metric"),
-                      horizontal=True, help=ctx.t("distance_help", **{k: ctx.num(v, ",") for k, v in tr.eval_sizes().items()}))
+                      horizontal=True, help=ctx.t("distance_help", **{k: ctx.num(v, ",") for k, v in page["eval_sizes"].items()}))
     return tuple(layers or ()), metric
 
 
-def live_view(ticking: bool) -> None:
-    """The fragment (see ``live_section``); ``ticking``: it was registered with the timer, in a full run that was playing."""
-    with guard():
-        _live_view(ticking)
+def live_snapshot(tr: gan.GanTrainer, done: bool) -> dict:
+    """Under the trainer's lock: a consistent picture of where the steps stopped."""
+    return {"view": tr.view(), "history": copy.deepcopy(tr.history_), "frames": (id(tr), len(tr.frames)),
+            "agreement": getattr(tr, "g_agreement", None), "eval_sizes": tr.eval_sizes()}
 
 
-def _live_view(ticking: bool) -> None:
-    tr: gan.GanTrainer | None = st.session_state.get(TRAINER)
-    if tr is None:
-        return
-    if st.session_state.get(PLAYING) and not ticking:
-        st.rerun(scope="app")  # Play was pressed in this fragment: a full run starts its timer
-    layers, metric = controls(tr, bool(st.session_state.get(PLAYING)))
-    with live.hold(tr) as held:  # one tick: a few steps, then a consistent picture of where they stopped
-        if held:
-            if st.session_state.get(PLAYING) and not tr.diverged_:
-                live.advance(lambda: not tr.train_players(1).diverged, int(st.session_state.get(ctx.key("steps_per_tick"), 20)), TICK_BUDGET,
-                             keep_playing(tr))
-            step_count, diverged, view, h = tr.step_, tr.diverged_, tr.view(), copy.deepcopy(tr.history_)
-            frames = (id(tr), len(tr.frames))
-    if not held:
-        live.show_busy()
-        return
-    if diverged:
-        st.session_state[PLAYING] = False
-    live.show_dropped(tr)
-    if diverged:
-        st.error(ctx.t("nan_stopped", step=step_count), icon=":material/warning:")
-        st.button(ctx.t("reset_after_nan"), icon=":material/restart_alt:", on_click=reset_trainer, key="gan_nan_reset", type="primary")
+def live_draw(snap: live_panel.Snapshot, panel: live_panel.Panel) -> None:
+    """The live view, inside the panel's fragment (it ticks while playing)."""
+    tr, view, h = snap.trainer, snap.page["view"], snap.page["history"]
+    layers, metric = view_controls(snap)
+    if snap.diverged:
+        st.button(ctx.t("reset_after_nan"), icon=":material/restart_alt:", on_click=live_panel.reset, args=(panel,),
+                  key="gan_nan_reset", type="primary")
     m = st.columns(4)
-    m[0].metric(ctx.t("step"), ctx.num(step_count, ","))
+    m[0].metric(ctx.t("step"), ctx.num(snap.step, ","))
     last_metric = next((v for v in reversed(getattr(h, metric)) if np.isfinite(v)), float("nan"))
     m[1].metric(ctx.t(f"metric_{metric}"), ctx.num(last_metric, ".3f"))
     if tr.ring_centres is not None and h.modes and h.modes[-1] >= 0:
@@ -310,10 +235,11 @@ def _live_view(ticking: bool) -> None:
         ctx.chart(fig, key="gan_plane", config={"displaylogo": False})
     with right:
         ctx.chart(training_curves(tr, h, metric), key="gan_curves", config={"displaylogo": False})
-    paused = ticking and not st.session_state.get(PLAYING)  # by Pause, a step button, Reset or a NaN
-    stale = not st.session_state.get(PLAYING) and live.in_fragment_run() and st.session_state.get(REPLAY_DRAWN) != frames
-    if paused or stale:
-        st.rerun(scope="app")  # after drawing this view: stop the timer, and bring the replay and slow motion up to date
+
+
+def replay_stale(snap: live_panel.Snapshot) -> bool:
+    """Paused in a fragment run with frames the replay below has not drawn: a full run brings it up to date."""
+    return not snap.playing and live.in_fragment_run() and st.session_state.get(REPLAY_DRAWN) != snap.page["frames"]
 
 
 def live_section(ds: points.Dataset) -> None:
@@ -322,9 +248,18 @@ def live_section(ds: points.Dataset) -> None:
     except InputError as err:
         show_input_error(err)
         return
-    tr = get_trainer(ds, cfg)
-    playing = bool(st.session_state.get(PLAYING))  # decided here, after get_trainer (a new GAN stops playing)
-    st.fragment(run_every=TICK_SECONDS if playing else None)(live_view)(playing)
+    panel = live_panel.Panel(
+        ctx, "gan", lambda reset: build_trainer(ds, cfg, pretrained=not reset), data=ds.X, settings=(ds.name, cfg, ctx.seed),
+        step=lambda tr: tr.train_players(1), steps_per_tick=int(st.session_state.get(ctx.key("steps_per_tick"), 20)),
+        snapshot=live_snapshot, draw=lambda snap: live_draw(snap, panel), full_run_when=replay_stale, buttons=("step", "reset"),
+        extras=(live_panel.Extra("gan_d_only", ctx.t("d_only"), lambda tr: tr.train_players(1, "d"), ":material/gavel:", ctx.t("d_only_help")),
+                live_panel.Extra("gan_g_only", ctx.t("g_only"), lambda tr: tr.train_players(1, "g"), ":material/brush:", ctx.t("g_only_help"))),
+        labels={"start": ctx.t("play"), "resume": ctx.t("play"), "pause": ctx.t("pause"), "step": ctx.t("one_step"), "reset": ctx.t("reset")},
+        helps={"step": ctx.t("one_step_help"), "reset": ctx.t("reset_help")},
+        diverged_text=lambda step: ctx.t("nan_stopped", step=step))
+    tr = live_panel.show(panel).trainer
+    if tr is None:
+        return
     st.caption(ctx.t("plane_legend_prob") if tr.cfg.loss in gan.PROBABILITY_LOSSES else ctx.t("plane_legend_score"))
     st.caption(ctx.t("curves_legend"))
 
@@ -334,7 +269,7 @@ def cosine_text(value: float) -> str:
 
 
 def replay_section() -> None:
-    tr: gan.GanTrainer | None = st.session_state.get(TRAINER)
+    tr: gan.GanTrainer | None = current_trainer()
     with st.expander(ctx.t("replay_title"), icon=":material/movie:"):
         st.caption(ctx.t("replay_caption"))
         st.session_state[REPLAY_DRAWN] = None if tr is None else (id(tr), len(tr.frames))
@@ -356,7 +291,9 @@ def replay_section() -> None:
 
 
 def slow_motion_section() -> None:
-    tr: gan.GanTrainer | None = st.session_state.get(TRAINER)
+    tr: gan.GanTrainer | None = current_trainer()
+    if st.session_state.get(SLOW_FOR) is not tr:  # slow motion of a trainer since rebuilt or reset
+        st.session_state[SLOW] = None
     with st.expander(ctx.t("slow_title"), icon=":material/slow_motion_video:", expanded=st.session_state.get(SLOW) is not None):
         st.caption(ctx.t("slow_caption"))
         st.button(ctx.t("slow_button"), icon=":material/slow_motion_video:", on_click=live.outside_fragments(slow_motion_step),

@@ -5,14 +5,13 @@ import numpy as np
 import streamlit as st
 
 from engine.core.errors import InputError
-from engine.core.training import Budget
 from engine.data import points
 from engine.families import diffusion as D
 from engine.metrics import mmd2, sliced_wasserstein
-from ui import live
+from ui import live, live_panel
 from ui import plots_diffusion as P
 from ui.data_input import OWN, dataset_picker
-from ui.shell import guard, guarded, setup
+from ui.shell import guard, setup
 
 ctx = setup("diffusion")
 # Own points both sections can use: the reverse one trains on them (forward alone would take any points).
@@ -21,7 +20,6 @@ SECTIONS = ("forward", "reverse", "digits", "latent", "models")
 SOURCES = ("points", "digits", "photo")
 TRAIN_TARGETS = (400, 1000, 1500, 3000, 5000)  # 400: the benchmarked recipe (benchmarks/bench_diffusion.py)
 STEPS_PER_TICK = 60
-TICK_SECONDS = 0.5
 ANIM_POINTS, ANIM_FRAMES = 300, 50
 SAMPLE_POINTS = 1000
 EVAL_POINTS = 500
@@ -359,86 +357,59 @@ def sampling_views(model: D.DiffusionModel, model_id: tuple, data: np.ndarray) -
 
 # ---------------------------------------------------------------- live training (2D)
 
-def _running_key() -> str:
-    return ctx.state_key("running")
-
-
 def live_training(data: np.ndarray) -> D.DiffusionModel | None:
     """Train a fresh model on the current data with the schedule chosen in the forward section."""
     config = D.ScheduleConfig(st.session_state.get(ctx.key("schedule"), "linear"), int(st.session_state.get(ctx.key("T"), 100)),
                               float(st.session_state.get(ctx.key("beta_start"), 1e-3)), float(st.session_state.get(ctx.key("beta_end"), 0.2)))
-    c1, c2, c3 = st.columns([2, 1, 1])
-    target = c1.select_slider(ctx.t("train_steps"), TRAIN_TARGETS, 1500, key=ctx.key("train_steps"))
-    signature = (config, data.shape, float(data.sum()), ctx.seed)
-    key = ctx.state_key("trainer")
-    trainer = st.session_state.get(key)
-    if trainer is None or st.session_state.get(ctx.state_key("signature")) != signature:
+    target = st.columns([2, 2])[0].select_slider(ctx.t("train_steps"), TRAIN_TARGETS, 1500, key=ctx.key("train_steps"))
+    seed, box = ctx.seed, box_for(data, 2.8)
+
+    def build(reset: bool) -> D.DiffusionModel:
         D.NoiseSchedule(config)  # a bad schedule gives its message before anything is built
-        trainer = D.DiffusionModel(D.config_2d(config, decay_steps=target), seed=ctx.seed).set_data(data)
-        st.session_state[key] = trainer
-        st.session_state[ctx.state_key("signature")] = signature
-        st.session_state[_running_key()] = False
-    st.caption(ctx.t("live_caption", schedule=ctx.t(f"schedules.{config.schedule}"), T=config.T,
-                     alpha_bar_T=ctx.num(trainer.schedule.alphas_cumprod[-1], ".2g"), params=ctx.num(trainer.n_params_, ",")))
-    if trainer.schedule.alphas_cumprod[-1] > 0.05:
-        st.warning(ctx.t("alpha_bar_T_high", value=ctx.num(trainer.schedule.alphas_cumprod[-1], ".2f")), icon=":material/warning:")
-    running = bool(st.session_state.get(_running_key()))
-    done = trainer.step_ >= target
-    if c2.button(ctx.t("pause") if running else ctx.t("resume" if trainer.step_ else "start"),
-                 icon=":material/pause:" if running else ":material/play_arrow:", key="diffusion_run", width="stretch",
-                 disabled=done and not running):
-        st.session_state[_running_key()] = not running
-        st.rerun()
-    if c3.button(ctx.t("restart"), icon=":material/restart_alt:", key="diffusion_restart", width="stretch"):
-        st.session_state.pop(key, None)
-        st.rerun()
-    st.fragment(run_every=TICK_SECONDS if running else None)(live_tick)(target, box_for(data, 2.8), data)
-    if trainer.step_ == 0:
+        return D.DiffusionModel(D.config_2d(config, decay_steps=target), seed=seed).set_data(data)
+
+    panel = live_panel.Panel(
+        ctx, "diffusion", build, data=data, settings=(config, seed), total=target, steps_per_tick=STEPS_PER_TICK,
+        snapshot=live_snapshot, draw=lambda snap: live_draw(snap, box, data),
+        labels={"start": ctx.t("start"), "resume": ctx.t("resume"), "pause": ctx.t("pause"), "reset": ctx.t("restart")},
+        diverged_text=lambda step: ctx.t("diverged", step=step))
+    trainer = live_panel.prepare(panel).trainer
+    if trainer is not None:
+        st.caption(ctx.t("live_caption", schedule=ctx.t(f"schedules.{config.schedule}"), T=config.T,
+                         alpha_bar_T=ctx.num(trainer.schedule.alphas_cumprod[-1], ".2g"), params=ctx.num(trainer.n_params_, ",")))
+        if trainer.schedule.alphas_cumprod[-1] > 0.05:
+            st.warning(ctx.t("alpha_bar_T_high", value=ctx.num(trainer.schedule.alphas_cumprod[-1], ".2f")), icon=":material/warning:")
+    run = live_panel.show(panel)
+    if run.trainer is None:
+        return None
+    if run.trainer.step_ == 0:
         st.info(ctx.t("press_start"), icon=":material/play_arrow:")
         return None
-    if running:
+    if run.playing:
         return None  # the full views below are drawn when training pauses or ends
-    return trainer
+    return run.trainer
 
 
-@guarded  # under st.fragment above: every tick is guarded
-def live_tick(target: int, box: tuple, data: np.ndarray) -> None:
-    trainer: D.DiffusionModel | None = st.session_state.get(ctx.state_key("trainer"))
-    if trainer is None:  # "restart" dropped it: the next full run builds a new one
-        return
-    running = _running_key()
+def live_snapshot(trainer: D.DiffusionModel, done: bool):
+    """Under the trainer's lock: the losses and a preview of what it samples now."""
+    losses, smoothed = np.asarray(trainer.history_), trainer.smoothed_loss()
+    steps, d = min(20, trainer.schedule.T), trainer.config.denoiser.dim  # the loss is a mean over the d coordinates
+    preview = trainer.reverse(PREVIEW_POINTS, "ddim", steps, seed=ctx.seed).samples if len(losses) else None
+    return losses, smoothed, steps, d, preview
 
-    def keep_going(_progress=None) -> bool:  # a Pause or a restart in a newer run stops this tick
-        return bool(st.session_state.get(running)) and st.session_state.get(ctx.state_key("trainer")) is trainer
 
-    with live.hold(trainer) as held:  # one tick: a few steps, then a consistent copy of where they stopped
-        if held:
-            if st.session_state.get(running) and trainer.step_ < target:
-                trainer.advance(Budget(max_steps=min(STEPS_PER_TICK, target - trainer.step_), max_seconds=0.35), callback=keep_going)
-            step, diverged, losses, smoothed = trainer.step_, trainer.diverged_, np.asarray(trainer.history_), trainer.smoothed_loss()
-            steps, d = min(20, trainer.schedule.T), trainer.config.denoiser.dim  # the loss is a mean over the d coordinates
-            preview = trainer.reverse(PREVIEW_POINTS, "ddim", steps, seed=ctx.seed).samples if len(losses) else None
-    if not held:
-        live.show_busy()
-        return
-    if st.session_state.get(running) and (diverged or step >= target):
-        st.session_state[running] = False
-        if not diverged:
-            st.rerun(scope="app")  # training is over: redraw the samples with the final model
-    if diverged:
-        st.error(ctx.t("diverged", step=step), icon=":material/error:")
-    st.progress(min(1.0, step / target), text=ctx.t("progress", step=step, target=target,
-                                                    loss=ctx.num(np.mean(losses[-50:]), ".3f") if len(losses) else "–"))
+def live_draw(snap: live_panel.Snapshot, box: tuple, data: np.ndarray) -> None:
+    losses, smoothed, steps, d, preview = snap.page
     if len(losses):
         left, right = st.columns(2, gap="large")
         with left:
             ctx.chart(P.loss_figure(losses, smoothed, ctx.t("step_axis"), ctx.t("loss_axis", d=d),
-                                          ctx.t("loss_raw"), ctx.t("loss_smooth")), key="loss_fig", config=CHART)
+                                    ctx.t("loss_raw"), ctx.t("loss_smooth")), key="loss_fig", config=CHART)
             st.caption(ctx.t("loss_legend", d=d))
         with right:
             fig = P.points_figure(box, data, [(preview, ctx.t("preview_label", steps=steps), P.SAMPLE_COLOUR)], ctx.t("data_label"), height=300)
             ctx.chart(fig, key="preview_fig", config=CHART)
-    if st.session_state.get(_running_key()):
+    if snap.playing:
         st.caption(ctx.t("pause_to_see"))
 
 

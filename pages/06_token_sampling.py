@@ -8,12 +8,11 @@ import numpy as np
 import streamlit as st
 
 from engine.core.errors import InputError
-from engine.core.training import Budget
 from engine.families import autoregressive as ts
-from ui import live
+from ui import live_panel
 from ui import plots_token_sampling as plots
 from ui import uploads
-from ui.shell import guard, guarded, setup, show_input_error
+from ui.shell import guard, setup, show_input_error
 
 ctx = setup("token_sampling")
 P = ctx.page
@@ -24,7 +23,6 @@ NEURAL = ("mlp", "transformer")
 ALPHAS = [0.001, 0.01, 0.1, 0.5, 1.0]
 REF_ALPHA = 0.1  # the count models drawn as fixed references (training curves, scaling chart)
 EXTREME_T = 3.0
-TRAIN_TICK_SECONDS = 0.6
 LIVE_EVAL = {"eval_every": 20, "eval_windows": 100}  # frequent, cheap validation for the live curves
 ATTENTION_SHOWN = 24  # attention maps show the last positions of the context only
 CHOOSER_WIDTHS = (310, 280, 280)  # px: text, model, weights or α; each holds its longest label in either language
@@ -171,18 +169,10 @@ with guard():
     else:
         alpha = c3.select_slider(tr("alpha"), ALPHAS, value=0.1, key=ctx.key("alpha"), help=tr("alpha_help"))
 
-    # The live trainer lives in session state, one per (corpus, rung). It holds an optimiser, a copy of the
-    # weights and validation batches, so it is built only once "Train" is pressed, never just by visiting.
-    trainer_key, running_key = ctx.state_key("trainer"), ctx.state_key("running")
-    trainer = st.session_state.get(trainer_key)
-    if rung in NEURAL and trainer is not None and trainer.tag != (corpus_id, rung):
-        trainer = None  # it belonged to another text or rung
-        st.session_state.pop(trainer_key, None)
-        st.session_state[running_key] = False
-    if rung in NEURAL and trainer is None and st.session_state.get(running_key):
-        trainer = ts.Trainer(corpus, ts.default_config(corpus, rung), ts.live_recipe(corpus, rung, **LIVE_EVAL), seed=ctx.seed)
-        trainer.tag = (corpus_id, rung)
-        st.session_state[trainer_key] = trainer
+    # The live trainer lives in session state (ui/live_panel.py), one per text and rung. It holds an optimiser, a
+    # copy of the weights and validation batches, so it is built only once "Train" is pressed, never just by visiting.
+    train_data, train_settings = (corpus.train, corpus.val), (rung, ts.default_config(corpus, rung) if rung in NEURAL else None, ctx.seed)
+    trainer = live_panel.current(ctx, train_data, train_settings) if rung in NEURAL else live_panel.run_for(ctx, check=False).trainer
 
     if rung in NEURAL and source == "pretrained":
         model, entry = pretrained(corpus_name, rung)
@@ -370,65 +360,40 @@ with guard():
             st.caption(ctx.t("train_help", rung=rung_label(rung)))
             train_refs = {rung_label(r): ngram_bpc(corpus_id, corpus, n, REF_ALPHA) for n, r in ((2, "bigram"), (3, "trigram"))}
 
-            def toggle(value: bool) -> None:
-                st.session_state[running_key] = value
-
-            def reset_trainer() -> None:
-                st.session_state.pop(trainer_key, None)
-                st.session_state[running_key] = False
-
-            running = bool(st.session_state.get(running_key, False))
-            bc1 = bc2 = bc3 = st.container(horizontal=True, wrap=True)  # one row that wraps: no label cut at 1024 px
-            diverged = trainer is not None and trainer.diverged_
-            bc1.button(tr("train_start"), key="ts_train_start", on_click=toggle, args=(True,), disabled=running or diverged,
-                       icon=":material/play_arrow:", type="primary")
-            bc2.button(tr("train_pause"), key="ts_train_pause", on_click=toggle, args=(False,), disabled=not running,
-                       icon=":material/pause:")
-            bc3.button(tr("train_reset"), key="ts_train_reset", on_click=reset_trainer, icon=":material/restart_alt:")
             if source != "live":
                 st.caption(tr("train_use_live"))
 
-            @st.fragment(run_every=1.0 if running else None)
-            @guarded
-            def training_panel(refs: dict = train_refs) -> None:  # bound now: fragment reruns reuse it
-                tr_ = st.session_state.get(trainer_key)
-                if tr_ is None:  # built when "Train" is pressed
-                    st.info(tr("train_not_started"), icon=":material/model_training:")
-                    return
+            def build(reset: bool) -> ts.Trainer:
+                new = ts.Trainer(corpus, ts.default_config(corpus, rung), ts.live_recipe(corpus, rung, **LIVE_EVAL), seed=ctx.seed)
+                new.tag = (corpus_id, rung)
+                return new
 
-                def keep_going(_progress=None) -> bool:  # a Pause or a reset in a newer run stops this tick
-                    return bool(st.session_state.get(running_key)) and st.session_state.get(trainer_key) is tr_
+            def snapshot(tr_: ts.Trainer, done: bool):  # under the lock: a sample every 200 steps, then a copy
+                if tr_.step_ // 200 > len(tr_.samples):
+                    sample = ts.generate(tr_.model, vocab, corpus.mode, "", 80, ts.SamplingSettings(0.8), seed=tr_.step_)
+                    tr_.samples.append((tr_.step_, sample.text))
+                return list(tr_.history_), list(tr_.samples[-4:])
 
-                with live.hold(tr_) as held:  # one tick, then a consistent copy of where it stopped
-                    if held:
-                        if st.session_state.get(running_key) and not tr_.diverged_:
-                            tr_.advance(Budget(max_seconds=TRAIN_TICK_SECONDS), callback=keep_going)
-                            if tr_.step_ // 200 > len(tr_.samples):
-                                sample = ts.generate(tr_.model, vocab, corpus.mode, "", 80, ts.SamplingSettings(0.8), seed=tr_.step_)
-                                tr_.samples.append((tr_.step_, sample.text))
-                        step_, elapsed, diverged = tr_.step_, tr_.elapsed_, tr_.diverged_
-                        history, samples = list(tr_.history_), list(tr_.samples[-4:])
-                if not held:
-                    live.show_busy()
-                    return
-                if diverged:
-                    st.error(tr("train_diverged"), icon=":material/warning:")
-                    st.session_state[running_key] = False
+            def draw(snap: live_panel.Snapshot, refs: dict = train_refs) -> None:
+                history, samples = snap.page
                 m1, m2, m3 = st.columns(3)
-                m1.metric(tr("train_steps"), step_)
-                m2.metric(tr("train_seconds"), f"{ctx.num(elapsed, '.1f')} s")
+                m1.metric(tr("train_steps"), snap.step)
+                m2.metric(tr("train_seconds"), f"{ctx.num(snap.elapsed, '.1f')} s")
                 last = history[-1]["val"] / ts.LN2 if history else float("nan")
                 m3.metric(tr("train_val_bpc"), ctx.num(last, ".3f") if history else "—")
                 if history:
                     ctx.chart(plots.loss_figure(history, refs, {
                         "train": tr("loss_train"), "val": tr("loss_val"), "x": tr("loss_x"), "y": tr("loss_y")}), "ts_loss")
                     st.caption(ctx.t("loss_legend", alpha=REF_ALPHA))
-                elif step_ == 0:
+                elif snap.step == 0:
                     st.info(tr("train_not_started"), icon=":material/model_training:")
                 for step, text in reversed(samples):
                     st.code(f"[{step}] " + text.replace("\n", " ↵ "), language=None, wrap_lines=True)
 
-            training_panel()
+            live_panel.show(live_panel.Panel(
+                ctx, "ts_train", build, data=train_data, settings=train_settings, lazy=True, snapshot=snapshot, draw=draw,
+                idle=tr("train_not_started"), labels={"start": tr("train_start"), "pause": tr("train_pause"), "reset": tr("train_reset")},
+                diverged_text=lambda step: tr("train_diverged")))
 
     with t_ladder:
         st.markdown(ctx.t("ladder_intro"))

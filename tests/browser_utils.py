@@ -25,6 +25,18 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1440, "height": 1000}
 
 
+def require_browser():
+    """Playwright's sync API for a browser test module, or skip the module: Chromium or Playwright
+    missing is a skip, except under ``REQUIRE_BROWSER=1`` (CI), where it is an error."""
+    import pytest
+
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            raise RuntimeError(f"browser tests are required but {CHROMIUM} is missing")
+        pytest.skip(f"{CHROMIUM} not found: apt-get install chromium", allow_module_level=True)
+    return pytest.importorskip("playwright.sync_api")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -10,8 +10,11 @@ ROOT = Path(__file__).resolve().parent.parent
 ENGINE = ROOT / "engine"
 FAMILIES = ENGINE / "families"
 # what a page may import from the engine: the contract and its errors, the data, each family as a whole
-# (engine.families.<family>, never its inner modules), the metrics, the registry and page 1's classifiers
-PAGE_MODULES = re.compile(r"^engine(\.(core\.(errors|training|contract)|data(\.\w+)?|families(\.\w+)?|metrics|registry|classifiers))?$")
+# (engine.families.<family>, never its inner modules), the metrics, the registry, page 1's classifiers, and the
+# evaluation page's numpy modules (never engine.evaluation.features, which runs torch, nor its recipes)
+EVALUATION_FACE = ("leaderboard", "models", "plane", "scorecard")
+PAGE_MODULES = re.compile(r"^engine(\.(core\.(errors|training|contract)|data(\.\w+)?|families(\.\w+)?|metrics|registry|classifiers"
+                          rf"|evaluation(\.({'|'.join(EVALUATION_FACE)}))?))?$")
 
 
 def engine_modules() -> list[str]:
@@ -67,7 +70,7 @@ def test_importing_every_engine_module_does_not_load_streamlit():
 
 def test_every_family_lives_in_its_own_place():
     families = {p.name.removesuffix(".py") for p in FAMILIES.iterdir() if p.name != "__init__.py" and p.name != "__pycache__"}
-    assert families == {"mixture", "hmm", "vae", "gan", "diffusion", "autoregressive"}
+    assert families == {"mixture", "hmm", "vae", "gan", "diffusion", "autoregressive", "energy"}
     assert not [p.name for p in ENGINE.glob("*.py")
                 if p.stem not in ("__init__", "classifiers", "metrics", "registry", "regenerate")]
 
@@ -116,7 +119,9 @@ def test_no_engine_module_imports_another_modules_private_names():
 
 
 def test_engine_is_keyed_by_family_not_by_page():
-    """No ``PAGE = "gan"`` constants, no page keys in engine code, and weights folders named after families."""
+    """No ``PAGE = "gan"`` constants, no page keys in engine code, and weights folders named after families
+    (or, for files that belong to no family, such as the evaluator's feature network, after what they are,
+    with the engine package that makes them listed in ``regenerate.PACKAGES``)."""
     from ui.registry import PAGES
 
     families = {p.name.removesuffix(".py") for p in FAMILIES.iterdir() if not p.name.startswith("__")}
@@ -132,7 +137,9 @@ def test_engine_is_keyed_by_family_not_by_page():
     from engine import regenerate
 
     shipped = {p.name for p in (ROOT / "assets" / "weights").iterdir() if p.is_dir()}
-    assert shipped == set(regenerate.SHIPPING) and shipped <= families
+    assert shipped == set(regenerate.SHIPPING) and shipped <= families | set(regenerate.PACKAGES)
+    assert not (set(regenerate.PACKAGES) & ({p.key for p in PAGES} | families))
+    assert all(is_engine_module(f"{package}.shipped") for package in regenerate.PACKAGES.values())
 
 
 def is_engine_module(dotted: str) -> bool:
@@ -280,5 +287,26 @@ def test_every_fragment_runs_under_guard():
     Streamlit's generic English error box instead of the translated message."""
     found = {f"{p.relative_to(ROOT)}:{name}": ok
              for p in sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]) for name, ok in fragments(p)}
-    assert len(found) >= 6  # the GAN's three, and the live views of the VAE, diffusion and token pages
+    assert len(found) >= 3  # the GAN's collapse and digits sections, and the shared live panel's view
     assert [where for where, ok in found.items() if not ok] == []
+
+
+def ticking_fragments(path: Path) -> list[int]:
+    """Lines where ``st.fragment(...)`` is given a ``run_every`` (a timer), in either form."""
+    tree = ast.parse(path.read_text("utf-8"))
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and _is_st_fragment(node.func) and any(kw.arg == "run_every" for kw in node.keywords)]
+
+
+def test_only_the_live_panel_ticks():
+    """Live training goes through ui/live_panel.py (its lock, its Pause, its progress): a page with its own
+    ``st.fragment(run_every=…)`` would be another copy of that state machine."""
+    sources = sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py"), ROOT / "streamlit_app.py"])
+    ticking = {str(p.relative_to(ROOT)): lines for p in sources if (lines := ticking_fragments(p))}
+    assert list(ticking) == ["ui/live_panel.py"], ticking
+    case = ROOT / "tests" / "_ticking_case.py"
+    try:  # the finder sees both forms
+        case.write_text("@st.fragment(run_every=1.0)\ndef a():\n    pass\nst.fragment(run_every=0.5)(a)()\n", "utf-8")
+        assert ticking_fragments(case) == [1, 4]
+    finally:
+        case.unlink(missing_ok=True)

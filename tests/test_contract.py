@@ -26,7 +26,7 @@ def fitted():
 
 
 def test_the_registry_holds_the_2d_families():
-    assert {"mixture", "vae", "gan", "wgan_gp", "diffusion"} <= set(FAMILIES)
+    assert {"mixture", "vae", "gan", "wgan_gp", "diffusion", "energy"} <= set(FAMILIES)
 
 
 @pytest.mark.parametrize("name", FAMILIES)

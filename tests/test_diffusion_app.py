@@ -135,16 +135,16 @@ def test_live_training_start_pause_restart_and_too_many_steps():
     at.segmented_control(key=K + "model_source").set_value("live").run()
     assert_clean(at)
     at.select_slider(key=K + "train_steps").set_value(400).run()
-    at.button(key="diffusion_run").click().run()  # start: one training tick per run under AppTest
+    at.button(key="diffusion_play").click().run()  # start: one training tick per run under AppTest
     assert_clean(at)
     at.run()
-    trainer = at.session_state["diffusion.trainer"]
+    trainer = at.session_state["diffusion.live"].trainer
     assert trainer.step_ > 0
     # the loss is a mean over the d = 2 coordinates, and the axis and legend say so
     assert chart(at, "loss_fig")["layout"]["yaxis"]["title"]["text"] == text.lookup("pt", "diffusion.loss_axis", d=2)
     assert "‖² / d" in text.lookup("pt", "diffusion.loss_axis", d=2)
     assert text.lookup("pt", "diffusion.loss_legend", d=2) in [c.value for c in at.caption]
-    at.button(key="diffusion_run").click().run()  # pause: the reverse views appear …
+    at.button(key="diffusion_pause").click().run()  # pause: the reverse views appear …
     # … but DDIM's default 20 steps do not fit in T = 10: a clear message, no traceback
     assert [e.value for e in at.error] == [msg("pt", "more_steps_than_T", steps=20, T=10)]
     assert not at.exception
@@ -153,9 +153,9 @@ def test_live_training_start_pause_restart_and_too_many_steps():
     assert len(at.metric) >= 2
     at.segmented_control(key=K + "sampler").set_value("ddpm").run()
     assert_clean(at)
-    at.button(key="diffusion_restart").click().run()
+    at.button(key="diffusion_reset").click().run()
     assert_clean(at)
-    assert at.session_state["diffusion.trainer"].step_ == 0
+    assert at.session_state["diffusion.live"].trainer.step_ == 0
 
 
 @pytest.mark.parametrize("lang", ["en", "pt"])

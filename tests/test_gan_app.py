@@ -16,7 +16,7 @@ def k(name: str) -> str:
 
 
 def trainer(at):
-    return at.session_state["gan.trainer"]
+    return at.session_state["gan.live"].trainer
 
 
 @pytest.mark.parametrize("lang", ["en", "pt"])
@@ -48,12 +48,12 @@ def test_training_controls_en():
     assert trainer(at).step_ == 3
     at.slider(key=k("steps_per_tick")).set_value(7).run()
     at.button(key="gan_play").click().run()  # playing: the fragment ticks once per run
-    assert at.session_state["gan.playing"]
+    assert at.session_state["gan.live"].playing
     # up to 7 steps: a frame also stops at its time budget, so a loaded machine takes fewer
     assert 3 < trainer(at).step_ <= 10
     shown = trainer(at).step_
     at.button(key="gan_pause").click().run()  # pause
-    assert not at.session_state["gan.playing"]
+    assert not at.session_state["gan.live"].playing
     assert trainer(at).step_ == shown  # pausing takes no further step
     assert_clean(at)
     # layers and distance

@@ -9,23 +9,15 @@ its box. Skipped without Chromium, like ``tests/test_browser.py``.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-from tests.browser_utils import CHROMIUM, launch, server, wait_for_script
+from tests.browser_utils import launch, require_browser, server, wait_for_script
 from ui import text
 from ui.registry import PAGES
 
 pytestmark = pytest.mark.browser
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise RuntimeError(f"browser tests are required but {CHROMIUM} is missing")
-    pytest.skip(f"{CHROMIUM} not found: apt-get install chromium", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = require_browser()
 expect = sync_api.expect
 WIDTHS = (1440, 1024)
 PAINT_MS = 30_000

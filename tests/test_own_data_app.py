@@ -21,12 +21,22 @@ REFUSED = {
         "pages/04_gan.py", b"".join(b"%d,%d\n" % (i, i * i) for i in range(7)), ("too_few_points", dict(n=7, min=8))),
     "diffusion": (  # twelve points on one line: no 2D shape for a diffusion model to learn
         "pages/05_diffusion.py", b"".join(b"%d,%d\n" % (i, 2 * i) for i in range(12)), ("degenerate_data", {})),
+    "energy_based": (  # 12 points: fewer than 10 training points once a fifth is held out
+        "pages/07_energy_based.py", b"".join(b"%d,%d\n" % (i, i * i % 5) for i in range(12)), ("too_few_points", dict(n=12, min=13))),
+    "evaluation": (  # 10 points: the page splits its points into two halves of at least 7 for k = 5
+        "pages/08_evaluation.py", b"".join(b"%d,%d\n" % (i, i * i % 5) for i in range(10)), ("too_few_points", dict(n=10, min=14))),
 }
+
+
+# pages whose data picker sits in a part other than the first one
+OPEN_PART = {"energy_based": {"w:energy_based.section": "training"}}
 
 
 def own_page(page: str, lang: str, mine: points.Dataset):
     at = open_page(REFUSED[page][0], lang, run=False)
     at.session_state["user_data"] = mine
+    for key, value in OPEN_PART.get(page, {}).items():
+        at.session_state[key] = value
     at.run()
     at.selectbox(key=f"w:{page}.dataset").set_value("own").run()  # (the GAN page's preset picks its own data first)
     return at
@@ -44,7 +54,7 @@ def message(page: str, lang: str, code: str, params: dict) -> str:
 
 
 @pytest.mark.parametrize("page, lang", [("discriminative_vs_generative", "pt"), ("mixtures_and_hmm", "en"),
-                                        ("gan", "pt"), ("diffusion", "en")])
+                                        ("gan", "pt"), ("diffusion", "en"), ("evaluation", "pt"), ("energy_based", "pt")])
 def test_a_refused_upload_keeps_the_previous_points_and_says_what_is_needed(page, lang):
     mine = points.make_dataset("blobs", 60, seed=1)
     at = own_page(page, lang, mine)

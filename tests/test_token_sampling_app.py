@@ -198,20 +198,20 @@ def test_live_training_start_pause_restart(lang):
     sel(at, "rung").set_value("mlp").run()
     at.button_group(key=K + "source").set_value("live").run()
     assert_clean(at)
-    at.button(key="ts_train_start").click().run()  # AppTest runs the fragment once: one tick
+    at.button(key="ts_train_play").click().run()  # AppTest runs the fragment once: one tick
     assert_clean(at)
-    trainer = at.session_state["token_sampling.trainer"]
+    trainer = at.session_state["token_sampling.live"].trainer
     assert trainer.step_ > 0
     at.button(key="ts_train_pause").click().run()
-    assert at.session_state["token_sampling.running"] is False
+    assert at.session_state["token_sampling.live"].playing is False
     at.button(key="ts_next").click().run()  # writing with the live model
     assert_clean(at)
     at.button(key="ts_train_reset").click().run()
     assert_clean(at)
-    assert "token_sampling.trainer" not in at.session_state  # back to the untrained model, no trainer until "Train"
-    at.button(key="ts_train_start").click().run()
+    assert at.session_state["token_sampling.live"].trainer is None  # back to the untrained model, no trainer until "Train"
+    at.button(key="ts_train_play").click().run()
     assert_clean(at)
-    assert at.session_state["token_sampling.trainer"].step_ > 0
+    assert at.session_state["token_sampling.live"].trainer.step_ > 0
 
 
 @pytest.fixture
@@ -239,15 +239,15 @@ def test_visiting_and_sampling_builds_no_trainer_until_train_is_pressed(trainers
     at.button(key="ts_next").click().run()
     sel(at, "corpus").set_value("names").run()
     assert_clean(at)
-    assert trainers_built == [] and "token_sampling.trainer" not in at.session_state
+    assert trainers_built == [] and at.session_state["token_sampling.live"].trainer is None
     assert text.lookup("en", "token_sampling.train_not_started") in messages(at)
-    at.button(key="ts_train_start").click().run()  # now, and only now, one trainer
+    at.button(key="ts_train_play").click().run()  # now, and only now, one trainer
     assert_clean(at)
     assert trainers_built == ["mlp"]
-    trainer = at.session_state["token_sampling.trainer"]
+    trainer = at.session_state["token_sampling.live"].trainer
     assert trainer.step_ > 0 and trainer.tag == ("names", "mlp")
     at.slider(key=K + "temperature").set_value(1.2).run()  # sampling reuses it
-    assert trainers_built == ["mlp"] and at.session_state["token_sampling.trainer"] is trainer
+    assert trainers_built == ["mlp"] and at.session_state["token_sampling.live"].trainer is trainer
 
 
 GOOD = ("the quick brown fox jumps over the lazy dog. " * 40).encode()

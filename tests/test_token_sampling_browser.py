@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-from tests.browser_utils import CHROMIUM, launch, server, wait_for_script
+from tests.browser_utils import launch, require_browser, server, wait_for_script
 from ui import text
 
 pytestmark = pytest.mark.browser
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise RuntimeError(f"browser tests are required but {CHROMIUM} is missing")
-    pytest.skip(f"{CHROMIUM} not found: apt-get install chromium", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = require_browser()
 NARROW = {"width": 1024, "height": 768}
 
 # Text the browser clips: an input whose value is wider than the box, an element that hides its overflow (Streamlit

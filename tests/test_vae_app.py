@@ -177,15 +177,15 @@ def test_live_training_runs_pauses_and_finishes(lang):
     at.select_slider(key=k("live_beta")).set_value(0.5)
     at.select_slider(key=k("live_lr")).set_value(0.01)
     at.select_slider(key=k("live_steps")).set_value(100)
-    at.button(key="vae_train").click().run()  # the fragment runs one tick per run
+    at.button(key="vae_play").click().run()  # the fragment runs one tick per run
     assert_clean(at)
-    trainer = at.session_state["vae.trainer"]
+    trainer = at.session_state["vae.live"].trainer
     assert 0 < trainer.step_ < 100
     at.button(key="vae_pause").click().run()  # pause
     step = trainer.step_
     at.run()
     assert trainer.step_ == step
-    at.button(key="vae_resume").click().run()  # resume
+    at.button(key="vae_play").click().run()  # resume
     for _ in range(40):  # a tick stops at 40 steps or its time budget: a loaded machine needs more ticks
         if trainer.done:
             break
@@ -201,13 +201,13 @@ def test_divergent_training_stops_and_says_so(lang):
     open_tab(at, lang, "train")
     at.select_slider(key=k("live_lr")).set_value(1000.0)
     at.select_slider(key=k("live_steps")).set_value(100)
-    at.button(key="vae_train").click().run()
+    at.button(key="vae_play").click().run()
     for _ in range(40):
-        if at.session_state["vae.trainer"].done:
+        if at.session_state["vae.live"].trainer.done:
             break
         at.run()
     at.run()
-    tr = at.session_state["vae.trainer"]
+    tr = at.session_state["vae.live"].trainer
     assert tr.diverged_
     assert not at.exception
     assert len(at.error) == 1

@@ -19,7 +19,27 @@ def strict_loads(text: str):
 
 
 def test_there_are_manifests():
-    assert {p.parent.name for p in MANIFESTS} >= {"gan", "vae", "diffusion", "autoregressive"}
+    assert {p.parent.name for p in MANIFESTS} >= {"gan", "vae", "diffusion", "autoregressive", "energy", "evaluator"}
+
+
+def test_regenerate_covers_every_shipped_file():
+    """Each file under assets/weights is made by a recipe of ``python -m engine.regenerate`` (so ``--check``
+    verifies it), and is tensors (.pt), plain numbers (.npy, which numpy reads with pickles refused) or JSON."""
+    import numpy as np
+
+    from engine import regenerate
+
+    folders = sorted(p.name for p in weights.WEIGHTS.iterdir() if p.is_dir())
+    assert "evaluator" in folders
+    for family in folders:
+        assert family in regenerate.SHIPPING, family
+        manifest = weights.read_manifest(family)
+        made = {manifest[r.name]["file"] if r.name in manifest else r.name for r in regenerate.recipes(family)}
+        on_disk = {p.name for p in weights.folder(family).iterdir() if p.name != "manifest.json"}
+        assert on_disk == made, family
+        assert all(p.suffix in (".pt", ".npy", ".json") for p in weights.folder(family).iterdir()), family
+        for path in weights.folder(family).glob("*.npy"):
+            assert np.load(path, allow_pickle=False).dtype != object, path
 
 
 @pytest.mark.parametrize("path", MANIFESTS, ids=lambda p: p.parent.name)

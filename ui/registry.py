@@ -28,8 +28,8 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("gan", "pages/04_gan.py", ":material/swords:", "adversarial", True),
     PageInfo("diffusion", "pages/05_diffusion.py", ":material/blur_on:", "diffusion", True),
     PageInfo("token_sampling", "pages/06_token_sampling.py", ":material/text_fields:", "autoregressive", True),
-    PageInfo("energy_based", "pages/07_energy_based.py", ":material/landscape:", "energy", True, ready=False),
-    PageInfo("evaluation", "pages/08_evaluation.py", ":material/straighten:", "evaluation", False, ready=False),
+    PageInfo("energy_based", "pages/07_energy_based.py", ":material/landscape:", "energy", True),
+    PageInfo("evaluation", "pages/08_evaluation.py", ":material/straighten:", "evaluation", False),
 )
 
 BY_KEY = {p.key: p for p in PAGES}

@@ -1,8 +1,9 @@
 """Shipped model weights, keyed by family and model name: save with a checksum and metrics, load safely.
 
-Weights live in ``assets/weights/<family>/`` (``gan``, ``vae``, ``diffusion``, ``autoregressive``)
+Weights live in ``assets/weights/<family>/`` (``gan``, ``vae``, ``diffusion``, ``autoregressive``, ``energy``)
 as ``.pt`` files holding only tensors (loaded with ``torch.load(weights_only=True)``; never an
-untrusted pickle), next to a ``manifest.json`` that records each file's sha256, the config that
+untrusted pickle) or, for plain numeric arrays a page reads without torch, as ``.npy`` files
+(loaded with ``allow_pickle=False``), next to a ``manifest.json`` that records each file's sha256, the config that
 built it and its test metrics. The manifest is strict JSON: a metric that is not a finite number
 (NaN, ±inf, e.g. an accuracy that does not apply) is written as null. ``python -m engine.regenerate
 <family>`` rebuilds them from the recipes below. torch is imported inside the functions, so
@@ -93,6 +94,35 @@ def load(family: str, name: str, verify: bool = True) -> tuple[dict, dict]:
     return torch.load(path, map_location="cpu", weights_only=True), entry
 
 
+def save_array(family: str, name: str, array, config: dict, metrics: dict, root: Path | None = None) -> Path:
+    """Write ``<name>.npy`` (numbers only, no pickle) and record it in the family's manifest."""
+    import numpy as np
+
+    out = folder(family, root)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{name}.npy"
+    array = np.ascontiguousarray(array)
+    np.save(path, array, allow_pickle=False)
+    manifest = read_manifest(family, root)
+    manifest[name] = {"file": path.name, "sha256": sha256(path), "shape": list(array.shape), "dtype": str(array.dtype),
+                      "config": config, "metrics": metrics}
+    write_manifest(family, manifest, root)
+    return path
+
+
+def load_array(family: str, name: str, verify: bool = True):
+    """Return ``(array, manifest_entry)`` for a shipped ``.npy`` (read-only, never unpickled); raises on a bad checksum."""
+    import numpy as np
+
+    entry = read_manifest(family)[name]
+    path = folder(family) / entry["file"]
+    if verify and sha256(path) != entry["sha256"]:
+        raise ValueError(f"checksum mismatch for {path}")
+    array = np.load(path, allow_pickle=False)
+    array.setflags(write=False)
+    return array, entry
+
+
 def read_document(family: str, filename: str, root: Path | None = None) -> Any:
     """A JSON document shipped next to the weights (say, a measured curve), or None."""
     path = folder(family, root) / filename
@@ -119,6 +149,15 @@ class Trained:
 
 
 @dataclass
+class Array:
+    """What a recipe returns when it ships a plain numeric array (``save_array``: a ``.npy`` file)."""
+
+    array: Any
+    config: dict
+    metrics: dict = field(default_factory=dict)
+
+
+@dataclass
 class Document:
     """What a recipe returns when it ships a JSON document instead of weights."""
 
@@ -131,5 +170,5 @@ class Recipe:
     """One shipped file: ``make()`` retrains it from fixed seeds (same code, same bytes)."""
 
     name: str
-    make: Callable[[], Trained | Document]
+    make: Callable[[], Trained | Array | Document]
     timing: tuple[str, ...] = field(default=())  # metrics that are wall-clock times (they differ run to run)

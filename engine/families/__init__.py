@@ -6,6 +6,7 @@
 - ``gan``             generative adversarial networks (2D points, digits)
 - ``diffusion``       denoising diffusion (2D points, digits, latent)
 - ``autoregressive``  token models from n-grams to a tiny transformer
+- ``energy``          energy-based models: hand-made and learned energies, Langevin, CD, score matching
 
 A family may use another family's public names (latent diffusion runs on the VAE's codes), never
 its private ones.

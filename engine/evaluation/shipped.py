@@ -1,0 +1,21 @@
+"""Every file the evaluator ships, and how to make it again: ``python -m engine.regenerate evaluator``.
+
+The digits feature network (``feature_net.pt``, tensors only) and what it measured, as plain ``.npy``
+arrays the page reads without torch: 1,000 samples of each of the app's digit generators
+(``images``) and the features and class probabilities of every generated and real digit
+(``features``, ``probs``). The four come from one run (:func:`engine.evaluation.features.build`),
+which samples the other families' shipped models: regenerate those first.
+"""
+
+from __future__ import annotations
+
+from engine.core.weights import Recipe
+from engine.evaluation import features
+from engine.evaluation.leaderboard import ARRAYS
+
+__all__ = ["recipes"]
+
+
+def recipes() -> list[Recipe]:
+    return [Recipe(features.NAME, lambda: features.build().net)] + [
+        Recipe(name, lambda name=name: features.build().arrays[name]) for name in ARRAYS]

@@ -1,0 +1,38 @@
+"""A toy page for tests/test_live_panel.py: the shared live panel around a trainer that counts."""
+
+import numpy as np
+import streamlit as st
+
+from engine.core.training import Trainer
+from ui import live_panel
+from ui.shell import PageContext
+
+
+class Counter(Trainer):
+    """One "weight" that grows by one per step; at ``diverge_at`` a step goes NaN and is undone."""
+
+    ends_at_total = True
+
+    def __init__(self, X: np.ndarray, diverge_at: int | None) -> None:
+        self.X, self.diverge_at, self.weight, self.history_ = X, diverge_at, 0.0, []
+
+    @property
+    def total_steps(self) -> int:
+        return 30
+
+    def _train_step(self) -> bool:
+        if self.diverge_at is not None and self.step_ + 1 >= self.diverge_at:
+            return False  # the NaN step is not kept: the weight stays the last good one
+        self.step_ += 1
+        self.weight += 1.0
+        self.history_.append(self.weight)
+        return True
+
+
+ctx = PageContext("toy", "en", 0)
+X = st.session_state.setdefault("X", np.arange(6.0))
+diverge_at = st.session_state.get("diverge_at")
+live_panel.show(live_panel.Panel(
+    ctx, "toy", lambda reset: Counter(X, diverge_at), data=X, settings=(diverge_at,), lazy=True, steps_per_tick=5,
+    idle="no trainer yet", snapshot=lambda tr, done: list(tr.history_),
+    draw=lambda snap: st.metric("weight", snap.page[-1] if snap.page else 0)))

@@ -1,0 +1,92 @@
+"""The shared live-training panel (ui/live_panel.py) on a toy trainer: play, pause, step, stop,
+reset, a rebuild when the data changes, and a diverged run's message."""
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui import live_panel, text
+
+SCRIPT = "apps/live_panel_app.py"  # relative to this file
+
+
+def run(**state) -> AppTest:
+    at = AppTest.from_file(SCRIPT, default_timeout=60)
+    for k, v in state.items():
+        at.session_state[k] = v
+    return at.run()
+
+
+def trainer(at: AppTest):
+    return at.session_state["toy.live"].trainer
+
+
+def test_play_pause_step_stop_and_reset():
+    at = run()
+    assert not at.exception and trainer(at) is None and [i.value for i in at.info] == ["no trainer yet"]  # lazy
+    at.button(key="toy_play").click().run()  # one tick per run under AppTest: 5 steps
+    tr = trainer(at)
+    assert tr.step_ == 5 and at.session_state["toy.live"].playing
+    at.button(key="toy_pause").click().run()
+    held = tr.step_
+    at.run()
+    at.run()
+    assert tr.step_ == held and not at.session_state["toy.live"].playing  # paused: no tick steps it
+    assert at.button(key="toy_play").label == text.lookup("en", "live.resume")
+    at.button(key="toy_step").click().run()
+    assert tr.step_ == held + 1
+    assert at.metric[0].value == str(float(held + 1))  # the view is drawn from the snapshot of this very step
+    assert f"Step {held + 1} of 30" in at.get("progress")[0].proto.text
+    at.button(key="toy_stop").click().run()
+    assert at.button(key="toy_play").disabled and at.button(key="toy_step").disabled  # over at this step
+    at.run()
+    assert tr.step_ == held + 1
+    at.button(key="toy_reset").click().run()
+    assert trainer(at) is None and not at.button(key="toy_play").disabled
+    at.button(key="toy_play").click().run()
+    assert trainer(at) is not tr and trainer(at).step_ == 5
+
+
+def test_play_runs_to_the_end_and_stops_ticking():
+    at = run()
+    at.button(key="toy_play").click().run()
+    for _ in range(10):
+        at.run()
+    tr = trainer(at)
+    assert tr.step_ == 30 and tr.done and not at.session_state["toy.live"].playing
+    assert "left" in at.get("progress")[0].proto.text or "measuring" in at.get("progress")[0].proto.text
+
+
+def test_new_data_rebuilds_the_trainer():
+    at = run()
+    at.button(key="toy_play").click().run()
+    old = trainer(at)
+    at.run()
+    assert trainer(at) is old  # same data, same settings: the same trainer goes on
+    at.session_state["X"] = np.arange(6.0)[::-1].copy()  # the same points in another order: same sum, other bytes
+    at.run()
+    assert trainer(at) is None and not at.session_state["toy.live"].playing  # dropped; lazy: rebuilt on Play
+    at.button(key="toy_play").click().run()
+    assert trainer(at) is not old and np.array_equal(trainer(at).X, np.arange(6.0)[::-1])
+
+
+def test_a_diverged_run_says_so_and_keeps_the_last_good_weights():
+    at = run(diverge_at=8)
+    at.button(key="toy_play").click().run()
+    at.run()
+    tr = trainer(at)
+    assert tr.diverged_ and tr.step_ == 7 and tr.weight == 7.0
+    assert not at.exception
+    assert [e.value for e in at.error] == [text.lookup("en", "live.diverged", step=7)]
+    assert at.button(key="toy_play").disabled and not at.session_state["toy.live"].playing
+
+
+@pytest.mark.parametrize("a, b, same", [
+    (np.arange(4.0), np.arange(4.0), True),
+    (np.arange(4.0), np.arange(4.0)[::-1], False),  # same sum: a sum is not a fingerprint
+    (np.arange(4.0), np.arange(4, dtype=np.float32), False),
+    (np.arange(4.0), np.arange(4.0).reshape(2, 2), False),
+])
+def test_fingerprint_tells_data_apart(a, b, same):
+    assert (live_panel.fingerprint(a, "cfg") == live_panel.fingerprint(b, "cfg")) is same
+    assert live_panel.fingerprint(a, "cfg") != live_panel.fingerprint(a, "other cfg")

@@ -1,0 +1,352 @@
+"""One live-training panel for every page that trains live (VAE, GAN, diffusion, tokens, energy).
+
+A page describes its trainer and what it draws; the panel owns the state machine:
+
+- the trainer is kept per session under one key (``<page>.live``: a :class:`LiveRun`), and it is
+  rebuilt (or dropped, for a trainer built on the first Play) when the :func:`fingerprint` of
+  the data and the settings changes: the one way a page says what it trains on;
+- Play and Pause are two buttons with one meaning each (one shown at a time, in one place), then
+  Step, the page's extra buttons, Reset and Stop; they are drawn inside the ticking fragment, so a
+  click reruns only the panel, after the tick under way (see ``ui/live.py``);
+- a tick (``st.fragment(run_every=…)``, guarded) trains for at most ``tick_budget`` seconds,
+  asking between two steps whether to go on, so Pause takes effect after the current step;
+- the page draws from a :class:`Snapshot` copied under the trainer's lock, never from the live
+  trainer; a progress bar shows the steps, the seconds trained and the time left (estimated from
+  the measured rate once the first 100 ms have run); a diverged run says so in the reader's
+  language (the engine's trainers put their last good weights back).
+
+The trainer only needs the engine's interface (:class:`engine.core.training.Trainer`):
+``advance(Budget, callback) -> Progress``, ``step_``, ``diverged_``, ``elapsed_``, ``done``,
+``total_steps``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from engine.core.errors import InputError
+from engine.core.training import Budget
+from ui import live
+from ui.shell import PageContext, guarded, show_input_error, t
+
+RATE_AFTER = 0.1  # seconds of training before the time left is estimated from the measured rate
+TICK_SECONDS = 0.25  # a redraw every quarter second (4 per second) while playing, where the machine allows
+TICK_BUDGET = 0.15  # seconds of training per tick at most: Pause waits for one step, a tick never runs long
+
+
+def fingerprint(data: object, settings: object = None) -> str:
+    """What a trainer trains on, as one string: the bytes of the data (an array, bytes, text, or a
+    list or tuple of these, e.g. a corpus's documents) and the settings' ``repr`` (a config, the seed)."""
+    h = hashlib.sha1()
+    _feed(h, data)
+    h.update(repr(settings).encode())
+    return h.hexdigest()[:20]
+
+
+def _feed(h, part: object) -> None:
+    if isinstance(part, np.ndarray):
+        h.update(f"{part.dtype}{part.shape}".encode())
+        h.update(np.ascontiguousarray(part).tobytes())
+    elif isinstance(part, (bytes, bytearray)):
+        h.update(bytes(part))
+    elif isinstance(part, (list, tuple)) and part and all(isinstance(p, np.ndarray) and p.ndim == 1 for p in part):
+        _feed(h, np.array([len(p) for p in part]))  # many documents: their lengths, then all of them at once
+        _feed(h, np.concatenate(part))
+    elif isinstance(part, (list, tuple)):
+        h.update(f"{type(part).__name__}{len(part)}".encode())
+        for p in part:
+            _feed(h, p)
+    else:
+        h.update(repr(part).encode())
+    h.update(b"|")
+
+
+@dataclass(eq=False)
+class LiveRun:
+    """The one session-state record of a page's live training."""
+
+    fingerprint: str | None = None
+    trainer: Any = None
+    playing: bool = False
+    stopped: bool = False  # Stop: the run is over at this step (until Reset or new data)
+    error: InputError | None = None  # a build that failed, shown by the panel
+    pending: str | None = None  # "play" or "step" pressed before there was a trainer: the next run builds it
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A consistent copy of where training stands, taken under the trainer's lock."""
+
+    trainer: Any  # for reading what never changes (its config, its data); draw from the fields
+    step: int
+    total: int | None
+    elapsed: float
+    diverged: bool
+    done: bool  # diverged, at its end, or stopped
+    playing: bool
+    page: Any = None  # what the page's ``snapshot`` hook copied
+
+
+@dataclass(frozen=True)
+class Extra:
+    """A page's own button (the GAN's "train D only"): ``action(trainer)`` runs through the lock, paused."""
+
+    key: str
+    label: str
+    action: Callable[[Any], object]
+    icon: str | None = None
+    help: str | None = None
+
+
+@dataclass
+class Panel:
+    """What a page tells the panel. ``build(reset)`` makes a trainer (``reset``: after Reset, e.g. no
+    shipped weights); ``draw(snapshot)`` draws the page's views inside the fragment."""
+
+    ctx: PageContext
+    prefix: str  # widget keys: <prefix>_play, _pause, _step, _reset, _stop
+    build: Callable[[bool], Any]
+    data: object
+    settings: object = None
+    draw: Callable[[Snapshot], None] = lambda snap: None
+    snapshot: Callable[[Any, bool], Any] = lambda trainer, done: None  # under the lock: copy what draw needs
+    lazy: bool = False  # True: no trainer until Play or Step is pressed
+    total: int | None = None  # the run's length; None: the trainer's total_steps (None: open-ended)
+    step: Callable[[Any], object] | None = None  # one step (returns a Progress); default advance(Budget(1))
+    steps_per_tick: int = 1_000_000
+    tick_seconds: float = TICK_SECONDS
+    tick_budget: float = TICK_BUDGET
+    extras: tuple[Extra, ...] = ()
+    labels: dict[str, str] = field(default_factory=dict)  # start, resume, pause, step, reset, stop
+    helps: dict[str, str] = field(default_factory=dict)
+    idle: str | None = None  # shown while there is no trainer yet
+    diverged_text: Callable[[int], str] | None = None  # the page's own message for a diverged run
+    full_run_when: Callable[[Snapshot], bool] = lambda snap: False  # the page's views outside need a redraw
+    buttons: tuple[str, ...] = ("step", "reset", "stop")  # besides Play/Pause, in this order
+
+    @property
+    def state_key(self) -> str:
+        return self.ctx.state_key("live")
+
+
+# ------------------------------------------------------------------------------------ the record
+
+def run_for(ctx: PageContext, data: object = None, settings: object = None, check: bool = True) -> LiveRun:
+    """The page's record; with ``check``, a trainer built on other data or settings is dropped first."""
+    key = ctx.state_key("live")
+    run = st.session_state.get(key)
+    if not isinstance(run, LiveRun):
+        run = st.session_state[key] = LiveRun()
+    if check:
+        fp = fingerprint(data, settings)
+        if run.fingerprint != fp:  # a new record: an old tick's keep_going says stop
+            pending = run.pending if run.trainer is None else None  # Play pressed with new settings in the same run
+            st.session_state[key] = run = LiveRun(fingerprint=fp, pending=pending)
+    return run
+
+
+def current(ctx: PageContext, data: object = None, settings: object = None):
+    """The page's trainer for this data and these settings, or None (not built yet, or dropped)."""
+    return run_for(ctx, data, settings).trainer
+
+
+def _total(panel: Panel, tr) -> int | None:
+    return panel.total if panel.total is not None else getattr(tr, "total_steps", None)
+
+
+def _done(panel: Panel, run: LiveRun, tr) -> bool:
+    return bool(tr.diverged_ or tr.done or run.stopped or (panel.total is not None and tr.step_ >= panel.total))
+
+
+def _ensure(panel: Panel, run: LiveRun):
+    if run.trainer is None:
+        try:
+            run.trainer = panel.build(False)
+            run.error = None
+        except InputError as err:
+            run.error = err
+    return run.trainer
+
+
+def _one_step(panel: Panel, tr) -> object:
+    return panel.step(tr) if panel.step is not None else tr.advance(Budget(max_steps=1))
+
+
+# ------------------------------------------------------------------------------------ callbacks
+
+def _apply_pending(panel: Panel, run: LiveRun) -> None:
+    """Build the trainer a Play or Step asked for, in the run that has the settings the user sees."""
+    what, run.pending = run.pending, None
+    if what is None or _ensure(panel, run) is None:
+        return
+    if what == "play":
+        play(panel)
+    else:
+        step_once(panel)
+
+
+def play(panel: Panel) -> None:
+    run = run_for(panel.ctx, check=False)
+    tr = run.trainer
+    if tr is None:
+        run.pending = "play"  # built by the run this click starts (a callback still has the last run's settings)
+    elif not _done(panel, run, tr):
+        run.playing = True  # a second delivery of the click means the same
+
+
+def pause(panel: Panel) -> None:
+    run_for(panel.ctx, check=False).playing = False
+
+
+def stop(panel: Panel) -> None:
+    run = run_for(panel.ctx, check=False)
+    run.playing = False
+    if run.trainer is not None:
+        run.stopped = True
+
+
+def reset(panel: Panel) -> None:
+    """Back to step 0: a new trainer object (a run still stepping the old one finishes with it)."""
+    run = run_for(panel.ctx, check=False)
+    run.playing, run.stopped, run.error = False, False, None
+    run.trainer = None
+    if not panel.lazy:
+        try:
+            run.trainer = panel.build(True)
+        except InputError as err:
+            run.error = err
+
+
+def request(panel: Panel, action: Callable[[Any], object]) -> None:
+    """Pause, then run ``action(trainer)`` now or after the step another run is taking."""
+    run = run_for(panel.ctx, check=False)
+    run.playing = False
+    tr = run.trainer
+    if tr is not None and not _done(panel, run, tr):
+        live.request(tr, lambda: action(tr))
+
+
+def step_once(panel: Panel) -> None:
+    run = run_for(panel.ctx, check=False)
+    if run.trainer is None:
+        run.playing, run.pending = False, "step"
+        return
+    request(panel, lambda tr: _one_step(panel, tr))
+
+
+# ------------------------------------------------------------------------------------ drawing
+
+def prepare(panel: Panel) -> LiveRun:
+    """The page's record for this panel's data and settings, with its trainer built (unless lazy).
+
+    ``show`` calls it; a page calls it first when it draws something of the trainer above the panel."""
+    run = run_for(panel.ctx, panel.data, panel.settings)
+    if not panel.lazy:
+        _ensure(panel, run)
+    _apply_pending(panel, run)
+    return run
+
+
+def show(panel: Panel) -> LiveRun:
+    """Draw the panel (controls, progress, the page's views) in a fragment that ticks while playing."""
+    run = prepare(panel)
+    if run.error is not None:
+        show_input_error(run.error)
+    if run.trainer is not None and _done(panel, run, run.trainer):
+        run.playing = False
+    ticking = run.playing
+    st.fragment(run_every=panel.tick_seconds if ticking else None)(_view)(panel, ticking)
+    return run
+
+
+def _label(panel: Panel, name: str) -> str:
+    return panel.labels.get(name) or t(f"live.{name}")
+
+
+def _controls(panel: Panel, run: LiveRun) -> None:
+    tr = run.trainer
+    done = tr is not None and _done(panel, run, tr)
+    names = ["play", *panel.buttons[:1], *[e.key for e in panel.extras], *panel.buttons[1:]]
+    cols = st.columns(len(names))
+    for col, name in zip(cols, names):
+        extra = next((e for e in panel.extras if e.key == name), None)
+        if extra is not None:
+            col.button(extra.label, key=extra.key, icon=extra.icon, help=extra.help, width="stretch", disabled=done,
+                       on_click=request, args=(panel, extra.action))
+        elif name == "play" and run.playing:  # two buttons in one place, one meaning each (see ui/live.py)
+            col.button(_label(panel, "pause"), key=f"{panel.prefix}_pause", icon=":material/pause:", type="primary",
+                       width="stretch", on_click=pause, args=(panel,))
+        elif name == "play":
+            label = _label(panel, "resume" if tr is not None and tr.step_ else "start")
+            col.button(label, key=f"{panel.prefix}_play", icon=":material/play_arrow:", type="primary", width="stretch",
+                       disabled=done, on_click=play, args=(panel,), help=panel.helps.get("play"))
+        elif name == "step":
+            col.button(_label(panel, "step"), key=f"{panel.prefix}_step", icon=":material/skip_next:", width="stretch",
+                       disabled=done, on_click=step_once, args=(panel,), help=panel.helps.get("step"))
+        elif name == "reset":
+            col.button(_label(panel, "reset"), key=f"{panel.prefix}_reset", icon=":material/restart_alt:", width="stretch",
+                       on_click=reset, args=(panel,), help=panel.helps.get("reset") or t("live.reset_help"))
+        elif name == "stop":
+            col.button(_label(panel, "stop"), key=f"{panel.prefix}_stop", icon=":material/stop:", width="stretch",
+                       disabled=tr is None or done, on_click=stop, args=(panel,), help=panel.helps.get("stop") or t("live.stop_help"))
+
+
+def progress_text(ctx: PageContext, snap: Snapshot) -> str:
+    """Steps, seconds trained and (with a planned length, after the first 100 ms) the time left."""
+    step, elapsed = ctx.num(snap.step, ","), ctx.num(snap.elapsed, ".1f")
+    if snap.total is None:
+        return t("live.progress_open", step=step, s=elapsed)
+    if snap.done or snap.step >= snap.total:
+        left = ctx.num(0.0, ".1f")
+    elif snap.elapsed >= RATE_AFTER and snap.step > 0:
+        left = ctx.num((snap.total - snap.step) * snap.elapsed / snap.step, ".1f")
+    else:
+        return t("live.progress_measuring", step=step, total=ctx.num(snap.total, ","), s=elapsed)
+    return t("live.progress", step=step, total=ctx.num(snap.total, ","), s=elapsed, left=left)
+
+
+@guarded  # under st.fragment above: every tick is guarded
+def _view(panel: Panel, ticking: bool) -> None:
+    run = run_for(panel.ctx, check=False)
+    _apply_pending(panel, run)
+    if run.playing and not ticking:
+        st.rerun(scope="app")  # Play was pressed in this fragment: a full run starts the timer
+    _controls(panel, run)
+    tr = run.trainer
+    if tr is None:
+        if panel.idle:
+            st.info(panel.idle, icon=":material/model_training:")
+        return
+    key = panel.state_key
+
+    def keep_going() -> bool:  # asked between two steps: a Pause, a Reset or new data in a newer run stops this tick
+        return run.playing and run.trainer is tr and st.session_state.get(key) is run
+
+    with live.hold(tr) as held:  # one tick: a few steps, then a consistent copy of where they stopped
+        if held:
+            if run.playing and not _done(panel, run, tr):
+                n = panel.steps_per_tick if panel.total is None else max(0, min(panel.steps_per_tick, panel.total - tr.step_))
+                live.advance(lambda: not getattr(_one_step(panel, tr), "diverged", False), n, panel.tick_budget, keep_going)
+            done = _done(panel, run, tr)
+            snap = Snapshot(tr, tr.step_, _total(panel, tr), tr.elapsed_, tr.diverged_, done, run.playing and not done,
+                            panel.snapshot(tr, done))
+    if not held:
+        live.show_busy()
+        return
+    if snap.done:
+        run.playing = False
+    live.show_dropped(tr)
+    if snap.total is not None:  # an open-ended run (the GAN's) has no budget to show; its page shows the step
+        st.progress(min(1.0, snap.step / max(1, snap.total)), text=progress_text(panel.ctx, snap))
+    if snap.diverged:
+        message = panel.diverged_text(snap.step) if panel.diverged_text else t("live.diverged", step=snap.step)
+        st.error(message, icon=":material/error:")
+    panel.draw(snap)
+    if (ticking and not run.playing) or panel.full_run_when(snap):
+        st.rerun(scope="app")  # after drawing: stop the timer, and redraw what lies outside the panel
