@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.apptest_utils import assert_clean, open_page
-from ui import share
+from ui import lessons, share, text
 from ui.registry import HOME_SCRIPT, PAGES
 
 # page script -> (widget kind, key, a value other than the default) for a few controls of that page
@@ -117,3 +117,41 @@ def test_values_survive_their_text_form():
     for value in (3, 0.006, -1.5, True, "full", "1", "true", ["contours", "samples"], "Não é"):
         assert share.decode(share.encode(value)) == value
     assert share.encode("wgan_gp") == "wgan_gp" and json.loads(share.encode("1")) == "1"
+
+
+LESSON_PAGES = [("pages/01_discriminative_vs_generative.py", "discriminative_vs_generative"),
+                ("pages/02_mixtures_and_hmm.py", "mixtures_and_hmm")]
+
+
+def test_every_lesson_step_asks_and_answers_in_both_languages():
+    for _, page in LESSON_PAGES:
+        all_steps = lessons.steps(page)
+        assert 3 <= len(all_steps) <= 8
+        for step in all_steps:
+            assert step["settings"] and not set(step["settings"]) & set(share.RESERVED)
+            for lang in text.LANGS:
+                assert set(step[lang]) == {"title", "question", "answer"} and all(step[lang].values())
+
+
+@pytest.mark.parametrize("script,page", LESSON_PAGES)
+def test_a_guided_lesson_runs_step_by_step_and_its_link_opens_the_same_step(script, page):
+    at = open_page(script, "pt")
+    at.button(key="lesson_start").click().run()
+    all_steps = lessons.steps(page)
+    for i, step in enumerate(all_steps):
+        assert_clean(at)
+        assert not _link_warnings(at)
+        for name, value in step["settings"].items():  # the step set the controls through the link's path
+            assert at.session_state[f"w:{page}.{name}"] == value
+        assert at.query_params["lesson"] == str(i + 1)
+        assert step["pt"]["answer"] not in [s.value for s in at.success]  # predict first...
+        at.button(key="lesson_reveal").click().run()
+        assert step["pt"]["answer"] in [s.value for s in at.success]  # ...then reveal
+        if i + 1 < len(all_steps):
+            at.button(key="lesson_next").click().run()
+    params = dict(at.query_params.items())
+    student = _from_link(script, params, "pt")
+    assert_clean(student)
+    assert step["pt"]["question"] in [m.value for m in student.markdown]
+    at.button(key="lesson_back").click().run()
+    assert at.query_params["lesson"] == str(len(all_steps) - 1)

@@ -40,7 +40,7 @@ SEED_KEY = "w:seed"
 SEED_MAX = 99_999
 OWN = "own"  # ui.data_input.OWN: the dataset choice "your own points"
 PRESENT = "present"  # session flag (and URL parameter) of presenter mode
-RESERVED = ("lang", "seed", PRESENT, "own")
+RESERVED = ("lang", "seed", PRESENT, "own", "lesson")
 PENDING = "share.pending"  # {widget key: value from a link or a file}, until its widget validates it
 READ = "share.read_pages"  # pages whose URL this session has read
 DEFAULTS = "share.defaults"  # {widget key: its default}, learnt when the widget is drawn
@@ -221,6 +221,8 @@ def _apply(page: str, settings: dict[str, object]) -> list[str]:
             else:
                 notes.append(t("share.bad_value", name=t("common.seed"), value=text.literal(encode(value)[:60])))
             continue
+        if name == "lesson":
+            continue
         if name == "own":
             notes.append(t("share.own_data"))
             continue
@@ -249,6 +251,9 @@ def read(page: str) -> list[str]:
     if params.get(PRESENT) in ("1", "true"):
         ss[PRESENT] = True
     notes += _apply(page, {name: decode(params.get(name)) for name in params.keys()})
+    from ui import lessons
+
+    lessons.from_url(page, params.get("lesson"))
     return notes
 
 
@@ -298,6 +303,9 @@ def params(page: str, lang: str) -> dict[str, str]:
     if st.session_state.get(PRESENT):
         out[PRESENT] = "1"
     out.update({name: encode(value) for name, value in settings(page).items()})
+    step = st.session_state.get(f"{page}.lesson_step")  # ui.lessons.step_key
+    if step is not None:
+        out["lesson"] = str(int(step) + 1)
     return out
 
 

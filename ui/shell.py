@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from engine.core.errors import InputError
-from ui import presenter, reconnect, share, text
+from ui import lessons, presenter, reconnect, share, text
 from ui.registry import BY_KEY, HOME_SCRIPT, PAGES
 
 LOG = logging.getLogger("generative_playground")
@@ -166,6 +166,9 @@ def _sidebar(page: str, current: str) -> None:
                 width="stretch",
             )
         st.toggle(t("share.present"), key=share.PRESENT, help=t("share.present_help"))
+        if lessons.steps(page) and lessons.step_key(page) not in st.session_state:
+            st.button(t("lessons.start"), icon=":material/school:", key="lesson_start", on_click=lessons.go,
+                      args=(page, 0), width="stretch")
         _share_panel(page)
         st.caption(t("common.sidebar_footer"))
 
@@ -221,6 +224,7 @@ def setup(page: str) -> PageContext:
     st.title(t(f"{page}.title"))
     reconnect.notice(page, t)  # this tab's session was on a server that stopped: say why the page started over
     share.show(notes, st.container())
+    lessons.panel(page, current, t)
     return PageContext(page, current, int(st.session_state.get(SEED_KEY, 0)))
 
 
