@@ -19,7 +19,6 @@ PARTICLES = (100, 250, 500, 1000, 2000)
 PRESETS = {"good": (0.1, 500, 1.0), "big_step": (2.0, 200, 1.0), "few_steps": (0.1, 5, 1.0), "no_noise": (0.1, 500, 0.0)}
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 1.0, 10.0)
 TARGETS = (100, 300, 600, 1000, 2000)
-LIVE = energy_live.Live(ctx.state_key)
 NEEDS = points.DataNeeds(min_points=13, check=energy.check_data)  # 10 to train once a fifth is held out
 CHART = {"displaylogo": False}
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -178,7 +177,7 @@ def training_section() -> None:
     lr = c[2].select_slider(ctx.t("lr"), LEARNING_RATES, key=ctx.key("lr"), help=ctx.t("lr_help"))
     target = c[3].select_slider(ctx.t("target"), TARGETS, value=300, key=ctx.key("target"), help=ctx.t("target_help"))
     with guard():
-        energy_live.live_training(ctx, LIVE, ds, regime, int(K), float(lr), int(target))
+        energy_live.live_training(ctx, ds, regime, int(K), float(lr), int(target))
     st.subheader(ctx.t("regimes_title"))
     with guard():
         regimes_comparison()

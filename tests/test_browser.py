@@ -322,10 +322,20 @@ def test_vae_train_clicked_8_times_then_pause_resume_keeps_one_consistent_run(br
         page.locator('[data-testid="stProgress"]').first.wait_for(timeout=PAINT_MS)  # one trainer, built by the first
         rapid_clicks(page, ".st-key-vae_play button, .st-key-vae_pause button", 6, 150)  # ... paused or running again
         page.wait_for_timeout(1500)
-        pause = page.locator(".st-key-vae_pause button")
-        if pause.count():  # still training: pause it (at the button's place: a tick may be redrawing the button)
-            rapid_clicks(page, ".st-key-vae_pause button", 1, 0)
-            expect(page.locator(".st-key-vae_play button").first).to_be_visible(timeout=PAINT_MS)
+        pause, play = page.locator(".st-key-vae_pause button"), page.locator(".st-key-vae_play button")
+        for _ in range(20):  # still training: pause it, at the button's place (a tick may be redrawing the button)
+            try:
+                box = pause.first.bounding_box(timeout=1000) if pause.count() else None
+            except sync_api.TimeoutError:
+                continue  # redrawn between the count and the look: look again
+            if box is None:
+                break  # paused already, or the run ended
+            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            try:
+                play.first.wait_for(timeout=3000)
+                break
+            except sync_api.TimeoutError:
+                continue  # the click met a redraw: try again
         wait_for_script(page)
         assert_no_error(page)
         progress = page.locator('[data-testid="stProgress"]').first

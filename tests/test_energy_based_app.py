@@ -76,25 +76,30 @@ def test_langevin_presets_each_say_what_happened(lang):
     assert not at.exception
 
 
+def trainer_of(at):
+    """The page's live trainer (the shared live panel keeps it in one record per page)."""
+    return at.session_state["energy_based.live"].trainer
+
+
 def test_live_training_step_play_pause_reset_and_regimes():
     at = section(open_page(SCRIPT, "en"), "training")
     assert_clean(at)
     assert at.session_state[K + "noise_ring8"] == 0.3  # the reference's 8 Gaussians, scaled to the ring of radius 2
     at.button(key="ebm_step").click().run()
-    trainer = at.session_state["energy_based.trainer"]
+    trainer = trainer_of(at)
     assert trainer.step_ == 20 and trainer.history_.mmd2  # an MMD² point every 20 steps
     assert_clean(at)
     curves = chart(at, "curves_fig")
     assert {d["name"] for d in curves["data"]} >= {t("en", "curve.e_data"), t("en", "curve.gap"), t("en", "curve.mmd2")}
     at.button(key="ebm_play").click().run()  # one tick per run under AppTest
     at.run()
-    assert at.session_state["energy_based.trainer"].step_ > 20
-    at.button(key="ebm_play").click().run()  # pause
-    paused_at = at.session_state["energy_based.trainer"].step_
+    assert trainer_of(at).step_ > 20
+    at.button(key="ebm_pause").click().run()  # pause
+    paused_at = trainer_of(at).step_
     at.run()
-    assert at.session_state["energy_based.trainer"].step_ == paused_at
+    assert trainer_of(at).step_ == paused_at
     at.button(key="ebm_reset").click().run()
-    assert at.session_state["energy_based.trainer"].step_ == 0
+    assert trainer_of(at).step_ == 0
     for regime in ("persistent", "dsm", "short_run"):
         at.selectbox(key=K + "regime").set_value(regime).run()
         assert_clean(at)
@@ -102,7 +107,7 @@ def test_live_training_step_play_pause_reset_and_regimes():
     at.select_slider(key=K + "target").set_value(100).run()
     at.button(key="ebm_step").click().run()
     assert_clean(at)
-    assert at.session_state["energy_based.trainer"].config.train.langevin_steps == 5
+    assert trainer_of(at).config.train.langevin_steps == 5
     assert len([m for m in at.metric if m.label == t("en", "heldout")]) == 3  # the three shipped regimes side by side
 
 
@@ -113,7 +118,7 @@ def test_a_diverging_run_says_so_and_keeps_the_last_good_weights():
         if at.button(key="ebm_step").disabled:  # training stopped: the step button says so
             break
         at.button(key="ebm_step").click().run()
-    trainer = at.session_state["energy_based.trainer"]
+    trainer = trainer_of(at)
     assert trainer.diverged_ and at.button(key="ebm_step").disabled
     assert [e.value for e in at.error] == [t("pt", "diverged", step=trainer.step_)]
     assert not at.exception
@@ -121,18 +126,18 @@ def test_a_diverging_run_says_so_and_keeps_the_last_good_weights():
     assert np.isfinite(trainer.energy(X)).all()
     at.select_slider(key=K + "lr").set_value(0.01).run()  # a new setting: a fresh trainer
     assert_clean(at)
-    assert not at.session_state["energy_based.trainer"].diverged_
+    assert not trainer_of(at).diverged_
 
 
 def test_bad_own_points_get_a_message_and_keep_the_previous_training():
     at = section(open_page(SCRIPT, "en"), "training")
     at.button(key="ebm_step").click().run()
-    before = at.session_state["energy_based.trainer"]
+    before = trainer_of(at)
     at.session_state["user_data"] = Dataset(np.r_[np.zeros((4, 2)), np.ones((4, 2))], np.zeros(8, int), "tiny", ("A",))
     at.selectbox(key=K + "dataset").set_value("own").run()
     assert [e.value for e in at.error] == [t("en", "errors.too_few_points", n=8, min=13)]
     assert t("en", "kept_previous") in [c.value for c in at.caption]
-    assert at.session_state["energy_based.trainer"] is before and not at.exception
+    assert trainer_of(at) is before and not at.exception
     X = np.r_[np.zeros((30, 2)), np.full((30, 2), 1e-9)]  # 60 points on (almost) one spot
     at.session_state["user_data"] = Dataset(X, np.zeros(60, int), "spot", ("A",))
     at.run()
@@ -170,7 +175,7 @@ def test_a_run_that_overlaps_a_training_step_never_steps_the_same_trainer():
     from ui import live
 
     at = section(open_page(SCRIPT, "en"), "training")
-    trainer = at.session_state["energy_based.trainer"]
+    trainer = trainer_of(at)
     inside, release, seen = threading.Event(), threading.Event(), []
 
     def older_run():
@@ -190,5 +195,5 @@ def test_a_run_that_overlaps_a_training_step_never_steps_the_same_trainer():
     at.button(key="ebm_step").click().run()  # queued, then run by the redraw once the trainer is free
     older.join(5)
     assert seen == [0, 0]
-    assert at.session_state["energy_based.trainer"] is trainer and trainer.step_ == 20
+    assert trainer_of(at) is trainer and trainer.step_ == 20
     assert_clean(at)
