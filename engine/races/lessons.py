@@ -19,7 +19,7 @@ from engine.core.training import Budget
 from engine.data import points
 from engine.races.race import Race, verdict
 
-__all__ = ["FOLDER", "LESSONS", "SEED", "TIMING", "Lesson", "configs", "decode", "encode", "lesson", "race_for", "run", "shipped"]
+__all__ = ["FOLDER", "LESSONS", "SEED", "TIMING", "Lesson", "configs", "dataset_for", "decode", "encode", "lesson", "race_for", "run", "shipped"]
 
 FOLDER = "races"  # assets/weights/races: one <key>.json per lesson
 SEED = 0
@@ -34,12 +34,13 @@ class Lesson:
     names: tuple[str, ...]
     steps: int
     metric: str  # the metric the lesson ranks by
+    noise: float | None = None  # the dataset's noise (None: its default)
     gan_preset: str | None = None  # the GAN page's named setting for the plain GAN (None: the registry's default)
 
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson("blobs", "blobs", ("mixture", "gaussian", "vae", "gan", "diffusion"), 300, "log_likelihood"),
-    Lesson("spiral", "spiral", ("mixture", "gaussian", "vae", "diffusion"), 400, "mmd2"),
+    Lesson("spiral", "spiral", ("mixture", "gaussian", "diffusion"), 1200, "precision", noise=0.03),
     Lesson("ring", "ring8", ("gan", "wgan_gp"), 1500, "modes", gan_preset="collapse"),
     Lesson("faithful", "ring8", ("mixture", "vae", "diffusion"), 600, "precision"),
 )
@@ -57,9 +58,13 @@ def configs(item: Lesson) -> dict[str, Any]:
     return {"gan": gan.PRESETS[item.gan_preset]}
 
 
+def dataset_for(item: Lesson, seed: int = SEED) -> points.Dataset:
+    return points.make_dataset(item.dataset, noise=item.noise, seed=seed)
+
+
 def race_for(item: Lesson, seed: int = SEED) -> Race:
     """The lesson's race, not run yet (a page retrains it live with "Run it yourself")."""
-    ds = points.make_dataset(item.dataset, seed=seed)
+    ds = dataset_for(item, seed)
     return Race(ds.X, ds.y, item.names, Budget(max_steps=item.steps), seed=seed, dataset=item.dataset,
                 configs=configs(item))
 
