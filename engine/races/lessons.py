@@ -24,6 +24,7 @@ __all__ = ["FOLDER", "LESSONS", "SEED", "TIMING", "Lesson", "configs", "dataset_
 FOLDER = "races"  # assets/weights/races: one <key>.json per lesson
 SEED = 0
 DIGITS = 4  # decimals kept of the samples and metrics (the file stays small, the table reads the same)
+CURVE_SHIPPED = 100  # points kept of each training curve in a shipped file
 TIMING = ("seconds",)  # row fields that are wall-clock times
 
 
@@ -81,8 +82,9 @@ def encode(rows: list[dict]) -> list[dict]:
     for r in rows:
         row = {k: _round(v) for k, v in r.items() if k not in ("samples", "error", "curve", "curve_steps")}
         row["samples"] = None if r["samples"] is None else np.round(r["samples"], DIGITS).tolist()
-        row["curve_steps"] = [int(s) for s in r["curve_steps"]]
-        row["curve"] = [float(f"{v:.5g}") for v in r["curve"]]
+        every = max(1, -(-len(r["curve"]) // CURVE_SHIPPED))  # keep at most CURVE_SHIPPED points, evenly
+        row["curve_steps"] = [int(s) for s in r["curve_steps"][::every]]
+        row["curve"] = [float(f"{v:.4g}") for v in r["curve"][::every]]
         row["error"] = None if r["error"] is None else {"code": r["error"].code, "params": dict(r["error"].params)}
         out.append(row)
     return out
