@@ -19,7 +19,8 @@ BUDGET_KINDS = ("seconds", "steps")
 BUDGETS = {"seconds": (1, 2, 3, 5, 10, 20), "steps": (25, 50, 100, 200, 300, 500, 1000, 2000)}
 DEFAULT_BUDGET = {"seconds": 2, "steps": 200}  # 2 s each: every family on the default data within about 15 s
 PREVIEW = 150  # samples per panel while the race runs
-TICK = 0.5  # seconds between two redraws of the grid while the race runs
+TICK, TICK_BUDGET = 0.5, 0.35  # a redraw every half second, with up to 0.35 s of training before it
+PREVIEW_AGE = 1.0  # a panel's samples are redrawn at most once a second (diffusion's sampling takes a while)
 
 
 @st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
@@ -42,7 +43,7 @@ def snapshot(race: R.Race, done: bool):
     for e in race.entries:
         status = "failed" if e.model is None else "diverged" if e.diverged_ else "ok"
         note = P.error_text(ctx, {"error": e.failed}) if e.failed else None
-        cells.append(P.Cell(e.name, race.preview(e, PREVIEW) if status == "ok" else None, list(e.curve_steps), list(e.curve),
+        cells.append(P.Cell(e.name, race.preview(e, PREVIEW, PREVIEW_AGE) if status == "ok" else None, list(e.curve_steps), list(e.curve),
                             e.curve_key, race.fraction(e), status, e.step_, e.elapsed_, note))
     return "cells", cells
 
@@ -65,7 +66,8 @@ def race_panel(build, data, settings, real, metric: str) -> None:
         st.info(ctx.t("restarted"), icon=":material/restart_alt:")
     box = points.bounds(real)
     panel = live_panel.Panel(ctx, "arena", lambda reset: build(), data=data, settings=settings, lazy=True,
-                             snapshot=snapshot, draw=lambda snap: draw(snap, real, box, metric), tick_seconds=TICK,
+                             snapshot=snapshot, draw=lambda snap: draw(snap, real, box, metric),
+                             tick_seconds=TICK, tick_budget=TICK_BUDGET,
                              buttons=("reset", "stop"), idle=ctx.t("idle"), labels={"start": ctx.t("start")},
                              helps={"play": ctx.t("start_help")})
     live_panel.show(panel)

@@ -5,6 +5,3 @@
 - ``lessons``: a few races whose outcome teaches something, and ``shipped``: their results as strict
   JSON, rebuilt by ``python -m engine.regenerate races``, so a page shows them without training.
 """
-
-from engine.races.race import *  # noqa: F401,F403
-from engine.races.race import __all__  # noqa: F401
