@@ -36,6 +36,7 @@ __all__ = ["BASELINE", "CONTESTANTS", "CURVE_POINTS", "HIGHER_IS_BETTER", "METRI
 BASELINE = "gaussian"  # one Gaussian (the mixture with one component): the yardstick every family should beat
 MODE_DATASETS = ("ring8", "blobs")  # built-in data whose classes are compact modes, so "modes covered" means something
 CURVE_POINTS = 400  # a contestant's training curve keeps at most this many points (every other one is dropped)
+TRADEOFF = 0.05  # a precision or recall gap smaller than this is not worth a sentence
 K = 5  # the k of precision, recall and coverage (the evaluation page's default)
 MAX_JUDGED = 1000  # held-out points (and samples) the verdict uses at most
 MIN_TRAIN = {"mixture": 8, "vae": 16, "gan": 16, "wgan_gp": 16, "diffusion": 16, "energy": 16}  # training points
@@ -305,8 +306,8 @@ def commentary(rows: list[dict], metric: str) -> list[tuple[str, dict]]:
     if started and len(dense) < len(started):
         out.append(("densities", {"names": dense}) if dense else ("no_density", {}))
     by_prec = rank(rows, "precision")
-    if len(by_prec) >= 2:
+    if len(by_prec) >= 2:  # the most precise misses what the best recall covers, and the other way round
         best_p, best_r = by_prec[0], rank(rows, "recall")[0]
-        if best_p["name"] != best_r["name"]:
+        if best_p["recall"] < best_r["recall"] - TRADEOFF and best_r["precision"] < best_p["precision"] - TRADEOFF:
             out.append(("tradeoff", {"precise": best_p["name"], "covering": best_r["name"]}))
     return out
