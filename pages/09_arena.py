@@ -19,8 +19,8 @@ BUDGET_KINDS = ("seconds", "steps")
 BUDGETS = {"seconds": (1, 2, 3, 5, 10, 20), "steps": (25, 50, 100, 200, 300, 500, 1000, 2000)}
 DEFAULT_BUDGET = {"seconds": 2, "steps": 200}  # 2 s each: every family on the default data within about 15 s
 PREVIEW = 150  # samples per panel while the race runs
-TICK, TICK_BUDGET = 0.5, 0.35  # a redraw every half second, with up to 0.35 s of training before it
-PREVIEW_AGE = 1.0  # a panel's samples are redrawn at most once a second (diffusion's sampling takes a while)
+TICK, TICK_BUDGET = 1.0, 0.8  # a redraw a second, after up to 0.8 s of training: drawing 14 figures is not free
+PREVIEW_AGE = 2.0  # a panel's samples are redrawn at most every 2 s (diffusion's sampling takes a while)
 
 
 @st.cache_data(max_entries=8, ttl=3600, show_spinner=False)

@@ -92,7 +92,7 @@ def grid(ctx: PageContext, cells: list[Cell], box, real: np.ndarray, key: str) -
                     ctx.chart(samples_figure(ctx, box, real, cell.samples, cell.name), key=f"{key}_samples_{cell.name}")
                 else:
                     st.caption(ctx.t("no_samples_yet"))
-                if cell.curve_key and len(cell.curve) >= 2:
+                if cell.curve_key and len(cell.curve) >= 2 and cell.fraction is None:  # curves once the race is over
                     ctx.chart(curve_figure(ctx, cell), key=f"{key}_curve_{cell.name}")
 
 
