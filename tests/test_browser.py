@@ -20,6 +20,7 @@ sync_api = require_browser()
 expect = sync_api.expect
 PAINT_MS = 30_000
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+PAGE_UPLOADER = '[data-testid="stMain"] [data-testid="stFileUploaderDropzoneInput"]'  # the page's own, not the sidebar's settings file
 KEYS = ["home"] + [p.key for p in PAGES]
 
 
@@ -69,7 +70,7 @@ def test_csv_upload_bad_then_good_then_bad_keeps_data_and_says_why(browser, tmp_
         if not tab.is_visible():  # the panel folds once the page has points: open it again
             page.get_by_text(text.lookup("pt", "data.own_title")).click()
         tab.click()
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+        page.locator(PAGE_UPLOADER).set_input_files(str(path))
         wait_for_script(page)
 
     with server() as base:
@@ -171,14 +172,14 @@ def test_upload_messages_are_on_screen_and_never_about_a_previous_file(browser, 
         page.goto(f"{base}/discriminative_vs_generative?lang=pt")
         wait_for_script(page)
         open_upload_tab(page, "pt")
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+        page.locator(PAGE_UPLOADER).set_input_files(str(bad))
         wait_for_script(page)
         message = page.get_by_text(text.lookup("pt", "errors.file_binary"))
         expect(message).to_be_visible(**visible)
         expect(message).to_be_in_viewport(**visible)
 
         open_upload_tab(page, "pt")
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(tags))
+        page.locator(PAGE_UPLOADER).set_input_files(str(tags))
         wait_for_script(page)
         expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("40", **visible)
         expect(message).to_have_count(0)  # a good file replaces the old message
@@ -189,10 +190,10 @@ def test_upload_messages_are_on_screen_and_never_about_a_previous_file(browser, 
         assert page.locator(".stPlotlyChart .legend tspan[style*='bold']").count() == 0
 
         open_upload_tab(page, "pt")
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+        page.locator(PAGE_UPLOADER).set_input_files(str(bad))
         wait_for_script(page)
         expect(message).to_be_in_viewport(**visible)
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(huge))
+        page.locator(PAGE_UPLOADER).set_input_files(str(huge))
         wait_for_script(page)
         expect(message).to_have_count(0, **visible)  # the binary file's message is gone: it was about another file
         too_big = page.get_by_text(text.lookup("pt", "errors.file_refused_size", name="enorme.csv",
@@ -217,10 +218,10 @@ def test_the_token_page_shows_an_error_for_a_second_file_on_screen(browser, tmp_
         page.locator(".st-key-w-token_sampling-corpus").click()
         page.get_by_role("option", name=text.lookup("en", "token_sampling.corpora.upload")).click()
         wait_for_script(page)
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
+        page.locator(PAGE_UPLOADER).set_input_files(str(good))
         wait_for_script(page)
         expect(page.get_by_text(text.lookup("en", "token_sampling.need_upload"))).to_have_count(0, timeout=PAINT_MS)
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(empty))  # the panel has folded
+        page.locator(PAGE_UPLOADER).set_input_files(str(empty))  # the panel has folded
         wait_for_script(page)
         message = page.get_by_text(text.lookup("en", "token_sampling.errors.corpus_empty"))
         expect(message).to_be_visible(timeout=PAINT_MS)
