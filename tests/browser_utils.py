@@ -46,10 +46,20 @@ def free_port() -> int:
 @contextlib.contextmanager
 def server(timeout: float = 90.0):
     """A fresh ``streamlit run streamlit_app.py`` on a free loopback port; yields its base URL."""
+    with server_process(timeout) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def server_process(timeout: float = 90.0, options: tuple[str, ...] = (), log: Path | None = None):
+    """Like ``server()``, but yields ``(base URL, Popen)`` so a benchmark can read the server's /proc.
+    ``options`` are extra ``streamlit run`` flags (e.g. ``("--server.disconnectedSessionTTL", "30")``);
+    ``log`` takes the server's stderr, so a long run never blocks on a full pipe."""
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+           "--server.address", "127.0.0.1", "--server.headless", "true", *options]
+    err = open(log, "w") if log is not None else subprocess.PIPE
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + timeout
@@ -61,15 +71,18 @@ def server(timeout: float = 90.0):
             except OSError:
                 pass
             if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"streamlit did not start: {proc.stderr.read() if proc.poll() is not None else 'timeout'}")
+                why = "timeout" if proc.poll() is None else proc.stderr.read() if log is None else Path(log).read_text()
+                raise RuntimeError(f"streamlit did not start: {why}")
             time.sleep(0.3)
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        if log is not None:
+            err.close()
 
 
 def wait_for_script(page, timeout_ms: int = 120_000) -> None:
