@@ -29,7 +29,7 @@ DEFAULT_PROMPTS = {"names": "", "alice": "Alice was ", "dom_casmurro": "Capitú 
 
 
 def rung_label(ctx: PageContext, rung: str) -> str:
-    return ctx.t(f"rungs.{rung}")
+    return views.rung_label(ctx.lang, rung)
 
 
 def counted(ctx: PageContext, name: str, n: int) -> str:
