@@ -212,6 +212,9 @@ PAGES: tuple[PageBench, ...] = (
             setup=(Tab(f"{TOK}.tab_train"),))),
     PageBench("energy_based"),
     PageBench("evaluation"),
+    PageBench("arena", (
+        Interaction("shipped lesson", VIEW, _w("arena", "lesson", to="arena.lessons.spiral"), ("lesson_samples_mixture",)),
+    )),
 )
 
 BY_KEY = {p.key: p for p in PAGES}

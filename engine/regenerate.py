@@ -4,6 +4,7 @@
     python -m engine.regenerate vae mlp_z2_b1 vq_s4_k32    only these
     python -m engine.regenerate diffusion --check          retrain into a temporary folder and compare
     python -m engine.regenerate evaluator --check          the evaluation page's feature network and samples
+    python -m engine.regenerate races --check              the shipped races (training seconds left out)
     python -m engine.regenerate --list                     what each family ships
 
 Each family lists its shipped files in ``engine.families.<family>.shipped.recipes()``: a name and a
@@ -27,8 +28,8 @@ from pathlib import Path
 
 from engine.core import weights
 
-SHIPPING = ("gan", "vae", "diffusion", "autoregressive", "energy", "evaluator")  # the folders of assets/weights
-PACKAGES = {"evaluator": "engine.evaluation"}  # folders that are not a family's, and the package that makes them
+SHIPPING = ("gan", "vae", "diffusion", "autoregressive", "energy", "evaluator", "races")  # the folders of assets/weights
+PACKAGES = {"evaluator": "engine.evaluation", "races": "engine.races"}  # folders that are not a family's, and their package
 
 
 def recipes(family: str) -> list[weights.Recipe]:
@@ -51,6 +52,15 @@ def _same(a, b) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
+def _untimed(value, timing: set[str]):
+    """A JSON value with every field named in ``timing`` (wall-clock seconds) left out, at any depth."""
+    if isinstance(value, dict):
+        return {k: _untimed(v, timing) for k, v in value.items() if k not in timing}
+    if isinstance(value, list):
+        return [_untimed(v, timing) for v in value]
+    return value
+
+
 def compare(family: str, recipe: weights.Recipe, root: Path) -> list[str]:
     """What differs between the file just built under ``root`` and the shipped one (empty: identical)."""
     new_dir, old_dir = weights.folder(family, root), weights.folder(family)
@@ -60,6 +70,9 @@ def compare(family: str, recipe: weights.Recipe, root: Path) -> list[str]:
         new, old = new_dir / recipe.name, old_dir / recipe.name
         if not old.exists():
             return ["not shipped"]
+        if recipe.timing:  # a document with wall-clock times: equal as JSON without them
+            a, b = (json.loads(p.read_text("utf-8")) for p in (new, old))
+            return [] if _same(_untimed(a, set(recipe.timing)), _untimed(b, set(recipe.timing))) else ["content differs"]
         return [] if weights.sha256(new) == weights.sha256(old) else ["bytes differ"]
     entry_old = weights.read_manifest(family).get(recipe.name)
     if entry_old is None:

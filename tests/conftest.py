@@ -8,3 +8,14 @@ def _fresh_caches():
     st.cache_data.clear()
     st.cache_resource.clear()
     yield
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per browser-test module (skipped without it, except under REQUIRE_BROWSER=1)."""
+    from tests.browser_utils import launch, require_browser
+
+    with require_browser().sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()

@@ -11,9 +11,11 @@ ENGINE = ROOT / "engine"
 FAMILIES = ENGINE / "families"
 # what a page may import from the engine: the contract and its errors, the data, each family as a whole
 # (engine.families.<family>, never its inner modules), the metrics, the registry, page 1's classifiers, and the
-# evaluation page's numpy modules (never engine.evaluation.features, which runs torch, nor its recipes)
+# evaluation page's numpy modules (never engine.evaluation.features, which runs torch, nor its recipes), and the
+# arena's races and lessons (never their recipes)
 EVALUATION_FACE = ("leaderboard", "models", "plane", "scorecard")
 PAGE_MODULES = re.compile(r"^engine(\.(core\.(errors|training|contract)|data(\.\w+)?|families(\.\w+)?|metrics|registry|classifiers"
+                          r"|races(\.(race|lessons))?"
                           rf"|evaluation(\.({'|'.join(EVALUATION_FACE)}))?))?$")
 
 

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.browser_utils import SHOTS, VIEWPORT, launch, require_browser, server, wait_for_script
+from tests.browser_utils import SHOTS, VIEWPORT, require_browser, server, wait_for_script
 from ui import text
 from ui.registry import PAGES
 
@@ -21,14 +21,6 @@ expect = sync_api.expect
 PAINT_MS = 30_000
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 KEYS = ["home"] + [p.key for p in PAGES]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def check_page(browser, base: str, key: str, lang: str) -> None:

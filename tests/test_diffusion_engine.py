@@ -57,6 +57,47 @@ def test_iterative_and_closed_form_give_the_same_distribution(schedule):
     assert sliced_wasserstein(step_by_step[:4000], closed[:4000]) < 0.05
 
 
+@pytest.mark.parametrize("shape", [(3000, 2), (40, 64)], ids=["points", "images"])
+def test_both_roads_leave_residuals_with_the_theorys_mean_and_variance(shape):
+    """The table under "step by step, or in one jump?": x_t − √ᾱ_t x_0 has mean 0 and variance 1 − ᾱ_t by both roads."""
+    config, t, seed = D.ScheduleConfig("linear", 100), 30, 4
+    X0 = np.random.default_rng(0).uniform(-1, 1, shape)
+    res = D.compare_roads(X0, config, t, seed, keep=8)
+    mean_factor, var = D.NoiseSchedule(config).marginal(t)
+    assert res.rows["theory"] == (0.0, var) and res.var == var and 0.2 < var < 0.9
+    n = X0.size
+    for road in D.ROADS:
+        mean, v = res.rows[road]
+        assert abs(mean) < 4 * np.sqrt(var / n) and v == pytest.approx(var, abs=4 * var * np.sqrt(2 / n)), road
+    closed = D.NoiseSchedule(config).add_noise(X0, np.random.default_rng(seed + 1).standard_normal(shape), t)
+    np.testing.assert_array_equal(D.draw_x_t(X0, D.NoiseSchedule(config), t, seed + 1), closed)  # the forward view's draw
+    if shape[1] == 2:  # the clouds themselves, and how far apart they are
+        np.testing.assert_allclose(res.closed, closed)
+        assert res.iterative.shape == shape and res.residuals == {} and abs(res.mmd2) < 0.01
+    else:  # the first images of each road, and every value's residual for the histogram
+        assert res.iterative.shape == res.closed.shape == (8, 64) and res.mmd2 is None
+        np.testing.assert_allclose(res.residuals["closed"], closed - mean_factor * X0, rtol=1e-6, atol=1e-6)
+        assert res.residuals["iterative"].shape == shape
+    # at t = 0 nothing has moved: zero residuals and a zero variance, which the page does not histogram
+    still = D.compare_roads(X0, config, 0, seed)
+    assert still.var == 0.0 and still.rows["iterative"] == still.rows["closed"] == (0.0, 0.0)
+
+
+def test_residual_stats_read_the_mean_and_variance_of_every_value():
+    X0 = np.zeros((2, 3))
+    Xt = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]])
+    assert D.residual_stats(D.residuals(Xt, X0, 0.5)) == (2.0, pytest.approx(2 / 3))
+    assert D.residual_stats(D.residuals(Xt, Xt, 1.0)) == (0.0, 0.0)
+
+
+def test_image_maps_and_strip_timesteps():
+    x = np.array([0.0, 0.25, 1.0])
+    np.testing.assert_array_equal(D.to_model_space(x), [-1.0, -0.5, 1.0])
+    np.testing.assert_array_equal(D.to_display(np.array([-3.0, -0.5, 0.0, 2.0])), [0.0, 0.25, 0.5, 1.0])
+    assert D.strip_timesteps(100) == [0, 14, 29, 43, 57, 71, 86, 100]
+    assert D.strip_timesteps(3) == [0, 1, 2, 3]  # short chains: each t once
+
+
 def test_schedule_quantities_match_their_definitions():
     sched = D.NoiseSchedule(D.ScheduleConfig("linear", 1000, 1e-4, 0.02))
     assert sched.alphas_cumprod[0] == 1.0
@@ -191,6 +232,35 @@ def test_score_points_towards_the_data(trained):
     assert np.all((s * towards).sum(1) > 0)
 
 
+def test_distances_to_the_data_and_the_data_floor(trained):
+    """The reverse section's metrics: MMD² on the first 500 of each, SWD on as many samples as data points."""
+    model, test = trained["moons"]
+    samples = model.reverse(1000, "ddim", 20, seed=0).samples
+    near, far = D.sample_distances(samples, test, 500), D.sample_distances(samples + 2.0, test, 500)
+    assert near["mmd_sizes"] == (500, 500) and near["mmd2"] == pytest.approx(mmd2(samples[:500], test[:500]))
+    assert far["mmd2"] > 10 * max(near["mmd2"], 0.005) and far["swd"] > 3 * near["swd"]
+    few = D.sample_distances(samples, test[:300], 500)
+    assert few["mmd_sizes"] == (500, 300) and few["swd"] == pytest.approx(sliced_wasserstein(samples[:300], test[:300]))
+    floor = D.data_vs_data_mmd2(test, 500)  # two halves of one distribution: zero up to the estimate's noise
+    assert floor == pytest.approx(mmd2(test[:250], test[250:500])) and abs(floor) < 0.05 < far["mmd2"]
+    assert D.data_vs_data_mmd2(test[:39]) is None  # too few to split
+    for m in (40, 300):  # fewer points than n: their own two halves (the page once compared 250 with none or 50)
+        assert D.data_vs_data_mmd2(test[:m], 500) == pytest.approx(mmd2(test[: m // 2], test[m // 2: m]))
+
+
+def test_noisy_points_are_data_points_noised_to_t(trained):
+    from scipy.spatial import cKDTree
+
+    model, test = trained["moons"]
+    clean = D.noisy_points(model, test, 0, n=400, seed=3)  # t = 0: the picked points themselves
+    assert clean.shape == (400, 2) and cKDTree(test).query(clean)[0].max() < 1e-4
+    assert len(np.unique(clean.round(5), axis=0)) == 400  # picked without replacement
+    noise = D.noisy_points(model, test, model.schedule.T, n=400, seed=3)  # t = T: the Gaussian the chain starts from
+    np.testing.assert_allclose(noise.mean(0), model.shift_, atol=0.25 * model.scale_.max())
+    np.testing.assert_allclose(noise.std(0), model.scale_, rtol=0.2)
+    assert D.noisy_points(model, test[:50], 10, n=400, seed=3).shape == (50, 2)
+
+
 def test_save_and_load_give_the_same_samples(trained):
     model, _ = trained["moons"]
     again = D.DiffusionModel.from_state(model.config, model.state_dict())
@@ -243,6 +313,15 @@ def test_a_digit_model_learns_from_scratch():
     assert res.trajectory.shape[0] <= 6
 
 
+def test_class_agreement_counts_what_the_evaluator_reads():
+    from engine.data.digits import load
+
+    X, y = load("test")
+    X, y = X[:200], y[:200]
+    assert D.class_agreement(X, y) > 0.9 and D.class_agreement(X, (y + 1) % 10) < 0.1
+    assert D.class_agreement(X[y == 3], 3) > 0.8
+
+
 def test_photo_and_noisy_images_have_the_right_shapes():
     img = D.load_photo(32)
     assert img.shape == (32, 32, 3) and 0 <= img.min() and img.max() <= 1
@@ -270,6 +349,24 @@ def test_latent_diffusion_makes_real_looking_codes_and_the_requested_digit():
     z_free, _ = D.latent_samples(model, vae, np.arange(300) % 10, guidance=0.0, steps=20, seed=1)
     prior = np.random.default_rng(0).standard_normal(z_free.shape)
     assert mmd2(z_free, codes) < mmd2(prior, codes) / 3
+
+
+def test_latent_report_compares_diffused_codes_with_the_prior():
+    from engine.data.digits import load
+
+    vae = _shipped_vae()
+    model, _ = D.latent_model(D.LATENT_DIM, vae)
+    codes = vae.encode_mean(load("test")[0])
+    run = D.latent_report(model, vae, codes, label=2, guidance=1.0, steps=10, seed=0, n=100, shown=16)  # the page default
+    assert run["images"].shape == run["prior_images"].shape == (16, 64)
+    assert run["codes"].shape == run["prior"].shape == (100, D.LATENT_DIM)
+    assert run["accuracy"] >= 0.6 and run["mmd_diffusion"] < run["mmd_prior"] / 2
+
+
+def test_top_variance_dims_are_the_widest_axes():
+    codes = np.random.default_rng(0).standard_normal((500, 4)) * [1.0, 5.0, 0.1, 3.0]
+    assert list(D.top_variance_dims(codes, 2)) == [1, 3]
+    assert list(D.top_variance_dims(codes, 4)) == [1, 3, 0, 2]
 
 
 def test_a_stale_latent_model_is_noticed(monkeypatch):

@@ -65,12 +65,12 @@ def test_training_controls_en():
     assert "every 100 steps" in help_text and "512 generated points" in help_text and "first 256" in help_text
     # slow motion, every stage
     at.button(key="gan_slow").click().run()
-    assert at.session_state["gan.slow"] is not None
+    assert trainer(at).slow_stages is not None
     for stage in gan.STAGES:
         at.select_slider(key=k("stage")).set_value(stage).run()
         assert_clean(at)
         assert at.markdown  # the stage text is there
-    cos = at.session_state["gan.slow"].agreement
+    cos = trainer(at).slow_stages.agreement
     assert -1 <= cos <= 1
     assert any("roughly along its arrow" in m.value and f"median cosine between a point's move and its arrow is {cos:.2f}" in m.value
                for m in at.markdown)

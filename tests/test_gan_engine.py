@@ -304,6 +304,53 @@ def test_state_round_trip(ring):
     assert other.history_.step == tr.history_.step and other.step_ == 40
 
 
+# ---------------------------------------------------------------- the settings in use and the shipped runs
+
+def test_settings_name_a_preset_with_its_betas_or_a_new_config():
+    fixed = {name: getattr(gan.PRESETS["fixed"], name) for name in gan.SETTINGS}
+    assert gan.settings_config(**fixed) is gan.PRESETS["fixed"] and gan.PRESETS["fixed"].betas == (0.5, 0.9)
+    wgan = gan.settings_config(**(fixed | dict(lr_d=1e-3)))  # WGAN-GP off the preset keeps the preset's betas
+    assert wgan not in gan.PRESETS.values() and (wgan.lr_d, wgan.betas) == (1e-3, (0.5, 0.9))
+    other = gan.settings_config(**(fixed | dict(loss="lsgan", optimizer=None, width=16)))  # an emptied optimiser: Adam
+    assert (other.loss, other.optimizer, other.width, other.betas) == ("lsgan", "adam", 16, (0.5, 0.999))
+
+
+def test_shipped_weights_fit_only_a_presets_own_settings_on_the_default_ring(ring):
+    cfg = gan.PRESETS["collapse"]
+    assert gan.matching_preset(ring, "ring8", cfg) == "collapse"
+    assert gan.matching_preset(points.make_dataset("ring8", seed=5).X, "ring8", cfg) == "collapse"  # any seed's sample
+    assert gan.matching_preset(points.make_dataset("ring8", noise=0.12, seed=5).X, "ring8", cfg) is None
+    assert gan.matching_preset(ring[:300], "ring8", cfg) is None
+    assert gan.matching_preset(ring, "moons", cfg) is None
+    assert gan.matching_preset(ring, "ring8", replace(cfg, width=32)) is None
+
+
+def test_a_trainer_resumes_a_shipped_run_without_touching_it(ring):
+    shipped = gan.shipped_preset("collapse")
+    assert shipped.modes == shipped.history.modes[-1] <= 3 and len(shipped.frames) >= 10
+    tr = gan.trainer_for(ring, "ring8", gan.PRESETS["collapse"], 4, shipped)
+    assert tr.pretrained == "collapse" and tr.step_ == gan.PRESET_BUDGET
+    assert tr.history_.step == shipped.history.step and tr.history_.modes == shipped.history.modes
+    assert tr.ring_centres is not None and tr.slow_stages is None
+    first = shipped.frames[-1][1].copy()
+    tr.frames[-1][1][:] = 0.0  # the trainer's frames are its own copy
+    tr.advance(Budget(max_steps=30))
+    np.testing.assert_array_equal(shipped.frames[-1][1], first)
+    assert gan.shipped_preset("collapse").history.step[-1] == gan.PRESET_BUDGET
+    fresh = gan.trainer_for(points.make_dataset("moons", seed=0).X, "moons", gan.PRESETS["collapse"], 4)
+    assert fresh.pretrained is None and fresh.ring_centres is None and fresh.step_ == 0
+
+
+def test_latest_skips_what_was_not_measured_and_slow_stages_follow_the_trainer(ring):
+    h = gan.History(sw=[0.5, 0.25, float("nan")])
+    assert h.latest("sw") == 0.25 and np.isnan(h.latest("mmd2"))
+    tr = gan.ring_trainer(ring, gan.GanConfig(width=16, batch=32), 1)
+    s = tr.slow_step(n_show=8, resolution=10)
+    assert tr.slow_stages is s and s is not None
+    tr.load_tensors(tr.state_tensors())  # a loaded state has no slow step of its own
+    assert tr.slow_stages is None
+
+
 @pytest.mark.parametrize("bad", [dict(loss="hinge"), dict(optimizer="rmsprop"), dict(lr_d=0.0), dict(lr_g=float("nan")),
                                  dict(d_steps=0), dict(width=2), dict(batch=1)])
 def test_bad_settings_raise_input_errors(ring, bad):

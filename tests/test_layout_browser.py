@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_utils import launch, require_browser, server, wait_for_script
+from tests.browser_utils import require_browser, server, wait_for_script
 from ui import text
 from ui.registry import PAGES
 
@@ -37,14 +37,6 @@ CUT_OFF = """() => [...document.querySelectorAll('[data-testid="stPageLink"]')].
 def base():
     with server() as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize("width", WIDTHS)

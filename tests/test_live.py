@@ -7,6 +7,7 @@ this file), so the hazard is not run here; these tests check the mechanism that 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 import time
@@ -51,6 +52,28 @@ def run_threads(*targets) -> list[BaseException]:
         th.join(60)
     assert not any(th.is_alive() for th in threads), "a thread is stuck"
     return errors
+
+
+@contextlib.contextmanager
+def held_by_another_thread(trainer, first=None):
+    """Another thread holds ``trainer`` (after running ``first()`` inside) until the block ends."""
+    inside, release = threading.Event(), threading.Event()
+
+    def hold_it():
+        with live.hold(trainer):
+            if first is not None:
+                first()
+            inside.set()
+            release.wait(10)
+
+    th = threading.Thread(target=hold_it)
+    th.start()
+    assert inside.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        th.join(10)
 
 
 def test_ticks_and_clicks_never_step_one_trainer_at_the_same_time():
@@ -129,19 +152,8 @@ def test_a_click_while_another_thread_steps_is_queued_then_run_first_by_the_next
 
 def test_a_full_queue_drops_clicks_and_counts_them_once():
     probe = Probe()
-    inside, release = threading.Event(), threading.Event()
-
-    def hold_it():
-        with live.hold(probe):
-            inside.set()
-            release.wait(10)
-
-    th = threading.Thread(target=hold_it)
-    th.start()
-    assert inside.wait(10)
-    results = [live.request(probe, probe.step) for _ in range(live.MAX_PENDING + 3)]
-    release.set()
-    th.join(10)
+    with held_by_another_thread(probe):
+        results = [live.request(probe, probe.step) for _ in range(live.MAX_PENDING + 3)]
     assert results.count(False) == 3
     assert live.take_dropped(probe) == 3 and live.take_dropped(probe) == 0
     with live.hold(probe):
@@ -151,22 +163,11 @@ def test_a_full_queue_drops_clicks_and_counts_them_once():
 
 def test_a_redraw_gives_up_after_its_wait_instead_of_hanging():
     probe = Probe()
-    inside, release = threading.Event(), threading.Event()
-
-    def hold_it():
-        with live.hold(probe):
-            inside.set()
-            release.wait(10)
-
-    th = threading.Thread(target=hold_it)
-    th.start()
-    assert inside.wait(10)
-    start = time.perf_counter()
-    with live.hold(probe, wait=0.2) as held:
-        assert not held
-    assert 0.15 < time.perf_counter() - start < 5
-    release.set()
-    th.join(10)
+    with held_by_another_thread(probe):
+        start = time.perf_counter()
+        with live.hold(probe, wait=0.2) as held:
+            assert not held
+        assert 0.15 < time.perf_counter() - start < 5
     with live.hold(probe, wait=0.2) as held:
         assert held
 
@@ -174,20 +175,8 @@ def test_a_redraw_gives_up_after_its_wait_instead_of_hanging():
 def test_a_rebuilt_trainer_has_its_own_lock():
     """A reset while an old run still steps the old object: the new one is free at once."""
     old, new = Probe(), Probe()
-    inside, release = threading.Event(), threading.Event()
-
-    def old_run():
-        with live.hold(old):
-            inside.set()
-            release.wait(10)
-
-    th = threading.Thread(target=old_run)
-    th.start()
-    assert inside.wait(10)
-    with live.hold(new, wait=0) as held:
+    with held_by_another_thread(old), live.hold(new, wait=0) as held:
         assert held
-    release.set()
-    th.join(10)
 
 
 def test_advance_stops_on_request_on_divergence_and_on_time():

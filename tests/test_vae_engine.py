@@ -286,3 +286,46 @@ def test_vq_vae_learns_and_uses_its_codebook(split):
     assert acc >= 0.6
     shipped = vae.vq.pretrained()
     assert shipped.recon_nll(Xte).mean() == pytest.approx(shipped.metrics["test_recon"], abs=0.05)
+    # the page's bound: −log p(x) ≤ recon + S·ln K with a uniform prior over the K^S code combinations
+    assert shipped.config.code_nats == pytest.approx(4 * math.log(32))
+    assert shipped.metrics["test_neg_log_px_bound"] == pytest.approx(shipped.metrics["test_recon"] + shipped.config.code_nats, abs=1e-3)
+
+
+def test_latent_plane_is_the_codes_in_2d_and_their_principal_components_above():
+    rng = np.random.default_rng(0)
+    flat = rng.standard_normal((50, 2)).astype(np.float32)
+    p2 = vae.latent_plane(flat)
+    np.testing.assert_array_equal(p2.shown, flat)
+    np.testing.assert_array_equal(p2.to_latent(flat[:3]), flat[:3])
+    np.testing.assert_array_equal(p2.explained, [1, 1])
+    # 8D codes stretched along a known direction u (and a weaker one w), around a mean away from 0
+    u, w = np.zeros(8), np.zeros(8)
+    u[[0, 3]], w[5] = 1 / math.sqrt(2), 1.0
+    t = rng.standard_normal((400, 2))
+    codes = (2.0 + 5 * t[:, :1] * u + 2 * t[:, 1:] * w + 0.1 * rng.standard_normal((400, 8))).astype(np.float32)
+    p = vae.latent_plane(codes)
+    assert abs(p.components[0] @ u) > 0.999 and abs(p.components[1] @ w) > 0.999
+    np.testing.assert_allclose(p.components @ p.components.T, np.eye(2), atol=1e-5)
+    eig = np.sort(np.linalg.eigvalsh(np.cov(codes.T.astype(np.float64))))[::-1]
+    np.testing.assert_allclose(p.explained, eig[:2] / eig.sum(), rtol=1e-3)  # the shares of variance of the top two axes
+    assert 0.95 < p.explained.sum() < 1
+    np.testing.assert_allclose(p.to_latent(np.zeros((1, 2)))[0], codes.mean(0), atol=1e-5)  # the plane's origin: the mean
+    # back from the plane: each code's projection onto the two axes, the other directions at the mean
+    back = p.to_latent(p.shown)
+    np.testing.assert_allclose(back, p.mean + (codes - p.mean) @ p.components.T @ p.components, atol=1e-4)
+    assert back.dtype == np.float32 and np.abs(back - codes).max() < 0.6
+
+
+def test_log_prior_and_far_radius():
+    from scipy import stats
+
+    rng = np.random.default_rng(1)
+    for d in (2, 8, 16):
+        z = rng.normal(0, 2, (5, d))
+        np.testing.assert_allclose(vae.log_prior(z), stats.multivariate_normal(np.zeros(d)).logpdf(z), rtol=1e-10)
+        assert vae.log_prior(np.zeros((1, d)))[0] == pytest.approx(-d / 2 * math.log(2 * math.pi))
+    # "far": P(‖z‖ > 4) = e⁻⁸ ≈ 3·10⁻⁴ in 2D; above, beyond the √d shell by as much, rarer still
+    assert vae.far_radius(2) == 4.0 and stats.chi2.sf(4.0**2, 2) == pytest.approx(math.exp(-8))
+    for d in (8, 16):
+        assert vae.far_radius(d) == pytest.approx(4 + math.sqrt(d))
+        assert stats.chi2.sf(vae.far_radius(d) ** 2, d) < stats.chi2.sf(16, 2) / 100

@@ -30,6 +30,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("token_sampling", "pages/06_token_sampling.py", ":material/text_fields:", "autoregressive", True),
     PageInfo("energy_based", "pages/07_energy_based.py", ":material/landscape:", "energy", True),
     PageInfo("evaluation", "pages/08_evaluation.py", ":material/straighten:", "evaluation", False),
+    PageInfo("arena", "pages/09_arena.py", ":material/sports_score:", "evaluation", True),
 )
 
 BY_KEY = {p.key: p for p in PAGES}

@@ -22,13 +22,14 @@ from dataclasses import dataclass
 import streamlit as st
 
 from engine.core.errors import InputError
-from ui import reconnect, text
+from ui import lessons, presenter, reconnect, share, text
 from ui.registry import BY_KEY, HOME_SCRIPT, PAGES
 
 LOG = logging.getLogger("generative_playground")
 PERSIST_PREFIX = "w:"
 SEED_KEY = "w:seed"
 CURRENT_PAGE = "current_page"
+LINK = "share.link"
 
 
 def lang() -> str:
@@ -40,9 +41,18 @@ def t(key: str, **params: object) -> str:
     return text.lookup(lang(), key, **params)
 
 
+def presenting() -> bool:
+    return bool(st.session_state.get(share.PRESENT))
+
+
 def md(page: str, name: str) -> None:
-    """Render the long explanation ``assets/texts/<lang>/<page>/<name>.md``."""
-    st.markdown(text.markdown(lang(), page, name))
+    """Render the long explanation ``assets/texts/<lang>/<page>/<name>.md`` (folded in presenter mode)."""
+    body = text.markdown(lang(), page, name)
+    if presenting():
+        with st.expander(t("share.explanation"), icon=":material/menu_book:"):
+            st.markdown(body)
+    else:
+        st.markdown(body)
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,9 @@ class PageContext:
         if fig.layout.separators != separators:
             fig.update_layout(separators=separators)
         kwargs.setdefault("config", {"displaylogo": False})
+        if presenting():
+            fig = presenter.style(fig)
+            kwargs["config"] = {**kwargs["config"], **presenter.CONFIG}
         (where or st).plotly_chart(fig, key=key, **kwargs)
 
     def labeler(self, prefix: str) -> Callable[[object], str]:
@@ -105,6 +118,7 @@ def _on_lang_change() -> None:
 
 
 def _reset_page(page: str) -> None:
+    share.reset(page)
     for key in list(st.session_state.keys()):
         if isinstance(key, str) and (key.startswith(f"{PERSIST_PREFIX}{page}.") or key.startswith(f"{page}.")):
             del st.session_state[key]
@@ -151,7 +165,41 @@ def _sidebar(page: str, current: str) -> None:
                 key="reset_page",
                 width="stretch",
             )
+        st.toggle(t("share.present"), key=share.PRESENT, help=t("share.present_help"))
+        if lessons.steps(page) and lessons.step_key(page) not in st.session_state:
+            st.button(t("lessons.start"), icon=":material/school:", key="lesson_start", on_click=lessons.go,
+                      args=(page, 0), width="stretch")
+        _share_panel(page)
         st.caption(t("common.sidebar_footer"))
+
+
+def _share_panel(page: str) -> None:
+    """Copy link to this view, and the view's settings as a small JSON file (download and read back)."""
+    with st.expander(t("share.title"), icon=":material/share:"):
+        st.caption(t("share.copy_help"))
+        st.code(st.session_state.get(LINK, ""), language=None, wrap_lines=True)
+        if page == "home":
+            return
+        st.download_button(t("share.download"), share.to_json(page, share.settings(page)).encode("utf-8"), file_name=f"{page}-view.json",
+                           mime="application/json", icon=":material/download:", key="view_download", width="stretch")
+        file = st.file_uploader(t("share.upload"), type=["json"], key=f"view_upload_{page}", help=t("share.upload_help"))
+        if file is None or st.session_state.get("view_upload_done") == file.file_id:
+            return
+        st.session_state["view_upload_done"] = file.file_id  # read each file once, not on every rerun
+        try:
+            incoming = share.from_json(file.getvalue(), page)
+        except share.BadViewFile as err:
+            st.error(t(f"share.errors.{err.code}", **err.params), icon=":material/error:")
+            return
+        st.session_state[share.INCOMING] = incoming
+        st.rerun()  # this run's widgets exist already: the settings go in at the start of the next run
+
+
+def _presenter_frame() -> None:
+    """Presenter mode's styles, and the way back (the sidebar with its toggle is hidden)."""
+    st.html(presenter.CSS)
+    st.button(t("share.present_exit"), icon=":material/close_fullscreen:", key="present_exit",
+              on_click=lambda: st.session_state.update({share.PRESENT: False}))
 
 
 def setup(page: str) -> PageContext:
@@ -166,10 +214,17 @@ def setup(page: str) -> PageContext:
     )
     st.session_state[CURRENT_PAGE] = page
     reconnect.check(page)
+    share.install()
+    notes = share.read(page)  # a shared link's (or view file's) settings, before any widget is drawn
     _keep_widget_values()
+    st.session_state[LINK] = share.link(page, share.write(page, current))
     _sidebar(page, current)
+    if presenting():
+        _presenter_frame()
     st.title(t(f"{page}.title"))
     reconnect.notice(page, t)  # this tab's session was on a server that stopped: say why the page started over
+    share.show(notes, st.container())
+    lessons.panel(page, current, t)
     return PageContext(page, current, int(st.session_state.get(SEED_KEY, 0)))
 
 

@@ -17,7 +17,7 @@ from engine.families.diffusion.model import DiffusionConfig, DiffusionModel, Sam
 from engine.families.diffusion.plane import FAMILY, final_loss
 from engine.families.diffusion.schedule import ScheduleConfig
 
-__all__ = ["DIGIT_CLASSES", "config_digits", "digits_model", "digit_samples", "guidance_accuracy", "pretrained_digits",
+__all__ = ["DIGIT_CLASSES", "config_digits", "digits_model", "digit_samples", "class_agreement", "guidance_accuracy", "pretrained_digits",
            "recipe_digits"]
 
 DIGIT_CLASSES = 10
@@ -47,11 +47,15 @@ def digit_samples(model: DiffusionModel, labels: np.ndarray, guidance: float, st
     return res
 
 
+def class_agreement(images: np.ndarray, labels) -> float:
+    """The fraction of ``images`` (pixels 0…16) that the evaluator classifier reads as ``labels`` (one or one each)."""
+    return float((digits.classify(images) == labels).mean())
+
+
 def guidance_accuracy(model: DiffusionModel, guidance: float, per_class: int = 20, seed: SeedLike = 0, steps: int = 50) -> float:
     """The fraction of generated digits that the evaluator classifier reads as the requested class."""
     labels = np.repeat(np.arange(DIGIT_CLASSES), per_class)
-    res = digit_samples(model, labels, guidance, steps, seed)
-    return float((digits.classify(res.samples) == labels).mean())
+    return class_agreement(digit_samples(model, labels, guidance, steps, seed).samples, labels)
 
 
 def pretrained_digits() -> DiffusionModel:

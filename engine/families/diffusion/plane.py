@@ -11,14 +11,15 @@ import numpy as np
 
 from engine.core import weights
 from engine.core.errors import InputError
-from engine.core.rng import SeedLike
+from engine.core.rng import SeedLike, as_generator
 from engine.core.training import Budget
 from engine.data import points
 from engine.families.diffusion.denoiser import DenoiserConfig
 from engine.families.diffusion.model import DiffusionConfig, DiffusionModel, TrainConfig
 from engine.families.diffusion.schedule import ScheduleConfig
 
-__all__ = ["FAMILY", "config_2d", "check_2d_data", "vector_field", "quality_vs_steps", "PRETRAINED_2D_STEPS",
+__all__ = ["FAMILY", "config_2d", "check_2d_data", "vector_field", "noisy_points", "sample_distances", "data_vs_data_mmd2",
+           "quality_vs_steps", "PRETRAINED_2D_STEPS",
            "PRETRAINED_2D_POINTS", "pretrained_2d_config", "pretrained_2d", "pretrained_metrics", "held_out_2d",
            "metrics_2d", "recipe_2d", "final_loss"]
 
@@ -61,6 +62,31 @@ def vector_field(model: DiffusionModel, box: tuple[float, float, float, float], 
     xx, yy = np.meshgrid(xs, ys)
     P = np.c_[xx.ravel(), yy.ravel()]
     return P, model.grad_log_q(P, t)
+
+
+def noisy_points(model: DiffusionModel, data: np.ndarray, t: int, n: int = 400, seed: SeedLike = 0) -> np.ndarray:
+    """Up to ``n`` data points picked at random and noised to x_t ~ q(x_t | x_0) in the model's space (shown in data units)."""
+    rng = as_generator(seed)
+    X0 = data[rng.permutation(len(data))[:n]]
+    return model.to_data(model.schedule.add_noise(model.to_model(X0), rng.standard_normal(X0.shape), t))
+
+
+def sample_distances(samples: np.ndarray, data: np.ndarray, n: int = 500) -> dict:
+    """MMD² between the first ``n`` samples and the first ``n`` data points (``mmd_sizes`` says how many of
+    each), and the sliced Wasserstein distance between as many samples as data points used."""
+    from engine.metrics import mmd2, sliced_wasserstein
+
+    ref, fake = data[:n], samples[:n]
+    return {"mmd2": mmd2(fake, ref), "mmd_sizes": (len(fake), len(ref)), "swd": sliced_wasserstein(samples[: len(ref)], ref)}
+
+
+def data_vs_data_mmd2(data: np.ndarray, n: int = 500) -> float | None:
+    """MMD² between the two halves of the first ``n`` data points (of all of them, if fewer): the floor a
+    perfect sampler would reach (None below 40 points, where the halves are too small to say)."""
+    from engine.metrics import mmd2
+
+    m = min(n, len(data))
+    return float(mmd2(data[: m // 2], data[m // 2: m])) if m >= 40 else None
 
 
 def quality_vs_steps(model: DiffusionModel, reference: np.ndarray, n: int = 1000, seed: SeedLike = 0,

@@ -60,7 +60,7 @@ __all__ = ["LOSSES", "OPTIMIZERS", "PROBABILITY_LOSSES", "MODES", "NOISE_DIMS", 
            "median_cosine", "History", "GanView", "StepStages", "GanTrainer", "RING_MIN_RADIUS", "ring_noise", "quality_radius",
            "ring_trainer", "preset_data", "wgan_toy_data", "fit_discriminator", "PULL_CONFIG",
            "PULL_STEPS", "PullCurves", "pull_under_d_training", "FAMILY", "train_preset",
-           "load_preset_state", "recipe_preset"]
+           "load_preset_state", "ShippedPreset", "shipped_preset", "recipe_preset"]
 
 nn = torch.nn
 F = torch.nn.functional
@@ -222,6 +222,10 @@ class History:
     modes: list[int] = field(default_factory=list)
     high_quality: list[float] = field(default_factory=list)
 
+    def latest(self, name: str) -> float:
+        """The last finite value of the series ``name`` (e.g. "sw", "mmd2"); NaN when none was measured."""
+        return next((float(v) for v in reversed(getattr(self, name)) if np.isfinite(v)), float("nan"))
+
 
 @dataclass(frozen=True)
 class GanView:
@@ -290,6 +294,8 @@ class GanTrainer(GenerativeModel):
         self.elapsed_ = 0.0
         # After a G-only call of ``train_players``: (step, median cosine between each view point's move and its arrow)
         self.g_agreement: tuple[int, float] | None = None
+        self.slow_stages: StepStages | None = None  # the last ``slow_step``, kept for the slow-motion view
+        self.pretrained: str | None = None  # the preset whose shipped run this trainer resumed (see ``load_preset``)
         fixed = torch_generator(self.seed + 2)
         self.z_view = torch.randn(MAX_POINTS_PER_FRAME, cfg.noise_dim, generator=fixed)
         self.z_eval = torch.randn(eval_n, cfg.noise_dim, generator=fixed)
@@ -560,8 +566,10 @@ class GanTrainer(GenerativeModel):
 
     # ------------------------------------------------------------ slow motion
     def slow_step(self, n_show: int = 64, resolution: int = 40) -> StepStages | None:
-        """One step ("both") with every intermediate kept. None if it produced a NaN."""
+        """One step ("both") with every intermediate kept, also as ``slow_stages``. None (and ``slow_stages``
+        None) if it produced a NaN."""
         if self.diverged_:
+            self.slow_stages = None
             return None
         cfg = self.cfg
         xs, ys, pts = points.grid(self.box, resolution)
@@ -587,18 +595,20 @@ class GanTrainer(GenerativeModel):
         with torch.no_grad():
             fake_after = self.G(z[:n_show])
         if not ok:
+            self.slow_stages = None
             return None
         self.step_ += 1
         if self.step_ % self.log_every == 0:
             self._good = self._snapshot()
         zz = z[:n_show, :2].numpy() if cfg.noise_dim >= 2 else np.c_[z[:n_show, 0].numpy(), np.zeros(n_show)]
-        return StepStages(
+        self.slow_stages = StepStages(
             z=zz.astype(np.float64), real=self.to_data(real[:n_show]), fake=self.to_data(fake[:n_show]),
             d_real=d_output(cfg, s_real[:n_show]).numpy()[:, 0], d_fake=d_output(cfg, s_fake[:n_show]).numpy()[:, 0],
             xs=xs, ys=ys, d_before=d_before, d_after=d_after, fake_after=self.to_data(fake_after),
             grad=self._display_arrows(grad), d_loss=d_l, g_loss=g_l, probability=cfg.loss in PROBABILITY_LOSSES,
             d_steps=cfg.d_steps, agreement=median_cosine((fake_after - fake[:n_show]).numpy(), grad.numpy()),
         )
+        return self.slow_stages
 
     # ------------------------------------------------------------ weights
     def state_tensors(self) -> dict[str, torch.Tensor]:
@@ -618,17 +628,14 @@ class GanTrainer(GenerativeModel):
         return out
 
     def load_tensors(self, state: dict[str, torch.Tensor]) -> None:
-        """Inverse of :meth:`state_tensors`, optimiser moments included."""
+        """Inverse of :meth:`state_tensors`, optimiser moments included. Everything is copied: ``state``
+        (e.g. a shipped preset every session shares) is only read."""
         self.G.load_state_dict({k[2:]: v for k, v in state.items() if k.startswith("G.")})
         self.D.load_state_dict({k[2:]: v for k, v in state.items() if k.startswith("D.")})
-        values = {}
-        for name in asdict(self.history_):
-            col = state[f"history.{name}"].tolist()
-            values[name] = [int(v) for v in col] if name in ("step", "eval_step", "modes") else col
-        self.history_ = History(**values)
-        self.frames = [(int(s), p.numpy()) for s, p in zip(state["frames.step"], state["frames.points"])]
+        self.history_ = _history_from(state)
+        self.frames = [(s, p.copy()) for s, p in _frames_from(state)]
         self.step_, self.frame_every = (int(v) for v in state["meta"])
-        self.g_agreement = None
+        self.g_agreement = self.slow_stages = None
         for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
             slots: dict[int, dict] = {}
             for key, value in state.items():
@@ -639,6 +646,23 @@ class GanTrainer(GenerativeModel):
                 opt.load_state_dict({"state": slots, "param_groups": opt.state_dict()["param_groups"]})
         self._good = self._snapshot()
 
+    def load_preset(self, shipped: ShippedPreset) -> None:
+        """Resume a preset's shipped run (its weights, moments, history and frames); ``pretrained`` names it."""
+        self.load_tensors(shipped.tensors)
+        self.pretrained = shipped.name
+
+
+def _history_from(state: dict[str, torch.Tensor]) -> History:
+    values = {}
+    for name in asdict(History()):
+        col = state[f"history.{name}"].tolist()
+        values[name] = [int(v) for v in col] if name in ("step", "eval_step", "modes") else col
+    return History(**values)
+
+
+def _frames_from(state: dict[str, torch.Tensor]) -> list[tuple[int, np.ndarray]]:
+    """The replay frames as (step, points); the arrays share memory with ``state``."""
+    return [(int(s), p.numpy()) for s, p in zip(state["frames.step"], state["frames.points"])]
 
 
 # ---------------------------------------------------------------- the ring, D*, and the WGAN-GP toy
@@ -748,6 +772,30 @@ def train_preset(name: str, steps: int = PRESET_BUDGET) -> GanTrainer:
 def load_preset_state(name: str) -> tuple[dict, dict]:
     """The shipped state of a preset after its budget: (tensors, manifest entry)."""
     return weights.load(FAMILY, f"preset_{name}")
+
+
+@dataclass(frozen=True, eq=False)
+class ShippedPreset:
+    """A preset's shipped run after its budget, read back: ``tensors`` (for :meth:`GanTrainer.load_preset`),
+    its training ``history`` and its replay ``frames`` (step, generated points). Read-only: many trainers
+    may start from one."""
+
+    name: str
+    tensors: dict
+    history: History
+    frames: list[tuple[int, np.ndarray]]
+
+    @property
+    def modes(self) -> int | None:
+        """Modes covered at the run's last evaluation (None if it was not measured)."""
+        modes = self.history.modes
+        return modes[-1] if modes and modes[-1] >= 0 else None
+
+
+def shipped_preset(name: str) -> ShippedPreset:
+    """The shipped run of the preset ``name`` (see ``python -m engine.regenerate gan``)."""
+    state, _ = load_preset_state(name)
+    return ShippedPreset(name, state, _history_from(state), _frames_from(state))
 
 
 def recipe_preset(name: str) -> weights.Trained:

@@ -47,6 +47,11 @@ class VQConfig:
     max_steps: int = 400  # longer overfits: the test reconstruction gets worse after ~400 steps
     restart_every: int = 100
 
+    @property
+    def code_nats(self) -> float:
+        """S·ln K: the nats a uniform prior over the K^S code combinations charges, so −log p(x) ≤ recon + this."""
+        return self.slots * float(np.log(self.codebook))
+
 
 class VQNet(nn.Module):
     def __init__(self, c: VQConfig) -> None:
@@ -195,8 +200,7 @@ def test_metrics(model: VQVAE) -> dict:
     u = model.usage(X)
     acc = float((digits.classify(model.reconstruct(X)) == y).mean())
     recon = float(model.recon_nll(X).mean())
-    # with a uniform prior over the K^S code combinations: −log p(x) ≤ recon + S·log K
-    bound = recon + model.config.slots * float(np.log(model.config.codebook))
+    bound = recon + model.config.code_nats  # with a uniform prior over the K^S code combinations
     return {"test_recon": round(recon, 4), "test_neg_log_px_bound": round(bound, 4), "codes_used": u["used"],
             "perplexity": round(u["perplexity"], 3), "recon_accuracy": round(acc, 4)}
 

@@ -1,0 +1,157 @@
+"""Classroom mode (issue 17): a view travels in its link and in a settings file, and comes back the same."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.apptest_utils import assert_clean, open_page
+from ui import lessons, share, text
+from ui.registry import HOME_SCRIPT, PAGES
+
+# page script -> (widget kind, key, a value other than the default) for a few controls of that page
+CHANGES = {
+    "pages/01_discriminative_vs_generative.py": [
+        ("slider", "w:discriminative_vs_generative.n_samples", 120),
+        ("selectbox", "w:discriminative_vs_generative.gen_model", "qda"),
+        ("selectbox", "w:discriminative_vs_generative.dataset", "circles"),
+    ],
+    "pages/02_mixtures_and_hmm.py": [
+        ("slider", "w:mixtures_and_hmm.k", 5),
+        ("selectbox", "w:mixtures_and_hmm.cov", "diag"),
+    ],
+    "pages/04_gan.py": [
+        ("selectbox", "w:gan.loss", "lsgan"),
+        ("slider", "w:gan.d_steps", 4),
+    ],
+}
+LIVE = {"pages/04_gan.py"}
+
+
+def _widget(at, kind, key):
+    return getattr(at, kind)(key=key)
+
+
+def _figures(at) -> list[str]:
+    return [chart.proto.spec for chart in at.get("plotly_chart")]
+
+
+def _link_warnings(at) -> list[str]:
+    return [w.value for w in at.warning if w.icon == ":material/link_off:"]
+
+
+def _from_link(script: str, params: dict[str, str], lang: str = "en"):
+    at = open_page(script, lang, run=False)
+    for name, value in params.items():
+        at.query_params[name] = value
+    return at.run()
+
+
+@pytest.mark.parametrize("script", sorted(CHANGES))
+def test_a_link_brings_the_same_controls_and_figures_back(script):
+    at = open_page(script, "pt")
+    for kind, key, value in CHANGES[script]:
+        _widget(at, kind, key).set_value(value).run()
+    assert_clean(at)
+    params = dict(at.query_params.items())
+    assert params["lang"] == "pt"
+    for kind, key, value in CHANGES[script]:  # only what differs from the defaults goes in
+        assert share.decode(params[key.split(".", 1)[1]]) == value
+    assert len(params) <= len(CHANGES[script]) + 2, params  # + lang, + gan's "preset=custom"
+    again = _from_link(script, params, "pt")
+    assert_clean(again)
+    assert not _link_warnings(again)
+    for kind, key, value in CHANGES[script]:
+        assert _widget(again, kind, key).value == value
+    if script not in LIVE:  # a live trainer's progress is not a setting: its figures move on their own
+        assert _figures(again) == _figures(at)
+
+
+def test_a_hand_edited_link_gets_messages_and_the_defaults():
+    at = _from_link("pages/02_mixtures_and_hmm.py",
+                    {"k": "99", "cov": "bogus", "seed": "-3", "em_seed": "1.5", "n_new": "[1,2]"}, "pt")
+    assert not at.exception
+    warnings = _link_warnings(at)
+    assert len(warnings) == 5 and all(w.startswith("O link define") for w in warnings), warnings
+    assert at.slider(key="w:mixtures_and_hmm.k").value == 3
+    assert at.selectbox(key="w:mixtures_and_hmm.cov").value == "full"
+    assert at.number_input(key="w:seed").value == 0
+    assert "k" not in at.query_params and "cov" not in at.query_params
+
+
+def test_a_link_made_on_own_points_says_it_opens_on_the_default_data():
+    at = _from_link("pages/01_discriminative_vs_generative.py", {"own": "1", "n_samples": "80"})
+    assert_clean(at)
+    assert any("own points" in w for w in _link_warnings(at))
+    assert at.slider(key="w:discriminative_vs_generative.n_samples").value == 80
+
+
+def test_the_settings_file_round_trips_and_refuses_what_is_not_one():
+    page = "mixtures_and_hmm"
+    values = {"k": 5, "cov": "diag", "seed": 7}
+    assert share.from_json(share.to_json(page, values).encode(), page) == values
+    at = open_page("pages/02_mixtures_and_hmm.py")
+    at.session_state[share.INCOMING] = share.from_json(share.to_json(page, values).encode(), page)
+    at.run()
+    assert_clean(at)
+    assert (at.slider(key="w:mixtures_and_hmm.k").value, at.selectbox(key="w:mixtures_and_hmm.cov").value) == (5, "diag")
+    assert at.number_input(key="w:seed").value == 7
+    for raw, code in [(b"\x89PNG...", "not_a_view"), (b"[1, 2]", "not_a_view"),
+                      (share.to_json("gan", values).encode(), "other_page"), (b" " * 30_000, "file_too_large")]:
+        with pytest.raises(share.BadViewFile) as err:
+            share.from_json(raw, page)
+        assert err.value.code == code
+
+
+@pytest.mark.parametrize("script", [HOME_SCRIPT] + [p.script for p in PAGES])
+def test_presenter_mode_renders_every_page(script):
+    at = _from_link(script, {"present": "1"})
+    assert_clean(at)
+    assert at.session_state[share.PRESENT] is True
+    assert at.query_params["present"] == "1"
+    assert any(b.label for b in at.button if b.key == "present_exit")
+
+
+def test_values_survive_their_text_form():
+    for value in (3, 0.006, -1.5, True, "full", "1", "true", ["contours", "samples"], "Não é"):
+        assert share.decode(share.encode(value)) == value
+    assert share.encode("wgan_gp") == "wgan_gp" and json.loads(share.encode("1")) == "1"
+
+
+LESSON_PAGES = [("pages/01_discriminative_vs_generative.py", "discriminative_vs_generative"),
+                ("pages/02_mixtures_and_hmm.py", "mixtures_and_hmm")]
+
+
+def test_every_lesson_step_asks_and_answers_in_both_languages():
+    for _, page in LESSON_PAGES:
+        all_steps = lessons.steps(page)
+        assert 3 <= len(all_steps) <= 8
+        for step in all_steps:
+            assert step["settings"] and not set(step["settings"]) & set(share.RESERVED)
+            for lang in text.LANGS:
+                assert set(step[lang]) == {"title", "question", "answer"} and all(step[lang].values())
+
+
+@pytest.mark.parametrize("script,page", LESSON_PAGES)
+def test_a_guided_lesson_runs_step_by_step_and_its_link_opens_the_same_step(script, page):
+    at = open_page(script, "pt")
+    at.button(key="lesson_start").click().run()
+    all_steps = lessons.steps(page)
+    for i, step in enumerate(all_steps):
+        assert_clean(at)
+        assert not _link_warnings(at)
+        for name, value in step["settings"].items():  # the step set the controls through the link's path
+            assert at.session_state[f"w:{page}.{name}"] == value
+        assert at.query_params["lesson"] == str(i + 1)
+        assert step["pt"]["answer"] not in [s.value for s in at.success]  # predict first...
+        at.button(key="lesson_reveal").click().run()
+        assert step["pt"]["answer"] in [s.value for s in at.success]  # ...then reveal
+        if i + 1 < len(all_steps):
+            at.button(key="lesson_next").click().run()
+    params = dict(at.query_params.items())
+    student = _from_link(script, params, "pt")
+    assert_clean(student)
+    assert step["pt"]["question"] in [m.value for m in student.markdown]
+    at.button(key="lesson_back").click().run()
+    assert at.query_params["lesson"] == str(len(all_steps) - 1)

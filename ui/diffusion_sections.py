@@ -1,0 +1,190 @@
+"""Whole drawing sections of the diffusion page (pages/05_diffusion.py), each taking the page's ``ctx``:
+the two roads of the forward process, live training on 2D points, guided digits, latent diffusion."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from engine.families import diffusion as D
+from ui import live_panel
+from ui import plots_diffusion as P
+from ui import views_diffusion as V
+from ui.shell import PageContext, guard
+
+TRAIN_TARGETS = (400, 1000, 1500, 3000, 5000)  # 400: the benchmarked recipe (benchmarks/bench_diffusion.py)
+STEPS_PER_TICK = 60
+PREVIEW_POINTS = 400
+CHART = {"displaylogo": False}
+
+
+def mmd_metric(ctx: PageContext, where, label: str, value: float, help_text: str, spec: str = ".4f") -> None:
+    """An MMD² metric whose help always says why an unbiased estimate can come out slightly below 0."""
+    where.metric(label, ctx.num(value, spec), help=f"{help_text} {ctx.t('mmd2_negative')}")
+
+
+# ---------------------------------------------------------------- forward process: two roads to x_t
+
+def compare_forward(ctx: PageContext, source: str, X0: np.ndarray, config: D.ScheduleConfig, t: int) -> None:
+    st.subheader(ctx.t("compare_title"))
+    st.markdown(ctx.t("compare_lead"))
+    res = V.forward_comparison(X0, config, t, ctx.seed)
+    left, right = st.columns([3, 2], gap="large")
+    with right:
+        names = ("iterative", "closed", "theory")
+        table = {ctx.t("compare_method"): [ctx.t(f"compare.{k}") for k in names],
+                 ctx.t("compare_mean"): [ctx.num(res.rows[k][0], "+.4f") for k in names],
+                 ctx.t("compare_var"): [ctx.num(res.rows[k][1], ".4f") for k in names]}
+        st.dataframe(table, hide_index=True, width="stretch")
+        if res.mmd2 is not None:
+            mmd_metric(ctx, st, ctx.t("compare_mmd"), res.mmd2, ctx.t("compare_mmd_help"))
+    with left:
+        if source == "points":
+            ctx.chart(V.roads_figure(X0, res, ctx.lang), key="compare_fig", config=CHART)
+            st.caption(ctx.t("compare_caption"))
+        else:
+            compare_images(ctx, source, res, t)
+
+
+def compare_images(ctx: PageContext, source: str, res: D.RoadComparison, t: int) -> None:
+    """Digits or the photo by both roads, then every pixel's residual against N(0, 1 − ᾱ_t)."""
+    names = [ctx.t("compare.iterative"), ctx.t("compare.closed")]
+    shown = [D.to_display(x) for x in (res.iterative, res.closed)]
+    if source == "digits":
+        n = len(shown[0])
+        ctx.chart(P.image_grid(np.stack(shown).reshape(2, n, 8, 8) * 16, None, names, 16, ctx.t("pixel"), height=160),
+                  key="compare_images", config=CHART)
+        st.caption(ctx.t("compare_digits_caption", n=n, t=t))
+    else:
+        shape = V.photo().shape
+        ctx.chart(P.rgb_strip(np.stack([x[0].reshape(shape) for x in shown]), names, height=360),
+                  key="compare_images", config=CHART)
+        st.caption(ctx.t("compare_photo_caption", t=t))
+    if res.var <= 0:  # t = 0: nothing to histogram
+        st.caption(ctx.t("compare_t0"))
+        return
+    ctx.chart(V.residual_figure(res, ctx.lang), key="compare_hist", config=CHART)
+    st.caption(ctx.t("compare_hist_legend", m=ctx.num(res.residuals["closed"].size, ",")))
+
+
+# ---------------------------------------------------------------- live training (2D)
+
+def live_training(ctx: PageContext, data: np.ndarray) -> D.DiffusionModel | None:
+    """Train a fresh model on the current data with the schedule chosen in the forward section."""
+    config = D.ScheduleConfig(st.session_state.get(ctx.key("schedule"), "linear"), int(st.session_state.get(ctx.key("T"), 100)),
+                              float(st.session_state.get(ctx.key("beta_start"), 1e-3)), float(st.session_state.get(ctx.key("beta_end"), 0.2)))
+    target = st.columns([2, 2])[0].select_slider(ctx.t("train_steps"), TRAIN_TARGETS, 1500, key=ctx.key("train_steps"))
+    seed, box = ctx.seed, V.box_for(data, 2.8)
+
+    def build(reset: bool) -> D.DiffusionModel:
+        D.NoiseSchedule(config)  # a bad schedule gives its message before anything is built
+        return D.DiffusionModel(D.config_2d(config, decay_steps=target), seed=seed).set_data(data)
+
+    panel = live_panel.Panel(
+        ctx, "diffusion", build, data=data, settings=(config, seed), total=target, steps_per_tick=STEPS_PER_TICK,
+        snapshot=lambda trainer, done: live_snapshot(trainer, seed), draw=lambda snap: live_draw(ctx, snap, box, data),
+        labels={"start": ctx.t("start"), "resume": ctx.t("resume"), "pause": ctx.t("pause"), "reset": ctx.t("restart")},
+        diverged_text=lambda step: ctx.t("diverged", step=step))
+    trainer = live_panel.prepare(panel).trainer
+    if trainer is not None:
+        alpha_bar_T = trainer.schedule.alphas_cumprod[-1]
+        st.caption(ctx.t("live_caption", schedule=ctx.t(f"schedules.{config.schedule}"), T=config.T,
+                         alpha_bar_T=ctx.num(alpha_bar_T, ".2g"), params=ctx.num(trainer.n_params_, ",")))
+        if alpha_bar_T > 0.05:
+            st.warning(ctx.t("alpha_bar_T_high", value=ctx.num(alpha_bar_T, ".2f")), icon=":material/warning:")
+    run = live_panel.show(panel)
+    if run.trainer is None:
+        return None
+    if run.trainer.step_ == 0:
+        st.info(ctx.t("press_start"), icon=":material/play_arrow:")
+        return None
+    if run.playing:
+        return None  # the full views below are drawn when training pauses or ends
+    return run.trainer
+
+
+def live_snapshot(trainer: D.DiffusionModel, seed: int):
+    """Under the trainer's lock: the losses and a preview of what it samples now."""
+    losses, smoothed = np.asarray(trainer.history_), trainer.smoothed_loss()
+    steps, d = min(20, trainer.schedule.T), trainer.config.denoiser.dim  # the loss is a mean over the d coordinates
+    preview = trainer.reverse(PREVIEW_POINTS, "ddim", steps, seed=seed).samples if len(losses) else None
+    return losses, smoothed, steps, d, preview
+
+
+def live_draw(ctx: PageContext, snap: live_panel.Snapshot, box: tuple, data: np.ndarray) -> None:
+    losses, smoothed, steps, d, preview = snap.page
+    if len(losses):
+        left, right = st.columns(2, gap="large")
+        with left:
+            ctx.chart(P.loss_figure(losses, smoothed, ctx.t("step_axis"), ctx.t("loss_axis", d=d),
+                                    ctx.t("loss_raw"), ctx.t("loss_smooth")), key="loss_fig", config=CHART)
+            st.caption(ctx.t("loss_legend", d=d))
+        with right:
+            fig = P.points_figure(box, data, [(preview, ctx.t("preview_label", steps=steps), P.SAMPLE_COLOUR)], ctx.t("data_label"), height=300)
+            ctx.chart(fig, key="preview_fig", config=CHART)
+    if snap.playing:
+        st.caption(ctx.t("pause_to_see"))
+
+
+# ---------------------------------------------------------------- digits
+
+def digits_section(ctx: PageContext) -> None:
+    st.markdown(ctx.t("digits_lead"))
+    label = st.segmented_control(ctx.t("digit_class"), list(range(10)), key=ctx.key("digit_class"), default=3)
+    c2, c3 = st.columns(2)
+    label = 3 if label is None else int(label)
+    guidance = c2.slider(ctx.t("guidance"), 0.0, 6.0, 2.0, 0.5, key=ctx.key("guidance"), help=ctx.t("guidance_help"))
+    steps = c3.segmented_control(ctx.t("ddim_steps"), D.DDIM_STEP_CHOICES, key=ctx.key("digit_steps"), default=50) or 50
+    run = V.digit_run(label, float(guidance), int(steps), ctx.seed)
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.subheader(ctx.t("film_title"))
+        film = run["film"].reshape(len(run["film_t"]), 5, 8, 8).transpose(1, 0, 2, 3)
+        ctx.chart(P.image_grid(film, [f"t={s}" for s in run["film_t"]], None, 16, ctx.t("pixel")), key="digit_film", config=CHART)
+        st.caption(ctx.t("film_legend"))
+    with right:
+        st.subheader(ctx.t("grid_title", digit=label))
+        ctx.chart(P.image_grid(run["grid"].reshape(4, 8, 8, 8), None, None, 16, ctx.t("pixel")), key="digit_grid", config=CHART)
+        st.metric(ctx.t("evaluator_agrees"), ctx.num(run['accuracy'], ".0%"), help=ctx.t("evaluator_help"))
+    with st.expander(ctx.t("explain_guidance"), icon=":material/school:"):
+        ctx.md("guidance")
+
+
+# ---------------------------------------------------------------- latent diffusion
+
+def latent_section(ctx: PageContext) -> None:
+    st.markdown(ctx.t("latent_lead"))
+    with guard():
+        latent_views(ctx)
+    with st.expander(ctx.t("explain_latent"), icon=":material/school:"):
+        ctx.md("latent")
+
+
+def latent_views(ctx: PageContext) -> None:
+    label = st.segmented_control(ctx.t("digit_class"), list(range(10)), key=ctx.key("latent_class"), default=7)
+    c2, c3 = st.columns(2)
+    label = 7 if label is None else int(label)
+    guidance = c2.slider(ctx.t("guidance"), 0.0, 6.0, 1.0, 0.5, key=ctx.key("latent_guidance"), help=ctx.t("guidance_help"))
+    steps = c3.segmented_control(ctx.t("ddim_steps"), D.DDIM_STEP_CHOICES, key=ctx.key("latent_steps"), default=50) or 50
+    with st.spinner(ctx.t("latent_loading")):
+        vae, model, codes_test, shipped = V.latent_models()
+    run = V.latent_run(label, float(guidance), int(steps), ctx.seed)
+    st.caption(ctx.t("latent_model_caption", d=D.LATENT_DIM, params=ctx.num(model.n_params_, ",")))
+    if not shipped:
+        st.info(ctx.t("latent_retrained", steps=D.LATENT_FALLBACK_STEPS), icon=":material/model_training:")
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader(ctx.t("latent_grid_title", digit=label))
+        ctx.chart(P.image_grid(run["images"].reshape(2, 8, 8, 8), None, None, 16, ctx.t("pixel"), height=200),
+                  key="latent_grid", config=CHART)
+        st.metric(ctx.t("evaluator_agrees"), ctx.num(run['accuracy'], ".0%"), help=ctx.t("evaluator_help_latent"))
+        st.subheader(ctx.t("prior_grid_title"))
+        ctx.chart(P.image_grid(run["prior_images"].reshape(2, 8, 8, 8), None, None, 16, ctx.t("pixel"), height=200),
+                  key="prior_grid", config=CHART)
+    with right:
+        st.subheader(ctx.t("latent_scatter_title"))
+        ctx.chart(V.latent_figure(codes_test, run, ctx.lang), key="latent_fig", config=CHART)
+        m1, m2 = st.columns(2)
+        mmd_metric(ctx, m1, ctx.t("mmd_codes_diffusion"), run["mmd_diffusion"], ctx.t("mmd_codes_help"), ".3f")
+        mmd_metric(ctx, m2, ctx.t("mmd_codes_prior"), run["mmd_prior"], ctx.t("mmd_codes_help"), ".3f")
+        st.caption(ctx.t("latent_scatter_legend", d=D.LATENT_DIM))

@@ -1,0 +1,277 @@
+"""The GAN page's sections (pages/04_gan.py), each drawn from the page's ``ctx``.
+
+- ``live_section``: the live GAN through the shared panel (ui/live_panel.py): Play/Pause, One step,
+  Train D only / G only, Reset; the layered plane, the metrics and the curves inside its fragment.
+- ``slow_motion_section``: one step taken apart; the stages are the trainer's own (``slow_stages``),
+  so a rebuilt or reset trainer shows none.
+- ``replay_section``: this session's training as a replay; one record (``gan.replay``) says which
+  frames it drew, so a paused fragment run that trained further asks for a full run.
+- ``collapse_section`` and ``digits_section``: the shipped presets side by side, the two losses'
+  pull, the digits GANs (fragments: their widgets rerun only them).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from engine.data import points
+from engine.families import gan
+from ui import live, live_panel, plots_gan
+from ui import views_gan as views
+from ui.shell import PageContext, guard
+
+CHART = {"displaylogo": False}
+LIVE_ANCHOR = "live-gan"  # the live section's header, for the link next to "Train this one live above"
+FULL_RERUN = "gan_full_rerun"  # a preset was loaded from the collapse fragment: the next run redraws the whole page
+
+
+def current_trainer(ctx: PageContext) -> gan.GanTrainer | None:
+    return live_panel.run_for(ctx, check=False).trainer
+
+
+def pause(ctx: PageContext) -> None:
+    live_panel.run_for(ctx, check=False).playing = False
+
+
+def cosine_text(ctx: PageContext, value: float) -> str:
+    return ctx.num(value, ".2f") if np.isfinite(value) else "—"  # NaN: no point carried a direction
+
+
+# ---------------------------------------------------------------- the live GAN
+
+@dataclass(frozen=True)
+class Frames:
+    """Which replay frames a trainer holds: the trainer, how many, and the last one's step."""
+
+    trainer: int
+    count: int
+    last: int | None
+
+    @classmethod
+    def of(cls, tr: gan.GanTrainer) -> Frames:
+        return cls(id(tr), len(tr.frames), tr.frames[-1][0] if tr.frames else None)
+
+
+def live_snapshot(tr: gan.GanTrainer, done: bool) -> dict:
+    """Under the trainer's lock: a consistent picture of where the steps stopped."""
+    return {"view": tr.view(), "history": copy.deepcopy(tr.history_), "frames": Frames.of(tr),
+            "agreement": tr.g_agreement, "eval_sizes": tr.eval_sizes()}
+
+
+def view_controls(ctx: PageContext, snap: live_panel.Snapshot) -> tuple[tuple, str]:
+    """Below the panel's buttons: what "Train G only" measured, the shipped start, the layers and the distance."""
+    tr, page = snap.trainer, snap.page
+    if page["agreement"] is not None and page["agreement"][0] == snap.step and not snap.playing:  # right after "Train G only"
+        st.caption(ctx.t("g_move_agreement", cos=cosine_text(ctx, page["agreement"][1])))
+    h = page["history"]
+    if tr.pretrained and snap.step >= gan.PRESET_BUDGET and h.step and h.step[-1] <= gan.PRESET_BUDGET:
+        st.caption(ctx.t("pretrained_note", preset=ctx.t(f"presets.{tr.pretrained}"), steps=ctx.num(snap.step, ",")))
+    c1, c2 = st.columns([3, 1])
+    if ctx.key("layers") not in st.session_state:
+        st.session_state[ctx.key("layers")] = ["real", "fake", "d_map", "arrows"]
+    layers = c1.pills(ctx.t("layers"), plots_gan.LAYERS, selection_mode="multi", format_func=ctx.labeler("gan.layer"),
+                      key=ctx.key("layers"))
+    metric = c2.radio(ctx.t("distance"), ("sw", "mmd2"), format_func=ctx.labeler("gan.distance_names"), key=ctx.key("metric"),
+                      horizontal=True, help=ctx.t("distance_help", **{k: ctx.num(v, ",") for k, v in page["eval_sizes"].items()}))
+    return tuple(layers or ()), metric
+
+
+def live_draw(ctx: PageContext, snap: live_panel.Snapshot, panel: live_panel.Panel) -> None:
+    """The live view, inside the panel's fragment (it ticks while playing)."""
+    tr, view, h = snap.trainer, snap.page["view"], snap.page["history"]
+    layers, metric = view_controls(ctx, snap)
+    if snap.diverged:
+        st.button(ctx.t("reset_after_nan"), icon=":material/restart_alt:", on_click=live_panel.reset, args=(panel,),
+                  key="gan_nan_reset", type="primary")
+    m = st.columns(4)
+    m[0].metric(ctx.t("step"), ctx.num(snap.step, ","))
+    m[1].metric(ctx.t(f"metric_{metric}"), ctx.num(h.latest(metric), ".3f"))
+    if tr.ring_centres is not None and h.modes and h.modes[-1] >= 0:
+        m[2].metric(ctx.t("modes_covered"), f"{h.modes[-1]}/8", help=ctx.t("modes_help", radius=ctx.num(tr.quality_radius, ".2f")))
+    m[3].metric(ctx.t("grad_norm"), ctx.num(view.grad_norm, ".3g"), help=ctx.t("grad_norm_help"))
+    left, right = st.columns([1.15, 1], gap="medium")
+    with left:
+        fig = plots_gan.plane(view, tr.X, tr.box, layers, views.plane_labels(ctx.lang, view.probability), height=560)
+        ctx.chart(fig, key="gan_plane", config=CHART)
+    with right:
+        probability = tr.cfg.loss in gan.PROBABILITY_LOSSES
+        ctx.chart(views.training_curves(ctx.lang, h, metric, probability, tr.ring_centres is not None), key="gan_curves", config=CHART)
+
+
+def live_section(ctx: PageContext, ds: points.Dataset, cfg: gan.GanConfig) -> None:
+    seed = ctx.seed
+
+    def replay_stale(snap: live_panel.Snapshot) -> bool:
+        """Paused in a fragment run with frames the replay below has not drawn: a full run brings it up to date."""
+        drawn = st.session_state.get(ctx.state_key("replay"))
+        return not snap.playing and live.in_fragment_run() and (drawn is None or drawn[0] != snap.page["frames"])
+
+    panel = live_panel.Panel(
+        ctx, "gan", lambda reset: views.build_trainer(ds, cfg, seed, pretrained=not reset), data=ds.X, settings=(ds.name, cfg, seed),
+        step=lambda tr: tr.train_players(1), steps_per_tick=int(st.session_state.get(ctx.key("steps_per_tick"), 20)),
+        snapshot=live_snapshot, draw=lambda snap: live_draw(ctx, snap, panel), full_run_when=replay_stale, buttons=("step", "reset"),
+        extras=(live_panel.Extra("gan_d_only", ctx.t("d_only"), lambda tr: tr.train_players(1, "d"), ":material/gavel:", ctx.t("d_only_help")),
+                live_panel.Extra("gan_g_only", ctx.t("g_only"), lambda tr: tr.train_players(1, "g"), ":material/brush:", ctx.t("g_only_help"))),
+        labels={"start": ctx.t("play"), "resume": ctx.t("play"), "pause": ctx.t("pause"), "step": ctx.t("one_step"), "reset": ctx.t("reset")},
+        helps={"step": ctx.t("one_step_help"), "reset": ctx.t("reset_help")},
+        diverged_text=lambda step: ctx.t("nan_stopped", step=step))
+    tr = live_panel.show(panel).trainer
+    if tr is None:
+        return
+    st.caption(ctx.t("plane_legend_prob") if tr.cfg.loss in gan.PROBABILITY_LOSSES else ctx.t("plane_legend_score"))
+    st.caption(ctx.t("curves_legend"))
+
+
+# ---------------------------------------------------------------- slow motion and the replay
+
+def slow_motion_step(ctx: PageContext) -> None:
+    """The slow-motion button: pause, put the stage slider back to stage 1, take the step (after any under way)."""
+    pause(ctx)
+    tr = current_trainer(ctx)
+    if tr is None:
+        return
+    st.session_state[ctx.key("stage")] = gan.STAGES[0]  # a callback: before the slider is drawn again
+    live.request(tr, tr.slow_step)
+
+
+def slow_motion_section(ctx: PageContext) -> None:
+    tr = current_trainer(ctx)
+    stages = None if tr is None else tr.slow_stages
+    with st.expander(ctx.t("slow_title"), icon=":material/slow_motion_video:", expanded=stages is not None):
+        st.caption(ctx.t("slow_caption"))
+        st.button(ctx.t("slow_button"), icon=":material/slow_motion_video:", on_click=live.outside_fragments(slow_motion_step),
+                  args=(ctx,), key="gan_slow", disabled=tr is None or tr.diverged_)
+        if stages is None:
+            return
+        stage = st.select_slider(ctx.t("stage"), gan.STAGES, format_func=ctx.labeler("gan.stages"), key=ctx.key("stage"))
+        left, right = st.columns([1.2, 1])
+        with left:
+            ctx.chart(plots_gan.stage(stages, stage, tr.box, views.plane_labels(ctx.lang, stages.probability)), key="gan_stage",
+                      config=CHART)
+        with right:
+            st.markdown(ctx.t(f"stage_text.{stage}", d_loss=ctx.num(stages.d_loss, ".3f"), g_loss=ctx.num(stages.g_loss, ".3f"),
+                              d_real=ctx.num(stages.d_real.mean(), ".2f"), d_fake=ctx.num(stages.d_fake.mean(), ".2f"),
+                              agreement=cosine_text(ctx, stages.agreement)))
+            if stage == "update_d" and stages.d_steps > 1:
+                st.markdown(ctx.t("stage_text.update_d_more", n=stages.d_steps, more=stages.d_steps - 1))
+
+
+def replay_section(ctx: PageContext) -> None:
+    """This session's replay; ``gan.replay`` keeps (frames drawn, language, figure), rebuilt only when they change."""
+    tr = current_trainer(ctx)
+    key = ctx.state_key("replay")
+    with st.expander(ctx.t("replay_title"), icon=":material/movie:"):
+        st.caption(ctx.t("replay_caption"))
+        if tr is None:
+            st.session_state[key] = None
+            st.info(ctx.t("replay_empty"), icon=":material/hourglass_empty:")
+            return
+        with live.hold(tr) as held:
+            if held:
+                frames, drawn = list(tr.frames), Frames.of(tr)
+        if not held:
+            live.show_busy()
+            return
+        if len(frames) < 2:
+            st.session_state[key] = (drawn, ctx.lang, None)
+            st.info(ctx.t("replay_empty"), icon=":material/hourglass_empty:")
+            return
+        memo = st.session_state.get(key)
+        if memo is None or memo[:2] != (drawn, ctx.lang) or memo[2] is None:
+            memo = st.session_state[key] = (drawn, ctx.lang, views.replay_figure(tr, frames, ctx.lang))
+        ctx.chart(memo[2], key="gan_replay", config=CHART)
+
+
+# ---------------------------------------------------------------- mode collapse, side by side
+
+def _load(on_load: Callable[[str], None], name: str) -> None:
+    on_load(name)
+    st.session_state[FULL_RERUN] = True
+
+
+@st.fragment
+def collapse_section(ctx: PageContext, loaded: str | None, on_load: Callable[[str], None]) -> None:
+    """The three presets' shipped runs; "Train this one live above" calls ``on_load(name)``, then redraws the page."""
+    with guard():
+        _collapse_section(ctx, loaded, on_load)
+
+
+def _collapse_section(ctx: PageContext, loaded: str | None, on_load: Callable[[str], None]) -> None:
+    if st.session_state.pop(FULL_RERUN, False):
+        st.rerun(scope="app")  # a preset was loaded into the live view above: redraw the whole page
+    st.header(ctx.t("collapse_title"))
+    st.markdown(ctx.t("collapse_lead"))
+    cols = st.columns(3, gap="medium")
+    for col, name in zip(cols, gan.PRESETS):
+        modes = views.shipped_preset(name).modes
+        with col:
+            st.markdown(f"**{ctx.t(f'presets.{name}')}**")
+            ctx.chart(views.preset_replay_figure(name, ctx.lang), key=f"gan_preset_{name}", config=CHART)
+            st.metric(ctx.t("modes_covered"), "—" if modes is None else f"{modes}/8")
+            st.caption(ctx.t(f"preset_text.{name}"))
+            st.button(ctx.t("load_preset"), key=f"gan_load_{name}", on_click=partial(_load, on_load), args=(name,),
+                      icon=":material/upload:")
+            if loaded == name:  # the live view is off-screen: say what changed and where
+                st.success(ctx.t("preset_loaded", steps=ctx.num(gan.PRESET_BUDGET, ","), link=f"#{LIVE_ANCHOR}"),
+                           icon=":material/check_circle:")
+    left, right = st.columns([1, 1.1], gap="large")
+    with left:
+        ctx.md("why_collapse")
+    with right:
+        fig, caption = views.pull_figure(ctx.lang)
+        st.markdown(f"**{ctx.t('pull_title')}**")
+        ctx.chart(fig, key="gan_pull", config=CHART)
+        st.caption(caption)
+    ctx.md("why_wgan")
+
+
+# ---------------------------------------------------------------- digits
+
+@st.fragment
+def digits_section(ctx: PageContext) -> None:
+    with guard():
+        _digits_section(ctx)
+
+
+def _digits_section(ctx: PageContext) -> None:
+    st.header(ctx.t("digits_title"))
+    st.markdown(ctx.t("digits_lead"))
+    _, hist, _ = views.digits_model(False)
+    n_epochs = len(hist.epoch)
+    left, right = st.columns([1, 1.2], gap="large")
+    with left:
+        epoch = st.slider(ctx.t("epoch"), 1, n_epochs, n_epochs, key=ctx.key("epoch"), help=ctx.t("epoch_help"))
+        st.image(plots_gan.digit_tiles(hist.grids[epoch - 1], 8, zoom=5, gap=5), caption=ctx.t("grid_caption", epoch=epoch),
+                 width="content")
+        st.caption(ctx.t("digits_covered", k=hist.classes_covered[epoch - 1]))
+    with right:
+        fig = go.Figure(views.digits_curves_figure(ctx.lang))  # a copy: the cached figure stays untouched
+        fig.add_vline(x=epoch, line=dict(color="#6b7280", dash="dot"))
+        ctx.chart(fig, key="gan_digit_curves", config=CHART)
+        st.caption(ctx.t("digits_curves_legend"))
+
+    st.subheader(ctx.t("cond_title"))
+    st.markdown(ctx.t("cond_lead"))
+    if ctx.key("digit") not in st.session_state:
+        st.session_state[ctx.key("digit")] = 3
+    digit = st.pills(ctx.t("digit"), list(range(10)), key=ctx.key("digit"))
+    if digit is None:  # a second click empties the pills
+        digit = 3
+    c1, c2 = st.columns([1, 1.3], gap="large")
+    with c1:
+        seed_key = ctx.state_key("digit_seed")
+        if st.button(ctx.t("new_noise"), icon=":material/casino:", key="gan_new_noise"):
+            st.session_state[seed_key] = st.session_state.get(seed_key, 0) + 1
+        samples, agree = views.conditional_samples(int(digit), ctx.seed * 1000 + st.session_state.get(seed_key, 0))
+        st.metric(ctx.t("evaluator_agrees"), f"{agree}/{len(samples)}", help=ctx.t("evaluator_help"))
+        _, _, cond_final = views.digits_model(True)
+        st.caption(ctx.t("cond_overall", acc=ctx.num(cond_final.get("label_accuracy", float("nan")), ".0%")))
+    with c2:
+        st.image(plots_gan.digit_tiles(samples, 8, zoom=7, gap=5), caption=ctx.t("cond_caption", digit=digit), width="content")

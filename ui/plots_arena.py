@@ -1,0 +1,205 @@
+"""The arena's drawing: one panel per contestant on the same axes and in fixed colours, the verdict
+table, its commentary and the two CSV exports. The page decides what to draw; the numbers come from
+``engine.races``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from engine.races import race as R
+from ui import charts, text
+from ui.shell import PageContext
+
+REAL_COLOUR = "#9CA3AF"  # every panel's real points: the same grey under every contestant's colour
+COLUMNS = 4  # panels per row
+FIG_HEIGHT, CURVE_HEIGHT = 270, 150
+TABLE_COLUMNS = ("mmd2", "precision", "recall", "coverage", "log_likelihood", "modes", "seconds", "n_params")
+FORMATS = {"mmd2": ".4f", "precision": ".2f", "recall": ".2f", "coverage": ".2f", "log_likelihood": ".2f",
+           "seconds": ".1f", "n_params": ","}
+
+
+def colour(name: str) -> str:
+    """A contestant's colour, the same on every panel, lesson and language (blue is left for nobody: real is grey)."""
+    return charts.colour(R.CONTESTANTS.index(name) + 1 if name in R.CONTESTANTS else 0)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What one contestant's panel shows."""
+
+    name: str
+    samples: np.ndarray | None
+    curve_steps: list
+    curve: list
+    curve_key: str | None
+    fraction: float | None = None  # live: share of the budget used (None: a finished, shipped or judged race)
+    status: str = "ok"  # ok, diverged, failed
+    steps: int = 0
+    seconds: float = 0.0
+    note: str | None = None  # a failed contestant's reason, in the reader's language
+
+
+def samples_figure(ctx: PageContext, box, real: np.ndarray, samples: np.ndarray | None, name: str) -> go.Figure:
+    fig = charts.plane_figure(box, height=FIG_HEIGHT)
+    fig.update_layout(margin=dict(l=4, r=4, t=4, b=4), showlegend=False, uirevision=None)
+    fig.update_xaxes(title_text=None)
+    fig.update_yaxes(title_text=None)
+    fig.add_trace(go.Scattergl(x=real[:, 0], y=real[:, 1], mode="markers", name=ctx.t("real"),
+                               marker=dict(color=REAL_COLOUR, size=4, opacity=0.6), hoverinfo="skip"))
+    if samples is not None and len(samples):
+        fig.add_trace(go.Scattergl(x=samples[:, 0], y=samples[:, 1], mode="markers", name=ctx.t(f"names.{name}"),
+                                   marker=dict(color=colour(name), size=5, opacity=0.85),
+                                   hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>%{fullData.name}</extra>"))
+    return fig
+
+
+def curve_figure(ctx: PageContext, cell: Cell) -> go.Figure:
+    fig = go.Figure(go.Scatter(x=cell.curve_steps, y=cell.curve, mode="lines", line=dict(color=colour(cell.name), width=2),
+                               hovertemplate="%{x}: %{y:.3f}<extra></extra>"))
+    fig.update_layout(height=CURVE_HEIGHT, margin=dict(l=4, r=4, t=4, b=4), plot_bgcolor="white", showlegend=False,
+                      font=dict(size=12))
+    fig.update_xaxes(title_text=ctx.t("step_axis"), gridcolor="#e5e7eb")
+    fig.update_yaxes(title_text=ctx.t(f"curve.{cell.curve_key}"), gridcolor="#e5e7eb")
+    return fig
+
+
+def grid(ctx: PageContext, cells: list[Cell], box, real: np.ndarray, key: str) -> None:
+    """One panel per contestant, ``COLUMNS`` to a row: name, progress or status, samples over the real data, curve."""
+    for start in range(0, len(cells), COLUMNS):
+        cols = st.columns(COLUMNS)
+        for col, cell in zip(cols, cells[start:start + COLUMNS]):
+            with col:
+                st.markdown(f'<span style="color:{colour(cell.name)}">●</span> **{ctx.t(f"names.{cell.name}")}**',
+                            unsafe_allow_html=True)
+                progress = ctx.t("cell_progress", steps=ctx.num(cell.steps, ","), s=ctx.num(cell.seconds, ".1f"))
+                if cell.status == "failed":
+                    st.warning(cell.note or ctx.t("status.failed"), icon=":material/block:")
+                    continue
+                if cell.status == "diverged":
+                    st.error(ctx.t("cell_diverged", step=cell.steps), icon=":material/error:")
+                elif cell.fraction is not None:
+                    st.progress(min(1.0, cell.fraction), text=progress)
+                else:
+                    st.caption(progress)
+                if cell.samples is not None:
+                    ctx.chart(samples_figure(ctx, box, real, cell.samples, cell.name), key=f"{key}_samples_{cell.name}")
+                else:
+                    st.caption(ctx.t("no_samples_yet"))
+                if cell.curve_key and len(cell.curve) >= 2 and cell.fraction is None:  # curves once the race is over
+                    ctx.chart(curve_figure(ctx, cell), key=f"{key}_curve_{cell.name}")
+
+
+def cells_from_rows(ctx: PageContext, rows: list[dict]) -> list[Cell]:
+    return [Cell(r["name"], r["samples"], r["curve_steps"], r["curve"], r["curve_key"], None, r["status"], r["steps"],
+                 r["seconds"] or 0.0, error_text(ctx, r)) for r in rows]
+
+
+def error_text(ctx: PageContext, row: dict) -> str | None:
+    err = row.get("error")
+    if err is None:
+        return None
+    params = dict(err.params)
+    if "family" in params:
+        params["family"] = ctx.t(f"names.{params['family']}")
+    own = f"{ctx.page}.errors.{err.code}"
+    return text.lookup(ctx.lang, own if own in text.catalogue(ctx.lang) else f"errors.{err.code}", **params)
+
+
+def _cell(ctx: PageContext, row: dict, metric: str) -> str:
+    value = row.get(metric)
+    if row["status"] == "failed":
+        return "—"
+    if metric == "log_likelihood":
+        if value is None:
+            return ctx.t("no_density")
+        return ctx.num(value, ".2f") + ("" if row["density"] == "exact" else " " + ctx.t("bound_mark"))
+    if metric == "modes":
+        return "—" if value is None else f"{value} / {row['n_modes']}"
+    return "—" if value is None else ctx.num(value, FORMATS[metric])
+
+
+def table(ctx: PageContext, rows: list[dict], metric: str) -> pd.DataFrame:
+    """The verdict, ranked by ``metric`` (the rows without it last, in start order), every number as the reader writes it."""
+    ranked = R.rank(rows, metric)
+    order = ranked + [r for r in rows if r not in ranked]
+    data = {ctx.t("col.rank"): [str(ranked.index(r) + 1) if r in ranked else "—" for r in order],
+            ctx.t("col.name"): [ctx.t(f"names.{r['name']}") for r in order],
+            ctx.t("col.status"): [ctx.t(f"status.{r['status']}") for r in order]}
+    for m in TABLE_COLUMNS:
+        if m == "modes" and all(r["modes"] is None for r in rows):
+            continue
+        data[ctx.t(f"metric.{m}")] = [_cell(ctx, r, m) for r in order]
+    return pd.DataFrame(data)
+
+
+def commentary(ctx: PageContext, rows: list[dict], metric: str) -> list[str]:
+    """The engine's notes from the numbers, as sentences in the reader's language."""
+    def name(n: str) -> str:
+        return ctx.t(f"names.{n}")
+
+    lines = []
+    for code, p in R.commentary(rows, metric):
+        if code == "winner":
+            lines.append(ctx.t("note.winner", who=name(p["name"]), metric=ctx.t(f"metric.{p['metric']}"),
+                               value=_cell(ctx, next(r for r in rows if r["name"] == p["name"]), p["metric"])))
+        elif code == "failed":
+            lines.append(error_text(ctx, next(r for r in rows if r["name"] == p["name"])) or ctx.t("status.failed"))
+        elif code == "diverged":
+            lines.append(ctx.t("note.diverged", who=name(p["name"]), step=p["step"]))
+        elif code == "modes":
+            lines.append(ctx.t("note.modes", who=name(p["name"]), covered=p["covered"], total=p["total"]))
+        elif code == "all_modes":
+            lines.append(ctx.t("note.all_modes", total=p["total"]))
+        elif code == "densities":
+            lines.append(ctx.t("note.densities", names=ctx.t("and").join([", ".join(map(name, p["names"][:-1])), name(p["names"][-1])])
+                               if len(p["names"]) > 1 else name(p["names"][0])))
+        elif code == "no_density":
+            lines.append(ctx.t("note.no_density"))
+        elif code == "tradeoff":
+            lines.append(ctx.t("note.tradeoff", precise=name(p["precise"]), covering=name(p["covering"])))
+    return lines
+
+
+def table_csv(rows: list[dict]) -> str:
+    """The verdict as CSV: plain numbers, the engine's column names (a spreadsheet reads it in any language)."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    cols = ("name", "status", "steps", "seconds", "n_params", "density", "mmd2", "precision", "recall", "coverage",
+            "log_likelihood", "modes", "n_modes")
+    w.writerow(cols)
+    for r in rows:
+        w.writerow(["" if r.get(c) is None else r[c] for c in cols])
+    return out.getvalue()
+
+
+def samples_csv(rows: list[dict]) -> str:
+    """Every contestant's samples in one CSV: name, x1, x2."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(("name", "x1", "x2"))
+    for r in rows:
+        if r["samples"] is not None:
+            for x1, x2 in np.asarray(r["samples"], float):
+                w.writerow((r["name"], f"{x1:.5g}", f"{x2:.5g}"))
+    return out.getvalue()
+
+
+def verdict(ctx: PageContext, rows: list[dict], metric: str, key: str) -> None:
+    """The ranked table, the commentary and the two downloads."""
+    st.dataframe(table(ctx, rows, metric), hide_index=True, width="stretch")
+    st.caption(ctx.t("table_caption"))
+    lines = commentary(ctx, rows, metric)
+    if lines:
+        st.markdown("\n".join(f"- {line}" for line in lines))
+    c1, c2 = st.columns(2)
+    c1.download_button(ctx.t("download_table"), table_csv(rows), file_name="arena_table.csv", mime="text/csv",
+                       icon=":material/download:", key=f"{key}_dl_table")
+    c2.download_button(ctx.t("download_samples"), samples_csv(rows), file_name="arena_samples.csv", mime="text/csv",
+                       icon=":material/download:", key=f"{key}_dl_samples")

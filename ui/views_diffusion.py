@@ -1,0 +1,195 @@
+"""Cached engine calls and figures of the diffusion page (pages/05_diffusion.py).
+
+The cached calls are bounded and keyed by their inputs; models are shared read-only (``cache_resource``),
+results are copied per session (``cache_data``). Figure builders take the language and read their
+labels through ``PageContext(PAGE, lang, 0)``, so the page only places what they return.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from engine.core.errors import InputError
+from engine.data import digits, points
+from engine.families import diffusion as D
+from ui import plots_diffusion as P
+from ui.shell import PageContext
+
+PAGE = "diffusion"
+SAMPLE_POINTS = 1000
+ANIM_POINTS, ANIM_FRAMES = 300, 50
+EVAL_POINTS = 500
+QUALITY_STEPS = (2, 5, 10, 20, 50, 100)
+COMPARE_IMAGES = 8  # digits shown by each road in "step by step, or in one jump?"
+FIELD_POINTS = 400  # noised data points drawn under the score field's arrows
+
+
+def _ctx(lang: str) -> PageContext:
+    """The page's texts in ``lang`` (for figures built outside any one session's context)."""
+    return PageContext(PAGE, lang, 0)
+
+
+def box_for(X: np.ndarray, extra: float = 0.0) -> tuple:
+    """The plotting box of ``X``, widened to contain ±``extra`` in both coordinates."""
+    b = points.bounds(np.r_[X, [[-extra, -extra], [extra, extra]]] if extra else X)
+    return tuple(float(v) for v in b)
+
+
+# ---------------------------------------------------------------- shared models and data
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def pretrained_2d(name: str) -> D.DiffusionModel:
+    return D.pretrained_2d(name)
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def pretrained_digits() -> D.DiffusionModel:
+    return D.pretrained_digits()
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def photo() -> np.ndarray:
+    return D.load_photo()
+
+
+@st.cache_data(max_entries=1, ttl=3600, show_spinner=False)
+def forward_digits() -> tuple[np.ndarray, np.ndarray]:
+    """(10 digits in 0…1 to noise and show, 400 digits in −1…1 for the two roads)."""
+    X, _ = digits.load("train")
+    return X[:10] / 16.0, D.to_model_space(X[:400] / 16.0)
+
+
+# ---------------------------------------------------------------- forward process
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def schedule_curves(schedule: str, T: int, beta_start: float, beta_end: float) -> dict:
+    return D.schedule_curves(D.ScheduleConfig(schedule, T, beta_start, beta_end))
+
+
+def valid_schedules(config: D.ScheduleConfig) -> list[str]:
+    """The schedules that these T and betas make valid (the chart draws only those)."""
+    out = []
+    for kind in D.SCHEDULES:
+        try:
+            D.NoiseSchedule(D.ScheduleConfig(kind, config.T, config.beta_start, config.beta_end))
+        except InputError:
+            continue
+        out.append(kind)
+    return out
+
+
+def schedule_figure(config: D.ScheduleConfig, t: int, lang: str):
+    """β_t, ᾱ_t and SNR(t) of every valid schedule, the chosen one highlighted, a marker at ``t``."""
+    ctx = _ctx(lang)
+    curves = {k: schedule_curves(k, config.T, config.beta_start, config.beta_end) for k in valid_schedules(config)}
+    return P.schedule_figure(curves, config.schedule, t, {k: ctx.t(f"schedules.{k}") for k in curves},
+                             (ctx.t("beta_title"), ctx.t("alpha_bar_title"), ctx.t("snr_title")), ctx.t("t_axis"))
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def forward_comparison(X0: np.ndarray, config: D.ScheduleConfig, t: int, seed: int) -> D.RoadComparison:
+    """Both roads to x_t from the same x_0 (see ``D.compare_roads``); images keep ``COMPARE_IMAGES`` of each."""
+    return D.compare_roads(X0, config, t, seed, keep=COMPARE_IMAGES)
+
+
+def roads_figure(X0: np.ndarray, res: D.RoadComparison, lang: str):
+    ctx = _ctx(lang)
+    return P.points_figure(box_for(X0, 3.2), X0, [(res.iterative, ctx.t("compare.iterative"), P.SAMPLE_COLOUR),
+                                                  (res.closed, ctx.t("compare.closed"), P.SECOND_COLOUR)],
+                           ctx.t("x0_label"), height=420)
+
+
+def residual_figure(res: D.RoadComparison, lang: str):
+    """Every value's residual by both roads against the density of N(0, 1 − ᾱ_t)."""
+    ctx = _ctx(lang)
+    resid = res.residuals
+    return P.residual_figure([(resid["iterative"], ctx.t("compare.iterative"), P.SAMPLE_COLOUR),
+                              (resid["closed"], ctx.t("compare.closed"), P.SECOND_COLOUR)],
+                             res.var, ctx.t("compare_theory_density"), ctx.t("compare_resid_axis"), ctx.t("compare_density_axis"))
+
+
+# ---------------------------------------------------------------- reverse process on 2D points
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def reverse_run(_model: D.DiffusionModel, model_id: tuple, sampler: str, steps: int, seed: int, data: np.ndarray) -> dict:
+    """Samples, the animated path of the first points, and distances to the data."""
+    res = _model.reverse(SAMPLE_POINTS, sampler, steps, seed=seed, keep=ANIM_POINTS, keep_frames=ANIM_FRAMES)
+    return {"samples": res.samples, "trajectory": res.trajectory, "timesteps": res.timesteps,
+            **D.sample_distances(res.samples, data, EVAL_POINTS)}
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def score_field(_model: D.DiffusionModel, model_id: tuple, box: tuple, t: int, data: np.ndarray, seed: int) -> dict:
+    P_, S = D.vector_field(_model, box, t)
+    return {"points": P_, "score": S, "noisy": D.noisy_points(_model, data, t, FIELD_POINTS, seed)}
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def quality_rows(_model: D.DiffusionModel, model_id: tuple, data: np.ndarray, seed: int) -> list[dict]:
+    if model_id[0] == "pretrained":  # measured once when the weights were made (see the manifest)
+        rows = D.pretrained_metrics(model_id[1]).get("quality")
+        if rows:
+            return rows
+    return D.quality_vs_steps(_model, data[:EVAL_POINTS], n=EVAL_POINTS, seed=seed, step_choices=QUALITY_STEPS)
+
+
+def animation_figure(box: tuple, data: np.ndarray, run: dict, lang: str):
+    ctx = _ctx(lang)
+    return P.reverse_animation(box, data, run["trajectory"], run["timesteps"], ctx.t("data_label"), ctx.t("reverse_points"),
+                               ctx.t("frame_label"), ctx.t("play"), ctx.t("pause"))
+
+
+def field_figure(box: tuple, data: np.ndarray, field: dict, t: int, lang: str):
+    """The noised data at t under the arrows of the learned score."""
+    ctx = _ctx(lang)
+    fig = P.points_figure(box, data, [(field["noisy"], ctx.t("x_t_label", t=t), P.SAMPLE_COLOUR)], ctx.t("data_label"))
+    P.add_arrows(fig, field["points"], field["score"], 0.9 * (box[1] - box[0]) / 16, ctx.t("arrows_label"))
+    return fig
+
+
+def quality_figures(rows: list[dict], data: np.ndarray, T: int, lang: str) -> tuple:
+    """MMD² (with the data-vs-data floor) and SWD against the number of sampling steps."""
+    ctx = _ctx(lang)
+    ref = D.data_vs_data_mmd2(data, EVAL_POINTS)
+    names = (ctx.t("steps_axis"), ctx.t("samplers.ddim"), ctx.t("ddpm_at_T", T=T))
+    return (P.quality_figure(rows, "mmd2", ctx.t("mmd2"), *names, ref, ctx.t("data_vs_data")),
+            P.quality_figure(rows, "swd", ctx.t("swd"), *names))
+
+
+# ---------------------------------------------------------------- digits and latent diffusion
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def digit_run(label: int, guidance: float, steps: int, seed: int) -> dict:
+    model = pretrained_digits()
+    grid = D.digit_samples(model, np.full(32, label), guidance, steps, seed=seed)
+    film = D.digit_samples(model, np.full(5, label), guidance, steps, seed=seed + 1, keep=5, keep_frames=11)
+    return {"grid": grid.samples, "accuracy": D.class_agreement(grid.samples, label),
+            "film": film.trajectory, "film_t": film.timesteps}
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def latent_models() -> tuple:
+    """(VAE, latent diffusion model, test codes, shipped?): read-only, shared by every session."""
+    vae = D.vae_model(D.LATENT_DIM)
+    model, shipped = D.latent_model(D.LATENT_DIM, vae)
+    return vae, model, vae.encode_mean(digits.load("test")[0]), shipped
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def latent_run(label: int, guidance: float, steps: int, seed: int) -> dict:
+    vae, model, codes_test, _ = latent_models()
+    return D.latent_report(model, vae, codes_test, label, guidance, steps, seed)
+
+
+def latent_figure(codes_test: np.ndarray, run: dict, lang: str):
+    """The test codes, the prior's draws and the diffused codes on the two widest axes of the test codes."""
+    ctx = _ctx(lang)
+    dims = D.top_variance_dims(codes_test, 2)
+    clouds = [(run["prior"][:, dims], ctx.t("latent_codes_prior"), P.SECOND_COLOUR),
+              (run["codes"][:, dims], ctx.t("latent_codes_diffusion"), P.SAMPLE_COLOUR)]
+    box = box_for(np.r_[codes_test[:, dims], run["prior"][:, dims]])
+    fig = P.points_figure(box, codes_test[:, dims], clouds, ctx.t("latent_codes_data"), height=430)
+    fig.update_xaxes(title_text=f"z{dims[0] + 1}")
+    fig.update_yaxes(title_text=f"z{dims[1] + 1}")
+    return fig

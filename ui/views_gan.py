@@ -1,0 +1,121 @@
+"""Cached engine calls and figures of the GAN page (pages/04_gan.py).
+
+Shipped models are read once and shared by every session (read-only, inference only). Figures that
+depend on no session's training (the presets side by side, the pull, the digits curves) are built once
+per language and shared: each key includes the language, so they carry that language's labels.
+The live trainer's figures are built per run from that session's snapshot.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from engine.data import digits, points
+from engine.families import gan
+from ui import charts, plots_gan
+from ui.shell import PageContext
+
+PAGE = "gan"
+
+
+def _ctx(lang: str) -> PageContext:
+    """The page's texts in ``lang`` (figures shared across sessions are cached per language)."""
+    return PageContext(PAGE, lang, 0)
+
+
+# ---------------------------------------------------------------- shipped models (read-only, shared)
+
+@st.cache_resource(max_entries=len(gan.PRESETS), show_spinner=False)
+def shipped_preset(name: str) -> gan.ShippedPreset:
+    return gan.shipped_preset(name)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def digits_model(conditional: bool):
+    return gan.digits.pretrained(conditional)
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def conditional_samples(digit: int, seed: int, n: int = 16) -> tuple[np.ndarray, int]:
+    """``n`` samples of the conditional GAN asked for ``digit``, and how many the evaluator reads as that digit."""
+    model, _, _ = digits_model(True)
+    samples = model.sample(n, digit, seed)
+    return samples, int((digits.classify(samples) == digit).sum())
+
+
+@st.cache_data(max_entries=1, ttl=24 * 3600, show_spinner=False)
+def pull_curves() -> gan.PullCurves:
+    """The two classic losses' pull while D trains alone: one deterministic run of a few hundred small steps."""
+    return gan.pull_under_d_training()
+
+
+def build_trainer(ds: points.Dataset, cfg: gan.GanConfig, seed: int, pretrained: bool) -> gan.GanTrainer:
+    """A new trainer; after Reset (``pretrained`` False) it starts from fresh random weights, not the shipped ones."""
+    name = gan.matching_preset(ds.X, ds.name, cfg) if pretrained else None
+    return gan.trainer_for(ds.X, ds.name, cfg, seed, shipped_preset(name) if name is not None else None)
+
+
+# ---------------------------------------------------------------- figures
+
+def plane_labels(lang: str, probability: bool) -> dict[str, str]:
+    ctx = _ctx(lang)
+    return {"real": ctx.t("real"), "fake": ctx.t("fake"), "manifold": ctx.t("manifold"), "arrows": ctx.t("arrows"),
+            "d_map": ctx.t("d_prob") if probability else ctx.t("d_score"), "noise": ctx.t("noise_points"),
+            "fake_after": ctx.t("fake_after"), "step": ctx.t("step")}
+
+
+def _player_rows(ctx: PageContext, h, probability: bool) -> list:
+    """The losses and D's outputs, for the live curves and the digits curves alike."""
+    return [
+        (ctx.t("panel_losses"), [(ctx.t("d_loss"), h.d_loss, plots_gan.REAL), (ctx.t("g_loss"), h.g_loss, plots_gan.FAKE)]),
+        (ctx.t("panel_scores") if probability else ctx.t("panel_scores_raw"),
+         [(ctx.t("d_real"), h.d_real, plots_gan.REAL + ":dash"), (ctx.t("d_fake"), h.d_fake, plots_gan.FAKE + ":dash")]),
+    ]
+
+
+def training_curves(lang: str, h: gan.History, metric: str, probability: bool, ring: bool):
+    """The live trainer's curves: losses, D's outputs, the chosen distance and (on the ring) the modes covered."""
+    ctx = _ctx(lang)
+    rows = _player_rows(ctx, h, probability)
+    rows.append((ctx.t(f"panel_{metric}"), [(ctx.t(f"metric_{metric}"), (h.eval_step, getattr(h, metric)), "#111827")]))
+    if ring:
+        rows.append((ctx.t("panel_modes"), [(ctx.t("modes_line"), (h.eval_step, h.modes), charts.colour(2))]))
+    return plots_gan.curves(h.step, rows, ctx.t("step"), height=640 if len(rows) == 4 else 560,
+                            integer_axes=(4,) if len(rows) == 4 else ())
+
+
+def replay_figure(tr: gan.GanTrainer, frames: list, lang: str):
+    """A session's own training as a replay (built again only when its frames change)."""
+    return plots_gan.replay(tr.box, tr.X, frames, plane_labels(lang, True))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def preset_replay_figure(name: str, lang: str):
+    """The shipped training of a preset as a replay (read-only: shared by every session)."""
+    ring = gan.preset_data()
+    return plots_gan.replay(points.bounds(ring), ring, shipped_preset(name).frames, plane_labels(lang, True), height=420)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def pull_figure(lang: str):
+    """The pull figure and its caption, with the numbers the run measured."""
+    ctx, pc = _ctx(lang), pull_curves()
+    labels = {"pull": ctx.t("pull_panel"), "d_fake": ctx.t("pull_d_panel"), "x": ctx.t("pull_x"),
+              "minimax": ctx.t("losses.minimax"), "nonsat": ctx.t("losses.nonsat"), "d_fake_line": ctx.t("pull_d_panel")}
+    caption = ctx.t("pull_caption", steps=ctx.num(int(pc.step[-1]), ","), lr=ctx.num(gan.PULL_CONFIG.lr_d, "g"), n=gan.N_ARROWS,
+                    mm_peak=ctx.num(pc.minimax.max(), ".3g"), mm_end=ctx.num(pc.minimax[-1], ".3g"),
+                    d_end=ctx.num(pc.d_fake[-1], ".3f"), ns_start=ctx.num(pc.nonsat[0], ".3g"), ns_end=ctx.num(pc.nonsat[-1], ".3g"))
+    return plots_gan.pulls(pc, labels, height=420), caption
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def digits_curves_figure(lang: str):
+    """The shipped digits GAN's training, epoch by epoch (copy it before adding the epoch marker)."""
+    ctx = _ctx(lang)
+    _, hist, _ = digits_model(False)
+    rows = _player_rows(ctx, hist, True) + [
+        (ctx.t("panel_sw"), [(ctx.t("metric_sw"), hist.sw, "#111827")]),
+        (ctx.t("panel_classes"), [(ctx.t("classes_line"), hist.classes_covered, charts.colour(2))]),
+    ]
+    return plots_gan.curves(hist.epoch, rows, ctx.t("epoch"), height=560)

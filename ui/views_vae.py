@@ -1,0 +1,139 @@
+"""Cached engine calls and figures of the VAE page (pages/03_vae.py).
+
+Models are shared read-only (inference only); results are cached per setting. Figures that depend on the
+settings alone are built once and shared by every session: each key includes the language, so they carry
+that language's labels, and the page only places them.
+"""
+
+import numpy as np
+import streamlit as st
+
+from engine.data import digits
+from engine.families import vae
+from ui import plots_vae
+from ui.shell import PageContext
+
+PAGE = "vae"
+
+
+def _ctx(lang: str) -> PageContext:
+    """The page's texts in ``lang`` (the figures are cached per language, outside any one session)."""
+    return PageContext(PAGE, lang, 0)
+
+
+def axis_names(latent: int, lang: str) -> tuple[str, str]:
+    """The plane's axes: z₁, z₂ in 2D, the first two principal components above."""
+    ctx = _ctx(lang)
+    return ("z₁", "z₂") if latent == 2 else (ctx.t("pc", i=1), ctx.t("pc", i=2))
+
+
+# ---------------------------------------------------------------- cached engine calls
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def model(latent: int, beta: float, arch: str) -> vae.VAE:
+    return vae.pretrained(latent, beta, arch)  # read-only, shared: inference only
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def plane(latent: int, beta: float, arch: str) -> vae.LatentPlane:
+    """μ of every test digit, and a 2D view of it (itself, or its PCA projection)."""
+    return vae.latent_plane(model(latent, beta, arch).encode_mean(digits.load("test")[0]))
+
+
+def plane_to_latent(P: np.ndarray, latent: int, beta: float, arch: str) -> np.ndarray:
+    """A point of the shown plane back to z: itself in 2D, mean + p·(first two PCs) above."""
+    return plane(latent, beta, arch).to_latent(P)
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def test_bounds(latent: int, beta: float, arch: str, k: int):
+    m = model(latent, beta, arch)
+    X, y = digits.load("test")
+    ev = m.evaluate(X, n_samples=8, seed=0)
+    return ev, m.iwae(X, k=k, seed=0)
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def usage(latent: int, beta: float, arch: str) -> vae.LatentUsage:
+    """KL per latent dimension, active dimensions and rate = information + marginal KL, on the test digits."""
+    return model(latent, beta, arch).latent_usage(digits.load("test")[0])
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def manifold(latent: int, beta: float, arch: str, n: int, lim: float) -> np.ndarray:
+    return model(latent, beta, arch).decode_mean(plane_to_latent(vae.grid(lim, n), latent, beta, arch))
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def layer_shapes(config: vae.VAEConfig):
+    return vae.shapes(config)
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def vq_model() -> vae.vq.VQVAE:
+    return vae.vq.pretrained()
+
+
+@st.cache_data(max_entries=4, ttl=3600, show_spinner=False)
+def vq_view():
+    """The VQ-VAE on the test digits: codes, codebook usage, reconstructions, their −log p(x | z_q), the classifier's reading."""
+    m = vq_model()
+    X, y = digits.load("test")
+    codes = m.codes(X)
+    R = m.reconstruct(X)
+    return codes, m.usage(X), R, m.recon_nll(X), digits.classify(R)
+
+
+@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
+def baseline() -> float:
+    return vae.independent_pixel_baseline(digits.load("train")[0], digits.load("test")[0])
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def reconstructions(latent: int, beta: float, arch: str):
+    m = model(latent, beta, arch)
+    X, y = digits.load("test")
+    R = m.reconstruct(X)
+    return R, m.per_image_recon_error(X), digits.classify(R)
+
+
+def info_ceiling() -> float:
+    """ln N: the most a code can say about which of the N test digits it came from, I_q(x; z) ≤ ln N."""
+    return float(np.log(len(digits.load("test")[0])))
+
+
+def final_evaluation(m: vae.VAE):
+    """A freshly trained model on the test digits: its evaluation and the share of reconstructions read as the right digit."""
+    X, y = digits.load("test")
+    return m.evaluate(X, n_samples=8, seed=0), float((digits.classify(m.reconstruct(X)) == y).mean())
+
+
+# ---------------------------------------------------------------- figures, shared by every session
+# cache_data would pickle them, and unpickling a plotly figure re-validates every property.
+FIGURES = dict(max_entries=12, ttl=3600, show_spinner=False)
+
+
+@st.cache_resource(**FIGURES)
+def manifold_figure(latent: int, beta: float, arch: str, n: int, lim: float, lang: str):
+    return plots_vae.manifold_figure(manifold(latent, beta, arch, n, lim), n, lim, axis_names(latent, lang))
+
+
+@st.cache_resource(**FIGURES)
+def kl_dims_figure(latent: int, beta: float, arch: str, lang: str):
+    ctx, use = _ctx(lang), usage(latent, beta, arch)
+    return plots_vae.kl_per_dim_figure(use.kl_per_dim, use.threshold, ctx.t("dimension"), ctx.t("kl_dim_axis"), ctx.t("nats"),
+                                       (ctx.t("active"), ctx.t("inactive")), ctx.t("threshold_label", thr=use.threshold))
+
+
+@st.cache_resource(**FIGURES)
+def curves_figure(latent: int, beta: float, arch: str, lang: str):
+    """The shipped model's training curves: reconstruction, KL, and β·KL when β ≠ 1."""
+    ctx, cv = _ctx(lang), model(latent, beta, arch).curves
+    return plots_vae.loss_curves(cv["curve_step"], cv["curve_recon"], cv["curve_kl"], (ctx.t("recon_name"), ctx.t("kl_name")),
+                                 ctx.t("step"), ctx.t("nats"), beta if beta != 1 else None, ctx.t("beta_kl_name", beta=ctx.num(beta, "g")))
+
+
+@st.cache_resource(max_entries=2, ttl=3600, show_spinner=False)
+def vq_usage_figure(lang: str):
+    ctx = _ctx(lang)
+    return plots_vae.code_usage(vq_view()[0], vq_model().config.codebook, ctx.t("vq_code"), ctx.t("vq_count"), ctx.t("vq_slot_n"))
