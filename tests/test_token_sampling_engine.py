@@ -79,6 +79,21 @@ def test_ngram_probability_is_the_count_formula():
     assert p[c] == pytest.approx(0.5 / (n_a + 0.5 * corpus.vocab.size))
 
 
+def test_ngram_count_row_pads_a_short_context_with_the_boundary_token():
+    corpus = ts.corpus_from_bytes(("abcab" * 200).encode())
+    a, b = (corpus.vocab.stoi[ch] for ch in "ab")
+    trigram = ts.fit_ngram(corpus, 3)
+    row = trigram.count_row(np.array([0, a]))  # two tokens: no padding
+    assert row.context.tolist() == [0, a] and np.array_equal(row.counts, trigram.counts_for([0, a]))
+    short = trigram.count_row(np.array([a]))  # one token: padded on the left, as ``logits`` pads
+    assert short.context.tolist() == [0, a] and short.total == row.total
+    bigram = ts.fit_ngram(corpus, 2).count_row(np.array([0, b, a]), n_top=2)
+    assert bigram.context.tolist() == [a] and bigram.top[0] == b and bigram.total == bigram.counts[b] > 100
+    unigram = ts.fit_ngram(corpus, 1).count_row(np.array([0, a]))
+    assert unigram.context.size == 0 and unigram.total == len(corpus.train)  # every token counts once
+    assert trigram.count_row(np.array([b, b])).total == 0  # "bb" never occurs
+
+
 def test_bigram_on_ab_generates_alternating_letters():
     corpus = ts.corpus_from_bytes(("ab" * 500).encode())
     model = ts.fit_ngram(corpus, 2, alpha=0.01)
@@ -116,6 +131,19 @@ def test_display_order_breaks_temperature_ties_by_the_model_probability():
     assert ts.display_order(warm.p_temp, warm.p_model).tolist() == [1, 6, 4, 0, 3, 5, 2]
     # p_temp decides first: a token with the larger p_temp goes first even if p_model says otherwise
     assert ts.display_order(np.array([0.2, 0.8]), np.array([0.9, 0.1])).tolist() == [1, 0]
+
+
+def test_entropy_is_in_bits_and_zero_when_greedy():
+    assert ts.entropy_bits(np.full(4, 0.25)) == pytest.approx(2.0)
+    assert ts.entropy_bits([0.5, 0.5, 0.0]) == pytest.approx(1.0)  # 0 log 0 = 0, not NaN
+    greedy = ts.transform(LOGITS, ts.SamplingSettings(temperature=0.0))
+    assert greedy.entropy == 0.0 and greedy.kept_mass == 1.0
+    view = ts.transform(LOGITS, ts.SamplingSettings(top_k=2))
+    assert view.entropy == pytest.approx(ts.entropy_bits(view.q)) and 0 < view.entropy <= 1.0
+    assert view.kept_mass == pytest.approx(np.sort(ts.softmax(LOGITS))[-2:].sum())
+    assert ts.uniform_bits(32) == 5.0
+    assert ts.last_val_bits([]) != ts.last_val_bits([])  # NaN before the first evaluation
+    assert ts.last_val_bits([{"val": 2.0}, {"val": ts.LN2}]) == pytest.approx(1.0)
 
 
 def test_temperature_one_is_softmax_and_large_temperature_flattens():
@@ -198,6 +226,23 @@ def test_names_generation_restarts_context_after_each_name(corpora):
     assert len(names) >= 4 and all(w.isalpha() and w.islower() for w in names)
 
 
+def test_continuing_a_generation_extends_it_and_other_text_starts_a_new_one(corpora):
+    corpus = corpora["alice"]
+    model = ts.fit_ngram(corpus, 3)
+    hot = ts.SamplingSettings(temperature=1.5)
+    first = ts.continue_generation(model, corpus.vocab, corpus.mode, "Alice\u263a was ", 5, hot, seed=2)
+    assert first.prompt == "Alice was " and len(first.steps) == 5  # the unknown character is dropped
+    same = ts.generate(model, corpus.vocab, corpus.mode, "Alice was ", 5, hot, seed=2 * 100_003 + len("Alice was "))
+    assert first.text == same.text
+    more = ts.continue_generation(model, corpus.vocab, corpus.mode, first.prompt + first.text, 3, hot, seed=2, previous=first)
+    assert more.prompt == "Alice was " and more.text.startswith(first.text) and len(more.text) == 8
+    assert len(more.steps) == 8 and len(first.steps) == 5  # one generation over both clicks; the first is kept as it was
+    edited = ts.continue_generation(model, corpus.vocab, corpus.mode, "The ", 3, hot, seed=2, previous=more)
+    assert edited.prompt == "The " and len(edited.steps) == 3  # the text was edited: a new generation
+    assert ts.seen_context(model, np.array([0, 5, 6, 7])).tolist() == [6, 7]
+    assert ts.seen_context(ts.fit_ngram(corpus, 1), np.array([0, 5])).size == 0
+
+
 def test_unknown_characters_in_prompt_are_an_input_error(corpora):
     with pytest.raises(InputError) as err:
         ts.check_prompt(corpora["names"].vocab, "Zoë")
@@ -211,6 +256,21 @@ def test_attention_is_causal_and_rows_sum_to_one(corpora):
     assert att.shape == (model.config.n_layer, model.config.n_head, len(ids), len(ids))
     assert np.allclose(att.sum(-1), 1.0, atol=1e-5)
     assert np.all(np.triu(att, 1) == 0)
+
+
+def test_reading_attention_leaves_the_shared_model_untouched(corpora):
+    """The shipped model is one ``st.cache_resource`` object for every session: attention must not be stored on it."""
+    model, _ = ts.load_pretrained("alice", "transformer")
+    vocab = corpora["alice"].vocab
+
+    def state():
+        return {name: {k: id(v) for k, v in vars(m).items()} for name, m in model.named_modules()}
+
+    before = state()
+    first = model.attention(ts.context_ids("stream", vocab, "Alice was beginning"))
+    assert state() == before
+    model.attention(ts.context_ids("stream", vocab, "The Queen"))
+    assert first.shape[-1] == 20 and state() == before
 
 
 LONG_PROMPT = ("Alice was beginning to get very tired of sitting by her sister on the bank, and of having "
@@ -299,6 +359,18 @@ def test_live_training_learns_and_beats_the_bigram(corpora):
     again = ts.Trainer(corpus, cfg, ts.TrainConfig(eval_every=50, decay_steps=300), seed=0)
     again.advance(Budget(max_steps=50))
     assert again.history_[0]["val"] == pytest.approx(trainer.history_[0]["val"], rel=1e-5)
+
+
+def test_trainer_records_one_sample_every_so_many_steps(corpora):
+    corpus = corpora["names"]
+    trainer = ts.Trainer(corpus, ts.default_config(corpus, "mlp"), ts.TrainConfig(eval_every=10), seed=0)
+    assert trainer.record_sample(every=5) == []  # step 0
+    trainer.advance(Budget(max_steps=5))
+    samples = trainer.record_sample(every=5, n_chars=30)
+    assert len(samples) == 1 and samples[0][0] == 5 and len(samples[0][1]) == 30
+    assert trainer.record_sample(every=5) == samples and len(samples) == 1  # not again at the same step
+    again = ts.generate(trainer.model, corpus.vocab, corpus.mode, "", 30, ts.SamplingSettings(0.8), seed=5).text
+    assert samples[0][1] == again  # the model at that step wrote it, seeded by the step
 
 
 def test_nan_stops_training_and_restores_the_last_good_model(corpora):

@@ -12,7 +12,7 @@ import numpy as np
 from engine.core.torch_setup import torch
 from engine.data.corpora import Corpus
 
-__all__ = ["LN2", "eval_batches", "nll", "bits_per_char", "distinct_ngrams"]
+__all__ = ["LN2", "eval_batches", "nll", "bits_per_char", "uniform_bits", "last_val_bits", "distinct_ngrams"]
 
 F = torch.nn.functional
 LN2 = math.log(2.0)
@@ -61,6 +61,17 @@ def nll(model, batches) -> float:
 
 def bits_per_char(model, corpus: Corpus, split: str = "val") -> float:
     return nll(model, eval_batches(corpus, split)) / LN2
+
+
+def uniform_bits(vocab_size: int) -> float:
+    """log2 V: the bits per character of a uniform guess over ``vocab_size`` tokens (every rung should beat it)."""
+    return math.log2(vocab_size)
+
+
+def last_val_bits(history: list[dict]) -> float:
+    """The latest held-out loss of a training ``history_`` (rows in nats per character) in bits per character,
+    NaN before the first evaluation."""
+    return history[-1]["val"] / LN2 if history else float("nan")
 
 
 def distinct_ngrams(texts: list[str], n: int = 3) -> float:

@@ -24,7 +24,7 @@ from engine.core.errors import InputError
 from engine.core.torch_setup import torch
 from engine.data.corpora import Corpus, training_stream
 
-__all__ = ["ModelConfig", "NGram", "MLP", "CausalSelfAttention", "Block", "Transformer", "AttentionView",
+__all__ = ["ModelConfig", "NGram", "CountRow", "MLP", "CausalSelfAttention", "Block", "Transformer", "AttentionView",
            "attention_window", "build", "RUNGS", "ngram_config", "default_config", "fit_ngram"]
 
 nn = torch.nn
@@ -81,6 +81,20 @@ class NGram:
         """N(c, x) for every x, given the (already padded) last n-1 tokens; zeros if c is unseen."""
         return self._rows(np.asarray(context, np.int64)[None, :])[0]
 
+    def context_of(self, ids: np.ndarray) -> np.ndarray:
+        """The context c the model reads after ``ids``: their last n - 1 tokens, left-padded with the boundary
+        token 0 when there are fewer (as ``logits`` pads); empty for the unigram."""
+        ids, k = np.asarray(ids, np.int64), self.context_size
+        if not k:
+            return ids[:0]
+        return np.concatenate([np.zeros(max(k - len(ids), 0), np.int64), ids])[-k:]
+
+    def count_row(self, ids: np.ndarray, n_top: int = 12) -> CountRow:
+        """The counts behind the next-token probabilities after ``ids``, and its most counted tokens."""
+        context = self.context_of(ids)
+        counts = self.counts_for(context)
+        return CountRow(context, counts, np.argsort(-counts, kind="stable")[:n_top], int(counts.sum()))
+
     def _rows(self, windows: np.ndarray) -> np.ndarray:
         codes = self._codes(windows).ravel()
         pos = np.clip(np.searchsorted(self.keys_, codes), 0, len(self.keys_) - 1)
@@ -102,6 +116,16 @@ class NGram:
     @property
     def n_params_(self) -> int:
         return int(self.counts_.size)
+
+
+@dataclass(frozen=True)
+class CountRow:
+    """One row of an n-gram's count table: N(c, x) for every token x after the context c."""
+
+    context: np.ndarray  # c: the last n - 1 tokens, boundary-padded
+    counts: np.ndarray  # N(c, x) for every x
+    top: np.ndarray  # the most counted tokens, most first (ties: lower index first)
+    total: int  # N(c): how often c was seen (0: never, every x gets alpha / (alpha V))
 
 
 class MLP(nn.Module):
@@ -134,16 +158,17 @@ class CausalSelfAttention(nn.Module):
         self.n_head = config.n_head
         self.qkv = nn.Linear(config.n_embd, 3 * config.n_embd)
         self.proj = nn.Linear(config.n_embd, config.n_embd)
-        self.last_attention = None  # (B, heads, T, T) when ``keep_attention``
 
-    def forward(self, x, keep_attention: bool = False):
+    def forward(self, x, attention: list | None = None):
+        """``attention``: a list the caller owns, given one (B, heads, T, T) array of weights. The module keeps
+        nothing: a shipped model is shared by every session, so reading its attention must not write to it."""
         B, T, C = x.shape
         q, k, v = self.qkv(x).split(C, dim=2)
         q, k, v = (z.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for z in (q, k, v))
-        if keep_attention:  # the explicit formula, so the page can show softmax(q k^T / sqrt(d))
+        if attention is not None:  # the explicit formula, so the page can show softmax(q k^T / sqrt(d))
             att = (q @ k.transpose(-2, -1)) / math.sqrt(k.shape[-1])
             att = att.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf")).softmax(-1)
-            self.last_attention = att.detach()
+            attention.append(att.detach())
             y = att @ v
         else:
             y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
@@ -159,8 +184,8 @@ class Block(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(config.n_embd, 4 * config.n_embd), nn.GELU(),
                                  nn.Linear(4 * config.n_embd, config.n_embd))
 
-    def forward(self, x, keep_attention: bool = False):
-        x = x + self.attn(self.ln1(x), keep_attention)
+    def forward(self, x, attention: list | None = None):
+        x = x + self.attn(self.ln1(x), attention)
         return x + self.mlp(self.ln2(x))
 
 
@@ -177,18 +202,21 @@ class Transformer(nn.Module):
         self.ln_f = nn.LayerNorm(config.n_embd)
         self.head = nn.Linear(config.n_embd, config.vocab_size)
 
-    def logits(self, idx, keep_attention: bool = False):
+    def logits(self, idx, attention: list | None = None):
+        """Logits (B, T, V); given a list, each layer appends its attention weights to it (see ``attention``)."""
         T = idx.shape[1]
         x = self.wte(idx) + self.wpe(torch.arange(T))
         for block in self.blocks:
-            x = block(x, keep_attention)
+            x = block(x, attention)
         return self.head(self.ln_f(x))
 
     def attention(self, idx) -> np.ndarray:
-        """Attention weights for one context: array (layers, heads, T, T)."""
+        """Attention weights for one context: array (layers, heads, T, T). Read-only: the weights come back in a
+        list of this call's own, so two sessions reading one shared model never see each other's maps."""
+        maps: list = []
         with torch.no_grad():
-            self.logits(torch.as_tensor(idx, dtype=torch.long)[None, -self.context_size:], keep_attention=True)
-        return np.stack([b.attn.last_attention[0].numpy() for b in self.blocks])
+            self.logits(torch.as_tensor(idx, dtype=torch.long)[None, -self.context_size:], attention=maps)
+        return np.stack([m[0].numpy() for m in maps])
 
     @property
     def n_params_(self) -> int:

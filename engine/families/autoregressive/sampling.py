@@ -18,8 +18,8 @@ from engine.core.torch_setup import torch
 from engine.data.corpora import BOUNDARY, Vocab
 
 __all__ = ["softmax", "apply_temperature", "display_order", "top_k_mask", "top_p_mask", "renormalise",
-           "SamplingSettings", "NextToken", "transform", "draw", "context_ids", "check_prompt", "clean_prompt",
-           "next_logits", "Step", "Generation", "generate"]
+           "SamplingSettings", "NextToken", "entropy_bits", "transform", "draw", "context_ids", "seen_context",
+           "check_prompt", "clean_prompt", "next_logits", "Step", "Generation", "generate", "continue_generation"]
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -93,6 +93,23 @@ class NextToken:
     keep: np.ndarray  # survives top-k and top-p
     q: np.ndarray  # the distribution actually sampled from
 
+    @property
+    def kept_mass(self) -> float:
+        """How much of ``p_temp`` the kept set S holds, before it is renormalised into ``q``."""
+        return float(self.p_temp[self.keep].sum())
+
+    @property
+    def entropy(self) -> float:
+        """The entropy of ``q``, the distribution sampled from, in bits."""
+        return entropy_bits(self.q)
+
+
+def entropy_bits(p: np.ndarray) -> float:
+    """Shannon entropy H(p) = -sum p_i log2 p_i in bits, with 0 log 0 = 0 (a greedy, one-hot p has H = 0)."""
+    p = np.asarray(p, np.float64)
+    p = p[p > 0]
+    return float(-(p * np.log2(p)).sum())
+
 
 def transform(logits: np.ndarray, s: SamplingSettings) -> NextToken:
     """Temperature, then top-k, then top-p on the renormalised top-k distribution, then renormalise.
@@ -120,6 +137,12 @@ def context_ids(corpus_mode: str, vocab: Vocab, prompt: str) -> np.ndarray:
     if corpus_mode == "lines" and BOUNDARY in prompt:
         prompt = prompt.rsplit(BOUNDARY, 1)[1]
     return np.concatenate([[0], vocab.encode(prompt)]).astype(np.int64)
+
+
+def seen_context(model, ids: np.ndarray) -> np.ndarray:
+    """The tokens of ``ids`` the model conditions on: its last ``context_size`` (none for the unigram)."""
+    ids = np.asarray(ids, np.int64)
+    return ids[-model.context_size:] if model.context_size else ids[:0]
 
 
 def check_prompt(vocab: Vocab, prompt: str) -> None:
@@ -183,3 +206,19 @@ def generate(model, vocab: Vocab, mode: str, prompt: str, n: int, settings: Samp
         ids = np.array([0], np.int64) if (mode == "lines" and tok == 0) else np.append(ids, tok)
     out.text = text[len(prompt):]
     return out
+
+
+def continue_generation(model, vocab: Vocab, mode: str, text: str, n: int, settings: SamplingSettings, seed: int = 0,
+                        previous: Generation | None = None) -> Generation:
+    """Write ``n`` more tokens after ``text`` (its characters outside the vocabulary dropped first).
+
+    When ``text`` is exactly what ``previous`` ended with (its prompt and what it wrote), the result extends
+    ``previous``: one generation whose steps, tree and perplexity cover every click, from the same prompt.
+    Otherwise it is a new generation from ``text``. The draws are seeded by ``seed`` and the length of the text
+    they continue, so the same text continues the same way. ``previous`` is not modified.
+    """
+    clean, _ = clean_prompt(vocab, text)
+    new = generate(model, vocab, mode, clean, n, settings, seed=int(seed) * 100_003 + len(clean))
+    if previous is not None and previous.prompt + previous.text == clean:
+        return Generation(previous.prompt, previous.text + new.text, previous.steps + new.steps)
+    return new

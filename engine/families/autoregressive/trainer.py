@@ -19,6 +19,7 @@ from engine.core.torch_setup import generator, optimise, torch, train_mode
 from engine.data.corpora import Corpus
 from engine.families.autoregressive.evaluation import eval_batches, nll
 from engine.families.autoregressive.models import ModelConfig, build
+from engine.families.autoregressive.sampling import SamplingSettings, generate
 
 __all__ = ["TrainConfig", "live_recipe", "Trainer"]
 
@@ -78,6 +79,17 @@ class Trainer(training.Trainer):
             self._X, self._Y = _pad_documents(corpus.train, corpus.block_size)
         else:
             self._ids = torch.from_numpy(np.asarray(corpus.train))
+
+    def record_sample(self, every: int = 200, n_chars: int = 80, temperature: float = 0.8) -> list[tuple[int, str]]:
+        """Once ``every`` more steps have passed, the model as it is now writes ``n_chars`` characters from an
+        empty prompt (seeded by the step), kept in ``samples`` as ``(step, text)``; returns ``samples``.
+        Call it between steps (the page does, under the trainer's lock), so what the model writes shows how
+        it learns."""
+        if self.step_ // every > len(self.samples):
+            c = self.corpus
+            text = generate(self.model, c.vocab, c.mode, "", n_chars, SamplingSettings(temperature), seed=self.step_).text
+            self.samples.append((self.step_, text))
+        return self.samples
 
     @property
     def total_steps(self) -> int:
