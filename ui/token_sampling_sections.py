@@ -254,7 +254,7 @@ def train_tab(ctx: PageContext, text: Chosen, rung: str, source: str, data, sett
 
     live_panel.show(live_panel.Panel(
         ctx, "ts_train", build, data=data, settings=settings, lazy=True, snapshot=snapshot, draw=draw,
-        idle=tr("train_not_started"), labels={"start": tr("train_start"), "pause": tr("train_pause"), "reset": tr("train_reset")},
+        idle=tr("train_not_started"), labels={"start": tr("train_start"), "pause": tr("train_pause")},
         diverged_text=lambda step: tr("train_diverged")))
 
 
