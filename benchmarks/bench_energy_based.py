@@ -121,7 +121,7 @@ def warm_interactions() -> dict[str, float]:
         out[label] = 1000 * statistics.median(times)
 
     at = open_page("pages/07_energy_based.py", "en")
-    timed("landscape: move T", lambda: at.slider(key=K + "temperature"), 0.5, 1.0)
+    timed("landscape: move T", lambda: at.select_slider(key=K + "temperature"), 0.5, 1.0)
     timed("landscape: switch energy", lambda: at.selectbox(key=K + "landscape"), "ring", "wells")
     at.segmented_control(key=K + "section").set_value("langevin").run()
     timed("langevin: move the step size", lambda: at.select_slider(key=K + "step_size"), 0.05, 0.1)

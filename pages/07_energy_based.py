@@ -8,7 +8,7 @@ from engine.families import energy
 from ui import energy_live, plots_energy as P
 from ui.data_input import dataset_picker
 from ui.digit_images import picture
-from ui.shell import guard, setup, t
+from ui.shell import PageContext, guard, setup, t
 
 ctx = setup("energy_based")
 SECTIONS = ("landscape", "langevin", "training", "score", "digits", "practice")
@@ -40,6 +40,19 @@ def shipped_model(name: str, regime: str) -> energy.EnergyModel:
 def landscape(name: str, temperature: float, resolution: int = 120):
     s = source(name)
     return energy.on_grid(s.energy, s.box, resolution, temperature)
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)  # shared, read-only: a figure per setting and language
+def langevin_figures(name: str, step: float, n_steps: int, n: int, noise: float, temperature: float, seed: int, lang: str):
+    """The run, its animation and its distance curve, built once per setting and language (the animation carries
+    every frame and trail, so rebuilding it was most of a warm rerun)."""
+    run = langevin_run(name, step, n_steps, n, noise, temperature, seed)
+    c = PageContext(ctx.page, lang, 0)
+    anim = P.langevin_animation(run["grid"], run["frames"], run["frame_steps"], c.t("energy_axis"), c.t("particles_name"),
+                                c.t("trails_name"), c.t("frame_label"), c.t("play"), c.t("pause"))
+    curve = P.distance_curve(run["frame_steps"], run["mmd_curve"], c.t("step_axis"), c.t("mmd_axis"), c.t("mmd_name"),
+                             run["mmd_exact"], c.t("mmd_exact"))
+    return run, anim, curve
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
@@ -128,17 +141,14 @@ def _langevin_section() -> None:
     noise = c[3].slider(ctx.t("noise"), 0.0, 1.5, 1.0, 0.05, key=ctx.key("noise"), help=ctx.t("noise_help"))
     T = float(st.session_state.get(ctx.key("temperature"), 1.0))
     with st.spinner(ctx.t("sampling")):
-        run = langevin_run(name, float(step), int(n_steps), int(n), float(noise), T, ctx.seed)
+        run, fig, curve = langevin_figures(name, float(step), int(n_steps), int(n), float(noise), T, ctx.seed, ctx.lang)
     left, right = st.columns([3, 2], gap="large")
     with left:
-        fig = P.langevin_animation(run["grid"], run["frames"], run["frame_steps"], ctx.t("energy_axis"), ctx.t("particles_name"),
-                                   ctx.t("trails_name"), ctx.t("frame_label"), ctx.t("play"), ctx.t("pause"))
         ctx.chart(fig, key="langevin_fig", config=CHART)
         st.caption(ctx.t("langevin_legend", shown=len(run["frames"][0]), n=run["n"], T=ctx.num(T, "g")))
     with right:
         st.subheader(ctx.t("distance_title"))
-        ctx.chart(P.distance_curve(run["frame_steps"], run["mmd_curve"], ctx.t("step_axis"), ctx.t("mmd_axis"), ctx.t("mmd_name"),
-                                   run["mmd_exact"], ctx.t("mmd_exact")), key="distance_fig", config=CHART)
+        ctx.chart(curve, key="distance_fig", config=CHART)
         st.caption(ctx.t("distance_legend"))
         m1, m2 = st.columns(2)
         m1.metric(ctx.t("mmd_final"), ctx.num(run["mmd_final"], ".4f"), help=ctx.t("mmd_help"))
