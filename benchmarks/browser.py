@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 
 from benchmarks.interactions import SCRUB, Action, Click, Expand, Interaction, Live, PageBench, PlotlyScrub, Tab, Widget, pick
+from benchmarks.st_protocol import bounce
 from benchmarks.timing import fmt_bytes, fmt_ms, load_text, machine_load, summary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -393,7 +394,7 @@ class Tab_:
             active = box.evaluate("""b => Array.from(b.querySelectorAll('button')).map(
                                      x => (x.getAttribute('data-testid') || '').endsWith('Active'))""")
             if option is None:
-                i, self.directions[w.key] = _bounce(active.index(True) if True in active else 0, len(texts), step)
+                i, self.directions[w.key] = bounce(active.index(True) if True in active else 0, len(texts), step)
             else:
                 i = next((k for k, t in enumerate(texts) if t == option or t.endswith(option)), None)
                 if i is None:
@@ -407,7 +408,7 @@ class Tab_:
             texts = [t.strip() for t in labels.all_inner_texts()]
             checked = box.evaluate("b => Array.from(b.querySelectorAll('input[type=radio]')).findIndex(x => x.checked)")
             if option is None:
-                i, self.directions[w.key] = _bounce(max(checked, 0), len(texts), step)
+                i, self.directions[w.key] = bounce(max(checked, 0), len(texts), step)
             else:
                 i = texts.index(option)
                 if setup and i == checked:
@@ -424,7 +425,7 @@ class Tab_:
             options.first.wait_for(timeout=10_000)
             texts = [t.strip() for t in options.all_inner_texts()]
             if option is None:
-                i, self.directions[w.key] = _bounce(texts.index(current) if current in texts else 0, len(texts), step)
+                i, self.directions[w.key] = bounce(texts.index(current) if current in texts else 0, len(texts), step)
             else:
                 i = texts.index(option)
             target = options.nth(i)
@@ -604,14 +605,6 @@ class Tab_:
         out["pause"].update(reruns_sent=sent["reruns_sent"], pressed=sent["pressed"], ticks_after_click=sent["auto_reruns"],
                             presses=[dict(i=i, **e) for i, e in enumerate(sent["sent"]) if e["pressed"]])
         return out
-
-
-def _bounce(index: int, n: int, direction: int) -> tuple[int, int]:
-    if n <= 1:
-        return index, direction
-    if not 0 <= index + direction < n:
-        direction = -direction
-    return index + direction, direction
 
 
 def _updates(h: dict, t_input: float) -> list[float]:

@@ -133,7 +133,7 @@ def shown_state(kind: str, el, previous: WidgetState | None) -> WidgetState | No
     return None  # buttons report only a press
 
 
-def _bounce(index: int, n: int, direction: int) -> tuple[int, int]:
+def bounce(index: int, n: int, direction: int) -> tuple[int, int]:
     """One step from ``index`` in ``direction`` within ``0 … n-1``, turning round at either end."""
     if n <= 1:
         return index, direction
@@ -157,7 +157,7 @@ def moved_state(kind: str, el, current: WidgetState | None, direction: int = 1, 
         if rest:
             raise ValueError("range sliders are not supported")
         n = int(round((el.max - el.min) / el.step)) + 1
-        index, direction = _bounce(int(round((value - el.min) / el.step)), n, direction)
+        index, direction = bounce(int(round((value - el.min) / el.step)), n, direction)
         new = el.min + index * el.step
         new = float(int(round(new))) if el.data_type == Slider.INT else round(new, 12)
         return widget_state(el.id, "double_array_value", [new]), direction
@@ -186,7 +186,7 @@ def moved_state(kind: str, el, current: WidgetState | None, direction: int = 1, 
             if multi:
                 raise ValueError("say which pill to toggle")
             index = options.index(chosen[0]) if chosen and chosen[0] in options else 0
-            index, direction = _bounce(index, len(options), direction)
+            index, direction = bounce(index, len(options), direction)
             new = [options[index]]
         return (widget_state(el.id, name, new) if name.endswith("_array_value") else widget_state(el.id, name, new[0])), direction
     raise ValueError(f"cannot move a {kind}")
