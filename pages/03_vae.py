@@ -22,7 +22,7 @@ PLOT_CFG = sections.PLOT_CFG
 st.markdown(ctx.t("lead"))
 with guard():
     shipped = set(vae.available())
-    c1, c2, c3, c4 = st.columns([1.2, 1, 2, 1.2])
+    c1, c2, c3, c4 = st.columns([1.7, 0.9, 1.8, 1.2])
     arch = c1.segmented_control(ctx.t("arch"), list(vae.ARCHS), default="mlp", format_func=ctx.labeler("vae.archs"),
                                 key=ctx.key("arch"), required=True)
     dims = sorted({d for d, b, a in shipped if a == arch})
