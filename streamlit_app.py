@@ -30,3 +30,5 @@ for i, info in enumerate(PAGES):
 
 st.header(t("home.class_title"))
 md("home", "classroom")
+
+ctx.finish()  # after every widget: a link's unknown settings are reported and dropped

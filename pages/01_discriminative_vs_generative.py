@@ -83,3 +83,5 @@ with guard():
 
 st.divider()
 ctx.md("explanation")
+
+ctx.finish()  # after every widget: a link's unknown settings are reported and dropped

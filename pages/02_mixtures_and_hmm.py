@@ -197,3 +197,5 @@ with guard():
                     key=ctx.key("part"), label_visibility="collapsed")
     st.divider()
     {"gmm": mixture_part, "hmm": hmm_part, "regimes": regime_part}[part]()
+
+ctx.finish()  # after every widget: a link's unknown settings are reported and dropped

@@ -111,3 +111,5 @@ sections.digits_section(ctx)
 
 st.divider()
 ctx.md("explanation")
+
+ctx.finish()  # after every widget: a link's unknown settings are reported and dropped

@@ -197,3 +197,5 @@ with guard():
                                    default="forward") or "forward"
     {"forward": forward_section, "reverse": reverse_section, "digits": lambda: digits_section(ctx),
      "latent": lambda: latent_section(ctx), "models": models_section}[section]()
+
+ctx.finish()  # after every widget: a link's unknown settings are reported and dropped

@@ -119,8 +119,8 @@ with guard():
         sections.count_table(ctx, model, vocab, ids, view, alpha)
 
     # --- everything else, in tabs --------------------------------------------------------------------
-    t_tree, t_compare, t_attn, t_train, t_ladder = st.tabs(
-        [tr("tab_tree"), tr("tab_compare"), tr("tab_attention"), tr("tab_train"), tr("tab_ladder")])
+    tabs = ("tree", "compare", "attention", "train", "ladder")
+    t_tree, t_compare, t_attn, t_train, t_ladder = ctx.tabs(tabs, [tr(f"tab_{name}") for name in tabs], key="ts_tab")
     with t_tree:
         sections.tree_tab(ctx, vocab)
     with t_compare:
@@ -136,3 +136,5 @@ st.divider()
 for name in ("autoregressive", "tokens", "sampling", "attention", "greedy"):
     with st.expander(ctx.t(f"explain.{name}"), icon=":material/school:"):
         ctx.md(name)
+
+ctx.finish()  # after every widget: a link's unknown settings are reported and dropped

@@ -264,3 +264,5 @@ with guard():
                                    default="landscape") or "landscape"
     {"landscape": landscape_section, "langevin": langevin_section, "training": training_section, "score": score_section,
      "digits": digits_section, "practice": lambda: ctx.md("practice")}[section]()
+
+ctx.finish()  # after every widget: a link's unknown settings are reported and dropped

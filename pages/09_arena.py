@@ -129,3 +129,5 @@ with guard():
     lessons_section() if mode == "lessons" else custom_section()
 with st.expander(ctx.t("explain"), icon=":material/school:"):
     ctx.md("rules")
+
+ctx.finish()  # after every widget: a link's unknown settings are reported and dropped

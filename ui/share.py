@@ -56,6 +56,7 @@ MAX_FILE_BYTES = 20_000
 WIDGETS = ("slider", "select_slider", "selectbox", "radio", "segmented_control", "pills", "multiselect",
            "number_input", "toggle", "checkbox", "text_input")
 _MISSING = object()
+KNOWN: dict[str, set[str]] = {}  # process-wide: the setting names a widget has drawn on each page (a few dozen each)
 
 
 # ---------------------------------------------------------------- values <-> text
@@ -161,6 +162,8 @@ def _checked(draw: Callable) -> Callable:
         if not (isinstance(key, str) and key.startswith(PERSIST_PREFIX)):
             return draw(self, *args, **kwargs)
         ss = st.session_state
+        page, _, name = key[len(PERSIST_PREFIX):].partition(".")
+        KNOWN.setdefault(page, set()).add(name)
         pending = ss.get(PENDING)
         wanted = pending.pop(key, _MISSING) if pending else _MISSING
         if wanted is _MISSING:
@@ -200,6 +203,44 @@ def install() -> None:
         main = getattr(st, "_main", None)
         if main is not None and hasattr(st, name):
             setattr(st, name, getattr(main, name))
+
+
+# ---------------------------------------------------------------- tabs
+
+TAB = "tab"  # the URL parameter (and the ``w:<page>.tab`` key) of a page's selected tab
+
+
+def tabs(page: str, names: list[str], labels: list[str], key: str):
+    """``st.tabs`` whose selected tab is part of the view: ``w:<page>.tab`` holds its *name* (the same in
+    every language; the link says ``tab=walk``), the widget under ``key`` its label. Only the open tab's
+    content should run (``tab.open``, as with ``on_change="rerun"``). A link's unknown tab opens the first
+    one and says so."""
+    ss = st.session_state
+    wkey = f"{PERSIST_PREFIX}{page}.{TAB}"
+    ss.setdefault(DEFAULTS, {})[wkey] = names[0]
+    pending = ss.get(PENDING) or {}
+    wanted = pending.pop(wkey, _MISSING)
+    if wanted is not _MISSING:  # a link, a view file or a lesson step asks for a tab
+        if wanted in names:
+            name = wanted
+        else:
+            from ui.shell import t
+
+            _refuse(t("share.tab"), wanted, key=wkey)
+            name = names[0]
+        ss[key] = labels[names.index(name)]
+    elif ss.get(key) in labels:  # the tab the reader opened (or a test set), in this run's language
+        name = names[labels.index(ss[key])]
+    else:  # first run, or a label of the other language: the tab by name
+        name = ss.get(wkey) if ss.get(wkey) in names else names[0]
+        ss[key] = labels[names.index(name)]
+    ss[wkey] = name
+
+    def chosen() -> None:  # before the run: the URL written at its start says the new tab
+        if ss.get(key) in labels:
+            ss[wkey] = names[labels.index(ss[key])]
+
+    return st.tabs(labels, key=key, on_change=chosen)
 
 
 # ---------------------------------------------------------------- reading a link or a file
@@ -263,6 +304,26 @@ def show(notes: list[str], slot) -> None:
     st.session_state[SHOWN] = []
     for note in notes:
         _show(note)
+
+
+def finish(page: str) -> None:
+    """At the end of a page's run: a link's setting that no widget of this run took and that no widget of this
+    page has ever drawn (in this server) is not a setting of the page: say so, and drop it from the session and
+    the address. A known setting the run did not draw (a closed tab's) waits for its widget, as before."""
+    from ui.shell import t
+
+    ss = st.session_state
+    pending = ss.get(PENDING) or {}
+    prefix = f"{PERSIST_PREFIX}{page}."
+    known = KNOWN.get(page, set())
+    for key in [k for k in pending if k.startswith(prefix)]:
+        name = key[len(prefix):]
+        if name in known or _widget_default(key) is not _MISSING:
+            continue
+        del pending[key]
+        ss.pop(key, None)
+        st.query_params.pop(name, None)
+        _show(t("share.unknown", name=text.literal(name[:60])))
 
 
 def reset(page: str) -> None:

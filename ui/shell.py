@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from engine.core.errors import InputError
-from ui import lessons, presenter, reconnect, share, text
+from ui import export, lessons, presenter, reconnect, share, text
 from ui.registry import BY_KEY, HOME_SCRIPT, PAGES
 
 LOG = logging.getLogger("generative_playground")
@@ -88,6 +88,14 @@ class PageContext:
             fig = presenter.style(fig)
             kwargs["config"] = {**kwargs["config"], **presenter.CONFIG}
         (where or st).plotly_chart(fig, key=key, **kwargs)
+
+    def finish(self) -> None:
+        """The page's last line: a hand-edited link's unknown settings get a message and leave the address."""
+        share.finish(self.page)
+
+    def tabs(self, names: list[str], labels: list[str], key: str):
+        """Tabs whose selected tab is in the link (``tab=<name>`` when not the first); see ``ui.share.tabs``."""
+        return share.tabs(self.page, list(names), list(labels), key)
 
     def labeler(self, prefix: str) -> Callable[[object], str]:
         """A ``format_func`` for options: ``value -> text of "<prefix>.<value>"``.
@@ -170,6 +178,7 @@ def _sidebar(page: str, current: str) -> None:
             st.button(t("lessons.start"), icon=":material/school:", key="lesson_start", on_click=lessons.go,
                       args=(page, 0), width="stretch")
         _share_panel(page)
+        st.session_state[export.CSV_SLOT] = st.empty()  # the page's data-and-samples download, drawn when the page has them
         st.caption(t("common.sidebar_footer"))
 
 

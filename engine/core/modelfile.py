@@ -103,7 +103,7 @@ def loads(raw: bytes, *, page: str, family: str | None = None) -> ModelFile:
         zf = zipfile.ZipFile(io.BytesIO(raw))
         infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise ModelFileError("not_ours") from None
+        raise ModelFileError("damaged" if raw[:4] == b"PK\x03\x04" else "not_ours") from None  # a cut zip, or no zip
     names = [i.filename for i in infos]
     if f"{HEADER}.npy" not in names:
         raise ModelFileError("not_ours")
