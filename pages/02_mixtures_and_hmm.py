@@ -73,7 +73,7 @@ def mixture_part() -> None:
         n_new = g1.slider(ctx.t("n_new"), 0, 2000, 300, 50, key=ctx.key("n_new"), help=ctx.t("n_new_help"))
         mode = g2.radio(ctx.t("density_view"), ["contours", "heatmap"], format_func=ctx.labeler(f"{PAGE}.density_mode"),
                         horizontal=True, key=ctx.key("density_mode"))
-        ctx.chart(generate_figure(ds.X, k, cov, init, seed, ctx.seed, n_new, mode, ctx.lang), key="gmm_generate", config=CHART)
+        ctx.chart(generate_figure(ds.X, k, cov, init, seed, ctx.seed, n_new, mode, ctx.lang), key="gmm_generate", config=CHART, export=True)
         st.caption(ctx.t("generate_legend"))
     with st.expander(ctx.t("explain_gmm"), icon=":material/school:"):
         ctx.md("gmm")

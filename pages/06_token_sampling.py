@@ -131,6 +131,7 @@ with guard():
         sections.train_tab(ctx, text, rung, source, train_data, train_settings)
     with t_ladder:
         sections.ladder_tab(ctx, text, rung, trainer, alpha)
+    sections.export_texts(ctx)
 
 st.divider()
 for name in ("autoregressive", "tokens", "sampling", "attention", "greedy"):

@@ -32,7 +32,8 @@ from engine.core.training import StateMismatch
 from ui import live, share
 
 PENDING = "export.pending_model"  # (page, prefix, ModelFile, file name): loaded once the page's settings are the file's
-CSV_SLOT = "export.csv_slot"  # the sidebar's place for the page's CSV download (ui.shell)
+CSV_SLOT = "export.csv_slot"  # the sidebar's place for the page's CSV download (ui.shell makes it)
+CSV_DONE = "export.csv_done"  # this run has drawn it (a page exports one set of points)
 
 
 def _t(key: str, **params: object) -> str:
@@ -154,17 +155,44 @@ def _load(panel, run, mf: modelfile.ModelFile, name: str) -> bool:
 
 # ---------------------------------------------------------------- CSV
 
-def points_csv(groups: Iterable[tuple[str, np.ndarray | None]], column: str = "source") -> str:
-    """Points of several sets in one CSV: ``<column>, x1, x2 …`` (the set's name, then its coordinates, 6 digits)."""
+def points_csv(groups: Iterable[tuple[str, np.ndarray | None]], column: str = "source", digits: int = 6) -> str:
+    """Points of several sets in one CSV: ``<column>, x1, x2 …`` (the set's name, then its coordinates)."""
     groups = [(name, np.asarray(X, float)) for name, X in groups if X is not None and len(X)]
-    d = max((X.shape[1] for _, X in groups), default=2)
+    d = max((X.reshape(len(X), -1).shape[1] for _, X in groups), default=2)
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow((column, *(f"x{j + 1}" for j in range(d))))
     for name, X in groups:
+        cell = "'" + name if name[:1] in ("=", "+", "-", "@") else name  # a name is never run by a spreadsheet
         for row in X.reshape(len(X), -1):
-            w.writerow((name, *(f"{v:.6g}" for v in row)))
+            w.writerow((cell, *(f"{v:.{digits}g}" for v in row)))
     return out.getvalue()
+
+
+def figure_points(fig) -> list[tuple[str, np.ndarray]]:
+    """The point clouds a 2D figure shows (its marker traces, by legend name; for an animation, its last frame,
+    where the samples end up), without its lines, maps and arrows."""
+    shown = list(fig.data)
+    if fig.frames:  # a frame's traces leave out what does not change (name, mode): take it from the figure's
+        frame = fig.frames[-1]
+        places = list(frame.traces) if frame.traces is not None else list(range(len(frame.data)))
+        for place, trace in zip(places, frame.data):
+            if place < len(shown) and type(shown[place]) is type(trace):
+                merged = type(trace)(shown[place])
+                merged.update(trace.to_plotly_json())
+                shown[place] = merged
+    out = []
+    for trace in shown:
+        if trace.type not in ("scatter", "scattergl") or "markers" not in (trace.mode or "") or trace.x is None or trace.y is None:
+            continue
+        try:
+            X = np.column_stack([np.asarray(trace.x, float), np.asarray(trace.y, float)])
+        except (TypeError, ValueError):  # text on an axis (a category): not a point cloud
+            continue
+        X = X[np.isfinite(X).all(axis=1)]
+        if len(X):
+            out.append((str(trace.name or ""), X))
+    return out
 
 
 def text_csv(rows: Iterable[tuple[str, str]]) -> str:
@@ -178,8 +206,19 @@ def text_csv(rows: Iterable[tuple[str, str]]) -> str:
     return out.getvalue()
 
 
+def figure_csv(ctx, fig) -> None:
+    """The page's CSV download of the points ``fig`` shows (``ctx.chart(..., export=True)``)."""
+    groups = figure_points(fig)
+    if groups:
+        csv_button(ctx, points_csv(groups))
+
+
 def csv_button(ctx, data: str, what: str = "data") -> None:
-    """The page's download of its data and samples, in the sidebar (the same place on every page)."""
+    """The page's download of its data and samples, in the sidebar (the same place on every page); the first
+    call of a run draws it, and a fragment's rerun leaves the one its last full run drew."""
+    if live.in_fragment_run() or st.session_state.get(CSV_DONE):
+        return
+    st.session_state[CSV_DONE] = True
     slot = st.session_state.get(CSV_SLOT)
     where = slot if slot is not None else st.sidebar
     try:

@@ -235,6 +235,11 @@ def tabs(page: str, names: list[str], labels: list[str], key: str):
         name = ss.get(wkey) if ss.get(wkey) in names else names[0]
         ss[key] = labels[names.index(name)]
     ss[wkey] = name
+    if st.query_params.get(TAB) != (None if name == names[0] else name):  # the address written at the run's start was older
+        if name == names[0]:
+            st.query_params.pop(TAB, None)
+        else:
+            st.query_params[TAB] = name
 
     def chosen() -> None:  # before the run: the URL written at its start says the new tab
         if ss.get(key) in labels:

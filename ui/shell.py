@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from engine.core.errors import InputError
-from ui import export, lessons, presenter, reconnect, share, text
+from ui import lessons, presenter, reconnect, share, text
 from ui.registry import BY_KEY, HOME_SCRIPT, PAGES
 
 LOG = logging.getLogger("generative_playground")
@@ -30,6 +30,7 @@ PERSIST_PREFIX = "w:"
 SEED_KEY = "w:seed"
 CURRENT_PAGE = "current_page"
 LINK = "share.link"
+CSV_SLOT, CSV_DONE = "export.csv_slot", "export.csv_done"  # ui.export's: the sidebar's place for the page's CSV
 
 
 def lang() -> str:
@@ -77,9 +78,14 @@ class PageContext:
         """A number in the reader's convention: 0.25 in English, 0,25 in Portuguese."""
         return text.number(self.lang, value, spec)
 
-    def chart(self, fig, key: str | None = None, where=None, **kwargs) -> None:
+    def chart(self, fig, key: str | None = None, where=None, export: bool = False, **kwargs) -> None:
         """``st.plotly_chart`` (or ``where.plotly_chart`` for a column) with numbers on the axes and in the
-        hovers written the reader's way: plotly's ``separators`` give 0,5 and 2.000 in Portuguese."""
+        hovers written the reader's way: plotly's ``separators`` give 0,5 and 2.000 in Portuguese. ``export``:
+        the points this figure shows are the page's data-and-samples CSV (``ui.export``, in the sidebar)."""
+        if export:
+            from ui import export as csv_export  # (ui.export imports this module)
+
+            csv_export.figure_csv(self, fig)
         separators = ",." if self.lang == "pt" else ".,"
         if fig.layout.separators != separators:
             fig.update_layout(separators=separators)
@@ -178,7 +184,8 @@ def _sidebar(page: str, current: str) -> None:
             st.button(t("lessons.start"), icon=":material/school:", key="lesson_start", on_click=lessons.go,
                       args=(page, 0), width="stretch")
         _share_panel(page)
-        st.session_state[export.CSV_SLOT] = st.empty()  # the page's data-and-samples download, drawn when the page has them
+        st.session_state[CSV_SLOT] = st.empty()  # the page's data-and-samples download (ui.export), drawn when the page has them
+        st.session_state[CSV_DONE] = False
         st.caption(t("common.sidebar_footer"))
 
 
