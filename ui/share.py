@@ -128,6 +128,11 @@ def _widget_default(key: str) -> object:
         return _MISSING
 
 
+def known_default(value: object) -> bool:
+    """Whether a recorded default (``DEFAULTS``) is a value, not the mark of one Streamlit could not tell."""
+    return value is not _MISSING
+
+
 def _label(args: tuple, kwargs: dict) -> str:
     label = kwargs.get("label", args[0] if args else "")
     return str(label).split("\n")[0][:80]
