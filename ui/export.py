@@ -104,9 +104,9 @@ def _read(panel, run, raw: bytes, name: str) -> None:
         _error(prefix, "other_data")
         return
     ss = st.session_state
-    prefix = f"{share.PERSIST_PREFIX}{ctx.page}."
-    incoming = {k[len(prefix):]: v for k, v in (ss.get(share.DEFAULTS) or {}).items()  # the other controls: their defaults
-                if k.startswith(prefix) and share.known_default(v)}
+    keys = f"{share.PERSIST_PREFIX}{ctx.page}."
+    incoming = {k[len(keys):]: v for k, v in (ss.get(share.DEFAULTS) or {}).items()  # the other controls: their defaults
+                if k.startswith(keys) and share.known_default(v)}
     incoming.update({"seed": 0, **mf.view})
     ss[share.INCOMING] = incoming
     ss[PENDING] = (ctx.page, prefix, mf, name)
