@@ -129,3 +129,18 @@ def test_a_student_beyond_the_slots_waits_in_the_queue_sees_the_place_and_starts
     assert trainer(at).step_ == 5 and not at.warning
     at.button(key="toy_pause").click().run()
     assert server.request("a third student").granted  # Pause gave the slot back
+
+
+def test_past_the_queue_limit_play_says_the_server_is_full_and_nothing_waits(monkeypatch):
+    from ui import training_slots
+
+    server = training_slots.TrainingSlots(1, queue=1)
+    monkeypatch.setattr(training_slots, "_INSTANCE", server)
+    server.request("training")
+    server.request("waiting")  # one slot held, the one place in the queue taken
+    at = run()
+    at.button(key="toy_play").click().run()
+    at.run()
+    assert not at.session_state["toy.live"].playing and trainer(at).step_ == 0
+    assert text.lookup("en", "live.server_full") in " ".join(w.value for w in at.warning)
+    assert server.place("waiting").position == 1  # the queue did not grow

@@ -77,6 +77,7 @@ class LiveRun:
     stopped: bool = False  # Stop: the run is over at this step (until Reset or new data)
     error: InputError | None = None  # a build that failed, shown by the panel
     pending: str | None = None  # "play" or "step" pressed before there was a trainer: the next run builds it
+    refused: bool = False  # Play found the server's queue full: said until the next Play
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ def play(panel: Panel) -> None:
     if tr is None:
         run.pending = "play"  # built by the run this click starts (a callback still has the last run's settings)
     elif not _done(panel, run, tr):
-        run.playing = True  # a second delivery of the click means the same
+        run.playing, run.refused = True, False  # a second delivery of the click means the same
 
 
 def pause(panel: Panel) -> None:
@@ -348,6 +349,8 @@ def _view(panel: Panel, ticking: bool) -> None:
     place = None
     if run.playing and not _done(panel, run, tr):
         place = training_slots.slots().request(_who(panel))  # a place in the queue when the server is full
+        if place.refused:
+            run.playing, run.refused, place = False, True, None
     else:
         _release(panel)
     with live.hold(tr) as held:  # one tick: a few steps, then a consistent copy of where they stopped
@@ -364,6 +367,8 @@ def _view(panel: Panel, ticking: bool) -> None:
     if snap.done:
         run.playing = False
         _release(panel)
+    elif run.refused:
+        st.warning(t("live.server_full"), icon=":material/block:")
     elif place is not None and not place.granted:
         st.warning(t("live.queued", position=place.position, running=place.running, slots=place.slots),
                    icon=":material/groups:")

@@ -9,7 +9,8 @@ a slot frees.
 A slot is a lease: the panel renews it on every tick, and gives it back on Pause, Stop, Reset or at
 the end of the run. A tab closed while training stops ticking, so its lease runs out after
 ``LEASE_SECONDS`` and the next student in the queue gets the slot. The number of slots is
-``GP_TRAINING_SLOTS`` (default 2, one per core of a small server; 0 or less is read as 1).
+``GP_TRAINING_SLOTS`` (default 2, one per core of a small server; 0 or less is read as 1). The queue is
+bounded too (``GP_TRAINING_QUEUE``, default 40): past it, Play says the server is full and nothing waits.
 
 Pure Python and thread-safe (Streamlit runs each session's script in its own thread); the page layer
 holds the one instance per process (:func:`slots`).
@@ -24,20 +25,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 DEFAULT_SLOTS = 2
+DEFAULT_QUEUE = 40
 LEASE_SECONDS = 5.0  # no tick for this long: the tab is gone (or asleep), its slot goes to the next one
 
 
-def configured_slots(environ: dict[str, str] | None = None) -> int:
-    raw = (os.environ if environ is None else environ).get("GP_TRAINING_SLOTS", "")
+def configured_slots(environ: dict[str, str] | None = None, name: str = "GP_TRAINING_SLOTS",
+                     default: int = DEFAULT_SLOTS) -> int:
+    raw = (os.environ if environ is None else environ).get(name, "")
     try:
-        return max(1, int(raw)) if raw.strip() else DEFAULT_SLOTS
+        return max(1, int(raw)) if raw.strip() else default
     except ValueError:
-        return DEFAULT_SLOTS
+        return default
 
 
 @dataclass(frozen=True)
 class Place:
-    """Where a session stands: ``position`` 0 holds a slot; n > 0 is n-th in the queue."""
+    """Where a session stands: ``position`` 0 holds a slot; n > 0 is n-th in the queue; -1: the queue
+    was full, so it was not let in."""
 
     position: int
     running: int  # trainings holding a slot now
@@ -47,12 +51,18 @@ class Place:
     def granted(self) -> bool:
         return self.position == 0
 
+    @property
+    def refused(self) -> bool:
+        return self.position < 0
+
 
 class TrainingSlots:
     """A bounded set of slot holders and a first-come queue, both keyed by an opaque id."""
 
-    def __init__(self, slots: int, lease: float = LEASE_SECONDS, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, slots: int, queue: int = DEFAULT_QUEUE, lease: float = LEASE_SECONDS,
+                 clock: Callable[[], float] = time.monotonic):
         self.slots = max(1, int(slots))
+        self.queue = max(0, int(queue))
         self.lease = lease
         self._clock = clock
         self._lock = threading.Lock()
@@ -66,6 +76,8 @@ class TrainingSlots:
             self._expire(now)
             if who in self._holders:
                 self._holders[who] = now
+            elif who not in self._waiting and len(self._waiting) >= self.queue and len(self._holders) >= self.slots:
+                return Place(-1, len(self._holders), self.slots)
             else:
                 self._waiting[who] = now  # an existing waiter keeps its place: dict order is arrival order
                 self._promote(now)
@@ -108,5 +120,5 @@ def slots() -> TrainingSlots:
     global _INSTANCE
     with _INSTANCE_LOCK:
         if _INSTANCE is None:
-            _INSTANCE = TrainingSlots(configured_slots())
+            _INSTANCE = TrainingSlots(configured_slots(), configured_slots(name="GP_TRAINING_QUEUE", default=DEFAULT_QUEUE))
         return _INSTANCE
