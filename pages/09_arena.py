@@ -78,7 +78,7 @@ def race_panel(build, data, settings, real, metric: str) -> None:
 def lessons_section() -> None:
     keys = [item.key for item in lessons.LESSONS]
     key = st.segmented_control(ctx.t("lesson"), keys, default=keys[0], required=True, format_func=ctx.labeler("arena.lessons"),
-                               key=ctx.key("lesson")) or keys[0]
+                               key=ctx.key("race")) or keys[0]  # "lesson" is the link's guided-lesson step
     item = lessons.lesson(key)
     st.info(ctx.t(f"lesson_text.{key}"), icon=":material/school:")
     live = st.toggle(ctx.t("run_yourself"), key=ctx.key(f"live_{key}"), help=ctx.t("run_yourself_help", steps=item.steps))

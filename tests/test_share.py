@@ -21,15 +21,39 @@ CHANGES = {
         ("slider", "w:mixtures_and_hmm.k", 5),
         ("selectbox", "w:mixtures_and_hmm.cov", "diag"),
     ],
+    "pages/03_vae.py": [
+        ("number_input", "w:vae.pick_z1", 1.5),
+    ],
     "pages/04_gan.py": [
         ("selectbox", "w:gan.loss", "lsgan"),
         ("slider", "w:gan.d_steps", 4),
     ],
+    "pages/05_diffusion.py": [
+        ("selectbox", "w:diffusion.schedule", "cosine"),
+    ],
+    "pages/06_token_sampling.py": [
+        ("slider", "w:token_sampling.temperature", 0.5),
+        ("number_input", "w:token_sampling.top_k", 5),
+    ],
+    "pages/07_energy_based.py": [
+        ("selectbox", "w:energy_based.landscape", "ring"),
+    ],
+    "pages/08_evaluation.py": [
+        ("slider", "w:evaluation.modes_kept", 5),
+        ("slider", "w:evaluation.k", 8),
+    ],
+    "pages/09_arena.py": [
+        ("segmented_control", "w:arena.race", "ring"),
+    ],
 }
+# every page's link round trip is here (the browser test does one page on a fresh server)
+assert {p.script for p in PAGES} <= set(CHANGES) | {HOME_SCRIPT}, "a page without a link round trip"
 LIVE = {"pages/04_gan.py"}
 
 
 def _widget(at, kind, key):
+    if kind == "segmented_control":
+        return at.button_group(key=key)
     return getattr(at, kind)(key=key)
 
 
@@ -155,3 +179,15 @@ def test_a_guided_lesson_runs_step_by_step_and_its_link_opens_the_same_step(scri
     assert step["pt"]["question"] in [m.value for m in student.markdown]
     at.button(key="lesson_back").click().run()
     assert at.query_params["lesson"] == str(len(all_steps) - 1)
+
+
+def test_no_control_is_named_like_a_reserved_link_parameter():
+    """A control called "lesson" or "seed" would be dropped from links (the arena's lesson picker was)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    names = {m for p in [*root.glob("pages/*.py"), *root.glob("ui/*.py")]
+             for m in re.findall(r'ctx\.key\(f?"([a-z_]+)', p.read_text("utf-8"))}
+    assert len(names) > 50
+    assert names.isdisjoint(share.RESERVED), names & set(share.RESERVED)
