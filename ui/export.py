@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Iterable
 
 import numpy as np
@@ -33,7 +34,9 @@ from ui import live, share
 
 PENDING = "export.pending_model"  # (page, prefix, ModelFile, file name): loaded once the page's settings are the file's
 CSV_SLOT = "export.csv_slot"  # the sidebar's place for the page's CSV download (ui.shell makes it)
-CSV_DONE = "export.csv_done"  # this run has drawn it (a page exports one set of points)
+CSV_DONE = "export.csv_done"  # this run has drawn it (a page exports one set of points); ("fragment", id): that one did
+TICKING = "export.ticking"  # a live panel's timer tick is drawing (ui.live_panel): no CSV, it would be re-sent every tick
+LOG = logging.getLogger("generative_playground")
 
 
 def _t(key: str, **params: object) -> str:
@@ -214,19 +217,36 @@ def figure_csv(ctx, fig) -> None:
         csv_button(ctx, points_csv(groups))
 
 
+def _fragment() -> str | None:
+    """The fragment being run now (a section's, a live panel's), or None in the page's own code."""
+    try:  # Streamlit 1.67 keeps it per thread; another version may not (its sections then lose the button)
+        from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState
+
+        return ThreadState.get().fragment_id
+    except Exception:
+        return None
+
+
 def csv_button(ctx, data: str, what: str = "data") -> None:
-    """The page's download of its data and samples, in the sidebar (the same place on every page); the first
-    call of a run draws it, and a fragment's rerun leaves the one its last full run drew."""
-    if live.in_fragment_run() or st.session_state.get(CSV_DONE):
+    """The page's download of its data and samples, in the sidebar (the same place on every page).
+
+    The first call of a full run draws it. Drawn from inside a fragment (a section of its own), it belongs to that
+    fragment: the fragment's own rerun clears it, so that rerun draws it again (with its new points), except a live
+    panel's tick (``TICKING``: four times a second while training plays; it is back when training pauses)."""
+    ss = st.session_state
+    here = _fragment()
+    if live.in_fragment_run():
+        if ss.get(TICKING) or ss.get(CSV_DONE) != ("fragment", here):
+            return
+    elif ss.get(CSV_DONE):
         return
-    st.session_state[CSV_DONE] = True
-    slot = st.session_state.get(CSV_SLOT)
-    where = slot if slot is not None else st.sidebar
+    else:
+        ss[CSV_DONE] = ("fragment", here) if here is not None else True
+    slot = ss.get(CSV_SLOT)
     try:
-        where.download_button(_t("export.csv", what=_t(f"export.what.{what}")), data.encode("utf-8"),
-                              file_name=f"{ctx.page}-{what}.csv", mime="text/csv", icon=":material/table_view:",
-                              key=f"{ctx.page}_csv", on_click="ignore", width="stretch", help=_t("export.csv_help"))
-    except Exception:  # a stale slot (a fragment's rerun): the sidebar itself
-        st.sidebar.download_button(_t("export.csv", what=_t(f"export.what.{what}")), data.encode("utf-8"),
-                                   file_name=f"{ctx.page}-{what}.csv", mime="text/csv", icon=":material/table_view:",
-                                   key=f"{ctx.page}_csv", on_click="ignore", width="stretch")
+        (slot if slot is not None else st.sidebar).download_button(
+            _t("export.csv", what=_t(f"export.what.{what}")), data.encode("utf-8"), file_name=f"{ctx.page}-{what}.csv",
+            mime="text/csv", icon=":material/table_view:", key=f"{ctx.page}_csv", on_click="ignore", width="stretch",
+            help=_t("export.csv_help"))
+    except Exception:  # a second export in one fragment run, or a container Streamlit no longer takes: no button
+        LOG.debug("the CSV download was not drawn", exc_info=True)

@@ -385,6 +385,10 @@ def _view(panel: Panel, ticking: bool) -> None:
     if snap.diverged:
         message = panel.diverged_text(snap.step) if panel.diverged_text else t("live.diverged", step=snap.step)
         st.error(message, icon=":material/error:")
-    panel.draw(snap)
+    st.session_state[export.TICKING] = ticking and live.in_fragment_run()
+    try:
+        panel.draw(snap)
+    finally:
+        st.session_state[export.TICKING] = False
     if (ticking and not run.playing) or panel.full_run_when(snap):
         st.rerun(scope="app")  # after drawing: stop the timer, and redraw what lies outside the panel
