@@ -31,6 +31,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("energy_based", "pages/07_energy_based.py", ":material/landscape:", "energy", True),
     PageInfo("evaluation", "pages/08_evaluation.py", ":material/straighten:", "evaluation", False),
     PageInfo("arena", "pages/09_arena.py", ":material/sports_score:", "evaluation", True),
+    PageInfo("responsible_use", "pages/10_responsible_use.py", ":material/policy:", "practice", False),
 )
 
 BY_KEY = {p.key: p for p in PAGES}
