@@ -7,6 +7,9 @@ def _fresh_caches():
     """Each test starts with empty Streamlit caches, as a fresh server would."""
     st.cache_data.clear()
     st.cache_resource.clear()
+    from ui import training_slots
+
+    training_slots._INSTANCE = None  # and no live-training slot held by an earlier test
     yield
 
 
