@@ -22,3 +22,12 @@ def browser():
         b = launch(p)
         yield b
         b.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """With several workers (pytest-xdist, ``--dist loadgroup``) the browser tests share one worker and
+    run one after another: each drives its own server and Chromium, and two at once on a 2-core machine
+    would slow each other past their waits. Engine and AppTest tests fill the other workers."""
+    for item in items:
+        if item.get_closest_marker("browser") or "benchmarks" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group("browser"))

@@ -206,6 +206,19 @@ def _presenter_frame() -> None:
               on_click=lambda: st.session_state.update({share.PRESENT: False}))
 
 
+# While a run (the page's or a section's) takes longer than 0.3 s, a bar and a word say so at the top of the
+# page: Streamlit's own sign is a faint fade. The app root says whether a script runs (data-test-script-state).
+RUNNING_CSS = """<style>
+[data-testid="stApp"][data-test-script-state="running"]::after {
+  content: "%s"; position: fixed; top: 0; left: 50%%; transform: translateX(-50%%); z-index: 1000000;
+  padding: 0.15rem 0.9rem 0.25rem; border-radius: 0 0 0.5rem 0.5rem; background: #0B5FA5; color: #fff;
+  font: 600 0.9rem sans-serif; border-top: 4px solid #F59E0B;
+  opacity: 0; animation: gp-running 1.2s ease-in-out 0.3s infinite alternate;
+}
+@keyframes gp-running { from { opacity: 1; border-top-color: #F59E0B; } to { opacity: 0.85; border-top-color: #FDE68A; } }
+</style>"""
+
+
 def setup(page: str) -> PageContext:
     """Draw the shared frame for ``page`` (a registry key, or "home") and return its context."""
     current = _resolve_lang()
@@ -223,6 +236,7 @@ def setup(page: str) -> PageContext:
     _keep_widget_values()
     share.write(page, current)
     _sidebar(page, current)
+    st.html(RUNNING_CSS % t("common.running").replace('"', ""))
     if presenting():
         _presenter_frame()
     st.title(t(f"{page}.title"))
