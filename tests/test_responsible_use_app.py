@@ -20,6 +20,9 @@ def test_every_part_is_there_with_its_links_into_the_app(lang):
     assert {link.proto.page for link in links} >= {"evaluation", "gan"}
     copy = next(link for link in links if link.proto.page == "evaluation" and "“" in link.proto.label)  # not the sidebar's
     assert text.lookup(lang, "evaluation.memo_title") in copy.proto.label  # names the section it leads to
+    # a text page (registry: controls=False, so no lesson and no link round trip): it draws no widget of its own
+    kinds = ("slider", "select_slider", "selectbox", "radio", "button_group", "multiselect", "number_input", "toggle", "checkbox", "text_input")
+    assert not [w.key for kind in kinds for w in at.main.get(kind)]
 
 
 @pytest.mark.parametrize("lang", text.LANGS)
