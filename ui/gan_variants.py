@@ -14,7 +14,7 @@ import streamlit as st
 
 from engine.evaluation import truncation
 from engine.families import gan
-from ui import charts, plots_gan
+from ui import charts, plots_gan, views_gan
 from ui.shell import PageContext, section
 
 CHART = {"displaylogo": False}
@@ -32,15 +32,10 @@ def curve() -> truncation.Curve:
     return truncation.curve()
 
 
-@st.cache_resource(max_entries=1, show_spinner=False)
-def _model() -> gan.digits.DigitsGan:
-    return gan.digits.pretrained(False)[0]
-
-
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def grids(psi: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """``GRID_N`` digits at ψ and the same uniform numbers untruncated."""
-    model = _model()
+    model = views_gan.digits_model(False)[0]  # the page's shared copy of the shipped digits GAN
     return gan.truncation.sample(model, GRID_N, psi, seed), gan.truncation.sample(model, GRID_N, None, seed)
 
 
