@@ -33,6 +33,7 @@ def test_a_small_race_on_eight_gaussians_gives_a_finite_table_for_every_family(r
         assert r["samples"].shape == (len(race.setup.held_out), 2)
         assert r["steps"] == STEPS or (r["family"] == "mixture" and r["steps"] < STEPS)  # EM stops once converged
     assert race.done and all(race.fraction(e) == 1.0 for e in race.entries)
+    assert race.total_steps == race.step_  # a finished race's progress is full, though EM stopped early
     # side by side: the race took one step of each in turn, never all of one first
     assert race.step_ == sum(r["steps"] for r in rows)
 

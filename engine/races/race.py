@@ -241,9 +241,11 @@ class Race(Trainer):
 
     @property
     def total_steps(self) -> int | None:
+        """Every started contestant's step budget, or the steps it took once it finished early (the mixtures'
+        EM converges, a diverged one stops): so a finished race's progress reads its steps out of its steps."""
         if self.budget.max_steps is None:
             return None
-        return self.budget.max_steps * sum(e.model is not None for e in self.entries)
+        return sum(e.step_ if self._finished(e) else self.budget.max_steps for e in self.entries if e.model is not None)
 
     @property
     def n_params_(self) -> int:
