@@ -24,7 +24,7 @@ from ui.shell import PageContext
 REAL_COLOUR = "#9CA3AF"  # every panel's real points: the same grey under every contestant's colour
 MAP_SCALE = [[0.0, "#ffffff"], [1.0, charts.colour(0)]]  # log p: white (low) to the blue no contestant wears (high)
 MAP_SPAN = 12.0  # nats shown by the colour scale, below the highest log p of any panel (lower is white)
-COLUMNS = 4  # panels per row
+COLUMNS = 3  # panels per row: at 1024 px four would be narrower than the 150 px a plotly chart keeps (it gets cut)
 FIG_HEIGHT, CURVE_HEIGHT = 230, 150
 TABLE_COLUMNS = ("mmd2", "precision", "recall", "coverage", "log_likelihood", "modes", "seconds", "n_params")
 FORMATS = {"mmd2": ".4f", "precision": ".2f", "recall": ".2f", "coverage": ".2f", "log_likelihood": ".2f",
@@ -75,10 +75,11 @@ def samples_figure(ctx: PageContext, box, real: np.ndarray, samples: np.ndarray 
                                  zmin=zrange[0], zmax=zrange[1], colorscale=MAP_SCALE, zsmooth="best", opacity=0.8,
                                  showscale=False,
                                  hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>" + label + "=%{z:.2f}<extra></extra>"))
-    fig.add_trace(go.Scattergl(x=real[:, 0], y=real[:, 1], mode="markers", name=ctx.t("real"),
+    # SVG, not WebGL: a browser keeps about 16 WebGL contexts, and a race's panels and live previews lost the oldest
+    fig.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name=ctx.t("real"),
                                marker=dict(color=REAL_COLOUR, size=4, opacity=0.6), hoverinfo="skip"))
     if samples is not None and len(samples):
-        fig.add_trace(go.Scattergl(x=samples[:, 0], y=samples[:, 1], mode="markers", name=ctx.t(f"names.{name}"),
+        fig.add_trace(go.Scatter(x=samples[:, 0], y=samples[:, 1], mode="markers", name=ctx.t(f"names.{name}"),
                                    marker=dict(color=colour(name), size=5, opacity=0.85),
                                    hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>%{fullData.name}</extra>"))
     return fig
@@ -275,7 +276,8 @@ def samples_csv(rows: list[dict]) -> str:
 def verdict(ctx: PageContext, rows: list[dict], metric: str, key: str, csvs: tuple[str, str] | None = None) -> None:
     """The ranked table, the commentary and the two downloads (``csvs``: the table's and the samples' CSV, if
     already written: the samples' is a few thousand lines)."""
-    st.dataframe(table(ctx, rows, metric), hide_index=True, width="stretch")
+    helps = {ctx.t(f"head.{m}"): st.column_config.Column(help=ctx.t(f"metric.{m}")) for m in TABLE_COLUMNS}  # short headers
+    st.dataframe(table(ctx, rows, metric), hide_index=True, width="stretch", column_config=helps)
     st.caption(ctx.t("table_caption"))
     lines = commentary(ctx, rows, metric)
     if lines:
