@@ -86,7 +86,9 @@ def samples_figure(ctx: PageContext, box, real: np.ndarray, samples: np.ndarray 
 
 
 def curve_figure(ctx: PageContext, cell: Cell) -> go.Figure:
-    fig = go.Figure(go.Scatter(x=cell.curve_steps, y=cell.curve, mode="lines", line=dict(color=colour(cell.name), width=2),
+    # arrays, not lists: plotly copies and encodes an array at once, a list element by element (on every draw)
+    fig = go.Figure(go.Scatter(x=np.asarray(cell.curve_steps, float), y=np.asarray(cell.curve, float), mode="lines",
+                               line=dict(color=colour(cell.name), width=2),
                                hovertemplate="%{x}: %{y:.3f}<extra></extra>"))
     fig.update_layout(height=CURVE_HEIGHT, margin=dict(l=4, r=4, t=4, b=4), plot_bgcolor="white", showlegend=False,
                       font=dict(size=12), separators=",." if ctx.lang == "pt" else ".,")
