@@ -8,10 +8,10 @@ from engine.evaluation import plane
 from engine.races import lessons
 from engine.races import race as R
 from ui import lessons as guided
-from ui import live_panel
+from ui import live, live_panel, share
 from ui import plots_arena as P
 from ui.data_input import dataset_picker
-from ui.shell import PageContext, guard, presenting, setup, t
+from ui.shell import PageContext, guard, presenting, section, setup, t
 
 ctx = setup("arena")
 MODES = ("lessons", "custom")
@@ -60,11 +60,10 @@ def verdict(rows: list[dict], default: str, key: str, where: str, csvs) -> None:
     P.verdict(ctx, rows, metric_picker(default, key), key=where, csvs=csvs)
 
 
-@st.fragment
+@section
 def lesson_verdict(rows: list[dict], default: str, key: str, csvs) -> None:
-    """The shipped lesson's table: a new ranking metric reruns this alone."""
-    with guard():
-        verdict(rows, default, key, "lesson", csvs)
+    """The shipped lesson's table: a new ranking metric reruns this alone (and the link follows)."""
+    verdict(rows, default, key, "lesson", csvs)
 
 
 # ---------------------------------------------------------------- the live race (one panel: every contestant in turn)
@@ -92,6 +91,8 @@ def draw(snap: live_panel.Snapshot, real, box, metric: tuple[str, str]) -> None:
     view = finished_view(payload, real, box)
     P.grid(ctx, view["cells"], box, real, key="race", figs=view["figs"])
     verdict(payload, *metric, "race", view["csvs"])
+    if live.in_fragment_run():  # a new metric reran only the panel: the link must still say the whole view
+        share.write(ctx.page, ctx.lang)
 
 
 def race_panel(build, data, settings, real, metric: tuple[str, str]) -> None:
