@@ -31,4 +31,7 @@ for i, info in enumerate(PAGES):
 st.header(t("home.class_title"))
 md("home", "classroom")
 
+st.header(t("home.resources_title"))
+md("home", "resources")
+
 ctx.finish()  # after every widget: a link's unknown settings are reported and dropped
