@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import urllib.parse
 from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -316,19 +318,38 @@ def show(notes: list[str], slot) -> None:
         _show(note)
 
 
+@functools.lru_cache(maxsize=1)
+def _written_names() -> re.Pattern:
+    """Every setting name the code can give a widget: the ``key("…")`` and ``key(f"…")`` of the pages and of
+    ``ui/`` (an f-string's fields match any text). A closed tab's or section's widget is not drawn, so this is
+    how a fresh server knows its name; a name written only through a variable is known once drawn (``KNOWN``)."""
+    root = Path(__file__).resolve().parent.parent
+    names = set()
+    for path in [*root.glob("pages/*.py"), *root.glob("ui/*.py")]:
+        for f, name in re.findall(r"""key\(\s*(f?)["']([^"']+)["']""", path.read_text("utf-8")):
+            names.add(".+".join(map(re.escape, re.split(r"\{[^}]*\}", name))) if f else re.escape(name))
+    return re.compile("|".join(sorted(names)) or "$^")
+
+
+def _a_setting(page: str, name: str, key: str) -> bool:
+    from ui import lessons
+
+    return (name in KNOWN.get(page, ()) or _widget_default(key) is not _MISSING or bool(_written_names().fullmatch(name))
+            or any(name in step.get("settings", {}) for step in lessons.steps(page)))
+
+
 def finish(page: str) -> None:
-    """At the end of a page's run: a link's setting that no widget of this run took and that no widget of this
-    page has ever drawn (in this server) is not a setting of the page: say so, and drop it from the session and
-    the address. A known setting the run did not draw (a closed tab's) waits for its widget, as before."""
+    """At the end of a page's run: a link's setting that no widget of this run took and that is no setting of this
+    page (no widget drawn it in this server, the code writes no such key, no lesson sets it) is reported and dropped
+    from the session and the address. A setting the run did not draw (a closed tab's) waits for its widget."""
     from ui.shell import t
 
     ss = st.session_state
     pending = ss.get(PENDING) or {}
     prefix = f"{PERSIST_PREFIX}{page}."
-    known = KNOWN.get(page, set())
     for key in [k for k in pending if k.startswith(prefix)]:
         name = key[len(prefix):]
-        if name in known or _widget_default(key) is not _MISSING:
+        if _a_setting(page, name, key):
             continue
         del pending[key]
         ss.pop(key, None)
