@@ -162,7 +162,7 @@ def sampling_views(model: D.DiffusionModel, model_id: tuple, data: np.ndarray) -
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader(ctx.t("animation_title"))
-        ctx.chart(V.animation_figure(box, data, run, ctx.lang), key="reverse_fig", config=CHART)
+        ctx.chart(V.animation_figure(box, data, run, ctx.lang), key="reverse_fig", config=CHART, export=True)
         st.caption(ctx.t("animation_legend", n=V.ANIM_POINTS))
         m1, m2 = st.columns(2)
         mmd_help = ctx.t("mmd2_help", samples=ctx.num(run["mmd_sizes"][0], ","), points=ctx.num(run["mmd_sizes"][1], ","))
@@ -197,3 +197,5 @@ with guard():
                                    default="forward") or "forward"
     {"forward": forward_section, "reverse": reverse_section, "digits": lambda: digits_section(ctx),
      "latent": lambda: latent_section(ctx), "models": models_section}[section]()
+
+ctx.finish()  # after every widget: a link's unknown settings are reported and dropped
