@@ -111,6 +111,38 @@ def test_a_link_made_on_own_points_says_it_opens_on_the_default_data():
     assert at.slider(key="w:discriminative_vs_generative.n_samples").value == 80
 
 
+def test_up_to_200_own_points_travel_in_the_link_and_come_back_on_a_fresh_session():
+    import numpy as np
+
+    from engine.data import points
+
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.normal([-1, 0], 0.3, (30, 2)), rng.normal([1, 0], 0.3, (30, 2))]).round(3)  # what a link keeps
+    y = np.repeat([0, 1], 30)
+    at = open_page("pages/01_discriminative_vs_generative.py", run=False)
+    at.session_state["user_data"] = points.Dataset(X, y, "drawn", ("<b>left</b>", "right"))
+    at.session_state["w:discriminative_vs_generative.dataset"] = "own"
+    at.run()
+    assert_clean(at)
+    params = dict(at.query_params.items())
+    assert params["own"].startswith(share.POINTS_FORMAT) and len(params["own"]) < 2_000, len(params["own"])
+    again = _from_link("pages/01_discriminative_vs_generative.py", params)
+    assert_clean(again)
+    assert again.selectbox(key="w:discriminative_vs_generative.dataset").value == "own"
+    got = again.session_state["user_data"]
+    assert np.allclose(got.X, X, atol=5e-4) and (got.y == y).all() and got.class_names == ("<b>left</b>", "right")
+    assert _figures(again) == _figures(at)
+    assert _link_warnings(again) == [text.lookup("en", "share.own_data_carried", n=60)]  # says where they came from
+    # too many points for a link, or a damaged word: the page says so and opens on its default data
+    at.session_state["user_data"] = points.Dataset(np.vstack([X] * 4) + rng.normal(0, 0.01, (240, 2)), np.tile(y, 4), "drawn", ("a", "b"))
+    at.run()
+    assert at.query_params["own"] == "1"  # 240 points: the link only says there were own points
+    broken = _from_link("pages/01_discriminative_vs_generative.py", {"own": params["own"][:-40]})
+    assert_clean(broken)
+    assert any("200" in w for w in _link_warnings(broken))
+    assert broken.selectbox(key="w:discriminative_vs_generative.dataset").value == "moons"
+
+
 def test_the_settings_file_round_trips_and_refuses_what_is_not_one():
     page = "mixtures_and_hmm"
     values = {"k": 5, "cov": "diag", "seed": 7}

@@ -25,8 +25,10 @@ bare (``loss=wgan_gp``). No streamlit import at module level is needed by the en
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
+import zlib
 import re
 import urllib.parse
 from collections.abc import Callable
@@ -41,6 +43,7 @@ PERSIST_PREFIX = "w:"
 SEED_KEY = "w:seed"
 SEED_MAX = 99_999
 OWN = "own"  # ui.data_input.OWN: the dataset choice "your own points"
+USER_DATA = "user_data"  # ui.data_input.USER_DATA: the reader's own points, shared by every page
 PRESENT = "present"  # session flag (and URL parameter) of presenter mode
 RESERVED = ("lang", "seed", PRESENT, "own", "lesson")
 PENDING = "share.pending"  # {widget key: value from a link or a file}, until its widget validates it
@@ -59,6 +62,40 @@ WIDGETS = ("slider", "select_slider", "selectbox", "radio", "segmented_control",
            "number_input", "toggle", "checkbox", "text_input")
 _MISSING = object()
 KNOWN: dict[str, set[str]] = {}  # process-wide: the setting names a widget has drawn on each page (a few dozen each)
+
+
+# ---------------------------------------------------------------- own points in a link
+
+LINK_POINTS = 200  # own points up to this many travel in the link itself (about 2-3 kB of address)
+POINTS_FORMAT = "p1."
+
+
+def pack_points(X, y, names) -> str:
+    """Own points as one URL-safe word: coordinates to 3 decimals, labels and class names, deflated."""
+    body = {"x": [[round(float(a), 3), round(float(b), 3)] for a, b in X], "y": [int(v) for v in y], "n": list(names)}
+    raw = zlib.compress(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), 9)
+    return POINTS_FORMAT + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def unpack_points(word: object):
+    """The ``(X, y, names)`` a link's ``own`` carries, or None when it carries none or is damaged."""
+    import numpy as np
+
+    if not (isinstance(word, str) and word.startswith(POINTS_FORMAT)) or len(word) > 20_000:
+        return None
+    try:
+        data = word[len(POINTS_FORMAT):]
+        raw = zlib.decompressobj().decompress(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)), 200_000)
+        body = json.loads(raw.decode("utf-8"))
+        X = np.asarray(body["x"], float).reshape(-1, 2)
+        y = np.asarray(body["y"], int)
+        names = tuple(str(n)[:40] for n in body.get("n", ()))
+    except Exception:  # not ours, cut short, hand-edited: the caller says so
+        return None
+    if not (0 < len(X) <= LINK_POINTS and len(y) == len(X) and np.isfinite(X).all() and y.min() >= 0
+            and (not names or y.max() < len(names))):
+        return None
+    return X, y, names
 
 
 # ---------------------------------------------------------------- values <-> text
@@ -277,12 +314,22 @@ def _apply(page: str, settings: dict[str, object]) -> list[str]:
         if name == "lesson":
             continue
         if name == "own":
-            notes.append(t("share.own_data"))
+            carried = unpack_points(value)
+            if carried is None:
+                notes.append(t("share.own_data"))
+                continue
+            from engine.data import points
+
+            X, y, names = carried
+            ss[USER_DATA] = points.Dataset(X, y, "own", names)  # ui.data_input.USER_DATA; the page checks its needs
+            key = f"{PERSIST_PREFIX}{page}.dataset"
+            ss[key] = pending[key] = OWN
+            notes.append(t("share.own_data_carried", n=len(X)))
             continue
         key = f"{PERSIST_PREFIX}{page}.{name}"
         ss[key] = value
         pending[key] = value
-    if "own" in settings:
+    if "own" in settings and unpack_points(settings["own"]) is None:
         ss.pop(f"{PERSIST_PREFIX}{page}.dataset", None)
         pending.pop(f"{PERSIST_PREFIX}{page}.dataset", None)
     return notes
@@ -380,7 +427,9 @@ def settings(page: str) -> dict[str, object]:
             continue
         name, value = key[len(prefix):], ss[key]
         if name == "dataset" and value == OWN:
-            out["own"] = 1
+            ds = ss.get(USER_DATA)
+            small = ds is not None and 0 < len(ds) <= LINK_POINTS
+            out["own"] = pack_points(ds.X, ds.y, ds.class_names) if small else 1
             continue
         if key not in pending and key in defaults and _same(value, defaults[key]):
             continue
