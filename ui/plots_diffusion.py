@@ -165,10 +165,6 @@ def residual_figure(residuals: list[tuple[np.ndarray, str, str]], var: float, th
 
 # ---------------------------------------------------------------- the forward process, scrubbed in the browser
 
-GRID_GAP = 255  # an animated digit grid is sent as uint8: 0…250 ink, this value for the gaps between tiles
-INK_LEVELS = 250
-
-
 def _column(X: np.ndarray, j: int) -> np.ndarray:
     """Column ``j`` as a contiguous float32 array: plotly sends it as packed binary (a strided view would go out as
     a list of decimal numbers, three times longer)."""
@@ -176,20 +172,8 @@ def _column(X: np.ndarray, j: int) -> np.ndarray:
 
 
 def quantised_grid(images: np.ndarray, zmax: float, pad: int = 1) -> np.ndarray:
-    """(rows, cols, h, w) ink amounts in 0…``zmax`` → one uint8 mosaic (0…250 ink, 255 between tiles): a frame of an
-    animation costs a byte per pixel instead of eight."""
-    z = mosaic(np.clip(np.asarray(images, float) / zmax, 0.0, 1.0), pad)
-    out = np.full(z.shape, GRID_GAP, np.uint8)
-    ok = np.isfinite(z)
-    out[ok] = np.rint(z[ok] * INK_LEVELS).astype(np.uint8)
-    return out
-
-
-def quantised_heatmap(z: np.ndarray) -> go.Heatmap:
-    """A heat map of ``quantised_grid`` values in the app's digit convention (white paper, dark ink, grey gaps)."""
-    edge = INK_LEVELS / GRID_GAP
-    scale = [[0.0, digit_images.PAPER], [edge, digit_images.INK], [min(1.0, edge + 1e-3), digit_images.GAP], [1.0, digit_images.GAP]]
-    return go.Heatmap(z=z, zmin=0, zmax=GRID_GAP, colorscale=scale, showscale=False, hoverinfo="skip")
+    """(rows, cols, h, w) ink amounts in 0…``zmax`` → one packed mosaic (``digit_images.packed``: a byte per pixel)."""
+    return digit_images.packed(mosaic(np.asarray(images, float), pad), zmax)
 
 
 def forward_animation(kind: str, moving: list, curves: dict[str, dict[str, np.ndarray]], current: str, ts: list[int],
@@ -216,7 +200,7 @@ def forward_animation(kind: str, moving: list, curves: dict[str, dict[str, np.nd
         fig.update_yaxes(range=[box[2], box[3]], title_text="x₂", showgrid=True, gridcolor="#e5e7eb", zeroline=False, scaleanchor="x",
                          constrain="domain", row=1, col=1)
     else:
-        trace = quantised_heatmap(moving[start]) if kind == "digits" else go.Image(source=moving[start], hoverinfo="skip")
+        trace = digit_images.packed_heatmap(moving[start]) if kind == "digits" else go.Image(source=moving[start], hoverinfo="skip")
         fig.add_trace(trace, row=1, col=1)
         fig.update_xaxes(visible=False, constrain="domain", row=1, col=1)
         fig.update_yaxes(visible=False, scaleanchor="x", constrain="domain", row=1, col=1, **({"autorange": "reversed"} if kind == "digits" else {}))

@@ -133,8 +133,10 @@ def pulls(pc, labels: dict[str, str], height: int = 420) -> go.Figure:
 
 
 def replay(box, real: np.ndarray, frames: list[tuple[int, np.ndarray]], labels: dict[str, str],
-           height: int = 520) -> go.Figure:
-    """Plotly frames of the generated points during training, scrubbed with a slider in the browser."""
+           height: int = 520, max_points: int | None = None) -> go.Figure:
+    """Plotly frames of the generated points during training, scrubbed with a slider in the browser; each frame
+    keeps its first ``max_points`` points (the same noise every frame, so they move smoothly)."""
+    frames = [(s, p[:max_points]) for s, p in frames]
     fig = charts.plane_figure(box, height=height)
     _points(fig, real, REAL, labels["real"], size=4, opacity=0.4, gl=False)
     last = frames[-1][1]  # open on the end of training; the slider goes back in time
@@ -193,9 +195,6 @@ def digit_tiles(images: np.ndarray, n_cols: int, zoom: int = 6, gap: int = 2) ->
     return digit_images.picture(images, n_cols, zoom, gap)
 
 
-GRID_GAP = 17  # the animated digit grid: ink 0…16 as one byte per pixel, this value between the tiles
-
-
 def digits_epochs(grids: np.ndarray, n_cols: int, epochs: list[int], start: int, rows: list[tuple[str, list[tuple[str, list, str]]]],
                   x: list, x_title: str, grid_title: str, frame_labels: list[str], play: str, pause: str, height: int = 640) -> go.Figure:
     """The digits GAN's samples epoch by epoch (left) beside its training curves (right), one frame per epoch in
@@ -209,16 +208,14 @@ def digits_epochs(grids: np.ndarray, n_cols: int, epochs: list[int], start: int,
     n_tiles = grids.shape[1]
     tiles_down = -(-n_tiles // n_cols)
 
-    def mosaic(images: np.ndarray) -> np.ndarray:
-        out = np.full((tiles_down * 9 - 1, n_cols * 9 - 1), GRID_GAP, np.uint8)
-        for k, img in enumerate(np.asarray(images).reshape(-1, 8, 8)):
+    def mosaic(images: np.ndarray) -> np.ndarray:  # one byte per pixel (digit_images.packed)
+        out = np.full((tiles_down * 9 - 1, n_cols * 9 - 1), np.nan)
+        for k, img in enumerate(np.asarray(images, float).reshape(-1, 8, 8)):
             r, c = divmod(k, n_cols)
-            out[r * 9:r * 9 + 8, c * 9:c * 9 + 8] = np.clip(np.rint(img), 0, 16)
-        return out
+            out[r * 9:r * 9 + 8, c * 9:c * 9 + 8] = img
+        return digit_images.packed(out, levels=16)  # the GAN's grids hold integer ink 0…16: kept exactly
 
-    edge = 16 / GRID_GAP
-    scale = [[0.0, digit_images.PAPER], [edge, digit_images.INK], [min(1.0, edge + 1e-3), digit_images.GAP], [1.0, digit_images.GAP]]
-    fig.add_trace(go.Heatmap(z=mosaic(grids[start]), zmin=0, zmax=GRID_GAP, colorscale=scale, showscale=False, hoverinfo="skip"), row=1, col=1)
+    fig.add_trace(digit_images.packed_heatmap(mosaic(grids[start]), levels=16), row=1, col=1)
     fig.update_xaxes(visible=False, constrain="domain", row=1, col=1)
     # the grid at the top of its column, its slider and buttons under it (the curves' legend goes under them)
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain", domain=[0.55, 1.0], row=1, col=1)

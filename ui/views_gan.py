@@ -17,6 +17,7 @@ from ui import charts, plots_gan
 from ui.shell import PageContext
 
 PAGE = "gan"
+REPLAY_POINTS = 200  # generated points per replay frame: four replays of 41 frames stay under 100 kB each
 
 
 def _ctx(lang: str) -> PageContext:
@@ -87,14 +88,15 @@ def training_curves(lang: str, h: gan.History, metric: str, probability: bool, r
 
 def replay_figure(tr: gan.GanTrainer, frames: list, lang: str):
     """A session's own training as a replay (built again only when its frames change)."""
-    return plots_gan.replay(tr.box, tr.X, frames, plane_labels(lang, True))
+    return plots_gan.replay(tr.box, tr.X, frames, plane_labels(lang, True), max_points=REPLAY_POINTS)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def preset_replay_figure(name: str, lang: str):
     """The shipped training of a preset as a replay (read-only: shared by every session)."""
     ring = gan.preset_data()
-    return plots_gan.replay(points.bounds(ring), ring, shipped_preset(name).frames, plane_labels(lang, True), height=420)
+    return plots_gan.replay(points.bounds(ring), ring, shipped_preset(name).frames, plane_labels(lang, True), height=420,
+                            max_points=REPLAY_POINTS)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
