@@ -39,9 +39,10 @@ with guard():
     except InputError as err:
         show_input_error(err)
         st.stop()
-    ev, neg_iwae = test_bounds(latent, beta, arch, k_iwae)
-    R, rec_err, rec_pred = reconstructions(latent, beta, arch)
     X_test, y_test = digits.load("test")
+    with st.spinner(ctx.t("model_loading", n=len(X_test))):  # the first view of a model scores the whole test set
+        ev, neg_iwae = test_bounds(latent, beta, arch, k_iwae)
+        R, rec_err, rec_pred = reconstructions(latent, beta, arch)
 
     m1, m2, m3, m4, m5 = st.columns(5)
     m1.metric(ctx.t("m_neg_elbo"), ctx.num(ev.neg_elbo, ".1f"), help=ctx.t("m_neg_elbo_help"))

@@ -235,7 +235,8 @@ def _collapse_section(ctx: PageContext, loaded: str | None, on_load: Callable[[s
     with left:
         ctx.md("why_collapse")
     with right:
-        fig, caption = views.pull_figure(ctx.lang)
+        with st.spinner(ctx.t("pull_running")):
+            fig, caption = views.pull_figure(ctx.lang)
         st.markdown(f"**{ctx.t('pull_title')}**")
         ctx.chart(fig, key="gan_pull", config=CHART)
         st.caption(caption)
