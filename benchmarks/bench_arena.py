@@ -53,10 +53,10 @@ def app_times() -> None:
     at = open_page("pages/09_arena.py", "en")
     print(f"app: first render (shipped lesson) {time.perf_counter() - t0:.2f} s")
     lessons = ("spiral", "blobs", "ring", "faithful", "blobs")
-    at.segmented_control(key="w:arena.lesson").set_value("spiral").run()  # every lesson cached once
+    at.segmented_control(key="w:arena.race").set_value("spiral").run()  # every lesson cached once
     for key in lessons:
-        at.segmented_control(key="w:arena.lesson").set_value(key).run()
-    warm = median_rerun(at, lambda i: at.segmented_control(key="w:arena.lesson").set_value(lessons[i]))
+        at.segmented_control(key="w:arena.race").set_value(key).run()
+    warm = median_rerun(at, lambda i: at.segmented_control(key="w:arena.race").set_value(lessons[i]))
     metrics = ("mmd2", "precision", "recall", "n_params", "log_likelihood")
     ranked = median_rerun(at, lambda i: at.selectbox(key="w:arena.metric_blobs").set_value(metrics[i]))
     print(f"app: warm rerun, switching lessons {1000 * warm:.0f} ms; re-ranking {1000 * ranked:.0f} ms")

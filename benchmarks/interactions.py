@@ -214,7 +214,7 @@ PAGES: tuple[PageBench, ...] = (
     PageBench("energy_based"),
     PageBench("evaluation"),
     PageBench("arena", (
-        Interaction("shipped lesson", VIEW, _w("arena", "lesson", to="arena.lessons.spiral"), ("lesson_samples_mixture",)),
+        Interaction("shipped lesson", VIEW, _w("arena", "race", to="arena.lessons.spiral"), ("lesson_samples_mixture",)),
     )),
 )
 

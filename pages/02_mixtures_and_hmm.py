@@ -13,7 +13,7 @@ from ui.hmm_editor import hmm_editor
 from ui.views_mixtures_and_hmm import (fit_mixture, generate_figure, generated_figure, hmm_names, hmm_sequence,
                                        learned_figures, regime_figures, regime_names, regimes, replay_figure,
                                        selection_figure, timeline_figure)
-from ui.shell import guard, setup, show_input_error
+from ui.shell import guard, section, setup, show_input_error
 
 ctx = setup("mixtures_and_hmm")
 PAGE = ctx.page
@@ -23,7 +23,20 @@ CHART = {"displaylogo": False}
 
 
 # ---------------------------------------------------------------- part 1: Gaussian mixture
+# Each part is a section (its controls rerun only it); inside, the sampling controls rerun only their own figure.
 
+@section
+def generate_section(X, k, cov, init, seed) -> None:
+    st.subheader(ctx.t("generate_title"))
+    g1, g2 = st.columns(2)
+    n_new = g1.slider(ctx.t("n_new"), 0, 2000, 300, 50, key=ctx.key("n_new"), help=ctx.t("n_new_help"))
+    mode = g2.radio(ctx.t("density_view"), ["contours", "heatmap"], format_func=ctx.labeler(f"{PAGE}.density_mode"),
+                    horizontal=True, key=ctx.key("density_mode"))
+    ctx.chart(generate_figure(X, k, cov, init, seed, ctx.seed, n_new, mode, ctx.lang), key="gmm_generate", config=CHART)
+    st.caption(ctx.t("generate_legend"))
+
+
+@section
 def mixture_part() -> None:
     st.markdown(ctx.t("gmm_lead"))
     ds = dataset_picker(ctx, default="blobs", needs=NEEDS)
@@ -68,19 +81,56 @@ def mixture_part() -> None:
         ctx.chart(fig, key="bic_aic", config=CHART)
         st.caption(ctx.t("selection_legend", bic=sel.best_bic, aic=sel.best_aic))
     with right:
-        st.subheader(ctx.t("generate_title"))
-        g1, g2 = st.columns(2)
-        n_new = g1.slider(ctx.t("n_new"), 0, 2000, 300, 50, key=ctx.key("n_new"), help=ctx.t("n_new_help"))
-        mode = g2.radio(ctx.t("density_view"), ["contours", "heatmap"], format_func=ctx.labeler(f"{PAGE}.density_mode"),
-                        horizontal=True, key=ctx.key("density_mode"))
-        ctx.chart(generate_figure(ds.X, k, cov, init, seed, ctx.seed, n_new, mode, ctx.lang), key="gmm_generate", config=CHART)
-        st.caption(ctx.t("generate_legend"))
+        generate_section(ds.X, k, cov, init, seed)
     with st.expander(ctx.t("explain_gmm"), icon=":material/school:"):
         ctx.md("gmm")
 
 
 # ---------------------------------------------------------------- part 2: categorical HMM
 
+@section
+def learn_section(args, true_states: int, preset_key: str) -> None:
+    """Baum-Welch on the sequence, and new sequences from what it learned (one section: both read the learned model)."""
+    st.subheader(ctx.t("learn_title"))
+    l1, l2 = st.columns(2)
+    n_states = l1.slider(ctx.t("learn_states"), 1, hmm.MAX_STATES, true_states, key=ctx.key(f"learn_states_{preset_key}"),
+                         help=ctx.t("learn_states_help"))
+    matched = l2.toggle(ctx.t("match"), True, key=ctx.key("match"), help=ctx.t("match_help"))
+    try:
+        views = learned_figures(*args, n_states, matched, preset_key, ctx.lang)
+    except InputError as err:
+        show_input_error(err)
+        return
+    ctx.chart(views["curve"], key="bw_curve", config=CHART)
+    learned = views["learned"]
+    st.caption(ctx.t("bw_legend", n=len(learned.log_likelihood)))
+    if learned.stopped_on_nan:
+        st.warning(ctx.t("bw_stopped_nan"), icon=":material/warning:")
+    elif not learned.converged:
+        st.info(ctx.t("bw_not_converged", n=len(learned.log_likelihood)), icon=":material/hourglass_bottom:")
+    # True and learned side by side, each at half the width: at a third, 6 learned states left cells too small to read.
+    t1, t2 = st.columns(2, gap="medium")
+    ctx.chart(where=t1, fig=views["true_trans"], key="true_trans", config=CHART)
+    ctx.chart(where=t2, fig=views["learned_trans"], key="learned_trans", config=CHART)
+    e1, e2 = st.columns(2, gap="medium")
+    ctx.chart(where=e1, fig=views["true_emit"], key="true_emit", config=CHART)
+    ctx.chart(where=e2, fig=views["learned_emit"], key="learned_emit", config=CHART)
+    st.caption(ctx.t("matrices_legend"))
+    with st.expander(ctx.t("explain_switching"), icon=":material/swap_horiz:", expanded=not matched):
+        ctx.md("label_switching")
+
+    hmm_generate_section(args, n_states, matched, preset_key)
+
+
+@section
+def hmm_generate_section(args, n_states: int, matched: bool, preset_key: str) -> None:
+    st.subheader(ctx.t("hmm_generate_title"))
+    n_gen = st.slider(ctx.t("n_generate"), 10, 300, 60, 10, key=ctx.key("n_generate"))
+    ctx.chart(generated_figure(*args, n_states, matched, preset_key, n_gen, ctx.lang), key="hmm_generated", config=CHART)
+    st.caption(ctx.t("hmm_generate_legend"))
+
+
+@section
 def hmm_part() -> None:
     st.markdown(ctx.t("hmm_lead"))
     p1, p2, p3 = st.columns([2, 2, 1])
@@ -114,44 +164,14 @@ def hmm_part() -> None:
     ctx.chart(timeline_figure(*args, preset_key, ctx.lang), key="hmm_timeline", config=CHART)
     st.caption(ctx.t("timeline_legend"))
 
-    st.subheader(ctx.t("learn_title"))
-    l1, l2 = st.columns(2)
-    n_states = l1.slider(ctx.t("learn_states"), 1, hmm.MAX_STATES, preset.params.n_states, key=ctx.key(f"learn_states_{preset_key}"),
-                         help=ctx.t("learn_states_help"))
-    matched = l2.toggle(ctx.t("match"), True, key=ctx.key("match"), help=ctx.t("match_help"))
-    try:
-        views = learned_figures(*args, n_states, matched, preset_key, ctx.lang)
-    except InputError as err:
-        show_input_error(err)
-        return
-    ctx.chart(views["curve"], key="bw_curve", config=CHART)
-    learned = views["learned"]
-    st.caption(ctx.t("bw_legend", n=len(learned.log_likelihood)))
-    if learned.stopped_on_nan:
-        st.warning(ctx.t("bw_stopped_nan"), icon=":material/warning:")
-    elif not learned.converged:
-        st.info(ctx.t("bw_not_converged", n=len(learned.log_likelihood)), icon=":material/hourglass_bottom:")
-    # True and learned side by side, each at half the width: at a third, 6 learned states left cells too small to read.
-    t1, t2 = st.columns(2, gap="medium")
-    ctx.chart(where=t1, fig=views["true_trans"], key="true_trans", config=CHART)
-    ctx.chart(where=t2, fig=views["learned_trans"], key="learned_trans", config=CHART)
-    e1, e2 = st.columns(2, gap="medium")
-    ctx.chart(where=e1, fig=views["true_emit"], key="true_emit", config=CHART)
-    ctx.chart(where=e2, fig=views["learned_emit"], key="learned_emit", config=CHART)
-    st.caption(ctx.t("matrices_legend"))
-    with st.expander(ctx.t("explain_switching"), icon=":material/swap_horiz:", expanded=not matched):
-        ctx.md("label_switching")
-
-    st.subheader(ctx.t("hmm_generate_title"))
-    n_gen = st.slider(ctx.t("n_generate"), 10, 300, 60, 10, key=ctx.key("n_generate"))
-    ctx.chart(generated_figure(*args, n_states, matched, preset_key, n_gen, ctx.lang), key="hmm_generated", config=CHART)
-    st.caption(ctx.t("hmm_generate_legend"))
+    learn_section(args, preset.params.n_states, preset_key)
     with st.expander(ctx.t("explain_hmm"), icon=":material/school:"):
         ctx.md("hmm")
 
 
 # ---------------------------------------------------------------- part 3: Gaussian HMM on a signal
 
+@section
 def regime_part() -> None:
     st.markdown(ctx.t("regime_lead"))
     c1, c2, c3, c4 = st.columns(4)

@@ -11,7 +11,7 @@ from ui import live_panel
 from ui import plots_token_sampling as plots
 from ui import token_sampling_sections as sections
 from ui import views_token_sampling as views
-from ui.shell import guard, setup
+from ui.shell import guard, section, setup
 from ui.token_sampling_sections import CHOOSER_WIDTHS, NEURAL, UPLOAD
 
 ctx = setup("token_sampling")
@@ -25,52 +25,25 @@ def tr(name: str) -> str:
     return ctx.t(name)
 
 
-# --- corpus and model --------------------------------------------------------------------------------
-
-st.markdown(ctx.t("lead"))
-with guard():
-    # A wrapping row of fixed-width boxes, not columns: in a third of the page at 1024 px the drop-downs cut their
-    # labels off (the longest, "Alice no País das Maravilhas (em inglês)", needs ~245 px of text), so they wrap.
-    with st.container(horizontal=True, wrap=True):
-        c1, c2, c3 = (st.container(width=w) for w in CHOOSER_WIDTHS)
-    default_corpus = "dom_casmurro" if ctx.lang == "pt" else "alice"  # a text in the reader's language
-    corpus_name = c1.selectbox(tr("corpus"), BUILTIN + [UPLOAD], index=BUILTIN.index(default_corpus),
-                               format_func=ctx.labeler(f"{P}.corpora"), key=ctx.key("corpus"), help=tr("corpus_help"))
-    rung = c2.selectbox(tr("model"), list(ts.RUNGS), index=ts.RUNGS.index("transformer"),
-                        format_func=ctx.labeler(f"{P}.rungs"), key=ctx.key("rung"), help=tr("model_help"))
-
-    text = sections.uploaded_text(ctx) if corpus_name == UPLOAD else sections.Chosen(
-        corpus_name, corpus_name, views.builtin_corpus(corpus_name))
-    if text is None:
-        st.stop()
-    corpus, vocab = text.corpus, text.corpus.vocab
-
-    alpha = st.session_state.get(ctx.key("alpha"), 0.1)  # the α slider's value, kept while a network is chosen
-    alpha = alpha if alpha in ALPHAS else 0.1
-    source = "pretrained"
-    if rung in NEURAL:
-        sources = ["pretrained", "live"] if corpus_name != UPLOAD else ["live"]
-        if st.session_state.get(ctx.key("source")) not in sources:
-            st.session_state[ctx.key("source")] = sources[0]
-        source = c3.segmented_control(tr("weights"), sources, format_func=ctx.labeler(f"{P}.sources"),
-                                      key=ctx.key("source"), help=tr("weights_help")) or sources[0]
-    else:
-        alpha = c3.select_slider(tr("alpha"), ALPHAS, value=0.1, key=ctx.key("alpha"), help=tr("alpha_help"))
-
-    # The live trainer lives in session state (ui/live_panel.py), one per text and rung. It holds an optimiser, a
-    # copy of the weights and validation batches, so it is built only once "Train" is pressed, never just by visiting.
-    train_data, train_settings = (corpus.train, corpus.val), (rung, ts.default_config(corpus, rung) if rung in NEURAL else None, ctx.seed)
+def current_model(text, rung: str, source: str, alpha: float, train_data, train_settings):
+    """The live trainer (None until "Train" is pressed) and the model the page shows. Read again in every
+    section run: the training panel (a fragment) may have built or stepped the trainer since the last page run."""
     trainer = live_panel.current(ctx, train_data, train_settings) if rung in NEURAL else live_panel.run_for(ctx, check=False).trainer
-
     if rung in NEURAL and source == "pretrained":
-        model, _ = views.pretrained(corpus_name, rung)
+        model, _ = views.pretrained(text.name, rung)
     elif rung in NEURAL:  # before training starts: the very model the trainer will start from (same seed)
-        model = trainer.model if trainer is not None else ts.build(ts.default_config(corpus, rung), ctx.seed)
+        model = trainer.model if trainer is not None else ts.build(ts.default_config(text.corpus, rung), ctx.seed)
     else:
-        model = views.ngram(text.id, corpus, ts.RUNGS.index(rung) + 1, alpha)
-    c3.caption(ctx.t("model_size", params=ctx.num(model.n_params_, ","), vocab=vocab.size,
-                     sees=sections.counted(ctx, "sees", max(model.context_size, 0))))
+        model = views.ngram(text.id, text.corpus, ts.RUNGS.index(rung) + 1, alpha)
+    return trainer, model
 
+
+# --- what the sampling controls change: one section, so a temperature move reruns only it ------------
+
+@section
+def sampling_section(text, rung: str, source: str, alpha: float, train_data, train_settings) -> None:
+    corpus, vocab = text.corpus, text.corpus.vocab
+    trainer, model = current_model(text, rung, source, alpha, train_data, train_settings)
     # --- sampling controls --------------------------------------------------------------------------
     s1, s2, s3 = st.columns(3)
     temperature = s1.slider(tr("temperature"), 0.0, 5.0, 1.0, 0.05, key=ctx.key("temperature"), help=tr("temperature_help"))
@@ -119,18 +92,68 @@ with guard():
         sections.count_table(ctx, model, vocab, ids, view, alpha)
 
     # --- everything else, in tabs --------------------------------------------------------------------
+    # lazy tabs: only the open one runs and sends its figures (a temperature move used to redraw all five)
     t_tree, t_compare, t_attn, t_train, t_ladder = st.tabs(
-        [tr("tab_tree"), tr("tab_compare"), tr("tab_attention"), tr("tab_train"), tr("tab_ladder")])
+        [tr("tab_tree"), tr("tab_compare"), tr("tab_attention"), tr("tab_train"), tr("tab_ladder")],
+        key="token_tab", on_change="rerun")
     with t_tree:
-        sections.tree_tab(ctx, vocab)
+        if t_tree.open:
+            sections.tree_tab(ctx, vocab)
     with t_compare:
-        sections.compare_tab(ctx, model, corpus, clean, settings)
+        if t_compare.open:
+            sections.compare_tab(ctx, model, corpus, clean, settings)
     with t_attn:
-        sections.attention_tab(ctx, model, text, ids, source)
+        if t_attn.open:
+            sections.attention_tab(ctx, model, text, ids, source)
     with t_train:
-        sections.train_tab(ctx, text, rung, source, train_data, train_settings)
+        if t_train.open:
+            sections.train_tab(ctx, text, rung, source, train_data, train_settings)
     with t_ladder:
-        sections.ladder_tab(ctx, text, rung, trainer, alpha)
+        if t_ladder.open:
+            sections.ladder_tab(ctx, text, rung, trainer, alpha)
+
+
+
+# --- corpus and model: shared by everything below, so changing them reruns the page -------------------
+
+st.markdown(ctx.t("lead"))
+with guard():
+    # A wrapping row of fixed-width boxes, not columns: in a third of the page at 1024 px the drop-downs cut their
+    # labels off (the longest, "Alice no País das Maravilhas (em inglês)", needs ~245 px of text), so they wrap.
+    with st.container(horizontal=True, wrap=True):
+        c1, c2, c3 = (st.container(width=w) for w in CHOOSER_WIDTHS)
+    default_corpus = "dom_casmurro" if ctx.lang == "pt" else "alice"  # a text in the reader's language
+    corpus_name = c1.selectbox(tr("corpus"), BUILTIN + [UPLOAD], index=BUILTIN.index(default_corpus),
+                               format_func=ctx.labeler(f"{P}.corpora"), key=ctx.key("corpus"), help=tr("corpus_help"))
+    rung = c2.selectbox(tr("model"), list(ts.RUNGS), index=ts.RUNGS.index("transformer"),
+                        format_func=ctx.labeler(f"{P}.rungs"), key=ctx.key("rung"), help=tr("model_help"))
+
+    text = sections.uploaded_text(ctx) if corpus_name == UPLOAD else sections.Chosen(
+        corpus_name, corpus_name, views.builtin_corpus(corpus_name))
+    if text is None:
+        st.stop()
+    corpus, vocab = text.corpus, text.corpus.vocab
+
+    alpha = st.session_state.get(ctx.key("alpha"), 0.1)  # the α slider's value, kept while a network is chosen
+    alpha = alpha if alpha in ALPHAS else 0.1
+    source = "pretrained"
+    if rung in NEURAL:
+        sources = ["pretrained", "live"] if corpus_name != UPLOAD else ["live"]
+        if st.session_state.get(ctx.key("source")) not in sources:
+            st.session_state[ctx.key("source")] = sources[0]
+        source = c3.segmented_control(tr("weights"), sources, format_func=ctx.labeler(f"{P}.sources"),
+                                      key=ctx.key("source"), help=tr("weights_help")) or sources[0]
+    else:
+        alpha = c3.select_slider(tr("alpha"), ALPHAS, value=0.1, key=ctx.key("alpha"), help=tr("alpha_help"))
+
+    # The live trainer lives in session state (ui/live_panel.py), one per text and rung. It holds an optimiser, a
+    # copy of the weights and validation batches, so it is built only once "Train" is pressed, never just by visiting.
+    train_data, train_settings = (corpus.train, corpus.val), (rung, ts.default_config(corpus, rung) if rung in NEURAL else None, ctx.seed)
+    trainer, model = current_model(text, rung, source, alpha, train_data, train_settings)
+    c3.caption(ctx.t("model_size", params=ctx.num(model.n_params_, ","), vocab=vocab.size,
+                     sees=sections.counted(ctx, "sees", max(model.context_size, 0))))
+
+    sampling_section(text, rung, source, alpha, train_data, train_settings)
 
 st.divider()
 for name in ("autoregressive", "tokens", "sampling", "attention", "greedy"):

@@ -7,10 +7,11 @@ from engine.data import points
 from engine.evaluation import plane
 from engine.races import lessons
 from engine.races import race as R
+from ui import lessons as guided
 from ui import live_panel
 from ui import plots_arena as P
 from ui.data_input import dataset_picker
-from ui.shell import guard, setup
+from ui.shell import guard, setup, t
 
 ctx = setup("arena")
 MODES = ("lessons", "custom")
@@ -78,9 +79,12 @@ def race_panel(build, data, settings, real, metric: str) -> None:
 def lessons_section() -> None:
     keys = [item.key for item in lessons.LESSONS]
     key = st.segmented_control(ctx.t("lesson"), keys, default=keys[0], required=True, format_func=ctx.labeler("arena.lessons"),
-                               key=ctx.key("lesson")) or keys[0]
+                               key=ctx.key("race")) or keys[0]  # not "lesson": that is the guided lesson's link parameter
     item = lessons.lesson(key)
-    st.info(ctx.t(f"lesson_text.{key}"), icon=":material/school:")
+    if guided.answer_hidden(ctx.page):  # a guided lesson asks about this race: its commentary would give the answer away
+        st.caption(t("lessons.commentary_hidden"))
+    else:
+        st.info(ctx.t(f"lesson_text.{key}"), icon=":material/school:")
     live = st.toggle(ctx.t("run_yourself"), key=ctx.key(f"live_{key}"), help=ctx.t("run_yourself_help", steps=item.steps))
     metric = metric_picker(item.metric, key)
     if live:

@@ -7,6 +7,9 @@ def _fresh_caches():
     """Each test starts with empty Streamlit caches, as a fresh server would."""
     st.cache_data.clear()
     st.cache_resource.clear()
+    from ui import training_slots
+
+    training_slots._INSTANCE = None  # and no live-training slot held by an earlier test
     yield
 
 
@@ -19,3 +22,12 @@ def browser():
         b = launch(p)
         yield b
         b.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """With several workers (pytest-xdist, ``--dist loadgroup``) the browser tests share one worker and
+    run one after another: each drives its own server and Chromium, and two at once on a 2-core machine
+    would slow each other past their waits. Engine and AppTest tests fill the other workers."""
+    for item in items:
+        if item.get_closest_marker("browser") or "benchmarks" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group("browser"))

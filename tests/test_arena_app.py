@@ -42,11 +42,11 @@ def test_shipped_lessons_render_at_once_and_rank_by_the_chosen_metric(lang):
     dense = ", ".join(names(n) for n in ("mixture", "gaussian", "vae")) + text.lookup(lang, "arena.and") + names("diffusion")
     assert text.lookup(lang, "arena.note.densities", names=dense) in notes  # every family but the GAN
     for key in ("spiral", "ring", "faithful"):
-        at.segmented_control(key=k("lesson")).set_value(key).run()
+        at.segmented_control(key=k("race")).set_value(key).run()
         assert_clean(at)
         assert len(at.dataframe) == 1
     # the ring lesson's commentary counts the plain GAN's modes
-    at.segmented_control(key=k("lesson")).set_value("ring").run()
+    at.segmented_control(key=k("race")).set_value("ring").run()
     assert any(text.lookup(lang, "arena.note.modes", who=names("gan"), covered=1, total=8)[:12] in m.value for m in at.markdown)
 
 
@@ -103,7 +103,7 @@ def test_new_data_mid_race_start_it_over_and_an_empty_start_list_says_so():
 
 def test_run_it_yourself_retrains_the_lesson_live():
     at = open_page(PAGE, "en")
-    at.segmented_control(key=k("lesson")).set_value("ring").run()
+    at.segmented_control(key=k("race")).set_value("ring").run()
     at.toggle(key=k("live_ring")).set_value(True).run()
     at.button(key="arena_play").click().run()
     race = at.session_state["arena.live"].trainer

@@ -90,3 +90,57 @@ def test_a_diverged_run_says_so_and_keeps_the_last_good_weights():
 def test_fingerprint_tells_data_apart(a, b, same):
     assert (live_panel.fingerprint(a, "cfg") == live_panel.fingerprint(b, "cfg")) is same
     assert live_panel.fingerprint(a, "cfg") != live_panel.fingerprint(a, "other cfg")
+
+
+# --- the server's training slots -------------------------------------------------------------------------
+
+def test_slots_hold_a_first_come_queue_and_free_a_closed_tab_after_its_lease():
+    from ui.training_slots import TrainingSlots, configured_slots
+
+    now = [0.0]
+    slots = TrainingSlots(2, lease=5.0, clock=lambda: now[0])
+    assert [slots.request(w).position for w in "abcd"] == [0, 0, 1, 2]
+    assert slots.request("d").position == 2 and slots.request("c").position == 1  # asking again keeps the place
+    slots.release("a")  # a paused
+    assert slots.request("c").granted and slots.request("d").position == 1
+    now[0] = 4.0
+    slots.request("c"), slots.request("d")
+    now[0] = 6.0  # b's tab closed at t = 0: no renewal for 6 s > the 5 s lease
+    assert slots.request("d").granted and slots.place("b") is None
+    assert slots.request("e").position == 1 and slots.request("e").running == 2
+    assert [configured_slots(e) for e in ({}, {"GP_TRAINING_SLOTS": "5"}, {"GP_TRAINING_SLOTS": "0"},
+                                          {"GP_TRAINING_SLOTS": "many"})] == [2, 5, 1, 2]
+
+
+def test_a_student_beyond_the_slots_waits_in_the_queue_sees_the_place_and_starts_when_one_frees(monkeypatch):
+    from ui import training_slots
+
+    server = training_slots.TrainingSlots(1)
+    monkeypatch.setattr(training_slots, "_INSTANCE", server)
+    server.request("another student")  # the one slot is taken
+    at = run()
+    at.button(key="toy_play").click().run()
+    at.run()
+    assert trainer(at).step_ == 0 and at.session_state["toy.live"].playing  # waiting, not lost
+    shown = " ".join(w.value for w in at.warning)
+    assert text.lookup("en", "live.queued", position=1, running=1, slots=1) in shown
+    server.release("another student")
+    at.run()
+    assert trainer(at).step_ == 5 and not at.warning
+    at.button(key="toy_pause").click().run()
+    assert server.request("a third student").granted  # Pause gave the slot back
+
+
+def test_past_the_queue_limit_play_says_the_server_is_full_and_nothing_waits(monkeypatch):
+    from ui import training_slots
+
+    server = training_slots.TrainingSlots(1, queue=1)
+    monkeypatch.setattr(training_slots, "_INSTANCE", server)
+    server.request("training")
+    server.request("waiting")  # one slot held, the one place in the queue taken
+    at = run()
+    at.button(key="toy_play").click().run()
+    at.run()
+    assert not at.session_state["toy.live"].playing and trainer(at).step_ == 0
+    assert text.lookup("en", "live.server_full") in " ".join(w.value for w in at.warning)
+    assert server.place("waiting").position == 1  # the queue did not grow

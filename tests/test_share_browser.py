@@ -47,7 +47,9 @@ def test_a_copied_link_opens_the_same_control_and_figure_on_a_fresh_server():
                 wait_for_script(page)
                 expect(_k_slider(page)).to_have_value("5")
                 page.get_by_text(text.lookup("pt", "share.title")).click()
-                link = page.locator('[data-testid="stSidebar"] [data-testid="stCode"] code').inner_text().strip()
+                code = page.locator('[data-testid="stSidebar"] [data-testid="stCode"] code')
+                expect(code).to_contain_text("k=5", timeout=60_000)  # opening the panel makes the link from this moment's settings
+                link = code.inner_text().strip()
                 figure = page.evaluate(FIGURE_DATA)
             assert "k=5" in link and "lang=pt" in link, link
             with server() as fresh:

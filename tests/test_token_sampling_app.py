@@ -18,6 +18,13 @@ SCRIPT = "pages/06_token_sampling.py"
 K = "w:token_sampling."
 
 
+def open_on(lang, tab):
+    """The page opened on one of its tabs (they are lazy: only the open tab runs)."""
+    at = open_page(SCRIPT, lang, run=False)
+    at.session_state["token_tab"] = text.lookup(lang, f"token_sampling.tab_{tab}")
+    return at.run()
+
+
 def sel(at, key):
     return at.selectbox(key=K + key)
 
@@ -58,8 +65,11 @@ def test_page_renders_clean_with_its_charts(lang):
     corpus, prompt = DEFAULTS[lang]
     assert sel(at, "corpus").value == corpus and sel(at, "rung").value == "transformer"
     assert prompt_value(at) == prompt
-    assert len(at.get("plotly_chart")) >= 3  # distribution, attention, ladder (+ scaling)
     assert len(at.expander) >= 5  # the five explanations
+    for tab, charts in (("tree", 1), ("attention", 2), ("ladder", 2)):  # + the distribution; the ladder has scaling too
+        at = open_on(lang, tab)
+        assert_clean(at)
+        assert len(at.get("plotly_chart")) >= charts, tab
 
 
 @pytest.mark.parametrize("lang", ["en", "pt"])
@@ -126,7 +136,7 @@ def test_greedy_bars_are_the_model_runners_up_and_only_the_argmax_is_kept():
 def test_attention_map_is_the_crop_of_the_prediction_context():
     prompt = ("Alice was beginning to get very tired of sitting by her sister on the bank, and of having "
               "nothing to do: once or twice she had peeped into the book")
-    at = open_page(SCRIPT, "en")
+    at = open_on("en", "attention")
     at.text_area(key=K + "prompt").input(prompt).run()
     assert_clean(at)
     model, _ = ts.load_pretrained("alice", "transformer")
@@ -182,7 +192,7 @@ def test_unknown_characters_get_a_message():
 
 @pytest.mark.parametrize("lang", ["en", "pt"])
 def test_side_by_side_sampling(lang):
-    at = open_page(SCRIPT, lang)
+    at = open_on(lang, "compare")
     at.slider(key=K + "compare_temps").set_value((0.2, 2.0))
     at.slider(key=K + "compare_chars").set_value(20)
     at.slider(key=K + "compare_repeats").set_value(3).run()
@@ -194,7 +204,7 @@ def test_side_by_side_sampling(lang):
 
 @pytest.mark.parametrize("lang", ["en", "pt"])
 def test_live_training_start_pause_restart(lang):
-    at = open_page(SCRIPT, lang)
+    at = open_on(lang, "train")
     sel(at, "rung").set_value("mlp").run()
     at.button_group(key=K + "source").set_value("live").run()
     assert_clean(at)
@@ -229,7 +239,7 @@ def trainers_built(monkeypatch):
 
 
 def test_visiting_and_sampling_builds_no_trainer_until_train_is_pressed(trainers_built):
-    at = open_page(SCRIPT, "en")
+    at = open_on("en", "train")
     at.slider(key=K + "temperature").set_value(0.6).run()
     at.number_input(key=K + "top_k").set_value(5).run()
     at.slider(key=K + "top_p").set_value(0.9).run()
@@ -345,7 +355,7 @@ def test_ladder_says_it_is_not_monotone_exactly_when_the_manifest_says_so(corpus
     ladder += [(r, bpc(manifest, corpus, r)) for r in ("mlp", "transformer")]
     breaks = [(lo, hi) for lo, hi in zip(ladder, ladder[1:]) if hi[1] >= lo[1]]  # a rung no better than the one below
     lang = "pt" if corpus == "dom_casmurro" else "en"
-    at = open_page(SCRIPT, lang)
+    at = open_on(lang, "ladder")
     sel(at, "corpus").set_value(corpus).run()
     assert_clean(at)
     heading = text.lookup(lang, "token_sampling.ladder_not_monotone").split(":**")[0]
@@ -376,7 +386,7 @@ def ladder_bars(at):
 def test_ladder_count_bars_follow_the_alpha_slider_and_say_which_alpha(lang):
     corpus = ts.load_corpus(DEFAULTS[lang][0])
     trigram = text.lookup(lang, "token_sampling.rungs.trigram")
-    at = open_page(SCRIPT, lang)
+    at = open_on(lang, "ladder")
 
     def legend(alpha):
         uniform = text.number(lang, math.log2(corpus.vocab.size))

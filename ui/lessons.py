@@ -36,6 +36,12 @@ def reveal_key(page: str) -> str:
     return f"{page}.lesson_reveal"
 
 
+def answer_hidden(page: str) -> bool:
+    """Is a lesson step open on ``page`` with its answer not revealed yet? (A page then hides what would give it away.)"""
+    ss = st.session_state
+    return ss.get(step_key(page)) is not None and bool(steps(page)) and not ss.get(reveal_key(page))
+
+
 def go(page: str, index: int | None) -> None:
     """Move to step ``index`` (None ends the lesson); its settings go in at the start of the next run."""
     ss = st.session_state

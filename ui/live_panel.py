@@ -32,7 +32,7 @@ import streamlit as st
 
 from engine.core.errors import InputError
 from engine.core.training import Budget
-from ui import live
+from ui import live, training_slots
 from ui.shell import PageContext, guarded, show_input_error, t
 
 RATE_AFTER = 0.1  # seconds of training before the time left is estimated from the measured rate
@@ -77,6 +77,7 @@ class LiveRun:
     stopped: bool = False  # Stop: the run is over at this step (until Reset or new data)
     error: InputError | None = None  # a build that failed, shown by the panel
     pending: str | None = None  # "play" or "step" pressed before there was a trainer: the next run builds it
+    refused: bool = False  # Play found the server's queue full: said until the next Play
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,20 @@ def _one_step(panel: Panel, tr) -> object:
     return panel.step(tr) if panel.step is not None else tr.advance(Budget(max_steps=1))
 
 
+# ------------------------------------------------------------------------------------ the server's slots
+
+def _who(panel: Panel) -> str:
+    """This session's live run of this page, as the server's slots know it."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    run = get_script_run_ctx(suppress_warning=True)
+    return f"{run.session_id if run is not None else 'local'}:{panel.state_key}"
+
+
+def _release(panel: Panel) -> None:
+    training_slots.slots().release(_who(panel))
+
+
 # ------------------------------------------------------------------------------------ callbacks
 
 def _apply_pending(panel: Panel, run: LiveRun) -> None:
@@ -197,16 +212,18 @@ def play(panel: Panel) -> None:
     if tr is None:
         run.pending = "play"  # built by the run this click starts (a callback still has the last run's settings)
     elif not _done(panel, run, tr):
-        run.playing = True  # a second delivery of the click means the same
+        run.playing, run.refused = True, False  # a second delivery of the click means the same
 
 
 def pause(panel: Panel) -> None:
     run_for(panel.ctx, check=False).playing = False
+    _release(panel)
 
 
 def stop(panel: Panel) -> None:
     run = run_for(panel.ctx, check=False)
     run.playing = False
+    _release(panel)
     if run.trainer is not None:
         run.stopped = True
 
@@ -215,6 +232,7 @@ def reset(panel: Panel) -> None:
     """Back to step 0: a new trainer object (a run still stepping the old one finishes with it)."""
     run = run_for(panel.ctx, check=False)
     run.playing, run.stopped, run.error = False, False, None
+    _release(panel)
     run.trainer = None
     if not panel.lazy:
         try:
@@ -328,9 +346,16 @@ def _view(panel: Panel, ticking: bool) -> None:
     def keep_going() -> bool:  # asked between two steps: a Pause, a Reset or new data in a newer run stops this tick
         return run.playing and run.trainer is tr and st.session_state.get(key) is run
 
+    place = None
+    if run.playing and not _done(panel, run, tr):
+        place = training_slots.slots().request(_who(panel))  # a place in the queue when the server is full
+        if place.refused:
+            run.playing, run.refused, place = False, True, None
+    else:
+        _release(panel)
     with live.hold(tr) as held:  # one tick: a few steps, then a consistent copy of where they stopped
         if held:
-            if run.playing and not _done(panel, run, tr):
+            if run.playing and not _done(panel, run, tr) and place is not None and place.granted:
                 n = panel.steps_per_tick if panel.total is None else max(0, min(panel.steps_per_tick, panel.total - tr.step_))
                 live.advance(lambda: not getattr(_one_step(panel, tr), "diverged", False), n, panel.tick_budget, keep_going)
             done = _done(panel, run, tr)
@@ -341,6 +366,12 @@ def _view(panel: Panel, ticking: bool) -> None:
         return
     if snap.done:
         run.playing = False
+        _release(panel)
+    elif run.refused:
+        st.warning(t("live.server_full"), icon=":material/block:")
+    elif place is not None and not place.granted:
+        st.warning(t("live.queued", position=place.position, running=place.running, slots=place.slots),
+                   icon=":material/groups:")
     live.show_dropped(tr)
     if snap.total is not None:  # an open-ended run (the GAN's) has no budget to show; its page shows the step
         st.progress(min(1.0, snap.step / max(1, snap.total)), text=progress_text(panel.ctx, snap))

@@ -29,7 +29,6 @@ LOG = logging.getLogger("generative_playground")
 PERSIST_PREFIX = "w:"
 SEED_KEY = "w:seed"
 CURRENT_PAGE = "current_page"
-LINK = "share.link"
 
 
 def lang() -> str:
@@ -173,26 +172,31 @@ def _sidebar(page: str, current: str) -> None:
         st.caption(t("common.sidebar_footer"))
 
 
+@st.fragment
 def _share_panel(page: str) -> None:
-    """Copy link to this view, and the view's settings as a small JSON file (download and read back)."""
-    with st.expander(t("share.title"), icon=":material/share:"):
-        st.caption(t("share.copy_help"))
-        st.code(st.session_state.get(LINK, ""), language=None, wrap_lines=True)
-        if page == "home":
-            return
-        st.download_button(t("share.download"), share.to_json(page, share.settings(page)).encode("utf-8"), file_name=f"{page}-view.json",
-                           mime="application/json", icon=":material/download:", key="view_download", width="stretch")
-        file = st.file_uploader(t("share.upload"), type=["json"], key=f"view_upload_{page}", help=t("share.upload_help"))
-        if file is None or st.session_state.get("view_upload_done") == file.file_id:
-            return
-        st.session_state["view_upload_done"] = file.file_id  # read each file once, not on every rerun
-        try:
-            incoming = share.from_json(file.getvalue(), page)
-        except share.BadViewFile as err:
-            st.error(t(f"share.errors.{err.code}", **err.params), icon=":material/error:")
-            return
-        st.session_state[share.INCOMING] = incoming
-        st.rerun()  # this run's widgets exist already: the settings go in at the start of the next run
+    """Copy link to this view, and the view's settings as a small JSON file (download and read back).
+
+    A fragment whose expander reruns it when opened: a section's own rerun (``section``) does not
+    redraw the sidebar, so the link and the file are made from the session's settings at that moment."""
+    with guard():
+        with st.expander(t("share.title"), icon=":material/share:", key="share_panel", on_change="rerun"):
+            st.caption(t("share.copy_help"))
+            st.code(share.link(page, share.params(page, lang())), language=None, wrap_lines=True)
+            if page == "home":
+                return
+            st.download_button(t("share.download"), share.to_json(page, share.settings(page)).encode("utf-8"), file_name=f"{page}-view.json",
+                               mime="application/json", icon=":material/download:", key="view_download", width="stretch")
+            file = st.file_uploader(t("share.upload"), type=["json"], key=f"view_upload_{page}", help=t("share.upload_help"))
+            if file is None or st.session_state.get("view_upload_done") == file.file_id:
+                return
+            st.session_state["view_upload_done"] = file.file_id  # read each file once, not on every rerun
+            try:
+                incoming = share.from_json(file.getvalue(), page)
+            except share.BadViewFile as err:
+                st.error(t(f"share.errors.{err.code}", **err.params), icon=":material/error:")
+                return
+            st.session_state[share.INCOMING] = incoming
+            st.rerun()  # this run's widgets exist already: the settings go in at the start of the next run
 
 
 def _presenter_frame() -> None:
@@ -200,6 +204,19 @@ def _presenter_frame() -> None:
     st.html(presenter.CSS)
     st.button(t("share.present_exit"), icon=":material/close_fullscreen:", key="present_exit",
               on_click=lambda: st.session_state.update({share.PRESENT: False}))
+
+
+# While a run (the page's or a section's) takes longer than 0.3 s, a bar and a word say so at the top of the
+# page: Streamlit's own sign is a faint fade. The app root says whether a script runs (data-test-script-state).
+RUNNING_CSS = """<style>
+[data-testid="stApp"][data-test-script-state="running"]::after {
+  content: "%s"; position: fixed; top: 0; left: 50%%; transform: translateX(-50%%); z-index: 1000000;
+  padding: 0.15rem 0.9rem 0.25rem; border-radius: 0 0 0.5rem 0.5rem; background: #0B5FA5; color: #fff;
+  font: 600 0.9rem sans-serif; border-top: 4px solid #F59E0B;
+  opacity: 0; animation: gp-running 1.2s ease-in-out 0.3s infinite alternate;
+}
+@keyframes gp-running { from { opacity: 1; border-top-color: #F59E0B; } to { opacity: 0.85; border-top-color: #FDE68A; } }
+</style>"""
 
 
 def setup(page: str) -> PageContext:
@@ -217,8 +234,9 @@ def setup(page: str) -> PageContext:
     share.install()
     notes = share.read(page)  # a shared link's (or view file's) settings, before any widget is drawn
     _keep_widget_values()
-    st.session_state[LINK] = share.link(page, share.write(page, current))
+    share.write(page, current)
     _sidebar(page, current)
+    st.html(RUNNING_CSS % t("common.running").replace('"', ""))
     if presenting():
         _presenter_frame()
     st.title(t(f"{page}.title"))
@@ -271,6 +289,35 @@ def guarded(func: Callable[..., None]) -> Callable[..., None]:
             func(*args, **kwargs)
 
     return run_guarded
+
+
+def _fragment_run() -> bool:
+    """True while Streamlit reruns only fragments, not the whole page."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    run = get_script_run_ctx(suppress_warning=True)
+    return bool(run is not None and getattr(run, "fragment_ids_this_run", None))
+
+
+def section(func: Callable[..., None]) -> Callable[..., None]:
+    """A page section with controls of its own: moving one of them reruns only this function
+    (``st.fragment``) and re-sends only its figures, under ``guard()``. After such a rerun the
+    address bar is rewritten, so a copied link still says the whole view.
+
+    Inputs shared with other sections (the dataset, the model, the seed) must be read *outside*
+    and passed in as arguments: a change to them reruns the page, and every section with it.
+    """
+
+    @st.fragment
+    @functools.wraps(func)
+    def run_section(*args, **kwargs) -> None:
+        with guard():
+            func(*args, **kwargs)
+            page = st.session_state.get(CURRENT_PAGE)
+            if page and _fragment_run():
+                share.write(page, lang())
+
+    return run_section
 
 
 def planned_page(page: str) -> None:
