@@ -225,12 +225,12 @@ def test_digits_section(lang):
 def test_an_older_link_with_an_epoch_opens_the_animation_there():
     """``epoch`` was a slider before the epochs scrubbed in the browser: a link that carries it still works."""
     at = open_page(SCRIPT, "en", run=False)
-    at.query_params["epoch"] = "11"
+    at.query_params["epoch"] = "5"  # as the guided lesson's step does
     at.run()
     assert_clean(at)
     assert not at.warning
     steps = chart(at, "gan_digit_curves")["layout"]["sliders"][0]
-    assert steps["steps"][steps["active"]]["label"].startswith("Epoch 11 ")
+    assert steps["steps"][steps["active"]]["label"].startswith("Epoch 5 · 3 of the 10")  # the lesson's answer
     at = open_page(SCRIPT, "pt", run=False)
     at.query_params["epoch"] = "500"  # out of range: said, and the animation opens on the last epoch
     at.run()

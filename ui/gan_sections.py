@@ -252,15 +252,17 @@ def digits_section(ctx: PageContext) -> None:
 
 
 def linked_epoch(ctx: PageContext, epochs: list[int]) -> int:
-    """The frame the digits animation opens at: the last, or the epoch an older link asks for (``epoch`` was a
-    slider before the epochs scrubbed in the browser). A value out of range says so; the link then stops carrying it."""
+    """The frame the digits animation opens at: the last, or the epoch a link or a lesson step asks for (``epoch``
+    was a slider before the epochs scrubbed in the browser; the link keeps carrying it). A value out of range says
+    so once, and the link stops carrying it."""
     key = ctx.key("epoch")
-    if key not in st.session_state:
+    value = st.session_state.get(key)
+    if value is None:
         return len(epochs) - 1
-    value = st.session_state.pop(key)
-    (st.session_state.get(share.PENDING) or {}).pop(key, None)
     if isinstance(value, int) and not isinstance(value, bool) and epochs[0] <= value <= epochs[-1]:
         return int(np.argmin([abs(e - value) for e in epochs]))
+    del st.session_state[key]
+    (st.session_state.get(share.PENDING) or {}).pop(key, None)
     shown = text.literal(share.encode(value)[:60])
     st.warning(text.lookup(ctx.lang, "share.bad_value", name=ctx.t("epoch"), value=shown), icon=":material/link_off:")
     return len(epochs) - 1
@@ -273,7 +275,7 @@ def _digits_section(ctx: PageContext) -> None:
         epochs = views.shown_epochs()
         fig = views.digits_epochs_figure(ctx.lang, linked_epoch(ctx, epochs))
     ctx.chart(fig, key="gan_digit_curves", config=CHART)
-    st.caption(ctx.t("digits_scrub", every=epochs[1] - epochs[0] if len(epochs) > 1 else 1))
+    st.caption(ctx.t("digits_scrub", every=epochs[-1] - epochs[-2] if len(epochs) > 1 else 1))
     st.caption(ctx.t("digits_curves_legend"))
 
     st.subheader(ctx.t("cond_title"))

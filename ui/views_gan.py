@@ -115,9 +115,10 @@ DIGIT_FRAMES = 25  # epochs the digits animation holds (of the 100 trained): one
 
 
 def digit_epochs(n: int, frames: int = DIGIT_FRAMES) -> list[int]:
-    """Indices of the epochs the animation shows: every ``step``-th from the first, and the last (at most ``frames``)."""
-    step = max(1, -(-(n - 1) // max(1, frames - 1)))
-    return sorted({*range(0, n, step), n - 1})
+    """Indices of the epochs the animation shows: the first, then every ``step``-th epoch (epochs 1, 5, 10, … 100 for
+    100 epochs), at most ``frames`` of them."""
+    step = max(1, -(-n // max(1, frames - 1)))
+    return sorted({0, *range(step - 1, n, step), n - 1})
 
 
 def shown_epochs() -> list[int]:
