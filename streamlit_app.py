@@ -30,3 +30,6 @@ for i, info in enumerate(PAGES):
 
 st.header(t("home.class_title"))
 md("home", "classroom")
+
+st.header(t("home.resources_title"))
+md("home", "resources")

@@ -8,6 +8,7 @@ from engine.core.errors import InputError
 from engine.data import points
 from engine.families import gan
 from ui import gan_sections as sections
+from ui import gan_variants as variants
 from ui import live_panel
 from ui.data_input import dataset_picker
 from ui.shell import guard, setup, show_input_error
@@ -108,6 +109,8 @@ with guard():
         sections.replay_section(ctx)
 sections.collapse_section(ctx, st.session_state.get(LOADED), load_preset_live)
 sections.digits_section(ctx)
+variants.truncation_section(ctx)
+variants.dcgan_section(ctx)
 
 st.divider()
 ctx.md("explanation")

@@ -33,6 +33,7 @@ def test_a_small_race_on_eight_gaussians_gives_a_finite_table_for_every_family(r
         assert r["samples"].shape == (len(race.setup.held_out), 2)
         assert r["steps"] == STEPS or (r["family"] == "mixture" and r["steps"] < STEPS)  # EM stops once converged
     assert race.done and all(race.fraction(e) == 1.0 for e in race.entries)
+    assert race.total_steps == race.step_  # a finished race's progress is full, though EM stopped early
     # side by side: the race took one step of each in turn, never all of one first
     assert race.step_ == sum(r["steps"] for r in rows)
 
@@ -93,3 +94,36 @@ def test_lesson_rows_survive_strict_json():
     back = lessons.decode(json.loads(json.dumps(lessons.encode(rows), allow_nan=False)))
     assert np.allclose(back[0]["samples"], rows[0]["samples"], atol=1e-4)
     assert back[1]["log_likelihood"] is None and back[0]["name"] == "mixture"
+    assert np.allclose(back[0]["map"]["z"], rows[0]["map"]["z"], atol=0.006) and back[1]["map"] is None  # the GAN has none
+
+
+def test_exact_densities_get_a_map_that_holds_at_most_their_mass_and_the_others_none(ring_rows):
+    for r in ring_rows[1]:
+        if r["density"] != "exact":
+            assert r["map"] is None, r["name"]  # a bound (VAE, diffusion) or no density (GAN): no map
+            continue
+        b, z = r["map"]["box"], r["map"]["z"]
+        assert z.shape == (R.MAP_RESOLUTION, R.MAP_RESOLUTION) and np.isfinite(z).all()
+        mass = np.exp(z).sum() * (b[1] - b[0]) * (b[3] - b[2]) / (R.MAP_RESOLUTION - 1) ** 2
+        assert 0.5 < mass < 1.05, (r["name"], mass)  # a log density: at most 1 in any window (the energy's after log Z)
+    mixture = next(r for r in ring_rows[1] if r["name"] == "mixture")
+    b, z = mixture["map"]["box"], mixture["map"]["z"]
+    assert abs(np.exp(z).sum() * (b[1] - b[0]) * (b[3] - b[2]) / (R.MAP_RESOLUTION - 1) ** 2 - 1) < 0.05  # all inside
+
+
+def test_each_knob_defaults_to_the_registry_and_reaches_the_model():
+    for name, knob in R.KNOBS.items():
+        assert R.knob_default(name) in knob.options, name
+    assert R.configs_for({name: R.knob_default(name) for name in R.KNOBS}) == {}  # defaults change nothing
+    ds = points.make_dataset("ring8", n=200, seed=0)
+    chosen = {"mixture": 3, "vae": 4.0, "gan": 2, "diffusion": 25, "energy": 5}
+    r = R.Race(ds.X, ds.y, list(chosen), Budget(max_steps=3), seed=0, configs=R.configs_for(chosen)).run()
+    models = {e.name: e.model for e in r.entries}
+    assert [e.knob for e in r.entries] == list(chosen.values())
+    assert models["mixture"].n_components == 3 and models["vae"].config.beta == 4.0
+    assert models["gan"].cfg.d_steps == 2 and models["energy"].config.train.langevin_steps == 5
+    default_end = registry.build("diffusion").schedule.alphas_cumprod[-1]
+    assert models["diffusion"].schedule.T == 25  # fewer noise levels, rescaled βs: about the same noise at the end
+    assert abs(models["diffusion"].schedule.alphas_cumprod[-1] - default_end) < 0.01
+    rows = {row["name"]: row for row in R.verdict(r)}
+    assert all(row["status"] == "ok" and math.isfinite(row["mmd2"]) for row in rows.values())

@@ -20,6 +20,9 @@ from ui import text
 GLOSSARY = text.I18N / "GLOSSARY.md"
 MAX_ROWS = 40
 NOT_PROSE = re.compile(r"```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$|(?<!\\)\{\w*(?::[^{}]*)?\}", re.DOTALL)
+# the list of references on the home page: its italics are the titles of works, in their own language
+BIBLIOGRAPHY = ("assets/texts/pt/home/resources.md",)
+TITLE = re.compile(r"\*[^*\n]+\*")
 
 
 def phrase_pattern(phrase: str) -> re.Pattern[str]:
@@ -69,7 +72,7 @@ def portuguese_texts() -> dict[str, str]:
 def find_violations(texts: dict[str, str], rows: list[Row]) -> list[str]:
     out = []
     for where, s in texts.items():
-        clean = prose(s)
+        clean = prose(TITLE.sub(" ", s) if where in BIBLIOGRAPHY else s)
         for row in rows:
             for hit in row.violations(clean):
                 out.append(f"{where}: “{hit}” ({row.concept}: use {', '.join(row.use)})")

@@ -19,6 +19,7 @@ class PageInfo:
     family: str  # catalogue key under [families]
     uses_torch: bool
     ready: bool = True  # False: the page says honestly that it is being built
+    controls: bool = True  # False: a page of text only (no widget of its own, so no guided lesson and no settings in its link)
 
 
 PAGES: tuple[PageInfo, ...] = (
@@ -31,6 +32,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("energy_based", "pages/07_energy_based.py", ":material/landscape:", "energy", True),
     PageInfo("evaluation", "pages/08_evaluation.py", ":material/straighten:", "evaluation", False),
     PageInfo("arena", "pages/09_arena.py", ":material/sports_score:", "evaluation", True),
+    PageInfo("responsible_use", "pages/10_responsible_use.py", ":material/policy:", "practice", False, controls=False),
 )
 
 BY_KEY = {p.key: p for p in PAGES}

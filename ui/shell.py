@@ -76,15 +76,17 @@ class PageContext:
         """A number in the reader's convention: 0.25 in English, 0,25 in Portuguese."""
         return text.number(self.lang, value, spec)
 
-    def chart(self, fig, key: str | None = None, where=None, **kwargs) -> None:
+    def chart(self, fig, key: str | None = None, where=None, presented: bool = False, **kwargs) -> None:
         """``st.plotly_chart`` (or ``where.plotly_chart`` for a column) with numbers on the axes and in the
-        hovers written the reader's way: plotly's ``separators`` give 0,5 and 2.000 in Portuguese."""
+        hovers written the reader's way: plotly's ``separators`` give 0,5 and 2.000 in Portuguese.
+        ``presented``: ``fig`` was built for this run's presenter mode and language (a cached figure, styled
+        by ``presenter.style`` when presenting, its separators set), so it is drawn as it is, untouched."""
         separators = ",." if self.lang == "pt" else ".,"
-        if fig.layout.separators != separators:
+        if fig.layout.separators != separators and not presented:
             fig.update_layout(separators=separators)
         kwargs.setdefault("config", {"displaylogo": False})
         if presenting():
-            fig = presenter.style(fig)
+            fig = fig if presented else presenter.style(fig)
             kwargs["config"] = {**kwargs["config"], **presenter.CONFIG}
         (where or st).plotly_chart(fig, key=key, **kwargs)
 

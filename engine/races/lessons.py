@@ -2,7 +2,7 @@
 
 Each :class:`Lesson` is a dataset, a start list and a step budget (steps, not seconds: the same
 steps give the same numbers on any machine). :func:`run` races it from fixed seeds and returns a
-plain dict: the verdict rows with their samples and training curves, rounded, and the training
+plain dict: the verdict rows with their samples, density maps and training curves, rounded, and the training
 seconds (wall-clock, so ``python -m engine.regenerate races --check`` ignores them).
 """
 
@@ -24,6 +24,7 @@ __all__ = ["FOLDER", "LESSONS", "SEED", "TIMING", "Lesson", "configs", "dataset_
 FOLDER = "races"  # assets/weights/races: one <key>.json per lesson
 SEED = 0
 DIGITS = 4  # decimals kept of the samples and metrics (the file stays small, the table reads the same)
+MAP_DIGITS = 2  # decimals kept of a density map's log p (a colour cannot show more)
 CURVE_SHIPPED = 100  # points kept of each training curve in a shipped file
 TIMING = ("seconds",)  # row fields that are wall-clock times
 
@@ -80,12 +81,15 @@ def encode(rows: list[dict]) -> list[dict]:
     """Verdict rows as strict-JSON values (arrays as rounded lists, an error as its code and parameters)."""
     out = []
     for r in rows:
-        row = {k: _round(v) for k, v in r.items() if k not in ("samples", "error", "curve", "curve_steps")}
+        row = {k: _round(v) for k, v in r.items() if k not in ("samples", "error", "curve", "curve_steps", "map")}
         row["samples"] = None if r["samples"] is None else np.round(r["samples"], DIGITS).tolist()
         every = max(1, -(-len(r["curve"]) // CURVE_SHIPPED))  # keep at most CURVE_SHIPPED points, evenly
         row["curve_steps"] = [int(s) for s in r["curve_steps"][::every]]
         row["curve"] = [float(f"{v:.4g}") for v in r["curve"][::every]]
         row["error"] = None if r["error"] is None else {"code": r["error"].code, "params": dict(r["error"].params)}
+        m = r.get("map")
+        row["map"] = None if m is None else {"box": [round(b, DIGITS) for b in m["box"]],
+                                             "z": np.round(m["z"], MAP_DIGITS).tolist()}
         out.append(row)
     return out
 
@@ -97,6 +101,8 @@ def decode(rows: list[dict]) -> list[dict]:
         row = dict(r)
         row["samples"] = None if r["samples"] is None else np.asarray(r["samples"], float).reshape(-1, 2)
         row["error"] = None if r["error"] is None else InputError(r["error"]["code"], **r["error"]["params"])
+        m = r.get("map")
+        row["map"] = None if m is None else {"box": tuple(m["box"]), "z": np.asarray(m["z"], float)}
         out.append(row)
     return out
 

@@ -13,6 +13,13 @@ all of them advance side by side and a live panel can drive the race like any ot
 A contestant that cannot start on these points (too few of them for its architecture) is reported
 with the reason and left out; one that diverges keeps its last good weights, is marked, and the
 others go on. Neither stops the race.
+
+Each family but the baseline has one exposed :class:`Knob` (``KNOBS``: the mixture's K, the VAE's β,
+the GANs' discriminator steps per generator step, diffusion's T, the energy model's Langevin steps),
+whose default is the registry's; :func:`configs_for` turns chosen values into the configs a race takes.
+Where a family has an exact density (the mixtures, the energy model with Z summed on a grid), the
+verdict adds its log-density on a grid over the data's window (``map``); a bound (VAE, diffusion) or
+no density (GAN) gets none.
 """
 
 from __future__ import annotations
@@ -27,11 +34,13 @@ import numpy as np
 from engine import metrics
 from engine.core.errors import InputError
 from engine.core.training import Budget, Trainer
+from engine.data import points
 from engine.evaluation import plane
 from engine.evaluation import scorecard as sc
 
-__all__ = ["BASELINE", "CONTESTANTS", "CURVE_POINTS", "HIGHER_IS_BETTER", "METRICS", "MIN_TRAIN", "MODE_DATASETS",
-           "Contestant", "Entry", "Race", "commentary", "contestants", "rank", "verdict"]
+__all__ = ["BASELINE", "CONTESTANTS", "CURVE_POINTS", "HIGHER_IS_BETTER", "KNOBS", "MAP_FLOOR", "MAP_RESOLUTION", "METRICS",
+           "MIN_TRAIN", "MODE_DATASETS", "Contestant", "Entry", "Knob", "Race", "commentary", "configs_for", "contestants",
+           "density_map", "knob_default", "rank", "verdict"]
 
 BASELINE = "gaussian"  # one Gaussian (the mixture with one component): the yardstick every family should beat
 MODE_DATASETS = ("ring8", "blobs")  # built-in data whose classes are compact modes, so "modes covered" means something
@@ -39,6 +48,8 @@ CURVE_POINTS = 400  # a contestant's training curve keeps at most this many poin
 TRADEOFF = 0.05  # a precision or recall gap smaller than this is not worth a sentence
 K = 5  # the k of precision, recall and coverage (the evaluation page's default)
 MAX_JUDGED = 1000  # held-out points (and samples) the verdict uses at most
+MAP_RESOLUTION = 48  # cells per side of a density map (48² = 2,304 evaluations: cheap for every exact density)
+MAP_FLOOR = 30.0  # a map keeps log p down to its maximum minus this (far tails carry nothing a colour can show)
 MIN_TRAIN = {"mixture": 8, "vae": 16, "gan": 16, "wgan_gp": 16, "diffusion": 16, "energy": 16}  # training points
 
 # Every column of the verdict that can rank, and which way is better.
@@ -74,6 +85,61 @@ def contestants() -> dict[str, Contestant]:
 CONTESTANTS = ("mixture", BASELINE, "vae", "gan", "wgan_gp", "diffusion", "energy")  # the order the page offers
 
 
+# ---------------------------------------------------------------- one knob per family
+
+def _diffusion_T(config: Any, T: int) -> Any:
+    """The same config with ``T`` noise levels: the linear βs rescaled by 100 / T (as DDPM's 1000-step
+    schedule is for T = 100), so ᾱ_T, the noise left at the end, stays about the same."""
+    s = config.schedule
+    scale = s.T / int(T)
+    schedule = replace(s, T=int(T), beta_start=s.beta_start * scale, beta_end=s.beta_end * scale)
+    return replace(config, schedule=schedule, denoiser=replace(config.denoiser, T=int(T)))
+
+
+@dataclass(frozen=True)
+class Knob:
+    """The one setting a page exposes for a contestant: ``options`` to pick from (the registry's default
+    among them), ``get`` reads it from a config, ``set`` returns a config with it changed."""
+
+    name: str  # what it sets, for the UI's label
+    options: tuple
+    get: Any  # config -> value
+    set: Any  # (config, value) -> config
+
+
+KNOBS: dict[str, Knob] = {
+    "mixture": Knob("n_components", (2, 3, 4, 5, 6, 8, 10, 12, 16), lambda c: c.n_components,
+                    lambda c, v: replace(c, n_components=int(v))),
+    "vae": Knob("beta", (0.1, 0.25, 0.5, 1.0, 2.0, 4.0), lambda c: c.beta, lambda c, v: replace(c, beta=float(v))),
+    "gan": Knob("d_steps", (1, 2, 3, 5), lambda c: c.d_steps, lambda c, v: replace(c, d_steps=int(v))),
+    "wgan_gp": Knob("d_steps", (1, 2, 3, 5), lambda c: c.d_steps, lambda c, v: replace(c, d_steps=int(v))),
+    "diffusion": Knob("T", (25, 50, 100, 200, 400), lambda c: c.schedule.T, _diffusion_T),
+    "energy": Knob("langevin_steps", (5, 10, 20, 40, 60), lambda c: c.train.langevin_steps,
+                   lambda c, v: replace(c, train=replace(c.train, langevin_steps=int(v)))),
+}
+
+
+def _base_config(name: str) -> Any:
+    from engine import registry
+
+    c = contestants()[name]
+    return c.config if c.config is not None else registry.families()[c.family].config
+
+
+def knob_default(name: str) -> Any:
+    """The value of a contestant's knob in the registry's default config."""
+    return KNOBS[name].get(_base_config(name))
+
+
+def configs_for(values: dict[str, Any]) -> dict[str, Any]:
+    """``{contestant: knob value}`` as the configs a :class:`Race` takes (a default value changes nothing)."""
+    out = {}
+    for name, value in values.items():
+        if name in KNOBS and value != knob_default(name):
+            out[name] = KNOBS[name].set(_base_config(name), value)
+    return out
+
+
 @dataclass(eq=False)
 class Entry:
     """One contestant in the race: its model, or why it could not start."""
@@ -83,6 +149,7 @@ class Entry:
     model: Any = None
     failed: InputError | None = None  # could not start on these points
     curve_key: str | None = None
+    knob: Any = None  # the value of its family's knob (None: the baseline has none)
     curve_steps: list[int] = field(default_factory=list)
     curve: list[float] = field(default_factory=list)
     stride: int = 1  # curve points are recorded every ``stride`` steps (doubles when the curve is full)
@@ -126,7 +193,8 @@ class Race(Trainer):
     def _enter(self, c: Contestant, config: Any) -> Entry:
         from engine import registry
 
-        entry = Entry(c.name, c.family, curve_key=CURVE_KEY.get(c.family))
+        knob = KNOBS[c.name].get(config if config is not None else _base_config(c.name)) if c.name in KNOBS else None
+        entry = Entry(c.name, c.family, curve_key=CURVE_KEY.get(c.family), knob=knob)
         need = max(MIN_TRAIN.get(c.family, 2), int(getattr(config, "n_components", 1)))  # a component per point at least
         if len(self.setup.train) < need:
             entry.failed = InputError("too_small_for", family=c.name, n=len(self.setup.train), min=need)
@@ -173,9 +241,11 @@ class Race(Trainer):
 
     @property
     def total_steps(self) -> int | None:
+        """Every started contestant's step budget, or the steps it took once it finished early (the mixtures'
+        EM converges, a diverged one stops): so a finished race's progress reads its steps out of its steps."""
         if self.budget.max_steps is None:
             return None
-        return self.budget.max_steps * sum(e.model is not None for e in self.entries)
+        return sum(e.step_ if self._finished(e) else self.budget.max_steps for e in self.entries if e.model is not None)
 
     @property
     def n_params_(self) -> int:
@@ -236,22 +306,41 @@ def _modes(race: Race) -> tuple[np.ndarray, float] | None:
     return centres, quality_radius(race.X_all, centres)
 
 
+def density_map(model: Any, box: tuple[float, float, float, float], resolution: int = MAP_RESOLUTION) -> dict | None:
+    """log p(x) on a ``resolution``² grid over ``box`` (``{"box", "z"}``, z's rows along x₂), for a family
+    whose density is exact; None for a bound, no density, or a map that is not finite anywhere."""
+    if model.capabilities.density != "exact":
+        return None
+    _, _, grid = points.grid(box, resolution)
+    try:
+        z = np.asarray(model.score_samples(grid), float).reshape(resolution, resolution)
+    except InputError:  # the energy model's Z is not finite any more (a diverged run)
+        return None
+    if not np.isfinite(z).any():
+        return None
+    top = float(np.nanmax(np.where(np.isfinite(z), z, -np.inf)))
+    z = np.where(np.isfinite(z), np.maximum(z, top - MAP_FLOOR), top - MAP_FLOOR)
+    return {"box": tuple(float(b) for b in box), "z": z}
+
+
 def verdict(race: Race, n: int | None = None) -> list[dict]:
     """One row per contestant: samples (``samples``: an (n, 2) array) and the evaluation page's
     metrics against the held-out half, the held-out log-likelihood (or its bound, ``density`` says
-    which) where the family has one, the modes covered on mode-structured data, the seconds trained
-    and the number of parameters. ``status`` is "ok", "diverged", or "failed" (with ``error``)."""
+    which) where the family has one, its log-density over the data's window (``map``, see
+    :func:`density_map`) where that is exact, the modes covered on mode-structured data, the seconds
+    trained and the number of parameters. ``status`` is "ok", "diverged", or "failed" (with ``error``)."""
+    box = points.bounds(race.X_all)
     held = race.setup.held_out[:MAX_JUDGED]
     ref = sc.reference(held, k_max=K)
     n = int(n or len(held))
     modes = _modes(race)
     rows = []
     for i, e in enumerate(race.entries):
-        row: dict[str, Any] = {"name": e.name, "family": e.family, "status": "ok", "error": None, "steps": e.step_,
+        row: dict[str, Any] = {"name": e.name, "family": e.family, "knob": e.knob, "status": "ok", "error": None, "steps": e.step_,
                                "seconds": e.elapsed_, "n_params": None, "density": None, "samples": None,
                                "curve_steps": list(e.curve_steps), "curve": list(e.curve), "curve_key": e.curve_key,
                                **{m: None for m in ("mmd2", "precision", "recall", "coverage", "log_likelihood")},
-                               "modes": None, "n_modes": None}
+                               "modes": None, "n_modes": None, "map": None}
         if e.model is None:
             row.update(status="failed", error=e.failed)
             rows.append(row)
@@ -271,6 +360,7 @@ def verdict(race: Race, n: int | None = None) -> list[dict]:
         if m.capabilities.density:
             ll = float(np.mean(m.score_samples(held)))
             row["log_likelihood"] = ll if math.isfinite(ll) else None
+            row["map"] = density_map(m, box)
         if modes is not None:
             cov = metrics.mode_coverage(samples, *modes)
             row.update(modes=cov.covered, n_modes=cov.n_modes)
