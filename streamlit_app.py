@@ -33,3 +33,5 @@ md("home", "classroom")
 
 st.header(t("home.resources_title"))
 md("home", "resources")
+
+ctx.finish()  # after every widget: a link's unknown settings are reported and dropped

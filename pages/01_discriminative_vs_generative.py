@@ -66,7 +66,7 @@ def generative_section(ds, names, box) -> None:
         charts.add_points(fig, gview.samples[0], gview.samples[1], names, ctx.t("sample_label"), symbol="diamond", size=9, opacity=1.0, line_width=1.2)
     if "outliers" in layers:
         charts.add_marked_points(fig, gview.train_X[gview.outliers], ctx.t("outlier_label"))
-    ctx.chart(fig, key="gen_fig", config={"displaylogo": False})
+    ctx.chart(fig, key="gen_fig", config={"displaylogo": False}, export=True)
     m1, m2 = st.columns(2)
     m1.metric(ctx.t("held_out_accuracy"), ctx.num(gview.accuracy, ".1%"))
     m2.metric(ctx.t("held_out_log_px"), ctx.num(gview.test_log_px, ".2f"), help=ctx.t("held_out_log_px_help"))
@@ -92,3 +92,5 @@ with guard():
 
 st.divider()
 ctx.md("explanation")
+
+ctx.finish()  # after every widget: a link's unknown settings are reported and dropped

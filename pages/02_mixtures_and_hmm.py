@@ -32,7 +32,7 @@ def generate_section(X, k, cov, init, seed) -> None:
     n_new = g1.slider(ctx.t("n_new"), 0, 2000, 300, 50, key=ctx.key("n_new"), help=ctx.t("n_new_help"))
     mode = g2.radio(ctx.t("density_view"), ["contours", "heatmap"], format_func=ctx.labeler(f"{PAGE}.density_mode"),
                     horizontal=True, key=ctx.key("density_mode"))
-    ctx.chart(generate_figure(X, k, cov, init, seed, ctx.seed, n_new, mode, ctx.lang), key="gmm_generate", config=CHART)
+    ctx.chart(generate_figure(X, k, cov, init, seed, ctx.seed, n_new, mode, ctx.lang), key="gmm_generate", config=CHART, export=True)
     st.caption(ctx.t("generate_legend"))
 
 
@@ -217,3 +217,5 @@ with guard():
                     key=ctx.key("part"), label_visibility="collapsed")
     st.divider()
     {"gmm": mixture_part, "hmm": hmm_part, "regimes": regime_part}[part]()
+
+ctx.finish()  # after every widget: a link's unknown settings are reported and dropped

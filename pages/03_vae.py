@@ -61,7 +61,7 @@ with guard():
         st.caption(ctx.t("arch_caption"))
 
     axis = axis_names(latent, ctx.lang)
-    tabs = st.tabs([ctx.t(f"tab.{name}") for name in TABS], key="vae_tab", on_change="rerun")
+    tabs = ctx.tabs(TABS, [ctx.t(f"tab.{name}") for name in TABS], key="vae_tab")
 
     # ------------------------------------------------------------------------ latent space
     with tabs[0]:
@@ -108,3 +108,5 @@ st.divider()
 for name in ("elbo", "kl_organises", "reparameterisation", "collapse", "autoencoders"):
     with st.expander(ctx.t(f"explain.{name}"), expanded=name == "elbo"):
         ctx.md(name)
+
+ctx.finish()  # after every widget: a link's unknown settings are reported and dropped

@@ -114,3 +114,5 @@ variants.dcgan_section(ctx)
 
 st.divider()
 ctx.md("explanation")
+
+ctx.finish()  # after every widget: a link's unknown settings are reported and dropped

@@ -179,7 +179,7 @@ def reverse_part(model: D.DiffusionModel, name: str | None, data: np.ndarray) ->
         if model_id is None:
             live.show_busy()
             return
-        ctx.chart(V.animation_figure(V.box_for(data, 2.8), data, run, ctx.lang), key="reverse_fig", config=CHART)
+        ctx.chart(V.animation_figure(V.box_for(data, 2.8), data, run, ctx.lang), key="reverse_fig", config=CHART, export=True)
         st.caption(ctx.t("animation_legend", n=V.ANIM_POINTS))
         m1, m2 = st.columns(2)
         mmd_help = ctx.t("mmd2_help", samples=ctx.num(run["mmd_sizes"][0], ","), points=ctx.num(run["mmd_sizes"][1], ","))
@@ -230,3 +230,5 @@ with guard():
                                    default="forward") or "forward"
     {"forward": forward_section, "reverse": reverse_section, "digits": lambda: digits_section(ctx),
      "latent": lambda: latent_section(ctx), "models": models_section}[section]()
+
+ctx.finish()  # after every widget: a link's unknown settings are reported and dropped

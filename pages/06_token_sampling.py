@@ -92,10 +92,10 @@ def sampling_section(text, rung: str, source: str, alpha: float, train_data, tra
         sections.count_table(ctx, model, vocab, ids, view, alpha)
 
     # --- everything else, in tabs --------------------------------------------------------------------
-    # lazy tabs: only the open one runs and sends its figures (a temperature move used to redraw all five)
-    t_tree, t_compare, t_attn, t_train, t_ladder = st.tabs(
-        [tr("tab_tree"), tr("tab_compare"), tr("tab_attention"), tr("tab_train"), tr("tab_ladder")],
-        key="token_tab", on_change="rerun")
+    # lazy tabs: only the open one runs and sends its figures (a temperature move used to redraw all five);
+    # the open one is in the link (tab=compare)
+    tabs = ("tree", "compare", "attention", "train", "ladder")
+    t_tree, t_compare, t_attn, t_train, t_ladder = ctx.tabs(tabs, [tr(f"tab_{name}") for name in tabs], key="token_tab")
     with t_tree:
         if t_tree.open:
             sections.tree_tab(ctx, vocab)
@@ -111,7 +111,7 @@ def sampling_section(text, rung: str, source: str, alpha: float, train_data, tra
     with t_ladder:
         if t_ladder.open:
             sections.ladder_tab(ctx, text, rung, trainer, alpha)
-
+    sections.export_texts(ctx)
 
 
 # --- corpus and model: shared by everything below, so changing them reruns the page -------------------
@@ -159,3 +159,5 @@ st.divider()
 for name in ("autoregressive", "tokens", "sampling", "attention", "greedy"):
     with st.expander(ctx.t(f"explain.{name}"), icon=":material/school:"):
         ctx.md(name)
+
+ctx.finish()  # after every widget: a link's unknown settings are reported and dropped

@@ -144,7 +144,7 @@ def _langevin_section() -> None:
         run, fig, curve = langevin_figures(name, float(step), int(n_steps), int(n), float(noise), T, ctx.seed, ctx.lang)
     left, right = st.columns([3, 2], gap="large")
     with left:
-        ctx.chart(fig, key="langevin_fig", config=CHART)
+        ctx.chart(fig, key="langevin_fig", config=CHART, export=True)
         st.caption(ctx.t("langevin_legend", shown=len(run["frames"][0]), n=run["n"], T=ctx.num(T, "g")))
     with right:
         st.subheader(ctx.t("distance_title"))
@@ -264,3 +264,5 @@ with guard():
                                    default="landscape") or "landscape"
     {"landscape": landscape_section, "langevin": langevin_section, "training": training_section, "score": score_section,
      "digits": digits_section, "practice": lambda: ctx.md("practice")}[section]()
+
+ctx.finish()  # after every widget: a link's unknown settings are reported and dropped

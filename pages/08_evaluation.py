@@ -212,10 +212,7 @@ def human_section() -> None:
 
 with guard():
     ctx.md("intro")
-    labels_tabs = [ctx.t(f"tab.{name}") for name in TABS]
-    if st.session_state.get("evaluation_tab") not in labels_tabs:
-        st.session_state.pop("evaluation_tab", None)  # a label from the other language
-    tabs = st.tabs(labels_tabs, key="evaluation_tab", on_change="rerun")
+    tabs = ctx.tabs(TABS, [ctx.t(f"tab.{name}") for name in TABS], key="evaluation_tab")
     with tabs[0]:
         if tabs[0].open:  # lazy: only the open tab's content runs
             plane_tab()
@@ -225,3 +222,5 @@ with guard():
     with tabs[2]:
         if tabs[2].open:
             human_section()
+
+ctx.finish()  # after every widget: a link's unknown settings are reported and dropped

@@ -106,7 +106,8 @@ def race_panel(build, data, settings, real, metric: tuple[str, str]) -> None:
                              snapshot=snapshot, draw=lambda snap: draw(snap, real, box, metric),
                              tick_seconds=TICK, tick_budget=TICK_BUDGET,
                              buttons=("reset", "stop"), idle=ctx.t("idle"), labels={"start": ctx.t("start")},
-                             helps={"play": ctx.t("start_help")})
+                             helps={"play": ctx.t("start_help")},
+                             model_file=False)  # a race holds many models: its results export as CSV, not as one weights file
     live_panel.show(panel)
 
 
@@ -180,3 +181,5 @@ with guard():
     lessons_section() if mode == "lessons" else custom_section()
 with st.expander(ctx.t("explain"), icon=":material/school:"):
     ctx.md("rules")
+
+ctx.finish()  # after every widget: a link's unknown settings are reported and dropped

@@ -86,7 +86,7 @@ def draw_live(ctx: PageContext, s: dict) -> None:
     left, right = st.columns(2, gap="large")
     with left:
         clouds = [(s["pos"], ctx.t("positives"), P.DATA_COLOUR), (s["neg"], ctx.t("negatives"), P.PARTICLE_COLOUR)]
-        ctx.chart(P.points_over_energy(s["grid"], clouds, ctx.t("energy_axis"), height=420), key="live_fig", config=CHART)
+        ctx.chart(P.points_over_energy(s["grid"], clouds, ctx.t("energy_axis"), height=420), key="live_fig", config=CHART, export=True)
         st.caption(ctx.t("live_legend_dsm" if s["dsm"] else "live_legend"))
     with right:
         names = {k: ctx.t(f"curve.{k}") for k in ("e_data", "e_neg", "gap", "grad_norm", "mmd2")}

@@ -98,7 +98,7 @@ def live_draw(ctx: PageContext, snap: live_panel.Snapshot, panel: live_panel.Pan
     left, right = st.columns([1.15, 1], gap="medium")
     with left:
         fig = plots_gan.plane(view, tr.X, tr.box, layers, views.plane_labels(ctx.lang, view.probability), height=560)
-        ctx.chart(fig, key="gan_plane", config=CHART)
+        ctx.chart(fig, key="gan_plane", config=CHART, export=True)
     with right:
         probability = tr.cfg.loss in gan.PROBABILITY_LOSSES
         ctx.chart(views.training_curves(ctx.lang, h, metric, probability, tr.ring_centres is not None), key="gan_curves", config=CHART)

@@ -10,6 +10,8 @@ A page describes its trainer and what it draws; the panel owns the state machine
   click reruns only the panel, after the tick under way (see ``ui/live.py``);
 - a tick (``st.fragment(run_every=…)``, guarded) trains for at most ``tick_budget`` seconds,
   asking between two steps whether to go on, so Pause takes effect after the current step;
+- under the panel, the trained model's download and a model file's upload (``ui/export.py``: weights only,
+  checked on load; a loaded model replaces the run's trainer);
 - the page draws from a :class:`Snapshot` copied under the trainer's lock, never from the live
   trainer; a progress bar shows the steps, the seconds trained and the time left (estimated from
   the measured rate once the first 100 ms have run); a diverged run says so in the reader's
@@ -32,7 +34,7 @@ import streamlit as st
 
 from engine.core.errors import InputError
 from engine.core.training import Budget
-from ui import live, training_slots
+from ui import export, live, training_slots
 from ui.shell import PageContext, guarded, show_input_error, t
 
 RATE_AFTER = 0.1  # seconds of training before the time left is estimated from the measured rate
@@ -130,6 +132,7 @@ class Panel:
     diverged_text: Callable[[int], str] | None = None  # the page's own message for a diverged run
     full_run_when: Callable[[Snapshot], bool] = lambda snap: False  # the page's views outside need a redraw
     buttons: tuple[str, ...] = ("step", "reset", "stop")  # besides Play/Pause, in this order
+    model_file: bool = True  # the trained model's download and upload under the panel (ui/export.py)
 
     @property
     def state_key(self) -> str:
@@ -265,6 +268,8 @@ def prepare(panel: Panel) -> LiveRun:
 
     ``show`` calls it; a page calls it first when it draws something of the trainer above the panel."""
     run = run_for(panel.ctx, panel.data, panel.settings)
+    if panel.model_file:
+        export.load_pending(panel, run)  # a model file whose settings the page has just put back
     if not panel.lazy:
         _ensure(panel, run)
     _apply_pending(panel, run)
@@ -280,6 +285,8 @@ def show(panel: Panel) -> LiveRun:
         run.playing = False
     ticking = run.playing
     st.fragment(run_every=panel.tick_seconds if ticking else None)(_view)(panel, ticking)
+    if panel.model_file:
+        export.model_file(panel, run)
     return run
 
 
@@ -378,6 +385,10 @@ def _view(panel: Panel, ticking: bool) -> None:
     if snap.diverged:
         message = panel.diverged_text(snap.step) if panel.diverged_text else t("live.diverged", step=snap.step)
         st.error(message, icon=":material/error:")
-    panel.draw(snap)
+    st.session_state[export.TICKING] = ticking and live.in_fragment_run()
+    try:
+        panel.draw(snap)
+    finally:
+        st.session_state[export.TICKING] = False
     if (ticking and not run.playing) or panel.full_run_when(snap):
         st.rerun(scope="app")  # after drawing: stop the timer, and redraw what lies outside the panel

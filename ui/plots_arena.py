@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from engine.races import race as R
-from ui import charts, text
+from ui import charts, export, text
 from ui.shell import PageContext
 
 REAL_COLOUR = "#9CA3AF"  # every panel's real points: the same grey under every contestant's colour
@@ -264,15 +264,8 @@ def table_csv(rows: list[dict]) -> str:
 
 
 def samples_csv(rows: list[dict]) -> str:
-    """Every contestant's samples in one CSV: name, x1, x2."""
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(("name", "x1", "x2"))
-    for r in rows:
-        if r["samples"] is not None:
-            for x1, x2 in np.asarray(r["samples"], float):
-                w.writerow((r["name"], f"{x1:.5g}", f"{x2:.5g}"))
-    return out.getvalue()
+    """Every contestant's samples in one CSV: name, x1, x2 (``ui.export``'s points CSV, as every page writes it)."""
+    return export.points_csv(((r["name"], r["samples"]) for r in rows), column="name", digits=5)
 
 
 def verdict(ctx: PageContext, rows: list[dict], metric: str, key: str, csvs: tuple[str, str] | None = None) -> None:

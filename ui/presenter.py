@@ -5,6 +5,12 @@ thicker lines and bigger markers, full-opacity colours and darker grid lines, th
 folded, the sidebar hidden (a button at the top of the page leaves the mode), and plotly's toolbar
 always shown, so its camera button (download as PNG, at twice the resolution) is in view.
 
+One big figure at a time: columns that hold a figure are stacked, one per row at the page's full width
+(CSS, so every page gets it without a change; columns of metrics or buttons stay side by side). On a
+1280×720 projector two figures side by side are each ~600 px wide, with 22 px type that leaves a plot
+too small to read from the back; scrolling through full-width figures reads better than a selector
+that hides the others.
+
 The colours stay the Okabe-Ito palette of ``ui.charts`` (distinguishable under the common colour
 blindnesses): the page texts name the colours ("the orange points"), so presenter mode keeps the hues
 and makes them survive a projector by weight instead: opaque markers, lines twice as thick, dark axes.
@@ -29,6 +35,10 @@ h2 { font-size: 2.0rem !important; }
 h3 { font-size: 1.6rem !important; }
 [data-testid="stTab"] p { font-size: 1.2rem; }
 .modebar-container .modebar { opacity: 1 !important; }
+.modebar-container .modebar-btn path { fill: #374151 !important; }
+[data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]) { flex-wrap: wrap; }
+[data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]) > [data-testid="stColumn"] {
+  flex: 1 1 100% !important; width: 100% !important; min-width: 100% !important; }
 </style>
 """
 

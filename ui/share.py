@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import urllib.parse
 from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -56,6 +58,7 @@ MAX_FILE_BYTES = 20_000
 WIDGETS = ("slider", "select_slider", "selectbox", "radio", "segmented_control", "pills", "multiselect",
            "number_input", "toggle", "checkbox", "text_input")
 _MISSING = object()
+KNOWN: dict[str, set[str]] = {}  # process-wide: the setting names a widget has drawn on each page (a few dozen each)
 
 
 # ---------------------------------------------------------------- values <-> text
@@ -127,6 +130,11 @@ def _widget_default(key: str) -> object:
         return _MISSING
 
 
+def known_default(value: object) -> bool:
+    """Whether a recorded default (``DEFAULTS``) is a value, not the mark of one Streamlit could not tell."""
+    return value is not _MISSING
+
+
 def _label(args: tuple, kwargs: dict) -> str:
     label = kwargs.get("label", args[0] if args else "")
     return str(label).split("\n")[0][:80]
@@ -161,6 +169,8 @@ def _checked(draw: Callable) -> Callable:
         if not (isinstance(key, str) and key.startswith(PERSIST_PREFIX)):
             return draw(self, *args, **kwargs)
         ss = st.session_state
+        page, _, name = key[len(PERSIST_PREFIX):].partition(".")
+        KNOWN.setdefault(page, set()).add(name)
         pending = ss.get(PENDING)
         wanted = pending.pop(key, _MISSING) if pending else _MISSING
         if wanted is _MISSING:
@@ -200,6 +210,49 @@ def install() -> None:
         main = getattr(st, "_main", None)
         if main is not None and hasattr(st, name):
             setattr(st, name, getattr(main, name))
+
+
+# ---------------------------------------------------------------- tabs
+
+TAB = "tab"  # the URL parameter (and the ``w:<page>.tab`` key) of a page's selected tab
+
+
+def tabs(page: str, names: list[str], labels: list[str], key: str):
+    """``st.tabs`` whose selected tab is part of the view: ``w:<page>.tab`` holds its *name* (the same in
+    every language; the link says ``tab=walk``), the widget under ``key`` its label. Only the open tab's
+    content should run (``tab.open``, as with ``on_change="rerun"``). A link's unknown tab opens the first
+    one and says so."""
+    ss = st.session_state
+    wkey = f"{PERSIST_PREFIX}{page}.{TAB}"
+    ss.setdefault(DEFAULTS, {})[wkey] = names[0]
+    pending = ss.get(PENDING) or {}
+    wanted = pending.pop(wkey, _MISSING)
+    if wanted is not _MISSING:  # a link, a view file or a lesson step asks for a tab
+        if wanted in names:
+            name = wanted
+        else:
+            from ui.shell import t
+
+            _refuse(t("share.tab"), wanted, key=wkey)
+            name = names[0]
+        ss[key] = labels[names.index(name)]
+    elif ss.get(key) in labels:  # the tab the reader opened (or a test set), in this run's language
+        name = names[labels.index(ss[key])]
+    else:  # first run, or a label of the other language: the tab by name
+        name = ss.get(wkey) if ss.get(wkey) in names else names[0]
+        ss[key] = labels[names.index(name)]
+    ss[wkey] = name
+    if st.query_params.get(TAB) != (None if name == names[0] else name):  # the address written at the run's start was older
+        if name == names[0]:
+            st.query_params.pop(TAB, None)
+        else:
+            st.query_params[TAB] = name
+
+    def chosen() -> None:  # before the run: the URL written at its start says the new tab
+        if ss.get(key) in labels:
+            ss[wkey] = names[labels.index(ss[key])]
+
+    return st.tabs(labels, key=key, on_change=chosen)
 
 
 # ---------------------------------------------------------------- reading a link or a file
@@ -263,6 +316,45 @@ def show(notes: list[str], slot) -> None:
     st.session_state[SHOWN] = []
     for note in notes:
         _show(note)
+
+
+@functools.lru_cache(maxsize=1)
+def _written_names() -> re.Pattern:
+    """Every setting name the code can give a widget: the ``key("…")`` and ``key(f"…")`` of the pages and of
+    ``ui/`` (an f-string's fields match any text). A closed tab's or section's widget is not drawn, so this is
+    how a fresh server knows its name; a name written only through a variable is known once drawn (``KNOWN``)."""
+    root = Path(__file__).resolve().parent.parent
+    names = set()
+    for path in [*root.glob("pages/*.py"), *root.glob("ui/*.py")]:
+        for f, name in re.findall(r"""key\(\s*(f?)["']([^"']+)["']""", path.read_text("utf-8")):
+            names.add(".+".join(map(re.escape, re.split(r"\{[^}]*\}", name))) if f else re.escape(name))
+    return re.compile("|".join(sorted(names)) or "$^")
+
+
+def _a_setting(page: str, name: str, key: str) -> bool:
+    from ui import lessons
+
+    return (name in KNOWN.get(page, ()) or _widget_default(key) is not _MISSING or bool(_written_names().fullmatch(name))
+            or any(name in step.get("settings", {}) for step in lessons.steps(page)))
+
+
+def finish(page: str) -> None:
+    """At the end of a page's run: a link's setting that no widget of this run took and that is no setting of this
+    page (no widget drawn it in this server, the code writes no such key, no lesson sets it) is reported and dropped
+    from the session and the address. A setting the run did not draw (a closed tab's) waits for its widget."""
+    from ui.shell import t
+
+    ss = st.session_state
+    pending = ss.get(PENDING) or {}
+    prefix = f"{PERSIST_PREFIX}{page}."
+    for key in [k for k in pending if k.startswith(prefix)]:
+        name = key[len(prefix):]
+        if _a_setting(page, name, key):
+            continue
+        del pending[key]
+        ss.pop(key, None)
+        st.query_params.pop(name, None)
+        _show(t("share.unknown", name=text.literal(name[:60])))
 
 
 def reset(page: str) -> None:

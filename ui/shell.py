@@ -29,6 +29,7 @@ LOG = logging.getLogger("generative_playground")
 PERSIST_PREFIX = "w:"
 SEED_KEY = "w:seed"
 CURRENT_PAGE = "current_page"
+CSV_SLOT, CSV_DONE = "export.csv_slot", "export.csv_done"  # ui.export's: the sidebar's place for the page's CSV
 
 
 def lang() -> str:
@@ -76,11 +77,17 @@ class PageContext:
         """A number in the reader's convention: 0.25 in English, 0,25 in Portuguese."""
         return text.number(self.lang, value, spec)
 
-    def chart(self, fig, key: str | None = None, where=None, presented: bool = False, **kwargs) -> None:
+    def chart(self, fig, key: str | None = None, where=None, presented: bool = False, export: bool = False,
+              **kwargs) -> None:
         """``st.plotly_chart`` (or ``where.plotly_chart`` for a column) with numbers on the axes and in the
         hovers written the reader's way: plotly's ``separators`` give 0,5 and 2.000 in Portuguese.
         ``presented``: ``fig`` was built for this run's presenter mode and language (a cached figure, styled
-        by ``presenter.style`` when presenting, its separators set), so it is drawn as it is, untouched."""
+        by ``presenter.style`` when presenting, its separators set), so it is drawn as it is, untouched.
+        ``export``: the points this figure shows are the page's data-and-samples CSV (``ui.export``, in the sidebar)."""
+        if export:
+            from ui import export as csv_export  # (ui.export imports this module)
+
+            csv_export.figure_csv(self, fig)
         separators = ",." if self.lang == "pt" else ".,"
         if fig.layout.separators != separators and not presented:
             fig.update_layout(separators=separators)
@@ -89,6 +96,14 @@ class PageContext:
             fig = fig if presented else presenter.style(fig)
             kwargs["config"] = {**kwargs["config"], **presenter.CONFIG}
         (where or st).plotly_chart(fig, key=key, **kwargs)
+
+    def finish(self) -> None:
+        """The page's last line: a hand-edited link's unknown settings get a message and leave the address."""
+        share.finish(self.page)
+
+    def tabs(self, names: list[str], labels: list[str], key: str):
+        """Tabs whose selected tab is in the link (``tab=<name>`` when not the first); see ``ui.share.tabs``."""
+        return share.tabs(self.page, list(names), list(labels), key)
 
     def labeler(self, prefix: str) -> Callable[[object], str]:
         """A ``format_func`` for options: ``value -> text of "<prefix>.<value>"``.
@@ -171,6 +186,8 @@ def _sidebar(page: str, current: str) -> None:
             st.button(t("lessons.start"), icon=":material/school:", key="lesson_start", on_click=lessons.go,
                       args=(page, 0), width="stretch")
         _share_panel(page)
+        st.session_state[CSV_SLOT] = st.empty()  # the page's data-and-samples download (ui.export), drawn when the page has them
+        st.session_state[CSV_DONE] = False
         st.caption(t("common.sidebar_footer"))
 
 

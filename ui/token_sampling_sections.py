@@ -15,7 +15,7 @@ import streamlit as st
 
 from engine.core.errors import InputError
 from engine.families import autoregressive as ts
-from ui import live_panel, uploads
+from ui import export, live_panel, uploads
 from ui import plots_token_sampling as plots
 from ui import views_token_sampling as views
 from ui.shell import PageContext, show_input_error
@@ -134,6 +134,20 @@ def prompt_section(ctx: PageContext, text: Chosen, model, settings: ts.SamplingS
     if not prompt:
         st.info(tr("msg_empty_prompt"), icon=":material/keyboard:")
     return clean
+
+
+def export_texts(ctx: PageContext) -> None:
+    """The page's CSV: the prompt with what the model wrote, and the comparison's continuations at each temperature."""
+    rows = []
+    prompt = st.session_state.get(ctx.key("prompt"))
+    if prompt:
+        rows.append(("prompt_and_generation", prompt))
+    compared = st.session_state.get(ctx.state_key("compare"))
+    if compared is not None:
+        shown_prompt, out = compared
+        rows += [(f"compare_T={temp:g}", shown_prompt + text) for temp, texts in out.items() for text in texts]
+    if rows:
+        export.csv_button(ctx, export.text_csv(rows), what="texts")
 
 
 # ---------------------------------------------------------------- the count table

@@ -10,16 +10,25 @@ stopped until it is rebuilt. Loops never print and never sleep.
 
 A trainer's learned state carries a trailing underscore, as in scikit-learn: ``step_`` (steps
 taken), ``diverged_``, ``elapsed_`` (seconds spent training) and ``history_`` (its own record).
+
+A trainer whose family implements ``_weights_state`` / ``_load_weights_state`` can be written to a
+weights file and read back (``engine.core.modelfile``): :meth:`Trainer.state_arrays` gives every number
+its samples depend on (the networks' tensors and the data map) as named numpy arrays, and
+:meth:`Trainer.load_state_arrays` checks names and shapes before it changes anything.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import json
 import math
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,14 @@ class Progress:
 
 
 Callback = Callable[[Progress], bool | None]
+
+
+class StateMismatch(ValueError):
+    """Arrays that do not fit this trainer's model: names missing or extra, or a shape that differs."""
+
+    def __init__(self, missing: list[str], extra: list[str], shapes: list[str]) -> None:
+        super().__init__(f"missing {missing[:3]}, extra {extra[:3]}, other shapes {shapes[:3]}")
+        self.missing, self.extra, self.shapes = missing, extra, shapes
 
 
 def steps(budget: Budget) -> Iterator[tuple[int, float]]:
@@ -154,3 +171,49 @@ class Trainer(ABC):
     def _training(self):
         """A context entered around each run of steps."""
         return contextlib.nullcontext()
+
+    # ---------------------------------------------------------------- the learned numbers, for a weights file
+
+    @property
+    def saves_weights(self) -> bool:
+        """Whether this trainer's family can write its model to a weights file and read it back."""
+        return type(self)._weights_state is not Trainer._weights_state
+
+    def _weights_state(self) -> dict:
+        """Every tensor (or array) the model's samples depend on, by name: the networks and the data map."""
+        raise NotImplementedError(f"{type(self).__name__} does not save its weights")
+
+    def _load_weights_state(self, state: dict) -> None:
+        """Put back what :meth:`_weights_state` gave (torch tensors, already checked), then make the trainer
+        consistent with it: new last good weights, restarted optimisers, caches dropped."""
+        raise NotImplementedError(f"{type(self).__name__} does not load weights")
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """The model's numbers as named numpy arrays (copies): what a weights file holds."""
+        out = {}
+        for name, value in self._weights_state().items():
+            value = value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
+            out[name] = np.array(value, copy=True)
+        return out
+
+    def load_state_arrays(self, arrays: Mapping[str, np.ndarray], step: int = 0, elapsed: float = 0.0) -> None:
+        """Load arrays that :meth:`state_arrays` wrote (the model then samples what the saved one did, seed for
+        seed); ``step`` and ``elapsed`` say how long it had trained. Raises :class:`StateMismatch` before
+        anything changes when the names or shapes are not this model's."""
+        import torch
+
+        want = {k: (v.shape, v.dtype) for k, v in self.state_arrays().items()}
+        missing = sorted(set(want) - set(arrays))
+        extra = sorted(set(arrays) - set(want))
+        shapes = sorted(k for k in set(want) & set(arrays) if tuple(np.shape(arrays[k])) != tuple(want[k][0]))
+        if missing or extra or shapes:
+            raise StateMismatch(missing, extra, shapes)
+        state = {k: torch.from_numpy(np.array(arrays[k], dtype=want[k][1], copy=True)) for k in want}
+        self.step_, self.elapsed_, self.diverged_ = int(step), float(elapsed), False
+        self._load_weights_state(state)
+
+    def export_config(self) -> dict:
+        """The settings that built this trainer (its config dataclasses), as plain JSON values."""
+        parts = {name: getattr(self, name) for name in ("config", "cfg", "train_cfg")
+                 if dataclasses.is_dataclass(getattr(self, name, None))}
+        return json.loads(json.dumps({k: dataclasses.asdict(v) for k, v in parts.items()}, default=str))

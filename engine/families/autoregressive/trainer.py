@@ -146,6 +146,17 @@ class Trainer(training.Trainer):
     def _metrics(self) -> dict[str, float]:
         return dict(self.history_[-1]) if self.history_ else {}
 
+    def _weights_state(self) -> dict:
+        return {f"model.{k}": v for k, v in self.model.state_dict().items()}
+
+    def _load_weights_state(self, state: dict) -> None:
+        self.model.load_state_dict({k[6:]: v for k, v in state.items()})
+        self.model.eval()
+        self._good = copy.deepcopy(self.model.state_dict())
+        c = self.train_cfg
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=c.lr, weight_decay=c.weight_decay, betas=(0.9, 0.99))
+        self.history_, self.samples = [], []
+
 
 def _pad_documents(docs: list[np.ndarray], T: int):
     """Rows ``[boundary] + doc`` and their targets ``doc + [boundary]`` (-1 = padding), stored as int16

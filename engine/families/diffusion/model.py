@@ -336,6 +336,24 @@ class DiffusionModel(GenerativeModel):
         sd["scale"] = torch.as_tensor(np.atleast_1d(self.scale_), dtype=torch.float32)
         return sd
 
+    def _weights_state(self) -> dict:
+        return self.state_dict()
+
+    def _load_weights_state(self, state: dict) -> None:
+        torch = lazy_torch()
+        X = None if self._data is None else self.to_data(self._data.numpy())  # the training points, in data units
+        self.net_.load_state_dict({k[4:]: v for k, v in state.items() if k.startswith("net.")})
+        self.net_.eval()
+        shift, scale = state["shift"].numpy().copy(), state["scale"].numpy().copy()
+        self.shift_ = shift if shift.size > 1 else np.float32(shift[0])
+        self.scale_ = scale if scale.size > 1 else np.float32(scale[0])
+        self.history_ = []
+        if X is not None:
+            self._data = torch.from_numpy(self.to_model(X))
+            tc = self.config.train
+            self._opt = torch.optim.AdamW(self.net_.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+            self._good_state = self._snapshot()
+
     @classmethod
     def from_state(cls, config: DiffusionConfig, state: dict, seed: int = 0) -> DiffusionModel:
         model = cls(config, seed)

@@ -397,6 +397,25 @@ class EnergyModel(GenerativeModel):
         state["step"] = torch.tensor(self.step_)
         return state
 
+    def _weights_state(self) -> dict:
+        state = self.state_dict()
+        del state["step"]  # the step travels beside the arrays (load_state_arrays)
+        return state
+
+    def _load_weights_state(self, state: dict) -> None:
+        X = None if self._data is None else self._to_data(self._data)  # the training points, in data units
+        self.net_.load_state_dict({k[4:]: v for k, v in state.items() if k.startswith("net.")})
+        self.net_.eval()
+        self.shift_, self.scale_ = state["shift"].numpy().astype(np.float64), float(state["scale"])
+        self.box_ = tuple(float(v) for v in state["box"]) if "box" in state else None
+        self.history_, self._grid_cache = History(), None
+        if X is not None:
+            self._data = self._to_model(X)
+            tc = self.config.train
+            self._opt = torch.optim.Adam(self.net_.parameters(), lr=tc.lr, betas=(tc.beta1, 0.999), foreach=True)
+            self._good = [p.detach().clone() for p in self.net_.parameters()]
+            self._good_step = self.step_
+
     @classmethod
     def from_state(cls, config: EnergyConfig, state: dict, seed: int = 0) -> EnergyModel:
         model = cls(config, seed)

@@ -646,6 +646,26 @@ class GanTrainer(GenerativeModel):
                 opt.load_state_dict({"state": slots, "param_groups": opt.state_dict()["param_groups"]})
         self._good = self._snapshot()
 
+    def _weights_state(self) -> dict:
+        """G and D, and the data map the generator's output goes through (its samples depend on it)."""
+        out = {f"G.{k}": v for k, v in self.G.state_dict().items()}
+        out.update({f"D.{k}": v for k, v in self.D.state_dict().items()})
+        out["shift"], out["scale"] = torch.as_tensor(self.shift, dtype=torch.float64), torch.tensor([self.scale], dtype=torch.float64)
+        return out
+
+    def _load_weights_state(self, state: dict) -> None:
+        self.G.load_state_dict({k[2:]: v for k, v in state.items() if k.startswith("G.")})
+        self.D.load_state_dict({k[2:]: v for k, v in state.items() if k.startswith("D.")})
+        self.shift, self.scale = state["shift"].numpy().copy(), float(state["scale"][0])
+        self.real = torch.as_tensor((self.X - self.shift) / self.scale, dtype=torch.float32)
+        self._restore(self._snapshot())  # fresh optimisers for the loaded weights
+        self._good = self._snapshot()
+        self.history_, self.frames, self.g_agreement, self.slow_stages = History(), [], None, None
+        self._acc_d, self._n_d, self._acc_g, self._n_g = np.zeros(3), 0, 0.0, 0
+        self.pretrained = None
+        self._record_frame()
+        self.evaluate()
+
     def load_preset(self, shipped: ShippedPreset) -> None:
         """Resume a preset's shipped run (its weights, moments, history and frames); ``pretrained`` names it."""
         self.load_tensors(shipped.tensors)

@@ -513,6 +513,17 @@ class Trainer(training.Trainer):
         self.net.load_state_dict(self._good)
         return False
 
+    def _weights_state(self) -> dict:
+        return {f"net.{k}": v for k, v in self.net.state_dict().items()}
+
+    def _load_weights_state(self, state: dict) -> None:
+        self.net.load_state_dict({k[4:]: v for k, v in state.items()})
+        self.net.eval()
+        self._good = self.model.state_dict()
+        self.opt = torch.optim.AdamW(self.net.parameters(), lr=self.config.lr, weight_decay=self.config.weight_decay)
+        if self._ema is not None:
+            self._ema = [p.detach().clone() for p in self.net.parameters()]
+
     def _metrics(self) -> dict[str, float]:
         h = self.history_
         out = {"recon": h.recon[-1], "kl": h.kl[-1]} if h.recon else {}
