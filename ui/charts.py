@@ -29,21 +29,24 @@ def _rgb(hex_colour: str) -> np.ndarray:
 
 
 def plane_figure(box: tuple[float, float, float, float], title: str | None = None, height: int = 500) -> go.Figure:
-    """An empty square plot over ``box`` = (x_min, x_max, y_min, y_max), axes x₁ and x₂."""
-    fig = go.Figure()
-    fig.update_layout(
-        title=dict(text=title, font=dict(size=FONT_SIZE + 2)) if title else None,
+    """An empty square plot over ``box`` = (x_min, x_max, y_min, y_max), axes x₁ and x₂.
+
+    One constructor call with the whole layout: plotly validates it once, ~3 ms, where update_layout,
+    update_xaxes and update_yaxes took ~26 ms (twice on page 1, on every rerun)."""
+    axis = dict(showgrid=True, gridcolor="#e5e7eb", zeroline=False, constrain="domain")
+    layout = dict(
         height=height,
         margin=dict(l=10, r=10, t=50 if title else 10, b=10),
-        legend_y=-0.16,
         font=dict(size=FONT_SIZE),
         plot_bgcolor="white",
-        legend=dict(orientation="h", yanchor="top", xanchor="left", x=0),
+        legend=dict(orientation="h", yanchor="top", xanchor="left", x=0, y=-0.16),
         uirevision="plane",  # keep the user's zoom when a slider moves
+        xaxis=dict(axis, range=[box[0], box[1]], title=dict(text="x₁")),
+        yaxis=dict(axis, range=[box[2], box[3]], title=dict(text="x₂"), scaleanchor="x", scaleratio=1),
     )
-    fig.update_xaxes(range=[box[0], box[1]], title_text="x₁", showgrid=True, gridcolor="#e5e7eb", zeroline=False, constrain="domain")
-    fig.update_yaxes(range=[box[2], box[3]], title_text="x₂", showgrid=True, gridcolor="#e5e7eb", zeroline=False, scaleanchor="x", scaleratio=1, constrain="domain")
-    return fig
+    if title:
+        layout["title"] = dict(text=title, font=dict(size=FONT_SIZE + 2))
+    return go.Figure(layout=layout)
 
 
 def add_points(fig: go.Figure, X: np.ndarray, y: np.ndarray, names, label: str = "{name}", symbol: str = "circle",
