@@ -1,5 +1,7 @@
 """Page 5: diffusion. Destroy data with noise (forward), learn to undo it (reverse)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import streamlit as st
@@ -52,58 +54,58 @@ def forward_section() -> None:
     sched = D.NoiseSchedule(config)  # raises a clear message for T = 1, ᾱ = 0, ᾱ > 1
     source = st.segmented_control(ctx.t("source"), SOURCES, format_func=ctx.labeler("diffusion.sources"), key=ctx.key("source"),
                                   default="points") or "points"
-    t = t_slider(ctx.t("t"), sched.T, "t_forward", sched.T // 10)
     ds = dataset_picker(ctx, default="swiss_roll", needs=NEEDS) if source == "points" else None  # full width: its labels fit
-    mean_factor, var = sched.marginal(t)
-    left, right = st.columns(2, gap="large")
-    with right:
-        ctx.chart(V.schedule_figure(config, t, ctx.lang), key="schedule_fig", config=CHART)
-        st.caption(ctx.t("schedule_legend"))
-        st.markdown(ctx.t("schedule_numbers", t=t, alpha_bar=ctx.num(sched.alphas_cumprod[t], ".3f"), snr=ctx.num(sched.snr[t], ".3g") if t else "∞",
-                          T=sched.T, alpha_bar_T=ctx.num(sched.alphas_cumprod[-1], ".2g")))
-        if sched.alphas_cumprod[-1] > 0.05:
-            st.warning(ctx.t("alpha_bar_T_high", value=ctx.num(sched.alphas_cumprod[-1], ".2f")), icon=":material/warning:")
-    with left:
-        st.latex(r"q(x_t \mid x_0) = \mathcal{N}\big(\sqrt{\bar\alpha_t}\,x_0,\;(1-\bar\alpha_t)\,I\big)")
-        tex_num = lambda v: ctx.num(v, ".3f").replace(",", "{,}")  # noqa: E731  (a decimal comma without TeX's space)
-        st.latex(rf"t = {t}:\quad \sqrt{{\bar\alpha_{{t}}}} = {tex_num(mean_factor)},\quad 1-\bar\alpha_{{t}} = {tex_num(var)}")
-        X0 = forward_data(source, sched, t, ds)
-    if X0 is not None:
-        compare_forward(ctx, source, X0, config, t)
+    if source == "points" and ds is None:
+        return
+    X0 = D.check_2d_data(ds.X) if ds is not None else None
+    st.latex(r"q(x_t \mid x_0) = \mathcal{N}\big(\sqrt{\bar\alpha_t}\,x_0,\;(1-\bar\alpha_t)\,I\big)")
+    # every timestep at once, scrubbed in the browser; it opens at the t of the comparison below (a link's t)
+    opening = min(max(int(st.session_state.get(ctx.key("t_forward"), sched.T // 10)), 0), sched.T)
+    with st.spinner(ctx.t("forward_building")):
+        fig = V.forward_figure(source, config, X0, ctx.seed, opening, ctx.lang)
+    ctx.chart(fig, key="forward_fig", config=CHART)
+    st.caption(ctx.t("forward_scrub"))
+    st.caption(ctx.t("forward_points_legend") if source == "points" else ctx.t("forward_images_legend"))
+    st.caption(ctx.t("schedule_legend"))
+    st.markdown(ctx.t("schedule_end", T=sched.T, alpha_bar_T=ctx.num(sched.alphas_cumprod[-1], ".2g")))
+    if sched.alphas_cumprod[-1] > 0.05:
+        st.warning(ctx.t("alpha_bar_T_high", value=ctx.num(sched.alphas_cumprod[-1], ".2f")), icon=":material/warning:")
+    strip_ts = D.strip_timesteps(sched.T)
+    if source == "digits":
+        picks, _ = V.forward_digits()
+        strip = D.noisy_images(picks[:4].reshape(4, 8, 8), sched, strip_ts, seed=ctx.seed)  # (ts, 4, 8, 8)
+        ctx.chart(P.image_grid(strip.transpose(1, 0, 2, 3) * 16, [f"t={s}" for s in strip_ts], None, 16, ctx.t("pixel")),
+                  key="digits_strip", config=CHART)
+    elif source == "photo":
+        strip = D.noisy_images(V.photo()[None], sched, strip_ts, seed=ctx.seed)[:, 0]
+        ctx.chart(P.rgb_strip(strip, [f"t={s}" for s in strip_ts]), key="photo_strip", config=CHART)
+    compare_section(source, config, X0)
     with st.expander(ctx.t("explain_forward"), icon=":material/school:"):
         ctx.md("forward")
 
 
-def forward_data(source: str, sched: D.NoiseSchedule, t: int, ds: points.Dataset | None) -> np.ndarray | None:
-    """Draw x_0 and x_t for the chosen data (``ds`` for 2D points); return x_0 (rows = examples) for the comparison."""
-    strip_ts = D.strip_timesteps(sched.T)
+def forward_x0(source: str, X0: np.ndarray | None) -> np.ndarray:
+    """x_0 (rows = examples) for the two roads: the points, 400 digits, or the photo in model space."""
     if source == "points":
-        if ds is None:
-            return None
-        X0 = D.check_2d_data(ds.X)
-        Xt = D.draw_x_t(X0, sched, t, ctx.seed)
-        fig = P.points_figure(V.box_for(X0, 3.2), X0, [(Xt, ctx.t("x_t_label", t=t), P.SAMPLE_COLOUR)], ctx.t("x0_label"))
-        ctx.chart(fig, key="forward_fig", config=CHART)
-        st.caption(ctx.t("forward_points_legend"))
         return X0
     if source == "digits":
-        picks, X0 = V.forward_digits()
-        now = D.noisy_images(picks.reshape(10, 8, 8), sched, [t], seed=ctx.seed)[0]
-        ctx.chart(P.image_grid(now[None] * 16, None, None, 16, ctx.t("pixel"), height=150), key="digits_now", config=CHART)
-        strip = D.noisy_images(picks[:4].reshape(4, 8, 8), sched, strip_ts, seed=ctx.seed)  # (ts, 4, 8, 8)
-        ctx.chart(P.image_grid(strip.transpose(1, 0, 2, 3) * 16, [f"t={s}" for s in strip_ts], None, 16, ctx.t("pixel")),
-                  key="digits_strip", config=CHART)
-        st.caption(ctx.t("forward_images_legend"))
-        return X0
-    img = V.photo()
-    now = D.noisy_images(img[None], sched, [0, t], seed=ctx.seed)[:, 0]
-    c1, c2 = st.columns(2)
-    c1.image(img, caption=ctx.t("x0_label"), width="stretch", clamp=True)
-    c2.image(now[1], caption=ctx.t("x_t_label", t=t), width="stretch", clamp=True)
-    strip = D.noisy_images(img[None], sched, strip_ts, seed=ctx.seed)[:, 0]
-    ctx.chart(P.rgb_strip(strip, [f"t={s}" for s in strip_ts]), key="photo_strip", config=CHART)
-    st.caption(ctx.t("forward_images_legend"))
-    return D.to_model_space(img).reshape(1, -1)
+        return V.forward_digits()[1]
+    return D.to_model_space(V.photo()).reshape(1, -1)
+
+
+@st.fragment
+def compare_section(source: str, config: D.ScheduleConfig, X0: np.ndarray | None) -> None:
+    """The two roads at one t: its own slider reruns only this section."""
+    with guard():
+        sched = D.NoiseSchedule(config)
+        st.subheader(ctx.t("compare_title"))
+        st.markdown(ctx.t("compare_lead"))
+        t = t_slider(ctx.t("t"), sched.T, "t_forward", sched.T // 10)
+        mean_factor, var = sched.marginal(t)
+        tex_num = lambda v: ctx.num(v, ".3f").replace(",", "{,}")  # noqa: E731  (a decimal comma without TeX's space)
+        st.latex(rf"t = {t}:\quad \sqrt{{\bar\alpha_{{t}}}} = {tex_num(mean_factor)},\quad 1-\bar\alpha_{{t}} = {tex_num(var)}")
+        with st.spinner(ctx.t("compare_running", t=t)):
+            compare_forward(ctx, source, forward_x0(source, X0), config, t)
 
 
 # ---------------------------------------------------------------- reverse process on 2D points
@@ -126,56 +128,87 @@ def reverse_section() -> None:
         info = D.pretrained_metrics(name)
         st.caption(ctx.t("pretrained_caption", steps=info.get("steps", "?"), noise=info.get("data", {}).get("noise", "?"),
                          T=model.schedule.T, schedule=ctx.t(f"schedules.{model.config.schedule.schedule}")))
-        model_id = ("pretrained", name)
     else:
-        model = live_training(ctx, data)
+        model, name = live_training(ctx, data), None
         if model is None:
             return
-        model_id = ("live", id(model), model.step_)
     st.divider()
     with guard():
-        if src == "pretrained":
-            sampling_views(model, model_id, data)
-        else:
-            with live.hold(model) as held:  # an older run may still be finishing a tick on this model
-                if held:
-                    sampling_views(model, model_id, data)
-            if not held:
-                live.show_busy()
+        left, right = st.columns(2, gap="large")
+        with left:
+            reverse_part(model, name, data)
+        with right:
+            field_part(model, name, data)
+        with in_hand(model, name) as model_id:
+            if model_id is not None:
+                quality_part(model, model_id, data)
+        if model_id is None:
+            live.show_busy()
     with st.expander(ctx.t("explain_reverse"), icon=":material/school:"):
         ctx.md("reverse")
     with st.expander(ctx.t("explain_samplers"), icon=":material/school:"):
         ctx.md("samplers")
 
 
-def sampling_views(model: D.DiffusionModel, model_id: tuple, data: np.ndarray) -> None:
-    T = model.schedule.T
-    c1, c2 = st.columns([3, 2])
-    sampler = c1.segmented_control(ctx.t("sampler"), ("ddpm", "ddim"), format_func=ctx.labeler("diffusion.samplers"),
-                                   key=ctx.key("sampler"), default="ddim") or "ddim"
-    steps = c2.segmented_control(ctx.t("ddim_steps"), D.DDIM_STEP_CHOICES, key=ctx.key("ddim_steps"), default=20,
-                                 disabled=sampler == "ddpm", help=ctx.t("ddim_steps_help", T=T)) or 20
-    if sampler == "ddim":
-        model.schedule.ddim_timesteps(steps)  # more steps than T: a clear message
-    run = V.reverse_run(model, model_id, sampler, int(steps), ctx.seed, data)
-    box = V.box_for(data, 2.8)
-    left, right = st.columns(2, gap="large")
-    with left:
+@contextmanager
+def in_hand(model: D.DiffusionModel, name: str | None) -> Iterator[tuple | None]:
+    """The model's cache id while it may be used: a shipped model at once; a live one under its lock (an older run may
+    still be finishing a tick on it), and None if another thread kept it."""
+    if name is not None:
+        yield ("pretrained", name)
+        return
+    with live.hold(model) as held:
+        yield ("live", id(model), model.step_) if held else None
+
+
+@st.fragment
+def reverse_part(model: D.DiffusionModel, name: str | None, data: np.ndarray) -> None:
+    """The reverse-process animation and its distances: the sampler and its steps rerun only this part."""
+    with guard():
         st.subheader(ctx.t("animation_title"))
-        ctx.chart(V.animation_figure(box, data, run, ctx.lang), key="reverse_fig", config=CHART, export=True)
+        sampler = st.segmented_control(ctx.t("sampler"), ("ddpm", "ddim"), format_func=ctx.labeler("diffusion.samplers"),
+                                       key=ctx.key("sampler"), default="ddim") or "ddim"
+        steps = st.segmented_control(ctx.t("ddim_steps"), D.DDIM_STEP_CHOICES, key=ctx.key("ddim_steps"), default=20,
+                                     disabled=sampler == "ddpm", help=ctx.t("ddim_steps_help", T=model.schedule.T)) or 20
+        if sampler == "ddim":
+            model.schedule.ddim_timesteps(steps)  # more steps than T: a clear message
+        with in_hand(model, name) as model_id:
+            if model_id is not None:
+                with st.spinner(ctx.t("sampling_running", n=ctx.num(V.SAMPLE_POINTS, ","))):
+                    run = V.reverse_run(model, model_id, sampler, int(steps), ctx.seed, data)
+        if model_id is None:
+            live.show_busy()
+            return
+        ctx.chart(V.animation_figure(V.box_for(data, 2.8), data, run, ctx.lang), key="reverse_fig", config=CHART, export=True)
         st.caption(ctx.t("animation_legend", n=V.ANIM_POINTS))
         m1, m2 = st.columns(2)
         mmd_help = ctx.t("mmd2_help", samples=ctx.num(run["mmd_sizes"][0], ","), points=ctx.num(run["mmd_sizes"][1], ","))
         mmd_metric(ctx, m1, ctx.t("mmd2"), run["mmd2"], mmd_help)
         m2.metric(ctx.t("swd"), ctx.num(run['swd'], ".3f"), help=ctx.t("swd_help"))
-    with right:
+
+
+@st.fragment
+def field_part(model: D.DiffusionModel, name: str | None, data: np.ndarray) -> None:
+    """The learned score's arrows at one noise level: its t reruns only this part."""
+    with guard():
         st.subheader(ctx.t("field_title"))
-        t = t_slider(ctx.t("t_field"), T, "t_field", max(1, T // 10), low=1)
-        field = V.score_field(model, model_id, box, t, data, ctx.seed)
+        t = t_slider(ctx.t("t_field"), model.schedule.T, "t_field", max(1, model.schedule.T // 10), low=1)
+        box = V.box_for(data, 2.8)
+        with in_hand(model, name) as model_id:
+            if model_id is not None:
+                field = V.score_field(model, model_id, box, t, data, ctx.seed)
+        if model_id is None:
+            live.show_busy()
+            return
         ctx.chart(V.field_figure(box, data, field, t, ctx.lang), key="field_fig", config=CHART)
         st.caption(ctx.t("field_legend"))
+
+
+def quality_part(model: D.DiffusionModel, model_id: tuple, data: np.ndarray) -> None:
+    T = model.schedule.T
     st.subheader(ctx.t("quality_title"))
-    rows = V.quality_rows(model, model_id, data, ctx.seed)
+    with st.spinner(ctx.t("quality_running")):
+        rows = V.quality_rows(model, model_id, data, ctx.seed)
     q1, q2 = st.columns(2)
     fig_mmd, fig_swd = V.quality_figures(rows, data, T, ctx.lang)
     ctx.chart(where=q1, fig=fig_mmd, key="quality_mmd", config=CHART)

@@ -36,14 +36,24 @@ def colour_at(trace: dict, value: float) -> np.ndarray:
     return scale[-1][1]
 
 
+def is_packed(trace: dict) -> bool:
+    """A ``digit_images.packed_heatmap``: paper to ink, then the gaps' tint above the ink (zmax = ink + 1)."""
+    scale = trace["colorscale"]
+    return len(scale) == 4 and scale[0][1] == digit_images.PAPER and scale[1][1] == digit_images.INK and scale[-1][1] == digit_images.GAP
+
+
 def grey_heatmaps(at) -> list[dict]:
-    """Heat-map traces with a grey colour scale (images), in every chart and every animation frame."""
+    """Heat-map traces with a grey colour scale (images) or the packed one (grey ink, tinted gaps), in every chart
+    and every animation frame (a frame's traces carry only their data: the scale is the chart's own trace's)."""
     found = []
     for chart in at.get("plotly_chart"):
         spec = json.loads(chart.proto.spec)
         traces = spec.get("data", []) + [t for f in spec.get("frames", []) for t in f.get("data", [])]
         for tr in traces:
             if tr.get("type") != "heatmap" or "colorscale" not in tr:
+                continue
+            if isinstance(tr["colorscale"], list) and is_packed(tr):
+                found.append(tr)
                 continue
             if isinstance(tr["colorscale"], str):  # a named scale such as "gray"
                 tr = tr | {"colorscale": get_colorscale(tr["colorscale"])}
@@ -82,9 +92,10 @@ def assert_ink_on_paper(at, store: dict[str, bytes], at_least: int) -> None:
     assert_clean(at)
     heatmaps, pictures = grey_heatmaps(at), grey_pictures(at, store)
     for tr in heatmaps:
-        paper, ink = colour_at(tr, 0.0), colour_at(tr, tr["zmax"])
+        packed = is_packed(tr)  # a byte per pixel: full ink one below zmax, the gaps at zmax
+        paper, ink = colour_at(tr, 0.0), colour_at(tr, tr["zmax"] - 1 if packed else tr["zmax"])
         assert paper.min() >= 240 and ink.max() <= 40, (paper, ink)
-        assert tr["colorscale"] == digit_images.SCALE, tr["colorscale"]  # drawn by the shared helper
+        assert packed or tr["colorscale"] == digit_images.SCALE, tr["colorscale"]  # drawn by the shared helpers
     for img in pictures:
         assert img[0, 0] >= 240, img[0, 0]  # the corner is paper
         assert np.median(img) >= 200 and img.min() <= 60  # mostly paper, with dark ink on it
@@ -108,7 +119,7 @@ def test_vae_page_digits(shown_pictures):
 
 def test_gan_page_digits(shown_pictures):
     at = open_page("pages/04_gan.py", "en")
-    assert_ink_on_paper(at, shown_pictures, 2)  # the per-epoch grid and the conditional samples
+    assert_ink_on_paper(at, shown_pictures, 2)  # the epochs' grids (a frame each) and the conditional samples
 
 
 def test_diffusion_page_digits(shown_pictures):

@@ -1,5 +1,8 @@
 """AppTest of the GAN page: every widget, both languages, one training tick per run."""
 
+import base64
+import json
+
 import numpy as np
 import pytest
 
@@ -33,7 +36,7 @@ def test_page_opens_with_a_trained_gan(lang):
     assert len(at.get("plotly_chart")) >= 7  # plane, curves, replay, three presets, the two losses' pull, digit curves
     pull = next(c for c in at.caption if c.value.startswith("Computed on this server" if lang == "en" else "Calculado neste servidor"))
     assert ("Minimax: the pull peaks at" if lang == "en" else "Minimax: o puxão chega a") in pull.value
-    assert len(at.get("image")) >= 2  # digit grids
+    assert len(at.get("image")) >= 1  # the conditional GAN's digits (the epochs' grids are a plotly animation)
 
 
 def test_training_controls_en():
@@ -185,11 +188,31 @@ def test_nan_is_caught_translated_and_resettable():
     assert not trainer(at).diverged_ and trainer(at).step_ == 0
 
 
+def chart(at, key: str) -> dict:
+    return json.loads(next(c for c in at.get("plotly_chart") if c.proto.id.endswith("-" + key)).proto.spec)
+
+
+def typed(array: dict) -> np.ndarray:
+    """A plotly typed array (numpy data sent as base64 binary) back to numpy."""
+    values = np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"]))
+    return values.reshape([int(v) for v in array["shape"].split(",")]) if "shape" in array else values
+
+
 @pytest.mark.parametrize("lang", ["en", "pt"])
 def test_digits_section(lang):
     at = open_page(SCRIPT, lang)
-    at.slider(key=k("epoch")).set_value(1).run()
-    assert_clean(at)
+    # the epochs scrub in the browser: one frame per shown epoch, each the shipped run's own grid at that epoch
+    _, hist, _ = gan.digits.pretrained(False)
+    spec = chart(at, "gan_digit_curves")
+    epochs = [int(f["name"]) for f in spec["frames"]]
+    assert epochs[0] == 1 and epochs[-1] == len(hist.epoch) and 10 <= len(epochs) <= 25
+    assert spec["layout"]["sliders"][0]["active"] == len(epochs) - 1  # it opens on the trained GAN
+    for frame in (spec["frames"][0], spec["frames"][-1]):
+        e = int(frame["name"])
+        grid = typed(frame["data"][0]["z"])
+        assert np.array_equal(grid[:8, 9:17], np.asarray(hist.grids[e - 1][1]).reshape(8, 8))  # the second tile
+        assert str(hist.classes_covered[e - 1]) in spec["layout"]["sliders"][0]["steps"][epochs.index(e)]["label"]
+    assert not np.array_equal(typed(spec["frames"][0]["data"][0]["z"]), typed(spec["frames"][-1]["data"][0]["z"]))
     for digit in (0, 7, 9):
         at.button_group(key=k("digit")).set_value(digit).run()
         assert_clean(at)
@@ -197,6 +220,24 @@ def test_digits_section(lang):
     assert at.session_state["gan.digit_seed"] == 1
     at.button_group(key=k("digit")).set_value(None).run()
     assert_clean(at)
+
+
+def test_an_older_link_with_an_epoch_opens_the_animation_there():
+    """``epoch`` was a slider before the epochs scrubbed in the browser: a link that carries it still works."""
+    at = open_page(SCRIPT, "en", run=False)
+    at.query_params["epoch"] = "5"  # as the guided lesson's step does
+    at.run()
+    assert_clean(at)
+    assert not at.warning
+    steps = chart(at, "gan_digit_curves")["layout"]["sliders"][0]
+    assert steps["steps"][steps["active"]]["label"].startswith("Epoch 5 · 3 of the 10")  # the lesson's answer
+    at = open_page(SCRIPT, "pt", run=False)
+    at.query_params["epoch"] = "500"  # out of range: said, and the animation opens on the last epoch
+    at.run()
+    assert not at.exception
+    assert any("500" in w.value for w in at.warning)
+    steps = chart(at, "gan_digit_curves")["layout"]["sliders"][0]
+    assert steps["active"] == len(steps["steps"]) - 1
 
 
 def test_own_points_and_other_datasets():

@@ -26,8 +26,7 @@ def mmd_metric(ctx: PageContext, where, label: str, value: float, help_text: str
 # ---------------------------------------------------------------- forward process: two roads to x_t
 
 def compare_forward(ctx: PageContext, source: str, X0: np.ndarray, config: D.ScheduleConfig, t: int) -> None:
-    st.subheader(ctx.t("compare_title"))
-    st.markdown(ctx.t("compare_lead"))
+    """Both roads to x_t at ``t``: the residuals' table and MMD², and the points or images by each road."""
     res = V.forward_comparison(X0, config, t, ctx.seed)
     left, right = st.columns([3, 2], gap="large")
     with right:
@@ -128,14 +127,22 @@ def live_draw(ctx: PageContext, snap: live_panel.Snapshot, box: tuple, data: np.
 
 # ---------------------------------------------------------------- digits
 
+@st.fragment
 def digits_section(ctx: PageContext) -> None:
+    """Guided digits: the class, the guidance and the steps rerun only this section."""
+    with guard():
+        _digits_section(ctx)
+
+
+def _digits_section(ctx: PageContext) -> None:
     st.markdown(ctx.t("digits_lead"))
     label = st.segmented_control(ctx.t("digit_class"), list(range(10)), key=ctx.key("digit_class"), default=3)
     c2, c3 = st.columns(2)
     label = 3 if label is None else int(label)
     guidance = c2.slider(ctx.t("guidance"), 0.0, 6.0, 2.0, 0.5, key=ctx.key("guidance"), help=ctx.t("guidance_help"))
     steps = c3.segmented_control(ctx.t("ddim_steps"), D.DDIM_STEP_CHOICES, key=ctx.key("digit_steps"), default=50) or 50
-    run = V.digit_run(label, float(guidance), int(steps), ctx.seed)
+    with st.spinner(ctx.t("digits_running")):
+        run = V.digit_run(label, float(guidance), int(steps), ctx.seed)
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.subheader(ctx.t("film_title"))
@@ -154,13 +161,19 @@ def digits_section(ctx: PageContext) -> None:
 
 def latent_section(ctx: PageContext) -> None:
     st.markdown(ctx.t("latent_lead"))
-    with guard():
-        latent_views(ctx)
+    latent_views(ctx)
     with st.expander(ctx.t("explain_latent"), icon=":material/school:"):
         ctx.md("latent")
 
 
+@st.fragment
 def latent_views(ctx: PageContext) -> None:
+    """Latent diffusion's class, guidance and steps rerun only these views."""
+    with guard():
+        _latent_views(ctx)
+
+
+def _latent_views(ctx: PageContext) -> None:
     label = st.segmented_control(ctx.t("digit_class"), list(range(10)), key=ctx.key("latent_class"), default=7)
     c2, c3 = st.columns(2)
     label = 7 if label is None else int(label)
@@ -168,7 +181,8 @@ def latent_views(ctx: PageContext) -> None:
     steps = c3.segmented_control(ctx.t("ddim_steps"), D.DDIM_STEP_CHOICES, key=ctx.key("latent_steps"), default=50) or 50
     with st.spinner(ctx.t("latent_loading")):
         vae, model, codes_test, shipped = V.latent_models()
-    run = V.latent_run(label, float(guidance), int(steps), ctx.seed)
+    with st.spinner(ctx.t("digits_running")):
+        run = V.latent_run(label, float(guidance), int(steps), ctx.seed)
     st.caption(ctx.t("latent_model_caption", d=D.LATENT_DIM, params=ctx.num(model.n_params_, ",")))
     if not shipped:
         st.info(ctx.t("latent_retrained", steps=D.LATENT_FALLBACK_STEPS), icon=":material/model_training:")

@@ -3,11 +3,11 @@
 - ``live_section``: the live GAN through the shared panel (ui/live_panel.py): Play/Pause, One step,
   Train D only / G only, Reset; the layered plane, the metrics and the curves inside its fragment.
 - ``slow_motion_section``: one step taken apart; the stages are the trainer's own (``slow_stages``),
-  so a rebuilt or reset trainer shows none.
+  so a rebuilt or reset trainer shows none; the stage slider reruns only its fragment (``stage_part``).
 - ``replay_section``: this session's training as a replay; one record (``gan.replay``) says which
   frames it drew, so a paused fragment run that trained further asks for a full run.
 - ``collapse_section`` and ``digits_section``: the shipped presets side by side, the two losses'
-  pull, the digits GANs (fragments: their widgets rerun only them).
+  pull, the digits GANs (fragments: their widgets rerun only them; the digits' epochs scrub in the browser).
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from engine.data import points
 from engine.families import gan
-from ui import live, live_panel, plots_gan
+from ui import live, live_panel, plots_gan, share, text
 from ui import views_gan as views
 from ui.shell import PageContext, guard
 
@@ -148,7 +147,18 @@ def slow_motion_section(ctx: PageContext) -> None:
         st.caption(ctx.t("slow_caption"))
         st.button(ctx.t("slow_button"), icon=":material/slow_motion_video:", on_click=live.outside_fragments(slow_motion_step),
                   args=(ctx,), key="gan_slow", disabled=tr is None or tr.diverged_)
-        if stages is None:
+        if stages is not None:
+            stage_part(ctx)
+
+
+@st.fragment
+def stage_part(ctx: PageContext) -> None:
+    """One stage of the slow-motion step: the stage slider reruns only this part (the step button, outside it,
+    reruns the page: its callback pauses the live view)."""
+    with guard():
+        tr = current_trainer(ctx)
+        stages = None if tr is None else tr.slow_stages
+        if stages is None:  # the trainer was reset or rebuilt since the page drew this part
             return
         stage = st.select_slider(ctx.t("stage"), gan.STAGES, format_func=ctx.labeler("gan.stages"), key=ctx.key("stage"))
         left, right = st.columns([1.2, 1])
@@ -225,7 +235,8 @@ def _collapse_section(ctx: PageContext, loaded: str | None, on_load: Callable[[s
     with left:
         ctx.md("why_collapse")
     with right:
-        fig, caption = views.pull_figure(ctx.lang)
+        with st.spinner(ctx.t("pull_running")):
+            fig, caption = views.pull_figure(ctx.lang)
         st.markdown(f"**{ctx.t('pull_title')}**")
         ctx.chart(fig, key="gan_pull", config=CHART)
         st.caption(caption)
@@ -240,22 +251,32 @@ def digits_section(ctx: PageContext) -> None:
         _digits_section(ctx)
 
 
+def linked_epoch(ctx: PageContext, epochs: list[int]) -> int:
+    """The frame the digits animation opens at: the last, or the epoch a link or a lesson step asks for (``epoch``
+    was a slider before the epochs scrubbed in the browser; the link keeps carrying it). A value out of range says
+    so once, and the link stops carrying it."""
+    key = ctx.key("epoch")
+    value = st.session_state.get(key)
+    if value is None:
+        return len(epochs) - 1
+    if isinstance(value, int) and not isinstance(value, bool) and epochs[0] <= value <= epochs[-1]:
+        return int(np.argmin([abs(e - value) for e in epochs]))
+    del st.session_state[key]
+    (st.session_state.get(share.PENDING) or {}).pop(key, None)
+    shown = text.literal(share.encode(value)[:60])
+    st.warning(text.lookup(ctx.lang, "share.bad_value", name=ctx.t("epoch"), value=shown), icon=":material/link_off:")
+    return len(epochs) - 1
+
+
 def _digits_section(ctx: PageContext) -> None:
     st.header(ctx.t("digits_title"))
     st.markdown(ctx.t("digits_lead"))
-    _, hist, _ = views.digits_model(False)
-    n_epochs = len(hist.epoch)
-    left, right = st.columns([1, 1.2], gap="large")
-    with left:
-        epoch = st.slider(ctx.t("epoch"), 1, n_epochs, n_epochs, key=ctx.key("epoch"), help=ctx.t("epoch_help"))
-        st.image(plots_gan.digit_tiles(hist.grids[epoch - 1], 8, zoom=5, gap=5), caption=ctx.t("grid_caption", epoch=epoch),
-                 width="content")
-        st.caption(ctx.t("digits_covered", k=hist.classes_covered[epoch - 1]))
-    with right:
-        fig = go.Figure(views.digits_curves_figure(ctx.lang))  # a copy: the cached figure stays untouched
-        fig.add_vline(x=epoch, line=dict(color="#6b7280", dash="dot"))
-        ctx.chart(fig, key="gan_digit_curves", config=CHART)
-        st.caption(ctx.t("digits_curves_legend"))
+    with st.spinner(ctx.t("digits_loading")):
+        epochs = views.shown_epochs()
+        fig = views.digits_epochs_figure(ctx.lang, linked_epoch(ctx, epochs))
+    ctx.chart(fig, key="gan_digit_curves", config=CHART)
+    st.caption(ctx.t("digits_scrub", every=epochs[-1] - epochs[-2] if len(epochs) > 1 else 1))
+    st.caption(ctx.t("digits_curves_legend"))
 
     st.subheader(ctx.t("cond_title"))
     st.markdown(ctx.t("cond_lead"))

@@ -14,32 +14,6 @@ SECOND_COLOUR = charts.PALETTE[1]  # vermillion: a second cloud to compare with
 SCHEDULE_COLOURS = {"linear": charts.PALETTE[0], "cosine": charts.PALETTE[1], "sigmoid": charts.PALETTE[2]}
 
 
-def schedule_figure(curves: dict[str, dict[str, np.ndarray]], current: str, t: int, names: dict[str, str],
-                    titles: tuple[str, str, str], t_label: str, height: int = 520) -> go.Figure:
-    """β_t, ᾱ_t and SNR(t) (log scale) for each schedule; the chosen one bold, a dotted line at t."""
-    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.09, subplot_titles=titles)
-    for kind, c in curves.items():
-        bold = kind == current
-        style = dict(color=SCHEDULE_COLOURS.get(kind, "#000"), width=3.5 if bold else 1.5, dash="solid" if bold else "dot")
-        t_axis = c["t"][1:]
-        snr = np.clip(c["snr"][1:], 1e-8, None)
-        for row, (y, fmt) in enumerate(((c["betas"][1:], ".4f"), (c["alphas_cumprod"][1:], ".4f"), (snr, ".3g")), start=1):
-            fig.add_trace(go.Scatter(x=t_axis, y=y, mode="lines", line=style, name=names[kind], legendgroup=kind,
-                                     showlegend=row == 1, hovertemplate=f"t=%{{x}}<br>%{{y:{fmt}}}<extra>{names[kind]}</extra>"),
-                          row=row, col=1)
-    for row in (1, 2, 3):
-        fig.add_vline(x=t, line=dict(color="#111827", width=1.5, dash="dash"), row=row, col=1)
-    fig.update_yaxes(type="log", row=1, col=1, exponentformat="power")
-    fig.update_yaxes(type="log", row=3, col=1, exponentformat="power")
-    fig.update_yaxes(range=[-0.03, 1.03], row=2, col=1)
-    fig.update_xaxes(title_text=t_label, row=3, col=1)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=70, b=10), font=dict(size=charts.FONT_SIZE - 1),
-                      plot_bgcolor="white", legend=dict(orientation="h", yanchor="bottom", y=1.07, x=0))
-    fig.update_xaxes(showgrid=True, gridcolor="#e5e7eb")
-    fig.update_yaxes(showgrid=True, gridcolor="#e5e7eb")
-    return fig
-
-
 def _scatter(X: np.ndarray, name: str, colour: str, size: int = 5, opacity: float = 0.8) -> go.Scatter:
     return go.Scatter(x=X[:, 0], y=X[:, 1], mode="markers", name=name, marker=dict(color=colour, size=size, opacity=opacity),
                       hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>%{fullData.name}</extra>")
@@ -186,4 +160,113 @@ def residual_figure(residuals: list[tuple[np.ndarray, str, str]], var: float, th
     fig.update_yaxes(title_text=y_title, showgrid=True, gridcolor="#e5e7eb", rangemode="tozero")
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white", font=dict(size=charts.FONT_SIZE - 2),
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    return fig
+
+
+# ---------------------------------------------------------------- the forward process, scrubbed in the browser
+
+def _column(X: np.ndarray, j: int) -> np.ndarray:
+    """Column ``j`` as a contiguous float32 array: plotly sends it as packed binary (a strided view would go out as
+    a list of decimal numbers, three times longer)."""
+    return np.ascontiguousarray(X[:, j], dtype=np.float32)
+
+
+def quantised_grid(images: np.ndarray, zmax: float, pad: int = 1) -> np.ndarray:
+    """(rows, cols, h, w) ink amounts in 0…``zmax`` → one packed mosaic (``digit_images.packed``: a byte per pixel)."""
+    return digit_images.packed(mosaic(np.asarray(images, float), pad), zmax)
+
+
+def forward_animation(kind: str, moving: list, curves: dict[str, dict[str, np.ndarray]], current: str, ts: list[int],
+                      start: int, names: dict[str, str], titles: tuple[str, str, str, str], t_label: str, frame_labels: list[str],
+                      play: str, pause: str, box: tuple | None = None, data: np.ndarray | None = None, data_name: str = "",
+                      height: int = 600) -> go.Figure:
+    """x_t on the left and the schedules (β_t, ᾱ_t, SNR) on the right, one frame per t in ``ts``: the slider under the
+    figure moves t in the browser, the data and the dashed markers on the three curves together.
+
+    ``kind``: "points" (``data``: x₀ in grey over the ``box``, ``moving``: one (n, 2) array per t), "digits" (``moving``: one
+    ``quantised_grid`` per t) or "photo" (``moving``: one image data URI per t). ``start``: the index of the first frame shown.
+    """
+    fig = make_subplots(rows=3, cols=2, column_widths=[0.56, 0.44], horizontal_spacing=0.09, vertical_spacing=0.08,
+                        specs=[[{"rowspan": 3}, {}], [None, {}], [None, {}]], subplot_titles=titles)
+    if kind == "points":
+        fig.add_trace(go.Scatter(x=_column(data, 0), y=_column(data, 1), mode="markers", name=data_name, hoverinfo="skip",
+                                 marker=dict(color=DATA_COLOUR, size=4, opacity=0.5)), row=1, col=1)
+    moving_index = len(fig.data)
+    if kind == "points":
+        first = moving[start]
+        fig.add_trace(go.Scatter(x=_column(first, 0), y=_column(first, 1), mode="markers", name="x_t", marker=dict(color=SAMPLE_COLOUR, size=5, opacity=0.75),
+                                 hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>x_t</extra>"), row=1, col=1)
+        fig.update_xaxes(range=[box[0], box[1]], title_text="x₁", showgrid=True, gridcolor="#e5e7eb", zeroline=False, constrain="domain", row=1, col=1)
+        fig.update_yaxes(range=[box[2], box[3]], title_text="x₂", showgrid=True, gridcolor="#e5e7eb", zeroline=False, scaleanchor="x",
+                         constrain="domain", row=1, col=1)
+    else:
+        trace = digit_images.packed_heatmap(moving[start]) if kind == "digits" else go.Image(source=moving[start], hoverinfo="skip")
+        fig.add_trace(trace, row=1, col=1)
+        fig.update_xaxes(visible=False, constrain="domain", row=1, col=1)
+        fig.update_yaxes(visible=False, scaleanchor="x", constrain="domain", row=1, col=1, **({"autorange": "reversed"} if kind == "digits" else {}))
+    # the schedules, the chosen one bold and the others dotted, then one dashed marker per panel
+    rows = (("betas", ".4f", True), ("alphas_cumprod", ".4f", False), ("snr", ".3g", True))
+    spans = []
+    for row, (name, fmt, log) in enumerate(rows, start=1):
+        values = []
+        for k, c in curves.items():
+            bold = k == current
+            y = np.clip(c[name][1:], 1e-8, None) if log else c[name][1:]
+            values.append(y)
+            fig.add_trace(go.Scatter(x=c["t"][1:], y=y, mode="lines", name=names[k], legendgroup=k, showlegend=row == 1,
+                                     line=dict(color=SCHEDULE_COLOURS.get(k, "#000"), width=3.5 if bold else 1.5, dash="solid" if bold else "dot"),
+                                     hovertemplate=f"t=%{{x}}<br>%{{y:{fmt}}}<extra>{names[k]}</extra>"), row=row, col=2)
+        allv = np.concatenate(values)
+        spans.append((float(allv.min()), float(allv.max())) if log else (0.0, 1.0))
+    chosen = curves[current]
+
+    def markers(t: int) -> list[go.Scatter]:
+        out = []
+        for (name, _, log), (lo, hi) in zip(rows, spans):
+            v = float(chosen[name][t]) if t > 0 else None
+            if v is not None and log:
+                v = max(v, 1e-8)
+            out.append(go.Scatter(x=[t, t, t], y=[lo, v, hi]))
+        return out
+
+    marker_index = len(fig.data)
+    for row, m in enumerate(markers(ts[start]), start=1):
+        fig.add_trace(m.update(mode="lines+markers", connectgaps=True, showlegend=False, hoverinfo="skip",
+                               line=dict(color="#111827", width=1.5, dash="dash"), marker=dict(size=[0, 11, 0], color="#111827")),
+                      row=row, col=2)
+    fig.update_yaxes(type="log", exponentformat="power", row=1, col=2)
+    fig.update_yaxes(type="log", exponentformat="power", row=3, col=2)
+    fig.update_yaxes(range=[-0.03, 1.03], row=2, col=2)
+    fig.update_xaxes(showgrid=True, gridcolor="#e5e7eb", showticklabels=False, row=1, col=2)
+    fig.update_xaxes(matches="x2", showgrid=True, gridcolor="#e5e7eb", showticklabels=False, row=2, col=2)
+    fig.update_xaxes(matches="x2", showgrid=True, gridcolor="#e5e7eb", title_text=t_label, row=3, col=2)
+    for row in (1, 2, 3):
+        fig.update_yaxes(showgrid=True, gridcolor="#e5e7eb", row=row, col=2)
+
+    def frame(i: int, t: int) -> go.Frame:
+        if kind == "points":
+            data = [go.Scatter(x=_column(moving[i], 0), y=_column(moving[i], 1))]
+        elif kind == "digits":
+            data = [go.Heatmap(z=moving[i])]
+        else:
+            data = [go.Image(source=moving[i])]
+        return go.Frame(data=data + markers(t), traces=[moving_index, marker_index, marker_index + 1, marker_index + 2], name=str(t))
+
+    fig.frames = [frame(i, t) for i, t in enumerate(ts)]
+    redraw = kind != "points"  # heat maps and images are drawn again; scatter points move without a redraw
+    step_args = dict(mode="immediate", frame=dict(duration=0, redraw=redraw), transition=dict(duration=0))
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=80, b=110), plot_bgcolor="white", font=dict(size=charts.FONT_SIZE - 1),
+        legend=dict(orientation="h", yanchor="bottom", y=1.07, x=0), uirevision="forward",
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.1, xanchor="left", yanchor="top", showactive=False,
+                          buttons=[dict(label="▶ " + play, method="animate",
+                                        args=[None, dict(frame=dict(duration=150 if redraw else 90, redraw=redraw), transition=dict(duration=0),
+                                                         fromcurrent=True)]),
+                                   dict(label="■ " + pause, method="animate", args=[[None], step_args])])],
+        # the tick labels would overlap (one per frame): only the current value is written, above the slider
+        sliders=[dict(active=start, x=0.3, y=-0.1, len=0.7, xanchor="left", yanchor="top", font=dict(color="rgba(0,0,0,0)"),
+                      currentvalue=dict(prefix="", font=dict(size=charts.FONT_SIZE, color="#111827")),
+                      steps=[dict(label=lab, method="animate", args=[[str(t)], step_args]) for t, lab in zip(ts, frame_labels)])],
+    )
+    fig.update_annotations(font_size=charts.FONT_SIZE - 1)
     return fig

@@ -38,11 +38,19 @@ def _d_heatmap(fig: go.Figure, xs, ys, z: np.ndarray, probability: bool, title: 
     ))
 
 
+def _xy(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two columns as contiguous float32 arrays: plotly packs them as binary (a strided view of ``X`` would go
+    out as a list of decimal numbers, about twice as long)."""
+    X = np.asarray(X)
+    return np.ascontiguousarray(X[:, 0], dtype=np.float32), np.ascontiguousarray(X[:, 1], dtype=np.float32)
+
+
 def _points(fig: go.Figure, X: np.ndarray, colour: str, name: str, size: int = 5, opacity: float = 0.7,
             symbol: str = "circle", gl: bool = True) -> None:
     cls = go.Scattergl if gl else go.Scatter
+    x, y = _xy(X)
     fig.add_trace(cls(
-        x=X[:, 0], y=X[:, 1], mode="markers", name=name,
+        x=x, y=y, mode="markers", name=name,
         marker=dict(color=colour, size=size, opacity=opacity, symbol=symbol, line=dict(width=0)),
         hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>%{fullData.name}</extra>",
     ))
@@ -125,13 +133,15 @@ def pulls(pc, labels: dict[str, str], height: int = 420) -> go.Figure:
 
 
 def replay(box, real: np.ndarray, frames: list[tuple[int, np.ndarray]], labels: dict[str, str],
-           height: int = 520) -> go.Figure:
-    """Plotly frames of the generated points during training, scrubbed with a slider in the browser."""
+           height: int = 520, max_points: int | None = None) -> go.Figure:
+    """Plotly frames of the generated points during training, scrubbed with a slider in the browser; each frame
+    keeps its first ``max_points`` points (the same noise every frame, so they move smoothly)."""
+    frames = [(s, p[:max_points]) for s, p in frames]
     fig = charts.plane_figure(box, height=height)
     _points(fig, real, REAL, labels["real"], size=4, opacity=0.4, gl=False)
     last = frames[-1][1]  # open on the end of training; the slider goes back in time
     _points(fig, last, FAKE, labels["fake"], size=5, opacity=0.85, gl=False)
-    fig.frames = [go.Frame(data=[go.Scatter(x=p[:, 0], y=p[:, 1])], traces=[1], name=str(s)) for s, p in frames]
+    fig.frames = [go.Frame(data=[go.Scatter(x=x, y=y)], traces=[1], name=str(s)) for s, (x, y) in ((s, _xy(p)) for s, p in frames)]
     steps = [dict(method="animate", label=str(s), args=[[str(s)], dict(mode="immediate", frame=dict(duration=0, redraw=False),
                                                                          transition=dict(duration=0))]) for s, _ in frames]
     fig.update_layout(
@@ -183,3 +193,67 @@ def stage(st_, name: str, box, labels: dict[str, str], height: int = 460) -> go.
 def digit_tiles(images: np.ndarray, n_cols: int, zoom: int = 6, gap: int = 2) -> np.ndarray:
     """Images (n, 64) on 0..16 → one uint8 picture, dark ink on white (the app's one convention), ``zoom`` pixels per pixel."""
     return digit_images.picture(images, n_cols, zoom, gap)
+
+
+def digits_epochs(grids: np.ndarray, n_cols: int, epochs: list[int], start: int, rows: list[tuple[str, list[tuple[str, list, str]]]],
+                  x: list, x_title: str, grid_title: str, frame_labels: list[str], play: str, pause: str, height: int = 640) -> go.Figure:
+    """The digits GAN's samples epoch by epoch (left) beside its training curves (right), one frame per epoch in
+    ``epochs``: the slider moves the grid and a dashed marker on every curve together, in the browser.
+    ``grids``: (frames, n, 64) ink amounts 0…16 for those epochs; ``rows`` as for ``curves``; ``start``: the first frame shown."""
+    n_rows = len(rows)
+    fig = make_subplots(rows=n_rows, cols=2, column_widths=[0.42, 0.58], horizontal_spacing=0.07, vertical_spacing=0.06,
+                        specs=[[{"rowspan": n_rows}, {}], *[[None, {}] for _ in range(n_rows - 1)]],
+                        subplot_titles=(grid_title, *[title for title, _ in rows]))
+    grids = np.asarray(grids)
+    n_tiles = grids.shape[1]
+    tiles_down = -(-n_tiles // n_cols)
+
+    def mosaic(images: np.ndarray) -> np.ndarray:  # one byte per pixel (digit_images.packed)
+        out = np.full((tiles_down * 9 - 1, n_cols * 9 - 1), np.nan)
+        for k, img in enumerate(np.asarray(images, float).reshape(-1, 8, 8)):
+            r, c = divmod(k, n_cols)
+            out[r * 9:r * 9 + 8, c * 9:c * 9 + 8] = img
+        return digit_images.packed(out, levels=16)  # the GAN's grids hold integer ink 0…16: kept exactly
+
+    fig.add_trace(digit_images.packed_heatmap(mosaic(grids[start]), levels=16), row=1, col=1)
+    fig.update_xaxes(visible=False, constrain="domain", row=1, col=1)
+    # the grid at the top of its column, its slider and buttons under it (the curves' legend goes under them)
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain", domain=[0.55, 1.0], row=1, col=1)
+    spans = []
+    for r, (_, lines) in enumerate(rows, start=1):
+        values = []
+        for name, y, colour in lines:
+            colour, _, dash = colour.partition(":")
+            values.append(np.asarray(y, float))
+            fig.add_trace(go.Scatter(x=list(x), y=list(y), mode="lines", name=name, line=dict(color=colour, width=2, dash=dash or None),
+                                     legendgroup=name, hovertemplate="%{x}: %{y:.3f}<extra>" + name + "</extra>"), row=r, col=2)
+        allv = np.concatenate(values)
+        allv = allv[np.isfinite(allv)]
+        spans.append((float(allv.min()), float(allv.max())) if len(allv) else (0.0, 1.0))
+        fig.update_xaxes(matches="x2" if r > 1 else None, showgrid=True, gridcolor="#e5e7eb", showticklabels=r == n_rows, row=r, col=2)
+        fig.update_yaxes(showgrid=True, gridcolor="#e5e7eb", row=r, col=2)
+    fig.update_xaxes(title_text=x_title, row=n_rows, col=2)
+
+    def markers(epoch: int) -> list[go.Scatter]:
+        return [go.Scatter(x=[epoch, epoch], y=[lo, hi]) for lo, hi in spans]
+
+    first_marker = len(fig.data)
+    for r, m in enumerate(markers(epochs[start]), start=1):
+        fig.add_trace(m.update(mode="lines", showlegend=False, hoverinfo="skip", line=dict(color="#6b7280", width=1.5, dash="dot")),
+                      row=r, col=2)
+    traces = [0, *range(first_marker, first_marker + n_rows)]
+    fig.frames = [go.Frame(data=[go.Heatmap(z=mosaic(g)), *markers(e)], traces=traces, name=str(e)) for g, e in zip(grids, epochs)]
+    step_args = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=30, b=10), font=dict(size=charts.FONT_SIZE - 2), plot_bgcolor="white",
+        legend=dict(orientation="v", yanchor="top", y=0.26, x=0.0, xanchor="left"), uirevision="digits",
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=0.36, xanchor="left", yanchor="top", showactive=False,
+                          buttons=[dict(label="▶ " + play, method="animate",
+                                        args=[None, dict(frame=dict(duration=200, redraw=True), transition=dict(duration=0), fromcurrent=True)]),
+                                   dict(label="■ " + pause, method="animate", args=[[None], step_args])])],
+        sliders=[dict(active=start, x=0.0, y=0.52, len=0.4, xanchor="left", yanchor="top", font=dict(color="rgba(0,0,0,0)"),
+                      currentvalue=dict(prefix="", font=dict(size=charts.FONT_SIZE - 1, color="#111827")),
+                      steps=[dict(label=lab, method="animate", args=[[str(e)], step_args]) for e, lab in zip(epochs, frame_labels)])],
+    )
+    fig.update_annotations(font_size=charts.FONT_SIZE - 1)
+    return fig

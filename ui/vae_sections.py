@@ -1,6 +1,8 @@
-"""Whole sections of the VAE page (pages/03_vae.py): the latent walk, live training and the VQ-VAE.
+"""Whole sections of the VAE page (pages/03_vae.py): the tabs (latent plane, grid, walk, samples, reconstructions,
+live training, VQ-VAE).
 
-Each takes the page's ``ctx`` and draws with the page's widget and session-state keys.
+Each takes the page's ``ctx`` and draws with the page's widget and session-state keys. A tab with its own controls is
+a fragment: moving them reruns only that tab; the model choice above the tabs reruns the page.
 """
 
 import numpy as np
@@ -12,7 +14,7 @@ from engine.families import vae
 from ui import live_panel as live_panel_ui
 from ui import plots_vae
 from ui import views_vae as views
-from ui.shell import PageContext, show_input_error
+from ui.shell import PageContext, guard, show_input_error
 
 PLOT_CFG = {"displaylogo": False}
 LIVE_LRS = (1e-3, 3e-3, 6e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0, 1000.0)
@@ -21,6 +23,108 @@ STEPS_PER_TICK = 40
 
 def t_digit(ctx: PageContext, k) -> str:
     return ctx.t("digit", k=k)
+
+
+# ---------------------------------------------------------------------------- the tabs: one fragment each
+# A tab's own controls rerun only that tab; the page's model choice (and the seed, the language) reruns the page,
+# and with it every fragment's arguments.
+
+@st.fragment
+def latent_tab(ctx: PageContext, M: vae.VAE, latent: int, beta: float, arch: str, axis: tuple[str, str]) -> None:
+    with guard():
+        X_test, y_test = digits.load("test")
+        view = views.plane(latent, beta, arch)
+        kz1, kz2, ksel = ctx.key("pick_z1"), ctx.key("pick_z2"), ctx.state_key("last_click")
+        sel = st.session_state.get("latent_fig")
+        pts = (sel or {}).get("selection", {}).get("points", []) if sel else []
+        if pts:  # a click in the plane: move the picked point there (before the inputs are drawn)
+            p = (round(float(pts[0]["x"]), 2), round(float(pts[0]["y"]), 2))
+            if st.session_state.get(ksel) != p:
+                st.session_state[ksel] = p
+                st.session_state[kz1], st.session_state[kz2] = p
+        left, right = st.columns([3, 2], gap="large")
+        with right:
+            st.markdown(ctx.t("pick_title"))
+            a, b = st.columns(2)
+            z1 = a.number_input(axis[0], -50.0, 50.0, 0.0, 0.25, key=kz1)
+            z2 = b.number_input(axis[1], -50.0, 50.0, 0.0, 0.25, key=kz2)
+            zp = views.plane_to_latent(np.array([[z1, z2]]), latent, beta, arch)
+            img = M.decode_mean(zp)
+            probs = M.decode_probs(zp)
+            ctx.chart(plots_vae.digits_figure(img, 1, height=260), key="picked_fig", config=PLOT_CFG)
+            radius = float(np.linalg.norm(zp))
+            st.caption(ctx.t("pick_caption", r=radius, lp=float(vae.log_prior(zp)[0]), conf=float(probs.max(-1).mean()),
+                             guess=int(digits.classify(img)[0])))
+            if radius > vae.far_radius(latent):
+                st.warning(ctx.t("far_warning", r=radius), icon=":material/warning:")
+        with left:
+            # the view holds every test code and the picked point, however far it was typed
+            lim = max(3.5, float(np.abs(view.shown).max()) * 1.05, max(abs(z1), abs(z2)) * 1.1)
+            fig = plots_vae.latent_scatter(view.shown, y_test, X_test, axis, ctx.t("digit_legend"), lim, np.array([z1, z2]),
+                                           ctx.t("picked"))
+            ctx.chart(fig, key="latent_fig", on_select="rerun", selection_mode="points", config=PLOT_CFG)
+            st.caption(ctx.t("latent_caption") if latent == 2 else ctx.t("latent_caption_pca", d=latent, v=float(view.explained.sum())))
+        use = views.usage(latent, beta, arch)
+        rate, info = round(use.rate, 2), round(use.mutual_info, 2)  # shown to 2 decimals: the parts add up as shown
+        st.markdown(ctx.t("usage_title"))
+        u1, u2, u3, u4 = st.columns(4)
+        u1.metric(ctx.t("m_active"), f"{use.n_active} / {latent}", help=ctx.t("m_active_help", thr=use.threshold))
+        u2.metric(ctx.t("m_rate"), ctx.num(rate, ".2f"), help=ctx.t("m_kl_help"))
+        u3.metric(ctx.t("m_info"), ctx.num(info, ".2f"), help=ctx.t("m_info_help"))
+        u4.metric(ctx.t("m_marginal"), ctx.num(rate - info, ".2f"), help=ctx.t("m_marginal_help"))
+        ctx.chart(views.kl_dims_figure(latent, beta, arch, ctx.lang), key="kl_dims_fig", config=PLOT_CFG)
+        st.caption(ctx.t("usage_caption", thr=use.threshold, n=use.n_active, d=latent, share=use.active_share))
+        st.caption(ctx.t("usage_rate", rate=rate, info=info, gap=rate - info, n=len(X_test), max_info=views.info_ceiling()))
+
+
+@st.fragment
+def grid_tab(ctx: PageContext, latent: int, beta: float, arch: str) -> None:
+    with guard():
+        g1, g2 = st.columns(2)
+        n_grid = g1.slider(ctx.t("grid_n"), 5, 25, 20, key=ctx.key("grid_n"))
+        lim_grid = g2.slider(ctx.t("grid_lim"), 1.0, 8.0, 3.0, 0.5, key=ctx.key("grid_lim"), help=ctx.t("grid_lim_help"))
+        ctx.chart(views.manifold_figure(latent, beta, arch, n_grid, lim_grid, ctx.lang), key="grid_fig", config=PLOT_CFG)
+        st.caption(ctx.t("grid_caption", n=n_grid, lim=lim_grid) if latent == 2 else ctx.t("grid_caption_pca", n=n_grid, lim=lim_grid))
+        if lim_grid > vae.PRIOR_FAR - 0.5:
+            st.info(ctx.t("grid_far"), icon=":material/info:")
+
+
+@st.fragment
+def sample_tab(ctx: PageContext, M: vae.VAE) -> None:
+    with guard():
+        X_test = digits.load("test")[0]
+        s1, s2, s3 = st.columns([1.5, 1.5, 1])
+        n_s = s1.slider(ctx.t("n_samples"), 8, 48, 24, 8, key=ctx.key("n_samples"))
+        pixels = s2.toggle(ctx.t("sample_pixels"), key=ctx.key("sample_pixels"), help=ctx.t("sample_pixels_help"))
+        draws = ctx.state_key("draws")
+        if s3.button(ctx.t("resample"), icon=":material/casino:", key="vae_resample"):
+            st.session_state[draws] = st.session_state.get(draws, 0) + 1
+        seed = ctx.seed * 1000 + st.session_state.get(draws, 0)
+        samples = M.sample(n_s, seed=seed, pixels=pixels)
+        real = X_test[np.random.default_rng(seed).choice(len(X_test), n_s, replace=False)]
+        l, r = st.columns(2)
+        l.markdown(ctx.t("samples_title"))
+        ctx.chart(where=l, fig=plots_vae.digits_figure(samples, 8), key="samples_fig", config=PLOT_CFG)
+        r.markdown(ctx.t("real_title"))
+        ctx.chart(where=r, fig=plots_vae.digits_figure(real, 8), key="real_fig", config=PLOT_CFG)
+        st.caption(ctx.t("sample_caption"))
+
+
+@st.fragment
+def recon_tab(ctx: PageContext, R: np.ndarray, rec_err: np.ndarray, rec_pred: np.ndarray) -> None:
+    with guard():
+        X_test, y_test = digits.load("test")
+        r1, r2 = st.columns(2)
+        n_r = r1.slider(ctx.t("n_recon"), 6, 24, 12, 2, key=ctx.key("n_recon"))
+        order = r2.segmented_control(ctx.t("recon_order"), ["first", "worst", "best"], default="first", required=True,
+                                     format_func=ctx.labeler("vae.orders"), key=ctx.key("recon_order"))
+        idx = {"first": np.arange(n_r), "worst": np.argsort(-rec_err)[:n_r], "best": np.argsort(rec_err)[:n_r]}[order]
+        st.markdown(ctx.t("originals"))
+        ctx.chart(plots_vae.digits_figure(X_test[idx], n_r, [t_digit(ctx, int(y_test[i])) for i in idx]), key="orig_fig", config=PLOT_CFG)
+        st.markdown(ctx.t("reconstructions"))
+        caps = [f"{rec_err[i]:.0f} · {int(rec_pred[i])}" for i in idx]
+        ctx.chart(plots_vae.digits_figure(R[idx], n_r, caps), key="recon_fig", config=PLOT_CFG)
+        st.caption(ctx.t("recon_caption"))
 
 
 # ---------------------------------------------------------------------------- latent walk
@@ -65,8 +169,14 @@ def walk_ends(ctx: PageContext, source: str) -> list[np.ndarray | None]:
     return ends
 
 
+@st.fragment
 def walk_tab(ctx: PageContext, M: vae.VAE, latent: int, beta: float, arch: str) -> None:
-    """Walk from one code to another (straight or along an arc) and decode every step."""
+    """Walk from one code to another (straight or along an arc) and decode every step (its controls rerun only this tab)."""
+    with guard():
+        _walk_tab(ctx, M, latent, beta, arch)
+
+
+def _walk_tab(ctx: PageContext, M: vae.VAE, latent: int, beta: float, arch: str) -> None:
     w1, w2, w3 = st.columns([2, 1.2, 1.2])
     source = w1.segmented_control(ctx.t("walk_source"), ["test", "drawn"], default="test", required=True,
                                   format_func=ctx.labeler("vae.sources"), key=ctx.key("walk_source"))
@@ -152,7 +262,16 @@ def live_draw(ctx: PageContext, snap: live_panel_ui.Snapshot) -> None:
 # ---------------------------------------------------------------------------- VQ-VAE
 
 
+@st.fragment
 def vq_panel(ctx: PageContext) -> None:
+    """The VQ-VAE tab: its slot and code pickers rerun only this tab."""
+    with guard():
+        with st.spinner(ctx.t("vq_loading")):
+            views.vq_view()
+        _vq_panel(ctx)
+
+
+def _vq_panel(ctx: PageContext) -> None:
     c = views.vq_model().config
     codes, usage, R, nll, pred = views.vq_view()
     X, y = digits.load("test")

@@ -7,6 +7,9 @@ labels through ``PageContext(PAGE, lang, 0)``, so the page only places what they
 
 from __future__ import annotations
 
+import base64
+import io
+
 import numpy as np
 import streamlit as st
 
@@ -23,6 +26,10 @@ EVAL_POINTS = 500
 QUALITY_STEPS = (2, 5, 10, 20, 50, 100)
 COMPARE_IMAGES = 8  # digits shown by each road in "step by step, or in one jump?"
 FIELD_POINTS = 400  # noised data points drawn under the score field's arrows
+FORWARD_FRAMES = 51  # timesteps the forward animation holds (every one when T ≤ 50)
+PHOTO_FRAMES = 26  # the photo's frames are pictures: fewer of them
+FORWARD_POINTS = 300  # points moved by the forward animation (the grey x₀ behind them shows up to DATA_POINTS)
+DATA_POINTS = 1000
 
 
 def _ctx(lang: str) -> PageContext:
@@ -79,12 +86,50 @@ def valid_schedules(config: D.ScheduleConfig) -> list[str]:
     return out
 
 
-def schedule_figure(config: D.ScheduleConfig, t: int, lang: str):
-    """β_t, ᾱ_t and SNR(t) of every valid schedule, the chosen one highlighted, a marker at ``t``."""
+def forward_timesteps(T: int, n: int = FORWARD_FRAMES) -> list[int]:
+    """The timesteps the forward animation holds: every t when T + 1 ≤ ``n``, else ``n`` evenly spaced from 0 to T."""
+    return sorted({int(round(v)) for v in np.linspace(0, T, min(n, T + 1))})
+
+
+def _jpeg(image01: np.ndarray) -> str:
+    from PIL import Image  # Pillow comes with Streamlit
+
+    buf = io.BytesIO()
+    Image.fromarray(np.rint(np.clip(image01, 0, 1) * 255).astype(np.uint8)).save(buf, "JPEG", quality=85)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _thin(X: np.ndarray, n: int) -> np.ndarray:
+    """At most ``n`` rows of ``X``, the same ones every time (a fixed draw)."""
+    return X if len(X) <= n else X[np.sort(np.random.default_rng(0).choice(len(X), n, replace=False))]
+
+
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+def forward_figure(source: str, config: D.ScheduleConfig, X0: np.ndarray | None, seed: int, t: int, lang: str):
+    """x_t for every timestep of ``forward_timesteps`` and the schedules, as one animation opening at ``t``: the
+    reader scrubs t in the browser. ``X0``: the 2D points (None for the digits and the photo). Shared, read-only."""
     ctx = _ctx(lang)
+    sched = D.NoiseSchedule(config)
+    ts = forward_timesteps(sched.T, FORWARD_FRAMES if source != "photo" else PHOTO_FRAMES)
+    start = int(np.argmin([abs(s - t) for s in ts]))
+    box = shown = None
+    if source == "points":
+        moving_X0 = _thin(X0, FORWARD_POINTS)
+        moving = [D.draw_x_t(moving_X0, sched, s, seed).astype(np.float32) for s in ts]  # one ε for every t
+        box = box_for(X0, 3.2)
+        shown = _thin(X0, DATA_POINTS).astype(np.float32)
+    elif source == "digits":
+        picks, _ = forward_digits()
+        noisy = D.noisy_images(picks.reshape(10, 8, 8), sched, ts, seed=seed)  # (ts, 10, 8, 8) in 0…1
+        moving = [P.quantised_grid(x.reshape(2, 5, 8, 8), 1.0) for x in noisy]
+    else:
+        moving = [_jpeg(x) for x in D.noisy_images(photo()[None], sched, ts, seed=seed)[:, 0]]
     curves = {k: schedule_curves(k, config.T, config.beta_start, config.beta_end) for k in valid_schedules(config)}
-    return P.schedule_figure(curves, config.schedule, t, {k: ctx.t(f"schedules.{k}") for k in curves},
-                             (ctx.t("beta_title"), ctx.t("alpha_bar_title"), ctx.t("snr_title")), ctx.t("t_axis"))
+    abar, snr = sched.alphas_cumprod, sched.snr
+    labels = [ctx.t("forward_frame", t=s, alpha_bar=ctx.num(abar[s], ".3f"), snr=ctx.num(snr[s], ".3g") if s else "∞") for s in ts]
+    return P.forward_animation(source, moving, curves, config.schedule, ts, start, {k: ctx.t(f"schedules.{k}") for k in curves},
+                               (ctx.t("x_t_title"), ctx.t("beta_title"), ctx.t("alpha_bar_title"), ctx.t("snr_title")), ctx.t("t_axis"),
+                               labels, ctx.t("play"), ctx.t("pause"), box=box, data=shown, data_name=ctx.t("x0_label"))
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)

@@ -17,6 +17,7 @@ from ui import charts, plots_gan
 from ui.shell import PageContext
 
 PAGE = "gan"
+REPLAY_POINTS = 200  # generated points per replay frame: four replays of 41 frames stay under 100 kB each
 
 
 def _ctx(lang: str) -> PageContext:
@@ -87,14 +88,15 @@ def training_curves(lang: str, h: gan.History, metric: str, probability: bool, r
 
 def replay_figure(tr: gan.GanTrainer, frames: list, lang: str):
     """A session's own training as a replay (built again only when its frames change)."""
-    return plots_gan.replay(tr.box, tr.X, frames, plane_labels(lang, True))
+    return plots_gan.replay(tr.box, tr.X, frames, plane_labels(lang, True), max_points=REPLAY_POINTS)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def preset_replay_figure(name: str, lang: str):
     """The shipped training of a preset as a replay (read-only: shared by every session)."""
     ring = gan.preset_data()
-    return plots_gan.replay(points.bounds(ring), ring, shipped_preset(name).frames, plane_labels(lang, True), height=420)
+    return plots_gan.replay(points.bounds(ring), ring, shipped_preset(name).frames, plane_labels(lang, True), height=420,
+                            max_points=REPLAY_POINTS)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -109,13 +111,34 @@ def pull_figure(lang: str):
     return plots_gan.pulls(pc, labels, height=420), caption
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def digits_curves_figure(lang: str):
-    """The shipped digits GAN's training, epoch by epoch (copy it before adding the epoch marker)."""
+DIGIT_FRAMES = 25  # epochs the digits animation holds (of the 100 trained): one byte per pixel, about 4 kB a frame
+
+
+def digit_epochs(n: int, frames: int = DIGIT_FRAMES) -> list[int]:
+    """Indices of the epochs the animation shows: the first, then every ``step``-th epoch (epochs 1, 5, 10, … 100 for
+    100 epochs), at most ``frames`` of them."""
+    step = max(1, -(-n // max(1, frames - 1)))
+    return sorted({0, *range(step - 1, n, step), n - 1})
+
+
+def shown_epochs() -> list[int]:
+    """The epochs the digits animation holds."""
+    _, hist, _ = digits_model(False)
+    return [int(hist.epoch[i]) for i in digit_epochs(len(hist.epoch))]
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def digits_epochs_figure(lang: str, start: int):
+    """The shipped digits GAN's samples and curves, epoch by epoch, scrubbed in the browser and opening at frame
+    ``start`` (read-only: shared)."""
     ctx = _ctx(lang)
     _, hist, _ = digits_model(False)
+    idx = digit_epochs(len(hist.epoch))
+    epochs = [int(hist.epoch[i]) for i in idx]
     rows = _player_rows(ctx, hist, True) + [
         (ctx.t("panel_sw"), [(ctx.t("metric_sw"), hist.sw, "#111827")]),
         (ctx.t("panel_classes"), [(ctx.t("classes_line"), hist.classes_covered, charts.colour(2))]),
     ]
-    return plots_gan.curves(hist.epoch, rows, ctx.t("epoch"), height=560)
+    labels = [ctx.t("digits_frame", epoch=e, k=hist.classes_covered[i]) for e, i in zip(epochs, idx)]
+    return plots_gan.digits_epochs(np.asarray(hist.grids)[idx], 8, epochs, start, rows, list(hist.epoch), ctx.t("epoch"),
+                                   ctx.t("digits_grid_title"), labels, ctx.t("play"), ctx.t("pause"))
