@@ -211,7 +211,7 @@ PAGES: tuple[PageBench, ...] = (
         Interaction("model rung", REFIT, _w(TOK, "rung"), ("ts_dist",)),
     ), Live(start=Click("ts_train_play", also=("ts_train_start",)), pause=Click("ts_train_pause"), chart="ts_loss",
             counter=Counter(metric=f"{TOK}.train_steps"), paused=Paused("ts_train_start", enabled=True, shown="ts_train_play"),
-            setup=(Tab(f"{TOK}.tab_train"),))),
+            setup=(Tab(f"{TOK}.tab_train", key="token_tab"),))),  # lazy tabs: the Training tab must be opened
     PageBench("energy_based"),
     PageBench("evaluation"),
     PageBench("arena", (
