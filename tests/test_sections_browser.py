@@ -16,6 +16,13 @@ POINTS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => Obj
     g._fullData.filter(t => t.type === 'scattergl').map(t => [t.name, [Array.from(t.x), Array.from(t.y)]])))"""
 
 
+def _points(page) -> list[dict]:
+    """Both figures' point traces, once plotly has drawn both (on a busy machine it paints after the run ends)."""
+    page.wait_for_function("() => { const g = [...document.querySelectorAll('.js-plotly-plot')];"
+                           " return g.length >= 2 && g.every(f => f._fullData && f._fullData.length); }", timeout=60_000)
+    return page.evaluate(POINTS)
+
+
 def _slider(page, label: str):
     return page.locator('[data-testid="stSlider"]').filter(has_text=label).get_by_role("slider")
 
@@ -35,7 +42,7 @@ def test_a_section_control_reruns_its_section_and_no_section_keeps_stale_data(br
         page.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(f if isinstance(f, bytes) else f.encode())))
         page.goto(f"{base}/discriminative_vs_generative?lang=en")
         wait_for_script(page)
-        disc, gen = page.evaluate(POINTS)
+        disc, gen = _points(page)
         train = [name for name in disc]  # the training points, one trace per class, in both figures
         assert len(train) == 2 and all(gen[name] == disc[name] for name in train)
         title = page.locator("h1").first.inner_text()
@@ -46,7 +53,7 @@ def test_a_section_control_reruns_its_section_and_no_section_keeps_stale_data(br
         left_only = t("discriminative_vs_generative.boundary").encode()  # a trace name only the left figure has
         frames.clear()
         _move(page, t("discriminative_vs_generative.n_samples"))
-        disc2, gen2 = page.evaluate(POINTS)
+        disc2, gen2 = _points(page)
         assert sum(len(gen2[name][0]) for name in samples) == before + 2 * 10  # 10 more per class
         assert disc2 == disc
         # the left figure was not sent again: a section's rerun re-sends only its own figures
@@ -58,13 +65,13 @@ def test_a_section_control_reruns_its_section_and_no_section_keeps_stale_data(br
         frames.clear()
         _move(page, t("data.n_points"))
         assert any(left_only in f for f in frames)
-        disc3, gen3 = page.evaluate(POINTS)
+        disc3, gen3 = _points(page)
         assert all(len(disc3[name][0]) != len(disc[name][0]) or disc3[name] != disc[name] for name in train)
         assert all(gen3[name] == disc3[name] for name in train)
 
         # the section's own control again: its rerun uses the data of the latest page run, not the first one
         _move(page, t("discriminative_vs_generative.n_samples"), "ArrowLeft")
-        disc4, gen4 = page.evaluate(POINTS)
+        disc4, gen4 = _points(page)
         assert all(gen4[name] == disc3[name] for name in train)
         assert disc4 == disc3
         assert page.locator('[data-testid="stException"]').count() == 0
