@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from engine.core.weights import Array, Recipe
 from engine.data import digits
-from engine.evaluation import features
+from engine.evaluation import features, truncation
 from engine.evaluation.leaderboard import ARRAYS
 
 __all__ = ["recipes"]
@@ -27,4 +27,5 @@ def digits_svm() -> Array:
 
 def recipes() -> list[Recipe]:
     return [Recipe(digits.SVM_FILE[1], digits_svm), Recipe(features.NAME, lambda: features.build().net)] + [
+        Recipe(truncation.FILE, truncation.recipe)] + [
         Recipe(name, lambda name=name: features.build().arrays[name]) for name in ARRAYS]
