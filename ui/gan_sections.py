@@ -24,7 +24,7 @@ from engine.data import points
 from engine.families import gan
 from ui import live, live_panel, plots_gan, share, text
 from ui import views_gan as views
-from ui.shell import PageContext, guard
+from ui.shell import PageContext, guard, section
 
 CHART = {"displaylogo": False}
 LIVE_ANCHOR = "live-gan"  # the live section's header, for the link next to "Train this one live above"
@@ -151,7 +151,7 @@ def slow_motion_section(ctx: PageContext) -> None:
             stage_part(ctx)
 
 
-@st.fragment
+@section
 def stage_part(ctx: PageContext) -> None:
     """One stage of the slow-motion step: the stage slider reruns only this part (the step button, outside it,
     reruns the page: its callback pauses the live view)."""
@@ -206,7 +206,7 @@ def _load(on_load: Callable[[str], None], name: str) -> None:
     st.session_state[FULL_RERUN] = True
 
 
-@st.fragment
+@section
 def collapse_section(ctx: PageContext, loaded: str | None, on_load: Callable[[str], None]) -> None:
     """The three presets' shipped runs; "Train this one live above" calls ``on_load(name)``, then redraws the page."""
     with guard():
@@ -245,7 +245,7 @@ def _collapse_section(ctx: PageContext, loaded: str | None, on_load: Callable[[s
 
 # ---------------------------------------------------------------- digits
 
-@st.fragment
+@section
 def digits_section(ctx: PageContext) -> None:
     with guard():
         _digits_section(ctx)
