@@ -1,10 +1,11 @@
-"""AppTest for the VAE page's VAE-GAN tab, in both languages."""
+"""AppTest for the VAE page's VAE-GAN and latent-arithmetic tabs, in both languages."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.apptest_utils import assert_clean, open_page
+from engine.data import digits
+from tests.apptest_utils import assert_clean, open_page, read_number
 from tests.test_vae_app import chart_spec, k, open_tab, texts
 from ui import text
 
@@ -33,3 +34,25 @@ def test_vaegan_tab(lang):
     at.button(key="vaegan_resample").click().run()
     assert_clean(at)
     assert pixels() != grown  # new codes, new samples
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_latent_arithmetic_tab(lang):
+    at = open_page(SCRIPT, lang)
+    open_tab(at, lang, "edit")
+    assert_clean(at)
+    cat = text.catalogue(lang)
+    anim = chart_spec(at, "edit_anim")
+    assert len(anim["frames"]) == 16 and len(anim["layout"]["sliders"][0]["steps"]) == 16  # t scrubs in the browser
+    chart_spec(at, "edit_strip")
+    rate = next(m for m in at.metric if m.label == cat["vae.edit.m_rate"])
+    assert 0.42 < read_number(rate.value, lang) / 100 < 0.6  # the 2D model (the page's default): 50.5% measured
+    at.number_input(key=k("edit_index")).set_value(446).run()
+    assert_clean(at)
+    own = int(digits.load("test")[1][446])
+    at.segmented_control(key=k("edit_target")).set_value(own).run()  # its own class: nothing to move
+    assert_clean(at)
+    assert len(at.info) == 1 and cat["vae.edit.same_class"].split("{")[0] in at.info[0].value
+    at.segmented_control(key=k("edit_target")).set_value((own + 1) % 10).run()
+    assert_clean(at)
+    assert not at.info and chart_spec(at, "edit_anim")
