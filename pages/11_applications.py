@@ -1,7 +1,7 @@
 """Page 11: what generative models are used for, measured in miniature on the shipped digits models.
 
 Data augmentation (does a classifier that saw few real digits gain from generated ones? the verdict follows
-the numbers), and the uses of generative models in science and engineering, each linked to the page of this
+the numbers), inpainting with the diffusion model (RePaint: fix the known pixels, denoise the rest), and the uses of generative models in science and engineering, each linked to the page of this
 app that shows the idea. The sections live in ``ui/applications_sections.py``; the engine part in
 ``engine/applications``.
 """
@@ -15,4 +15,5 @@ ctx = setup("applications")
 st.markdown(ctx.t("lead"))
 with guard():
     sections.augmentation_section(ctx)
+    sections.inpainting_section(ctx)
 ctx.finish()

@@ -21,23 +21,40 @@ def test_the_page_opens_on_the_shipped_experiment_with_its_verdict(lang):
     assert (real, augmented) == (85.2, 87.1)  # the shipped run, seed 0, no Run pressed
     helps = text.lookup(lang, "applications.aug.verdict.helps").split("**")[1]
     assert any(helps in b for b in _boxes(at)), _boxes(at)
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("plotly_chart")) == 3
     at.segmented_control(key="w:applications.aug_source").set_value("diffusion").run()
     assert_clean(at)
     assert read_number(at.metric[1].value, lang) == 87.8  # shipped too: still no Run needed
 
 
-def test_other_settings_wait_for_run_then_are_measured():
-    at = open_page(SCRIPT, "en")
+@pytest.mark.parametrize("lang", text.LANGS)
+def test_other_settings_wait_for_run_then_are_measured(lang):
+    at = open_page(SCRIPT, lang)
     at.slider(key="w:applications.aug_n_real").set_value(7).run()
-    at.slider(key="w:applications.aug_k").set_value(10).run()
+    at.slider(key="w:applications.aug_k").set_value(5).run()
     assert_clean(at)
-    stale = text.lookup("en", "applications.aug.stale", source=text.lookup("en", "applications.aug.source.gan"), n=10, k=20)
+    stale = text.lookup(lang, "applications.aug.stale", source=text.lookup(lang, "applications.aug.source.gan"), n=10, k=20)
     assert stale in _boxes(at)  # the shipped numbers stay, labelled with their own settings
     at.button(key="apps_aug_run").click().run()
     assert_clean(at)
     assert stale not in _boxes(at)
-    assert at.metric[1].label == text.lookup("en", "applications.aug.with_generated", k=10)
-    assert read_number(at.metric[0].value, "en") not in (85.2, 87.1)
-    verdicts = [text.lookup("en", f"applications.aug.verdict.{v}").split("**")[1] for v in ("helps", "hurts", "unclear")]
+    assert at.metric[1].label == text.lookup(lang, "applications.aug.with_generated", k=5)
+    assert read_number(at.metric[0].value, lang) not in (85.2, 87.1)
+    verdicts = [text.lookup(lang, f"applications.aug.verdict.{v}").split("**")[1] for v in ("helps", "hurts", "unclear")]
     assert sum(any(v in b for b in _boxes(at)) for v in verdicts) == 1
+
+
+@pytest.mark.parametrize("lang", text.LANGS)
+def test_inpainting_shows_the_shipped_view_then_completes_other_digits_live(lang):
+    at = open_page(SCRIPT, lang)
+    kept = next(m for m in at.metric if m.label == text.lookup(lang, "applications.inp.kept_here"))
+    assert kept.value == "2/6"  # the shipped view: test digit 0, a 3 with its top hidden, often completed as a 9
+    assert len(at.get("image")) == 1 + 1 + 6 + 2  # original, masked, six completions, two baselines
+    at.select_slider(key="w:applications.inp_jumps").set_value(1).run()
+    at.segmented_control(key="w:applications.inp_mask").set_value("centre").run()
+    at.number_input(key="w:applications.inp_digit").set_value(2).run()
+    assert_clean(at)
+    kept = next(m for m in at.metric if m.label == text.lookup(lang, "applications.inp.kept_here"))
+    assert kept.value.endswith("/6") and kept.value != "2/6"
+    shipped = next(m for m in at.metric if m.label == text.lookup(lang, "applications.inp.kept_shipped", u=3))
+    assert read_number(shipped.value, lang) == 85.5  # the centre's shipped rate

@@ -48,3 +48,46 @@ def test_the_verdict_follows_the_numbers():
 def test_settings_out_of_range_are_refused_with_a_code(bad):
     with pytest.raises(InputError):
         A.run(A.AugmentationConfig(**bad))
+
+
+# ---------------------------------------------------------------- inpainting
+
+@pytest.fixture(scope="module")
+def digits_diffusion():
+    from engine.families import diffusion
+
+    return diffusion.pretrained_digits()
+
+
+def test_inpainting_keeps_the_known_pixels_and_the_class_more_often_than_the_baselines(digits_diffusion):
+    from engine.applications import inpainting as I
+    from engine.data import digits
+
+    X, y = digits.load("test")
+    X, y = X[:30], y[:30]
+    known = I.known_mask("centre")
+    assert known.sum() == 48  # a 4×4 hole in the middle
+    out = I.inpaint(digits_diffusion, X, known, 2, seed=0, jumps=I.DEFAULT_JUMPS)
+    wanted = np.repeat(y, 2)
+    assert np.array_equal(out[:, known], np.repeat(X, 2, axis=0)[:, known])  # exactly, not approximately
+    assert not np.allclose(out[0, ~known], out[1, ~known])  # two draws, two completions
+
+    def kept(images):
+        return float((digits.classify(images) == wanted).mean())
+
+    inpainted, mean, noise = kept(out), kept(I.fill(X, known, "mean", 2)), kept(I.fill(X, known, "noise", 2, seed=0))
+    assert inpainted > mean + 0.1 and inpainted > noise + 0.1, (inpainted, mean, noise)
+
+
+def test_the_shipped_inpainting_view_is_what_the_model_makes(digits_diffusion):
+    from engine.applications import augmentation as A
+    from engine.applications import inpainting as I
+
+    doc = I.shipped(A.FOLDER)
+    view = doc["default"]
+    fresh = I.default_view(digits_diffusion, view["digit"], view["mask"], view["jumps"], view["seed"])
+    assert np.allclose(fresh, np.asarray(view["samples"]), atol=1e-3)
+    rates = {(r["mask"], r["jumps"]): r for r in doc["rates"]}
+    assert set(rates) == {(m, j) for m in I.MASKS for j in (1, I.DEFAULT_JUMPS)}
+    # the section's caption counts these: RePaint's resampling beats the mean fill on every region
+    assert all(rates[(m, I.DEFAULT_JUMPS)]["inpainted"] > rates[(m, I.DEFAULT_JUMPS)]["mean"] for m in I.MASKS)

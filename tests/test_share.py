@@ -48,6 +48,7 @@ CHANGES = {
     "pages/11_applications.py": [
         ("segmented_control", "w:applications.aug_source", "diffusion"),
         ("slider", "w:applications.aug_n_real", 20),
+        ("segmented_control", "w:applications.inp_mask", "centre"),
     ],
 }
 # every page's link round trip is here (the browser test does one page on a fresh server)

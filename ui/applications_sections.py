@@ -1,9 +1,12 @@
-"""The applications page's sections (issue 18): data augmentation measured, and (below) inpainting.
+"""The applications page's sections (issue 18): data augmentation measured, and inpainting with the diffusion model.
 
 - ``augmentation_section``: the generator, the real and generated digits per class, and a Run button. The page
   opens on the shipped experiment (``engine.applications.shipped``); Run measures the chosen settings live
   (a few seconds, cached per settings and seed) and keeps the last results in the session. The verdict on
   screen is computed from the numbers (``Result.verdict``), never written in advance.
+- ``inpainting_section``: a held-out digit, a region to hide and RePaint's resampling; six completions by the
+  shipped digits diffusion model (the default view is shipped, others take about a second), each with the class
+  the evaluator reads, beside two baselines; and the shipped class-kept rates over 100 test digits for every mask.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from engine.applications import augmentation as aug
-from ui import charts, lessons
+from engine.applications import inpainting as inp
+from engine.data import digits
+from ui import charts, digit_images, lessons, views_diffusion
 from ui.shell import PageContext, section
 
 REAL, AUGMENTED, REFERENCE = charts.PALETTE[0], charts.PALETTE[1], "#6b7280"
@@ -158,3 +163,104 @@ def augmentation_section(ctx: PageContext) -> None:
         ctx.chart(sweep_figure(ctx, shipped_runs()), key="apps_aug_sweep")
         st.caption(ctx.t("aug.sweep_caption", k=aug.AugmentationConfig().k_generated))
     ctx.md("augmentation")
+
+
+# ---------------------------------------------------------------- inpainting
+
+HIDDEN_TINT = (253, 186, 116)  # the hidden region, on the masked digit: light orange
+BAR_COLOURS = {"inpainted_1": charts.PALETTE[5], "inpainted_3": charts.PALETTE[0], "mean": charts.PALETTE[4], "noise": "#9ca3af"}
+ZOOM = 10
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def shipped_inpainting() -> dict:
+    """The shipped class-kept rates and default completions (read-only)."""
+    return inp.shipped(aug.FOLDER) or {"rates": [], "default": None}
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def completions(digit: int, mask: str, jumps: int, seed: int) -> np.ndarray:
+    """``LIVE_SAMPLES`` completions of test digit ``digit`` (about a second; the shipped default view is instant)."""
+    default = shipped_inpainting().get("default")
+    if default and (digit, mask, jumps, seed) == (default["digit"], default["mask"], default["jumps"], default["seed"]):
+        return np.asarray(default["samples"], np.float32)
+    return inp.default_view(views_diffusion.pretrained_digits(), digit, mask, jumps, seed)
+
+
+def _masked_picture(x0: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """The digit's known pixels in grey, the hidden ones in a light tint, as an RGB picture."""
+    grey = np.kron(digit_images.shade(np.where(known, x0, 0.0).reshape(8, 8)), np.ones((ZOOM, ZOOM), np.uint8))
+    rgb = np.repeat(grey[..., None], 3, axis=2)
+    hidden = np.kron(~known.reshape(8, 8), np.ones((ZOOM, ZOOM), bool))
+    rgb[hidden] = HIDDEN_TINT
+    return rgb
+
+
+def rates_figure(ctx: PageContext, rates: list[dict]) -> go.Figure:
+    """Shipped: the share of completions of 100 test digits that keep their true class, by mask and by way of filling."""
+    by = {(r["mask"], r["jumps"]): r for r in rates}
+    masks = [m for m in inp.MASKS if (m, 1) in by]
+    names = [ctx.t(f"inp.mask.{m}") for m in masks]
+    fig = go.Figure(layout=dict(height=360, barmode="group", margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white",
+                                legend=dict(orientation="h", y=-0.3)))
+    bars = (("inpainted_1", [by[(m, 1)]["inpainted"] for m in masks]),
+            ("inpainted_3", [by[(m, inp.DEFAULT_JUMPS)]["inpainted"] for m in masks]),
+            ("mean", [by[(m, 1)]["mean"] for m in masks]), ("noise", [by[(m, 1)]["noise"] for m in masks]))
+    for name, values in bars:
+        fig.add_trace(go.Bar(x=names, y=values, name=ctx.t(f"inp.bar.{name}", u=inp.DEFAULT_JUMPS), marker_color=BAR_COLOURS[name],
+                             hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
+    if masks:
+        original = by[(masks[0], 1)]["original"]
+        fig.add_hline(y=original, line=dict(color=REFERENCE, dash="dash"))
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=REFERENCE, dash="dash"),
+                                 name=ctx.t("inp.bar.original", acc=_pct(ctx, original))))
+    fig.update_xaxes(title=ctx.t("inp.mask_label"))
+    fig.update_yaxes(title=ctx.t("inp.kept_axis"), tickformat=".0%", range=[0, 1.02], gridcolor="#e5e7eb")
+    return fig
+
+
+@section
+def inpainting_section(ctx: PageContext) -> None:
+    st.header(ctx.t("inp.title"))
+    st.markdown(ctx.t("inp.lead"))
+    X_test, y_test = digits.load("test")
+    c = st.columns([0.8, 2.2, 1.2], vertical_alignment="bottom", gap="medium")
+    digit = c[0].number_input(ctx.t("inp.digit"), 0, len(X_test) - 1, 0, key=ctx.key("inp_digit"), help=ctx.t("inp.digit_help"))
+    with c[1]:  # five labels: a segmented control never wraps, so it gets the widest column
+        mask = st.segmented_control(ctx.t("inp.mask_label"), inp.MASKS, default="top", key=ctx.key("inp_mask"),
+                                    format_func=ctx.labeler("applications.inp.mask"), help=ctx.t("inp.mask_help")) or "top"
+    jumps = c[2].select_slider(ctx.t("inp.jumps"), inp.JUMP_CHOICES, inp.DEFAULT_JUMPS, key=ctx.key("inp_jumps"), help=ctx.t("inp.jumps_help"))
+    digit, jumps = int(digit), int(jumps)
+    x0, label = X_test[digit], int(y_test[digit])
+    known = inp.known_mask(mask)
+    with st.spinner(ctx.t("inp.running")):
+        samples = completions(digit, mask, jumps, ctx.seed)
+    baselines = np.concatenate([inp.fill(x0, known, "mean"), inp.fill(x0, known, "noise", seed=ctx.seed)])
+    read = digits.classify(np.concatenate([x0[None], samples, baselines]))
+    read_x0, read_samples, read_base = int(read[0]), read[1:1 + len(samples)], read[1 + len(samples):]
+    kept = int((read_samples == label).sum())
+    cols = st.columns(len(samples) + 5)
+    cols[0].image(digit_images.picture(x0[None], 1, ZOOM, 0), caption=ctx.t("inp.original", label=label))
+    cols[1].image(_masked_picture(x0, known), caption=ctx.t("inp.masked"))
+    for i, (img, r) in enumerate(zip(samples, read_samples)):
+        cols[2 + i].image(digit_images.picture(img[None], 1, ZOOM, 0),
+                          caption=ctx.t("inp.sample_ok" if r == label else "inp.sample_wrong", read=int(r)))
+    for j, (name, img, r) in enumerate(zip(inp.BASELINES, baselines, read_base)):
+        cols[3 + len(samples) + j].image(digit_images.picture(img[None], 1, ZOOM, 0),
+                                         caption=ctx.t(f"inp.baseline_{name}", read=int(r)))
+    st.caption(ctx.t("inp.images_caption", n=len(samples), u=jumps, read=read_x0))
+    m = st.columns(3)
+    m[0].metric(ctx.t("inp.kept_here"), f"{kept}/{len(samples)}", help=ctx.t("inp.kept_here_help", label=label))
+    rates = shipped_inpainting()["rates"]
+    row = {r["jumps"]: r for r in rates if r["mask"] == mask}
+    if 1 in row and inp.DEFAULT_JUMPS in row:
+        best = row[inp.DEFAULT_JUMPS]
+        m[1].metric(ctx.t("inp.kept_shipped", u=inp.DEFAULT_JUMPS), _pct(ctx, best["inpainted"]),
+                    _pp(ctx, best["inpainted"] - best["mean"]), help=ctx.t("inp.kept_shipped_help", n=best["n_digits"] * best["n_samples"]))
+        m[2].metric(ctx.t("inp.kept_mean"), _pct(ctx, best["mean"]), help=ctx.t("inp.kept_mean_help"))
+        gains = {j: [r["inpainted"] - r["mean"] for r in rates if r["jumps"] == j] for j in (1, inp.DEFAULT_JUMPS)}
+        ctx.chart(rates_figure(ctx, rates), key="apps_inp_rates")
+        st.caption(ctx.t("inp.rates_caption", n=best["n_digits"], k=best["n_samples"], u=inp.DEFAULT_JUMPS, masks=len(gains[1]),
+                         wins=sum(g > 0 for g in gains[inp.DEFAULT_JUMPS]), plain_wins=sum(g > 0 for g in gains[1]),
+                         gain=_pp(ctx, float(np.mean(gains[inp.DEFAULT_JUMPS]))), plain_gain=_pp(ctx, float(np.mean(gains[1])))))
+    ctx.md("inpainting")
