@@ -16,4 +16,5 @@ st.markdown(ctx.t("lead"))
 with guard():
     sections.augmentation_section(ctx)
     sections.inpainting_section(ctx)
+    sections.uses_section(ctx)
 ctx.finish()

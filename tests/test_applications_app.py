@@ -58,3 +58,17 @@ def test_inpainting_shows_the_shipped_view_then_completes_other_digits_live(lang
     assert kept.value.endswith("/6") and kept.value != "2/6"
     shipped = next(m for m in at.metric if m.label == text.lookup(lang, "applications.inp.kept_shipped", u=3))
     assert read_number(shipped.value, lang) == 85.5  # the centre's shipped rate
+
+
+@pytest.mark.parametrize("lang", text.LANGS)
+def test_every_application_of_the_course_list_says_where_the_app_shows_it(lang):
+    from ui import applications_sections as sections
+
+    at = open_page(SCRIPT, lang)
+    items = [key for key, _ in sections.SEEDS]
+    assert items == ["images", "text", "audio", "video", "design", "augmentation", "simulation", "editing", "drug_discovery"]
+    shown = [m.value for m in at.markdown]
+    for key in items:
+        assert any(text.lookup(lang, f"applications.uses.line.{key}") in m for m in shown), key
+    links = {link.proto.page for link in at.main.get("page_link")}
+    assert links == {"gan", "diffusion", "token_sampling", "vae"}

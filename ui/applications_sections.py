@@ -4,6 +4,8 @@
   opens on the shipped experiment (``engine.applications.shipped``); Run measures the chosen settings live
   (a few seconds, cached per settings and seed) and keeps the last results in the session. The verdict on
   screen is computed from the numbers (``Result.verdict``), never written in advance.
+- ``uses_section``: what generative models are used for in science and engineering (a sourced text), and the
+  course's list of applications, each with the page of this app that shows the idea (no controls: not a section).
 - ``inpainting_section``: a held-out digit, a region to hide and RePaint's resampling; six completions by the
   shipped digits diffusion model (the default view is shipped, others take about a second), each with the class
   the evaluator reads, beside two baselines; and the shipped class-kept rates over 100 test digits for every mask.
@@ -19,7 +21,8 @@ from engine.applications import augmentation as aug
 from engine.applications import inpainting as inp
 from engine.data import digits
 from ui import charts, digit_images, lessons, views_diffusion
-from ui.shell import PageContext, section
+from ui.registry import BY_KEY
+from ui.shell import PageContext, section, t
 
 REAL, AUGMENTED, REFERENCE = charts.PALETTE[0], charts.PALETTE[1], "#6b7280"
 SOURCE_COLOURS = {"gan": charts.PALETTE[2], "diffusion": charts.PALETTE[3]}
@@ -264,3 +267,33 @@ def inpainting_section(ctx: PageContext) -> None:
                          wins=sum(g > 0 for g in gains[inp.DEFAULT_JUMPS]), plain_wins=sum(g > 0 for g in gains[1]),
                          gain=_pp(ctx, float(np.mean(gains[inp.DEFAULT_JUMPS]))), plain_gain=_pp(ctx, float(np.mean(gains[1])))))
     ctx.md("inpainting")
+
+
+# ---------------------------------------------------------------- uses, as text
+
+# the course's list of applications -> the pages of this app that show the idea ("applications": this page, above)
+SEEDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("images", ("gan", "diffusion")),
+    ("text", ("token_sampling",)),
+    ("audio", ("token_sampling", "diffusion")),
+    ("video", ("diffusion",)),
+    ("design", ("diffusion",)),
+    ("augmentation", ()),
+    ("simulation", ("gan",)),
+    ("editing", ("vae",)),
+    ("drug_discovery", ("vae",)),
+)
+
+
+def uses_section(ctx: PageContext) -> None:
+    st.header(ctx.t("uses.title"))
+    ctx.md("science")
+    st.subheader(ctx.t("uses.seeds_title"))
+    st.markdown(ctx.t("uses.seeds_lead"))
+    grid = st.columns(3, gap="small")
+    for i, (item, pages) in enumerate(SEEDS):
+        with grid[i % 3].container(border=True):
+            st.markdown(f"**{ctx.t(f'uses.seed.{item}')}** · {ctx.t(f'uses.line.{item}')}")
+            for key in pages:
+                info = BY_KEY[key]
+                st.page_link(info.script, label=t(f"{key}.nav"), icon=info.icon, query_params={"lang": ctx.lang})
