@@ -141,7 +141,7 @@ def augmentation_section(ctx: PageContext) -> None:
     if current:
         st.session_state[ctx.state_key("aug_last")] = r
     else:
-        st.info(ctx.t("aug.stale", source=ctx.t(f"aug.source.{r.config.source}"), n=r.config.n_real, k=r.config.k_generated),
+        st.info(ctx.t("aug.stale", source=ctx.t(f"aug.source.{r.config.source}"), n=r.config.n_real, k=r.config.k_generated, seed=r.seed),
                 icon=":material/touch_app:")
     (m_real, s_real), (m_aug, s_aug) = r.mean_std("real"), r.mean_std("augmented")
     m = st.columns(4)

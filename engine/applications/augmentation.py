@@ -76,6 +76,11 @@ class Result:
     seconds: float
 
     @property
+    def seed(self) -> int:
+        """The seed the run was asked for (its seeds are seed · 1000 + 0, 1, …)."""
+        return self.seeds[0] // 1000
+
+    @property
     def differences(self) -> np.ndarray:
         return np.asarray(self.augmented) - np.asarray(self.real)
 
