@@ -1,7 +1,7 @@
 """Every file the GAN family ships, and how to make it again: ``python -m engine.regenerate gan``.
 
 The three 2D presets after their budget on the ring (weights, optimiser moments, history and replay
-frames, so the page resumes them smoothly), and the two digits GANs (generator, history, grids).
+frames, so the page resumes them smoothly), and the two digits GANs (generator, history, grids), and the pull curves of D trained alone.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from functools import partial
 
 from engine.core.weights import Recipe
 from engine.families.gan import digits
-from engine.families.gan.plane import FAMILY, PRESETS, recipe_preset
+from engine.families.gan.plane import FAMILY, PRESETS, PULL_FILE, recipe_preset, recipe_pull
 
 __all__ = ["FAMILY", "recipes"]
 
 
 def recipes() -> list[Recipe]:
     out = [Recipe(f"preset_{name}", partial(recipe_preset, name), timing=("seconds",)) for name in PRESETS]
-    return out + [Recipe("digits", partial(digits.recipe, False)), Recipe("digits_conditional", partial(digits.recipe, True))]
+    return out + [Recipe("digits", partial(digits.recipe, False)), Recipe("digits_conditional", partial(digits.recipe, True)),
+                 Recipe(PULL_FILE, recipe_pull)]
