@@ -73,6 +73,8 @@ def test_every_application_of_the_course_list_says_where_the_app_shows_it(lang):
         assert any(text.lookup(lang, f"applications.uses.line.{key}") in m for m in shown), key
     links = {link.proto.page for link in at.main.get("page_link")}
     assert links == {"gan", "diffusion", "token_sampling", "vae"}
+    edit = next(link for link in at.main.get("page_link") if link.proto.label.endswith(text.lookup(lang, "vae.tab.edit")))
+    assert "tab=edit" in edit.proto.query_string  # editing opens the VAE page on its latent-arithmetic tab
 
 
 def test_another_seed_waits_for_run_and_says_which_seed_the_numbers_are_for():

@@ -271,7 +271,8 @@ def inpainting_section(ctx: PageContext) -> None:
 
 # ---------------------------------------------------------------- uses, as text
 
-# the course's list of applications -> the pages of this app that show the idea ("applications": this page, above)
+# the course's list of applications -> the pages of this app that show the idea ("<page>/<tab>" opens that tab);
+# an empty tuple: this page shows it, above
 SEEDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("images", ("gan", "diffusion")),
     ("text", ("token_sampling",)),
@@ -280,7 +281,7 @@ SEEDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("design", ("diffusion",)),
     ("augmentation", ()),
     ("simulation", ("gan",)),
-    ("editing", ("vae",)),
+    ("editing", ("vae/edit",)),
     ("drug_discovery", ("vae",)),
 )
 
@@ -294,6 +295,8 @@ def uses_section(ctx: PageContext) -> None:
     for i, (item, pages) in enumerate(SEEDS):
         with grid[i % 3].container(border=True):
             st.markdown(f"**{ctx.t(f'uses.seed.{item}')}** · {ctx.t(f'uses.line.{item}')}")
-            for key in pages:
+            for target in pages:  # "<page>" or "<page>/<tab>": a tab opens through the link (?tab=)
+                key, _, tab = target.partition("/")
                 info = BY_KEY[key]
-                st.page_link(info.script, label=t(f"{key}.nav"), icon=info.icon, query_params={"lang": ctx.lang})
+                label = t(f"{key}.nav") + (f" · {t(f'{key}.tab.{tab}')}" if tab else "")
+                st.page_link(info.script, label=label, icon=info.icon, query_params={"lang": ctx.lang, **({"tab": tab} if tab else {})})
