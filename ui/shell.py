@@ -341,8 +341,8 @@ def section(func: Callable[..., None]) -> Callable[..., None]:
             page = st.session_state.get(CURRENT_PAGE)
             if page and _fragment_run():
                 share.write(page, lang())
-        if _fragment_run():
-            heap.after_run()
+            if _fragment_run():
+                heap.after_run()
 
     return run_section
 
