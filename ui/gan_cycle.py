@@ -26,7 +26,7 @@ GA_COLOUR, FB_COLOUR, BACK_COLOUR = charts.PALETTE[2], charts.PALETTE[3], charts
 ON, OFF, LIVE = charts.PALETTE[2], charts.PALETTE[1] + ":dash", "#111827"  # the curves: shipped on, shipped off, this run
 ARROW = "#6b7280"
 POSITION_SCALE = "Phase"  # cyclic: the colour of a point's angle around its set's centre
-TICK_SECONDS, TICK_BUDGET = 0.5, 0.35  # a redraw twice a second, most of it training: a run ends in seconds, not minutes
+TICK_SECONDS, TICK_BUDGET = 0.8, 0.6  # redraws take most of a busy server's tick: fewer of them, more steps each
 LOG_TICKS = (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10)
 
 

@@ -208,9 +208,23 @@ class CycleTrainer(Trainer):
             return self.gen.one(1, b)
 
     def _new_optimisers(self) -> None:
-        cfg = self.cfg
-        self.opt_g = torch.optim.Adam(self.gen.parameters(), lr=cfg.lr, betas=cfg.betas, foreach=True)
-        self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=cfg.lr, betas=cfg.betas, foreach=True)
+        """Fresh optimisers, built on the first step that needs them: the first ``torch.optim.Adam`` of a process
+        imports torch.optim (seconds on a busy server), and a page that shows a shipped run never trains."""
+        self._opts: dict[str, torch.optim.Optimizer] = {}
+
+    def _optimiser(self, name: str) -> torch.optim.Optimizer:
+        if name not in self._opts:
+            net = self.gen if name == "g" else self.disc
+            self._opts[name] = torch.optim.Adam(net.parameters(), lr=self.cfg.lr, betas=self.cfg.betas, foreach=True)
+        return self._opts[name]
+
+    @property
+    def opt_g(self) -> torch.optim.Optimizer:
+        return self._optimiser("g")
+
+    @property
+    def opt_d(self) -> torch.optim.Optimizer:
+        return self._optimiser("d")
 
     def _snapshot(self) -> tuple[dict, dict]:
         return tuple({k: v.detach().clone() for k, v in net.state_dict().items()} for net in (self.gen, self.disc))
