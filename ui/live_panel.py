@@ -35,7 +35,7 @@ import streamlit as st
 
 from engine.core.errors import InputError
 from engine.core.training import Budget
-from ui import export, live, share, training_slots
+from ui import export, heap, live, share, training_slots
 from ui.shell import PageContext, guarded, show_input_error, t
 
 RATE_AFTER = 0.1  # seconds of training before the time left is estimated from the measured rate
@@ -287,7 +287,7 @@ def show(panel: Panel) -> LiveRun:
     if run.trainer is not None and _done(panel, run, run.trainer):
         run.playing = False
     ticking = run.playing
-    st.fragment(run_every=panel.tick_seconds if ticking else None)(_view)(panel, ticking)
+    st.fragment(run_every=panel.tick_seconds if ticking else None)(_tick)(panel, ticking)
     if panel.model_file:
         export.model_file(panel, run)
     return run
@@ -340,6 +340,14 @@ def progress_text(ctx: PageContext, snap: Snapshot) -> str:
 
 
 @guarded  # under st.fragment above: every tick is guarded
+def _tick(panel: Panel, ticking: bool) -> None:
+    """The panel's fragment: the view, then the heap frozen if a tick grew it (``ui.heap``)."""
+    try:
+        _view(panel, ticking)
+    finally:
+        heap.after_run()
+
+
 def _view(panel: Panel, ticking: bool) -> None:
     run = run_for(panel.ctx, check=False, name=panel.name)
     _apply_pending(panel, run)

@@ -22,8 +22,10 @@ from dataclasses import dataclass
 import streamlit as st
 
 from engine.core.errors import InputError
-from ui import lessons, presenter, reconnect, share, text
+from ui import heap, lessons, presenter, reconnect, share, text
 from ui.registry import BY_KEY, HOME_SCRIPT, PAGES
+
+heap.install()  # see ui/heap.py: the long-lived heap is frozen so full collections stop rescanning it
 
 LOG = logging.getLogger("generative_playground")
 PERSIST_PREFIX = "w:"
@@ -100,6 +102,7 @@ class PageContext:
     def finish(self) -> None:
         """The page's last line: a hand-edited link's unknown settings get a message and leave the address."""
         share.finish(self.page)
+        heap.after_run()
 
     def tabs(self, names: list[str], labels: list[str], key: str):
         """Tabs whose selected tab is in the link (``tab=<name>`` when not the first); see ``ui.share.tabs``."""
@@ -338,6 +341,8 @@ def section(func: Callable[..., None]) -> Callable[..., None]:
             page = st.session_state.get(CURRENT_PAGE)
             if page and _fragment_run():
                 share.write(page, lang())
+        if _fragment_run():
+            heap.after_run()
 
     return run_section
 

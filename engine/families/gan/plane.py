@@ -59,7 +59,7 @@ __all__ = ["LOSSES", "OPTIMIZERS", "PROBABILITY_LOSSES", "MODES", "NOISE_DIMS", 
            "PRESET_BUDGET", "PRESET_SEED", "mlp", "build_networks", "make_optimizer", "d_loss", "g_loss", "d_output",
            "median_cosine", "History", "GanView", "StepStages", "GanTrainer", "RING_MIN_RADIUS", "ring_noise", "quality_radius",
            "ring_trainer", "preset_data", "wgan_toy_data", "fit_discriminator", "PULL_CONFIG",
-           "PULL_STEPS", "PULL_FILE", "PullCurves", "pull_under_d_training", "shipped_pull_curves", "recipe_pull", "FAMILY", "train_preset",
+           "PULL_STEPS", "PullCurves", "pull_under_d_training", "shipped_pull_curves", "recipe_pull", "PULL_FILE", "FAMILY", "train_preset",
            "load_preset_state", "ShippedPreset", "shipped_preset", "recipe_preset"]
 
 nn = torch.nn
