@@ -218,6 +218,9 @@ PAGES: tuple[PageBench, ...] = (
         Interaction("shipped lesson", VIEW, _w("arena", "race", to="arena.lessons.spiral"), ("lesson_samples_mixture",)),
     )),
     PageBench("responsible_use"),
+    PageBench("applications", (
+        Interaction("shipped experiment", VIEW, _w("applications", "aug_source", to="applications.aug.source.diffusion"), ("apps_aug_seeds",)),
+    )),
 )
 
 BY_KEY = {p.key: p for p in PAGES}

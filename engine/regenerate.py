@@ -5,6 +5,7 @@
     python -m engine.regenerate diffusion --check          retrain into a temporary folder and compare
     python -m engine.regenerate evaluator --check          the evaluation page's feature network and samples
     python -m engine.regenerate races --check              the shipped races (training seconds left out)
+    python -m engine.regenerate experiments --check        the applications' precomputed experiments (seconds left out)
     python -m engine.regenerate --list                     what each family ships
 
 Each family lists its shipped files in ``engine.families.<family>.shipped.recipes()``: a name and a
@@ -28,8 +29,8 @@ from pathlib import Path
 
 from engine.core import weights
 
-SHIPPING = ("gan", "vae", "diffusion", "autoregressive", "energy", "evaluator", "races")  # the folders of assets/weights
-PACKAGES = {"evaluator": "engine.evaluation", "races": "engine.races"}  # folders that are not a family's, and their package
+SHIPPING = ("gan", "vae", "diffusion", "autoregressive", "energy", "evaluator", "races", "experiments")  # the folders of assets/weights
+PACKAGES = {"evaluator": "engine.evaluation", "races": "engine.races", "experiments": "engine.applications"}  # folders that are not a family's, and their package
 
 
 def recipes(family: str) -> list[weights.Recipe]:

@@ -45,6 +45,11 @@ CHANGES = {
     "pages/09_arena.py": [
         ("segmented_control", "w:arena.race", "ring"),
     ],
+    "pages/11_applications.py": [
+        ("segmented_control", "w:applications.aug_source", "diffusion"),
+        ("slider", "w:applications.aug_n_real", 20),
+        ("segmented_control", "w:applications.inp_mask", "centre"),
+    ],
 }
 # every page's link round trip is here (the browser test does one page on a fresh server)
 assert {p.script for p in PAGES if p.controls} <= set(CHANGES) | {HOME_SCRIPT}, "a page without a link round trip"

@@ -33,6 +33,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("evaluation", "pages/08_evaluation.py", ":material/straighten:", "evaluation", False),
     PageInfo("arena", "pages/09_arena.py", ":material/sports_score:", "evaluation", True),
     PageInfo("responsible_use", "pages/10_responsible_use.py", ":material/policy:", "practice", False, controls=False),
+    PageInfo("applications", "pages/11_applications.py", ":material/lightbulb:", "uses", True),
 )
 
 BY_KEY = {p.key: p for p in PAGES}
