@@ -2,7 +2,8 @@
 
 A page describes its trainer and what it draws; the panel owns the state machine:
 
-- the trainer is kept per session under one key (``<page>.live``: a :class:`LiveRun`), and it is
+- the trainer is kept per session under one key (``<page>.live``, or ``<page>.<name>`` for a page's second
+  panel: a :class:`LiveRun`), and it is
   rebuilt (or dropped, for a trainer built on the first Play) when the :func:`fingerprint` of
   the data and the settings changes: the one way a page says what it trains on;
 - Play and Pause are two buttons with one meaning each (one shown at a time, in one place), then
@@ -133,17 +134,19 @@ class Panel:
     full_run_when: Callable[[Snapshot], bool] = lambda snap: False  # the page's views outside need a redraw
     buttons: tuple[str, ...] = ("step", "reset", "stop")  # besides Play/Pause, in this order
     model_file: bool = True  # the trained model's download and upload under the panel (ui/export.py)
+    name: str = "live"  # the record's name: a page with a second panel (the GAN page's CycleGAN) gives it another
 
     @property
     def state_key(self) -> str:
-        return self.ctx.state_key("live")
+        return self.ctx.state_key(self.name)
 
 
 # ------------------------------------------------------------------------------------ the record
 
-def run_for(ctx: PageContext, data: object = None, settings: object = None, check: bool = True) -> LiveRun:
-    """The page's record; with ``check``, a trainer built on other data or settings is dropped first."""
-    key = ctx.state_key("live")
+def run_for(ctx: PageContext, data: object = None, settings: object = None, check: bool = True, name: str = "live") -> LiveRun:
+    """The page's record (``name``: the panel's, see :attr:`Panel.name`); with ``check``, a trainer built on other
+    data or settings is dropped first."""
+    key = ctx.state_key(name)
     run = st.session_state.get(key)
     if not isinstance(run, LiveRun):
         run = st.session_state[key] = LiveRun()
@@ -210,7 +213,7 @@ def _apply_pending(panel: Panel, run: LiveRun) -> None:
 
 
 def play(panel: Panel) -> None:
-    run = run_for(panel.ctx, check=False)
+    run = run_for(panel.ctx, check=False, name=panel.name)
     tr = run.trainer
     if tr is None:
         run.pending = "play"  # built by the run this click starts (a callback still has the last run's settings)
@@ -219,12 +222,12 @@ def play(panel: Panel) -> None:
 
 
 def pause(panel: Panel) -> None:
-    run_for(panel.ctx, check=False).playing = False
+    run_for(panel.ctx, check=False, name=panel.name).playing = False
     _release(panel)
 
 
 def stop(panel: Panel) -> None:
-    run = run_for(panel.ctx, check=False)
+    run = run_for(panel.ctx, check=False, name=panel.name)
     run.playing = False
     _release(panel)
     if run.trainer is not None:
@@ -233,7 +236,7 @@ def stop(panel: Panel) -> None:
 
 def reset(panel: Panel) -> None:
     """Back to step 0: a new trainer object (a run still stepping the old one finishes with it)."""
-    run = run_for(panel.ctx, check=False)
+    run = run_for(panel.ctx, check=False, name=panel.name)
     run.playing, run.stopped, run.error = False, False, None
     _release(panel)
     run.trainer = None
@@ -246,7 +249,7 @@ def reset(panel: Panel) -> None:
 
 def request(panel: Panel, action: Callable[[Any], object]) -> None:
     """Pause, then run ``action(trainer)`` now or after the step another run is taking."""
-    run = run_for(panel.ctx, check=False)
+    run = run_for(panel.ctx, check=False, name=panel.name)
     run.playing = False
     tr = run.trainer
     if tr is not None and not _done(panel, run, tr):
@@ -254,7 +257,7 @@ def request(panel: Panel, action: Callable[[Any], object]) -> None:
 
 
 def step_once(panel: Panel) -> None:
-    run = run_for(panel.ctx, check=False)
+    run = run_for(panel.ctx, check=False, name=panel.name)
     if run.trainer is None:
         run.playing, run.pending = False, "step"
         return
@@ -267,7 +270,7 @@ def prepare(panel: Panel) -> LiveRun:
     """The page's record for this panel's data and settings, with its trainer built (unless lazy).
 
     ``show`` calls it; a page calls it first when it draws something of the trainer above the panel."""
-    run = run_for(panel.ctx, panel.data, panel.settings)
+    run = run_for(panel.ctx, panel.data, panel.settings, name=panel.name)
     if panel.model_file:
         export.load_pending(panel, run)  # a model file whose settings the page has just put back
     if not panel.lazy:
@@ -346,7 +349,7 @@ def _tick(panel: Panel, ticking: bool) -> None:
 
 
 def _view(panel: Panel, ticking: bool) -> None:
-    run = run_for(panel.ctx, check=False)
+    run = run_for(panel.ctx, check=False, name=panel.name)
     _apply_pending(panel, run)
     if run.playing and not ticking:
         st.rerun(scope="app")  # Play was pressed in this fragment: a full run starts the timer
