@@ -7,6 +7,7 @@ import streamlit as st
 from engine.core.errors import InputError
 from engine.data import points
 from engine.families import gan
+from ui import gan_growing as growing
 from ui import gan_sections as sections
 from ui import gan_variants as variants
 from ui import live_panel
@@ -111,6 +112,7 @@ sections.collapse_section(ctx, st.session_state.get(LOADED), load_preset_live)
 sections.digits_section(ctx)
 variants.truncation_section(ctx)
 variants.dcgan_section(ctx)
+growing.growing_section(ctx)
 
 st.divider()
 ctx.md("explanation")

@@ -1,7 +1,8 @@
 """Every file the GAN family ships, and how to make it again: ``python -m engine.regenerate gan``.
 
 The three 2D presets after their budget on the ring (weights, optimiser moments, history and replay
-frames, so the page resumes them smoothly), and the two digits GANs (generator, history, grids).
+frames, so the page resumes them smoothly), the two digits GANs (generator, history, grids) and the growing
+digits GAN (``progressive``: generator, per-step history, snapshots).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from functools import partial
 
 from engine.core.weights import Recipe
-from engine.families.gan import digits
+from engine.families.gan import digits, progressive
 from engine.families.gan.plane import FAMILY, PRESETS, recipe_preset
 
 __all__ = ["FAMILY", "recipes"]
@@ -17,4 +18,5 @@ __all__ = ["FAMILY", "recipes"]
 
 def recipes() -> list[Recipe]:
     out = [Recipe(f"preset_{name}", partial(recipe_preset, name), timing=("seconds",)) for name in PRESETS]
-    return out + [Recipe("digits", partial(digits.recipe, False)), Recipe("digits_conditional", partial(digits.recipe, True))]
+    return out + [Recipe("digits", partial(digits.recipe, False)), Recipe("digits_conditional", partial(digits.recipe, True)),
+                 Recipe(progressive.NAME, progressive.recipe)]
