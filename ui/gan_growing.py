@@ -19,7 +19,8 @@ from ui.shell import PageContext
 
 CHART = {"displaylogo": False}
 ALPHA, RECOGNISED, REFERENCE = "#111827", plots_gan.GRID, "#6b7280"
-STEPS_PER_TICK = 10  # the panel's tick budget (0.15 s) stops sooner on a busy machine
+STEPS_PER_TICK = 25  # the tick budget below stops sooner on a busy machine
+TICK_BUDGET = 0.4  # seconds of training per tick: drawing a tick costs more than a step here, so train longer between two
 GRID_COLS = gan.digits.N_CLASSES  # one column per digit, GRID_PER_CLASS rows
 # the trainer's grid holds 4 of each digit in a row (0 0 0 0 1 1 1 1 …): shown as one column per digit
 _COLUMN_ORDER = [k * gan.progressive.GRID_PER_CLASS + r for r in range(gan.progressive.GRID_PER_CLASS) for k in range(GRID_COLS)]
@@ -145,7 +146,7 @@ def live_section(ctx: PageContext) -> None:
                       steps_8=ctx.num(cfg.steps_8, ","), every=cfg.snapshot_every))
     panel = live_panel.Panel(
         gctx, "gan_grow", lambda reset: gan.progressive.ProTrainer(cfg, seed), data=None, settings=(cfg, seed),
-        steps_per_tick=STEPS_PER_TICK, snapshot=lambda tr, done: live_snapshot(tr),
+        steps_per_tick=STEPS_PER_TICK, tick_budget=TICK_BUDGET, snapshot=lambda tr, done: live_snapshot(tr),
         draw=lambda snap: live_draw(ctx, snap, metrics), lazy=True, model_file=False,
         idle=ctx.t("grow.live_idle"), labels={"start": ctx.t("grow.train_live")})
     live_panel.show(panel)
