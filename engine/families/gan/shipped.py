@@ -1,8 +1,9 @@
 """Every file the GAN family ships, and how to make it again: ``python -m engine.regenerate gan``.
 
 The three 2D presets after their budget on the ring (weights, optimiser moments, history and replay
-frames, so the page resumes them smoothly), the two digits GANs (generator, history, grids) and the growing
-digits GAN (``progressive``: generator, per-step history, snapshots).
+frames, so the page resumes them smoothly), the two digits GANs (generator, history, grids), the growing
+digits GAN (``progressive``: generator, per-step history, snapshots) and the style GAN (``style``: mapping and
+synthesis networks).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from functools import partial
 
 from engine.core.weights import Recipe
-from engine.families.gan import digits, progressive
+from engine.families.gan import digits, progressive, style
 from engine.families.gan.plane import FAMILY, PRESETS, recipe_preset
 
 __all__ = ["FAMILY", "recipes"]
@@ -19,4 +20,4 @@ __all__ = ["FAMILY", "recipes"]
 def recipes() -> list[Recipe]:
     out = [Recipe(f"preset_{name}", partial(recipe_preset, name), timing=("seconds",)) for name in PRESETS]
     return out + [Recipe("digits", partial(digits.recipe, False)), Recipe("digits_conditional", partial(digits.recipe, True)),
-                 Recipe(progressive.NAME, progressive.recipe)]
+                 Recipe(progressive.NAME, progressive.recipe), Recipe(style.NAME, style.recipe)]
