@@ -199,7 +199,7 @@ PAGES: tuple[PageBench, ...] = (
         Interaction("noise schedule", REFIT, _w(DIFF, "schedule"), ("forward_fig", "compare_fig"), FORWARD),
         Interaction("reverse animation", SCRUB, PlotlyScrub("reverse_fig"), ("reverse_fig",), REVERSE),
         Interaction("score-field timestep", VIEW, _w(DIFF, "t_field"), ("field_fig",), REVERSE),
-        Interaction("guidance", VIEW, _w(DIFF, "guidance"), ("digit_grid", "digit_film"), DIGITS),
+        Interaction("guidance", SCRUB, PlotlyScrub("digit_sweep"), ("digit_sweep",), DIGITS),
     ), Live(start=Click("diffusion_play", also=("diffusion_run",)), pause=Click("diffusion_pause", also=("diffusion_run",)),
             chart="loss_fig", counter=Counter(progress=True),
             paused=Paused("diffusion_run", label=f"{DIFF}.resume", shown="diffusion_play"),

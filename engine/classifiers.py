@@ -206,10 +206,18 @@ class ClassifierView:
     samples: tuple[np.ndarray, np.ndarray] | None = None  # (X, y) drawn from p(x|y)
     test_log_px: float = float("nan")  # mean held-out log p(x)
     capped: bool = False  # a class had fewer points than mixture components
+    model: GenerativeClassifier | None = None  # the fitted densities, to draw samples from without refitting
+
+    def draw(self, n_per_class: int, seed: SeedLike = 0) -> tuple[np.ndarray, np.ndarray] | None:
+        """``n_per_class`` new points per class from the fitted p(x | y), as ``samples`` holds them for the same seed."""
+        return self.model.sample_per_class(n_per_class, seed) if n_per_class and self.model is not None else None
+
+
+GRID = 60  # grid points per side: the contours and maps look the same as at 90, and a figure sends 2.25 times fewer numbers
 
 
 def fit_view(X: np.ndarray, y: np.ndarray, kind: str, param=None, seed: int = 0, n_samples: int = 0,
-             resolution: int = 90, test_fraction: float = 0.25) -> ClassifierView:
+             resolution: int = GRID, test_fraction: float = 0.25) -> ClassifierView:
     """Fit one model on a seeded split and evaluate everything its view shows."""
     from engine.data.points import Dataset, bounds, grid, train_test_split
 
@@ -227,5 +235,6 @@ def fit_view(X: np.ndarray, y: np.ndarray, kind: str, param=None, seed: int = 0,
             samples=model.sample_per_class(n_samples, seed) if n_samples else None,
             test_log_px=float(model.score_samples(test.X).mean()),
             capped=model.components_capped_,
+            model=model,
         )
     return ClassifierView(**view)

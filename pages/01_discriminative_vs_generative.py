@@ -53,7 +53,8 @@ def generative_section(ds, names, box) -> None:
     n_samples = st.slider(ctx.t("n_samples"), 0, 300, 40, 10, key=ctx.key("n_samples"), help=ctx.t("n_samples_help"))
     layers = st.pills(ctx.t("layers"), ["contours", "evidence", "outliers", "samples"], selection_mode="multi",
                       default=["contours", "samples"], format_func=ctx.labeler(f"{ctx.page}.layer"), key=ctx.key("layers"))
-    gview = fit_view(ds.X, ds.y, kind, param, ctx.seed, n_samples)
+    gview = fit_view(ds.X, ds.y, kind, param, ctx.seed, 0)  # one fit for every number of samples: drawing them is cheap
+    samples = gview.draw(n_samples, ctx.seed) if "samples" in layers else None
     fig = charts.plane_figure(box)
     if "evidence" in layers:
         charts.add_heatmap(fig, gview.xs, gview.ys, np.maximum(gview.log_px, gview.log_px.max() - 12), ctx.t("log_px"), "Greys")
@@ -62,8 +63,8 @@ def generative_section(ds, names, box) -> None:
             charts.add_density_contours(fig, gview.xs, gview.ys, gview.density[:, k], k, ctx.t("density_label", cls=names[k]))
     charts.add_decision_boundary(fig, gview.xs, gview.ys, gview.proba, ctx.t("bayes_boundary"))
     charts.add_points(fig, gview.train_X, gview.train_y, names, ctx.t("class_label"), opacity=0.45 if "samples" in layers else 0.85)
-    if "samples" in layers and gview.samples is not None:
-        charts.add_points(fig, gview.samples[0], gview.samples[1], names, ctx.t("sample_label"), symbol="diamond", size=9, opacity=1.0, line_width=1.2)
+    if samples is not None:
+        charts.add_points(fig, samples[0], samples[1], names, ctx.t("sample_label"), symbol="diamond", size=9, opacity=1.0, line_width=1.2)
     if "outliers" in layers:
         charts.add_marked_points(fig, gview.train_X[gview.outliers], ctx.t("outlier_label"))
     ctx.chart(fig, key="gen_fig", config={"displaylogo": False}, export=True)

@@ -8,11 +8,13 @@ from engine.data import digits
 from engine.families import vae
 from ui import plots_vae
 from ui import vae_sections as sections
+from ui import vae_edit as edit
+from ui import vae_variants as variants
 from ui.shell import guard, setup, show_input_error
 from ui.views_vae import axis_names, baseline, curves_figure, layer_shapes, model, reconstructions, test_bounds
 
 ctx = setup("vae")
-TABS = ("latent", "grid", "walk", "sample", "recon", "train", "vq")
+TABS = ("latent", "grid", "walk", "sample", "recon", "train", "vq", "vaegan", "edit")
 PLOT_CFG = sections.PLOT_CFG
 
 
@@ -103,6 +105,16 @@ with guard():
     with tabs[6]:
         if tabs[6].open:  # lazy: only the open tab's content runs
             sections.vq_panel(ctx)
+
+    # ------------------------------------------------------------------------ VAE-GAN
+    with tabs[7]:
+        if tabs[7].open:  # lazy: only the open tab's content runs
+            variants.vaegan_section(ctx)
+
+    # ------------------------------------------------------------------------ latent arithmetic (linked from other pages: ?tab=edit)
+    with tabs[8]:
+        if tabs[8].open:  # lazy: only the open tab's content runs
+            edit.edit_section(ctx, latent, beta, arch)
 
 st.divider()
 for name in ("elbo", "kl_organises", "reparameterisation", "collapse", "autoencoders"):

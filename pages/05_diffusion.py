@@ -13,7 +13,7 @@ from ui import plots_diffusion as P
 from ui import views_diffusion as V
 from ui.data_input import OWN, dataset_picker
 from ui.diffusion_sections import compare_forward, digits_section, latent_section, live_training, mmd_metric
-from ui.shell import guard, setup
+from ui.shell import guard, section, setup
 
 ctx = setup("diffusion")
 # Own points both sections can use: the reverse one trains on them (forward alone would take any points).
@@ -93,7 +93,7 @@ def forward_x0(source: str, X0: np.ndarray | None) -> np.ndarray:
     return D.to_model_space(V.photo()).reshape(1, -1)
 
 
-@st.fragment
+@section
 def compare_section(source: str, config: D.ScheduleConfig, X0: np.ndarray | None) -> None:
     """The two roads at one t: its own slider reruns only this section."""
     with guard():
@@ -161,7 +161,7 @@ def in_hand(model: D.DiffusionModel, name: str | None) -> Iterator[tuple | None]
         yield ("live", id(model), model.step_) if held else None
 
 
-@st.fragment
+@section
 def reverse_part(model: D.DiffusionModel, name: str | None, data: np.ndarray) -> None:
     """The reverse-process animation and its distances: the sampler and its steps rerun only this part."""
     with guard():
@@ -187,7 +187,7 @@ def reverse_part(model: D.DiffusionModel, name: str | None, data: np.ndarray) ->
         m2.metric(ctx.t("swd"), ctx.num(run['swd'], ".3f"), help=ctx.t("swd_help"))
 
 
-@st.fragment
+@section
 def field_part(model: D.DiffusionModel, name: str | None, data: np.ndarray) -> None:
     """The learned score's arrows at one noise level: its t reruns only this part."""
     with guard():

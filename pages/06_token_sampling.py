@@ -73,7 +73,7 @@ def sampling_section(text, rung: str, source: str, alpha: float, train_data, tra
     view = ts.transform(logits, settings)
     d1, d2 = st.columns([2.2, 1])
     with d1:
-        ctx.chart(views.distribution_figure(vocab, view, ctx.lang), "ts_dist")
+        ctx.chart(views.distribution_figure(vocab, view, ctx.lang), "ts_dist")  # a shared figure: chart() leaves it as it is
         st.caption(tr("dist_legend"))
     with d2:
         seen = ts.seen_context(model, ids)

@@ -8,7 +8,7 @@ from engine.families import energy
 from ui import energy_live, plots_energy as P
 from ui.data_input import dataset_picker
 from ui.digit_images import picture
-from ui.shell import PageContext, guard, setup, t
+from ui.shell import PageContext, guard, section, setup, t
 
 ctx = setup("energy_based")
 SECTIONS = ("landscape", "langevin", "training", "score", "digits", "practice")
@@ -121,7 +121,7 @@ def apply_preset() -> None:
     st.session_state[ctx.key("noise")] = noise
 
 
-@st.fragment
+@section
 def langevin_section() -> None:
     with guard():
         _langevin_section()

@@ -11,7 +11,7 @@ from ui import evaluation_data as ev
 from ui import evaluation_widgets as widgets
 from ui import plots_evaluation as plots
 from ui.data_input import dataset_picker
-from ui.shell import guard, setup, t
+from ui.shell import guard, section, setup, t
 
 ctx = setup("evaluation")
 TABS = ("plane", "digits", "human")
@@ -59,7 +59,7 @@ def plane_tab() -> None:
 
 # ---------------------------------------------------------------- 2D: one fragment per metric, each with its own controls
 
-@st.fragment
+@section
 def pr_section(case: ev.Case, box, data) -> None:
     with guard():
         st.subheader(ctx.t("pr_title"))
@@ -75,7 +75,7 @@ def pr_section(case: ev.Case, box, data) -> None:
             ctx.md("precision_recall")
 
 
-@st.fragment
+@section
 def distance_section(case: ev.Case, box, data) -> None:
     with guard():
         st.subheader(ctx.t("mmd_title"))
@@ -98,7 +98,7 @@ def distance_section(case: ev.Case, box, data) -> None:
             ctx.md("mmd_swd")
 
 
-@st.fragment
+@section
 def likelihood_section(case: ev.Case, box, data) -> None:
     with guard():
         st.subheader(ctx.t("lik_title"))
@@ -117,7 +117,7 @@ def likelihood_section(case: ev.Case, box, data) -> None:
             ctx.md("likelihood")
 
 
-@st.fragment
+@section
 def memorisation_section(case: ev.Case, data) -> None:
     with guard():
         st.subheader(ctx.t("memo_title"))
@@ -134,7 +134,7 @@ def memorisation_section(case: ev.Case, data) -> None:
         ctx.md("memorisation")
 
 
-@st.fragment
+@section
 def failure_section(fp: str, seed: int, data) -> None:
     with guard():
         st.subheader(ctx.t("table_title"))
@@ -156,7 +156,7 @@ def digits_tab() -> None:
         ctx.md("digit_metrics")
 
 
-@st.fragment
+@section
 def leaderboard_section() -> None:
     with guard():
         st.header(ctx.t("board_title"))
@@ -174,7 +174,7 @@ def leaderboard_section() -> None:
             cols[i % 3].image(ev.sample_tiles(source), caption=ctx.t(f"sources.{source}"), width="content")
 
 
-@st.fragment
+@section
 def fid_bias_section() -> None:
     with guard():
         st.header(ctx.t("bias_title"))
@@ -200,7 +200,7 @@ def fid_bias_section() -> None:
 
 # ---------------------------------------------------------------- human evaluation
 
-@st.fragment
+@section
 def human_section() -> None:
     with guard():
         st.header(ctx.t("human_title"))

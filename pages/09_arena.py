@@ -8,7 +8,7 @@ from engine.evaluation import plane
 from engine.races import lessons
 from engine.races import race as R
 from ui import lessons as guided
-from ui import live, live_panel, share
+from ui import live_panel
 from ui import plots_arena as P
 from ui.data_input import dataset_picker
 from ui.shell import PageContext, guard, presenting, section, setup, t
@@ -90,9 +90,7 @@ def draw(snap: live_panel.Snapshot, real, box, metric: tuple[str, str]) -> None:
         return
     view = finished_view(payload, real, box)
     P.grid(ctx, view["cells"], box, real, key="race", figs=view["figs"])
-    verdict(payload, *metric, "race", view["csvs"])
-    if live.in_fragment_run():  # a new metric reran only the panel: the link must still say the whole view
-        share.write(ctx.page, ctx.lang)
+    verdict(payload, *metric, "race", view["csvs"])  # the live panel rewrites the link after its own reruns
 
 
 def race_panel(build, data, settings, real, metric: tuple[str, str]) -> None:

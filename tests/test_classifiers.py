@@ -106,5 +106,8 @@ def test_fit_view_has_everything_page_one_draws():
     assert view.proba.shape == (900, 2) and view.density.shape == (900, 2)
     assert view.samples[0].shape == (20, 2)
     assert view.accuracy > 0.9 and np.isfinite(view.test_log_px)
+    # page 1 fits once for every sample count and draws from the fit: the very points a fit with that count holds
+    drawn = classifiers.fit_view(ds.X, ds.y, "gmm", 3, seed=0, resolution=30).draw(10, 0)
+    assert np.array_equal(drawn[0], view.samples[0]) and np.array_equal(drawn[1], view.samples[1])
     disc = classifiers.fit_view(ds.X, ds.y, "svm_rbf", 1.0, seed=0, resolution=30)
     assert disc.density is None and disc.samples is None and disc.accuracy > 0.9

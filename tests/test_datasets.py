@@ -249,3 +249,22 @@ def test_numbers_and_words_are_written_as_they_are():
     assert cells == ["-1", "+2.5", "plain", "a b"]  # -1 is a number to a spreadsheet, not a formula
     again = points.parse_csv(written.encode())
     assert [again.class_names[k] for k in again.y] == ["-1", "+2.5", "plain", "a b"]
+
+
+def test_the_digits_and_their_judge_match_scikit_learn_without_importing_it():
+    """The digits are read from scikit-learn's own file, and the judge is the shipped SVM computed with
+    numpy: the same images, labels and predictions as ``load_digits`` and a freshly fitted ``SVC``."""
+    from sklearn.datasets import load_digits
+
+    from engine.data import digits
+
+    real = load_digits()
+    X, y = digits._all()
+    assert np.array_equal(X, real.data.astype(np.float32)) and np.array_equal(y, real.target)
+    clf = digits.fit_classifier()
+    rng = np.random.default_rng(0)
+    Xte, yte = digits.load("test")
+    noisy = np.clip(Xte + rng.normal(0, 3, Xte.shape), 0, 16)
+    for images in (Xte, noisy, rng.uniform(0, 16, (300, 64))):
+        assert np.array_equal(digits.classify(images), clf.predict(images))
+    assert (digits.classify(Xte) == yte).mean() > 0.95

@@ -74,6 +74,10 @@ def test_minimax_pull_fades_while_non_saturating_pull_grows(pull_curves):
     assert pc.minimax[-1] < 0.5 * pc.minimax[0] and pc.minimax[-1] < 0.15 * pc.minimax.max()  # minimax fades
     assert pc.nonsat[-1] > 30 * pc.nonsat[0] and pc.nonsat[-1] >= 0.95 * pc.nonsat.max()  # non-saturating grows
     assert pc.nonsat[-1] > 100 * pc.minimax[-1]
+    shipped = gan.shipped_pull_curves()  # what the page shows without training D
+    assert np.array_equal(shipped.step, pc.step)
+    for name in ("minimax", "nonsat", "d_fake"):
+        assert np.allclose(getattr(shipped, name), getattr(pc, name), rtol=1e-4, atol=1e-7), name
 
 
 def test_pull_curves_read_the_live_pull_on_g(ring):

@@ -44,6 +44,10 @@ def test_truncation_raises_confidence_and_precision_and_lowers_class_coverage(cu
     assert np.all(np.diff(precision) <= 0.01) and precision[0] > base.precision + 0.2
     assert np.all(np.diff(recall) >= -0.01) and recall[0] < 0.1 < 0.8 < base.recall
     assert sum(curve.at(0.1).counts) == curve.n and np.argmax(curve.at(0.1).counts) == 8  # the caption's "read as an 8"
+    shipped = truncation.shipped_curve()  # what the page reads: the same judgement, made when the evaluator shipped
+    assert shipped.psi == curve.psi and shipped.untruncated.counts == curve.untruncated.counts
+    for got, want in zip(shipped.points, curve.points):
+        assert got.counts == want.counts and got.confidence == pytest.approx(want.confidence, abs=1e-6)
 
 
 @pytest.mark.parametrize("lang", ["en", "pt"])

@@ -10,7 +10,7 @@ from engine.families import diffusion as D
 from ui import live_panel
 from ui import plots_diffusion as P
 from ui import views_diffusion as V
-from ui.shell import PageContext, guard
+from ui.shell import PageContext, guard, section
 
 TRAIN_TARGETS = (400, 1000, 1500, 3000, 5000)  # 400: the benchmarked recipe (benchmarks/bench_diffusion.py)
 STEPS_PER_TICK = 60
@@ -127,7 +127,19 @@ def live_draw(ctx: PageContext, snap: live_panel.Snapshot, box: tuple, data: np.
 
 # ---------------------------------------------------------------- digits
 
-@st.fragment
+def _guided_controls(ctx: PageContext, keys: tuple[str, str | None, str], digit: int, guidance: float | None) -> tuple[int, float | None, int]:
+    """The class to draw, the guidance weight and the DDIM steps of a guided digits section (its own keys).
+    Without a guidance key the section shows every weight at once and scrubs them in the browser (w is None)."""
+    label = st.segmented_control(ctx.t("digit_class"), list(range(10)), key=ctx.key(keys[0]), default=digit)
+    c2, c3 = st.columns(2)
+    w = None if keys[1] is None else float(
+        c2.slider(ctx.t("guidance"), 0.0, 6.0, guidance, 0.5, key=ctx.key(keys[1]), help=ctx.t("guidance_help")))
+    steps = (c3 if keys[1] is not None else c2).segmented_control(ctx.t("ddim_steps"), D.DDIM_STEP_CHOICES, key=ctx.key(keys[2]),
+                                                                  default=50) or 50
+    return digit if label is None else int(label), w, int(steps)
+
+
+@section
 def digits_section(ctx: PageContext) -> None:
     """Guided digits: the class, the guidance and the steps rerun only this section."""
     with guard():
@@ -136,24 +148,15 @@ def digits_section(ctx: PageContext) -> None:
 
 def _digits_section(ctx: PageContext) -> None:
     st.markdown(ctx.t("digits_lead"))
-    label = st.segmented_control(ctx.t("digit_class"), list(range(10)), key=ctx.key("digit_class"), default=3)
-    c2, c3 = st.columns(2)
-    label = 3 if label is None else int(label)
-    guidance = c2.slider(ctx.t("guidance"), 0.0, 6.0, 2.0, 0.5, key=ctx.key("guidance"), help=ctx.t("guidance_help"))
-    steps = c3.segmented_control(ctx.t("ddim_steps"), D.DDIM_STEP_CHOICES, key=ctx.key("digit_steps"), default=50) or 50
+    label, _, steps = _guided_controls(ctx, ("digit_class", None, "digit_steps"), 3, None)
     with st.spinner(ctx.t("digits_running")):
-        run = V.digit_run(label, float(guidance), int(steps), ctx.seed)
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        st.subheader(ctx.t("film_title"))
-        film = run["film"].reshape(len(run["film_t"]), 5, 8, 8).transpose(1, 0, 2, 3)
-        ctx.chart(P.image_grid(film, [f"t={s}" for s in run["film_t"]], None, 16, ctx.t("pixel")), key="digit_film", config=CHART)
-        st.caption(ctx.t("film_legend"))
-    with right:
-        st.subheader(ctx.t("grid_title", digit=label))
-        ctx.chart(P.image_grid(run["grid"].reshape(4, 8, 8, 8), None, None, 16, ctx.t("pixel")), key="digit_grid", config=CHART)
-        st.metric(ctx.t("evaluator_agrees"), ctx.num(run['accuracy'], ".0%"), help=ctx.t("evaluator_help"))
+        V.guidance_sweep(label, steps, ctx.seed)  # the samples first, under the spinner (sampled once per setting)
+        fig = V.guidance_sweep_figure(label, steps, ctx.seed, ctx.lang)
+    st.caption(ctx.t("sweep_how"))
+    ctx.chart(fig, key="digit_sweep", config=CHART)
+    st.caption(ctx.t("film_legend") + " " + ctx.t("sweep_legend", digit=label))
     with st.expander(ctx.t("explain_guidance"), icon=":material/school:"):
+        st.markdown(ctx.t("guidance_help"))
         ctx.md("guidance")
 
 
@@ -166,7 +169,7 @@ def latent_section(ctx: PageContext) -> None:
         ctx.md("latent")
 
 
-@st.fragment
+@section
 def latent_views(ctx: PageContext) -> None:
     """Latent diffusion's class, guidance and steps rerun only these views."""
     with guard():
@@ -174,11 +177,7 @@ def latent_views(ctx: PageContext) -> None:
 
 
 def _latent_views(ctx: PageContext) -> None:
-    label = st.segmented_control(ctx.t("digit_class"), list(range(10)), key=ctx.key("latent_class"), default=7)
-    c2, c3 = st.columns(2)
-    label = 7 if label is None else int(label)
-    guidance = c2.slider(ctx.t("guidance"), 0.0, 6.0, 1.0, 0.5, key=ctx.key("latent_guidance"), help=ctx.t("guidance_help"))
-    steps = c3.segmented_control(ctx.t("ddim_steps"), D.DDIM_STEP_CHOICES, key=ctx.key("latent_steps"), default=50) or 50
+    label, guidance, steps = _guided_controls(ctx, ("latent_class", "latent_guidance", "latent_steps"), 7, 1.0)
     with st.spinner(ctx.t("latent_loading")):
         vae, model, codes_test, shipped = V.latent_models()
     with st.spinner(ctx.t("digits_running")):

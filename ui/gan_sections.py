@@ -24,7 +24,7 @@ from engine.data import points
 from engine.families import gan
 from ui import live, live_panel, plots_gan, share, text
 from ui import views_gan as views
-from ui.shell import PageContext, guard
+from ui.shell import PageContext, guard, section
 
 CHART = {"displaylogo": False}
 LIVE_ANCHOR = "live-gan"  # the live section's header, for the link next to "Train this one live above"
@@ -100,8 +100,20 @@ def live_draw(ctx: PageContext, snap: live_panel.Snapshot, panel: live_panel.Pan
         fig = plots_gan.plane(view, tr.X, tr.box, layers, views.plane_labels(ctx.lang, view.probability), height=560)
         ctx.chart(fig, key="gan_plane", config=CHART, export=True)
     with right:
-        probability = tr.cfg.loss in gan.PROBABILITY_LOSSES
-        ctx.chart(views.training_curves(ctx.lang, h, metric, probability, tr.ring_centres is not None), key="gan_curves", config=CHART)
+        ctx.chart(curves_figure(ctx, tr, snap.step, h, metric), key="gan_curves", config=CHART)
+
+
+def curves_figure(ctx: PageContext, tr: gan.GanTrainer, step: int, h: gan.History, metric: str):
+    """The training curves, built again only when training moved on or the language changed: a layer or the distance
+    moved while paused rebuilt them every time, two thirds of that rerun's CPU. One figure per distance is kept."""
+    stamp = (id(tr), step, len(h.step), ctx.lang)
+    memo = st.session_state.get(ctx.state_key("curves"))
+    if memo is None or memo[0] != stamp:
+        memo = st.session_state[ctx.state_key("curves")] = (stamp, {})
+    if metric not in memo[1]:
+        fig = views.training_curves(ctx.lang, h, metric, tr.cfg.loss in gan.PROBABILITY_LOSSES, tr.ring_centres is not None)
+        memo[1][metric] = fig.update_layout(separators=",." if ctx.lang == "pt" else ".,")  # so ctx.chart leaves it as it is
+    return memo[1][metric]
 
 
 def live_section(ctx: PageContext, ds: points.Dataset, cfg: gan.GanConfig) -> None:
@@ -151,7 +163,7 @@ def slow_motion_section(ctx: PageContext) -> None:
             stage_part(ctx)
 
 
-@st.fragment
+@section
 def stage_part(ctx: PageContext) -> None:
     """One stage of the slow-motion step: the stage slider reruns only this part (the step button, outside it,
     reruns the page: its callback pauses the live view)."""
@@ -206,7 +218,7 @@ def _load(on_load: Callable[[str], None], name: str) -> None:
     st.session_state[FULL_RERUN] = True
 
 
-@st.fragment
+@section
 def collapse_section(ctx: PageContext, loaded: str | None, on_load: Callable[[str], None]) -> None:
     """The three presets' shipped runs; "Train this one live above" calls ``on_load(name)``, then redraws the page."""
     with guard():
@@ -245,7 +257,7 @@ def _collapse_section(ctx: PageContext, loaded: str | None, on_load: Callable[[s
 
 # ---------------------------------------------------------------- digits
 
-@st.fragment
+@section
 def digits_section(ctx: PageContext) -> None:
     with guard():
         _digits_section(ctx)

@@ -28,8 +28,8 @@ QUALITY, DIVERSITY = charts.PALETTE[0], charts.PALETTE[1]  # solid lines: qualit
 
 @st.cache_resource(max_entries=1, show_spinner=False)
 def curve() -> truncation.Curve:
-    """The shipped digits GAN judged at every ψ: a few seconds once per process, then shared."""
-    return truncation.curve()
+    """The shipped digits GAN judged at every ψ (shipped: judged when the evaluator was regenerated), shared."""
+    return truncation.shipped_curve()
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)

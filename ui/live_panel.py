@@ -34,7 +34,7 @@ import streamlit as st
 
 from engine.core.errors import InputError
 from engine.core.training import Budget
-from ui import export, live, training_slots
+from ui import export, live, share, training_slots
 from ui.shell import PageContext, guarded, show_input_error, t
 
 RATE_AFTER = 0.1  # seconds of training before the time left is estimated from the measured rate
@@ -390,5 +390,7 @@ def _view(panel: Panel, ticking: bool) -> None:
         panel.draw(snap)
     finally:
         st.session_state[export.TICKING] = False
+    if live.in_fragment_run():  # a control inside the panel reran only the panel: the link must still say the whole view
+        share.write(panel.ctx.page, panel.ctx.lang)
     if (ticking and not run.playing) or panel.full_run_when(snap):
         st.rerun(scope="app")  # after drawing: stop the timer, and redraw what lies outside the panel

@@ -270,3 +270,69 @@ def forward_animation(kind: str, moving: list, curves: dict[str, dict[str, np.nd
     )
     fig.update_annotations(font_size=charts.FONT_SIZE - 1)
     return fig
+
+
+def guidance_sweep(sweep, start: int, titles: tuple[str, str, str, str], w_title: str, film_ticks: list[str],
+                   frame_labels: list[str], play: str, pause: str, height: int = 700) -> go.Figure:
+    """One guidance weight per frame, scrubbed in the browser: the reverse film (top left) and the grid of samples
+    (top right) at that w, and under them what the evaluator reads and the spread between samples, against w, with a
+    dotted marker at the frame's w. ``sweep``: an ``engine.families.diffusion.GuidanceSweep``; ``start``: the first
+    frame shown; ``titles``: film, grid, agreement and spread panels."""
+    W = len(sweep.guidance)
+    n_frames, n_film = sweep.films.shape[1], sweep.films.shape[2]
+
+    def tiles(images: np.ndarray, rows: int, cols: int) -> np.ndarray:  # (rows*cols, 64) → one byte per pixel
+        return digit_images.packed(mosaic(np.asarray(images, float).reshape(rows, cols, 8, 8)))
+
+    def film(k: int) -> np.ndarray:  # each row one sample, left to right the reverse run
+        return tiles(sweep.films[k].transpose(1, 0, 2).reshape(-1, 64), n_film, n_frames)
+
+    def grid(k: int) -> np.ndarray:
+        return tiles(sweep.grids[k], 4, len(sweep.grids[k]) // 4)
+
+    fig = make_subplots(rows=2, cols=2, column_widths=[0.58, 0.42], row_heights=[0.6, 0.4], vertical_spacing=0.28,
+                        horizontal_spacing=0.08, subplot_titles=titles)
+    fig.add_trace(digit_images.packed_heatmap(film(start)), row=1, col=1)
+    fig.add_trace(digit_images.packed_heatmap(grid(start)), row=1, col=2)
+    fig.update_xaxes(tickvals=[c * 9 + 3.5 for c in range(n_frames)], ticktext=film_ticks, showgrid=False, zeroline=False,
+                     constrain="domain", row=1, col=1)
+    fig.update_xaxes(visible=False, constrain="domain", row=1, col=2)
+    for col, anchor in ((1, "x"), (2, "x2")):
+        fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=anchor, constrain="domain", row=1, col=col)
+    ws = list(sweep.guidance)
+    spans = []
+    for col, values, colour, fmt in ((1, sweep.agreement, SAMPLE_COLOUR, ".0%"), (2, sweep.spread, SECOND_COLOUR, ".2f")):
+        values = [float(v) for v in values]
+        fig.add_trace(go.Scatter(x=ws, y=values, mode="lines+markers", line=dict(color=colour, width=2.5), marker=dict(size=6),
+                                 showlegend=False, hovertemplate="w = %{x}: %{y:" + fmt + "}<extra></extra>"), row=2, col=col)
+        lo, hi = min(values), max(values)
+        pad = max(0.05 * (hi - lo), 0.01 if fmt == ".0%" else 0.05)
+        top = min(hi + pad, 1.005) if fmt == ".0%" else hi + pad  # a share never passes 100%
+        spans.append((lo - pad, top))
+        fig.update_yaxes(range=[lo - pad, top], tickformat=fmt, showgrid=True, gridcolor="#e5e7eb", row=2, col=col)
+        fig.update_xaxes(title_text=w_title, showgrid=True, gridcolor="#e5e7eb", row=2, col=col)
+
+    def markers(k: int) -> list[go.Scatter]:
+        return [go.Scatter(x=[ws[k], ws[k]], y=list(span)) for span in spans]
+
+    first_marker = len(fig.data)
+    for col, m in enumerate(markers(start), start=1):
+        fig.add_trace(m.update(mode="lines", showlegend=False, hoverinfo="skip", line=dict(color="#6b7280", width=1.5, dash="dot")),
+                      row=2, col=col)
+    traces = [0, 1, first_marker, first_marker + 1]
+    fig.frames = [go.Frame(data=[go.Heatmap(z=film(k)), go.Heatmap(z=grid(k)), *markers(k)], traces=traces, name=str(k))
+                  for k in range(W)]
+    step_args = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=40, b=10), font=dict(size=charts.FONT_SIZE - 2), plot_bgcolor="white",
+        uirevision="guidance_sweep",
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=0.53, xanchor="left", yanchor="top", showactive=False,
+                          buttons=[dict(label="▶ " + play, method="animate",
+                                        args=[None, dict(frame=dict(duration=400, redraw=True), transition=dict(duration=0), fromcurrent=True)]),
+                                   dict(label="■ " + pause, method="animate", args=[[None], step_args])])],
+        sliders=[dict(active=start, x=0.2, y=0.55, len=0.8, xanchor="left", yanchor="top", font=dict(color="rgba(0,0,0,0)"),
+                      currentvalue=dict(prefix="", font=dict(size=charts.FONT_SIZE - 1, color="#111827")),
+                      steps=[dict(label=lab, method="animate", args=[[str(k)], step_args]) for k, lab in enumerate(frame_labels)])],
+    )
+    fig.update_annotations(font_size=charts.FONT_SIZE - 1)
+    return fig

@@ -13,6 +13,9 @@ from engine.families import mixture
 from ui import charts
 
 MAX_FRAMES = 40
+# A 40-gon is as round as the 60-gon on screen; with 3 decimals (a thousandth of a unit, below a pixel) the ellipses,
+# most of every replay frame at a large K, weigh 40 % less (a new K re-sent ~1.1 MB of replay, benchmarks/rerun_cpu.py).
+ELLIPSE_POINTS = 40
 
 
 class FramedFigure(go.Figure):
@@ -56,9 +59,9 @@ def _component_dicts(params: mixture.MixtureParams, labels: dict) -> list[dict]:
     traces = []
     for k in range(params.n_components):
         for n_sigma, dash in ((1, "solid"), (2, "dash")):
-            e = mixture.ellipse(params.means[k], covs[k], n_sigma)
+            e = mixture.ellipse(params.means[k], covs[k], n_sigma, ELLIPSE_POINTS)
             traces.append(dict(
-                type="scatter", x=e[:, 0].round(4).tolist(), y=e[:, 1].round(4).tolist(), mode="lines",
+                type="scatter", x=e[:, 0].round(3).tolist(), y=e[:, 1].round(3).tolist(), mode="lines",
                 line=dict(color=charts.colour(k), width=3 if n_sigma == 1 else 2, dash=dash),
                 name=labels[f"sigma{n_sigma}"], showlegend=k == 0, hoverinfo="skip",
             ))

@@ -196,9 +196,12 @@ def _share_panel(page: str) -> None:
     """Copy link to this view, and the view's settings as a small JSON file (download and read back).
 
     A fragment whose expander reruns it when opened: a section's own rerun (``section``) does not
-    redraw the sidebar, so the link and the file are made from the session's settings at that moment."""
+    redraw the sidebar, so the link and the file are made from the session's settings at that moment,
+    and only then (folded, it costs a page run nothing)."""
     with guard():
-        with st.expander(t("share.title"), icon=":material/share:", key="share_panel", on_change="rerun"):
+        with st.expander(t("share.title"), icon=":material/share:", key="share_panel", on_change="rerun") as panel:
+            if panel.open is False:  # folded (as on most runs): its link, file and uploader are made when it opens
+                return
             st.caption(t("share.copy_help"))
             st.code(share.link(page, share.params(page, lang())), language=None, wrap_lines=True)
             if page == "home":

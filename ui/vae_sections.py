@@ -14,7 +14,7 @@ from engine.families import vae
 from ui import live_panel as live_panel_ui
 from ui import plots_vae
 from ui import views_vae as views
-from ui.shell import PageContext, guard, show_input_error
+from ui.shell import PageContext, guard, section, show_input_error
 
 PLOT_CFG = {"displaylogo": False}
 LIVE_LRS = (1e-3, 3e-3, 6e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0, 1000.0)
@@ -29,7 +29,7 @@ def t_digit(ctx: PageContext, k) -> str:
 # A tab's own controls rerun only that tab; the page's model choice (and the seed, the language) reruns the page,
 # and with it every fragment's arguments.
 
-@st.fragment
+@section
 def latent_tab(ctx: PageContext, M: vae.VAE, latent: int, beta: float, arch: str, axis: tuple[str, str]) -> None:
     with guard():
         X_test, y_test = digits.load("test")
@@ -77,7 +77,7 @@ def latent_tab(ctx: PageContext, M: vae.VAE, latent: int, beta: float, arch: str
         st.caption(ctx.t("usage_rate", rate=rate, info=info, gap=rate - info, n=len(X_test), max_info=views.info_ceiling()))
 
 
-@st.fragment
+@section
 def grid_tab(ctx: PageContext, latent: int, beta: float, arch: str) -> None:
     with guard():
         g1, g2 = st.columns(2)
@@ -89,7 +89,7 @@ def grid_tab(ctx: PageContext, latent: int, beta: float, arch: str) -> None:
             st.info(ctx.t("grid_far"), icon=":material/info:")
 
 
-@st.fragment
+@section
 def sample_tab(ctx: PageContext, M: vae.VAE) -> None:
     with guard():
         X_test = digits.load("test")[0]
@@ -110,7 +110,7 @@ def sample_tab(ctx: PageContext, M: vae.VAE) -> None:
         st.caption(ctx.t("sample_caption"))
 
 
-@st.fragment
+@section
 def recon_tab(ctx: PageContext, R: np.ndarray, rec_err: np.ndarray, rec_pred: np.ndarray) -> None:
     with guard():
         X_test, y_test = digits.load("test")
@@ -169,7 +169,7 @@ def walk_ends(ctx: PageContext, source: str) -> list[np.ndarray | None]:
     return ends
 
 
-@st.fragment
+@section
 def walk_tab(ctx: PageContext, M: vae.VAE, latent: int, beta: float, arch: str) -> None:
     """Walk from one code to another (straight or along an arc) and decode every step (its controls rerun only this tab)."""
     with guard():
@@ -262,7 +262,7 @@ def live_draw(ctx: PageContext, snap: live_panel_ui.Snapshot) -> None:
 # ---------------------------------------------------------------------------- VQ-VAE
 
 
-@st.fragment
+@section
 def vq_panel(ctx: PageContext) -> None:
     """The VQ-VAE tab: its slot and code pickers rerun only this tab."""
     with guard():

@@ -204,13 +204,21 @@ def quality_figures(rows: list[dict], data: np.ndarray, T: int, lang: str) -> tu
 
 # ---------------------------------------------------------------- digits and latent diffusion
 
-@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
-def digit_run(label: int, guidance: float, steps: int, seed: int) -> dict:
-    model = pretrained_digits()
-    grid = D.digit_samples(model, np.full(32, label), guidance, steps, seed=seed)
-    film = D.digit_samples(model, np.full(5, label), guidance, steps, seed=seed + 1, keep=5, keep_frames=11)
-    return {"grid": grid.samples, "accuracy": D.class_agreement(grid.samples, label),
-            "film": film.trajectory, "film_t": film.timesteps}
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def guidance_sweep(label: int, steps: int, seed: int) -> D.GuidanceSweep:
+    """Every guidance weight for one class, steps and seed: the shipped sweep for the page's defaults, else sampled
+    (13 weights × 37 digits, a few seconds)."""
+    return D.shipped_sweep(label, steps, seed) or D.guidance_sweep(pretrained_digits(), label, steps, seed)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def guidance_sweep_figure(label: int, steps: int, seed: int, lang: str):
+    """The sweep's figure with its frames (read-only: shared by every session)."""
+    ctx, sweep = _ctx(lang), guidance_sweep(label, steps, seed)
+    titles = (ctx.t("film_title"), ctx.t("grid_title", digit=label), ctx.t("sweep_agreement", digit=label), ctx.t("sweep_spread"))
+    start = sweep.guidance.index(2.0) if 2.0 in sweep.guidance else 0
+    return P.guidance_sweep(sweep, start, titles, ctx.t("guidance"), [f"t={t}" for t in sweep.film_t],
+                            [f"w = {ctx.num(w, 'g')}" for w in sweep.guidance], ctx.t("play"), ctx.t("pause"))
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)

@@ -48,7 +48,7 @@ def conditional_samples(digit: int, seed: int, n: int = 16) -> tuple[np.ndarray,
 @st.cache_data(max_entries=1, ttl=24 * 3600, show_spinner=False)
 def pull_curves() -> gan.PullCurves:
     """The two classic losses' pull while D trains alone: one deterministic run of a few hundred small steps."""
-    return gan.pull_under_d_training()
+    return gan.shipped_pull_curves()
 
 
 def build_trainer(ds: points.Dataset, cfg: gan.GanConfig, seed: int, pretrained: bool) -> gan.GanTrainer:

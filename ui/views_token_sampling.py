@@ -79,8 +79,18 @@ def reference_bpc(corpus_id: str, corpus: ts.Corpus, lang: str) -> dict[str, flo
 # ---------------------------------------------------------------- figures
 
 def distribution_figure(vocab: ts.Vocab, view: ts.NextToken, lang: str):
-    return plots.distribution_figure(vocab.chars, view.p_model, view.p_temp, view.keep, view.q, min(vocab.size, 20), names(
+    """The next-token chart: a shared object, never changed (its separators are set, so ``ctx.chart`` leaves it be,
+    and presenter mode styles a copy)."""
+    return _distribution_figure(tuple(vocab.chars), view.p_model, view.p_temp, view.keep, view.q, lang)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _distribution_figure(chars: tuple[str, ...], p_model, p_temp, keep, q, lang: str):
+    # Built once per distribution and language and shared by every session (a class moves the same sliders through
+    # the same values): its "plotly_white" template alone costs ~25 ms to validate on every build.
+    fig = plots.distribution_figure(chars, p_model, p_temp, keep, q, min(len(chars), 20), names(
         lang, p_temp="bar_p_temp", q="bar_q", p_model="bar_p_model", cut="bar_cut", x="bar_x", y="bar_y"))
+    return fig.update_layout(separators=",." if lang == "pt" else ".,")
 
 
 def tree_figure(vocab: ts.Vocab, gen: ts.Generation, lang: str):

@@ -17,7 +17,7 @@ Improved precision and recall (Kynkäänniemi et al. 2019) showed this trade-off
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -27,7 +27,8 @@ from engine.data import digits
 from engine.evaluation import features
 from engine.evaluation.threads import single_threaded
 
-__all__ = ["PSIS", "N_SAMPLES", "K", "SEED", "Point", "Curve", "judge", "curve", "reference_features"]
+__all__ = ["PSIS", "N_SAMPLES", "K", "SEED", "Point", "Curve", "judge", "curve", "reference_features", "FILE", "recipe",
+           "shipped_curve"]
 
 PSIS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)  # the page's slider, and the curve's grid
 N_SAMPLES = 500
@@ -91,3 +92,31 @@ def curve(psis: tuple[float, ...] = PSIS, n: int = N_SAMPLES, seed: int = SEED) 
     return Curve(tuple(float(p) for p in psis), points, judge(gan.truncation.sample(model, n, None, seed)), n)
 
 
+
+
+FILE = "truncation_curve.json"  # the default curve, shipped with the evaluator: the GAN page reads it without judging
+
+
+def _config(psis, n, seed) -> dict:
+    return {"psi": [float(p) for p in psis], "n": int(n), "seed": int(seed), "k": K}
+
+
+def recipe():
+    from engine.core.weights import Document
+
+    c = curve()
+    return Document(FILE, {"config": _config(c.psi, c.n, SEED), "points": [asdict(p) for p in c.points],
+                           "untruncated": asdict(c.untruncated)})
+
+
+def shipped_curve(psis: tuple[float, ...] = PSIS, n: int = N_SAMPLES, seed: int = SEED) -> Curve:
+    """:func:`curve`, as ``python -m engine.regenerate evaluator truncation_curve.json`` shipped it (judged afresh if
+    the settings differ)."""
+    from engine.core import weights
+    from engine.evaluation.leaderboard import FOLDER
+
+    doc = weights.read_document(FOLDER, FILE)
+    if doc is None or doc["config"] != _config(psis, n, seed):
+        return curve(psis, n, seed)
+    point = lambda d: Point(**{**d, "counts": tuple(d["counts"])})  # noqa: E731
+    return Curve(tuple(doc["config"]["psi"]), tuple(point(d) for d in doc["points"]), point(doc["untruncated"]), n)

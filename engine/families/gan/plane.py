@@ -59,7 +59,7 @@ __all__ = ["LOSSES", "OPTIMIZERS", "PROBABILITY_LOSSES", "MODES", "NOISE_DIMS", 
            "PRESET_BUDGET", "PRESET_SEED", "mlp", "build_networks", "make_optimizer", "d_loss", "g_loss", "d_output",
            "median_cosine", "History", "GanView", "StepStages", "GanTrainer", "RING_MIN_RADIUS", "ring_noise", "quality_radius",
            "ring_trainer", "preset_data", "wgan_toy_data", "fit_discriminator", "PULL_CONFIG",
-           "PULL_STEPS", "PullCurves", "pull_under_d_training", "FAMILY", "train_preset",
+           "PULL_STEPS", "PullCurves", "pull_under_d_training", "shipped_pull_curves", "recipe_pull", "PULL_FILE", "FAMILY", "train_preset",
            "load_preset_state", "ShippedPreset", "shipped_preset", "recipe_preset"]
 
 nn = torch.nn
@@ -286,8 +286,7 @@ class GanTrainer(GenerativeModel):
         self.eval_n = eval_n
         self.gen = torch_generator(self.seed + 1)
         self.G, self.D = build_networks(cfg, self.seed)
-        self.opt_g = make_optimizer(self.G.parameters(), cfg, cfg.lr_g)
-        self.opt_d = make_optimizer(self.D.parameters(), cfg, cfg.lr_d)
+        self._reset_optimizers()
         self.step_ = 0  # generator steps (or lone D/G steps)
         self.history_ = History()
         self.diverged_ = False  # a NaN appeared; the last good weights are back
@@ -336,8 +335,38 @@ class GanTrainer(GenerativeModel):
         with torch.no_grad():
             for p, saved in zip((p for net in (self.G, self.D) for p in net.parameters()), snap):
                 p.copy_(saved)
-        self.opt_g = make_optimizer(self.G.parameters(), self.cfg, self.cfg.lr_g)
-        self.opt_d = make_optimizer(self.D.parameters(), self.cfg, self.cfg.lr_d)
+        self._reset_optimizers()
+
+    # The optimisers are built on their first step, not with the trainer: the first torch.optim.Adam in a
+    # process imports torch._dynamo (about 3 s of CPU), and a page that only shows a trainer (its shipped run)
+    # should not pay that. Moments loaded before then wait in ``_pending_moments``.
+    def _reset_optimizers(self, moments: dict[str, dict[int, dict]] | None = None) -> None:
+        self._opts: dict[str, torch.optim.Optimizer] = {}
+        self._pending_moments = moments or {}
+
+    def _optimizer(self, name: str) -> torch.optim.Optimizer:
+        opt = self._opts.get(name)
+        if opt is None:
+            net, lr = (self.G, self.cfg.lr_g) if name == "opt_g" else (self.D, self.cfg.lr_d)
+            opt = self._opts[name] = make_optimizer(net.parameters(), self.cfg, lr)
+            slots = self._pending_moments.pop(name, None)
+            if slots:
+                opt.load_state_dict({"state": slots, "param_groups": opt.state_dict()["param_groups"]})
+        return opt
+
+    @property
+    def opt_g(self) -> torch.optim.Optimizer:
+        return self._optimizer("opt_g")
+
+    @property
+    def opt_d(self) -> torch.optim.Optimizer:
+        return self._optimizer("opt_d")
+
+    def _moments(self, name: str) -> dict[int, dict]:
+        """An optimiser's per-parameter state, without building it when it has not stepped yet."""
+        if name in self._opts:
+            return self._opts[name].state_dict()["state"]
+        return self._pending_moments.get(name, {})
 
     def to_data(self, x: torch.Tensor | np.ndarray) -> np.ndarray:
         x = x.detach().numpy() if isinstance(x, torch.Tensor) else x
@@ -620,8 +649,8 @@ class GanTrainer(GenerativeModel):
         out["frames.step"] = torch.tensor([s for s, _ in self.frames], dtype=torch.int64)
         out["frames.points"] = torch.from_numpy(np.stack([p for _, p in self.frames]).astype(np.float32))
         out["meta"] = torch.tensor([self.step_, self.frame_every], dtype=torch.int64)
-        for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):  # Adam's moments: training resumes smoothly
-            for i, slots in opt.state_dict()["state"].items():
+        for name in ("opt_g", "opt_d"):  # Adam's moments: training resumes smoothly
+            for i, slots in self._moments(name).items():
                 for slot, value in slots.items():
                     if isinstance(value, torch.Tensor):
                         out[f"{name}.{i}.{slot}"] = value
@@ -636,14 +665,13 @@ class GanTrainer(GenerativeModel):
         self.frames = [(s, p.copy()) for s, p in _frames_from(state)]
         self.step_, self.frame_every = (int(v) for v in state["meta"])
         self.g_agreement = self.slow_stages = None
-        for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
-            slots: dict[int, dict] = {}
-            for key, value in state.items():
-                if key.startswith(name + "."):
-                    _, i, slot = key.split(".", 2)
-                    slots.setdefault(int(i), {})[slot] = value.clone()
-            if slots:
-                opt.load_state_dict({"state": slots, "param_groups": opt.state_dict()["param_groups"]})
+        moments: dict[str, dict[int, dict]] = {}
+        for key, value in state.items():
+            name, _, rest = key.partition(".")
+            if name in ("opt_g", "opt_d"):
+                i, slot = rest.split(".", 1)
+                moments.setdefault(name, {}).setdefault(int(i), {})[slot] = value.clone()
+        self._reset_optimizers(moments)
         self._good = self._snapshot()
 
     def _weights_state(self) -> dict:
@@ -776,6 +804,23 @@ def pull_under_d_training(cfg: GanConfig = PULL_CONFIG, steps: int = PULL_STEPS,
             tr.train_players(1, "d")
     step, minimax, nonsat, d_fake = (np.array(col) for col in zip(*rows))
     return PullCurves(step=step.astype(int), minimax=minimax, nonsat=nonsat, d_fake=d_fake)
+
+
+PULL_FILE = "pull_curves.json"  # the default run, shipped: the page shows it without training D (or importing torch.optim)
+
+
+def recipe_pull() -> weights.Document:
+    pc = pull_under_d_training()
+    return weights.Document(PULL_FILE, {"config": {"steps": PULL_STEPS, "lr_d": PULL_CONFIG.lr_d},
+                                        **{k: v.tolist() for k, v in asdict(pc).items()}})
+
+
+def shipped_pull_curves() -> PullCurves:
+    """The default :func:`pull_under_d_training`, as shipped (``python -m engine.regenerate gan pull_curves.json``)."""
+    doc = weights.read_document(FAMILY, PULL_FILE)
+    if doc is None or doc["config"] != {"steps": PULL_STEPS, "lr_d": PULL_CONFIG.lr_d}:
+        return pull_under_d_training()
+    return PullCurves(step=np.array(doc["step"], int), **{k: np.array(doc[k], np.float64) for k in ("minimax", "nonsat", "d_fake")})
 
 
 # ---------------------------------------------------------------- shipped weights

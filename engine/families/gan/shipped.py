@@ -1,9 +1,9 @@
 """Every file the GAN family ships, and how to make it again: ``python -m engine.regenerate gan``.
 
 The three 2D presets after their budget on the ring (weights, optimiser moments, history and replay
-frames, so the page resumes them smoothly), the two digits GANs (generator, history, grids), the growing
-digits GAN (``progressive``: generator, per-step history, snapshots) and the style GAN (``style``: mapping and
-synthesis networks).
+frames, so the page resumes them smoothly), the two digits GANs (generator, history, grids), the pull curves of D
+trained alone, the growing digits GAN (``progressive``: generator, per-step history, snapshots) and the style GAN
+(``style``: mapping and synthesis networks).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import partial
 
 from engine.core.weights import Recipe
 from engine.families.gan import digits, progressive, style
-from engine.families.gan.plane import FAMILY, PRESETS, recipe_preset
+from engine.families.gan.plane import FAMILY, PRESETS, PULL_FILE, recipe_preset, recipe_pull
 
 __all__ = ["FAMILY", "recipes"]
 
@@ -20,4 +20,4 @@ __all__ = ["FAMILY", "recipes"]
 def recipes() -> list[Recipe]:
     out = [Recipe(f"preset_{name}", partial(recipe_preset, name), timing=("seconds",)) for name in PRESETS]
     return out + [Recipe("digits", partial(digits.recipe, False)), Recipe("digits_conditional", partial(digits.recipe, True)),
-                 Recipe(progressive.NAME, progressive.recipe), Recipe(style.NAME, style.recipe)]
+                 Recipe(PULL_FILE, recipe_pull), Recipe(progressive.NAME, progressive.recipe), Recipe(style.NAME, style.recipe)]

@@ -15,11 +15,11 @@ from engine.core import weights
 from engine.core.errors import InputError
 from engine.core.torch_setup import torch
 from engine.data import digits
-from engine.families.vae import vq
+from engine.families.vae import vaegan, vq
 from engine.families.vae.digits import BETAS, LATENT_DIMS, VAE, VAEConfig, train
 
 __all__ = ["FAMILY", "weight_name", "SHIPPED", "SHIPPED_SEED", "STORE_DTYPE", "test_metrics", "pretrained", "available",
-           "recipe", "recipe_vq", "recipes"]
+           "recipe", "recipe_vq", "recipe_vaegan", "recipes"]
 
 FAMILY = "vae"
 
@@ -75,8 +75,23 @@ def recipe_vq(seed: int = 0) -> weights.Trained:
     return weights.Trained(state, asdict(vq.VQConfig()) | {"seed": seed, "kind": "vqvae"}, vq.test_metrics(model))
 
 
+def recipe_vaegan(kind: str) -> weights.Trained:
+    """One of the VAE-GAN run's two models (``"plain"``: the twin, ``"vaegan"``), rounded to float16 and judged
+    by the evaluator (its samples' sharpness and leaderboard metrics, its reconstructions' accuracy)."""
+    from engine.evaluation import vaegan as judged  # the evaluator's metrics; imported only to regenerate
+
+    run = vaegan.shipped_run()
+    nets = run.plain if kind == "plain" else run.vaegan
+    state = {k: v.to(STORE_DTYPE) for k, v in nets.state_dict().items()}
+    rounded = vaegan.Nets(run.config)
+    rounded.load_state_dict({k: v.float() for k, v in state.items()})
+    model = vaegan.Model(run.config, rounded, kind)
+    return weights.Trained(state, asdict(run.config) | {"kind": kind}, judged.model_metrics(model))
+
+
 def recipes() -> list[weights.Recipe]:
     out = [weights.Recipe(weight_name(c.latent_dim, c.beta, c.arch), partial(recipe, c)) for c in SHIPPED]
+    out += [weights.Recipe(name, partial(recipe_vaegan, kind)) for kind, name in vaegan.SHIPPED_NAMES.items()]
     return out + [weights.Recipe(vq.NAME, recipe_vq)]
 
 
@@ -111,6 +126,6 @@ def _pretrained(latent_dim: int, beta: float, arch: str) -> VAE:
 
 
 def available() -> list[tuple[int, float, str]]:
-    """(latent_dim, beta, arch) of every shipped model."""
+    """(latent_dim, beta, arch) of every shipped VAE (not the VQ-VAE, nor the VAE-GAN pair: they have a ``kind``)."""
     return sorted((e["config"]["latent_dim"], e["config"]["beta"], e["config"]["arch"])
-                  for e in weights.read_manifest(FAMILY).values() if "latent_dim" in e["config"])
+                  for e in weights.read_manifest(FAMILY).values() if "latent_dim" in e["config"] and "kind" not in e["config"])
