@@ -8,7 +8,9 @@ from engine.core.errors import InputError
 from engine.data import points
 from engine.families import gan
 from ui import gan_cycle as cycle
+from ui import gan_growing as growing
 from ui import gan_sections as sections
+from ui import gan_style as style
 from ui import gan_variants as variants
 from ui import live_panel
 from ui.data_input import dataset_picker
@@ -113,6 +115,8 @@ sections.digits_section(ctx)
 variants.truncation_section(ctx)
 variants.dcgan_section(ctx)
 cycle.cycle_section(ctx)
+growing.growing_section(ctx)
+style.style_section(ctx)
 
 st.divider()
 ctx.md("explanation")
