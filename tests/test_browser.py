@@ -215,7 +215,7 @@ def test_the_token_page_shows_an_error_for_a_second_file_on_screen(browser, tmp_
         page = browser.new_page(viewport=VIEWPORT)
         page.goto(f"{base}/token_sampling?lang=en")
         wait_for_script(page)
-        page.locator(".st-key-w-token_sampling-corpus").click()
+        page.locator(".st-key-w-token_sampling-corpus input").click()  # the box itself, not the middle of label + box
         page.get_by_role("option", name=text.lookup("en", "token_sampling.corpora.upload")).click()
         wait_for_script(page)
         page.locator(PAGE_UPLOADER).set_input_files(str(good))
