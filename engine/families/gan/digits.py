@@ -238,21 +238,23 @@ def train(cfg: DigitsGanConfig, seed: int = 0, epochs: int | None = None, callba
     return tr
 
 
-def history_tensors(hist: DigitsHistory) -> dict[str, torch.Tensor]:
-    out = {f"history.{k}": torch.tensor(v, dtype=torch.float64) for k, v in asdict(hist).items() if k != "grids"}
+def history_tensors(hist, dtype: torch.dtype = torch.float64) -> dict[str, torch.Tensor]:
+    """A training history dataclass (lists of numbers, plus ``grids``: a list of arrays) as tensors for a weights file."""
+    out = {f"history.{k}": torch.tensor(v, dtype=dtype) for k, v in asdict(hist).items() if k != "grids"}
     out["history.grids"] = torch.from_numpy(np.stack(hist.grids))
     return out
 
 
-def history_from_tensors(state: dict[str, torch.Tensor]) -> DigitsHistory:
+def history_from_tensors(state: dict[str, torch.Tensor], cls=DigitsHistory, ints: tuple[str, ...] = ("epoch", "classes_covered")):
+    """Inverse of :func:`history_tensors` for the dataclass ``cls``; the fields in ``ints`` come back as ints."""
     values = {}
-    for name in DigitsHistory.__dataclass_fields__:
+    for name in cls.__dataclass_fields__:
         if name == "grids":
             values[name] = list(state["history.grids"].numpy())
         else:
             col = state[f"history.{name}"].tolist()
-            values[name] = [int(v) for v in col] if name in ("epoch", "classes_covered") else col
-    return DigitsHistory(**values)
+            values[name] = [int(v) for v in col] if name in ints else col
+    return cls(**values)
 
 
 # ---------------------------------------------------------------- shipped weights

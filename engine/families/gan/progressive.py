@@ -36,6 +36,7 @@ from engine.core.torch_setup import count_params, torch
 from engine.core.torch_setup import generator as torch_generator
 from engine.core.training import Budget, Callback
 from engine.data import digits as digit_data
+from engine.families.gan import digits as gan_digits
 from engine.families.gan.digits import N_CLASSES, to_pixels, to_unit
 
 __all__ = ["ProConfig", "LIVE", "ProGan", "ProHistory", "ProTrainer", "alpha_at", "stage_at", "recognised", "real_reference",
@@ -382,20 +383,11 @@ _INT = ("step", "resolution", "snap_step", "snap_resolution")
 
 def _history_tensors(h: ProHistory) -> dict[str, torch.Tensor]:
     # float32 is exact for the steps and resolutions; it keeps the file under 300 kB
-    out = {f"history.{k}": torch.tensor(v, dtype=torch.float32) for k, v in asdict(h).items() if k != "grids"}
-    out["history.grids"] = torch.from_numpy(np.stack(h.grids))
-    return out
+    return gan_digits.history_tensors(h, torch.float32)
 
 
 def _history_from_tensors(state: dict[str, torch.Tensor]) -> ProHistory:
-    values = {}
-    for name in ProHistory.__dataclass_fields__:
-        if name == "grids":
-            values[name] = list(state["history.grids"].numpy())
-        else:
-            col = state[f"history.{name}"].tolist()
-            values[name] = [int(v) for v in col] if name in _INT else col
-    return ProHistory(**values)
+    return gan_digits.history_from_tensors(state, ProHistory, _INT)
 
 
 FAMILY = "gan"
