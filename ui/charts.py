@@ -131,3 +131,21 @@ def add_marked_points(fig: go.Figure, X: np.ndarray, name: str, colour_: str = "
         marker=dict(symbol="circle-open", size=16, color=colour_, line=dict(width=2.5)),
         hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>%{fullData.name}</extra>",
     ))
+
+
+def frame_player(fig: go.Figure, start: int, names: list[str], labels: list[str], play: str, pause: str, *,
+                 buttons_at: tuple[float, float], slider_at: tuple[float, float], slider_len: float, duration: int) -> None:
+    """▶/■ buttons and a slider over ``fig``'s frames (``names``, shown as ``labels``), played in the browser: moving
+    the slider jumps to a frame with no rerun, ▶ plays on from it every ``duration`` ms. ``start``: the frame shown."""
+    jump = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
+    fig.update_layout(
+        updatemenus=[dict(type="buttons", direction="left", x=buttons_at[0], y=buttons_at[1], xanchor="left", yanchor="top",
+                          showactive=False,
+                          buttons=[dict(label="▶ " + play, method="animate",
+                                        args=[None, dict(frame=dict(duration=duration, redraw=True), transition=dict(duration=0),
+                                                         fromcurrent=True)]),
+                                   dict(label="■ " + pause, method="animate", args=[[None], jump])])],
+        sliders=[dict(active=start, x=slider_at[0], y=slider_at[1], len=slider_len, xanchor="left", yanchor="top",
+                      font=dict(color="rgba(0,0,0,0)"), currentvalue=dict(prefix="", font=dict(size=FONT_SIZE - 1, color="#111827")),
+                      steps=[dict(label=lab, method="animate", args=[[name], jump]) for name, lab in zip(names, labels)])],
+    )

@@ -322,17 +322,9 @@ def guidance_sweep(sweep, start: int, titles: tuple[str, str, str, str], w_title
     traces = [0, 1, first_marker, first_marker + 1]
     fig.frames = [go.Frame(data=[go.Heatmap(z=film(k)), go.Heatmap(z=grid(k)), *markers(k)], traces=traces, name=str(k))
                   for k in range(W)]
-    step_args = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
-    fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=40, b=10), font=dict(size=charts.FONT_SIZE - 2), plot_bgcolor="white",
-        uirevision="guidance_sweep",
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=0.53, xanchor="left", yanchor="top", showactive=False,
-                          buttons=[dict(label="▶ " + play, method="animate",
-                                        args=[None, dict(frame=dict(duration=400, redraw=True), transition=dict(duration=0), fromcurrent=True)]),
-                                   dict(label="■ " + pause, method="animate", args=[[None], step_args])])],
-        sliders=[dict(active=start, x=0.2, y=0.55, len=0.8, xanchor="left", yanchor="top", font=dict(color="rgba(0,0,0,0)"),
-                      currentvalue=dict(prefix="", font=dict(size=charts.FONT_SIZE - 1, color="#111827")),
-                      steps=[dict(label=lab, method="animate", args=[[str(k)], step_args]) for k, lab in enumerate(frame_labels)])],
-    )
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), font=dict(size=charts.FONT_SIZE - 2), plot_bgcolor="white",
+                      uirevision="guidance_sweep")
+    charts.frame_player(fig, start, [str(k) for k in range(W)], frame_labels, play, pause, buttons_at=(0.0, 0.53), slider_at=(0.2, 0.55),
+                        slider_len=0.8, duration=400)
     fig.update_annotations(font_size=charts.FONT_SIZE - 1)
     return fig

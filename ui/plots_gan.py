@@ -243,17 +243,10 @@ def digits_epochs(grids: np.ndarray, n_cols: int, epochs: list[int], start: int,
                       row=r, col=2)
     traces = [0, *range(first_marker, first_marker + n_rows)]
     fig.frames = [go.Frame(data=[go.Heatmap(z=mosaic(g)), *markers(e)], traces=traces, name=str(e)) for g, e in zip(grids, epochs)]
-    step_args = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=30, b=10), font=dict(size=charts.FONT_SIZE - 2), plot_bgcolor="white",
-        legend=dict(orientation="v", yanchor="top", y=0.26, x=0.0, xanchor="left"), uirevision="digits",
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=0.36, xanchor="left", yanchor="top", showactive=False,
-                          buttons=[dict(label="▶ " + play, method="animate",
-                                        args=[None, dict(frame=dict(duration=200, redraw=True), transition=dict(duration=0), fromcurrent=True)]),
-                                   dict(label="■ " + pause, method="animate", args=[[None], step_args])])],
-        sliders=[dict(active=start, x=0.0, y=0.52, len=0.4, xanchor="left", yanchor="top", font=dict(color="rgba(0,0,0,0)"),
-                      currentvalue=dict(prefix="", font=dict(size=charts.FONT_SIZE - 1, color="#111827")),
-                      steps=[dict(label=lab, method="animate", args=[[str(e)], step_args]) for e, lab in zip(epochs, frame_labels)])],
-    )
+        legend=dict(orientation="v", yanchor="top", y=0.26, x=0.0, xanchor="left"), uirevision="digits")
+    charts.frame_player(fig, start, [str(e) for e in epochs], frame_labels, play, pause, buttons_at=(0.0, 0.36), slider_at=(0.0, 0.52),
+                        slider_len=0.4, duration=200)
     fig.update_annotations(font_size=charts.FONT_SIZE - 1)
     return fig
