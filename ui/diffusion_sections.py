@@ -127,16 +127,17 @@ def live_draw(ctx: PageContext, snap: live_panel.Snapshot, box: tuple, data: np.
 
 # ---------------------------------------------------------------- digits
 
-def _guided_controls(ctx: PageContext, keys: tuple[str, str | None, str], digit: int, guidance: float | None) -> tuple[int, float | None, int]:
-    """The class to draw, the guidance weight and the DDIM steps of a guided digits section (its own keys).
-    Without a guidance key the section shows every weight at once and scrubs them in the browser (w is None)."""
-    label = st.segmented_control(ctx.t("digit_class"), list(range(10)), key=ctx.key(keys[0]), default=digit)
-    c2, c3 = st.columns(2)
-    w = None if keys[1] is None else float(
-        c2.slider(ctx.t("guidance"), 0.0, 6.0, guidance, 0.5, key=ctx.key(keys[1]), help=ctx.t("guidance_help")))
-    steps = (c3 if keys[1] is not None else c2).segmented_control(ctx.t("ddim_steps"), D.DDIM_STEP_CHOICES, key=ctx.key(keys[2]),
-                                                                  default=50) or 50
-    return digit if label is None else int(label), w, int(steps)
+def _guided_controls(ctx: PageContext, class_key: str, steps_key: str, digit: int,
+                     guidance: tuple[str, float] | None = None) -> tuple[int, float | None, int]:
+    """The class to draw, the guidance weight (a slider with ``guidance = (key, default)``; None when the section shows
+    every weight at once, scrubbed in the browser) and the DDIM steps of a guided digits section."""
+    label = st.segmented_control(ctx.t("digit_class"), list(range(10)), key=ctx.key(class_key), default=digit)
+    cols, w = st.columns(2), None
+    if guidance is not None:
+        key, default = guidance
+        w = float(cols[0].slider(ctx.t("guidance"), 0.0, 6.0, default, 0.5, key=ctx.key(key), help=ctx.t("guidance_help")))
+    steps = cols[guidance is not None].segmented_control(ctx.t("ddim_steps"), D.DDIM_STEP_CHOICES, key=ctx.key(steps_key), default=50)
+    return digit if label is None else int(label), w, int(steps or 50)
 
 
 @section
@@ -148,7 +149,7 @@ def digits_section(ctx: PageContext) -> None:
 
 def _digits_section(ctx: PageContext) -> None:
     st.markdown(ctx.t("digits_lead"))
-    label, _, steps = _guided_controls(ctx, ("digit_class", None, "digit_steps"), 3, None)
+    label, _, steps = _guided_controls(ctx, "digit_class", "digit_steps", 3)
     with st.spinner(ctx.t("digits_running")):
         V.guidance_sweep(label, steps, ctx.seed)  # the samples first, under the spinner (sampled once per setting)
         fig = V.guidance_sweep_figure(label, steps, ctx.seed, ctx.lang)
@@ -177,7 +178,7 @@ def latent_views(ctx: PageContext) -> None:
 
 
 def _latent_views(ctx: PageContext) -> None:
-    label, guidance, steps = _guided_controls(ctx, ("latent_class", "latent_guidance", "latent_steps"), 7, 1.0)
+    label, guidance, steps = _guided_controls(ctx, "latent_class", "latent_steps", 7, ("latent_guidance", 1.0))
     with st.spinner(ctx.t("latent_loading")):
         vae, model, codes_test, shipped = V.latent_models()
     with st.spinner(ctx.t("digits_running")):
