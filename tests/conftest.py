@@ -7,9 +7,10 @@ def _fresh_caches():
     """Each test starts with empty Streamlit caches, as a fresh server would."""
     st.cache_data.clear()
     st.cache_resource.clear()
-    from ui import training_slots
+    from ui import server_load, training_slots
 
     training_slots._INSTANCE = None  # and no live-training slot held by an earlier test
+    server_load._INSTANCE = None  # nor a page run an earlier test began and never ended
     yield
 
 
