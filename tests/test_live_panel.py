@@ -179,6 +179,31 @@ def test_the_tick_budget_is_whole_when_alone_and_a_share_while_other_sessions_ru
                                           {"GP_TRAINING_SHARE": "lots"}, {"GP_TRAINING_SHARE": "nan"})] == [0.3, 0.5, 0.05, 0.3, 0.3]
 
 
+def test_the_redraw_slows_down_while_other_runs_keep_the_server_busy_and_speeds_up_when_calm():
+    from ui.server_load import BUSY_TICK_SECONDS, ServerLoad
+
+    now = [100.0]
+    load = ServerLoad(clock=lambda: now[0])
+    assert load.busy("me") == 0.0 and load.tick_every(None, 0.25, "me") == 0.25  # alone: 4 redraws a second
+    load.begin("me")
+    now[0] += 3.0
+    assert load.busy("me") == 0.0  # my own runs never slow me down
+    load.begin("a")
+    now[0] += 1.0
+    load.begin("b")  # two runs at once cover the same second once
+    now[0] += 1.0
+    assert load.busy("me") == pytest.approx(2 / 3) and load.tick_every(0.25, 0.25, "me") == BUSY_TICK_SECONDS
+    load.end("a"), load.end("b")
+    now[0] += 1.0  # busy 2 s of the last 3: still slow; 1 s of 3 is between calm and busy: the rate stays
+    assert load.tick_every(BUSY_TICK_SECONDS, 0.25, "me") == BUSY_TICK_SECONDS
+    now[0] += 1.0
+    assert load.busy("me") == pytest.approx(1 / 3)
+    assert load.tick_every(BUSY_TICK_SECONDS, 0.25, "me") == BUSY_TICK_SECONDS and load.tick_every(0.25, 0.25, "me") == 0.25
+    now[0] += 1.0
+    assert load.busy("me") == 0.0 and load.tick_every(BUSY_TICK_SECONDS, 0.25, "me") == 0.25  # calm again
+    assert load.tick_every(None, 2.0, "me") == 2.0  # never faster than the panel's own rate
+
+
 def test_a_tick_trains_one_step_while_another_student_waits_and_its_whole_budget_alone(monkeypatch):
     from ui import server_load
 

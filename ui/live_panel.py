@@ -42,7 +42,7 @@ from ui.shell import PageContext, guarded, session_id, show_input_error, t
 RATE_AFTER = 0.1  # seconds of training before the time left is estimated from the measured rate
 TICK_SECONDS = 0.25  # a redraw every quarter second (4 per second) while playing, where the machine allows
 TICK_BUDGET = 0.15  # seconds of training per tick at most: Pause waits for one step, a tick never runs long
-QUEUED_TICK_SECONDS = 1.5  # a run waiting for a slot only renews its place (well within the slots' lease) and looks again
+QUEUED_TICK_SECONDS = 2.0  # a run waiting for a slot only renews its place (well within the slots' lease) and looks again
 
 
 def fingerprint(data: object, settings: object = None) -> str:
@@ -83,6 +83,7 @@ class LiveRun:
     error: InputError | None = None  # a build that failed, shown by the panel
     pending: str | None = None  # "play" or "step" pressed before there was a trainer: the next run builds it
     refused: bool = False  # Play found the server's queue full: said until the next Play
+    every: float | None = None  # the ticking fragment's run_every, as the last full run registered it
 
 
 @dataclass(frozen=True)
@@ -288,21 +289,24 @@ def show(panel: Panel) -> LiveRun:
         show_input_error(run.error)
     if run.trainer is not None and _done(panel, run, run.trainer):
         run.playing = False
-    every = _every(panel, run)
+    run.every = every = _every(panel, run, current=run.every)
     st.fragment(run_every=every)(_tick)(panel, every)
     if panel.model_file:
         export.model_file(panel, run)
     return run
 
 
-def _every(panel: Panel, run: LiveRun, place: training_slots.Place | None = None) -> float | None:
-    """How often the panel ticks: not at all unless playing; slowly while waiting for a slot (the queue's
-    ticks only renew the place, and their redraws show the same step); at the panel's rate with a slot."""
+def _every(panel: Panel, run: LiveRun, place: training_slots.Place | None = None, current: float | None = None) -> float | None:
+    """How often the panel ticks (``current``: how often it ticks now): not at all unless playing; slowly while
+    waiting for a slot (the queue's ticks only renew the place, and their redraws show the same step); with a
+    slot, at the panel's rate, or once a second while other students' runs keep the server busy (ui/server_load.py)."""
     if not run.playing or (run.trainer is not None and _done(panel, run, run.trainer)):
         return None
     if place is None and run.trainer is not None:  # a full run (Play, a page's control): ask where it stands
         place = training_slots.slots().request(_who(panel))
-    return QUEUED_TICK_SECONDS if place is not None and not place.granted and not place.refused else panel.tick_seconds
+    if place is not None and not place.granted and not place.refused:
+        return QUEUED_TICK_SECONDS
+    return server_load.load().tick_every(current, panel.tick_seconds, session_id())
 
 
 def _label(panel: Panel, name: str) -> str:
@@ -379,7 +383,7 @@ def _view(panel: Panel, every: float | None) -> None:
 
     def within_budget() -> bool:  # the full budget alone; a share of it while other students' runs wait (ui/server_load.py)
         return time.perf_counter() - started < server_load.load().budget(
-            panel.tick_budget, panel.tick_seconds, place.running if place is not None else 1, session)
+            panel.tick_budget, every or panel.tick_seconds, place.running if place is not None else 1, session)
 
     place = None
     if run.playing and not _done(panel, run, tr):
@@ -422,5 +426,5 @@ def _view(panel: Panel, every: float | None) -> None:
         st.session_state[export.TICKING] = False
     if live.in_fragment_run():  # a control inside the panel reran only the panel: the link must still say the whole view
         share.write(panel.ctx.page, panel.ctx.lang)
-    if (ticking and not run.playing) or panel.full_run_when(snap) or (ticking and _every(panel, run, place) != every):
+    if (ticking and not run.playing) or panel.full_run_when(snap) or (ticking and _every(panel, run, place, every) != every):
         st.rerun(scope="app")  # after drawing: stop the timer, redraw what lies outside the panel, or tick at a new rate
