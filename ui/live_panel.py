@@ -10,7 +10,9 @@ A page describes its trainer and what it draws; the panel owns the state machine
   Step, the page's extra buttons, Reset and Stop; they are drawn inside the ticking fragment, so a
   click reruns only the panel, after the tick under way (see ``ui/live.py``);
 - a tick (``st.fragment(run_every=…)``, guarded) trains for at most ``tick_budget`` seconds,
-  asking between two steps whether to go on, so Pause takes effect after the current step;
+  asking between two steps whether to go on, so Pause takes effect after the current step; on a server
+  busy with other students' runs it trains for a share of that and redraws less often
+  (``ui/server_load.py``), and a run queued for a slot (``ui/training_slots.py``) ticks every 2 s;
 - under the panel, the trained model's download and a model file's upload (``ui/export.py``: weights only,
   checked on load; a loaded model replaces the run's trainer);
 - the page draws from a :class:`Snapshot` copied under the trainer's lock, never from the live
