@@ -180,6 +180,17 @@ def wait_healthy(url: str, timeout: float, proc: subprocess.Popen | None = None)
         time.sleep(0.2)
 
 
+def warm(url: str, timeout: float = 60.0) -> None:
+    """Run the home page once in a session of its own (``/_stcore/script-health-check``, on in
+    ``.streamlit/config.toml``), as a container's health check does: it must run to the end, and it starts the
+    replica's background warm-up (``ui/prewarm.py``) before the first student arrives."""
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/script-health-check", timeout=timeout) as r:
+            r.read()
+    except urllib.error.HTTPError as e:
+        raise RuntimeError(f"{url}: the home page did not run cleanly in the script health check ({e.code})") from e
+
+
 @dataclass
 class Cluster:
     """N replicas and nginx, started by :meth:`start`, all stopped by :meth:`stop` (also on exceptions)."""
@@ -235,6 +246,7 @@ class Cluster:
                                       start_new_session=True)
         for r in self.replicas:
             wait_healthy(f"http://{r.addr}", timeout, self.procs[r.name])
+            warm(f"http://{r.addr}", timeout)
         wait_healthy(self.url, 10, self.nginx)
         return self
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from engine.core.errors import InputError
-from ui import heap, lessons, presenter, reconnect, share, text
+from ui import heap, lessons, prewarm, presenter, reconnect, share, text
 from ui.registry import BY_KEY, HOME_SCRIPT, PAGES
 
 heap.install()  # see ui/heap.py: the long-lived heap is frozen so full collections stop rescanning it
@@ -103,6 +103,7 @@ class PageContext:
         """The page's last line: a hand-edited link's unknown settings get a message and leave the address."""
         share.finish(self.page)
         heap.after_run()
+        prewarm.start()  # once per process: the heavy imports in the background (ui/prewarm.py)
 
     def tabs(self, names: list[str], labels: list[str], key: str):
         """Tabs whose selected tab is in the link (``tab=<name>`` when not the first); see ``ui.share.tabs``."""
