@@ -19,6 +19,9 @@ and three plain directives:
   there even after the dead one comes back. The app sees a browser that asks to resume a session it does not
   have and tells the student (``ui/reconnect.py``).
 
+Each replica runs its home page once (``/_stcore/script-health-check``, as a container's health check does) before
+the cluster counts as up: that checks the app's script and starts the replica's background warm-up (``ui/prewarm.py``).
+
 ``X-Upstream`` on every response names the replica (``r1``, ``r2``, …) for tests and the load benchmark.
 Traffic stays on 127.0.0.1; nginx gets its own prefix, config and logs in a temporary folder (no root paths).
 """
