@@ -3,6 +3,7 @@
 import ast
 import logging
 import sys
+import threading
 from pathlib import Path
 
 from tests.apptest_utils import assert_clean, open_page
@@ -60,3 +61,19 @@ def test_the_first_run_starts_it_once_and_gp_prewarm_0_turns_it_off(monkeypatch)
     monkeypatch.setenv("GP_PREWARM", "0")
     open_page("streamlit_app.py")
     assert not prewarm.wait(1) and calls == [1]
+
+
+def test_it_gives_way_to_a_running_page_script_for_a_bounded_time(monkeypatch):
+    release = threading.Event()
+    script = threading.Thread(target=release.wait, name=prewarm.SCRIPT_THREAD, daemon=True)
+    script.start()
+    try:
+        monkeypatch.setattr(prewarm, "GIVE_WAY_S", 0.1)
+        prewarm._give_way()
+        assert script.is_alive()  # a script that runs on and on does not hold the warm-up back for long
+        monkeypatch.setattr(prewarm, "GIVE_WAY_S", 60.0)
+        threading.Timer(0.2, release.set).start()
+        prewarm._give_way()
+        assert not script.is_alive()  # it waited for the script to end
+    finally:
+        release.set()

@@ -12,7 +12,9 @@ engine families and the pages' ui modules).
 
 What it leaves alone: it draws nothing and fills no ``st.cache_resource`` (the thread has no script run context,
 and a shared model is loaded by the first page that asks for it), and a failed import is logged and skipped, so
-the page that needs it reports it as before. At the end it runs one full collection and lets ``ui.heap`` freeze
+the page that needs it reports it as before. It gives way to the pages: before each module it has still to import
+it waits (10 s at most) while a session's script runs, so a student who opens a page at once is not slowed by
+imports that page does not need. At the end it runs one full collection and lets ``ui.heap`` freeze
 what survived, as after a page's first view. ``GP_PREWARM=0`` turns it off (the tests do: a background import
 would make them slower and their timing nondeterministic).
 """
@@ -24,6 +26,7 @@ import gc
 import importlib
 import logging
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -51,6 +54,9 @@ LIBRARIES = (
     "sklearn.svm",
 )
 
+SCRIPT_THREAD = "ScriptRunner.scriptThread"  # the name Streamlit gives every session's script thread
+GIVE_WAY_S = 10.0  # at most this long before each module still to import while a page's script runs
+
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
 _report: dict[str, float] = {}  # step -> seconds, once the warm-up has finished
@@ -62,7 +68,18 @@ def enabled() -> bool:
 
 # ---------------------------------------------------------------- what is warmed
 
+def _give_way() -> None:
+    """Let a running page script go first: it needs the interpreter now, the warm-up only soon. Waits until no
+    session's script runs, or ``GIVE_WAY_S`` at most (a busy server's scripts never all stop: the warm-up still
+    advances, one module per wait)."""
+    deadline = time.monotonic() + GIVE_WAY_S
+    while time.monotonic() < deadline and any(t.name == SCRIPT_THREAD and t.is_alive() for t in threading.enumerate()):
+        time.sleep(0.05)
+
+
 def _torch() -> None:
+    if "torch._dynamo" not in sys.modules:
+        _give_way()
     from engine.core import torch_setup  # noqa: F401  (first: it sets the server's thread count)
 
     import torch
@@ -110,6 +127,8 @@ def _is_local_module(dotted: str) -> bool:
 
 def _import_all(modules) -> None:
     for name in modules:
+        if name not in sys.modules:
+            _give_way()
         try:
             importlib.import_module(name)
         except Exception:  # the page that needs it reports it; the warm-up goes on
