@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
 import random
@@ -60,12 +61,63 @@ def read_proc(pid: int) -> tuple[int, float]:
     return rss, (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
 
 
+def cpu_wait(pid: int) -> float | None:
+    """Seconds the process's threads have spent ready to run but waiting for a CPU (the second field of
+    ``/proc/<pid>/task/<tid>/schedstat``, summed over its threads); None where the kernel does not keep it.
+    Its growth over a run says how much the rest of the machine (other processes, or this client) held the
+    server back: CPU % alone cannot tell an idle server from one that waits for a core."""
+    total = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    total += int(f.read().split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # a thread that ended meanwhile
+    except OSError:
+        return None
+    return total / 1e9
+
+
+# ---------------------------------------------------------------- separate cores for the server and the clients
+
+SERVER_CPU, CLIENT_CPU = 0, 1
+
+
+def pinned_launcher(cpu: int) -> tuple[str, ...]:
+    """What ``python`` runs instead of ``-m streamlit``: Streamlit's command, pinned to ``cpu`` before anything is
+    imported, so that every thread pool it starts (torch's, OpenBLAS's) sees the one core it may use."""
+    return ("-c", f"import os, sys; os.sched_setaffinity(0, {{{cpu}}}); from streamlit.web.cli import main; sys.exit(main())")
+
+
+def pin_all_threads(cpus: set[int]) -> None:
+    """Pin every thread of this process (``sched_setaffinity`` acts on one thread; new threads inherit it)."""
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            os.sched_setaffinity(int(tid), cpus)
+        except OSError:
+            pass  # a thread that ended meanwhile
+
+
+def can_pin() -> bool:
+    return hasattr(os, "sched_setaffinity") and {SERVER_CPU, CLIENT_CPU} <= os.sched_getaffinity(0)
+
+
+def affinity(pid: int) -> str | None:
+    """The CPUs a process may run on, as ``/proc`` lists them (``"0"``, ``"0-1"``)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("Cpus_allowed_list:"))
+    except (OSError, StopIteration):
+        return None
+
+
 class ProcWatch:
     """Samples the servers' RSS and CPU every ``every`` seconds while a run goes on."""
 
     def __init__(self, pids: list[int], every: float = 0.5):
         self.pids, self.every = pids, every
-        self.samples: list[tuple[float, int, float]] = []  # (time, total RSS, total CPU seconds)
+        self.samples: list[tuple[float, int, float, float | None]] = []  # (time, total RSS, CPU seconds, CPU wait seconds)
         self._task: asyncio.Task | None = None
 
     def sample(self) -> tuple[float, int, float] | None:
@@ -73,7 +125,9 @@ class ProcWatch:
             reads = [read_proc(p) for p in self.pids]
         except (OSError, StopIteration):
             return None
-        s = (time.perf_counter(), sum(r for r, _ in reads), sum(c for _, c in reads))
+        waits = [cpu_wait(p) for p in self.pids]
+        s = (time.perf_counter(), sum(r for r, _ in reads), sum(c for _, c in reads),
+             None if None in waits else sum(waits))
         self.samples.append(s)
         return s
 
@@ -110,7 +164,9 @@ class ProcWatch:
                 windows.append(100 * (s[i][2] - s[j][2]) / (s[i][0] - s[j][0]))
         return {"rss_start_mb": s[0][1] / 2**20, "rss_peak_mb": max(x[1] for x in s) / 2**20, "rss_final_mb": s[-1][1] / 2**20,
                 "cpu_avg_pct": 100 * (s[-1][2] - s[0][2]) / (s[-1][0] - s[0][0]),
-                "cpu_peak_pct": max(windows) if windows else float("nan"), "seconds": s[-1][0] - s[0][0]}
+                "cpu_peak_pct": max(windows) if windows else float("nan"), "seconds": s[-1][0] - s[0][0],
+                "cpu_wait_pct": (100 * (s[-1][3] - s[0][3]) / (s[-1][0] - s[0][0]))
+                if s[0][3] is not None and s[-1][3] is not None else float("nan")}
 
 
 # ---------------------------------------------------------------- one student
@@ -313,6 +369,8 @@ async def run_class(base: str, n: int, seconds: float, share: float, seed: int, 
     load_before = machine_load()
     watch = ProcWatch(pids)
     watch.start()
+    client = ProcWatch([os.getpid()])  # this process: every simulated student, their sockets and protobufs
+    client.start()
     t0 = time.perf_counter()
     deadline = t0 + seconds
     students = [Student(i, base, lang, deadline, tally, random.Random(seed * 1000 + i), marker_header) for i in range(n)]
@@ -340,7 +398,9 @@ async def run_class(base: str, n: int, seconds: float, share: float, seed: int, 
             tally.errors.append(f"student crashed: {type(t.exception()).__name__}: {t.exception()}"[:200])
     wall = time.perf_counter() - t0
     server = await watch.stop()
-    return aggregate(n, n_train, tally, wall, server, load_before, machine_load(), len(pending))
+    r = aggregate(n, n_train, tally, wall, server, load_before, machine_load(), len(pending))
+    r["client"] = await client.stop()
+    return r
 
 
 def _seconds(rows: list[dict]) -> list[float]:
@@ -481,18 +541,22 @@ def _ms_pair(s: dict) -> str:
 
 def markdown(rows: list[dict]) -> str:
     head = ("| students (training) | light p50 / p95 (n) | training p50 / p95 (n) | page load p50 / p95 (n) | tick gap p50 / p95 | "
-            "light reruns partial | runs/s | errors · disconnects · timeouts | server RSS peak / final | server CPU avg / peak | load before → after |")
+            "light reruns partial | runs/s | errors · disconnects · timeouts | server RSS peak / final | server CPU avg / peak | server waiting for a CPU | client CPU avg / peak | load before → after |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         srv = r.get("server") or {}
         rss = f"{srv['rss_peak_mb']:,.0f} / {srv['rss_final_mb']:,.0f} MB" if srv else "–"
         cpu = f"{srv['cpu_avg_pct']:.0f} / {srv['cpu_peak_pct']:.0f} %" if srv else "–"
+        wait = srv.get("cpu_wait_pct", float("nan"))
+        waiting = "–" if wait != wait else f"{wait:.0f} %"
+        cli = r.get("client") or {}
+        client = f"{cli['cpu_avg_pct']:.0f} / {cli['cpu_peak_pct']:.0f} %" if cli else "–"
         gap = r["tick_gap"]
         gaps = f"{gap['p50']:.2f} / {gap['p95']:.2f} s" if gap["n"] else "–"
         share = r["light_partial_share"]
         lines.append(f"| {r['students']} ({r['training_students']}) | {_ms_pair(r['light'])} | {_ms_pair(r['training'])} | "
                      f"{_ms_pair(r['page_load'])} | {gaps} | {'–' if share != share else f'{share:.0%}'} | "
-                     f"{r['finished_runs_per_s']:.2f} | {r['errors']} · {r['disconnects']} · {r['timeouts']} | {rss} | {cpu} | "
+                     f"{r['finished_runs_per_s']:.2f} | {r['errors']} · {r['disconnects']} · {r['timeouts']} | {rss} | {cpu} | {waiting} | {client} | "
                      f"{r['load_before']['loadavg_1_5_15'][0]:.1f} → {r['load_after']['loadavg_1_5_15'][0]:.1f} |")
     return "\n".join(lines)
 
@@ -538,6 +602,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--replica-header", default=None, help="a response header that names the replica (e.g. X-Upstream set by the proxy)")
     ap.add_argument("--rounds", type=int, default=2, help="cleanup: train-and-close rounds (a later round should reuse the memory)")
     ap.add_argument("--reloads", type=int, default=3, help="affinity: reloads per student")
+    ap.add_argument("--profile-client", type=Path, default=None, help="load: cProfile this process (the simulated students) "
+                    "while the class acts, into this file per N (``<file>.<N>``; read it with python -m pstats)")
+    ap.add_argument("--pin", action=argparse.BooleanOptionalAction, default=None,
+                    help=f"run the fresh server on CPU {SERVER_CPU} only and this process (the students) on CPU {CLIENT_CPU} "
+                    "(default: on without --url, when both CPUs are there)")
     ap.add_argument("--no-warmup", action="store_true", help="do not visit every page before measuring")
     ap.add_argument("--out", type=Path, default=None, help="JSON file (default benchmarks/out/class_load-<mode>.json)")
     args = ap.parse_args(argv)
@@ -545,6 +614,10 @@ def main(argv: list[str] | None = None) -> None:
         if getattr(args, name) is None:
             setattr(args, name, QUICK[name] if args.quick else full)
     args.no_warmup = args.no_warmup or args.quick
+    if args.pin is None:
+        args.pin = not args.url and can_pin()
+    elif args.pin and (args.url or not can_pin()):
+        raise SystemExit(f"--pin needs a fresh server (no --url) and CPUs {SERVER_CPU} and {CLIENT_CPU}")
     sizes = [int(x) for x in args.students.split(",") if x.strip()]
     pids = [int(x) for x in args.server_pid.split(",") if x.strip()]
     out = args.out or OUT / f"class_load-{args.mode}.json"
@@ -579,8 +652,19 @@ async def one(args, n: int, pids: list[int]) -> dict:
 
     options = ("--server.disconnectedSessionTTL", str(int(args.ttl))) if args.mode == "cleanup" and args.ttl else ()
     OUT.mkdir(parents=True, exist_ok=True)
-    with server_process(options=options, log=OUT / f"class_load-server-{n}.log") as (base, proc):
-        return await measure(args, base, n, [proc.pid], proc)
+    launcher = pinned_launcher(SERVER_CPU) if args.pin else ("-m", "streamlit")
+    mine = os.sched_getaffinity(0) if args.pin else None
+    if args.pin:
+        pin_all_threads({CLIENT_CPU})
+    try:
+        with server_process(options=options, log=OUT / f"class_load-server-{n}.log", launcher=launcher) as (base, proc):
+            pinned = {"server": affinity(proc.pid), "client": affinity(os.getpid())} if args.pin else None
+            r = await measure(args, base, n, [proc.pid], proc)
+            r["pinned"] = pinned
+            return r
+    finally:
+        if mine is not None:
+            pin_all_threads(mine)
 
 
 async def measure(args, base: str, n: int, pids: list[int], proc) -> dict:
@@ -588,7 +672,15 @@ async def measure(args, base: str, n: int, pids: list[int], proc) -> dict:
     if not args.no_warmup and args.mode != "affinity":
         warm = await asyncio.wait_for(warm_up(base, args.lang), 900)
     if args.mode == "load":
-        r = await run_class(base, n, args.seconds, args.training_share, args.seed, pids, args.lang, args.grace, args.replica_header)
+        profile = cProfile.Profile() if args.profile_client else None
+        if profile is not None:
+            profile.enable()
+        try:
+            r = await run_class(base, n, args.seconds, args.training_share, args.seed, pids, args.lang, args.grace, args.replica_header)
+        finally:
+            if profile is not None:
+                profile.disable()
+                profile.dump_stats(f"{args.profile_client}.{n}")
     elif args.mode == "cleanup":
         r = await run_cleanup(base, n, args.seconds, args.ttl or 120.0, pids, args.lang, args.rounds)
     else:
