@@ -12,7 +12,16 @@ switch pages now and then; about 30 % press train on the GAN, diffusion, VAE and
 so they train at the same time), watch 6–10 s of live training, pause, and move a control. Everyone thinks
 1.5–3 s between actions. Measured: action → ``script_finished`` of its run (light and training actions apart),
 page loads (opening a tab, and following a link), the gaps between live-training ticks, errors (tracebacks and
-error boxes in the deltas, disconnects, timeouts), and the server's RSS and CPU from ``/proc``.
+error boxes in the deltas, disconnects, timeouts), the server's RSS and CPU from ``/proc``, how long its threads
+waited for a CPU (``/proc/<pid>/task/*/schedstat``: a server held back by the rest of the machine, not idle), and
+this process's own CPU (the students: a reader sees whether the clients, not the server, were the limit).
+
+Separate cores (``--pin``, on by default with a fresh server on a machine with CPUs 0 and 1): the server runs on
+CPU 0 only, pinned before it imports anything, and this process (every student) on CPU 1, as a class's browsers
+run on their own laptops; one server process then has one core, the unit the replicas scale by. torch inside it
+keeps one thread (``engine/core/torch_setup.py``: ``GP_TORCH_THREADS``, default 1) and OpenBLAS sizes its pool
+from the one CPU it sees. ``--no-pin`` lets the scheduler place both anywhere (what earlier tables measured);
+with ``--url`` nothing is pinned (the server is not ours).
 
 Bounded: students stop acting at ``--seconds``; what is still in flight gets ``--grace`` seconds, then every
 task is cancelled and every socket closed. Traffic goes to 127.0.0.1 only.
@@ -84,10 +93,10 @@ def cpu_wait(pid: int) -> float | None:
 SERVER_CPU, CLIENT_CPU = 0, 1
 
 
-def pinned_launcher(cpu: int) -> tuple[str, ...]:
-    """What ``python`` runs instead of ``-m streamlit``: Streamlit's command, pinned to ``cpu`` before anything is
-    imported, so that every thread pool it starts (torch's, OpenBLAS's) sees the one core it may use."""
-    return ("-c", f"import os, sys; os.sched_setaffinity(0, {{{cpu}}}); from streamlit.web.cli import main; sys.exit(main())")
+def pinned_launcher(cpu: int, then: str = "from streamlit.web.cli import main; sys.exit(main())") -> tuple[str, ...]:
+    """What ``python`` runs instead of ``-m streamlit``: Streamlit's command (``then``), pinned to ``cpu`` before
+    anything is imported, so that every thread pool it starts (torch's, OpenBLAS's) sees the one core it may use."""
+    return ("-c", f"import os, sys; os.sched_setaffinity(0, {{{cpu}}}); {then}")
 
 
 def pin_all_threads(cpus: set[int]) -> None:
@@ -151,8 +160,8 @@ class ProcWatch:
             self.sample()
         return self.report()
 
-    def report(self, since: float | None = None) -> dict:
-        s = [x for x in self.samples if since is None or x[0] >= since]
+    def report(self, since: float | None = None, until: float | None = None) -> dict:
+        s = [x for x in self.samples if (since is None or x[0] >= since) and (until is None or x[0] <= until)]
         if len(s) < 2:
             return {}
         windows = []  # CPU % over ~1 s windows
@@ -346,6 +355,16 @@ class Student:
 
 # ---------------------------------------------------------------- one class
 
+async def loop_lag(out: list[float], every: float = 0.1) -> None:
+    """How late this process's event loop wakes a sleeper: how late the students read what the server sent (their
+    times are taken when a message is handled), were the clients busy or waiting for a CPU."""
+    while True:
+        t = time.perf_counter()
+        await asyncio.sleep(every)
+        out.append(time.perf_counter() - t - every)
+
+
+
 async def warm_up(base: str, lang: str) -> float:
     """One student visits every page once, so that N = 1 is not a cold start."""
     t0 = time.perf_counter()
@@ -371,6 +390,7 @@ async def run_class(base: str, n: int, seconds: float, share: float, seed: int, 
     watch.start()
     client = ProcWatch([os.getpid()])  # this process: every simulated student, their sockets and protobufs
     client.start()
+    lag = asyncio.create_task(loop_lag(lags := []))
     t0 = time.perf_counter()
     deadline = t0 + seconds
     students = [Student(i, base, lang, deadline, tally, random.Random(seed * 1000 + i), marker_header) for i in range(n)]
@@ -398,8 +418,13 @@ async def run_class(base: str, n: int, seconds: float, share: float, seed: int, 
             tally.errors.append(f"student crashed: {type(t.exception()).__name__}: {t.exception()}"[:200])
     wall = time.perf_counter() - t0
     server = await watch.stop()
+    # the averages over the whole run include the grace period, when only a few late actions are left;
+    # "acting" is the window in which the students act, the one the table shows
+    server["acting"] = watch.report(t0, deadline)
     r = aggregate(n, n_train, tally, wall, server, load_before, machine_load(), len(pending))
-    r["client"] = await client.stop()
+    lag.cancel()
+    r["client"] = await client.stop() | {"loop_lag": summary(lags)}
+    r["client"]["acting"] = client.report(t0, deadline)
     return r
 
 
@@ -541,16 +566,20 @@ def _ms_pair(s: dict) -> str:
 
 def markdown(rows: list[dict]) -> str:
     head = ("| students (training) | light p50 / p95 (n) | training p50 / p95 (n) | page load p50 / p95 (n) | tick gap p50 / p95 | "
-            "light reruns partial | runs/s | errors · disconnects · timeouts | server RSS peak / final | server CPU avg / peak | server waiting for a CPU | client CPU avg / peak | load before → after |")
+            "light reruns partial | runs/s | errors · disconnects · timeouts | server RSS peak / final | server CPU avg / peak while acting | server waiting for a CPU | client CPU avg / peak · event-loop lag p95 | load before → after |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         srv = r.get("server") or {}
         rss = f"{srv['rss_peak_mb']:,.0f} / {srv['rss_final_mb']:,.0f} MB" if srv else "–"
-        cpu = f"{srv['cpu_avg_pct']:.0f} / {srv['cpu_peak_pct']:.0f} %" if srv else "–"
-        wait = srv.get("cpu_wait_pct", float("nan"))
+        acting = srv.get("acting") or srv  # runs saved before the acting window was measured: the whole run
+        cpu = f"{acting['cpu_avg_pct']:.0f} / {acting['cpu_peak_pct']:.0f} %" if acting else "–"
+        wait = acting.get("cpu_wait_pct", float("nan"))
         waiting = "–" if wait != wait else f"{wait:.0f} %"
         cli = r.get("client") or {}
-        client = f"{cli['cpu_avg_pct']:.0f} / {cli['cpu_peak_pct']:.0f} %" if cli else "–"
+        cli_acting = cli.get("acting") or cli
+        client = f"{cli_acting['cpu_avg_pct']:.0f} / {cli_acting['cpu_peak_pct']:.0f} %" if "cpu_avg_pct" in cli_acting else "–"
+        if cli.get("loop_lag", {}).get("n"):
+            client += f" · {cli['loop_lag']['p95'] * 1000:.0f} ms"
         gap = r["tick_gap"]
         gaps = f"{gap['p50']:.2f} / {gap['p95']:.2f} s" if gap["n"] else "–"
         share = r["light_partial_share"]
@@ -659,6 +688,8 @@ async def one(args, n: int, pids: list[int]) -> dict:
     try:
         with server_process(options=options, log=OUT / f"class_load-server-{n}.log", launcher=launcher) as (base, proc):
             pinned = {"server": affinity(proc.pid), "client": affinity(os.getpid())} if args.pin else None
+            if pinned and pinned["server"] != str(SERVER_CPU):
+                raise RuntimeError(f"the server was to run on CPU {SERVER_CPU} only, /proc says {pinned['server']}")
             r = await measure(args, base, n, [proc.pid], proc)
             r["pinned"] = pinned
             return r
