@@ -28,7 +28,7 @@ def scientific_imports() -> set[str]:
 def test_the_warm_up_lists_exactly_the_scientific_modules_the_code_imports():
     found = scientific_imports()
     assert {"sklearn.svm", "hmmlearn.hmm"} <= found  # the walk sees the imports inside functions
-    assert sorted(prewarm.LIBRARIES) == sorted(found)
+    assert sorted(prewarm.LIBRARIES) == sorted(found), "keep ui/prewarm.py's LIBRARIES equal to what the code imports"
 
 
 def test_the_warm_up_imports_what_every_page_needs_and_logs_what_fails(monkeypatch, caplog):
