@@ -1,5 +1,11 @@
+import os
+
 import pytest
 import streamlit as st
+
+# No background warm-up (ui/prewarm.py) in tests, nor in the servers and scripts they start: it would import torch
+# behind a test's back (the home page must render without it) and make timings nondeterministic.
+os.environ["GP_PREWARM"] = "0"
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from engine.core.errors import InputError
-from ui import heap, lessons, presenter, reconnect, server_load, share, text
+from ui import heap, lessons, prewarm, presenter, reconnect, server_load, share, text
 from ui.registry import BY_KEY, HOME_SCRIPT, PAGES
 
 heap.install()  # see ui/heap.py: the long-lived heap is frozen so full collections stop rescanning it
@@ -103,6 +103,7 @@ class PageContext:
         """The page's last line: a hand-edited link's unknown settings get a message and leave the address."""
         share.finish(self.page)
         heap.after_run()
+        prewarm.start()  # once per process: the heavy imports in the background (ui/prewarm.py)
         server_load.load().end(session_id())  # the run that setup() began (ui/server_load.py: training gives way to it)
 
     def tabs(self, names: list[str], labels: list[str], key: str):
