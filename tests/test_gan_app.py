@@ -292,3 +292,25 @@ def test_too_few_own_points_gives_a_translated_message():
     at.selectbox(key="w:gan.dataset").set_value("own").run()
     assert not at.exception
     assert [e.value for e in at.error] == [text.lookup("pt", "errors.too_few_points", n=5, min=8)]
+
+
+def test_folded_parts_are_made_when_opened_and_show_the_right_thing():
+    """The replay (an expander) and the variants (tabs) run nothing on the first view; opened, they show their figures."""
+    at = open_page(SCRIPT, "en")
+    charts = {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
+    assert "gan_replay" not in charts and "gan_truncation_curve" in charts  # folded replay; the first tab's curve
+    assert "gan.cycle" not in at.session_state and "gan_cycle_plane" not in charts  # a closed tab's section never ran
+    at.session_state["gan_replay_open"] = True  # the student unfolds the replay
+    at.run()
+    assert_clean(at)
+    replay = chart(at, "gan_replay")
+    assert len(replay["frames"]) == len(trainer(at).frames) >= 2  # this session's own training, every frame
+    at.session_state["gan_tab"] = text.lookup("en", "gan.variants.cycle")
+    at.run()
+    assert_clean(at)
+    assert at.session_state["gan.cycle"].trainer is None  # the tab opened on the shipped run: no trainer until Train live
+    label = text.lookup("en", "gan.cycle.metric_cycle")
+    shown = [float(m.value) for m in at.metric if m.label == label]
+    assert shown == [pytest.approx(gan.cycle.shipped_run(True).history.cycle_test[-1], abs=6e-4)]
+    assert chart(at, "gan_cycle_plane")["layout"]["title"]["text"] == text.lookup("en", "gan.cycle.title_shipped", steps="600")
+    assert "gan_truncation_curve" not in {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
