@@ -8,12 +8,12 @@ the "fake" colour (D says fake) through white to the "real" colour (D says real)
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 
 import numpy as np
 import plotly.graph_objects as go
-from _plotly_utils.utils import convert_to_base64
 from plotly.subplots import make_subplots
 
 from ui import charts, digit_images
@@ -32,9 +32,10 @@ class Frozen(go.Figure):
     the figure and packs each array as base64 again (half of this page's warm rerun, for figures that never
     change). Made by :func:`freeze`; read-only from then on: a change after the first ``to_dict()`` is not drawn.
 
-    ``raw_frames``: animation frames as plain dicts, added to the dict unvalidated (plotly validates every
-    property of every ``go.Frame``: most of a replay's first build); ``frames`` still gives ``go.Frame``
-    objects, built on demand, for a copy such as ``go.Figure(frozen)`` (presenter mode restyles a copy).
+    ``raw_frames``: animation frames as plain dicts, their arrays already packed (:func:`typed`), added to the dict
+    unvalidated (plotly validates every property of every ``go.Frame``: most of a replay's first build);
+    ``frames`` gives ``go.Frame`` objects, built on demand, for a copy such as ``go.Figure(frozen)`` (presenter
+    mode restyles a copy).
     """
 
     _spec: dict | None = None
@@ -45,7 +46,6 @@ class Frozen(go.Figure):
         if spec is None:
             spec = super().to_dict()
             if self._raw_frames:
-                convert_to_base64(self._raw_frames)  # arrays as base64, as plotly packs the figure's own
                 spec["frames"] = self._raw_frames
             self._spec = spec  # two runs racing here build the same dict twice, harmlessly
         return {**spec, "data": [dict(trace) for trace in spec["data"]]}  # plotly.io.to_json pops each trace's uid
@@ -58,6 +58,19 @@ class Frozen(go.Figure):
         if self._raw_frames:
             return tuple(go.Frame(f) for f in self._raw_frames)
         return super().frames
+
+
+_TYPES = {"float32": "f4", "float64": "f8", "uint8": "u1", "int8": "i1", "int16": "i2", "int32": "i4"}
+
+
+def typed(a: np.ndarray) -> dict:
+    """A numpy array as plotly.js's typed array (base64), as plotly packs a figure's own arrays: for the raw frames of
+    a :class:`Frozen` figure (plotly's own packing walks every value of every frame, most of a replay's first drawing)."""
+    a = np.ascontiguousarray(a)
+    out = {"dtype": _TYPES[str(a.dtype)], "bdata": base64.b64encode(a).decode("ascii")}
+    if a.ndim > 1:
+        out["shape"] = str(a.shape)[1:-1]
+    return out
 
 
 def freeze(fig: go.Figure, lang: str, raw_frames: list[dict] | None = None) -> Frozen:
@@ -204,7 +217,7 @@ def replay(box, real: np.ndarray, frames: list[tuple[int, np.ndarray]], labels: 
     _points(fig, real, REAL, labels["real"], size=4, opacity=0.4, gl=False)
     last = frames[-1][1]  # open on the end of training; the slider goes back in time
     _points(fig, last, FAKE, labels["fake"], size=5, opacity=0.85, gl=False)
-    raw = [dict(data=[dict(type="scatter", x=x, y=y)], traces=[1], name=str(s)) for s, (x, y) in ((s, _xy(p)) for s, p in frames)]
+    raw = [dict(data=[dict(type="scatter", x=typed(x), y=typed(y))], traces=[1], name=str(s)) for s, (x, y) in ((s, _xy(p)) for s, p in frames)]
     steps = [dict(method="animate", label=str(s), args=[[str(s)], dict(mode="immediate", frame=dict(duration=0, redraw=False),
                                                                          transition=dict(duration=0))]) for s, _ in frames]
     fig.update_layout(
@@ -306,7 +319,7 @@ def digits_epochs(grids: np.ndarray, n_cols: int, epochs: list[int], start: int,
         fig.add_trace(m.update(mode="lines", showlegend=False, hoverinfo="skip", line=dict(color="#6b7280", width=1.5, dash="dot")),
                       row=r, col=2)
     traces = [0, *range(first_marker, first_marker + n_rows)]
-    raw = [dict(data=[dict(type="heatmap", z=mosaic(g)), *(dict(type="scatter", x=[e, e], y=[lo, hi]) for lo, hi in spans)],
+    raw = [dict(data=[dict(type="heatmap", z=typed(mosaic(g))), *(dict(type="scatter", x=[e, e], y=[lo, hi]) for lo, hi in spans)],
                 traces=traces, name=str(e)) for g, e in zip(grids, epochs)]
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=30, b=10), font=dict(size=charts.FONT_SIZE - 2), plot_bgcolor="white",
