@@ -314,3 +314,30 @@ def test_folded_parts_are_made_when_opened_and_show_the_right_thing():
     assert shown == [pytest.approx(gan.cycle.shipped_run(True).history.cycle_test[-1], abs=6e-4)]
     assert chart(at, "gan_cycle_plane")["layout"]["title"]["text"] == text.lookup("en", "gan.cycle.title_shipped", steps="600")
     assert "gan_truncation_curve" not in {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
+
+
+def test_the_fast_figure_helpers_send_what_plotly_would():
+    """``plots_gan.subplots`` builds what make_subplots builds; a frozen figure sends the same dict on every run, and a
+    copy of it (presenter mode restyles one) keeps its frames."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from ui import plots_gan
+
+    shape = dict(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06, subplot_titles=["a", "b"], row_heights=[0.7, 0.3])
+    ours, theirs = plots_gan.subplots(**shape), make_subplots(**shape)
+    for fig in (ours, theirs):
+        fig.add_trace(go.Scatter(x=[1, 2], y=[3, 4]), row=2, col=1)
+        fig.update_yaxes(type="log", row=1, col=1)
+        fig.add_vline(x=1.5, row="all", col=1)
+    assert ours.to_dict() == theirs.to_dict()
+    rng = np.random.default_rng(0)
+    frames = [(s, rng.normal(size=(5, 2))) for s in (0, 10, 20)]
+    labels = {"real": "real", "fake": "fake", "step": "step"}
+    frozen = plots_gan.replay((-3, 3, -3, 3), rng.normal(size=(4, 2)), frames, labels, "pt")
+    sent = frozen.to_dict()
+    assert frozen.to_dict() == sent and sent["layout"]["separators"] == ",."
+    assert len(sent["frames"]) == 3
+    x = np.frombuffer(base64.b64decode(sent["frames"][1]["data"][0]["x"]["bdata"]), np.float32)
+    assert np.allclose(x, frames[1][1][:, 0])  # each frame's own points, packed as plotly packs them
+    assert go.Figure(frozen).to_dict()["frames"] == sent["frames"]
