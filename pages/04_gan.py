@@ -18,6 +18,7 @@ from ui.shell import guard, setup, show_input_error
 
 ctx = setup("gan")
 PRESET_NAMES = (*gan.PRESETS, "custom")
+VARIANTS = ("truncation", "dcgan", "cycle", "growing", "style")  # the tabs of GAN variants (a link says tab=cycle)
 LOADED = ctx.state_key("loaded")  # the preset "Train this one live above" loaded, until the settings change
 
 
@@ -112,11 +113,15 @@ with guard():
         sections.replay_section(ctx)
 sections.collapse_section(ctx, st.session_state.get(LOADED), load_preset_live)
 sections.digits_section(ctx)
-variants.truncation_section(ctx)
-variants.dcgan_section(ctx)
-cycle.cycle_section(ctx)
-growing.growing_section(ctx)
-style.style_section(ctx)
+
+st.header(ctx.t("variants.title"))
+st.markdown(ctx.t("variants.lead"))
+tabs = ctx.tabs(VARIANTS, [ctx.t(f"variants.{name}") for name in VARIANTS], key="gan_tab")
+for tab, variant in zip(tabs, (variants.truncation_section, variants.dcgan_section, cycle.cycle_section, growing.growing_section,
+                               style.style_section)):
+    with tab:
+        if tab.open:  # lazy: only the open tab's content runs (its models, trainer and figures are made when it opens)
+            variant(ctx)
 
 st.divider()
 ctx.md("explanation")

@@ -292,3 +292,52 @@ def test_too_few_own_points_gives_a_translated_message():
     at.selectbox(key="w:gan.dataset").set_value("own").run()
     assert not at.exception
     assert [e.value for e in at.error] == [text.lookup("pt", "errors.too_few_points", n=5, min=8)]
+
+
+def test_folded_parts_are_made_when_opened_and_show_the_right_thing():
+    """The replay (an expander) and the variants (tabs) run nothing on the first view; opened, they show their figures."""
+    at = open_page(SCRIPT, "en")
+    charts = {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
+    assert "gan_replay" not in charts and "gan_truncation_curve" in charts  # folded replay; the first tab's curve
+    assert "gan.cycle" not in at.session_state and "gan_cycle_plane" not in charts  # a closed tab's section never ran
+    at.session_state["gan_replay_open"] = True  # the student unfolds the replay
+    at.run()
+    assert_clean(at)
+    replay = chart(at, "gan_replay")
+    assert len(replay["frames"]) == len(trainer(at).frames) >= 2  # this session's own training, every frame
+    at.session_state["gan_tab"] = text.lookup("en", "gan.variants.cycle")
+    at.run()
+    assert_clean(at)
+    assert at.session_state["gan.cycle"].trainer is None  # the tab opened on the shipped run: no trainer until Train live
+    label = text.lookup("en", "gan.cycle.metric_cycle")
+    shown = [float(m.value) for m in at.metric if m.label == label]
+    assert shown == [pytest.approx(gan.cycle.shipped_run(True).history.cycle_test[-1], abs=6e-4)]
+    assert chart(at, "gan_cycle_plane")["layout"]["title"]["text"] == text.lookup("en", "gan.cycle.title_shipped", steps="600")
+    assert "gan_truncation_curve" not in {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
+
+
+def test_the_fast_figure_helpers_send_what_plotly_would():
+    """``plots_gan.subplots`` builds what make_subplots builds; a frozen figure sends the same dict on every run, and a
+    copy of it (presenter mode restyles one) keeps its frames."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from ui import plots_gan
+
+    shape = dict(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06, subplot_titles=["a", "b"], row_heights=[0.7, 0.3])
+    ours, theirs = plots_gan.subplots(**shape), make_subplots(**shape)
+    for fig in (ours, theirs):
+        fig.add_trace(go.Scatter(x=[1, 2], y=[3, 4]), row=2, col=1)
+        fig.update_yaxes(type="log", row=1, col=1)
+        fig.add_vline(x=1.5, row="all", col=1)
+    assert ours.to_dict() == theirs.to_dict()
+    rng = np.random.default_rng(0)
+    frames = [(s, rng.normal(size=(5, 2))) for s in (0, 10, 20)]
+    labels = {"real": "real", "fake": "fake", "step": "step"}
+    frozen = plots_gan.replay((-3, 3, -3, 3), rng.normal(size=(4, 2)), frames, labels, "pt")
+    sent = frozen.to_dict()
+    assert frozen.to_dict() == sent and sent["layout"]["separators"] == ",."
+    assert len(sent["frames"]) == 3
+    x = np.frombuffer(base64.b64decode(sent["frames"][1]["data"][0]["x"]["bdata"]), np.float32)
+    assert np.allclose(x, frames[1][1][:, 0])  # each frame's own points, packed as plotly packs them
+    assert go.Figure(frozen).to_dict()["frames"] == sent["frames"]

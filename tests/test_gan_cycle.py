@@ -81,12 +81,20 @@ def test_the_section_shows_both_shipped_runs_and_every_view(lang):
     assert text.lookup(lang, "gan.cycle.title_shipped", steps=text.number(lang, 600, ",")) in titles
 
 
-def test_train_live_ticks_pauses_and_goes_back_to_the_shipped_run():
+def shipped_shown(at, lang: str, cycle: bool) -> bool:
+    """The section shows the shipped run of this setting: its number and the plane titled with its steps."""
+    titles = [json.loads(c.proto.spec)["layout"].get("title", {}).get("text") for c in at.get("plotly_chart")]
+    return (cycle_metric(at, lang) == [pytest.approx(gan.cycle.shipped_run(cycle).history.cycle_test[-1], abs=6e-4)]
+            and text.lookup(lang, "gan.cycle.title_shipped", steps=text.number(lang, 600, ",")) in titles)
+
+
+def test_train_live_builds_the_trainer_on_the_click_trains_and_goes_back_to_the_shipped_run():
     at = AppTest.from_file(SCRIPT, default_timeout=120)
     at.run()
     run = at.session_state["gan.cycle"]
-    assert run.trainer.step_ == 0 and "gan.live" not in at.session_state  # its own record, not the live GAN's
-    at.button(key="gan_cycle_play").click().run()  # one tick per run under AppTest
+    assert run.trainer is None and "gan.live" not in at.session_state  # lazy: no trainer until Train live; its own record
+    assert shipped_shown(at, "en", True)  # drawn without a trainer
+    at.button(key="gan_cycle_play").click().run()  # the click builds the trainer; one tick per run under AppTest
     at.run()
     assert_clean(at)
     tr = at.session_state["gan.cycle"].trainer
@@ -96,11 +104,12 @@ def test_train_live_ticks_pauses_and_goes_back_to_the_shipped_run():
     held = tr.step_
     at.run()
     assert tr.step_ == held and not at.session_state["gan.cycle"].playing
-    at.toggle(key="w:gan.cycle_loss").set_value(False).run()  # another setting: a new run at step 0, the shipped one shown
+    at.toggle(key="w:gan.cycle_loss").set_value(False).run()  # another setting: the run is dropped, the shipped one shown
     assert_clean(at)
-    assert at.session_state["gan.cycle"].trainer is not tr and at.session_state["gan.cycle"].trainer.step_ == 0
-    assert cycle_metric(at, "en") == [pytest.approx(gan.cycle.shipped_run(False).history.cycle_test[-1], abs=6e-4)]
+    assert at.session_state["gan.cycle"].trainer is None and shipped_shown(at, "en", False)
     at.button(key="gan_cycle_play").click().run()
+    assert at.session_state["gan.cycle"].trainer is not None
     at.button(key="gan_cycle_reset").click().run()
     assert_clean(at)
-    assert at.session_state["gan.cycle"].trainer.step_ == 0 and not at.session_state["gan.cycle"].playing
+    assert at.session_state["gan.cycle"].trainer is None and not at.session_state["gan.cycle"].playing
+    assert shipped_shown(at, "en", False)  # after Reset, the shipped run again (drawn inside the panel)

@@ -1,8 +1,9 @@
 """The GAN page's CycleGAN section (issue 18): two unpaired point sets, two generators, with and without the cycle loss.
 
 - ``cycle_section``: a toggle for the cycle loss and a choice of what the plane shows (A → B, B → A, or the round
-  trip A → B → A); the shipped run of the chosen setting (``gan.cycle.shipped_run``) until "Train live" retrains it
-  from step 0 through the shared live panel (``ui/live_panel.py``, its own record ``gan.cycle``); the held-out cycle
+  trip A → B → A); the shipped run of the chosen setting (``gan.cycle.shipped_run``, its figures built once per
+  setting and language and shared) until "Train live" builds a trainer and retrains it from step 0 through the
+  shared live panel (``ui/live_panel.py``, lazy, its own record ``gan.cycle``); the held-out cycle
   error and MMD² curves of both shipped runs, with the live run's on top. A section: its controls rerun it alone.
 """
 
@@ -16,7 +17,7 @@ import streamlit as st
 
 from engine.data import points
 from engine.families import gan
-from ui import charts, live_panel
+from ui import charts, live_panel, plots_gan
 from ui.shell import PageContext, section
 
 CHART = {"displaylogo": False}
@@ -140,25 +141,46 @@ def live_snapshot(tr: gan.cycle.CycleTrainer, done: bool) -> dict:
     return {"view": tr.view(), "history": copy.deepcopy(tr.history_)}
 
 
-def draw(ctx: PageContext, snap: live_panel.Snapshot, cycle: bool, shown: str, by_position: bool) -> None:
-    """Inside the panel's fragment: the shipped run at step 0 (nothing trained yet), this session's run after."""
-    d = data()
-    if snap.step == 0:
-        run = shipped(cycle)
-        view, history = run.view, run.history
-        title = ctx.t("cycle.title_shipped", steps=ctx.num(run.step, ","))
-    else:
-        view, history = snap.page["view"], snap.page["history"]
-        title = ctx.t("cycle.title_live", step=ctx.num(snap.step, ","))
+@st.cache_resource(max_entries=2 * len(VIEWS) * 2 * 2, show_spinner=False)
+def shipped_figures(cycle: bool, shown: str, by_position: bool, lang: str) -> tuple[go.Figure, go.Figure]:
+    """The plane and the curves of a shipped run, what every student sees before training (shared: read-only,
+    serialised once)."""
+    ctx, run = PageContext("gan", lang, 0), shipped(cycle)
+    title = ctx.t("cycle.title_shipped", steps=ctx.num(run.step, ","))
+    return (plots_gan.freeze(plane(ctx, run.view, shown, box(data()), title, by_position), lang),
+            plots_gan.freeze(curves(ctx, None, cycle), lang))
+
+
+def _metrics(ctx: PageContext, history: gan.cycle.CycleHistory) -> None:
     m = st.columns(3)
     m[0].metric(ctx.t("cycle.metric_cycle"), ctx.num(history.latest("cycle_test"), ".3f"), help=ctx.t("cycle.metric_cycle_help"))
     m[1].metric(ctx.t("cycle.metric_mmd_ab"), ctx.num(history.latest("mmd_ab"), ".3f"), help=ctx.t("cycle.metric_mmd_help"))
     m[2].metric(ctx.t("cycle.metric_mmd_ba"), ctx.num(history.latest("mmd_ba"), ".3f"), help=ctx.t("cycle.metric_mmd_help"))
+
+
+def _figures(ctx: PageContext, plane_fig: go.Figure, curves_fig: go.Figure) -> None:
     left, right = st.columns([1.25, 1], gap="medium")
     with left:
-        ctx.chart(plane(ctx, view, shown, box(d), title, by_position), key="gan_cycle_plane", config=CHART)
+        ctx.chart(plane_fig, key="gan_cycle_plane", config=CHART)
     with right:
-        ctx.chart(curves(ctx, history if snap.step else None, cycle), key="gan_cycle_curves", config=CHART)
+        ctx.chart(curves_fig, key="gan_cycle_curves", config=CHART)
+
+
+def draw_shipped(ctx: PageContext, cycle: bool, shown: str, by_position: bool) -> None:
+    """The shipped run of the chosen setting: what the panel shows until "Train live" builds a trainer, and at step 0."""
+    _metrics(ctx, shipped(cycle).history)
+    _figures(ctx, *shipped_figures(cycle, shown, by_position, ctx.lang))
+
+
+def draw(ctx: PageContext, snap: live_panel.Snapshot, cycle: bool, shown: str, by_position: bool) -> None:
+    """Inside the panel's fragment: the shipped run at step 0 (nothing trained yet), this session's run after."""
+    if snap.step == 0:
+        draw_shipped(ctx, cycle, shown, by_position)
+        return
+    view, history = snap.page["view"], snap.page["history"]
+    _metrics(ctx, history)
+    title = ctx.t("cycle.title_live", step=ctx.num(snap.step, ","))
+    _figures(ctx, plane(ctx, view, shown, box(data()), title, by_position), curves(ctx, history, cycle))
 
 
 @section
@@ -176,9 +198,10 @@ def cycle_section(ctx: PageContext) -> None:
     shown = shown or "ab"  # a second click empties the control
     by_position = bool(c3.toggle(ctx.t("cycle.by_position"), key=ctx.key("cycle_colours"), help=ctx.t("cycle.by_position_help")))
     cfg, seed, d = gan.cycle.CycleConfig(cycle=cycle), ctx.seed, data()
-    panel = live_panel.Panel(
+    panel = live_panel.Panel(  # lazy: no trainer (and no figures of its own) until "Train live"; the shipped run till then
         ctx, "gan_cycle", lambda reset: gan.cycle.CycleTrainer(d, cfg, seed), data=(d.A, d.B), settings=(cfg, seed), name="cycle",
-        snapshot=live_snapshot, draw=lambda snap: draw(ctx, snap, cycle, shown, by_position), buttons=("reset",), model_file=False,
+        snapshot=live_snapshot, draw=lambda snap: draw(ctx, snap, cycle, shown, by_position), lazy=True,
+        idle_draw=lambda: draw_shipped(ctx, cycle, shown, by_position), buttons=("reset",), model_file=False,
         labels={"start": ctx.t("cycle.train"), "resume": ctx.t("cycle.resume"), "reset": ctx.t("cycle.reset")},
         helps={"play": ctx.t("cycle.train_help", steps=ctx.num(cfg.steps, ",")), "reset": ctx.t("cycle.reset_help")},
         tick_seconds=TICK_SECONDS, tick_budget=TICK_BUDGET, diverged_text=lambda step: ctx.t("cycle.diverged", step=step))

@@ -73,7 +73,7 @@ def shipped_figure(lang: str) -> go.Figure:
             (ctx.t("grow.panel_rate"), [(ctx.t("grow.rate_line"), h.snap_recognised, RECOGNISED)])]
     labels = [frame_label(ctx, s, r, a, p) for s, r, a, p in zip(h.snap_step, h.snap_resolution, h.snap_alpha, h.snap_recognised)]
     fig = plots_gan.digits_epochs(grids, GRID_COLS, list(h.snap_step), len(h.snap_step) - 1, rows, list(h.snap_step), ctx.t("grow.step_axis"),
-                                  ctx.t("grow.grid_title"), labels, ctx.t("play"), ctx.t("pause"), height=520)
+                                  ctx.t("grow.grid_title"), labels, ctx.t("play"), ctx.t("pause"), lang, height=520)
     cfg = _config()
     _marks(ctx, fig, cfg, metrics, col=2, rate_row=2)
     fig.update_yaxes(range=[-0.05, 1.05], row=1, col=2)
@@ -87,15 +87,24 @@ def _config() -> gan.progressive.ProConfig:
     return shipped()[0].cfg
 
 
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _stage_tiles() -> list[tuple[int, int, np.ndarray]]:
+    """(step, snapshot index, picture) of the three stages below (shared: read-only)."""
+    _, h, _ = shipped()
+    cfg = _config()
+    out = []
+    for step in (cfg.steps_4, cfg.steps_4 + cfg.steps_fade // 2, cfg.total):
+        i = h.snap_step.index(step)
+        out.append((step, i, plots_gan.digit_tiles(columns(h.grids[i]), GRID_COLS, zoom=4, gap=2)))
+    return out
+
+
 def stage_pictures(ctx: PageContext) -> None:
     """Three snapshots of the shipped run, drawn at once: 4×4 at its end, the middle of the fade, 8×8 at the end."""
     _, h, _ = shipped()
-    cfg = _config()
-    wanted = (cfg.steps_4, cfg.steps_4 + cfg.steps_fade // 2, cfg.total)
     cols = st.columns(3)
-    for col, step, name in zip(cols, wanted, ("pic_4", "pic_fade", "pic_8")):
-        i = h.snap_step.index(step)
-        col.image(plots_gan.digit_tiles(columns(h.grids[i]), GRID_COLS, zoom=4, gap=2), width="content",
+    for col, (step, i, picture), name in zip(cols, _stage_tiles(), ("pic_4", "pic_fade", "pic_8")):
+        col.image(picture, width="content",
                   caption=ctx.t(f"grow.{name}", step=ctx.num(step, ","), alpha=ctx.num(h.snap_alpha[i], ".2f"),
                                 rate=ctx.num(h.snap_recognised[i], ".0%")))
 

@@ -29,6 +29,7 @@ from ui.shell import PageContext, guard, section
 CHART = {"displaylogo": False}
 LIVE_ANCHOR = "live-gan"  # the live section's header, for the link next to "Train this one live above"
 FULL_RERUN = "gan_full_rerun"  # a preset was loaded from the collapse fragment: the next run redraws the whole page
+REPLAY_OPEN = "gan_replay_open"  # the replay's expander is open (it reruns the page when it opens or folds)
 
 
 def current_trainer(ctx: PageContext) -> gan.GanTrainer | None:
@@ -58,10 +59,17 @@ class Frames:
         return cls(id(tr), len(tr.frames), tr.frames[-1][0] if tr.frames else None)
 
 
-def live_snapshot(tr: gan.GanTrainer, done: bool) -> dict:
-    """Under the trainer's lock: a consistent picture of where the steps stopped."""
-    return {"view": tr.view(), "history": copy.deepcopy(tr.history_), "frames": Frames.of(tr),
+def live_snapshot(ctx: PageContext, tr: gan.GanTrainer, done: bool) -> dict:
+    """Under the trainer's lock: a consistent picture of where the steps stopped, kept while they stay there (D on
+    its grid and G's arrows are most of a paused rerun's work, and a rerun that trained nothing changes none of it)."""
+    stamp = (tr, tr.step_, len(tr.history_.step), tr.diverged_, tr.g_agreement)
+    memo = st.session_state.get(ctx.state_key("snapshot"))
+    if memo is not None and memo[0] == stamp:
+        return memo[1]
+    snap = {"view": tr.view(), "history": copy.deepcopy(tr.history_), "frames": Frames.of(tr),
             "agreement": tr.g_agreement, "eval_sizes": tr.eval_sizes()}
+    st.session_state[ctx.state_key("snapshot")] = (stamp, snap)
+    return snap
 
 
 def view_controls(ctx: PageContext, snap: live_panel.Snapshot) -> tuple[tuple, str]:
@@ -96,24 +104,40 @@ def live_draw(ctx: PageContext, snap: live_panel.Snapshot, panel: live_panel.Pan
         m[2].metric(ctx.t("modes_covered"), f"{h.modes[-1]}/8", help=ctx.t("modes_help", radius=ctx.num(tr.quality_radius, ".2f")))
     m[3].metric(ctx.t("grad_norm"), ctx.num(view.grad_norm, ".3g"), help=ctx.t("grad_norm_help"))
     left, right = st.columns([1.15, 1], gap="medium")
+    stamp = (tr, snap.step, len(h.step), ctx.lang)  # where training stands (the trainer itself: an id can be reused)
     with left:
-        fig = plots_gan.plane(view, tr.X, tr.box, layers, views.plane_labels(ctx.lang, view.probability), height=560)
-        ctx.chart(fig, key="gan_plane", config=CHART, export=True)
+        ctx.chart(plane_figure(ctx, stamp, view, tr, layers), key="gan_plane", config=CHART, export=True)
     with right:
-        ctx.chart(curves_figure(ctx, tr, snap.step, h, metric), key="gan_curves", config=CHART)
+        ctx.chart(curves_figure(ctx, stamp, tr, h, metric), key="gan_curves", config=CHART)
 
 
-def curves_figure(ctx: PageContext, tr: gan.GanTrainer, step: int, h: gan.History, metric: str):
+def _memo(ctx: PageContext, name: str, stamp: tuple) -> dict:
+    """This session's figures of one kind at ``stamp``, by their settings (emptied when training moves on)."""
+    memo = st.session_state.get(ctx.state_key(name))
+    if memo is None or memo[0] != stamp:
+        memo = st.session_state[ctx.state_key(name)] = (stamp, {})
+    return memo[1]
+
+
+def plane_figure(ctx: PageContext, stamp: tuple, view: gan.GanView, tr: gan.GanTrainer, layers: tuple) -> plots_gan.Frozen:
+    """The layered plane, built and serialised again only when training moved on, the language or the layers changed
+    (a rerun with nothing new, such as another section's full-page control, reuses it). One per set of layers is kept."""
+    memo = _memo(ctx, "plane", stamp)
+    if layers not in memo:
+        memo.clear()  # the last set only: a student toggling layers keeps one figure, not one per combination
+        memo[layers] = plots_gan.freeze(plots_gan.plane(view, tr.X, tr.box, layers, views.plane_labels(ctx.lang, view.probability),
+                                                        height=560), ctx.lang)
+    return memo[layers]
+
+
+def curves_figure(ctx: PageContext, stamp: tuple, tr: gan.GanTrainer, h: gan.History, metric: str) -> plots_gan.Frozen:
     """The training curves, built again only when training moved on or the language changed: a layer or the distance
     moved while paused rebuilt them every time, two thirds of that rerun's CPU. One figure per distance is kept."""
-    stamp = (id(tr), step, len(h.step), ctx.lang)
-    memo = st.session_state.get(ctx.state_key("curves"))
-    if memo is None or memo[0] != stamp:
-        memo = st.session_state[ctx.state_key("curves")] = (stamp, {})
-    if metric not in memo[1]:
+    memo = _memo(ctx, "curves", stamp)
+    if metric not in memo:
         fig = views.training_curves(ctx.lang, h, metric, tr.cfg.loss in gan.PROBABILITY_LOSSES, tr.ring_centres is not None)
-        memo[1][metric] = fig.update_layout(separators=",." if ctx.lang == "pt" else ".,")  # so ctx.chart leaves it as it is
-    return memo[1][metric]
+        memo[metric] = plots_gan.freeze(fig, ctx.lang)
+    return memo[metric]
 
 
 def live_section(ctx: PageContext, ds: points.Dataset, cfg: gan.GanConfig) -> None:
@@ -121,13 +145,15 @@ def live_section(ctx: PageContext, ds: points.Dataset, cfg: gan.GanConfig) -> No
 
     def replay_stale(snap: live_panel.Snapshot) -> bool:
         """Paused in a fragment run with frames the replay below has not drawn: a full run brings it up to date."""
+        if not st.session_state.get(REPLAY_OPEN):  # folded: the replay is drawn when it opens
+            return False
         drawn = st.session_state.get(ctx.state_key("replay"))
         return not snap.playing and live.in_fragment_run() and (drawn is None or drawn[0] != snap.page["frames"])
 
     panel = live_panel.Panel(
         ctx, "gan", lambda reset: views.build_trainer(ds, cfg, seed, pretrained=not reset), data=ds.X, settings=(ds.name, cfg, seed),
         step=lambda tr: tr.train_players(1), steps_per_tick=int(st.session_state.get(ctx.key("steps_per_tick"), 20)),
-        snapshot=live_snapshot, draw=lambda snap: live_draw(ctx, snap, panel), full_run_when=replay_stale, buttons=("step", "reset"),
+        snapshot=partial(live_snapshot, ctx), draw=lambda snap: live_draw(ctx, snap, panel), full_run_when=replay_stale, buttons=("step", "reset"),
         extras=(live_panel.Extra("gan_d_only", ctx.t("d_only"), lambda tr: tr.train_players(1, "d"), ":material/gavel:", ctx.t("d_only_help")),
                 live_panel.Extra("gan_g_only", ctx.t("g_only"), lambda tr: tr.train_players(1, "g"), ":material/brush:", ctx.t("g_only_help"))),
         labels={"start": ctx.t("play"), "resume": ctx.t("play"), "pause": ctx.t("pause"), "step": ctx.t("one_step"), "reset": ctx.t("reset")},
@@ -189,8 +215,10 @@ def replay_section(ctx: PageContext) -> None:
     """This session's replay; ``gan.replay`` keeps (frames drawn, language, figure), rebuilt only when they change."""
     tr = current_trainer(ctx)
     key = ctx.state_key("replay")
-    with st.expander(ctx.t("replay_title"), icon=":material/movie:"):
+    with st.expander(ctx.t("replay_title"), icon=":material/movie:", key=REPLAY_OPEN, on_change="rerun") as box:
         st.caption(ctx.t("replay_caption"))
+        if not box.open:  # folded (as on most runs): the replay is made when it opens, and then kept
+            return
         if tr is None:
             st.session_state[key] = None
             st.info(ctx.t("replay_empty"), icon=":material/hourglass_empty:")
@@ -302,9 +330,10 @@ def _digits_section(ctx: PageContext) -> None:
         seed_key = ctx.state_key("digit_seed")
         if st.button(ctx.t("new_noise"), icon=":material/casino:", key="gan_new_noise"):
             st.session_state[seed_key] = st.session_state.get(seed_key, 0) + 1
-        samples, agree = views.conditional_samples(int(digit), ctx.seed * 1000 + st.session_state.get(seed_key, 0))
-        st.metric(ctx.t("evaluator_agrees"), f"{agree}/{len(samples)}", help=ctx.t("evaluator_help"))
+        n = 16
+        picture, agree = views.conditional_samples(int(digit), ctx.seed * 1000 + st.session_state.get(seed_key, 0), n)
+        st.metric(ctx.t("evaluator_agrees"), f"{agree}/{n}", help=ctx.t("evaluator_help"))
         _, _, cond_final = views.digits_model(True)
         st.caption(ctx.t("cond_overall", acc=ctx.num(cond_final.get("label_accuracy", float("nan")), ".0%")))
     with c2:
-        st.image(plots_gan.digit_tiles(samples, 8, zoom=7, gap=5), caption=ctx.t("cond_caption", digit=digit), width="content")
+        st.image(picture, caption=ctx.t("cond_caption", digit=digit), width="content")

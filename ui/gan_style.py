@@ -27,8 +27,8 @@ def shipped():
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def mixing_grid(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The (ROWS + 1) × (COLS + 1) tiles (the empty corner, the fine sources on top, the coarse sources on the left)
-    and the evaluator's digits of the mixed cells and of the sources."""
+    """The (ROWS + 1) × (COLS + 1) tiles as one picture (the empty corner, the fine sources on top, the coarse
+    sources on the left) and the evaluator's digits of the mixed cells and of the sources."""
     model, _ = shipped()
     z_rows, z_cols = model.noise(ROWS, seed * 2 + 1), model.noise(COLS, seed * 2 + 2)
     cells = model.grid(z_rows, z_cols)  # (ROWS, COLS, 64)
@@ -36,7 +36,8 @@ def mixing_grid(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     tiles = np.zeros((ROWS + 1, COLS + 1, 64), np.float32)
     tiles[0, 1:], tiles[1:, 0], tiles[1:, 1:] = cols_own, rows_own, cells
     read = digits.classify(cells.reshape(-1, 64)).reshape(ROWS, COLS)
-    return tiles.reshape(-1, 64), read, (digits.classify(rows_own), digits.classify(cols_own))
+    picture = plots_gan.digit_tiles(tiles.reshape(-1, 64), COLS + 1, zoom=6, gap=4)
+    return picture, read, (digits.classify(rows_own), digits.classify(cols_own))
 
 
 def diagram(ctx: PageContext) -> str:
@@ -62,10 +63,10 @@ def style_section(ctx: PageContext) -> None:
     if st.button(ctx.t("style.new_codes"), icon=":material/casino:", key="gan_style_new"):
         st.session_state[seed_key] = st.session_state.get(seed_key, 0) + 1
     seed = ctx.seed * 1000 + st.session_state.get(seed_key, 0)
-    tiles, read, (row_digits, col_digits) = mixing_grid(seed)
+    picture, read, (row_digits, col_digits) = mixing_grid(seed)
     left, right = st.columns([1, 1.1], gap="large")
     with left:
-        st.image(plots_gan.digit_tiles(tiles, COLS + 1, zoom=6, gap=4), width="content", caption=ctx.t("style.grid_caption"))
+        st.image(picture, width="content", caption=ctx.t("style.grid_caption"))
         same = int((read == row_digits[:, None]).sum())
         st.caption(ctx.t("style.grid_count", same=same, n=read.size, fine=int((read == col_digits[None, :]).sum())))
     with right:

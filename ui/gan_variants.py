@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from engine.evaluation import truncation
@@ -34,14 +33,14 @@ def curve() -> truncation.Curve:
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def grids(psi: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """``GRID_N`` digits at ψ and the same uniform numbers untruncated."""
+    """``GRID_N`` digits at ψ and the same uniform numbers untruncated, as two pictures."""
     model = views_gan.digits_model(False)[0]  # the page's shared copy of the shipped digits GAN
-    return gan.truncation.sample(model, GRID_N, psi, seed), gan.truncation.sample(model, GRID_N, None, seed)
+    return tuple(plots_gan.digit_tiles(gan.truncation.sample(model, GRID_N, p, seed), GRID_COLS, zoom=5, gap=3) for p in (psi, None))
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def curve_figure(lang: str) -> go.Figure:
-    """The curve over ψ in ``lang`` (copy it before adding the ψ marker)."""
+@st.cache_resource(max_entries=2 * len(PSIS), show_spinner=False)
+def curve_figure(lang: str, psi: float) -> plots_gan.Frozen:
+    """The curve over ψ in ``lang`` with a marker at ``psi`` (shared: read-only, serialised once)."""
     ctx, c = PageContext("gan", lang, 0), curve()
     rows = [
         (ctx.t("trunc.panel_share"), [(ctx.t("trunc.confidence"), c.series("confidence"), QUALITY),
@@ -57,7 +56,8 @@ def curve_figure(lang: str) -> go.Figure:
     fig.update_yaxes(range=[0, 1.02], row=1, col=1)
     fig.update_yaxes(range=[0, 10.3], dtick=2, row=2, col=1)
     fig.update_layout(uirevision="truncation", legend=dict(y=-0.16))
-    return fig
+    fig.add_vline(x=float(psi), line=dict(color="#6b7280", dash="dot"))
+    return plots_gan.freeze(fig, lang)
 
 
 # ---------------------------------------------------------------- the truncation trick
@@ -87,14 +87,12 @@ def truncation_section(ctx: PageContext) -> None:
     left, right = st.columns([1, 1.25], gap="large")
     with left:
         a, b = st.columns(2)
-        a.image(plots_gan.digit_tiles(truncated, GRID_COLS, zoom=5, gap=3), caption=ctx.t("trunc.grid_caption", psi=ctx.num(psi, "g")),
+        a.image(truncated, caption=ctx.t("trunc.grid_caption", psi=ctx.num(psi, "g")),
                 width="content")
-        b.image(plots_gan.digit_tiles(plain, GRID_COLS, zoom=5, gap=3), caption=ctx.t("trunc.grid_plain"), width="content")
+        b.image(plain, caption=ctx.t("trunc.grid_plain"), width="content")
         st.caption(ctx.t("trunc.grid_note"))
     with right:
-        fig = go.Figure(curve_figure(ctx.lang))  # a copy: the shared figure stays untouched
-        fig.add_vline(x=float(psi), line=dict(color="#6b7280", dash="dot"))
-        ctx.chart(fig, key="gan_truncation_curve", config=CHART)
+        ctx.chart(curve_figure(ctx.lang, float(psi)), key="gan_truncation_curve", config=CHART)
     lowest = c.points[0]
     top = int(np.argmax(lowest.counts))
     st.caption(ctx.t("trunc.curve_caption", n=ctx.num(c.n, ","), psi_min=ctx.num(c.psi[0], "g"), digit=top,

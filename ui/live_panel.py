@@ -135,6 +135,7 @@ class Panel:
     labels: dict[str, str] = field(default_factory=dict)  # start, resume, pause, step, reset, stop
     helps: dict[str, str] = field(default_factory=dict)
     idle: str | None = None  # shown while there is no trainer yet
+    idle_draw: Callable[[], None] | None = None  # drawn in the fragment while there is none (a lazy panel's shipped run)
     diverged_text: Callable[[int], str] | None = None  # the page's own message for a diverged run
     full_run_when: Callable[[Snapshot], bool] = lambda snap: False  # the page's views outside need a redraw
     buttons: tuple[str, ...] = ("step", "reset", "stop")  # besides Play/Pause, in this order
@@ -377,6 +378,8 @@ def _view(panel: Panel, every: float | None) -> None:
     if tr is None:
         if panel.idle:
             st.info(panel.idle, icon=":material/model_training:")
+        if panel.idle_draw is not None:
+            panel.idle_draw()
         return
     key = panel.state_key
 

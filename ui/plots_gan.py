@@ -8,6 +8,10 @@ the "fake" colour (D says fake) through white to the "real" colour (D says real)
 
 from __future__ import annotations
 
+import base64
+import functools
+import json
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -21,6 +25,78 @@ ARROW = "#111827"
 D_SCALE = [[0, FAKE], [0.5, "#ffffff"], [1, REAL]]
 LAYERS = ("real", "fake", "d_map", "manifold", "arrows")
 N_LABELLED = 6  # slow motion: points of each batch that carry their D value
+
+
+class Frozen(go.Figure):
+    """A figure that is serialised once: ``st.plotly_chart`` asks every run for ``to_dict()``, which deep-copies
+    the figure and packs each array as base64 again (half of this page's warm rerun, for figures that never
+    change). Made by :func:`freeze`; read-only from then on: a change after the first ``to_dict()`` is not drawn.
+
+    ``raw_frames``: animation frames as plain dicts, their arrays already packed (:func:`typed`), added to the dict
+    unvalidated (plotly validates every property of every ``go.Frame``: most of a replay's first build);
+    ``frames`` gives ``go.Frame`` objects, built on demand, for a copy such as ``go.Figure(frozen)`` (presenter
+    mode restyles a copy).
+    """
+
+    _spec: dict | None = None
+    _raw_frames: list[dict] | None = None
+
+    def to_dict(self) -> dict:
+        spec = self._spec
+        if spec is None:
+            spec = super().to_dict()
+            if self._raw_frames:
+                spec["frames"] = self._raw_frames
+            self._spec = spec  # two runs racing here build the same dict twice, harmlessly
+        return {**spec, "data": [dict(trace) for trace in spec["data"]]}  # plotly.io.to_json pops each trace's uid
+
+    def to_plotly_json(self) -> dict:
+        return self.to_dict()
+
+    @property
+    def frames(self):
+        if self._raw_frames:
+            return tuple(go.Frame(f) for f in self._raw_frames)
+        return super().frames
+
+
+_TYPES = {"float32": "f4", "float64": "f8", "uint8": "u1", "int8": "i1", "int16": "i2", "int32": "i4"}
+
+
+def typed(a: np.ndarray) -> dict:
+    """A numpy array as plotly.js's typed array (base64), as plotly packs a figure's own arrays: for the raw frames of
+    a :class:`Frozen` figure (plotly's own packing walks every value of every frame, most of a replay's first drawing)."""
+    a = np.ascontiguousarray(a)
+    out = {"dtype": _TYPES[str(a.dtype)], "bdata": base64.b64encode(a).decode("ascii")}
+    if a.ndim > 1:
+        out["shape"] = str(a.shape)[1:-1]
+    return out
+
+
+def freeze(fig: go.Figure, lang: str, raw_frames: list[dict] | None = None) -> Frozen:
+    """``fig`` (just built, not shared yet) as a :class:`Frozen` figure, with ``lang``'s number separators
+    (``PageContext.chart`` would otherwise set them on it)."""
+    fig.update_layout(separators=",." if lang == "pt" else ".,")
+    fig.__class__ = Frozen  # the same object, its traces' parent links intact: no copy
+    fig._raw_frames = raw_frames
+    return fig
+
+
+@functools.lru_cache(maxsize=32)
+def _skeleton(shape: str) -> go.Figure:
+    return make_subplots(**json.loads(shape))
+
+
+def subplots(**kwargs) -> go.Figure:
+    """``make_subplots(**kwargs)``, built from a copy of one made once per shape (and titles): ~3 ms instead of ~35,
+    as make_subplots validates its whole layout, the theme's template included, on every call. The copy keeps the
+    grid, so ``row=``/``col=`` work on it as on make_subplots' own figures."""
+    skeleton = _skeleton(json.dumps(kwargs, sort_keys=True))
+    layout = skeleton.layout.to_plotly_json()  # a deep copy
+    layout.pop("template", None)  # the default template, applied again (already validated) by the new figure
+    fig = go.Figure(layout=layout)
+    fig._grid_ref, fig._grid_str = skeleton._grid_ref, skeleton._grid_str  # read-only: shared by every copy
+    return fig
 
 
 def _d_heatmap(fig: go.Figure, xs, ys, z: np.ndarray, probability: bool, title: str, showscale: bool = True) -> None:
@@ -96,7 +172,7 @@ def curves(x, rows: list[tuple[str, list[tuple[str, list, str]]]], x_title: str,
 
     ``x`` is either one list for every line, or each line's y may be a pair (x, y).
     """
-    fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.06,
+    fig = subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.06,
                         subplot_titles=[title for title, _ in rows], row_heights=row_heights)
     for r, (_, lines) in enumerate(rows, start=1):
         for name, y, colour in lines:
@@ -132,8 +208,8 @@ def pulls(pc, labels: dict[str, str], height: int = 420) -> go.Figure:
     return fig
 
 
-def replay(box, real: np.ndarray, frames: list[tuple[int, np.ndarray]], labels: dict[str, str],
-           height: int = 520, max_points: int | None = None) -> go.Figure:
+def replay(box, real: np.ndarray, frames: list[tuple[int, np.ndarray]], labels: dict[str, str], lang: str,
+           height: int = 520, max_points: int | None = None) -> Frozen:
     """Plotly frames of the generated points during training, scrubbed with a slider in the browser; each frame
     keeps its first ``max_points`` points (the same noise every frame, so they move smoothly)."""
     frames = [(s, p[:max_points]) for s, p in frames]
@@ -141,7 +217,7 @@ def replay(box, real: np.ndarray, frames: list[tuple[int, np.ndarray]], labels: 
     _points(fig, real, REAL, labels["real"], size=4, opacity=0.4, gl=False)
     last = frames[-1][1]  # open on the end of training; the slider goes back in time
     _points(fig, last, FAKE, labels["fake"], size=5, opacity=0.85, gl=False)
-    fig.frames = [go.Frame(data=[go.Scatter(x=x, y=y)], traces=[1], name=str(s)) for s, (x, y) in ((s, _xy(p)) for s, p in frames)]
+    raw = [dict(data=[dict(type="scatter", x=typed(x), y=typed(y))], traces=[1], name=str(s)) for s, (x, y) in ((s, _xy(p)) for s, p in frames)]
     steps = [dict(method="animate", label=str(s), args=[[str(s)], dict(mode="immediate", frame=dict(duration=0, redraw=False),
                                                                          transition=dict(duration=0))]) for s, _ in frames]
     fig.update_layout(
@@ -157,7 +233,7 @@ def replay(box, real: np.ndarray, frames: list[tuple[int, np.ndarray]], labels: 
         margin=dict(l=10, r=10, t=60, b=100),
         legend=dict(orientation="v", yanchor="bottom", y=1.01, x=0),
     )
-    return fig
+    return freeze(fig, lang, raw)
 
 
 def stage(st_, name: str, box, labels: dict[str, str], height: int = 460) -> go.Figure:
@@ -196,12 +272,13 @@ def digit_tiles(images: np.ndarray, n_cols: int, zoom: int = 6, gap: int = 2) ->
 
 
 def digits_epochs(grids: np.ndarray, n_cols: int, epochs: list[int], start: int, rows: list[tuple[str, list[tuple[str, list, str]]]],
-                  x: list, x_title: str, grid_title: str, frame_labels: list[str], play: str, pause: str, height: int = 640) -> go.Figure:
+                  x: list, x_title: str, grid_title: str, frame_labels: list[str], play: str, pause: str, lang: str,
+                  height: int = 640) -> Frozen:
     """The digits GAN's samples epoch by epoch (left) beside its training curves (right), one frame per epoch in
     ``epochs``: the slider moves the grid and a dashed marker on every curve together, in the browser.
     ``grids``: (frames, n, 64) ink amounts 0…16 for those epochs; ``rows`` as for ``curves``; ``start``: the first frame shown."""
     n_rows = len(rows)
-    fig = make_subplots(rows=n_rows, cols=2, column_widths=[0.42, 0.58], horizontal_spacing=0.07, vertical_spacing=0.06,
+    fig = subplots(rows=n_rows, cols=2, column_widths=[0.42, 0.58], horizontal_spacing=0.07, vertical_spacing=0.06,
                         specs=[[{"rowspan": n_rows}, {}], *[[None, {}] for _ in range(n_rows - 1)]],
                         subplot_titles=(grid_title, *[title for title, _ in rows]))
     grids = np.asarray(grids)
@@ -242,11 +319,12 @@ def digits_epochs(grids: np.ndarray, n_cols: int, epochs: list[int], start: int,
         fig.add_trace(m.update(mode="lines", showlegend=False, hoverinfo="skip", line=dict(color="#6b7280", width=1.5, dash="dot")),
                       row=r, col=2)
     traces = [0, *range(first_marker, first_marker + n_rows)]
-    fig.frames = [go.Frame(data=[go.Heatmap(z=mosaic(g)), *markers(e)], traces=traces, name=str(e)) for g, e in zip(grids, epochs)]
+    raw = [dict(data=[dict(type="heatmap", z=typed(mosaic(g))), *(dict(type="scatter", x=[e, e], y=[lo, hi]) for lo, hi in spans)],
+                traces=traces, name=str(e)) for g, e in zip(grids, epochs)]
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=30, b=10), font=dict(size=charts.FONT_SIZE - 2), plot_bgcolor="white",
         legend=dict(orientation="v", yanchor="top", y=0.26, x=0.0, xanchor="left"), uirevision="digits")
     charts.frame_player(fig, start, [str(e) for e in epochs], frame_labels, play, pause, buttons_at=(0.0, 0.36), slider_at=(0.0, 0.52),
                         slider_len=0.4, duration=200)
     fig.update_annotations(font_size=charts.FONT_SIZE - 1)
-    return fig
+    return freeze(fig, lang, raw)

@@ -39,10 +39,11 @@ def digits_model(conditional: bool):
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def conditional_samples(digit: int, seed: int, n: int = 16) -> tuple[np.ndarray, int]:
-    """``n`` samples of the conditional GAN asked for ``digit``, and how many the evaluator reads as that digit."""
+    """``n`` samples of the conditional GAN asked for ``digit`` as one picture (8 a row), and how many of them the
+    evaluator reads as that digit."""
     model, _, _ = digits_model(True)
     samples = model.sample(n, digit, seed)
-    return samples, int((digits.classify(samples) == digit).sum())
+    return plots_gan.digit_tiles(samples, 8, zoom=7, gap=5), int((digits.classify(samples) == digit).sum())
 
 
 @st.cache_data(max_entries=1, ttl=24 * 3600, show_spinner=False)
@@ -88,14 +89,14 @@ def training_curves(lang: str, h: gan.History, metric: str, probability: bool, r
 
 def replay_figure(tr: gan.GanTrainer, frames: list, lang: str):
     """A session's own training as a replay (built again only when its frames change)."""
-    return plots_gan.replay(tr.box, tr.X, frames, plane_labels(lang, True), max_points=REPLAY_POINTS)
+    return plots_gan.replay(tr.box, tr.X, frames, plane_labels(lang, True), lang, max_points=REPLAY_POINTS)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def preset_replay_figure(name: str, lang: str):
     """The shipped training of a preset as a replay (read-only: shared by every session)."""
     ring = gan.preset_data()
-    return plots_gan.replay(points.bounds(ring), ring, shipped_preset(name).frames, plane_labels(lang, True), height=420,
+    return plots_gan.replay(points.bounds(ring), ring, shipped_preset(name).frames, plane_labels(lang, True), lang, height=420,
                             max_points=REPLAY_POINTS)
 
 
@@ -108,7 +109,7 @@ def pull_figure(lang: str):
     caption = ctx.t("pull_caption", steps=ctx.num(int(pc.step[-1]), ","), lr=ctx.num(gan.PULL_CONFIG.lr_d, "g"), n=gan.N_ARROWS,
                     mm_peak=ctx.num(pc.minimax.max(), ".3g"), mm_end=ctx.num(pc.minimax[-1], ".3g"),
                     d_end=ctx.num(pc.d_fake[-1], ".3f"), ns_start=ctx.num(pc.nonsat[0], ".3g"), ns_end=ctx.num(pc.nonsat[-1], ".3g"))
-    return plots_gan.pulls(pc, labels, height=420), caption
+    return plots_gan.freeze(plots_gan.pulls(pc, labels, height=420), lang), caption
 
 
 DIGIT_FRAMES = 25  # epochs the digits animation holds (of the 100 trained): one byte per pixel, about 4 kB a frame
@@ -141,4 +142,4 @@ def digits_epochs_figure(lang: str, start: int):
     ]
     labels = [ctx.t("digits_frame", epoch=e, k=hist.classes_covered[i]) for e, i in zip(epochs, idx)]
     return plots_gan.digits_epochs(np.asarray(hist.grids)[idx], 8, epochs, start, rows, list(hist.epoch), ctx.t("epoch"),
-                                   ctx.t("digits_grid_title"), labels, ctx.t("play"), ctx.t("pause"))
+                                   ctx.t("digits_grid_title"), labels, ctx.t("play"), ctx.t("pause"), lang)
