@@ -392,7 +392,8 @@ class Tab_:
             buttons = box.locator("button")
             texts = [t.strip() for t in buttons.all_inner_texts()]
             active = box.evaluate("""b => Array.from(b.querySelectorAll('button')).map(
-                                     x => (x.getAttribute('data-testid') || '').endsWith('Active'))""")
+                                     x => x.getAttribute('aria-checked') === 'true' || x.getAttribute('aria-pressed') === 'true'
+                                          || (x.getAttribute('data-testid') || '').endsWith('Active'))""")  # 1.67: aria-checked
             if option is None:
                 i, self.directions[w.key] = bounce(active.index(True) if True in active else 0, len(texts), step)
             else:
