@@ -12,7 +12,16 @@ switch pages now and then; about 30 % press train on the GAN, diffusion, VAE and
 so they train at the same time), watch 6–10 s of live training, pause, and move a control. Everyone thinks
 1.5–3 s between actions. Measured: action → ``script_finished`` of its run (light and training actions apart),
 page loads (opening a tab, and following a link), the gaps between live-training ticks, errors (tracebacks and
-error boxes in the deltas, disconnects, timeouts), and the server's RSS and CPU from ``/proc``.
+error boxes in the deltas, disconnects, timeouts), the server's RSS and CPU from ``/proc``, how long its threads
+waited for a CPU (``/proc/<pid>/task/*/schedstat``: a server held back by the rest of the machine, not idle), and
+this process's own CPU (the students: a reader sees whether the clients, not the server, were the limit).
+
+Separate cores (``--pin``, on by default with a fresh server on a machine with CPUs 0 and 1): the server runs on
+CPU 0 only, pinned before it imports anything, and this process (every student) on CPU 1, as a class's browsers
+run on their own laptops; one server process then has one core, the unit the replicas scale by. torch inside it
+keeps one thread (``engine/core/torch_setup.py``: ``GP_TORCH_THREADS``, default 1) and OpenBLAS sizes its pool
+from the one CPU it sees. ``--no-pin`` lets the scheduler place both anywhere (what earlier tables measured);
+with ``--url`` nothing is pinned (the server is not ours).
 
 Bounded: students stop acting at ``--seconds``; what is still in flight gets ``--grace`` seconds, then every
 task is cancelled and every socket closed. Traffic goes to 127.0.0.1 only.
@@ -22,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
 import random
@@ -60,12 +70,63 @@ def read_proc(pid: int) -> tuple[int, float]:
     return rss, (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
 
 
+def cpu_wait(pid: int) -> float | None:
+    """Seconds the process's threads have spent ready to run but waiting for a CPU (the second field of
+    ``/proc/<pid>/task/<tid>/schedstat``, summed over its threads); None where the kernel does not keep it.
+    Its growth over a run says how much the rest of the machine (other processes, or this client) held the
+    server back: CPU % alone cannot tell an idle server from one that waits for a core."""
+    total = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    total += int(f.read().split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # a thread that ended meanwhile
+    except OSError:
+        return None
+    return total / 1e9
+
+
+# ---------------------------------------------------------------- separate cores for the server and the clients
+
+SERVER_CPU, CLIENT_CPU = 0, 1
+
+
+def pinned_launcher(cpu: int, then: str = "from streamlit.web.cli import main; sys.exit(main())") -> tuple[str, ...]:
+    """What ``python`` runs instead of ``-m streamlit``: Streamlit's command (``then``), pinned to ``cpu`` before
+    anything is imported, so that every thread pool it starts (torch's, OpenBLAS's) sees the one core it may use."""
+    return ("-c", f"import os, sys; os.sched_setaffinity(0, {{{cpu}}}); {then}")
+
+
+def pin_all_threads(cpus: set[int]) -> None:
+    """Pin every thread of this process (``sched_setaffinity`` acts on one thread; new threads inherit it)."""
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            os.sched_setaffinity(int(tid), cpus)
+        except OSError:
+            pass  # a thread that ended meanwhile
+
+
+def can_pin() -> bool:
+    return hasattr(os, "sched_setaffinity") and {SERVER_CPU, CLIENT_CPU} <= os.sched_getaffinity(0)
+
+
+def affinity(pid: int) -> str | None:
+    """The CPUs a process may run on, as ``/proc`` lists them (``"0"``, ``"0-1"``)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("Cpus_allowed_list:"))
+    except (OSError, StopIteration):
+        return None
+
+
 class ProcWatch:
     """Samples the servers' RSS and CPU every ``every`` seconds while a run goes on."""
 
     def __init__(self, pids: list[int], every: float = 0.5):
         self.pids, self.every = pids, every
-        self.samples: list[tuple[float, int, float]] = []  # (time, total RSS, total CPU seconds)
+        self.samples: list[tuple[float, int, float, float | None]] = []  # (time, total RSS, CPU seconds, CPU wait seconds)
         self._task: asyncio.Task | None = None
 
     def sample(self) -> tuple[float, int, float] | None:
@@ -73,7 +134,9 @@ class ProcWatch:
             reads = [read_proc(p) for p in self.pids]
         except (OSError, StopIteration):
             return None
-        s = (time.perf_counter(), sum(r for r, _ in reads), sum(c for _, c in reads))
+        waits = [cpu_wait(p) for p in self.pids]
+        s = (time.perf_counter(), sum(r for r, _ in reads), sum(c for _, c in reads),
+             None if None in waits else sum(waits))
         self.samples.append(s)
         return s
 
@@ -97,8 +160,8 @@ class ProcWatch:
             self.sample()
         return self.report()
 
-    def report(self, since: float | None = None) -> dict:
-        s = [x for x in self.samples if since is None or x[0] >= since]
+    def report(self, since: float | None = None, until: float | None = None) -> dict:
+        s = [x for x in self.samples if (since is None or x[0] >= since) and (until is None or x[0] <= until)]
         if len(s) < 2:
             return {}
         windows = []  # CPU % over ~1 s windows
@@ -110,7 +173,9 @@ class ProcWatch:
                 windows.append(100 * (s[i][2] - s[j][2]) / (s[i][0] - s[j][0]))
         return {"rss_start_mb": s[0][1] / 2**20, "rss_peak_mb": max(x[1] for x in s) / 2**20, "rss_final_mb": s[-1][1] / 2**20,
                 "cpu_avg_pct": 100 * (s[-1][2] - s[0][2]) / (s[-1][0] - s[0][0]),
-                "cpu_peak_pct": max(windows) if windows else float("nan"), "seconds": s[-1][0] - s[0][0]}
+                "cpu_peak_pct": max(windows) if windows else float("nan"), "seconds": s[-1][0] - s[0][0],
+                "cpu_wait_pct": (100 * (s[-1][3] - s[0][3]) / (s[-1][0] - s[0][0]))
+                if s[0][3] is not None and s[-1][3] is not None else float("nan")}
 
 
 # ---------------------------------------------------------------- one student
@@ -290,6 +355,16 @@ class Student:
 
 # ---------------------------------------------------------------- one class
 
+async def loop_lag(out: list[float], every: float = 0.1) -> None:
+    """How late this process's event loop wakes a sleeper: how late the students read what the server sent (their
+    times are taken when a message is handled), were the clients busy or waiting for a CPU."""
+    while True:
+        t = time.perf_counter()
+        await asyncio.sleep(every)
+        out.append(time.perf_counter() - t - every)
+
+
+
 async def warm_up(base: str, lang: str) -> float:
     """One student visits every page once, so that N = 1 is not a cold start."""
     t0 = time.perf_counter()
@@ -313,6 +388,9 @@ async def run_class(base: str, n: int, seconds: float, share: float, seed: int, 
     load_before = machine_load()
     watch = ProcWatch(pids)
     watch.start()
+    client = ProcWatch([os.getpid()])  # this process: every simulated student, their sockets and protobufs
+    client.start()
+    lag = asyncio.create_task(loop_lag(lags := []))
     t0 = time.perf_counter()
     deadline = t0 + seconds
     students = [Student(i, base, lang, deadline, tally, random.Random(seed * 1000 + i), marker_header) for i in range(n)]
@@ -340,7 +418,14 @@ async def run_class(base: str, n: int, seconds: float, share: float, seed: int, 
             tally.errors.append(f"student crashed: {type(t.exception()).__name__}: {t.exception()}"[:200])
     wall = time.perf_counter() - t0
     server = await watch.stop()
-    return aggregate(n, n_train, tally, wall, server, load_before, machine_load(), len(pending))
+    # the averages over the whole run include the grace period, when only a few late actions are left;
+    # "acting" is the window in which the students act, the one the table shows
+    server["acting"] = watch.report(t0, deadline)
+    r = aggregate(n, n_train, tally, wall, server, load_before, machine_load(), len(pending))
+    lag.cancel()
+    r["client"] = await client.stop() | {"loop_lag": summary(lags)}
+    r["client"]["acting"] = client.report(t0, deadline)
+    return r
 
 
 def _seconds(rows: list[dict]) -> list[float]:
@@ -481,18 +566,26 @@ def _ms_pair(s: dict) -> str:
 
 def markdown(rows: list[dict]) -> str:
     head = ("| students (training) | light p50 / p95 (n) | training p50 / p95 (n) | page load p50 / p95 (n) | tick gap p50 / p95 | "
-            "light reruns partial | runs/s | errors · disconnects · timeouts | server RSS peak / final | server CPU avg / peak | load before → after |")
+            "light reruns partial | runs/s | errors · disconnects · timeouts | server RSS peak / final | server CPU avg / peak while acting | server waiting for a CPU | client CPU avg / peak · event-loop lag p95 | load before → after |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         srv = r.get("server") or {}
         rss = f"{srv['rss_peak_mb']:,.0f} / {srv['rss_final_mb']:,.0f} MB" if srv else "–"
-        cpu = f"{srv['cpu_avg_pct']:.0f} / {srv['cpu_peak_pct']:.0f} %" if srv else "–"
+        acting = srv.get("acting") or srv  # runs saved before the acting window was measured: the whole run
+        cpu = f"{acting['cpu_avg_pct']:.0f} / {acting['cpu_peak_pct']:.0f} %" if acting else "–"
+        wait = acting.get("cpu_wait_pct", float("nan"))
+        waiting = "–" if wait != wait else f"{wait:.0f} %"
+        cli = r.get("client") or {}
+        cli_acting = cli.get("acting") or cli
+        client = f"{cli_acting['cpu_avg_pct']:.0f} / {cli_acting['cpu_peak_pct']:.0f} %" if "cpu_avg_pct" in cli_acting else "–"
+        if cli.get("loop_lag", {}).get("n"):
+            client += f" · {cli['loop_lag']['p95'] * 1000:.0f} ms"
         gap = r["tick_gap"]
         gaps = f"{gap['p50']:.2f} / {gap['p95']:.2f} s" if gap["n"] else "–"
         share = r["light_partial_share"]
         lines.append(f"| {r['students']} ({r['training_students']}) | {_ms_pair(r['light'])} | {_ms_pair(r['training'])} | "
                      f"{_ms_pair(r['page_load'])} | {gaps} | {'–' if share != share else f'{share:.0%}'} | "
-                     f"{r['finished_runs_per_s']:.2f} | {r['errors']} · {r['disconnects']} · {r['timeouts']} | {rss} | {cpu} | "
+                     f"{r['finished_runs_per_s']:.2f} | {r['errors']} · {r['disconnects']} · {r['timeouts']} | {rss} | {cpu} | {waiting} | {client} | "
                      f"{r['load_before']['loadavg_1_5_15'][0]:.1f} → {r['load_after']['loadavg_1_5_15'][0]:.1f} |")
     return "\n".join(lines)
 
@@ -538,6 +631,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--replica-header", default=None, help="a response header that names the replica (e.g. X-Upstream set by the proxy)")
     ap.add_argument("--rounds", type=int, default=2, help="cleanup: train-and-close rounds (a later round should reuse the memory)")
     ap.add_argument("--reloads", type=int, default=3, help="affinity: reloads per student")
+    ap.add_argument("--profile-client", type=Path, default=None, help="load: cProfile this process (the simulated students) "
+                    "while the class acts, into this file per N (``<file>.<N>``; read it with python -m pstats)")
+    ap.add_argument("--pin", action=argparse.BooleanOptionalAction, default=None,
+                    help=f"run the fresh server on CPU {SERVER_CPU} only and this process (the students) on CPU {CLIENT_CPU} "
+                    "(default: on without --url, when both CPUs are there)")
     ap.add_argument("--no-warmup", action="store_true", help="do not visit every page before measuring")
     ap.add_argument("--out", type=Path, default=None, help="JSON file (default benchmarks/out/class_load-<mode>.json)")
     args = ap.parse_args(argv)
@@ -545,6 +643,10 @@ def main(argv: list[str] | None = None) -> None:
         if getattr(args, name) is None:
             setattr(args, name, QUICK[name] if args.quick else full)
     args.no_warmup = args.no_warmup or args.quick
+    if args.pin is None:
+        args.pin = not args.url and can_pin()
+    elif args.pin and (args.url or not can_pin()):
+        raise SystemExit(f"--pin needs a fresh server (no --url) and CPUs {SERVER_CPU} and {CLIENT_CPU}")
     sizes = [int(x) for x in args.students.split(",") if x.strip()]
     pids = [int(x) for x in args.server_pid.split(",") if x.strip()]
     out = args.out or OUT / f"class_load-{args.mode}.json"
@@ -579,8 +681,21 @@ async def one(args, n: int, pids: list[int]) -> dict:
 
     options = ("--server.disconnectedSessionTTL", str(int(args.ttl))) if args.mode == "cleanup" and args.ttl else ()
     OUT.mkdir(parents=True, exist_ok=True)
-    with server_process(options=options, log=OUT / f"class_load-server-{n}.log") as (base, proc):
-        return await measure(args, base, n, [proc.pid], proc)
+    launcher = pinned_launcher(SERVER_CPU) if args.pin else ("-m", "streamlit")
+    mine = os.sched_getaffinity(0) if args.pin else None
+    if args.pin:
+        pin_all_threads({CLIENT_CPU})
+    try:
+        with server_process(options=options, log=OUT / f"class_load-server-{n}.log", launcher=launcher) as (base, proc):
+            pinned = {"server": affinity(proc.pid), "client": affinity(os.getpid())} if args.pin else None
+            if pinned and pinned["server"] != str(SERVER_CPU):
+                raise RuntimeError(f"the server was to run on CPU {SERVER_CPU} only, /proc says {pinned['server']}")
+            r = await measure(args, base, n, [proc.pid], proc)
+            r["pinned"] = pinned
+            return r
+    finally:
+        if mine is not None:
+            pin_all_threads(mine)
 
 
 async def measure(args, base: str, n: int, pids: list[int], proc) -> dict:
@@ -588,7 +703,15 @@ async def measure(args, base: str, n: int, pids: list[int], proc) -> dict:
     if not args.no_warmup and args.mode != "affinity":
         warm = await asyncio.wait_for(warm_up(base, args.lang), 900)
     if args.mode == "load":
-        r = await run_class(base, n, args.seconds, args.training_share, args.seed, pids, args.lang, args.grace, args.replica_header)
+        profile = cProfile.Profile() if args.profile_client else None
+        if profile is not None:
+            profile.enable()
+        try:
+            r = await run_class(base, n, args.seconds, args.training_share, args.seed, pids, args.lang, args.grace, args.replica_header)
+        finally:
+            if profile is not None:
+                profile.disable()
+                profile.dump_stats(f"{args.profile_client}.{n}")
     elif args.mode == "cleanup":
         r = await run_cleanup(base, n, args.seconds, args.ttl or 120.0, pids, args.lang, args.rounds)
     else:
