@@ -502,8 +502,25 @@ class Tab_:
 
     # -------------------------------------------------------------- one timed input
 
+    def _chosen(self, w: Widget) -> bool:
+        """Is ``w.to`` already the choice of its single-choice widget? Choosing it again would change nothing (a
+        required segmented control, a radio, a select box), so each sample would wait out its timeout."""
+        box = self.container(w.key)
+        return bool(box.evaluate("""(b, option) => {
+            const same = t => { t = t.trim(); return t === option || t.endsWith(option); };
+            const radios = Array.from(b.querySelectorAll('button[role="radio"]'));
+            if (radios.length) return radios.some(x => x.getAttribute('aria-checked') === 'true' && same(x.innerText));
+            const checked = Array.from(b.querySelectorAll('label:has(input[type=radio])')).find(l => l.querySelector('input').checked);
+            if (checked) return same(checked.innerText);
+            const combo = b.querySelector('input[role="combobox"]');
+            return combo ? same(combo.value) : false;
+        }""", self.t(w.to)))
+
     def measure(self, action: Action, charts: tuple[str, ...], timeout: float = SAMPLE_TIMEOUT) -> dict:
         self.wait_quiet(timeout)
+        if isinstance(action, Widget) and action.to is not None and self._chosen(action):
+            self.setup((Widget(action.key),))  # untimed: one option over, so the timed input chooses ``to`` again
+            self.wait_quiet(timeout)
         act = self.plan(action)
         if act is None:
             return {"latency": None, "skipped": "nothing to do"}
