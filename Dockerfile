@@ -36,7 +36,12 @@ COPY --chown=app:app . .
 USER app
 
 EXPOSE 8501
-# Streamlit's own health endpoint answers 200 once the server is up; the slim image has no curl.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4)"]
+# The health check runs the home page in a session of its own (/_stcore/script-health-check, switched on in
+# .streamlit/config.toml): 200 means the app's script runs to the end, and the first check starts the server's
+# background warm-up (ui/prewarm.py: torch, scikit-learn, plotly, the pages' modules), so the first student does not
+# wait for those imports. --start-interval (Docker 25+) checks every 2 s during the start period, so the warm-up
+# begins seconds after the server is up. The timeout is generous: on a replica busy with a class the home page
+# waits its turn for the interpreter. The slim image has no curl.
+HEALTHCHECK --interval=30s --timeout=30s --start-period=60s --start-interval=2s --retries=3 \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_stcore/script-health-check', timeout=29)"]
 CMD ["python", "-m", "streamlit", "run", "streamlit_app.py", "--server.port=8501", "--server.address=0.0.0.0"]

@@ -19,6 +19,9 @@ and three plain directives:
   there even after the dead one comes back. The app sees a browser that asks to resume a session it does not
   have and tells the student (``ui/reconnect.py``).
 
+Each replica runs its home page once (``/_stcore/script-health-check``, as a container's health check does) before
+the cluster counts as up: that checks the app's script and starts the replica's background warm-up (``ui/prewarm.py``).
+
 ``X-Upstream`` on every response names the replica (``r1``, ``r2``, …) for tests and the load benchmark.
 Traffic stays on 127.0.0.1; nginx gets its own prefix, config and logs in a temporary folder (no root paths).
 """
@@ -180,6 +183,17 @@ def wait_healthy(url: str, timeout: float, proc: subprocess.Popen | None = None)
         time.sleep(0.2)
 
 
+def warm(url: str, timeout: float = 60.0) -> None:
+    """Run the home page once in a session of its own (``/_stcore/script-health-check``, on in
+    ``.streamlit/config.toml``), as a container's health check does: it must run to the end, and it starts the
+    replica's background warm-up (``ui/prewarm.py``) before the first student arrives."""
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/script-health-check", timeout=timeout) as r:
+            r.read()
+    except urllib.error.HTTPError as e:
+        raise RuntimeError(f"{url}: the home page did not run cleanly in the script health check ({e.code})") from e
+
+
 @dataclass
 class Cluster:
     """N replicas and nginx, started by :meth:`start`, all stopped by :meth:`stop` (also on exceptions)."""
@@ -235,6 +249,7 @@ class Cluster:
                                       start_new_session=True)
         for r in self.replicas:
             wait_healthy(f"http://{r.addr}", timeout, self.procs[r.name])
+            warm(f"http://{r.addr}", timeout)
         wait_healthy(self.url, 10, self.nginx)
         return self
 

@@ -1,5 +1,11 @@
+import os
+
 import pytest
 import streamlit as st
+
+# No background warm-up (ui/prewarm.py) in tests, nor in the servers and scripts they start: it would import torch
+# behind a test's back (the home page must render without it) and make timings nondeterministic.
+os.environ["GP_PREWARM"] = "0"
 
 
 @pytest.fixture(autouse=True)
@@ -7,9 +13,10 @@ def _fresh_caches():
     """Each test starts with empty Streamlit caches, as a fresh server would."""
     st.cache_data.clear()
     st.cache_resource.clear()
-    from ui import training_slots
+    from ui import server_load, training_slots
 
     training_slots._INSTANCE = None  # and no live-training slot held by an earlier test
+    server_load._INSTANCE = None  # nor a page run an earlier test began and never ended
     yield
 
 

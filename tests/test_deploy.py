@@ -98,8 +98,10 @@ def test_image_serves_the_app_on_its_port_with_a_health_check():
     assert argv[:4] == ["python", "-m", "streamlit", "run"] and argv[4] == "streamlit_app.py"
     assert f"--server.port={port}" in argv and "--server.address=0.0.0.0" in argv
     (health,) = step("HEALTHCHECK")
-    assert f"http://127.0.0.1:{port}/_stcore/health" in health
+    assert f"http://127.0.0.1:{port}/_stcore/script-health-check" in health, "runs the home page: starts the warm-up"
+    assert CONFIG["server"]["scriptHealthCheckEnabled"] is True, "Streamlit serves that endpoint only when asked"
     assert re.search(r"--start-period=\d+s", health), "the first start imports torch: give it time"
+    assert re.search(r"--start-interval=[1-5]s", health), "the first check (and so the warm-up) soon after the start"
     assert f"containerPort: {port}" in K8S
 
 
@@ -179,7 +181,8 @@ def test_nginx_accepts_the_local_config(tmp_path):
 
 
 def test_kubernetes_manifest_probes_health_and_keeps_students_on_their_pod():
-    assert K8S.count("path: /_stcore/health") == 3  # startup, readiness, liveness
+    assert K8S.count("path: /_stcore/script-health-check") == 1  # startup: the home page runs, and warms the pod
+    assert K8S.count("path: /_stcore/health") == 2  # readiness, liveness: cheap on a busy pod
     assert 'nginx.ingress.kubernetes.io/affinity: "cookie"' in K8S
     assert 'nginx.ingress.kubernetes.io/affinity-mode: "persistent"' in K8S
     assert f'nginx.ingress.kubernetes.io/proxy-body-size: "{CONFIG["server"]["maxUploadSize"]}m"' in K8S

@@ -112,7 +112,8 @@ def test_two_threads_stepping_one_gan_take_turns_and_count_every_step():
         for _ in range(15):
             with live.hold(tr) as held:
                 assert held
-                live.advance(lambda: not tr.train_players(1).diverged, max_steps=2, max_seconds=1.0)
+                # a step count, not a time: the first step imports torch._dynamo (seconds)
+                live.advance(lambda: not tr.train_players(1).diverged, max_steps=2, max_seconds=60.0)
                 tr.view(resolution=12, n_arrows=16)
 
     def click():  # the "one step" button

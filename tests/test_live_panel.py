@@ -3,6 +3,7 @@ reset, a rebuild when the data changes, and a diverged run's message."""
 
 import numpy as np
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ui import live_panel, text
@@ -144,3 +145,101 @@ def test_past_the_queue_limit_play_says_the_server_is_full_and_nothing_waits(mon
     assert not at.session_state["toy.live"].playing and trainer(at).step_ == 0
     assert text.lookup("en", "live.server_full") in " ".join(w.value for w in at.warning)
     assert server.place("waiting").position == 1  # the queue did not grow
+
+
+# --- training that gives way to the other students' runs (ui/server_load.py) -------------------------------
+
+def test_the_tick_budget_is_whole_when_alone_and_a_share_while_other_sessions_run():
+    from ui.server_load import ServerLoad, configured_share
+
+    now = [0.0]
+    load = ServerLoad(share=0.3, recent=0.5, stale=10.0, clock=lambda: now[0])
+    assert load.budget(0.15, 0.25, 2, "me") == 0.15  # nobody else: the panel's whole budget
+    load.begin("me")  # my own page run (a full run trains inline) does not make me give way
+    assert load.quiet("me") and load.budget(0.15, 0.25, 2, "me") == 0.15
+    load.begin("a slider")
+    assert load.others("me") == 1 and load.budget(0.15, 0.25, 2, "me") == pytest.approx(0.3 * 0.25 / 2)
+    assert load.budget(0.15, 0.25, 1, "me") == pytest.approx(0.075) and load.budget(0.05, 0.25, 1, "me") == 0.05
+    load.begin("a slider")  # the same session again (its last run was cut by a rerun): still one run
+    now[0] = 1.0
+    load.end("a slider")
+    assert load.others("me") == 0 and not load.quiet("me")  # it just ended: students act in bursts
+    now[0] = 1.6
+    assert load.quiet("me")
+    load.begin("a closed tab")  # never ends: forgotten after STALE seconds
+    now[0] = 11.0
+    assert not load.quiet("me")
+    now[0] = 11.7
+    assert load.quiet("me")
+    with load.running("a section"):
+        assert load.others() == 1
+    with load.running("a tick", counted=False):
+        assert load.others() == 0
+    assert [configured_share(e) for e in ({}, {"GP_TRAINING_SHARE": "0.5"}, {"GP_TRAINING_SHARE": "0"},
+                                          {"GP_TRAINING_SHARE": "lots"}, {"GP_TRAINING_SHARE": "nan"})] == [0.3, 0.5, 0.05, 0.3, 0.3]
+
+
+def test_the_redraw_slows_down_while_other_runs_keep_the_server_busy_and_speeds_up_when_calm():
+    from ui.server_load import BUSY_TICK_SECONDS, ServerLoad
+
+    now = [100.0]
+    load = ServerLoad(clock=lambda: now[0])
+    assert load.busy("me") == 0.0 and load.tick_every(None, 0.25, "me") == 0.25  # alone: 4 redraws a second
+    load.begin("me")
+    now[0] += 3.0
+    assert load.busy("me") == 0.0  # my own runs never slow me down
+    load.begin("a")
+    now[0] += 1.0
+    load.begin("b")  # two runs at once cover the same second once
+    now[0] += 1.0
+    assert load.busy("me") == pytest.approx(2 / 3) and load.tick_every(0.25, 0.25, "me") == BUSY_TICK_SECONDS
+    load.end("a"), load.end("b")
+    now[0] += 1.0  # busy 2 s of the last 3: still slow; 1 s of 3 is between calm and busy: the rate stays
+    assert load.tick_every(BUSY_TICK_SECONDS, 0.25, "me") == BUSY_TICK_SECONDS
+    now[0] += 1.0
+    assert load.busy("me") == pytest.approx(1 / 3)
+    assert load.tick_every(BUSY_TICK_SECONDS, 0.25, "me") == BUSY_TICK_SECONDS and load.tick_every(0.25, 0.25, "me") == 0.25
+    now[0] += 1.0
+    assert load.busy("me") == 0.0 and load.tick_every(BUSY_TICK_SECONDS, 0.25, "me") == 0.25  # calm again
+    assert load.tick_every(None, 2.0, "me") == 2.0  # never faster than the panel's own rate
+
+
+def test_a_tick_trains_one_step_while_another_student_waits_and_its_whole_budget_alone(monkeypatch):
+    from ui import server_load
+
+    load = server_load.ServerLoad(share=0.05, recent=0.0)  # under load: 0.05 × 0.25 s = 12.5 ms, less than a step
+    monkeypatch.setattr(server_load, "_INSTANCE", load)
+    load.begin("another student's slider")
+    at = run(step_seconds=0.015)
+    at.button(key="toy_play").click().run()
+    at.run()
+    tr = trainer(at)
+    assert tr.step_ == 2 and at.session_state["toy.live"].playing  # one step per tick: the slider goes first
+    load.end("another student's slider")
+    at.run()
+    assert tr.step_ == 7  # alone again: the tick's 5 steps (75 ms) fit in its whole budget
+    at.button(key="toy_pause").click().run()
+    at.run()
+    assert tr.step_ == 7 and at.metric[0].value == "7.0"  # Pause stops it where the counter says
+
+
+def test_a_queued_session_ticks_slowly_and_at_the_panel_rate_once_it_holds_a_slot(monkeypatch):
+    from ui import training_slots
+
+    server = training_slots.TrainingSlots(1)
+    monkeypatch.setattr(training_slots, "_INSTANCE", server)
+    seen = []
+    fragment = st.fragment
+
+    def recording(func=None, *, run_every=None):
+        seen.append(run_every)
+        return fragment(func, run_every=run_every)
+
+    monkeypatch.setattr(st, "fragment", recording)
+    server.request("another student")
+    at = run()
+    at.button(key="toy_play").click().run()
+    assert seen[-1] == live_panel.QUEUED_TICK_SECONDS and trainer(at).step_ == 0  # waiting: a slow, cheap tick
+    server.release("another student")
+    at.run()
+    assert seen[-1] == live_panel.TICK_SECONDS and trainer(at).step_ == 5

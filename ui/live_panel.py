@@ -10,7 +10,9 @@ A page describes its trainer and what it draws; the panel owns the state machine
   Step, the page's extra buttons, Reset and Stop; they are drawn inside the ticking fragment, so a
   click reruns only the panel, after the tick under way (see ``ui/live.py``);
 - a tick (``st.fragment(run_every=…)``, guarded) trains for at most ``tick_budget`` seconds,
-  asking between two steps whether to go on, so Pause takes effect after the current step;
+  asking between two steps whether to go on, so Pause takes effect after the current step; on a server
+  busy with other students' runs it trains for a share of that and redraws less often
+  (``ui/server_load.py``), and a run queued for a slot (``ui/training_slots.py``) ticks every 2 s;
 - under the panel, the trained model's download and a model file's upload (``ui/export.py``: weights only,
   checked on load; a loaded model replaces the run's trainer);
 - the page draws from a :class:`Snapshot` copied under the trainer's lock, never from the live
@@ -26,6 +28,7 @@ The trainer only needs the engine's interface (:class:`engine.core.training.Trai
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,12 +38,13 @@ import streamlit as st
 
 from engine.core.errors import InputError
 from engine.core.training import Budget
-from ui import export, heap, live, share, training_slots
-from ui.shell import PageContext, guarded, show_input_error, t
+from ui import export, heap, live, server_load, share, training_slots
+from ui.shell import PageContext, guarded, session_id, show_input_error, t
 
 RATE_AFTER = 0.1  # seconds of training before the time left is estimated from the measured rate
 TICK_SECONDS = 0.25  # a redraw every quarter second (4 per second) while playing, where the machine allows
 TICK_BUDGET = 0.15  # seconds of training per tick at most: Pause waits for one step, a tick never runs long
+QUEUED_TICK_SECONDS = 2.0  # a run waiting for a slot only renews its place (well within the slots' lease) and looks again
 
 
 def fingerprint(data: object, settings: object = None) -> str:
@@ -81,6 +85,7 @@ class LiveRun:
     error: InputError | None = None  # a build that failed, shown by the panel
     pending: str | None = None  # "play" or "step" pressed before there was a trainer: the next run builds it
     refused: bool = False  # Play found the server's queue full: said until the next Play
+    every: float | None = None  # the ticking fragment's run_every, as the last full run registered it
 
 
 @dataclass(frozen=True)
@@ -286,11 +291,24 @@ def show(panel: Panel) -> LiveRun:
         show_input_error(run.error)
     if run.trainer is not None and _done(panel, run, run.trainer):
         run.playing = False
-    ticking = run.playing
-    st.fragment(run_every=panel.tick_seconds if ticking else None)(_tick)(panel, ticking)
+    run.every = every = _every(panel, run, current=run.every)
+    st.fragment(run_every=every)(_tick)(panel, every)
     if panel.model_file:
         export.model_file(panel, run)
     return run
+
+
+def _every(panel: Panel, run: LiveRun, place: training_slots.Place | None = None, current: float | None = None) -> float | None:
+    """How often the panel ticks (``current``: how often it ticks now): not at all unless playing; slowly while
+    waiting for a slot (the queue's ticks only renew the place, and their redraws show the same step); with a
+    slot, at the panel's rate, or once a second while other students' runs keep the server busy (ui/server_load.py)."""
+    if not run.playing or (run.trainer is not None and _done(panel, run, run.trainer)):
+        return None
+    if place is None and run.trainer is not None:  # a full run (Play, a page's control): ask where it stands
+        place = training_slots.slots().request(_who(panel))
+    if place is not None and not place.granted and not place.refused:
+        return QUEUED_TICK_SECONDS
+    return server_load.load().tick_every(current, panel.tick_seconds, session_id())
 
 
 def _label(panel: Panel, name: str) -> str:
@@ -340,15 +358,16 @@ def progress_text(ctx: PageContext, snap: Snapshot) -> str:
 
 
 @guarded  # under st.fragment above: every tick is guarded
-def _tick(panel: Panel, ticking: bool) -> None:
-    """The panel's fragment: the view, then the heap frozen if a tick grew it (``ui.heap``)."""
+def _tick(panel: Panel, every: float | None) -> None:
+    """The panel's fragment (``every``: its ``run_every``): the view, then the heap frozen if a tick grew it (``ui.heap``)."""
     try:
-        _view(panel, ticking)
+        _view(panel, every)
     finally:
         heap.after_run()
 
 
-def _view(panel: Panel, ticking: bool) -> None:
+def _view(panel: Panel, every: float | None) -> None:
+    ticking = every is not None
     run = run_for(panel.ctx, check=False, name=panel.name)
     _apply_pending(panel, run)
     if run.playing and not ticking:
@@ -364,6 +383,10 @@ def _view(panel: Panel, ticking: bool) -> None:
     def keep_going() -> bool:  # asked between two steps: a Pause, a Reset or new data in a newer run stops this tick
         return run.playing and run.trainer is tr and st.session_state.get(key) is run
 
+    def within_budget() -> bool:  # the full budget alone; a share of it while other students' runs wait (ui/server_load.py)
+        return time.perf_counter() - started < server_load.load().budget(
+            panel.tick_budget, every or panel.tick_seconds, place.running if place is not None else 1, session)
+
     place = None
     if run.playing and not _done(panel, run, tr):
         place = training_slots.slots().request(_who(panel))  # a place in the queue when the server is full
@@ -375,7 +398,9 @@ def _view(panel: Panel, ticking: bool) -> None:
         if held:
             if run.playing and not _done(panel, run, tr) and place is not None and place.granted:
                 n = panel.steps_per_tick if panel.total is None else max(0, min(panel.steps_per_tick, panel.total - tr.step_))
-                live.advance(lambda: not getattr(_one_step(panel, tr), "diverged", False), n, panel.tick_budget, keep_going)
+                session, started = session_id(), time.perf_counter()
+                live.advance(lambda: not getattr(_one_step(panel, tr), "diverged", False), n, panel.tick_budget,
+                             lambda: keep_going() and within_budget())
             done = _done(panel, run, tr)
             snap = Snapshot(tr, tr.step_, _total(panel, tr), tr.elapsed_, tr.diverged_, done, run.playing and not done,
                             panel.snapshot(tr, done))
@@ -403,5 +428,5 @@ def _view(panel: Panel, ticking: bool) -> None:
         st.session_state[export.TICKING] = False
     if live.in_fragment_run():  # a control inside the panel reran only the panel: the link must still say the whole view
         share.write(panel.ctx.page, panel.ctx.lang)
-    if (ticking and not run.playing) or panel.full_run_when(snap):
-        st.rerun(scope="app")  # after drawing: stop the timer, and redraw what lies outside the panel
+    if (ticking and not run.playing) or panel.full_run_when(snap) or (ticking and _every(panel, run, place, every) != every):
+        st.rerun(scope="app")  # after drawing: stop the timer, redraw what lies outside the panel, or tick at a new rate

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from engine.core.errors import InputError
-from ui import heap, lessons, presenter, reconnect, share, text
+from ui import heap, lessons, prewarm, presenter, reconnect, server_load, share, text
 from ui.registry import BY_KEY, HOME_SCRIPT, PAGES
 
 heap.install()  # see ui/heap.py: the long-lived heap is frozen so full collections stop rescanning it
@@ -103,6 +103,8 @@ class PageContext:
         """The page's last line: a hand-edited link's unknown settings get a message and leave the address."""
         share.finish(self.page)
         heap.after_run()
+        prewarm.start()  # once per process: the heavy imports in the background (ui/prewarm.py)
+        server_load.load().end(session_id())  # the run that setup() began (ui/server_load.py: training gives way to it)
 
     def tabs(self, names: list[str], labels: list[str], key: str):
         """Tabs whose selected tab is in the link (``tab=<name>`` when not the first); see ``ui.share.tabs``."""
@@ -255,6 +257,7 @@ RUNNING_CSS = """<style>
 
 def setup(page: str) -> PageContext:
     """Draw the shared frame for ``page`` (a registry key, or "home") and return its context."""
+    server_load.load().begin(session_id())  # a page run in flight: live training gives way to it until finish()
     current = _resolve_lang()
     icon = BY_KEY[page].icon if page in BY_KEY else ":material/science:"
     st.set_page_config(
@@ -325,6 +328,14 @@ def guarded(func: Callable[..., None]) -> Callable[..., None]:
     return run_guarded
 
 
+def session_id() -> str | None:
+    """This run's session (None outside a Streamlit run)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    run = get_script_run_ctx(suppress_warning=True)
+    return run.session_id if run is not None else None
+
+
 def _fragment_run() -> bool:
     """True while Streamlit reruns only fragments, not the whole page."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -345,7 +356,7 @@ def section(func: Callable[..., None]) -> Callable[..., None]:
     @st.fragment
     @functools.wraps(func)
     def run_section(*args, **kwargs) -> None:
-        with guard():
+        with server_load.load().running(session_id(), counted=_fragment_run()), guard():  # a section's own rerun is in flight
             func(*args, **kwargs)
             page = st.session_state.get(CURRENT_PAGE)
             if page and _fragment_run():

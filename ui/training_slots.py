@@ -3,8 +3,8 @@
 One Streamlit process runs every session's script under one interpreter lock: ten students pressing
 Play on the GAN page at once would leave every slider on the server waiting behind their steps. So
 a live panel asks for a slot before each tick's steps (:func:`ui.live_panel._view`). A session that
-gets none keeps ticking (cheaply: no steps), shows its place in the queue, and starts by itself when
-a slot frees.
+gets none keeps ticking, slowly (every ``ui.live_panel.QUEUED_TICK_SECONDS``, no steps), shows its place in
+the queue, and starts by itself when a slot frees (a full rerun puts it back on the panel's tick rate).
 
 A slot is a lease: the panel renews it on every tick, and gives it back on Pause, Stop, Reset or at
 the end of the run. A tab closed while training stops ticking, so its lease runs out after

@@ -17,7 +17,15 @@ import os
 
 import torch
 
-THREADS = max(1, min(int(os.environ.get("GP_TORCH_THREADS", "1")), os.cpu_count() or 1))
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (a pinned server gets fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+THREADS = max(1, min(int(os.environ.get("GP_TORCH_THREADS", "1")), _usable_cpus()))
 if torch.get_num_threads() != THREADS:
     torch.set_num_threads(THREADS)
 

@@ -1,5 +1,7 @@
 """A toy page for tests/test_live_panel.py: the shared live panel around a trainer that counts."""
 
+import time
+
 import numpy as np
 import streamlit as st
 
@@ -15,6 +17,7 @@ class Counter(Trainer):
 
     def __init__(self, X: np.ndarray, diverge_at: int | None) -> None:
         self.X, self.diverge_at, self.weight, self.history_ = X, diverge_at, 0.0, []
+        self.step_seconds = float(st.session_state.get("step_seconds", 0.0))  # a slower model, for the server-load test
 
     @property
     def total_steps(self) -> int:
@@ -23,6 +26,7 @@ class Counter(Trainer):
     def _train_step(self) -> bool:
         if self.diverge_at is not None and self.step_ + 1 >= self.diverge_at:
             return False  # the NaN step is not kept: the weight stays the last good one
+        time.sleep(self.step_seconds)
         self.step_ += 1
         self.weight += 1.0
         self.history_.append(self.weight)
