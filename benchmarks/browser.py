@@ -3,6 +3,7 @@ updated figure on screen, with the bytes each rerun sends.
 
     python -m benchmarks.browser                                  # every page in benchmarks/interactions.py
     python -m benchmarks.browser --pages gan,vae --repeats 3 --out /tmp/gan_vae.json
+    python -m benchmarks.browser --kinds view --repeats 3 --url http://127.0.0.1:8501   # the view controls only
 
 For every interaction in the table (``benchmarks/interactions.py``) it repeats the input (a keyboard step on a
 slider, a click on an option, a button, a step of a plotly slider) and measures:
@@ -38,7 +39,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.interactions import SCRUB, Action, Click, Expand, Interaction, Live, PageBench, PlotlyScrub, Tab, Widget, pick
+from benchmarks.interactions import REFIT, SCRUB, STEP, VIEW, Action, Click, Expand, Interaction, Live, PageBench, PlotlyScrub, Tab, Widget, pick
 from benchmarks.st_protocol import bounce
 from benchmarks.timing import fmt_bytes, fmt_ms, load_text, machine_load, summary
 
@@ -392,7 +393,8 @@ class Tab_:
             buttons = box.locator("button")
             texts = [t.strip() for t in buttons.all_inner_texts()]
             active = box.evaluate("""b => Array.from(b.querySelectorAll('button')).map(
-                                     x => (x.getAttribute('data-testid') || '').endsWith('Active'))""")
+                                     x => x.getAttribute('aria-checked') === 'true' || x.getAttribute('aria-pressed') === 'true'
+                                          || (x.getAttribute('data-testid') || '').endsWith('Active'))""")  # 1.67: aria-checked
             if option is None:
                 i, self.directions[w.key] = bounce(active.index(True) if True in active else 0, len(texts), step)
             else:
@@ -500,8 +502,25 @@ class Tab_:
 
     # -------------------------------------------------------------- one timed input
 
+    def _chosen(self, w: Widget) -> bool:
+        """Is ``w.to`` already the choice of its single-choice widget? Choosing it again would change nothing (a
+        required segmented control, a radio, a select box), so each sample would wait out its timeout."""
+        box = self.container(w.key)
+        return bool(box.evaluate("""(b, option) => {
+            const same = t => { t = t.trim(); return t === option || t.endsWith(option); };
+            const radios = Array.from(b.querySelectorAll('button[role="radio"]'));
+            if (radios.length) return radios.some(x => x.getAttribute('aria-checked') === 'true' && same(x.innerText));
+            const checked = Array.from(b.querySelectorAll('label:has(input[type=radio])')).find(l => l.querySelector('input').checked);
+            if (checked) return same(checked.innerText);
+            const combo = b.querySelector('input[role="combobox"]');
+            return combo ? same(combo.value) : false;
+        }""", self.t(w.to)))
+
     def measure(self, action: Action, charts: tuple[str, ...], timeout: float = SAMPLE_TIMEOUT) -> dict:
         self.wait_quiet(timeout)
+        if isinstance(action, Widget) and action.to is not None and self._chosen(action):
+            self.setup((Widget(action.key),))  # untimed: one option over, so the timed input chooses ``to`` again
+            self.wait_quiet(timeout)
         act = self.plan(action)
         if act is None:
             return {"latency": None, "skipped": "nothing to do"}
@@ -685,7 +704,8 @@ def _judge_pause(r: dict) -> dict:
 # ---------------------------------------------------------------- a page
 
 def bench_page(browser, base: str, pb: PageBench, repeats: int, lang: str, live_seconds: float, deadline: float,
-               first_wait: float = 30.0, warm_view: bool = True, max_interactions: int | None = None) -> dict:
+               first_wait: float = 30.0, warm_view: bool = True, max_interactions: int | None = None,
+               kinds: frozenset[str] | None = None) -> dict:
     from tests.browser_utils import VIEWPORT
 
     context = browser.new_context(viewport=VIEWPORT)
@@ -698,7 +718,7 @@ def bench_page(browser, base: str, pb: PageBench, repeats: int, lang: str, live_
             second = Tab_(context, lang)
             out["load_warm"] = second.open(url)
             second.page.close()
-        for inter in pb.interactions[:max_interactions]:
+        for inter in [i for i in pb.interactions if kinds is None or i.kind in kinds][:max_interactions]:
             if time.monotonic() > deadline:
                 out["interactions"].append({"name": inter.name, "kind": inter.kind, "error": "out of time"})
                 continue
@@ -706,7 +726,7 @@ def bench_page(browser, base: str, pb: PageBench, repeats: int, lang: str, live_
                 tab.setup((pb.reset,))
             out["interactions"].append(bench_interaction(tab, inter, repeats))
             print(f"  {pb.key:30s} {inter.name:24s} {_row_text(out['interactions'][-1])}", flush=True)
-        if pb.live is not None and time.monotonic() < deadline:
+        if pb.live is not None and (kinds is None or "live" in kinds) and time.monotonic() < deadline:
             try:
                 if pb.reset is not None:
                     tab.setup((pb.reset,))
@@ -803,6 +823,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--quick", action="store_true",
                     help=f"a smoke run in about a minute: {QUICK['pages']} only (unless --pages), {QUICK_INTERACTIONS} interactions, "
                          "one sample each, 2 s of live training, no second view")
+    ap.add_argument("--kinds", default=None,
+                    help=f"only these rows, comma-separated: {', '.join((VIEW, REFIT, STEP, SCRUB))} and live (default all)")
     ap.add_argument("--url", help="an already running server on 127.0.0.1 (default: a fresh one)")
     ap.add_argument("--out", type=Path, default=OUT / "browser.json")
     args = ap.parse_args(argv)
@@ -854,7 +876,8 @@ def run(args, pages: list[PageBench], results: list[dict], deadline: float) -> N
                     try:
                         results.append(bench_page(browser, base, pb, args.repeats, args.lang, args.live_seconds, deadline,
                                                   first_wait=args.first_wait, warm_view=not args.quick,
-                                                  max_interactions=QUICK_INTERACTIONS if args.quick else None))
+                                                  max_interactions=QUICK_INTERACTIONS if args.quick else None,
+                                                  kinds=frozenset(args.kinds.split(",")) if args.kinds else None))
                     except BenchTimeout:
                         raise
                     except Exception as exc:

@@ -89,6 +89,9 @@ def test_drawing_controls_seed_and_reset():
     at.button(key="reset_page").click().run()
     assert_clean(at)
     assert at.number_input(key=K + "T").value == 100
+    # the browser is told too (set_value): a deleted key alone left it showing, and sending back, T = 40
+    assert at.number_input(key=K + "T").proto.set_value
+    assert at.radio(key=K + "draw_mode").value != "point" and at.radio(key=K + "draw_mode").proto.set_value
 
 
 def test_degenerate_own_points_get_a_message():

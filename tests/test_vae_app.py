@@ -109,6 +109,27 @@ def test_kl_per_dimension_and_active_dimensions(lang):
     assert {m.label: m.value for m in at.metric}[cat["vae.m_active"]].replace(" ", "") == "1/2"
 
 
+def test_latent_plane_hover_images_are_compact_and_whole():
+    """Each test digit's hover image is its eight rows (ASCII, two characters per pixel, the line breaks once in the
+    trace's template): block characters and a "<br>" per row made the plane 283 kB of JSON, most of a β change."""
+    import numpy as np
+    import plotly.io as pio
+
+    from engine.data import digits
+    from ui import plots_vae
+
+    X, y = digits.load("test")
+    Z = np.random.default_rng(0).normal(size=(len(X), 2))
+    fig = plots_vae.latent_scatter(Z, y, X, ("z1", "z2"), "digit {k}", 3.5, np.zeros(2), "picked")
+    zeros = next(t for t in fig.data if t.name == "digit 0")
+    rows = zeros.customdata[0]
+    assert len(rows) == 8 and all(len(r) == 16 and r.isascii() for r in rows)
+    first = X[y == 0][0].reshape(8, 8)
+    assert [r[::2] for r in rows] == ["".join(plots_vae.SHADES[int(v)] for v in np.rint(row / 16 * 4)) for row in first]
+    assert zeros.hovertemplate.count("%{customdata[") == 8
+    assert len(pio.to_json(fig, validate=False)) < 130_000
+
+
 def test_walk_animation_buttons_use_glyphs_the_fonts_have():
     """⏸ (U+23F8) drew a missing-glyph box in Chromium: every character on the buttons must be in an installed font."""
     if shutil.which("fc-list") is None:

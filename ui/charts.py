@@ -23,7 +23,7 @@ def colour(k: int) -> str:
     return COLOURS[int(k) % len(COLOURS)]
 
 
-def _f4(values) -> np.ndarray:
+def f4(values) -> np.ndarray:
     """A figure's numbers as contiguous float32: plotly sends numpy arrays as base64 of their bytes, so this halves
     what a grid or a point cloud weighs on the wire (7 significant digits, far below what a pixel shows)."""
     return np.ascontiguousarray(values, dtype=np.float32)
@@ -61,7 +61,7 @@ def add_points(fig: go.Figure, X: np.ndarray, y: np.ndarray, names, label: str =
     for k in np.unique(y):
         pts = X[y == k]
         fig.add_trace(go.Scattergl(
-            x=_f4(pts[:, 0]), y=_f4(pts[:, 1]), mode="markers", name=label.format(name=names[k]),
+            x=f4(pts[:, 0]), y=f4(pts[:, 1]), mode="markers", name=label.format(name=names[k]),
             marker=dict(color=colour(k), size=size, symbol=symbol, opacity=opacity, line=dict(color="white", width=line_width)),
             hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>%{fullData.name}</extra>",
         ))
@@ -74,7 +74,7 @@ def add_probability_map(fig: go.Figure, xs: np.ndarray, ys: np.ndarray, proba: n
     res_y, res_x = len(ys), len(xs)
     if proba.shape[1] == 2:
         fig.add_trace(go.Heatmap(
-            x=xs, y=ys, z=_f4(proba[:, 1].reshape(res_y, res_x)), zmin=0, zmax=1,
+            x=xs, y=ys, z=f4(proba[:, 1].reshape(res_y, res_x)), zmin=0, zmax=1,
             colorscale=[[0, colour(0)], [0.5, "#ffffff"], [1, colour(1)]], opacity=0.55,
             colorbar=dict(title=dict(text=colorbar_title, side="right"), thickness=14, len=0.8),
             hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>" + colorbar_title + "=%{z:.2f}<extra></extra>",
@@ -96,7 +96,7 @@ def add_decision_boundary(fig: go.Figure, xs: np.ndarray, ys: np.ndarray, proba:
     else:
         z, start, end, size = proba.argmax(1).reshape(res).astype(float), 0.5, proba.shape[1] - 1.5, 1.0
     fig.add_trace(go.Contour(
-        x=xs, y=ys, z=_f4(z), contours=dict(start=start, end=end, size=size, coloring="none"),
+        x=xs, y=ys, z=f4(z), contours=dict(start=start, end=end, size=size, coloring="none"),
         line=dict(color="black", width=3, dash="dash"), showscale=False, name=name, showlegend=True, hoverinfo="skip",
     ))
 
@@ -109,7 +109,7 @@ def add_density_contours(fig: go.Figure, xs: np.ndarray, ys: np.ndarray, density
     if not np.isfinite(top) or top <= 0:
         return
     fig.add_trace(go.Contour(
-        x=xs, y=ys, z=_f4(z), contours=dict(start=top / (n_levels + 1), end=top * n_levels / (n_levels + 1), size=top / (n_levels + 1), coloring="lines"),
+        x=xs, y=ys, z=f4(z), contours=dict(start=top / (n_levels + 1), end=top * n_levels / (n_levels + 1), size=top / (n_levels + 1), coloring="lines"),
         colorscale=[[0, colour(k)], [1, colour(k)]], line=dict(width=2), showscale=False, name=name, showlegend=True, hoverinfo="skip",
     ))
 
@@ -118,7 +118,7 @@ def add_heatmap(fig: go.Figure, xs: np.ndarray, ys: np.ndarray, values: np.ndarr
                 colorscale: str = "Greys", opacity: float = 0.6) -> None:
     """A scalar field over the plane (a log-density, an energy, a discriminator's output)."""
     fig.add_trace(go.Heatmap(
-        x=xs, y=ys, z=_f4(values.reshape(len(ys), len(xs))), colorscale=colorscale, opacity=opacity,
+        x=xs, y=ys, z=f4(values.reshape(len(ys), len(xs))), colorscale=colorscale, opacity=opacity,
         colorbar=dict(title=dict(text=colorbar_title, side="right"), thickness=14, len=0.8),
         hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>" + colorbar_title + "=%{z:.2f}<extra></extra>",
     ))

@@ -69,16 +69,18 @@ def samples_figure(ctx: PageContext, box, real: np.ndarray, samples: np.ndarray 
     fig.update_xaxes(title_text=None)
     fig.update_yaxes(title_text=None)
     if density_map is not None and zrange is not None:
-        b, z = density_map["box"], np.asarray(density_map["z"], float)
+        b, z = density_map["box"], charts.f4(density_map["z"])  # float32 on the wire: half the bytes, far below a pixel
         label = ctx.t("map_axis")  # no colour bar: it would shrink this panel's plane; the grid's caption gives the scale
-        fig.add_trace(go.Heatmap(x=np.linspace(b[0], b[1], z.shape[1]), y=np.linspace(b[2], b[3], z.shape[0]), z=z,
+        fig.add_trace(go.Heatmap(x=charts.f4(np.linspace(b[0], b[1], z.shape[1])), y=charts.f4(np.linspace(b[2], b[3], z.shape[0])), z=z,
                                  zmin=zrange[0], zmax=zrange[1], colorscale=MAP_SCALE, zsmooth="best", opacity=0.8,
                                  showscale=False,
                                  hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>" + label + "=%{z:.2f}<extra></extra>"))
     # SVG, not WebGL: a browser keeps about 16 WebGL contexts, and a race's panels and live previews lost the oldest
+    real = charts.f4(real)
     fig.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name=ctx.t("real"),
                                marker=dict(color=REAL_COLOUR, size=4, opacity=0.6), hoverinfo="skip"))
     if samples is not None and len(samples):
+        samples = charts.f4(samples)
         fig.add_trace(go.Scatter(x=samples[:, 0], y=samples[:, 1], mode="markers", name=ctx.t(f"names.{name}"),
                                    marker=dict(color=colour(name), size=5, opacity=0.85),
                                    hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>%{fullData.name}</extra>"))

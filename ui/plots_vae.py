@@ -9,13 +9,18 @@ from ui import digit_images
 from ui.charts import FONT_SIZE, PALETTE
 
 DIGIT_COLOURS = PALETTE + ("#999999", "#F0E442")  # ten digits: Okabe-Ito plus grey and yellow
-SHADES = " ░▒▓█"
+SHADES = " .:#@"  # ASCII: a figure's JSON writes "█" as \u2588 (6 bytes), and the hover images were 70% of the latent plane
 
 
-def ascii_digit(img: np.ndarray) -> str:
-    """An 8×8 digit as block characters (two per pixel), for hover labels."""
+def ascii_rows(img: np.ndarray) -> list[str]:
+    """An 8×8 digit as eight rows of characters (two per pixel, darker is denser), for hover labels."""
     idx = np.clip(np.rint(np.asarray(img).reshape(8, 8) / 16 * (len(SHADES) - 1)), 0, len(SHADES) - 1).astype(int)
-    return "<br>".join("".join(SHADES[v] * 2 for v in row) for row in idx)
+    return ["".join(SHADES[v] * 2 for v in row) for row in idx]
+
+
+# a point's customdata is its image's eight rows: the line breaks are written once per trace, not per point
+# (each "<br>" is 14 bytes in a figure's JSON)
+ASCII_HOVER = "<br>".join(f"%{{customdata[{i}]}}" for i in range(8))
 
 
 def mosaic(images: np.ndarray, n_cols: int, gap: int = 1, row_gap: int | None = None) -> np.ndarray:
@@ -63,17 +68,17 @@ def latent_scatter(Z: np.ndarray, y: np.ndarray, images: np.ndarray, axis_names:
     if clickable:
         ticks = np.linspace(-lim, lim, 41)
         gx, gy = np.meshgrid(ticks, ticks)
-        fig.add_trace(go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", marker=dict(size=9, opacity=0),
+        fig.add_trace(go.Scatter(x=gx.ravel().astype(np.float32), y=gy.ravel().astype(np.float32), mode="markers", marker=dict(size=9, opacity=0),
                                  hoverinfo="none", showlegend=False, name="grid"))
     for k in range(10):
         sel = y == k
         if not sel.any():
             continue
         fig.add_trace(go.Scatter(
-            x=Z[sel, 0], y=Z[sel, 1], mode="markers", name=digit_label.format(k=k),
+            x=Z[sel, 0].astype(np.float32), y=Z[sel, 1].astype(np.float32), mode="markers", name=digit_label.format(k=k),
             marker=dict(color=DIGIT_COLOURS[k], size=7, opacity=0.85, line=dict(color="white", width=0.5)),
-            customdata=[ascii_digit(img) for img in images[sel]],
-            hovertemplate=f"{digit_label.format(k=k)}<br>{axis_names[0]}=%{{x:.2f}}, {axis_names[1]}=%{{y:.2f}}<br>%{{customdata}}<extra></extra>",
+            customdata=[ascii_rows(img) for img in images[sel]],
+            hovertemplate=f"{digit_label.format(k=k)}<br>{axis_names[0]}=%{{x:.2f}}, {axis_names[1]}=%{{y:.2f}}<br>{ASCII_HOVER}<extra></extra>",
         ))
     if picked is not None:
         fig.add_trace(go.Scatter(x=[picked[0]], y=[picked[1]], mode="markers", name=picked_label,
@@ -81,7 +86,7 @@ def latent_scatter(Z: np.ndarray, y: np.ndarray, images: np.ndarray, axis_names:
                                  hovertemplate=f"{picked_label}<extra></extra>"))
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="white",
                       legend=dict(orientation="h", yanchor="top", y=-0.1, xanchor="left", x=0),
-                      hoverlabel=dict(bgcolor="white", font=dict(family="monospace", size=13, color="#111111")),
+                      hoverlabel=dict(bgcolor="white", align="left", font=dict(family="monospace", size=13, color="#111111")),
                       uirevision=f"latent {lim:.4g}",  # a new range (a far picked point) resets a panned view
                       clickmode="event+select",
                       dragmode="pan")

@@ -157,7 +157,7 @@ def _session_internals():
     return get_session_state()._state
 
 
-def _widget_default(key: str) -> object:
+def widget_default(key: str) -> object:
     """The default of the widget drawn under ``key`` in this session, from Streamlit's own metadata."""
     try:
         state = _session_internals()
@@ -222,7 +222,7 @@ def _checked(draw: Callable) -> Callable:
             _refuse(_label(args, kwargs), wanted, later=True, key=key)
             del ss[key]
             st.rerun()
-        default = _widget_default(key)
+        default = widget_default(key)
         ss.setdefault(DEFAULTS, {}).setdefault(key, default)
         if _same(value, wanted) and _fits(value, default):
             return value
@@ -381,7 +381,7 @@ def _written_names() -> re.Pattern:
 def _a_setting(page: str, name: str, key: str) -> bool:
     from ui import lessons
 
-    return (name in KNOWN.get(page, ()) or _widget_default(key) is not _MISSING or bool(_written_names().fullmatch(name))
+    return (name in KNOWN.get(page, ()) or widget_default(key) is not _MISSING or bool(_written_names().fullmatch(name))
             or any(name in step.get("settings", {}) for step in lessons.steps(page)))
 
 

@@ -139,10 +139,19 @@ def _on_lang_change() -> None:
 
 
 def _reset_page(page: str) -> None:
+    """The page's widgets back to their defaults, in the browser too, and its session data gone.
+
+    Deleting a widget's key alone resets it for one run only: the browser keeps showing the old value and
+    sends it back with the next input, which brings it back (streamlit#16388). A widget's default written
+    into its key is sent to the browser with the widget (``set_value``), so both sides agree."""
     share.reset(page)
     for key in list(st.session_state.keys()):
         if isinstance(key, str) and (key.startswith(f"{PERSIST_PREFIX}{page}.") or key.startswith(f"{page}.")):
+            widget = key.startswith(PERSIST_PREFIX)
+            default = share.widget_default(key) if widget else None
             del st.session_state[key]
+            if widget and share.known_default(default):
+                st.session_state[key] = default
 
 
 def _resolve_lang() -> str:
