@@ -25,7 +25,7 @@ from engine.core.torch_setup import generator as torch_generator
 from engine.core.training import Budget, Callback
 from engine.data import digits
 
-__all__ = ["N_CLASSES", "GRID_PER_CLASS", "DigitsGanConfig", "to_unit", "to_pixels", "DigitsGan", "DigitsHistory",
+__all__ = ["N_CLASSES", "GRID_PER_CLASS", "DigitsGanConfig", "to_unit", "to_pixels", "digit_images", "DigitsGan", "DigitsHistory",
            "evaluate", "DigitsGanTrainer", "train", "history_tensors", "history_from_tensors", "FAMILY", "pretrained",
            "recipe"]
 
@@ -51,6 +51,12 @@ class DigitsGanConfig:
 def to_unit(pixels: np.ndarray) -> np.ndarray:
     """0..16 → −1..1."""
     return np.asarray(pixels, np.float32) / 8.0 - 1.0
+
+
+def digit_images(split: str) -> tuple[torch.Tensor, np.ndarray]:
+    """One split of the digits as images for the conv GANs: (n, 1, 8, 8) in −1..1, and their labels."""
+    X, y = digits.load(split)
+    return torch.from_numpy(to_unit(X)).view(-1, 1, 8, 8), y
 
 
 def to_pixels(x: np.ndarray) -> np.ndarray:

@@ -37,7 +37,7 @@ from engine.core.torch_setup import generator as torch_generator
 from engine.core.training import Budget, Callback
 from engine.data import digits as digit_data
 from engine.families.gan import digits as gan_digits
-from engine.families.gan.digits import N_CLASSES, to_pixels, to_unit
+from engine.families.gan.digits import N_CLASSES, digit_images, to_pixels, to_unit
 
 __all__ = ["ProConfig", "LIVE", "ProGan", "ProHistory", "ProTrainer", "alpha_at", "stage_at", "recognised", "real_reference",
            "up", "down", "train", "pretrained", "recipe", "GRID_PER_CLASS", "EVAL_PER_CLASS", "STAGES", "FAMILY", "NAME", "minibatch_std"]
@@ -250,8 +250,7 @@ class ProTrainer(training.Trainer):
     def __init__(self, cfg: ProConfig, seed: int = 0) -> None:
         self.cfg = cfg
         self.model = ProGan(cfg, seed)
-        X, y = digit_data.load("train")
-        self._X = torch.from_numpy(to_unit(X)).view(-1, 1, 8, 8)
+        self._X, y = digit_images("train")
         self._X4 = down(self._X)
         self._y = torch.from_numpy(np.array(y, np.int64))
         self.gen = torch_generator(seed + 1)

@@ -33,7 +33,7 @@ from engine.core.torch_setup import count_params, torch
 from engine.core.torch_setup import generator as torch_generator
 from engine.core.training import Budget, Callback
 from engine.data import digits as digit_data
-from engine.families.gan.digits import to_pixels, to_unit
+from engine.families.gan.digits import digit_images, to_pixels
 from engine.families.gan.progressive import minibatch_std
 
 __all__ = ["StyleConfig", "StyleGan", "StyleTrainer", "Mixing", "mixing", "train", "pretrained", "recipe", "NAME", "FAMILY"]
@@ -177,8 +177,7 @@ class StyleTrainer(training.Trainer):
     def __init__(self, cfg: StyleConfig, seed: int = 0) -> None:
         self.cfg = cfg
         self.model = StyleGan(cfg, seed)
-        X, _ = digit_data.load("train")
-        self._X = torch.from_numpy(to_unit(X)).view(-1, 1, 8, 8)
+        self._X = digit_images("train")[0]
         self.gen = torch_generator(seed + 1)
         m = self.model
         self.opt_g = torch.optim.Adam([{"params": m.synthesis.parameters()}, {"params": m.mapping.parameters(), "lr": cfg.mapping_lr}],
