@@ -64,16 +64,17 @@ def test_the_first_run_starts_it_once_and_gp_prewarm_0_turns_it_off(monkeypatch)
 
 
 def test_it_gives_way_to_a_running_page_script_for_a_bounded_time(monkeypatch):
-    release = threading.Event()
-    script = threading.Thread(target=release.wait, name=prewarm.SCRIPT_THREAD, daemon=True)
-    script.start()
+    from ui import server_load
+
+    runs = server_load.load()
+    runs.begin("a student")  # a page run in flight, as ui.shell.setup() begins one
     try:
         monkeypatch.setattr(prewarm, "GIVE_WAY_S", 0.1)
         prewarm._give_way()
-        assert script.is_alive()  # a script that runs on and on does not hold the warm-up back for long
+        assert runs.others() == 1  # a script that runs on and on does not hold the warm-up back for long
         monkeypatch.setattr(prewarm, "GIVE_WAY_S", 60.0)
-        threading.Timer(0.2, release.set).start()
+        threading.Timer(0.2, runs.end, args=("a student",)).start()
         prewarm._give_way()
-        assert not script.is_alive()  # it waited for the script to end
+        assert runs.others() == 0  # it waited for the script to end
     finally:
-        release.set()
+        runs.end("a student")

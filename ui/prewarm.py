@@ -31,6 +31,8 @@ import threading
 import time
 from pathlib import Path
 
+from ui import server_load
+
 LOG = logging.getLogger("generative_playground")
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,7 +56,6 @@ LIBRARIES = (
     "sklearn.svm",
 )
 
-SCRIPT_THREAD = "ScriptRunner.scriptThread"  # the name Streamlit gives every session's script thread
 GIVE_WAY_S = 10.0  # at most this long before each module still to import while a page's script runs
 
 _lock = threading.Lock()
@@ -71,9 +72,9 @@ def enabled() -> bool:
 def _give_way() -> None:
     """Let a running page script go first: it needs the interpreter now, the warm-up only soon. Waits until no
     session's script runs, or ``GIVE_WAY_S`` at most (a busy server's scripts never all stop: the warm-up still
-    advances, one module per wait)."""
+    advances, one module per wait). A run in flight is what ``ui.server_load`` counts, as live training does."""
     deadline = time.monotonic() + GIVE_WAY_S
-    while time.monotonic() < deadline and any(t.name == SCRIPT_THREAD and t.is_alive() for t in threading.enumerate()):
+    while time.monotonic() < deadline and server_load.load().others() > 0:
         time.sleep(0.05)
 
 
