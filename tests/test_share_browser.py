@@ -21,6 +21,7 @@ if not Path(CHROMIUM).exists():
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 FIGURE_DATA = "() => JSON.stringify(document.querySelector('.js-plotly-plot').data.map(t => [t.x, t.y, t.z]))"
+FIGURE_DRAWN = "() => { const f = document.querySelector('.js-plotly-plot'); return !!(f && f.data); }"
 
 
 def _k_slider(page):
@@ -50,12 +51,14 @@ def test_a_copied_link_opens_the_same_control_and_figure_on_a_fresh_server():
                 code = page.locator('[data-testid="stSidebar"] [data-testid="stCode"] code')
                 expect(code).to_contain_text("k=5", timeout=60_000)  # opening the panel makes the link from this moment's settings
                 link = code.inner_text().strip()
+                page.wait_for_function(FIGURE_DRAWN, timeout=60_000)
                 figure = page.evaluate(FIGURE_DATA)
             assert "k=5" in link and "lang=pt" in link, link
             with server() as fresh:
                 path = link.split("/", 3)[3]  # the same view on the other server: /mixtures_and_hmm?lang=pt&k=5
                 other = _open(browser.new_context(viewport=VIEWPORT), f"{fresh}/{path}")
                 expect(_k_slider(other)).to_have_value("5")
+                other.wait_for_function(FIGURE_DRAWN, timeout=60_000)  # the script has finished; plotly may still be drawing
                 assert json.loads(other.evaluate(FIGURE_DATA)) == json.loads(figure)
                 assert other.locator('[data-testid="stException"]').count() == 0
         finally:
