@@ -74,7 +74,16 @@ PROBE = r"""
       gd.on("plotly_animated", () => { const h = gp.hits[sel]; if (h) bump(h, "anims"); });
     }
   };
+  gp.plotsAll = 0;  // every plotly figure's redraws on the page (figures redrawn per live tick)
+  gp.hookAll = () => {
+    for (const gd of document.querySelectorAll(".js-plotly-plot")) {
+      if (typeof gd.on !== "function" || gd.__gpAll) continue;
+      gd.__gpAll = true;
+      gd.on("plotly_afterplot", () => { gp.plotsAll += 1; });
+    }
+  };
   gp.resolve = () => {
+    gp.hookAll();
     for (const [sel, h] of Object.entries(gp.hits)) {
       const root = document.querySelector(sel);
       if (root && root !== h.root) {
@@ -259,8 +268,9 @@ class Tab_:
         self.frames: list[tuple[str, bytes]] = []
         self.known_sizes: dict[str, int] = {}
         self.directions: dict[str, int] = {}
-        cdp = context.new_cdp_session(self.page)
+        cdp = self.cdp = context.new_cdp_session(self.page)
         cdp.send("Network.enable")
+        cdp.send("Performance.enable")
         cdp.on("Network.webSocketFrameReceived", lambda e: self._frame("R", e))
         cdp.on("Network.webSocketFrameSent", lambda e: self._frame("S", e))
         self.page.add_init_script(PROBE)
@@ -271,6 +281,11 @@ class Tab_:
         r = event["response"]
         data = base64.b64decode(r["payloadData"]) if r.get("opcode") == 2 else r["payloadData"].encode()
         self.frames.append((direction, data))
+
+    def renderer_cpu(self) -> dict[str, float]:
+        """The page's main-thread seconds so far (DevTools ``Performance.getMetrics``): all tasks, script, layout."""
+        m = {x["name"]: x["value"] for x in self.cdp.send("Performance.getMetrics")["metrics"]}
+        return {k: m.get(k, 0.0) for k in ("TaskDuration", "ScriptDuration", "LayoutDuration")}
 
     def t(self, key: str) -> str:
         from ui import text
@@ -586,10 +601,14 @@ class Tab_:
         n0 = len(self.frames)
         self.page.evaluate("([c, p]) => __gp.watchCounter(c, p)", [counter, paused])
         self.page.evaluate("s => __gp.arm(s, false)", [chart])
+        self.page.evaluate("() => { __gp.plotsAll = 0; }")
+        cpu0 = self.renderer_cpu()
         t0 = time.perf_counter()
         self.page.wait_for_timeout(seconds * 1000)
         st = self.page.evaluate("() => __gp.status()")
         watched = time.perf_counter() - t0
+        cpu1 = self.renderer_cpu()
+        plots_all = self.page.evaluate("() => __gp.plotsAll")
         values = [v for _, v in self.page.evaluate("() => __gp.counter.values") if v is not None]
         info = decode_frames(self.frames[n0:], self.known_sizes)
         h = st["hits"][chart]
@@ -598,7 +617,14 @@ class Tab_:
                    counter_updates_per_s=max(0, len(values) - 1) / watched,
                    steps_per_s=(values[-1] - values[0]) / watched if len(values) >= 2 else None,
                    bytes_per_s=info["bytes"] / watched, bytes_per_redraw=info["bytes"] / redraws if redraws else None,
-                   ticks_sent=info["auto_reruns"])
+                   ticks_sent=info["auto_reruns"],
+                   # the renderer's main thread: its share of a core, and its seconds per redraw of the main figure
+                   renderer_cpu_share=(cpu1["TaskDuration"] - cpu0["TaskDuration"]) / watched,
+                   renderer_script_share=(cpu1["ScriptDuration"] - cpu0["ScriptDuration"]) / watched,
+                   renderer_cpu_per_redraw=(cpu1["TaskDuration"] - cpu0["TaskDuration"]) / redraws if redraws else None,
+                   renderer_cpu_per_tick=(cpu1["TaskDuration"] - cpu0["TaskDuration"]) / info["auto_reruns"] if info["auto_reruns"] else None,
+                   plotly_redraws_per_tick=plots_all / info["auto_reruns"] if info["auto_reruns"] else None,
+                   bytes_per_tick=info["bytes"] / info["auto_reruns"] if info["auto_reruns"] else None)
         # Pause → the counter stops and the button says so
         keys = [k for k in spec.pause.keys if self.page.locator(css_key(k) + " button").count()]
         pause_btn = self.page.locator(css_key(keys[0]) + " button").first if keys else None
@@ -792,11 +818,12 @@ def markdown(pages: list[dict]) -> str:
     live = [p for p in pages if p.get("live")]
     if live:
         lines += ["", "| page | start → first feedback | start → first figure | figure redraws / s | counter updates / s | steps / s | "
-                      "bytes / s | pause latency | steps after the click |", "|---|---|---|---|---|---|---|---|---|"]
+                      "bytes / s | bytes / tick | figures drawn / tick | renderer CPU (per redraw) | pause latency | steps after the click |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for p in live:
             v = p["live"]
             if "error" in v:
-                lines.append(f"| {p['page']} | {v['error']} | | | | | | | |")
+                lines.append(f"| {p['page']} | {v['error']} | | | | | | | | | | |")
                 continue
             pz = v.get("pause", {})
             steps = v.get("steps_per_s")
@@ -804,10 +831,23 @@ def markdown(pages: list[dict]) -> str:
                 pz = {**pz, "note": f"**not paused** {pz.get('counter_stopped_after', 0):.0f} s after the click"}
             lines.append(f"| {p['page']} | {fmt_ms(v.get('start_to_feedback'))} | {fmt_ms(v.get('start_to_first_redraw'))} | "
                          f"{v['redraws_per_s']:.1f} | {v.get('counter_updates_per_s', float('nan')):.1f} | "
-                         f"{'–' if steps is None else f'{steps:,.0f}'} | {fmt_bytes(v['bytes_per_s'])} | "
+                         f"{'–' if steps is None else f'{steps:,.0f}'} | {fmt_bytes(v['bytes_per_s'])} | {fmt_bytes(v.get('bytes_per_tick'))} | "
+                         f"{_num(v.get('plotly_redraws_per_tick'), '.1f')} | {_cpu(v)} | "
                          f"{fmt_ms(pz.get('latency')) if pz.get('latency') is not None else pz.get('note', '–')} | "
                          f"{'–' if pz.get('steps_after_click') is None else pz['steps_after_click']} |")
     return "\n".join(lines)
+
+
+def _num(x: float | None, fmt: str) -> str:
+    return "–" if x is None else format(x, fmt)
+
+
+def _cpu(v: dict) -> str:
+    """The renderer's share of a core while training, and its milliseconds per redraw of the main figure."""
+    share, per = v.get("renderer_cpu_share"), v.get("renderer_cpu_per_redraw")
+    if share is None:
+        return "–"
+    return f"{share * 100:.0f} %" + (f" ({per * 1000:.0f} ms)" if per is not None else "")
 
 
 # ---------------------------------------------------------------- command line

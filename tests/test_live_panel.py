@@ -58,6 +58,36 @@ def test_play_runs_to_the_end_and_stops_ticking():
     assert "left" in at.get("progress")[0].proto.text or "measuring" in at.get("progress")[0].proto.text
 
 
+def test_a_slow_view_is_redrawn_every_fourth_tick_while_playing_and_at_once_on_a_pause_or_a_new_setting(monkeypatch):
+    from ui import live
+
+    monkeypatch.setattr(live, "in_fragment_run", lambda: True)  # AppTest runs whole pages: here each run is a tick
+    at = run()
+    at.button(key="toy_play").click().run()  # tick 1: 5 steps
+    curve = lambda: at.caption[0].value  # noqa: E731
+    seen = [curve()]
+    for _ in range(4):  # ticks 2..5: steps 10..25
+        at.run()
+        seen.append(curve())
+    assert live_panel.SLOW_EVERY == 4 and trainer(at).step_ == 25
+    assert seen == ["curve a at step 5"] * 3 + ["curve a at step 20"] * 2  # built on the first tick, then on the 4th
+    at.session_state["shows"] = "b"
+    at.run()  # tick 6 (the last: 30 steps) with another setting: drawn at once
+    assert curve() == "curve b at step 30"
+
+
+def test_a_paused_run_draws_the_slow_view_where_training_stopped(monkeypatch):
+    from ui import live
+
+    monkeypatch.setattr(live, "in_fragment_run", lambda: True)
+    at = run()
+    at.button(key="toy_play").click().run()
+    at.run()  # tick 2: step 10, the curve still at step 5
+    assert at.caption[0].value == "curve a at step 5"
+    at.button(key="toy_pause").click().run()
+    assert trainer(at).step_ == 10 and at.caption[0].value == "curve a at step 10"
+
+
 def test_new_data_rebuilds_the_trainer():
     at = run()
     at.button(key="toy_play").click().run()

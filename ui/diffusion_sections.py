@@ -15,6 +15,7 @@ from ui.shell import PageContext, guard, section
 TRAIN_TARGETS = (400, 1000, 1500, 3000, 5000)  # 400: the benchmarked recipe (benchmarks/bench_diffusion.py)
 STEPS_PER_TICK = 60
 PREVIEW_POINTS = 400
+PREVIEW_EVERY = 2  # the preview (a 20-step DDIM run, and the costliest figure of a tick to draw) on every 2nd tick while playing
 CHART = {"displaylogo": False}
 
 
@@ -81,7 +82,7 @@ def live_training(ctx: PageContext, data: np.ndarray) -> D.DiffusionModel | None
 
     panel = live_panel.Panel(
         ctx, "diffusion", build, data=data, settings=(config, seed), total=target, steps_per_tick=STEPS_PER_TICK,
-        snapshot=lambda trainer, done: live_snapshot(trainer, seed), draw=lambda snap: live_draw(ctx, snap, box, data),
+        snapshot=lambda trainer, done: live_snapshot(ctx, trainer, seed, done), draw=lambda snap: live_draw(ctx, snap, box, data),
         labels={"start": ctx.t("start"), "resume": ctx.t("resume"), "pause": ctx.t("pause"), "reset": ctx.t("restart")},
         diverged_text=lambda step: ctx.t("diverged", step=step))
     trainer = live_panel.prepare(panel).trainer
@@ -102,16 +103,24 @@ def live_training(ctx: PageContext, data: np.ndarray) -> D.DiffusionModel | None
     return run.trainer
 
 
-def live_snapshot(trainer: D.DiffusionModel, seed: int):
-    """Under the trainer's lock: the losses and a preview of what it samples now."""
+def live_snapshot(ctx: PageContext, trainer: D.DiffusionModel, seed: int, done: bool):
+    """Under the trainer's lock: the losses, and a preview of what it samples now, taken again on every
+    ``PREVIEW_EVERY``-th tick while playing (``live_panel.due``), at the end, and whenever training moved while paused;
+    with the step it was taken at."""
     losses, smoothed = np.asarray(trainer.history_), trainer.smoothed_loss()
     steps, d = min(20, trainer.schedule.T), trainer.config.denoiser.dim  # the loss is a mean over the d coordinates
-    preview = trainer.reverse(PREVIEW_POINTS, "ddim", steps, seed=seed).samples if len(losses) else None
-    return losses, smoothed, steps, d, preview
+    if not len(losses):
+        return losses, smoothed, steps, d, None, None
+    key = ctx.state_key("preview")
+    memo = st.session_state.get(key)
+    fresh = memo is not None and memo[0] is trainer and memo[1] == trainer.step_
+    if not fresh and (done or memo is None or memo[0] is not trainer or live_panel.due(ctx, PREVIEW_EVERY)):
+        memo = st.session_state[key] = (trainer, trainer.step_, trainer.reverse(PREVIEW_POINTS, "ddim", steps, seed=seed).samples)
+    return losses, smoothed, steps, d, memo[2], memo[1]
 
 
 def live_draw(ctx: PageContext, snap: live_panel.Snapshot, box: tuple, data: np.ndarray) -> None:
-    losses, smoothed, steps, d, preview = snap.page
+    losses, smoothed, steps, d, preview, at = snap.page
     if len(losses):
         left, right = st.columns(2, gap="large")
         with left:
@@ -119,8 +128,9 @@ def live_draw(ctx: PageContext, snap: live_panel.Snapshot, box: tuple, data: np.
                                     ctx.t("loss_raw"), ctx.t("loss_smooth")), key="loss_fig", config=CHART)
             st.caption(ctx.t("loss_legend", d=d))
         with right:
-            fig = P.points_figure(box, data, [(preview, ctx.t("preview_label", steps=steps), P.SAMPLE_COLOUR)], ctx.t("data_label"), height=300)
-            ctx.chart(fig, key="preview_fig", config=CHART)
+            fig = live_panel.lagging(ctx, "diffusion_preview", (snap.trainer, at, ctx.lang), lambda: P.points_figure(
+                box, data, [(preview, ctx.t("preview_label", steps=steps), P.SAMPLE_COLOUR)], ctx.t("data_label"), height=300))
+            ctx.chart(fig, key="preview_fig", config=CHART)  # the same figure between two previews: the browser leaves it
     if snap.playing:
         st.caption(ctx.t("pause_to_see"))
 

@@ -1,7 +1,8 @@
 """The GAN page's sections (pages/04_gan.py), each drawn from the page's ``ctx``.
 
 - ``live_section``: the live GAN through the shared panel (ui/live_panel.py): Play/Pause, One step,
-  Train D only / G only, Reset; the layered plane, the metrics and the curves inside its fragment.
+  Train D only / G only, Reset; the layered plane, the metrics and the curves inside its fragment (the plane
+  redrawn on every tick, the curves once a second while playing and on every other run).
 - ``slow_motion_section``: one step taken apart; the stages are the trainer's own (``slow_stages``),
   so a rebuilt or reset trainer shows none; the stage slider reruns only its fragment (``stage_part``).
 - ``replay_section``: this session's training as a replay; one record (``gan.replay``) says which
@@ -107,8 +108,9 @@ def live_draw(ctx: PageContext, snap: live_panel.Snapshot, panel: live_panel.Pan
     stamp = (tr, snap.step, len(h.step), ctx.lang)  # where training stands (the trainer itself: an id can be reused)
     with left:
         ctx.chart(plane_figure(ctx, stamp, view, tr, layers), key="gan_plane", config=CHART, export=True)
-    with right:
-        ctx.chart(curves_figure(ctx, stamp, tr, h, metric), key="gan_curves", config=CHART)
+    with right:  # the whole run's curves move little per tick: redrawn once a second while playing (live_panel.lagging)
+        curves = live_panel.lagging(ctx, "gan_curves", (tr, metric, ctx.lang), lambda: curves_figure(ctx, stamp, tr, h, metric))
+        ctx.chart(curves, key="gan_curves", config=CHART)
 
 
 def _memo(ctx: PageContext, name: str, stamp: tuple) -> dict:

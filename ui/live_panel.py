@@ -16,7 +16,10 @@ A page describes its trainer and what it draws; the panel owns the state machine
 - under the panel, the trained model's download and a model file's upload (``ui/export.py``: weights only,
   checked on load; a loaded model replaces the run's trainer);
 - the page draws from a :class:`Snapshot` copied under the trainer's lock, never from the live
-  trainer; a progress bar shows the steps, the seconds trained and the time left (estimated from
+  trainer; every changed figure is a new chart to the browser (Streamlit's front end gives a plotly chart an
+  identity that hashes its figure) and drawing them was the tick's cost, so a view that changes slowly (a whole
+  run's curves) is rebuilt only on every :data:`SLOW_EVERY`-th tick while playing and on every other run
+  (:func:`lagging`): in between it is the same figure, which the browser leaves as it is; a progress bar shows the steps, the seconds trained and the time left (estimated from
   the measured rate once the first 100 ms have run); a diverged run says so in the reader's
   language (the engine's trainers put their last good weights back).
 
@@ -44,6 +47,7 @@ from ui.shell import PageContext, guarded, session_id, show_input_error, t
 RATE_AFTER = 0.1  # seconds of training before the time left is estimated from the measured rate
 TICK_SECONDS = 0.25  # a redraw every quarter second (4 per second) while playing, where the machine allows
 TICK_BUDGET = 0.15  # seconds of training per tick at most: Pause waits for one step, a tick never runs long
+SLOW_EVERY = 4  # a slow-changing view (a whole run's curves) is redrawn on every 4th tick while playing: once a second
 QUEUED_TICK_SECONDS = 2.0  # a run waiting for a slot only renews its place (well within the slots' lease) and looks again
 
 
@@ -86,6 +90,7 @@ class LiveRun:
     pending: str | None = None  # "play" or "step" pressed before there was a trainer: the next run builds it
     refused: bool = False  # Play found the server's queue full: said until the next Play
     every: float | None = None  # the ticking fragment's run_every, as the last full run registered it
+    ticks: int = 0  # the ticks this record's run has drawn while playing (see :func:`due`)
 
 
 @dataclass(frozen=True)
@@ -272,6 +277,27 @@ def step_once(panel: Panel) -> None:
 
 # ------------------------------------------------------------------------------------ drawing
 
+def due(ctx: PageContext, every: int = SLOW_EVERY, name: str = "live") -> bool:
+    """Whether this run draws a slowly changing view anew: always, but on a playing panel's ticks only every
+    ``every``-th one (a pause, a step, a click or a full run always does)."""
+    run = st.session_state.get(ctx.state_key(name))
+    return not isinstance(run, LiveRun) or not run.playing or not live.in_fragment_run() or run.ticks % every == 0
+
+
+def lagging(ctx: PageContext, view: str, shows: object, build: Callable[[], Any], every: int = SLOW_EVERY, name: str = "live") -> Any:
+    """``build()``, or, on a tick where the view is not :func:`due`, the object it last built for the same ``shows``
+    (what the view shows apart from training's progress: the trainer, a setting, the language). The same figure
+    again is the same chart to the browser, which then does not draw it: a changed setting is drawn at once,
+    training's progress at most ``every`` ticks late."""
+    slot = ctx.state_key(f"lagging.{view}")
+    memo = st.session_state.get(slot)
+    if memo is not None and memo[0] == shows and not due(ctx, every, name):
+        return memo[1]
+    out = build()
+    st.session_state[slot] = (shows, out)
+    return out
+
+
 def prepare(panel: Panel) -> LiveRun:
     """The page's record for this panel's data and settings, with its trainer built (unless lazy).
 
@@ -374,6 +400,8 @@ def _view(panel: Panel, every: float | None) -> None:
     if run.playing and not ticking:
         st.rerun(scope="app")  # Play was pressed in this fragment: a full run starts the timer
     _controls(panel, run)
+    if ticking and run.playing and live.in_fragment_run():
+        run.ticks += 1  # before the page's snapshot and drawing: both ask due() about the same tick
     tr = run.trainer
     if tr is None:
         if panel.idle:

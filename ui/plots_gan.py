@@ -147,6 +147,13 @@ def _arrows(fig: go.Figure, start: np.ndarray, vec: np.ndarray, name: str, colou
     ))
 
 
+# The live plane is drawn anew on every tick (a changed figure is a new chart to Streamlit's front end). As SVG, a
+# few thousand markers draw in a few milliseconds; as WebGL, each new chart creates a new GL context, which a
+# laptop without a GPU (and headless Chromium) renders in software at a multiple of that, so the plane fell behind
+# the ticks and was never redrawn while training. WebGL is kept for an upload with more points than this.
+SVG_POINTS = 3000
+
+
 def plane(view, real: np.ndarray, box, layers, labels: dict[str, str], height: int = 520) -> go.Figure:
     """The layered view of the live GAN. ``labels``: real, fake, d_map (colour bar), manifold, arrows."""
     fig = charts.plane_figure(box, height=height)
@@ -157,10 +164,11 @@ def plane(view, real: np.ndarray, box, layers, labels: dict[str, str], height: i
     if "manifold" in layers:
         fig.add_trace(go.Scatter(x=view.manifold[:, 0], y=view.manifold[:, 1], mode="lines", name=labels["manifold"],
                                  line=dict(color=GRID, width=1), opacity=0.8, hoverinfo="skip"))
+    gl = len(real) + len(view.fake) > SVG_POINTS  # WebGL only for a large upload (see SVG_POINTS)
     if "real" in layers:
-        _points(fig, real, REAL, labels["real"], size=4, opacity=0.45)
+        _points(fig, real, REAL, labels["real"], size=4, opacity=0.45, gl=gl)
     if "fake" in layers:
-        _points(fig, view.fake, FAKE, labels["fake"], size=5, opacity=0.85)
+        _points(fig, view.fake, FAKE, labels["fake"], size=5, opacity=0.85, gl=gl)
     if "arrows" in layers:
         _arrows(fig, view.arrow_from, view.arrow_dir, labels["arrows"])
     return fig

@@ -18,6 +18,7 @@ from ui.shell import PageContext
 
 PAGE = "gan"
 REPLAY_POINTS = 200  # generated points per replay frame: four replays of 41 frames stay under 100 kB each
+CURVE_POINTS = 400  # points per live training curve at most: a long run's curves keep their shape, not every logged row
 
 
 def _ctx(lang: str) -> PageContext:
@@ -76,9 +77,35 @@ def _player_rows(ctx: PageContext, h, probability: bool) -> list:
     ]
 
 
+def shown_rows(n: int, gaps: np.ndarray | None = None, most: int = CURVE_POINTS) -> np.ndarray:
+    """Which of ``n`` logged rows a curve draws: all of them up to ``most``, else ``most`` evenly spread ones with the
+    first and the last, plus every row in ``gaps`` (a True row is kept: a "Train D only" row, NaN for G, still breaks
+    G's line)."""
+    if n <= most:
+        return np.arange(n)
+    keep = np.zeros(n, bool)
+    keep[np.linspace(0, n - 1, most).round().astype(int)] = True
+    if gaps is not None:
+        keep |= gaps
+    return np.flatnonzero(keep)
+
+
+def shown_history(h: gan.History, most: int = CURVE_POINTS) -> gan.History:
+    """``h`` with at most about ``most`` rows per curve (see :func:`shown_rows`): what the live curves draw."""
+    players = ("d_loss", "g_loss", "d_real", "d_fake")
+    gaps = ~np.isfinite(np.array([getattr(h, name) for name in players], float)).all(axis=0) if h.step else None
+    rows = shown_rows(len(h.step), gaps, most)
+    evals = shown_rows(len(h.eval_step), ~np.isfinite(np.array(h.sw, float)) if h.eval_step else None, most)
+    pick = lambda name, idx: [getattr(h, name)[i] for i in idx]  # noqa: E731
+    return gan.History(step=pick("step", rows), **{name: pick(name, rows) for name in players},
+                       **{name: pick(name, evals) for name in ("eval_step", "sw", "mmd2", "modes", "high_quality")})
+
+
 def training_curves(lang: str, h: gan.History, metric: str, probability: bool, ring: bool):
-    """The live trainer's curves: losses, D's outputs, the chosen distance and (on the ring) the modes covered."""
+    """The live trainer's curves: losses, D's outputs, the chosen distance and (on the ring) the modes covered, at
+    most :data:`CURVE_POINTS` points a curve."""
     ctx = _ctx(lang)
+    h = shown_history(h)
     rows = _player_rows(ctx, h, probability)
     rows.append((ctx.t(f"panel_{metric}"), [(ctx.t(f"metric_{metric}"), (h.eval_step, getattr(h, metric)), "#111827")]))
     if ring:

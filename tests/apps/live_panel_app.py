@@ -33,10 +33,17 @@ class Counter(Trainer):
         return True
 
 
+def draw(snap: live_panel.Snapshot) -> None:
+    st.metric("weight", snap.page[-1] if snap.page else 0)
+    # a slowly changing view (a whole run's curve): the step it was last built at, for what "shows" selects
+    built_at = live_panel.lagging(ctx, "curve", (snap.trainer, st.session_state.get("shows", "a")), lambda: snap.step)
+    st.caption(f"curve {st.session_state.get('shows', 'a')} at step {built_at}")
+
+
 ctx = PageContext("toy", "en", 0)
 X = st.session_state.setdefault("X", np.arange(6.0))
 diverge_at = st.session_state.get("diverge_at")
 live_panel.show(live_panel.Panel(
     ctx, "toy", lambda reset: Counter(X, diverge_at), data=X, settings=(diverge_at,), lazy=True, steps_per_tick=5,
     idle="no trainer yet", snapshot=lambda tr, done: list(tr.history_),
-    draw=lambda snap: st.metric("weight", snap.page[-1] if snap.page else 0)))
+    draw=lambda snap: draw(snap)))
