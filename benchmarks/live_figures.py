@@ -45,8 +45,8 @@ async ([spec, n]) => {
 """
 
 
-def _chromium_cpu() -> float:
-    """CPU seconds of every Chromium process under this one."""
+def chromium_cpu() -> float:
+    """CPU seconds of every Chromium process under this one (renderer, GPU, browser: from /proc)."""
     kids: dict[int, list[int]] = {}
     for d in os.listdir("/proc"):
         if d.isdigit():
@@ -60,6 +60,8 @@ def _chromium_cpu() -> float:
         for k in kids.get(todo.pop(), []):
             todo.append(k)
             try:
+                if b"chrom" not in Path(f"/proc/{k}/cmdline").read_bytes():  # not the app's server, if this started one
+                    continue
                 f = Path(f"/proc/{k}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
@@ -144,9 +146,9 @@ def main(argv: list[str] | None = None) -> None:
         for name, fig in figs.items():
             spec = json.loads(fig.to_json())
             page.evaluate(DRAW_JS, [spec, 2])  # warm: plotly's first use of a trace type
-            c0 = _chromium_cpu()
+            c0 = chromium_cpu()
             times = sorted(page.evaluate(DRAW_JS, [spec, args.draws]))
-            cpu = (_chromium_cpu() - c0) / args.draws
+            cpu = (chromium_cpu() - c0) / args.draws
             print(f"| {name} | {len(fig.to_json()) / 1e3:,.1f} kB | {cpu * 1000:,.0f} ms | {times[len(times) // 2]:,.0f} ms |", flush=True)
         browser.close()
     print("after: " + load_text(machine_load()))
