@@ -75,18 +75,22 @@ def freeze(fig: go.Figure, lang: str, raw_frames: list[dict] | None = None, pres
     (``PageContext.chart`` would otherwise set them on it). ``present``: styled for presenter mode
     (``presenter.style``, a copy) when True; ``PageContext.chart`` draws a figure whose ``present`` is the run's
     mode as it is (None: it restyles a copy when presenting, as for any figure)."""
+    own = type(fig) not in (go.Figure, Frozen)  # a figure class with a to_dict of its own (raw frames: FramedFigure)
+    if not isinstance(fig, Frozen) or present:
+        fig.update_layout(separators=",." if lang == "pt" else ".,")  # before the restyle, as PageContext.chart does
     if present:
         from ui import presenter
 
+        if raw_frames is None and own:
+            raw_frames = getattr(fig, "_raw_frames", None) or None  # presenter.style's copy would drop them
         fig = presenter.style(fig)  # a copy (a frozen figure's raw frames come as go.Frame objects)
-        raw_frames = None
+        own = False
     elif isinstance(fig, Frozen):  # frozen already (its raw frames kept): only its mode is said
         fig.present = present
         return fig
-    fig.update_layout(separators=",." if lang == "pt" else ".,")
+    spec = fig.to_dict() if own else None  # its own dict, made once
     fig.__class__ = Frozen  # the same object, its traces' parent links intact: no copy
-    fig._raw_frames = raw_frames
-    fig.present = present
+    fig._spec, fig._raw_frames, fig.present = spec, raw_frames, present
     return fig
 
 
@@ -131,7 +135,10 @@ def presenting() -> bool:
 
     from ui import share
 
-    return bool(st.session_state.get(share.PRESENT))
+    try:
+        return bool(st.session_state.get(share.PRESENT))
+    except Exception:  # no session (a figure built outside a run, as in a test)
+        return False
 
 
 def _freeze_all(out, lang: str, present: bool):
