@@ -105,3 +105,26 @@ def test_the_gan_live_figures_at_the_shipped_start_are_shared_by_their_inputs(mo
         a.train_players(5)
     assert charts.digest(a.history_) != charts.digest(b.history_)
     assert charts.digest(a.view(), a.X, a.box) != charts.digest(b.view(), b.X, b.box)
+
+
+def _layouts(at) -> dict[str, dict]:
+    """Each drawn figure's layout as sent, by the chart's key."""
+    import json
+
+    return {el.proto.id.rsplit("-", 1)[-1]: json.loads(el.proto.spec)["layout"] for el in at.get("plotly_chart")}
+
+
+@pytest.mark.parametrize("script, keys", [("pages/03_vae.py", ("latent_fig", "kl_dims_fig")), ("pages/04_gan.py", ("gan_plane", "gan_curves"))])
+def test_presenter_mode_switched_on_and_off_in_one_session_draws_each_mode_s_figure(script, keys):
+    from tests.apptest_utils import assert_clean, open_page
+    from ui import share
+
+    at = open_page(script, "pt")
+    for present in (False, True, False):  # a shared figure of the other mode must never stay on screen
+        at.session_state[share.PRESENT] = present
+        at.run()
+        assert_clean(at)
+        layouts = _layouts(at)
+        for key in keys:
+            assert layouts[key]["separators"] == ",."
+            assert (layouts[key]["font"]["size"] == presenter.FONT) is present, key
