@@ -128,3 +128,11 @@ def test_presenter_mode_switched_on_and_off_in_one_session_draws_each_mode_s_fig
         for key in keys:
             assert layouts[key]["separators"] == ",."
             assert (layouts[key]["font"]["size"] == presenter.FONT) is present, key
+
+
+def test_a_digest_tells_apart_what_a_figure_would_show_differently():
+    d = charts.digest
+    assert d([1.0, float("nan")], np.zeros(3, np.float32)) == d([1.0, float("nan")], np.zeros(3, np.float32))
+    assert d([1, 2]) != d([1.0, 2.0])  # plotly writes 1 and 1.0 differently
+    assert d(np.zeros(3, np.float32)) != d(np.zeros(3)) != d(np.zeros((3, 1)))
+    assert d([10**30]) != d([10**30 + 1]) and d(("a", [True])) != d(("a", [1]))

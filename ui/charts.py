@@ -2,6 +2,10 @@
 
 One palette (Okabe-Ito, readable by colour-blind students and on projectors), one
 figure frame with equal axes labelled x₁ and x₂, and small "add a layer" helpers.
+
+And figures built once for a whole class: :class:`Frozen` (serialised once), :func:`shared_figures` (a bounded
+cache of them per setting, language and presenter mode), :func:`overlay` (a session's own traces over a shared
+figure) and :func:`digest` (a key for figures of session state that other sessions may hold too).
 """
 
 from __future__ import annotations
@@ -101,13 +105,17 @@ def digest(*parts) -> str:
     h = hashlib.blake2b(digest_size=16)
 
     def feed(x) -> None:
-        if isinstance(x, np.ndarray):
+        if isinstance(x, np.ndarray) and not x.dtype.hasobject:  # (an object array's bytes would be addresses)
             h.update(f"a{x.dtype}{x.shape}".encode())
             h.update(np.ascontiguousarray(x).tobytes())
-        elif isinstance(x, (list, tuple)):
-            if x and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in x):
-                feed(np.asarray(x, dtype=float))  # a history's numbers: one pass, not one repr per value
-                return
+        elif isinstance(x, (list, tuple, np.ndarray)):
+            if isinstance(x, np.ndarray):
+                x = x.tolist()
+            elif x and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in x):  # a history's numbers: one pass, not a repr per value
+                a = np.asarray(x)  # ints stay ints
+                if not a.dtype.hasobject:  # (ints beyond 64 bits)
+                    feed(a)
+                    return
             h.update(f"l{len(x)}".encode())
             for v in x:
                 feed(v)
