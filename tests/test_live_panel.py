@@ -63,17 +63,18 @@ def test_a_slow_view_is_redrawn_every_fourth_tick_while_playing_and_at_once_on_a
 
     monkeypatch.setattr(live, "in_fragment_run", lambda: True)  # AppTest runs whole pages: here each run is a tick
     at = run()
-    at.button(key="toy_play").click().run()  # tick 1: 5 steps
-    curve = lambda: at.caption[0].value  # noqa: E731
-    seen = [curve()]
-    for _ in range(4):  # ticks 2..5: steps 10..25
+    at.button(key="toy_play").click().run()
+    seen = []  # (tick, step, the step the curve was built at)
+    for _ in range(4):
         at.run()
-        seen.append(curve())
-    assert live_panel.SLOW_EVERY == 4 and trainer(at).step_ == 25
-    assert seen == ["curve a at step 5"] * 3 + ["curve a at step 20"] * 2  # built on the first tick, then on the 4th
+        rec = at.session_state["toy.live"]
+        seen.append((rec.ticks, trainer(at).step_, int(at.caption[0].value.rsplit(" ", 1)[1])))
+    assert live_panel.SLOW_EVERY == 4
+    assert all(built == step for tick, step, built in seen if tick % 4 == 0) and any(tick % 4 == 0 for tick, _, _ in seen)
+    assert any(built < step for tick, step, built in seen if tick % 4)  # in between: the last one, training moved on
     at.session_state["shows"] = "b"
-    at.run()  # tick 6 (the last: 30 steps) with another setting: drawn at once
-    assert curve() == "curve b at step 30"
+    at.run()  # another setting: drawn at once, whatever the tick
+    assert at.caption[0].value == f"curve b at step {trainer(at).step_}"
 
 
 def test_a_paused_run_draws_the_slow_view_where_training_stopped(monkeypatch):
@@ -82,10 +83,9 @@ def test_a_paused_run_draws_the_slow_view_where_training_stopped(monkeypatch):
     monkeypatch.setattr(live, "in_fragment_run", lambda: True)
     at = run()
     at.button(key="toy_play").click().run()
-    at.run()  # tick 2: step 10, the curve still at step 5
-    assert at.caption[0].value == "curve a at step 5"
+    at.run()  # tick 2: the curve still where tick 1 built it
     at.button(key="toy_pause").click().run()
-    assert trainer(at).step_ == 10 and at.caption[0].value == "curve a at step 10"
+    assert trainer(at).step_ >= 10 and at.caption[0].value == f"curve a at step {trainer(at).step_}"
 
 
 def test_new_data_rebuilds_the_trainer():
