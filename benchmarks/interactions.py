@@ -164,7 +164,7 @@ PAGES: tuple[PageBench, ...] = (
     PageBench("home", reset=None),
     PageBench(P1, (
         Interaction("dataset noise (first slider)", REFIT, _w(P1, "noise_moons"), ("disc_fig", "gen_fig")),
-        Interaction("samples drawn", VIEW, _w(P1, "n_samples"), ("gen_fig",)),
+        Interaction("samples drawn", SCRUB, PlotlyScrub("gen_fig"), ("gen_fig",)),
         Interaction("evidence layer", VIEW, _w(P1, "layers", to=f"{P1}.layer.evidence"), ("gen_fig",)),
         Interaction("logistic C", REFIT, _w(P1, "disc_logistic_param"), ("disc_fig",)),
         Interaction("naive Bayes smoothing", REFIT, _w(P1, "gen_naive_bayes_param"), ("gen_fig",)),
