@@ -6,7 +6,7 @@ import streamlit as st
 
 from engine import classifiers
 from engine.data import points
-from ui import charts, share, text
+from ui import charts, export, plots_gan, share, text
 from ui.data_input import class_labels, dataset_picker
 from ui.shell import guard, section, setup
 
@@ -65,10 +65,11 @@ def linked_samples() -> int:
     return SAMPLES_OPEN
 
 
-def add_sample_slider(fig: go.Figure, series: list[tuple[int, np.ndarray]], names, opening: int) -> None:
-    """The drawn samples, one trace per class, and a plotly slider over ``SAMPLE_COUNTS`` under the figure: frame n
+def add_sample_slider(fig: go.Figure, series: list[tuple[int, np.ndarray]], names, opening: int) -> plots_gan.Frozen:
+    """The drawn samples, one trace per class, and a plotly slider over ``SAMPLE_COUNTS`` above the figure: frame n
     shows the first n of each class's series (n independent draws, see ``ClassifierView.draw_series``), so moving it
-    or pressing Play changes the count in the browser, with no rerun. The figure opens at ``opening``."""
+    or pressing Play changes the count in the browser, with no rerun. The figure opens at ``opening``. Its frames are
+    plain dicts of packed float32 (plotly validating 31 ``go.Frame``s cost more than the rest of the figure)."""
     first = len(fig.data)
     for k, X in series:
         fig.add_trace(go.Scattergl(
@@ -77,13 +78,15 @@ def add_sample_slider(fig: go.Figure, series: list[tuple[int, np.ndarray]], name
             hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>%{fullData.name}</extra>",
         ))
     places = list(range(first, len(fig.data)))
-    fig.frames = [go.Frame(name=str(n), traces=places, data=[go.Scattergl(x=charts.f4(X[:n, 0]), y=charts.f4(X[:n, 1])) for _, X in series])
-                  for n in SAMPLE_COUNTS]
+    frames = [dict(name=str(n), traces=places, data=[dict(type="scattergl", x=plots_gan.typed(charts.f4(X[:n, 0])),
+                                                         y=plots_gan.typed(charts.f4(X[:n, 1]))) for _, X in series])
+              for n in SAMPLE_COUNTS]
     charts.frame_player(fig, SAMPLE_COUNTS.index(opening), [str(n) for n in SAMPLE_COUNTS],
                         [ctx.t("samples_frame", n=n) for n in SAMPLE_COUNTS], ctx.t("play"), ctx.t("pause"),
                         buttons_at=(-0.02, 1.25), slider_at=(0.45, 1.29), slider_len=0.55, duration=250)
     fig.layout.sliders[0].currentvalue.xanchor = "right"  # the count at the slider's right end, clear of the buttons
     fig.update_layout(height=590, margin=dict(t=100))  # the player above the plane: the legend below it wraps by width
+    return plots_gan.freeze(fig, ctx.lang, raw_frames=frames)
 
 
 @section
@@ -105,9 +108,13 @@ def generative_section(ds, names, box) -> None:
     charts.add_points(fig, gview.train_X, gview.train_y, names, ctx.t("class_label"), opacity=0.45 if "samples" in layers else 0.85)
     if "outliers" in layers:
         charts.add_marked_points(fig, gview.train_X[gview.outliers], ctx.t("outlier_label"))
+    # the CSV: the figure's points, with every sample of the series (the slider's last frame), read before the frames
+    # are added (reading a frozen figure's frames would build and validate them all)
+    shown = export.figure_points(fig) + [(ctx.t("sample_label").format(name=names[k]), X) for k, X in series or ()]
     if series is not None:
-        add_sample_slider(fig, series, names, linked_samples())
-    ctx.chart(fig, key="gen_fig", config={"displaylogo": False}, export=True)
+        fig = add_sample_slider(fig, series, names, linked_samples())
+    export.csv_button(ctx, export.points_csv(shown))
+    ctx.chart(fig, key="gen_fig", config={"displaylogo": False})
     if series is not None:
         st.caption(ctx.t("samples_scrub"))
     m1, m2 = st.columns(2)

@@ -9,7 +9,7 @@ import pytest
 from engine import classifiers
 from engine.data import points
 from tests.apptest_utils import assert_clean, open_page, problems
-from ui import data_input, text
+from ui import data_input, export, text
 
 SCRIPT = "pages/01_discriminative_vs_generative.py"
 KEY = "w:discriminative_vs_generative."
@@ -183,3 +183,20 @@ def test_model_names_fit_their_box_at_1024_px():
         for kind in classifiers.DISCRIMINATIVE + classifiers.GENERATIVE:
             name = text.lookup(lang, f"discriminative_vs_generative.models.{kind}")
             assert len(name) <= 26, (lang, name)
+
+
+def test_the_csv_holds_the_training_points_and_every_count_of_samples(monkeypatch):
+    """The sidebar's CSV: the training points, and the whole series of samples the slider scrubs (300 per class)."""
+    written = {}
+    draw = export.csv_button
+
+    def keep(ctx, data, what="data"):
+        written[ctx.page] = data
+        draw(ctx, data, what)
+
+    monkeypatch.setattr(export, "csv_button", keep)
+    at = open_page(SCRIPT, "en")
+    assert_clean(at)
+    sources = [r.split(",")[0] for r in written["discriminative_vs_generative"].splitlines()[1:]]
+    assert sources.count("new sample of class A") == sources.count("new sample of class B") == 300
+    assert sources.count("class A") + sources.count("class B") == 450  # the training three quarters of 600 moons
