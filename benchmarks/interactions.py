@@ -190,7 +190,7 @@ PAGES: tuple[PageBench, ...] = (
         Interaction("one training step", STEP, Click("gan_step"), ("gan_plane", "gan_curves")),
         Interaction("digits epoch", SCRUB, PlotlyScrub("gan_digit_curves"), ("gan_digit_curves",)),
         Interaction("preset replay", SCRUB, PlotlyScrub("gan_preset_collapse"), ("gan_preset_collapse",)),
-        Interaction("truncation threshold", VIEW, _w(GAN, "psi"), ("gan_truncation_curve",)),
+        Interaction("truncation threshold", SCRUB, PlotlyScrub("gan_truncation_curve"), ("gan_truncation_curve",)),
     ), Live(start=Click("gan_play"), pause=Click("gan_pause", also=("gan_play",)), chart="gan_plane", counter=Counter(metric=f"{GAN}.step"),
             paused=Paused("gan_play", label=f"{GAN}.play"))),
     PageBench(DIFF, (
