@@ -6,9 +6,9 @@ import streamlit as st
 
 from engine import classifiers
 from engine.data import points
-from ui import charts, export, plots_gan, share, text
+from ui import charts, export, share, text
 from ui.data_input import class_labels, dataset_picker
-from ui.shell import guard, section, setup
+from ui.shell import PageContext, guard, section, setup
 
 ctx = setup("discriminative_vs_generative")
 # Two classes, and enough points in each for every model to train on 3 of them and hold one out.
@@ -37,15 +37,24 @@ def discriminative_section(ds, names, box) -> None:
     st.subheader(ctx.t("disc_title"))
     st.caption(ctx.t("disc_caption"))
     kind, param = model_controls(classifiers.DISCRIMINATIVE, "disc")
-    view = fit_view(ds.X, ds.y, kind, param, ctx.seed, 0)
-    fig = charts.plane_figure(box)
-    charts.add_probability_map(fig, view.xs, view.ys, view.proba, names, ctx.t("proba_bar", cls=names[-1]))
-    charts.add_decision_boundary(fig, view.xs, view.ys, view.proba, ctx.t("boundary"))
-    charts.add_points(fig, view.train_X, view.train_y, names, ctx.t("class_label"))
+    fig, accuracy, n_classes = disc_figure(ds.X, ds.y, kind, param, ctx.seed, tuple(names), box, ctx.lang)
     ctx.chart(fig, key="disc_fig", config={"displaylogo": False})
-    st.metric(ctx.t("held_out_accuracy"), ctx.num(view.accuracy, ".1%"))
+    st.metric(ctx.t("held_out_accuracy"), ctx.num(accuracy, ".1%"))
     st.warning(ctx.t("cannot_generate"), icon=":material/block:")
-    st.caption(ctx.t("disc_legend") if view.proba.shape[1] == 2 else ctx.t("disc_legend_multi"))
+    st.caption(ctx.t("disc_legend") if n_classes == 2 else ctx.t("disc_legend_multi"))
+
+
+@charts.shared_figures(max_entries=48, ttl=3600)
+def disc_figure(X, y, kind, param, seed, names: tuple, box, lang: str):
+    """The discriminative side's plane (and the accuracy and class count it reports), the same for every student with
+    these data and settings: built and serialised once."""
+    c = PageContext(ctx.page, lang, 0)
+    view = fit_view(X, y, kind, param, seed, 0)
+    fig = charts.plane_figure(box)
+    charts.add_probability_map(fig, view.xs, view.ys, view.proba, names, c.t("proba_bar", cls=names[-1]))
+    charts.add_decision_boundary(fig, view.xs, view.ys, view.proba, c.t("boundary"))
+    charts.add_points(fig, view.train_X, view.train_y, names, c.t("class_label"))
+    return fig, view.accuracy, view.proba.shape[1]
 
 
 def linked_samples() -> int:
@@ -65,7 +74,7 @@ def linked_samples() -> int:
     return SAMPLES_OPEN
 
 
-def add_sample_slider(fig: go.Figure, series: list[tuple[int, np.ndarray]], names, opening: int) -> plots_gan.Frozen:
+def add_sample_slider(fig: go.Figure, series: list[tuple[int, np.ndarray]], names, opening: int) -> charts.Frozen:
     """The drawn samples, one trace per class, and a plotly slider over ``SAMPLE_COUNTS`` above the figure: frame n
     shows the first n of each class's series (n independent draws, see ``ClassifierView.draw_series``), so moving it
     or pressing Play changes the count in the browser, with no rerun. The figure opens at ``opening``. Its frames are
@@ -78,15 +87,15 @@ def add_sample_slider(fig: go.Figure, series: list[tuple[int, np.ndarray]], name
             hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>%{fullData.name}</extra>",
         ))
     places = list(range(first, len(fig.data)))
-    frames = [dict(name=str(n), traces=places, data=[dict(type="scattergl", x=plots_gan.typed(charts.f4(X[:n, 0])),
-                                                         y=plots_gan.typed(charts.f4(X[:n, 1]))) for _, X in series])
+    frames = [dict(name=str(n), traces=places, data=[dict(type="scattergl", x=charts.typed(charts.f4(X[:n, 0])),
+                                                         y=charts.typed(charts.f4(X[:n, 1]))) for _, X in series])
               for n in SAMPLE_COUNTS]
     charts.frame_player(fig, SAMPLE_COUNTS.index(opening), [str(n) for n in SAMPLE_COUNTS],
                         [ctx.t("samples_frame", n=n) for n in SAMPLE_COUNTS], ctx.t("play"), ctx.t("pause"),
                         buttons_at=(-0.02, 1.25), slider_at=(0.45, 1.29), slider_len=0.55, duration=250)
     fig.layout.sliders[0].currentvalue.xanchor = "right"  # the count at the slider's right end, clear of the buttons
     fig.update_layout(height=590, margin=dict(t=100))  # the player above the plane: the legend below it wraps by width
-    return plots_gan.freeze(fig, ctx.lang, raw_frames=frames)
+    return charts.freeze(fig, ctx.lang, raw_frames=frames)
 
 
 @section

@@ -48,8 +48,8 @@ def frame_label(ctx: PageContext, psi: float, p: truncation.Point, base: truncat
                  deffective=ctx.num(p.effective_classes - base.effective_classes, "+.1f"))
 
 
-@st.cache_resource(max_entries=2 * len(PSIS), ttl=3600, show_spinner=False)
-def truncation_figure(lang: str, seed: int, start: int) -> plots_gan.Frozen:
+@charts.shared_figures(max_entries=2 * len(PSIS), ttl=3600)
+def truncation_figure(seed: int, start: int, lang: str) -> charts.Frozen:
     """The grid at every ψ (the seed's same uniform numbers) beside the curve over ψ, one frame per ψ, opening at
     ``PSIS[start]``: the slider moves the grid, the dotted marker on the curves and the numbers in its label together,
     in the browser (shared: read-only, serialised once)."""
@@ -101,7 +101,7 @@ def truncation_section(ctx: PageContext) -> None:
     st.markdown(ctx.t("trunc.lead"))
     with st.spinner(ctx.t("trunc.computing")):
         c = curve()
-        fig = truncation_figure(ctx.lang, ctx.seed, opening(ctx))
+        fig = truncation_figure(ctx.seed, opening(ctx), ctx.lang)
     base = c.untruncated
     ctx.chart(fig, key="gan_truncation_curve", config=CHART)
     st.caption(ctx.t("trunc.scrub"))

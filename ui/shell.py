@@ -91,6 +91,7 @@ class PageContext:
 
             csv_export.figure_csv(self, fig)
         separators = ",." if self.lang == "pt" else ".,"
+        presented = presented or getattr(fig, "present", None) is presenting()  # a shared frozen figure made for this mode (ui.charts)
         if fig.layout.separators != separators and not presented:
             fig.update_layout(separators=separators)
         kwargs.setdefault("config", {"displaylogo": False})

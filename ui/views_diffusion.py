@@ -16,8 +16,7 @@ import streamlit as st
 from engine.core.errors import InputError
 from engine.data import digits, points
 from engine.families import diffusion as D
-from ui import plots_diffusion as P
-from ui import plots_gan
+from ui import charts, plots_diffusion as P
 from ui.shell import PageContext
 
 PAGE = "diffusion"
@@ -106,7 +105,7 @@ def _thin(X: np.ndarray, n: int) -> np.ndarray:
     return X if len(X) <= n else X[np.sort(np.random.default_rng(0).choice(len(X), n, replace=False))]
 
 
-@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+@charts.shared_figures(max_entries=16, ttl=3600, show_spinner=False)
 def forward_figure(source: str, config: D.ScheduleConfig, X0: np.ndarray | None, seed: int, t: int, lang: str):
     """x_t for every timestep of ``forward_timesteps`` and the schedules, as one animation opening at ``t``: the
     reader scrubs t in the browser. ``X0``: the 2D points (None for the digits and the photo). Shared, read-only."""
@@ -140,7 +139,7 @@ def forward_comparison(X0: np.ndarray, config: D.ScheduleConfig, t: int, seed: i
     return D.compare_roads(X0, config, t, seed, keep=COMPARE_IMAGES)
 
 
-@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
+@charts.shared_figures(max_entries=32, ttl=3600)
 def roads_figure(X0: np.ndarray, config: D.ScheduleConfig, t: int, seed: int, lang: str):
     """Both roads' clouds at ``t`` over x₀, ``ROAD_POINTS`` of each (the same rows of x₀ by both roads: the table and
     MMD² use every point). Shared, read-only, serialised once: moving t back to a value shown before re-sends it as
@@ -150,7 +149,7 @@ def roads_figure(X0: np.ndarray, config: D.ScheduleConfig, t: int, seed: int, la
                           [(_thin(res.iterative, ROAD_POINTS), ctx.t("compare.iterative"), P.SAMPLE_COLOUR),
                            (_thin(res.closed, ROAD_POINTS), ctx.t("compare.closed"), P.SECOND_COLOUR)],
                           ctx.t("x0_label"), height=420)
-    return plots_gan.freeze(fig, lang)
+    return fig
 
 
 def residual_figure(res: D.RoadComparison, lang: str):
@@ -219,7 +218,7 @@ def guidance_sweep(label: int, steps: int, seed: int) -> D.GuidanceSweep:
     return D.shipped_sweep(label, steps, seed) or D.guidance_sweep(pretrained_digits(), label, steps, seed)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@charts.shared_figures(max_entries=8, show_spinner=False)
 def guidance_sweep_figure(label: int, steps: int, seed: int, lang: str):
     """The sweep's figure with its frames (read-only: shared by every session)."""
     ctx, sweep = _ctx(lang), guidance_sweep(label, steps, seed)
