@@ -77,6 +77,7 @@ def freeze(fig: go.Figure, lang: str, raw_frames: list[dict] | None = None) -> F
     """``fig`` (just built, not shared yet) as a :class:`Frozen` figure, with ``lang``'s number separators
     (``PageContext.chart`` would otherwise set them on it)."""
     fig.update_layout(separators=",." if lang == "pt" else ".,")
+    charts.fit_margins(fig)  # before the first to_dict(): PageContext.chart's fitting would come too late for it
     fig.__class__ = Frozen  # the same object, its traces' parent links intact: no copy
     fig._raw_frames = raw_frames
     return fig
