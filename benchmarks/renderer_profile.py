@@ -45,6 +45,18 @@ def summarise(profile: dict, top: int = 15) -> tuple[list[tuple[str, float]], li
     return ([(k, v / total) for k, v in own.most_common(top)], [(k, v / total) for k, v in incl.most_common(2 * top)])
 
 
+def by_script(profile: dict) -> list[tuple[str, float]]:
+    """Self time (ms) per script, the largest first: "PlotlyChart" is plotly's drawing, "(program)" the browser's own."""
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    out: collections.Counter = collections.Counter()
+    for sample, dt in zip(profile["samples"], profile["timeDeltas"]):
+        frame = nodes[sample]["callFrame"]
+        name = frame["url"].rsplit("/", 1)[-1].split(".")[0] or frame["functionName"] or "(anonymous)"
+        if name != "(idle)":
+            out[name] += dt / 1000
+    return out.most_common()
+
+
 METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
 
 
@@ -123,6 +135,8 @@ def main(argv: list[str] | None = None) -> None:
         done = sorted(x for x in latencies if x is not None)
         print(f"  latency median {done[len(done) // 2] * 1000:.0f} ms over {len(done)} moves" if done else "  no latency measured")
     print(f"sampled {sum(profile['timeDeltas']) / 1e6:.1f} s of the renderer's JavaScript thread")
+    print("self time by script (ms" + (" a move)" if args.move else ")") + ": " + ", ".join(
+        f"{name} {ms / (args.times if args.move else 1):.0f}" for name, ms in by_script(profile)[:6]))
     print("self time:")
     for name, share in own:
         print(f"  {share * 100:5.1f} %  {name}")

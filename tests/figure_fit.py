@@ -60,6 +60,8 @@ CHECK = r"""
       if (!(t.textContent || "").trim()) continue;
       const cs = getComputedStyle(t); if (cs.display === "none" || cs.visibility === "hidden" || cs.opacity === "0") continue;
       if (t.closest('[style*="opacity: 0"]')) continue;
+      const fill = (cs.fill || "").replace(/\s/g, "");
+      if (fill === "rgba(0,0,0,0)" || fill === "transparent" || cs.fillOpacity === "0") continue;  // drawn invisible on purpose
       const b = box(t); if (!b.w || !b.h) continue;
       const cut = Math.max(S.x0 - b.x0, b.x1 - S.x1, S.y0 - b.y0, b.y1 - S.y1);
       if (cut > 1.5) {
