@@ -498,7 +498,7 @@ def fit_margins(fig: go.Figure, width: float | None = None) -> go.Figure:
         nxt = {side: max(need[side], fixed[side]) for side in "lrtb"}
         box = _legend_box(lay, traces, pw if wraps else W, lf)
         if box is not None and below:  # under the axis title, not over it
-            ly = min(legend["y"], -(axis_below + 4) / ph)
+            ly = min(legend["y"], -(axis_below + 1) / ph)  # (axis_below has 3 px to spare)
         legend_boxes = [] if box is None else [("y", ly, lanchor[1], box[1])] + ([] if wraps else [("x", lx, lanchor[0], box[0])])
         for dim, pos, anchor, size in frac + legend_boxes:
             length = pw if dim == "x" else ph
