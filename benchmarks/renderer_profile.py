@@ -57,6 +57,47 @@ def by_script(profile: dict) -> list[tuple[str, float]]:
     return out.most_common()
 
 
+def _plot_api_offsets() -> dict[int, str]:
+    """Where Streamlit's bundled plotly.js defines ``_doPlot`` (a full drawing) and ``react``: their minified names
+    are single letters, so they are found by the offset of their definition in the bundle's plot_api module."""
+    import re
+    from pathlib import Path
+
+    import streamlit
+
+    bundle = next((Path(streamlit.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js"))
+    text = bundle.read_text(encoding="utf-8")
+    start = text.index('"src/plot_api/plot_api.js"')
+    exports = re.compile(r"\._doPlot=([\w$]+),.*?\.react=([\w$]+)").search(text, start)
+    out = {}
+    for label, name in zip(("full drawings (_doPlot)", "Plotly.react"), exports.groups()):
+        out[text.index(f"function {name}(", start)] = label
+    return out
+
+
+def plotly_calls(coverage: list[dict]) -> dict[str, int]:
+    """How often plotly drew a whole figure (``_doPlot``), ran ``Plotly.react`` and its auto-margin pass, from V8's
+    call counts (``Profiler`` precise coverage): exact, whatever the machine's load. A figure whose margins grow is
+    drawn a second time inside one update (doAutoMargin calls ``_doPlot`` again)."""
+    try:
+        offsets = _plot_api_offsets()
+    except (StopIteration, ValueError, AttributeError, OSError):
+        offsets = {}
+    out = {label: 0 for label in (*offsets.values(), "doAutoMargin")}
+    for script in coverage:
+        if "PlotlyChart" not in script["url"]:
+            continue
+        for fn in script["functions"]:
+            if not fn["ranges"]:
+                continue
+            label = offsets.get(fn["ranges"][0]["startOffset"])
+            if label is None and fn["functionName"].endswith("doAutoMargin"):
+                label = "doAutoMargin"
+            if label is not None:
+                out[label] += fn["ranges"][0]["count"]
+    return out
+
+
 METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
 
 
@@ -116,6 +157,8 @@ def main(argv: list[str] | None = None) -> None:
             page.click(f"{css_key(args.play)} button")
             time.sleep(args.settle)
         before, t0 = metrics(cdp), time.perf_counter()
+        cdp.send("Profiler.startPreciseCoverage", {"callCount": True, "detailed": False})
+        cdp.send("Profiler.takePreciseCoverage")  # resets the counts: from here on
         cdp.send("Profiler.start")
         if args.move:
             for _ in range(args.times):
@@ -124,6 +167,7 @@ def main(argv: list[str] | None = None) -> None:
             time.sleep(args.seconds)
         profile = cdp.send("Profiler.stop")["profile"]
         after, wall = metrics(cdp), time.perf_counter() - t0
+        calls = plotly_calls(cdp.send("Profiler.takePreciseCoverage")["result"])
         browser.close()
     own, incl = summarise(profile)
     what = f"{args.times} moves of {args.move!r}" if args.move else f"{args.seconds:.0f} s of live training"
@@ -134,6 +178,9 @@ def main(argv: list[str] | None = None) -> None:
     if latencies:
         done = sorted(x for x in latencies if x is not None)
         print(f"  latency median {done[len(done) // 2] * 1000:.0f} ms over {len(done)} moves" if done else "  no latency measured")
+    per = args.times if args.move else 1
+    print("plotly calls" + (" a move" if args.move else "") + " (exact, from V8's call counts): " +
+          ", ".join(f"{name} {n / per:.1f}" for name, n in calls.items()))
     print(f"sampled {sum(profile['timeDeltas']) / 1e6:.1f} s of the renderer's JavaScript thread")
     print("self time by script (ms" + (" a move)" if args.move else ")") + ": " + ", ".join(
         f"{name} {ms / (args.times if args.move else 1):.0f}" for name, ms in by_script(profile)[:6]))

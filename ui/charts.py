@@ -165,7 +165,7 @@ THEME_TICK, THEME_AXIS_TITLE, THEME_LEGEND, THEME_TITLE = 12, 14, 12, 16  # Stre
 THEME_PAD = 8  # the theme's ``margin.pad``
 THEME_STANDOFF = {"x": 20, "y": 24}  # the theme's axis ``title.standoff``
 WIDE_WIDTH = 900  # px: a figure across the page (a 1280 px laptop's page with the sidebar open), or presented
-ASSUMED_WIDTH = 440  # px: a figure's width when it does not say: one of two columns on a 1280 px laptop, the narrow case
+ASSUMED_WIDTH = 400  # px: a figure's width when it does not say: a column of a 1280 px laptop's page, the narrow case
 PLOTLY_BASE = {"l": 0, "r": 0, "t": 100, "b": 80}  # the margins a figure gets when it gives none (theme: l = r = 0)
 WHY: list | None = None  # set to a list to see what each box placed around the plot asks for (debugging)
 STEP = 4  # margins are rounded up to this, so a live figure's margins do not jitter pixel by pixel
@@ -322,7 +322,7 @@ def _legend_box(layout: dict, traces: list[dict], width: float, lf: float) -> tu
     legend = layout.get("legend") or {}
     title = _title_text(legend)
     item_h = max(1.3 * lf, 16) + 4
-    sizes = [45 + _text_w(name, lf) for name in entries]  # plotly: 40 px for the symbol and its gap, 5 between items
+    sizes = [52 + _text_w(name, lf) for name in entries]  # plotly: 40 px for the symbol and its gap, 5 between items
     if legend.get("orientation") == "h":
         if sum(sizes) <= width:
             rows = 1
@@ -453,7 +453,7 @@ def fit_margins(fig: go.Figure, width: float | None = None) -> go.Figure:
         if title:
             ft = _get(cb, "title", "font", "size", default=font)
             if _get(cb, "title", "side") == "right":
-                wide += _text_h(title, ft) + 4
+                wide += _text_h(title, ft) * 1.15 + 6
             else:
                 wide = max(wide, 2 * xpad + _text_w(title, ft))
         if cb.get("xref") != "container":
