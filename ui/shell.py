@@ -80,7 +80,7 @@ class PageContext:
         return text.number(self.lang, value, spec)
 
     def chart(self, fig, key: str | None = None, where=None, presented: bool = False, export: bool = False,
-              wide: bool = False, auto_margins: bool = False, **kwargs) -> None:
+              wide: bool = False, fit_width: int | None = None, auto_margins: bool = False, **kwargs) -> None:
         """``st.plotly_chart`` (or ``where.plotly_chart`` for a column) with numbers on the axes and in the
         hovers written the reader's way: plotly's ``separators`` give 0,5 and 2.000 in Portuguese.
         ``presented``: ``fig`` was built for this run's presenter mode and language (a cached figure, styled
@@ -103,7 +103,7 @@ class PageContext:
         if not auto_margins:
             try:
                 # in place: a cached figure is fitted once (the larger presenter type, on its copy, full width)
-                charts.fit_margins(fig, charts.WIDE_WIDTH if wide or presenting() else None)
+                charts.fit_margins(fig, charts.WIDE_WIDTH if wide or presenting() else fit_width)
             except Exception:  # an estimate that fails costs the browser a second drawing, never the figure
                 LOG.exception("fit_margins failed; plotly's auto-margins stay on")
         (where or st).plotly_chart(fig, key=key, **kwargs)
