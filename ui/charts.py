@@ -312,8 +312,10 @@ def _axis_labels(layout: dict, traces: list[dict], ax: dict, name: str, letter: 
 
 def _legend_box(layout: dict, traces: list[dict], width: float, lf: float) -> tuple[float, float] | None:
     """(width, height) in px of the legend, or None when plotly shows none."""
-    entries = [tr.get("name") if tr.get("name") is not None else f"trace {i}" for i, tr in enumerate(traces)
-               if tr.get("showlegend") or (tr.get("showlegend") is None and tr.get("type", "scatter") in IN_LEGEND)]
+    shown_traces = [(i, tr) for i, tr in enumerate(traces)
+                    if tr.get("showlegend") or (tr.get("showlegend") is None and tr.get("type", "scatter") in IN_LEGEND)]
+    entries = [tr.get("name") if tr.get("name") is not None else f"trace {i}" for i, tr in shown_traces]
+    groups = [tr.get("legendgroup") or f"#{i}" for i, tr in shown_traces]
     shown = layout.get("showlegend")
     if shown is None:
         shown = len(entries) > 1 or any(tr.get("showlegend") for tr in traces)
@@ -323,7 +325,17 @@ def _legend_box(layout: dict, traces: list[dict], width: float, lf: float) -> tu
     title = _title_text(legend)
     item_h = max(1.3 * lf, 16) + 4
     sizes = [52 + _text_w(name, lf) for name in entries]  # plotly: 40 px for the symbol and its gap, 5 between items
-    if legend.get("orientation") == "h":
+    grouped = any(tr.get("legendgroup") for _, tr in shown_traces) and "grouped" in legend.get("traceorder", "grouped")
+    if legend.get("orientation") == "h" and grouped:  # each group a column of its entries, the columns side by side
+        cols = [(max(w for w, h in zip(sizes, groups) if h == g), groups.count(g)) for g in dict.fromkeys(groups)]
+        rows, used, tallest = 0, 0.0, 0
+        for w, n in cols:
+            if used and used + w > width:
+                rows, used, tallest = rows + tallest, 0.0, 0
+            used, tallest = used + w, max(tallest, n)
+        rows += tallest
+        box = (width, rows * item_h + 10)
+    elif legend.get("orientation") == "h":
         if sum(sizes) <= width:
             rows = 1
         else:  # plotly wraps a long horizontal legend into columns as wide as its widest entry
