@@ -7,7 +7,7 @@ from engine import classifiers
 from engine.data import points
 from ui import charts
 from ui.data_input import class_labels, dataset_picker
-from ui.shell import guard, section, setup
+from ui.shell import PageContext, guard, section, setup
 
 ctx = setup("discriminative_vs_generative")
 # Two classes, and enough points in each for every model to train on 3 of them and hold one out.
@@ -34,15 +34,24 @@ def discriminative_section(ds, names, box) -> None:
     st.subheader(ctx.t("disc_title"))
     st.caption(ctx.t("disc_caption"))
     kind, param = model_controls(classifiers.DISCRIMINATIVE, "disc")
-    view = fit_view(ds.X, ds.y, kind, param, ctx.seed, 0)
-    fig = charts.plane_figure(box)
-    charts.add_probability_map(fig, view.xs, view.ys, view.proba, names, ctx.t("proba_bar", cls=names[-1]))
-    charts.add_decision_boundary(fig, view.xs, view.ys, view.proba, ctx.t("boundary"))
-    charts.add_points(fig, view.train_X, view.train_y, names, ctx.t("class_label"))
+    fig, accuracy, n_classes = disc_figure(ds.X, ds.y, kind, param, ctx.seed, tuple(names), box, ctx.lang)
     ctx.chart(fig, key="disc_fig", config={"displaylogo": False})
-    st.metric(ctx.t("held_out_accuracy"), ctx.num(view.accuracy, ".1%"))
+    st.metric(ctx.t("held_out_accuracy"), ctx.num(accuracy, ".1%"))
     st.warning(ctx.t("cannot_generate"), icon=":material/block:")
-    st.caption(ctx.t("disc_legend") if view.proba.shape[1] == 2 else ctx.t("disc_legend_multi"))
+    st.caption(ctx.t("disc_legend") if n_classes == 2 else ctx.t("disc_legend_multi"))
+
+
+@charts.shared_figures(max_entries=48, ttl=3600)
+def disc_figure(X, y, kind, param, seed, names: tuple, box, lang: str):
+    """The discriminative side's plane (and the accuracy and class count it reports), the same for every student with
+    these data and settings: built and serialised once."""
+    c = PageContext(ctx.page, lang, 0)
+    view = fit_view(X, y, kind, param, seed, 0)
+    fig = charts.plane_figure(box)
+    charts.add_probability_map(fig, view.xs, view.ys, view.proba, names, c.t("proba_bar", cls=names[-1]))
+    charts.add_decision_boundary(fig, view.xs, view.ys, view.proba, c.t("boundary"))
+    charts.add_points(fig, view.train_X, view.train_y, names, c.t("class_label"))
+    return fig, view.accuracy, view.proba.shape[1]
 
 
 @section

@@ -5,7 +5,7 @@ import streamlit as st
 
 from engine.data import points
 from engine.families import energy
-from ui import energy_live, plots_energy as P
+from ui import charts, energy_live, plots_energy as P
 from ui.data_input import dataset_picker
 from ui.digit_images import picture
 from ui.shell import PageContext, guard, section, setup, t
@@ -42,7 +42,7 @@ def landscape(name: str, temperature: float, resolution: int = 120):
     return energy.on_grid(s.energy, s.box, resolution, temperature)
 
 
-@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)  # shared, read-only: a figure per setting and language
+@charts.shared_figures(max_entries=8, ttl=3600, show_spinner=False)  # shared, read-only: a figure per setting and language
 def langevin_figures(name: str, step: float, n_steps: int, n: int, noise: float, temperature: float, seed: int, lang: str):
     """The run, its animation and its distance curve, built once per setting and language (the animation carries
     every frame and trail, so rebuilding it was most of a warm rerun)."""

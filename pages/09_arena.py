@@ -7,6 +7,7 @@ from engine.data import points
 from engine.evaluation import plane
 from engine.races import lessons
 from engine.races import race as R
+from ui import charts
 from ui import lessons as guided
 from ui import live_panel
 from ui import plots_arena as P
@@ -25,6 +26,11 @@ PREVIEW_AGE = 2.0  # a panel's samples are redrawn at most every 2 s (diffusion'
 KNOB_COLUMNS = 3
 
 
+def frozen(figs: dict, lang: str) -> dict:
+    """A finished race's figures, serialised once (``charts.freeze``): drawn as they are on every rerun after."""
+    return {k: charts.freeze(f, lang) for k, f in figs.items()}
+
+
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)  # shared, read-only: per lesson, language and presenter
 def lesson_view(key: str, lang: str, presented: bool) -> dict | None:
     """A shipped lesson's rows, data, panels, figures and CSVs, built once (None: its file is missing)."""
@@ -34,7 +40,7 @@ def lesson_view(key: str, lang: str, presented: bool) -> dict | None:
     X = lessons.dataset_for(lessons.lesson(key), doc["seed"]).X
     c = PageContext(ctx.page, lang, 0)
     cells, box = P.cells_from_rows(c, doc["rows"]), points.bounds(X)
-    return {"doc": doc, "X": X, "box": box, "cells": cells, "figs": P.figures(c, cells, box, X, presented),
+    return {"doc": doc, "X": X, "box": box, "cells": cells, "figs": frozen(P.figures(c, cells, box, X, presented), lang),
             "csvs": (P.table_csv(doc["rows"]), P.samples_csv(doc["rows"]))}
 
 
@@ -44,7 +50,7 @@ def finished_view(rows: list[dict], real, box) -> dict:
     held = st.session_state.get(key)
     if held is None or held["rows"] is not rows or held["token"] != token:
         cells = P.cells_from_rows(ctx, rows)
-        held = {"rows": rows, "token": token, "cells": cells, "figs": P.figures(ctx, cells, box, real, token[1]),
+        held = {"rows": rows, "token": token, "cells": cells, "figs": frozen(P.figures(ctx, cells, box, real, token[1]), ctx.lang),
                 "csvs": (P.table_csv(rows), P.samples_csv(rows))}
         st.session_state[key] = held
     return held

@@ -2,10 +2,18 @@
 
 One palette (Okabe-Ito, readable by colour-blind students and on projectors), one
 figure frame with equal axes labelled x₁ and x₂, and small "add a layer" helpers.
+
+And figures built once for a whole class: :class:`Frozen` (serialised once), :func:`shared_figures` (a bounded
+cache of them per setting, language and presenter mode), :func:`overlay` (a session's own traces over a shared
+figure) and :func:`digest` (a key for figures of session state that other sessions may hold too).
 """
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
+import inspect
 import re
 
 import numpy as np
@@ -18,6 +26,193 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8
 EXTRA = ("#882255", "#332288")
 COLOURS = PALETTE + EXTRA
 FONT_SIZE = 15
+
+
+class Frozen(go.Figure):
+    """A figure that is serialised once: ``st.plotly_chart`` asks every run for ``to_dict()``, which deep-copies
+    the figure and packs each array as base64 again (half of this page's warm rerun, for figures that never
+    change). Made by :func:`freeze`; read-only from then on: a change after the first ``to_dict()`` is not drawn.
+
+    ``raw_frames``: animation frames as plain dicts, their arrays already packed (:func:`typed`), added to the dict
+    unvalidated (plotly validates every property of every ``go.Frame``: most of a replay's first build);
+    ``frames`` gives ``go.Frame`` objects, built on demand, for a copy such as ``go.Figure(frozen)`` (presenter
+    mode restyles a copy).
+    """
+
+    _spec: dict | None = None
+    _raw_frames: list[dict] | None = None
+    present: bool | None = None  # the presenter mode it was styled for (``freeze(present=)``), None: not styled by it
+
+    def to_dict(self) -> dict:
+        spec = self._spec
+        if spec is None:
+            spec = super().to_dict()
+            if self._raw_frames:
+                spec["frames"] = self._raw_frames
+            self._spec = spec  # two runs racing here build the same dict twice, harmlessly
+        return {**spec, "data": [dict(trace) for trace in spec["data"]]}  # plotly.io.to_json pops each trace's uid
+
+    def to_plotly_json(self) -> dict:
+        return self.to_dict()
+
+    @property
+    def frames(self):
+        if self._raw_frames:
+            return tuple(go.Frame(f) for f in self._raw_frames)
+        return super().frames
+
+
+_TYPES = {"float32": "f4", "float64": "f8", "uint8": "u1", "int8": "i1", "int16": "i2", "int32": "i4"}
+
+
+def typed(a: np.ndarray) -> dict:
+    """A numpy array as plotly.js's typed array (base64), as plotly packs a figure's own arrays: for the raw frames of
+    a :class:`Frozen` figure (plotly's own packing walks every value of every frame, most of a replay's first drawing)."""
+    a = np.ascontiguousarray(a)
+    out = {"dtype": _TYPES[str(a.dtype)], "bdata": base64.b64encode(a).decode("ascii")}
+    if a.ndim > 1:
+        out["shape"] = str(a.shape)[1:-1]
+    return out
+
+
+def freeze(fig: go.Figure, lang: str, raw_frames: list[dict] | None = None, present: bool | None = None) -> Frozen:
+    """``fig`` (just built, not shared yet) as a :class:`Frozen` figure, with ``lang``'s number separators
+    (``PageContext.chart`` would otherwise set them on it). ``present``: styled for presenter mode
+    (``presenter.style``, a copy) when True; ``PageContext.chart`` draws a figure whose ``present`` is the run's
+    mode as it is (None: it restyles a copy when presenting, as for any figure)."""
+    own = type(fig) not in (go.Figure, Frozen)  # a figure class with a to_dict of its own (raw frames: FramedFigure)
+    if not isinstance(fig, Frozen) or present:
+        fig.update_layout(separators=",." if lang == "pt" else ".,")  # before the restyle, as PageContext.chart does
+    if present:
+        from ui import presenter
+
+        if raw_frames is None and own:
+            raw_frames = getattr(fig, "_raw_frames", None) or None  # presenter.style's copy would drop them
+        fig = presenter.style(fig)  # a copy (a frozen figure's raw frames come as go.Frame objects)
+        own = False
+    elif isinstance(fig, Frozen):  # frozen already (its raw frames kept): only its mode is said
+        fig.present = present
+        return fig
+    fit_margins(fig, WIDE_WIDTH if present else None)  # before its dict is made: PageContext.chart's fitting comes too late
+    spec = fig.to_dict() if own else None  # its own dict, made once
+    fig.__class__ = Frozen  # the same object, its traces' parent links intact: no copy
+    fig._spec, fig._raw_frames, fig.present = spec, raw_frames, present
+    return fig
+
+
+def digest(*parts) -> str:
+    """A short fingerprint of a figure's inputs (arrays by dtype, shape and bytes; lists, tuples, dicts and
+    dataclasses by their items; anything else by ``repr``): two sessions whose figure would be built from the same
+    inputs share it (:func:`shared_figures`) without handing Streamlit's hasher a trainer or a view."""
+    h = hashlib.blake2b(digest_size=16)
+
+    def feed(x) -> None:
+        if isinstance(x, np.ndarray) and not x.dtype.hasobject:  # (an object array's bytes would be addresses)
+            h.update(f"a{x.dtype}{x.shape}".encode())
+            h.update(np.ascontiguousarray(x).tobytes())
+        elif isinstance(x, (list, tuple, np.ndarray)):
+            if isinstance(x, np.ndarray):
+                x = x.tolist()
+            elif x and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in x):  # a history's numbers: one pass, not a repr per value
+                a = np.asarray(x)  # ints stay ints
+                if not a.dtype.hasobject:  # (ints beyond 64 bits)
+                    feed(a)
+                    return
+            h.update(f"l{len(x)}".encode())
+            for v in x:
+                feed(v)
+        elif isinstance(x, dict):
+            h.update(f"d{len(x)}".encode())
+            for k, v in x.items():
+                feed(k)
+                feed(v)
+        elif hasattr(x, "__dataclass_fields__"):
+            h.update(type(x).__qualname__.encode())
+            for name in x.__dataclass_fields__:
+                feed(getattr(x, name))
+        else:
+            h.update(repr(x).encode())
+        h.update(b"|")
+
+    for part in parts:
+        feed(part)
+    return h.hexdigest()
+
+
+def presenting() -> bool:
+    """This run's presenter mode (``ui.shell.presenting``; read here so that figure modules need not import the shell)."""
+    import streamlit as st
+
+    from ui import share
+
+    try:
+        return bool(st.session_state.get(share.PRESENT))
+    except Exception:  # no session (a figure built outside a run, as in a test)
+        return False
+
+
+def _freeze_all(out, lang: str, present: bool):
+    """The figures in a builder's result: itself, or the items of a plain tuple, list or dict (one level)."""
+    def one(v):
+        return freeze(v, lang, present=present) if isinstance(v, go.Figure) else v
+
+    if type(out) is tuple:
+        return tuple(one(v) for v in out)
+    if type(out) is list:
+        return [one(v) for v in out]
+    if type(out) is dict:
+        return {k: one(v) for k, v in out.items()}
+    return one(out)
+
+
+def shared_figures(**cache):
+    """``@st.cache_resource(**cache)`` for a function that builds figures (alone or in a tuple, list or dict, with
+    captions) the same for every student at given arguments, one of them ``lang``: each figure is :func:`freeze`-d
+    (serialised once, for every session) and styled for the run's presenter mode, which is part of the key. The
+    figures are read-only: ``PageContext.chart`` draws them as they are. Arguments named ``_…`` are not hashed
+    (give such data with a digest or a name that says what it is)."""
+    import streamlit as st
+
+    cache = {"show_spinner": False, **cache}
+
+    def decorate(build):
+        sig = inspect.signature(build)
+
+        def frozen(present: bool, **kwargs):
+            return _freeze_all(build(**kwargs), kwargs.get("lang", "en"), present)
+
+        frozen.__module__, frozen.__qualname__ = build.__module__, f"{build.__qualname__}.frozen"  # its own cache
+        cached = st.cache_resource(**cache)(frozen)
+
+        @functools.wraps(build)
+        def call(*args, **kwargs):
+            bound = sig.bind(*args, **kwargs)
+            bound.apply_defaults()
+            return cached(presenting(), **bound.arguments)  # by name: "_…" arguments stay out of the key
+
+        call.clear = cached.clear
+        return call
+
+    return decorate
+
+
+def overlay(base: Frozen, traces: list) -> Frozen:
+    """``base`` (a shared frozen figure) with a session's own ``traces`` drawn on top, without copying or
+    re-serialising ``base``: a picked point on a plane that is the same for everyone. Read-only like ``base``."""
+    if base.present is None:  # not made by shared_figures: PageContext.chart may restyle it, so a whole copy
+        fig = go.Figure(base)
+        fig.add_traces(traces)
+        return fig
+    top = go.Figure(data=traces)
+    if base.present:
+        from ui import presenter
+
+        top = presenter.style(top)
+    spec = base.to_dict()
+    spec["data"] = spec["data"] + top.to_dict()["data"]  # packed as plotly packs a figure's arrays
+    fig = Frozen(layout=dict(separators=base.layout.separators))
+    fig._spec, fig.present = spec, base.present
+    return fig
 
 
 def colour(k: int) -> str:
@@ -371,9 +566,14 @@ def fit_margins(fig: go.Figure, width: float | None = None) -> go.Figure:
     browser then draws it once. (The axes keep ``automargin``: with autoexpand off it only places each axis title
     beside its tick labels, as before, and asks for no second drawing.) ``width``: the figure's width in px when its layout does not say (else a guess, for
     a horizontal legend's rows). Idempotent, in place; returns ``fig``. ~1 ms: it reads plotly's own dicts."""
-    lay, traces = fig._layout, fig._data
     if getattr(fig, "_gp_fitted", False):
         return fig
+    spec = getattr(fig, "_spec", None)
+    if spec is not None:  # a frozen figure whose dict is made (an overlay: a shared figure's, with a session's traces)
+        fig._spec = spec = {**spec, "layout": dict(spec["layout"])}  # its own top level: the shared one stays as it is
+        lay, traces = spec["layout"], spec["data"]
+    else:
+        lay, traces = fig._layout, fig._data
     W = float(lay.get("width") or width or ASSUMED_WIDTH)
     H = float(lay.get("height") or 450)
     font = _get(lay, "font", "size", default=THEME_TICK)

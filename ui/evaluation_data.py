@@ -21,7 +21,7 @@ from engine.data import points
 from engine.evaluation import leaderboard as lb
 from engine.evaluation import models, plane
 from engine.evaluation import scorecard as sc
-from ui import plots_evaluation as plots
+from ui import charts, plots_evaluation as plots
 from ui import text
 
 BALL_RES = 240  # pixels per side of the k-NN balls' picture
@@ -150,7 +150,7 @@ def failures(fp: str, seed: int, _data) -> plane.FailureTable:
 PLANE_NAMES = ("real", "fake", "real_in", "real_out", "fake_in", "fake_out", "real_balls", "fake_balls", "balls", "count")
 
 
-@st.cache_resource(**FIGURES)
+@charts.shared_figures(**FIGURES)
 def balls_figure(case: Case, k: int, box, view: str, lang: str, _data) -> go.Figure:
     p, real_img, fake_img = balls(case, k, box, _data)
     ref, gen = reference(case, _data), generated(case, _data).points
@@ -166,7 +166,7 @@ def balls_figure(case: Case, k: int, box, view: str, lang: str, _data) -> go.Fig
     return _separators(fig, lang)
 
 
-@st.cache_resource(**FIGURES)
+@charts.shared_figures(**FIGURES)
 def witness_figure(case: Case, bandwidths: tuple, box, lang: str, _data) -> go.Figure:
     ref, gen = reference(case, _data).X, generated(case, _data).points
     xs, ys, grid = points.grid(box, MAP_RES)
@@ -174,13 +174,13 @@ def witness_figure(case: Case, bandwidths: tuple, box, lang: str, _data) -> go.F
     return _separators(plots.witness_figure(box, xs, ys, w, ref, gen, _labels(lang, "plane", "real", "fake", "witness")), lang)
 
 
-@st.cache_resource(**FIGURES)
+@charts.shared_figures(**FIGURES)
 def sliced_figure(case: Case, bandwidths: tuple, lang: str, _data) -> go.Figure:
     w1 = distances(case, bandwidths, _data)[2]
     return _separators(plots.sliced_figure(ANGLES, w1, _labels(lang, "sliced", "w1", "mean", "angle")), lang)
 
 
-@st.cache_resource(**FIGURES)
+@charts.shared_figures(**FIGURES)
 def parzen_figure(case: Case, factor: float, box, lang: str, _data) -> go.Figure:
     h = likelihood(case, factor, _data)[0]
     gen = generated(case, _data).points
@@ -190,7 +190,7 @@ def parzen_figure(case: Case, factor: float, box, lang: str, _data) -> go.Figure
     return _separators(fig, lang)
 
 
-@st.cache_resource(**FIGURES)
+@charts.shared_figures(**FIGURES)
 def distances_figure(case: Case, quantile: float, lang: str, _data) -> go.Figure:
     report, d_gen, d_held = copying(case, quantile, _data)
     fig = plots.distances_figure(d_gen, d_held, report.threshold, _labels(lang, "memo", "gen", "held", "threshold", "x", "y"))
@@ -209,7 +209,7 @@ def fid_curve(source: str) -> lb.FidCurve:
     return lb.fid_curve(source)
 
 
-@st.cache_resource(**FIGURES)
+@charts.shared_figures(**FIGURES)
 def fid_figure(a: str, b: str, lang: str) -> go.Figure:
     curves = [fid_curve(a)] if a == b else [fid_curve(a), fid_curve(b)]
     cross = lb.crossing(*curves) if a != b else None

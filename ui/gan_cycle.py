@@ -141,7 +141,7 @@ def live_snapshot(tr: gan.cycle.CycleTrainer, done: bool) -> dict:
     return {"view": tr.view(), "history": copy.deepcopy(tr.history_)}
 
 
-@st.cache_resource(max_entries=2 * len(VIEWS) * 2 * 2, show_spinner=False)
+@charts.shared_figures(max_entries=2 * len(VIEWS) * 2 * 2, show_spinner=False)
 def shipped_figures(cycle: bool, shown: str, by_position: bool, lang: str) -> tuple[go.Figure, go.Figure]:
     """The plane and the curves of a shipped run, what every student sees before training (shared: read-only,
     serialised once)."""

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from engine.families import gan
-from ui import live_panel, plots_gan
+from ui import charts, live_panel, plots_gan
 from ui.shell import PageContext
 
 CHART = {"displaylogo": False}
@@ -63,7 +63,7 @@ def _marks(ctx: PageContext, fig: go.Figure, cfg: gan.progressive.ProConfig, met
                       annotation_font_size=11)
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
+@charts.shared_figures(max_entries=2, show_spinner=False)
 def shipped_figure(lang: str) -> go.Figure:
     """Every snapshot of the shipped run, scrubbed in the browser, beside α and the recognised rate (shared: read-only)."""
     ctx = PageContext("gan", lang, 0)

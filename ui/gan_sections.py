@@ -22,7 +22,7 @@ import streamlit as st
 
 from engine.data import points
 from engine.families import gan
-from ui import live, live_panel, plots_gan, share, text
+from ui import charts, live, live_panel, plots_gan, share, text
 from ui import views_gan as views
 from ui.shell import PageContext, guard, section
 
@@ -104,11 +104,13 @@ def live_draw(ctx: PageContext, snap: live_panel.Snapshot, panel: live_panel.Pan
         m[2].metric(ctx.t("modes_covered"), f"{h.modes[-1]}/8", help=ctx.t("modes_help", radius=ctx.num(tr.quality_radius, ".2f")))
     m[3].metric(ctx.t("grad_norm"), ctx.num(view.grad_norm, ".3g"), help=ctx.t("grad_norm_help"))
     left, right = st.columns([1.15, 1], gap="medium")
-    stamp = (tr, snap.step, len(h.step), ctx.lang)  # where training stands (the trainer itself: an id can be reused)
+    # where training stands (the trainer itself: an id can be reused), and the mode the figures are styled for
+    stamp = (tr, snap.step, len(h.step), ctx.lang, charts.presenting())
+    shared = not snap.playing  # a page run, not a tick: at the shipped start its figures are every student's
     with left:
-        ctx.chart(plane_figure(ctx, stamp, view, tr, layers), key="gan_plane", config=CHART, export=True)
+        ctx.chart(plane_figure(ctx, stamp, view, tr, layers, shared), key="gan_plane", config=CHART, export=True)
     with right:
-        ctx.chart(curves_figure(ctx, stamp, tr, h, metric), key="gan_curves", config=CHART)
+        ctx.chart(curves_figure(ctx, stamp, tr, h, metric, shared), key="gan_curves", config=CHART)
 
 
 def _memo(ctx: PageContext, name: str, stamp: tuple) -> dict:
@@ -119,24 +121,35 @@ def _memo(ctx: PageContext, name: str, stamp: tuple) -> dict:
     return memo[1]
 
 
-def plane_figure(ctx: PageContext, stamp: tuple, view: gan.GanView, tr: gan.GanTrainer, layers: tuple) -> plots_gan.Frozen:
+def plane_figure(ctx: PageContext, stamp: tuple, view: gan.GanView, tr: gan.GanTrainer, layers: tuple,
+                 shared: bool = False) -> plots_gan.Frozen:
     """The layered plane, built and serialised again only when training moved on, the language or the layers changed
-    (a rerun with nothing new, such as another section's full-page control, reuses it). One per set of layers is kept."""
+    (a rerun with nothing new, such as another section's full-page control, reuses it). One per set of layers is kept.
+    ``shared``: from the cache every session shares, by a digest of the figure's inputs (a new student's page opens
+    on the shipped start, the same plane as everyone's); live ticks build their own, which no one else draws."""
     memo = _memo(ctx, "plane", stamp)
     if layers not in memo:
         memo.clear()  # the last set only: a student toggling layers keeps one figure, not one per combination
-        memo[layers] = plots_gan.freeze(plots_gan.plane(view, tr.X, tr.box, layers, views.plane_labels(ctx.lang, view.probability),
-                                                        height=560), ctx.lang)
+        if shared:
+            memo[layers] = views.shared_plane(charts.digest(view, tr.X, tr.box), layers, ctx.lang, view, tr.X, tr.box)
+        else:
+            memo[layers] = plots_gan.freeze(plots_gan.plane(view, tr.X, tr.box, layers, views.plane_labels(ctx.lang, view.probability),
+                                                            height=560), ctx.lang)
     return memo[layers]
 
 
-def curves_figure(ctx: PageContext, stamp: tuple, tr: gan.GanTrainer, h: gan.History, metric: str) -> plots_gan.Frozen:
+def curves_figure(ctx: PageContext, stamp: tuple, tr: gan.GanTrainer, h: gan.History, metric: str,
+                  shared: bool = False) -> plots_gan.Frozen:
     """The training curves, built again only when training moved on or the language changed: a layer or the distance
-    moved while paused rebuilt them every time, two thirds of that rerun's CPU. One figure per distance is kept."""
+    moved while paused rebuilt them every time, two thirds of that rerun's CPU. One figure per distance is kept.
+    ``shared``: as for the plane, from the cache every session shares."""
     memo = _memo(ctx, "curves", stamp)
     if metric not in memo:
-        fig = views.training_curves(ctx.lang, h, metric, tr.cfg.loss in gan.PROBABILITY_LOSSES, tr.ring_centres is not None)
-        memo[metric] = plots_gan.freeze(fig, ctx.lang)
+        probability, ring = tr.cfg.loss in gan.PROBABILITY_LOSSES, tr.ring_centres is not None
+        if shared:
+            memo[metric] = views.shared_curves(charts.digest(h), metric, probability, ring, ctx.lang, h)
+        else:
+            memo[metric] = plots_gan.freeze(views.training_curves(ctx.lang, h, metric, probability, ring), ctx.lang)
     return memo[metric]
 
 

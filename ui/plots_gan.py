@@ -8,7 +8,6 @@ the "fake" colour (D says fake) through white to the "real" colour (D says real)
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 
@@ -27,60 +26,7 @@ LAYERS = ("real", "fake", "d_map", "manifold", "arrows")
 N_LABELLED = 6  # slow motion: points of each batch that carry their D value
 
 
-class Frozen(go.Figure):
-    """A figure that is serialised once: ``st.plotly_chart`` asks every run for ``to_dict()``, which deep-copies
-    the figure and packs each array as base64 again (half of this page's warm rerun, for figures that never
-    change). Made by :func:`freeze`; read-only from then on: a change after the first ``to_dict()`` is not drawn.
-
-    ``raw_frames``: animation frames as plain dicts, their arrays already packed (:func:`typed`), added to the dict
-    unvalidated (plotly validates every property of every ``go.Frame``: most of a replay's first build);
-    ``frames`` gives ``go.Frame`` objects, built on demand, for a copy such as ``go.Figure(frozen)`` (presenter
-    mode restyles a copy).
-    """
-
-    _spec: dict | None = None
-    _raw_frames: list[dict] | None = None
-
-    def to_dict(self) -> dict:
-        spec = self._spec
-        if spec is None:
-            spec = super().to_dict()
-            if self._raw_frames:
-                spec["frames"] = self._raw_frames
-            self._spec = spec  # two runs racing here build the same dict twice, harmlessly
-        return {**spec, "data": [dict(trace) for trace in spec["data"]]}  # plotly.io.to_json pops each trace's uid
-
-    def to_plotly_json(self) -> dict:
-        return self.to_dict()
-
-    @property
-    def frames(self):
-        if self._raw_frames:
-            return tuple(go.Frame(f) for f in self._raw_frames)
-        return super().frames
-
-
-_TYPES = {"float32": "f4", "float64": "f8", "uint8": "u1", "int8": "i1", "int16": "i2", "int32": "i4"}
-
-
-def typed(a: np.ndarray) -> dict:
-    """A numpy array as plotly.js's typed array (base64), as plotly packs a figure's own arrays: for the raw frames of
-    a :class:`Frozen` figure (plotly's own packing walks every value of every frame, most of a replay's first drawing)."""
-    a = np.ascontiguousarray(a)
-    out = {"dtype": _TYPES[str(a.dtype)], "bdata": base64.b64encode(a).decode("ascii")}
-    if a.ndim > 1:
-        out["shape"] = str(a.shape)[1:-1]
-    return out
-
-
-def freeze(fig: go.Figure, lang: str, raw_frames: list[dict] | None = None) -> Frozen:
-    """``fig`` (just built, not shared yet) as a :class:`Frozen` figure, with ``lang``'s number separators
-    (``PageContext.chart`` would otherwise set them on it)."""
-    fig.update_layout(separators=",." if lang == "pt" else ".,")
-    charts.fit_margins(fig)  # before the first to_dict(): PageContext.chart's fitting would come too late for it
-    fig.__class__ = Frozen  # the same object, its traces' parent links intact: no copy
-    fig._raw_frames = raw_frames
-    return fig
+Frozen, freeze, typed = charts.Frozen, charts.freeze, charts.typed  # moved to ui/charts.py (shared by every page)
 
 
 @functools.lru_cache(maxsize=32)

@@ -81,9 +81,7 @@ def latent_scatter(Z: np.ndarray, y: np.ndarray, images: np.ndarray, axis_names:
             hovertemplate=f"{digit_label.format(k=k)}<br>{axis_names[0]}=%{{x:.2f}}, {axis_names[1]}=%{{y:.2f}}<br>{ASCII_HOVER}<extra></extra>",
         ))
     if picked is not None:
-        fig.add_trace(go.Scatter(x=[picked[0]], y=[picked[1]], mode="markers", name=picked_label,
-                                 marker=dict(symbol="x", size=16, color="#B91C1C", line=dict(width=2)),
-                                 hovertemplate=f"{picked_label}<extra></extra>"))
+        fig.add_trace(picked_trace(picked, picked_label))
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="white",
                       legend=dict(orientation="h", yanchor="top", y=-0.1, xanchor="left", x=0),
                       hoverlabel=dict(bgcolor="white", align="left", font=dict(family="monospace", size=13, color="#111111")),
@@ -94,6 +92,13 @@ def latent_scatter(Z: np.ndarray, y: np.ndarray, images: np.ndarray, axis_names:
     fig.update_yaxes(range=[-lim, lim], title_text=axis_names[1], gridcolor="#e5e7eb", zeroline=True, zerolinecolor="#cbd5e1",
                      scaleanchor="x", scaleratio=1)
     return fig
+
+
+def picked_trace(picked: np.ndarray, picked_label: str) -> go.Scatter:
+    """The latent plane's picked point (drawn last, over the digits)."""
+    return go.Scatter(x=[picked[0]], y=[picked[1]], mode="markers", name=picked_label,
+                      marker=dict(symbol="x", size=16, color="#B91C1C", line=dict(width=2)),
+                      hovertemplate=f"{picked_label}<extra></extra>")
 
 
 def manifold_figure(images: np.ndarray, n: int, lim: float, axis_names: tuple[str, str]) -> go.Figure:

@@ -87,13 +87,16 @@ class PageContext:
         by ``presenter.style`` when presenting, its separators set), so it is drawn as it is, untouched.
         ``export``: the points this figure shows are the page's data-and-samples CSV (``ui.export``, in the sidebar).
         Margins: ``charts.fit_margins`` gives the figure fixed margins that fit what it shows and turns plotly's
-        auto-margins off, so the browser draws it once instead of measuring and drawing it again (the margins the
-        figure set are the least it gets); ``auto_margins=True`` leaves plotly's auto-margins on."""
+        ``margin.autoexpand`` off, so the browser draws it once instead of measuring and drawing it again (the margins the
+        figure set are the least it gets). ``wide``: the figure spans the page, not a column (a horizontal legend then
+        takes fewer rows); ``fit_width``: its rough width in px when it sits in a narrower column than half the page;
+        ``auto_margins=True`` leaves plotly's auto-margins on."""
         if export:
             from ui import export as csv_export  # (ui.export imports this module)
 
             csv_export.figure_csv(self, fig)
         separators = ",." if self.lang == "pt" else ".,"
+        presented = presented or getattr(fig, "present", None) is presenting()  # a shared frozen figure made for this mode (ui.charts)
         if fig.layout.separators != separators and not presented:
             fig.update_layout(separators=separators)
         kwargs.setdefault("config", {"displaylogo": False})

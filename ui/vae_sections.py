@@ -12,7 +12,7 @@ from engine.core.errors import InputError
 from engine.data import digits
 from engine.families import vae
 from ui import live_panel as live_panel_ui
-from ui import plots_vae
+from ui import charts, plots_vae
 from ui import views_vae as views
 from ui.shell import PageContext, guard, section, show_input_error
 
@@ -60,8 +60,7 @@ def latent_tab(ctx: PageContext, M: vae.VAE, latent: int, beta: float, arch: str
         with left:
             # the view holds every test code and the picked point, however far it was typed
             lim = max(3.5, float(np.abs(view.shown).max()) * 1.05, max(abs(z1), abs(z2)) * 1.1)
-            fig = plots_vae.latent_scatter(view.shown, y_test, X_test, axis, ctx.t("digit_legend"), lim, np.array([z1, z2]),
-                                           ctx.t("picked"))
+            fig = charts.overlay(views.latent_figure(latent, beta, arch, lim, ctx.lang), [plots_vae.picked_trace(np.array([z1, z2]), ctx.t("picked"))])
             ctx.chart(fig, key="latent_fig", on_select="rerun", selection_mode="points", config=PLOT_CFG)
             st.caption(ctx.t("latent_caption") if latent == 2 else ctx.t("latent_caption_pca", d=latent, v=float(view.explained.sum())))
         use = views.usage(latent, beta, arch)

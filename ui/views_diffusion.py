@@ -16,7 +16,7 @@ import streamlit as st
 from engine.core.errors import InputError
 from engine.data import digits, points
 from engine.families import diffusion as D
-from ui import plots_diffusion as P
+from ui import charts, plots_diffusion as P
 from ui.shell import PageContext
 
 PAGE = "diffusion"
@@ -104,7 +104,7 @@ def _thin(X: np.ndarray, n: int) -> np.ndarray:
     return X if len(X) <= n else X[np.sort(np.random.default_rng(0).choice(len(X), n, replace=False))]
 
 
-@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+@charts.shared_figures(max_entries=16, ttl=3600, show_spinner=False)
 def forward_figure(source: str, config: D.ScheduleConfig, X0: np.ndarray | None, seed: int, t: int, lang: str):
     """x_t for every timestep of ``forward_timesteps`` and the schedules, as one animation opening at ``t``: the
     reader scrubs t in the browser. ``X0``: the 2D points (None for the digits and the photo). Shared, read-only."""
@@ -211,7 +211,7 @@ def guidance_sweep(label: int, steps: int, seed: int) -> D.GuidanceSweep:
     return D.shipped_sweep(label, steps, seed) or D.guidance_sweep(pretrained_digits(), label, steps, seed)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@charts.shared_figures(max_entries=8, show_spinner=False)
 def guidance_sweep_figure(label: int, steps: int, seed: int, lang: str):
     """The sweep's figure with its frames (read-only: shared by every session)."""
     ctx, sweep = _ctx(lang), guidance_sweep(label, steps, seed)

@@ -9,6 +9,7 @@ The live trainer's figures are built per run from that session's snapshot.
 from __future__ import annotations
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from engine.data import digits, points
@@ -87,12 +88,25 @@ def training_curves(lang: str, h: gan.History, metric: str, probability: bool, r
                             integer_axes=(4,) if len(rows) == 4 else ())
 
 
+@charts.shared_figures(max_entries=8, ttl=3600)
+def shared_plane(inputs: str, layers: tuple, lang: str, _view: gan.GanView, _X: np.ndarray, _box) -> go.Figure:
+    """The live plane of a trainer that stands where other students' stand (the shipped start at these settings):
+    built once for all of them. ``inputs``: ``charts.digest`` of the view, the data and the box, the figure's inputs."""
+    return plots_gan.plane(_view, _X, _box, layers, plane_labels(lang, _view.probability), height=560)
+
+
+@charts.shared_figures(max_entries=8, ttl=3600)
+def shared_curves(inputs: str, metric: str, probability: bool, ring: bool, lang: str, _h: gan.History) -> go.Figure:
+    """The live curves of a history other students have too (the shipped start); ``inputs``: ``charts.digest(_h)``."""
+    return training_curves(lang, _h, metric, probability, ring)
+
+
 def replay_figure(tr: gan.GanTrainer, frames: list, lang: str):
     """A session's own training as a replay (built again only when its frames change)."""
     return plots_gan.replay(tr.box, tr.X, frames, plane_labels(lang, True), lang, max_points=REPLAY_POINTS)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@charts.shared_figures(max_entries=8, show_spinner=False)
 def preset_replay_figure(name: str, lang: str):
     """The shipped training of a preset as a replay (read-only: shared by every session)."""
     ring = gan.preset_data()
@@ -100,7 +114,7 @@ def preset_replay_figure(name: str, lang: str):
                             max_points=REPLAY_POINTS)
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
+@charts.shared_figures(max_entries=2, show_spinner=False)
 def pull_figure(lang: str):
     """The pull figure and its caption, with the numbers the run measured."""
     ctx, pc = _ctx(lang), pull_curves()
@@ -128,7 +142,7 @@ def shown_epochs() -> list[int]:
     return [int(hist.epoch[i]) for i in digit_epochs(len(hist.epoch))]
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@charts.shared_figures(max_entries=4, show_spinner=False)
 def digits_epochs_figure(lang: str, start: int):
     """The shipped digits GAN's samples and curves, epoch by epoch, scrubbed in the browser and opening at frame
     ``start`` (read-only: shared)."""

@@ -9,7 +9,7 @@ import streamlit as st
 
 from engine.data import points
 from engine.families import hmm, mixture
-from ui import plots_mixtures_and_hmm as plots
+from ui import charts, plots_mixtures_and_hmm as plots
 from ui import text
 from ui.shell import PageContext
 
@@ -40,19 +40,19 @@ def fit_mixture(X, k, cov, init, seed, split_seed) -> mixture.MixtureView:
 FIGURES = dict(max_entries=12, ttl=3600, show_spinner=False)
 
 
-@st.cache_resource(max_entries=6, ttl=3600, show_spinner=False)  # up to ~5 MB each (40 frames × 1,500 points)
+@charts.shared_figures(max_entries=6, ttl=3600, show_spinner=False)  # up to ~5 MB each (40 frames × 1,500 points)
 def replay_figure(X, k, cov, init, seed, split_seed, lang):
     view = fit_mixture(X, k, cov, init, seed, split_seed)
     return plots.em_replay_figure(view.history, view.train_X, points.bounds(X), labels("replay", lang))
 
 
-@st.cache_resource(**FIGURES)
+@charts.shared_figures(**FIGURES)
 def selection_figure(X, cov, seed, lang):
     sel = model_selection(X, cov, seed)
     return sel, plots.selection_figure(sel, labels("selection", lang))
 
 
-@st.cache_resource(**FIGURES)
+@charts.shared_figures(**FIGURES)
 def generate_figure(X, k, cov, init, seed, split_seed, n_new, mode, lang):
     view = fit_mixture(X, k, cov, init, seed, split_seed)
     samples = mixture.ancestral_sample(view.history.final, n_new, seed)
@@ -90,14 +90,14 @@ def hmm_names(preset_key: str, lang: str) -> tuple[list[str], list[str]]:
     return [ctx.t(f"state.{s}") for s in preset.states], [ctx.t(f"symbol.{s}") for s in preset.symbols]
 
 
-@st.cache_resource(**FIGURES)
+@charts.shared_figures(**FIGURES)
 def timeline_figure(start, trans, emit, T, seed, preset_key, lang):
     obs, z, path, post, _ = hmm_sequence(start, trans, emit, T, seed)
     states, symbols = hmm_names(preset_key, lang)
     return plots.timeline_figure(obs, z, path, post, states, symbols, labels("timeline", lang))
 
 
-@st.cache_resource(**FIGURES)
+@charts.shared_figures(**FIGURES)
 def learned_figures(start, trans, emit, T, seed, n_states, matched, preset_key, lang):
     """The Baum-Welch curve and the true / learned matrices, states matched or not."""
     ctx = _ctx(lang)
@@ -125,7 +125,7 @@ def numbers(n: int) -> list[str]:
     return [str(k + 1) for k in range(n)]
 
 
-@st.cache_resource(**FIGURES)
+@charts.shared_figures(**FIGURES)
 def generated_figure(start, trans, emit, T, seed, n_states, matched, preset_key, n_gen, lang):
     views = learned_figures(start, trans, emit, T, seed, n_states, matched, preset_key, lang)
     new_obs, new_z = hmm.ancestral_sample(views["shown"], n_gen, seed + 7)
@@ -137,7 +137,7 @@ def regime_names(lang: str) -> list[str]:
     return [ctx.t(f"regime.{c}") for c in hmm.REGIME_CODES] + [ctx.t("learned_state", k=k + 1) for k in range(3, 6)]
 
 
-@st.cache_resource(**FIGURES)
+@charts.shared_figures(**FIGURES)
 def regime_figures(T, stay, spread, n_states, seed, lang):
     signal, fit = regimes(T, stay, spread, n_states, seed)
     lab = labels("regime_fig", lang)

@@ -15,8 +15,7 @@ import numpy as np
 import streamlit as st
 
 from engine.families import autoregressive as ts
-from ui import charts
-from ui import plots_token_sampling as plots
+from ui import charts, plots_token_sampling as plots
 from ui.shell import PageContext
 
 PAGE = "token_sampling"
@@ -112,19 +111,19 @@ def attention_figure(model: ts.Transformer, ids: np.ndarray, chars: tuple, lang:
         first=view.first)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@charts.shared_figures(max_entries=32, show_spinner=False)
 def pretrained_attention_figure(corpus_name: str, ids: tuple, lang: str):
     """A shipped transformer's attention: cached (a live model changes as it trains, so it is drawn uncached)."""
     model, _ = pretrained(corpus_name, "transformer")
     return attention_figure(model, np.array(ids), builtin_corpus(corpus_name).vocab.chars, lang)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@charts.shared_figures(max_entries=16, show_spinner=False)
 def ladder_figure(labels: tuple, values: tuple, colours: tuple, lang: str):
     return plots.ladder_figure(list(labels), list(values), list(colours), names(lang, x="ladder_x", y="ladder_y"))
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@charts.shared_figures(max_entries=4, show_spinner=False)
 def scaling_figure(lang: str):
     """The transformer's scaling curve on names against the count models, and its training steps; None when
     no curve ships."""

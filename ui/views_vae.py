@@ -10,7 +10,7 @@ import streamlit as st
 
 from engine.data import digits
 from engine.families import vae
-from ui import plots_vae
+from ui import charts, plots_vae
 from ui.shell import PageContext
 
 PAGE = "vae"
@@ -118,14 +118,24 @@ def manifold_figure(latent: int, beta: float, arch: str, n: int, lim: float, lan
     return plots_vae.manifold_figure(manifold(latent, beta, arch, n, lim), n, lim, axis_names(latent, lang))
 
 
-@st.cache_resource(**FIGURES)
+@charts.shared_figures(**FIGURES)
+def latent_figure(latent: int, beta: float, arch: str, lim: float, lang: str):
+    """The latent plane's test digits over ±``lim``, without the picked point (each session's own, drawn on top with
+    ``charts.overlay``): the tab's figure on every page run, the same for everyone at one model."""
+    X_test, y_test = digits.load("test")
+    ctx = _ctx(lang)
+    return plots_vae.latent_scatter(plane(latent, beta, arch).shown, y_test, X_test, axis_names(latent, lang), ctx.t("digit_legend"),
+                                    lim, None, ctx.t("picked"))
+
+
+@charts.shared_figures(**FIGURES)
 def kl_dims_figure(latent: int, beta: float, arch: str, lang: str):
     ctx, use = _ctx(lang), usage(latent, beta, arch)
     return plots_vae.kl_per_dim_figure(use.kl_per_dim, use.threshold, ctx.t("dimension"), ctx.t("kl_dim_axis"), ctx.t("nats"),
                                        (ctx.t("active"), ctx.t("inactive")), ctx.t("threshold_label", thr=use.threshold))
 
 
-@st.cache_resource(**FIGURES)
+@charts.shared_figures(**FIGURES)
 def curves_figure(latent: int, beta: float, arch: str, lang: str):
     """The shipped model's training curves: reconstruction, KL, and β·KL when β ≠ 1."""
     ctx, cv = _ctx(lang), model(latent, beta, arch).curves
@@ -133,7 +143,7 @@ def curves_figure(latent: int, beta: float, arch: str, lang: str):
                                  ctx.t("step"), ctx.t("nats"), beta if beta != 1 else None, ctx.t("beta_kl_name", beta=ctx.num(beta, "g")))
 
 
-@st.cache_resource(max_entries=2, ttl=3600, show_spinner=False)
+@charts.shared_figures(max_entries=2, ttl=3600)
 def vq_usage_figure(lang: str):
     ctx = _ctx(lang)
     return plots_vae.code_usage(vq_view()[0], vq_model().config.codebook, ctx.t("vq_code"), ctx.t("vq_count"), ctx.t("vq_slot_n"))
