@@ -92,7 +92,7 @@ def freeze(fig: go.Figure, lang: str, raw_frames: list[dict] | None = None, pres
         own = False
     elif isinstance(fig, Frozen):  # frozen already (its raw frames kept): only its mode is said
         fig.present = present
-        return fig
+        return fit_margins(fig)  # (fitted when it was frozen; else its own dict is, PageContext.chart will not)
     fit_margins(fig, WIDE_WIDTH if present else None)  # before its dict is made: PageContext.chart's fitting comes too late
     spec = fig.to_dict() if own else None  # its own dict, made once
     fig.__class__ = Frozen  # the same object, its traces' parent links intact: no copy
