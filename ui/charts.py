@@ -665,7 +665,7 @@ def fit_margins(fig: go.Figure, width: float | None = None) -> go.Figure:
         if title:
             ft = _get(cb, "title", "font", "size", default=font)
             if _get(cb, "title", "side") == "right":
-                wide += _text_h(title, ft) * 1.15 + 6
+                wide += _text_h(title, ft) * 1.4 + 8  # (presenter type: 7 px short at 1.15)
             else:
                 wide = max(wide, 2 * xpad + _text_w(title, ft))
         if cb.get("xref") != "container":
@@ -700,7 +700,7 @@ def fit_margins(fig: go.Figure, width: float | None = None) -> go.Figure:
         f = _get(slider, "font", "size", default=font)
         cv = slider.get("currentvalue") or {}
         cvh = 0 if cv.get("visible") is False else 1.3 * _get(cv, "font", "size", default=f) + cv.get("offset", 10)
-        sh = cvh + _get(slider, "pad", "t", default=20) + 5 + 7 + 1.3 * f + 22 + _get(slider, "pad", "b", default=0)
+        sh = cvh + _get(slider, "pad", "t", default=20) + 5 + 7 + 1.3 * f + 26 + _get(slider, "pad", "b", default=0)
         frac.append(("y", slider.get("y", 0), slider.get("yanchor", "top"), sh))
 
     # Boxes placed in paper coordinates move with the plot area, which the margins shrink: a few rounds settle it.
