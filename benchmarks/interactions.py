@@ -164,7 +164,7 @@ PAGES: tuple[PageBench, ...] = (
     PageBench("home", reset=None),
     PageBench(P1, (
         Interaction("dataset noise (first slider)", REFIT, _w(P1, "noise_moons"), ("disc_fig", "gen_fig")),
-        Interaction("samples drawn", VIEW, _w(P1, "n_samples"), ("gen_fig",)),
+        Interaction("samples drawn", SCRUB, PlotlyScrub("gen_fig"), ("gen_fig",)),
         Interaction("evidence layer", VIEW, _w(P1, "layers", to=f"{P1}.layer.evidence"), ("gen_fig",)),
         Interaction("logistic C", REFIT, _w(P1, "disc_logistic_param"), ("disc_fig",)),
         Interaction("naive Bayes smoothing", REFIT, _w(P1, "gen_naive_bayes_param"), ("gen_fig",)),
@@ -190,7 +190,7 @@ PAGES: tuple[PageBench, ...] = (
         Interaction("one training step", STEP, Click("gan_step"), ("gan_plane", "gan_curves")),
         Interaction("digits epoch", SCRUB, PlotlyScrub("gan_digit_curves"), ("gan_digit_curves",)),
         Interaction("preset replay", SCRUB, PlotlyScrub("gan_preset_collapse"), ("gan_preset_collapse",)),
-        Interaction("truncation threshold", VIEW, _w(GAN, "psi"), ("gan_truncation_curve",)),
+        Interaction("truncation threshold", SCRUB, PlotlyScrub("gan_truncation_curve"), ("gan_truncation_curve",)),
     ), Live(start=Click("gan_play"), pause=Click("gan_pause", also=("gan_play",)), chart="gan_plane", counter=Counter(metric=f"{GAN}.step"),
             paused=Paused("gan_play", label=f"{GAN}.play"))),
     PageBench(DIFF, (

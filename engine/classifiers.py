@@ -212,6 +212,17 @@ class ClassifierView:
         """``n_per_class`` new points per class from the fitted p(x | y), as ``samples`` holds them for the same seed."""
         return self.model.sample_per_class(n_per_class, seed) if n_per_class and self.model is not None else None
 
+    def draw_series(self, max_per_class: int, seed: SeedLike = 0) -> list[tuple[int, np.ndarray]] | None:
+        """``max_per_class`` new points from each class's p(x | y), as ``(label, points)`` per class, the points' rows
+        in a random order: the first n rows of each are then n independent draws from that class for every
+        n ≤ ``max_per_class``, so one draw gives every count the page's "samples drawn" slider scrubs through.
+        (``sample_per_class`` groups a class's points by mixture component: a prefix of it would be biased.)"""
+        if not max_per_class or self.model is None:
+            return None
+        rng = as_generator(seed)
+        X, y = self.model.sample_per_class(max_per_class, rng)
+        return [(int(c), X[y == c][rng.permutation(max_per_class)]) for c in self.model.classes_]
+
 
 GRID = 60  # grid points per side: the contours and maps look the same as at 90, and a figure sends 2.25 times fewer numbers
 

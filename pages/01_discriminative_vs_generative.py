@@ -1,17 +1,20 @@
 """Page 1: the same labelled points, seen by a discriminative and a generative classifier."""
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from engine import classifiers
 from engine.data import points
-from ui import charts
+from ui import charts, export, share, text
 from ui.data_input import class_labels, dataset_picker
 from ui.shell import PageContext, guard, section, setup
 
 ctx = setup("discriminative_vs_generative")
 # Two classes, and enough points in each for every model to train on 3 of them and hold one out.
 NEEDS = points.DataNeeds(min_classes=2, min_per_class=classifiers.MIN_PER_CLASS)
+SAMPLE_COUNTS = tuple(range(0, 301, 10))  # samples drawn per class: the plotly slider's steps, scrubbed in the browser
+SAMPLES_OPEN = 40
 
 
 @st.cache_data(max_entries=48, ttl=3600, show_spinner=False)
@@ -54,16 +57,56 @@ def disc_figure(X, y, kind, param, seed, names: tuple, box, lang: str):
     return fig, view.accuracy, view.proba.shape[1]
 
 
+def linked_samples() -> int:
+    """The count the samples slider opens at: ``SAMPLES_OPEN``, or the one a link asks for (``n_samples`` was a
+    Streamlit slider before the counts scrubbed in the browser; a link keeps carrying it), at the nearest step.
+    A value out of range says so once, and the link stops carrying it."""
+    key = ctx.key("n_samples")
+    value = st.session_state.get(key)
+    if value is None:
+        return SAMPLES_OPEN
+    if isinstance(value, int) and not isinstance(value, bool) and SAMPLE_COUNTS[0] <= value <= SAMPLE_COUNTS[-1]:
+        return min(SAMPLE_COUNTS, key=lambda n: abs(n - value))
+    del st.session_state[key]
+    (st.session_state.get(share.PENDING) or {}).pop(key, None)
+    shown = text.literal(share.encode(value)[:60])
+    st.warning(text.lookup(ctx.lang, "share.bad_value", name=ctx.t("n_samples"), value=shown), icon=":material/link_off:")
+    return SAMPLES_OPEN
+
+
+def add_sample_slider(fig: go.Figure, series: list[tuple[int, np.ndarray]], names, opening: int) -> charts.Frozen:
+    """The drawn samples, one trace per class, and a plotly slider over ``SAMPLE_COUNTS`` above the figure: frame n
+    shows the first n of each class's series (n independent draws, see ``ClassifierView.draw_series``), so moving it
+    or pressing Play changes the count in the browser, with no rerun. The figure opens at ``opening``. Its frames are
+    plain dicts of packed float32 (plotly validating 31 ``go.Frame``s cost more than the rest of the figure)."""
+    first = len(fig.data)
+    for k, X in series:
+        fig.add_trace(go.Scattergl(
+            x=charts.f4(X[:opening, 0]), y=charts.f4(X[:opening, 1]), mode="markers", name=ctx.t("sample_label").format(name=names[k]),
+            marker=dict(color=charts.colour(k), size=9, symbol="diamond", opacity=1.0, line=dict(color="white", width=1.2)),
+            hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>%{fullData.name}</extra>",
+        ))
+    places = list(range(first, len(fig.data)))
+    frames = [dict(name=str(n), traces=places, data=[dict(type="scattergl", x=charts.typed(charts.f4(X[:n, 0])),
+                                                         y=charts.typed(charts.f4(X[:n, 1]))) for _, X in series])
+              for n in SAMPLE_COUNTS]
+    charts.frame_player(fig, SAMPLE_COUNTS.index(opening), [str(n) for n in SAMPLE_COUNTS],
+                        [ctx.t("samples_frame", n=n) for n in SAMPLE_COUNTS], ctx.t("play"), ctx.t("pause"),
+                        buttons_at=(-0.02, 1.25), slider_at=(0.45, 1.29), slider_len=0.55, duration=250)
+    fig.layout.sliders[0].currentvalue.xanchor = "right"  # the count at the slider's right end, clear of the buttons
+    fig.update_layout(height=590, margin=dict(t=100))  # the player above the plane: the legend below it wraps by width
+    return charts.freeze(fig, ctx.lang, raw_frames=frames)
+
+
 @section
 def generative_section(ds, names, box) -> None:
     st.subheader(ctx.t("gen_title"))
     st.caption(ctx.t("gen_caption"))
     kind, param = model_controls(classifiers.GENERATIVE, "gen")
-    n_samples = st.slider(ctx.t("n_samples"), 0, 300, 40, 10, key=ctx.key("n_samples"), help=ctx.t("n_samples_help"))
     layers = st.pills(ctx.t("layers"), ["contours", "evidence", "outliers", "samples"], selection_mode="multi",
                       default=["contours", "samples"], format_func=ctx.labeler(f"{ctx.page}.layer"), key=ctx.key("layers"))
     gview = fit_view(ds.X, ds.y, kind, param, ctx.seed, 0)  # one fit for every number of samples: drawing them is cheap
-    samples = gview.draw(n_samples, ctx.seed) if "samples" in layers else None
+    series = gview.draw_series(SAMPLE_COUNTS[-1], ctx.seed) if "samples" in layers else None  # every count at once
     fig = charts.plane_figure(box)
     if "evidence" in layers:
         charts.add_heatmap(fig, gview.xs, gview.ys, np.maximum(gview.log_px, gview.log_px.max() - 12), ctx.t("log_px"), "Greys")
@@ -72,11 +115,17 @@ def generative_section(ds, names, box) -> None:
             charts.add_density_contours(fig, gview.xs, gview.ys, gview.density[:, k], k, ctx.t("density_label", cls=names[k]))
     charts.add_decision_boundary(fig, gview.xs, gview.ys, gview.proba, ctx.t("bayes_boundary"))
     charts.add_points(fig, gview.train_X, gview.train_y, names, ctx.t("class_label"), opacity=0.45 if "samples" in layers else 0.85)
-    if samples is not None:
-        charts.add_points(fig, samples[0], samples[1], names, ctx.t("sample_label"), symbol="diamond", size=9, opacity=1.0, line_width=1.2)
     if "outliers" in layers:
         charts.add_marked_points(fig, gview.train_X[gview.outliers], ctx.t("outlier_label"))
-    ctx.chart(fig, key="gen_fig", config={"displaylogo": False}, export=True)
+    # the CSV: the figure's points, with every sample of the series (the slider's last frame), read before the frames
+    # are added (reading a frozen figure's frames would build and validate them all)
+    shown = export.figure_points(fig) + [(ctx.t("sample_label").format(name=names[k]), X) for k, X in series or ()]
+    if series is not None:
+        fig = add_sample_slider(fig, series, names, linked_samples())
+    export.csv_button(ctx, export.points_csv(shown))
+    ctx.chart(fig, key="gen_fig", config={"displaylogo": False})
+    if series is not None:
+        st.caption(ctx.t("samples_scrub"))
     m1, m2 = st.columns(2)
     m1.metric(ctx.t("held_out_accuracy"), ctx.num(gview.accuracy, ".1%"))
     m2.metric(ctx.t("held_out_log_px"), ctx.num(gview.test_log_px, ".2f"), help=ctx.t("held_out_log_px_help"))

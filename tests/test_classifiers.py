@@ -111,3 +111,19 @@ def test_fit_view_has_everything_page_one_draws():
     assert np.array_equal(drawn[0], view.samples[0]) and np.array_equal(drawn[1], view.samples[1])
     disc = classifiers.fit_view(ds.X, ds.y, "svm_rbf", 1.0, seed=0, resolution=30)
     assert disc.density is None and disc.samples is None and disc.accuracy > 0.9
+
+
+def test_every_prefix_of_a_drawn_series_samples_the_whole_mixture():
+    """Page 1 scrubs the sample count in the browser through prefixes of one series per class: a prefix must be n
+    draws from the whole class density, not the first components' points (``sample_per_class`` groups them)."""
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal([-6, 0], 0.3, (60, 2)), rng.normal([6, 0], 0.3, (60, 2)), rng.normal([0, 6], 0.3, (60, 2))])
+    y = np.repeat([0, 0, 1], 60)
+    view = classifiers.fit_view(X, y, "gmm", 2, seed=0, resolution=20)
+    series = dict(view.draw_series(300, 0))
+    assert set(series) == {0, 1} and all(s.shape == (300, 2) for s in series.values())
+    first = series[0][:20]
+    assert (first[:, 0] < 0).sum() >= 4 and (first[:, 0] > 0).sum() >= 4  # both of class 0's clusters, ~10 each
+    assert abs((series[0][:, 0] < 0).mean() - 0.5) < 0.1 and np.all(series[1][:, 1] > 3)
+    again = dict(view.draw_series(300, 0))
+    assert all(np.array_equal(again[k], series[k]) for k in series)  # one seed, one series: frames match the server's

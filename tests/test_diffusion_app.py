@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
 
 import numpy as np
 import pytest
 
+from engine.data import points
 from engine.data.points import Dataset
 from engine.families import diffusion as D
 from tests.apptest_utils import assert_clean, open_page
-from ui import text
+from ui import data_input, text
 
 SCRIPT = "pages/05_diffusion.py"
 K = "w:diffusion."
@@ -219,11 +221,20 @@ def test_step_by_step_panel_draws_and_explains_every_data_choice(lang):
         assert chart_keys(left) == COMPARE_CHARTS[source], source
         assert len(right.get("dataframe")) == 1
         captions = [c.value for c in left.get("caption")]
-        shown = {s for s, key in COMPARE_CAPTIONS.items() if text.lookup(lang, f"diffusion.{key}", n=8, t=10) in captions}
-        assert shown == {source}, (source, captions)  # t = 10 by default; the points' caption has no numbers
+        n = text.number(lang, 400, ",") if source == "points" else 8  # points: 400 of each cloud drawn; images: 8
+        shown = {s for s, key in COMPARE_CAPTIONS.items() if text.lookup(lang, f"diffusion.{key}", n=n, t=10) in captions}
+        assert shown == {source}, (source, captions)  # t = 10 by default
         if source != "points":  # the histogram's legend counts every pixel value: 400 digits or one 64×64 RGB photo
             m = {"digits": 400 * 64, "photo": 64 * 64 * 3}[source]
             assert captions[1] == text.lookup(lang, "diffusion.compare_hist_legend", m=text.number(lang, m, ","))
+    # the points' figure draws 400 of each road's 800 points (the same rows of x₀ by both roads), the table all of them
+    fig = chart(at, "compare_fig")
+    ds = data_input.builtin("swiss_roll", points.BUILTIN["swiss_roll"].default_n, points.BUILTIN["swiss_roll"].default_noise, 0)
+    res = D.compare_roads(D.check_2d_data(ds.X), D.ScheduleConfig(), 10, 0)
+    rows = np.sort(np.random.default_rng(0).choice(len(ds.X), 400, replace=False))
+    for trace, cloud in zip(fig["data"][1:], (res.iterative, res.closed)):
+        drawn = np.column_stack([np.frombuffer(base64.b64decode(trace[a]["bdata"]), np.float32) for a in "xy"])
+        np.testing.assert_allclose(drawn, cloud[rows], rtol=1e-5, atol=1e-6)
     at.segmented_control(key=K + "source").set_value("digits").run()
     at.slider(key=K + "t_forward").set_value(0).run()  # nothing to histogram at t = 0: the images and a sentence
     i = next(i for i, c in enumerate(at.columns) if c.get("dataframe"))

@@ -49,16 +49,17 @@ def test_a_section_control_reruns_its_section_and_no_section_keeps_stale_data(br
 
         # the generative side's own control: only its figure changes, the other figure and the page title stay
         samples = [name for name in gen if name not in train]
-        before = sum(len(gen[name][0]) for name in samples)
         left_only = t("discriminative_vs_generative.boundary").encode()  # a trace name only the left figure has
         frames.clear()
-        _move(page, t("discriminative_vs_generative.n_samples"))
+        reg = t("discriminative_vs_generative.param.reg")  # the generative model's own setting (the samples scrub in plotly)
+        _move(page, reg)
         disc2, gen2 = _points(page)
-        assert sum(len(gen2[name][0]) for name in samples) == before + 2 * 10  # 10 more per class
+        assert samples and all(gen2[name] != gen[name] for name in samples)  # drawn from the refitted densities
+        assert all(gen2[name] == gen[name] for name in train)
         assert disc2 == disc
         # the left figure was not sent again: a section's rerun re-sends only its own figures
         assert frames and not any(left_only in f for f in frames)
-        assert "n_samples=50" in page.url  # the address bar still says the whole view after a section's own rerun
+        assert "gen_naive_bayes_param=0.01" in page.url  # the address bar still says the whole view after a section's own rerun
         assert page.locator("h1").first.inner_text() == title
 
         # a shared input (the number of points): the whole page reruns, both sections draw the new data
@@ -70,7 +71,7 @@ def test_a_section_control_reruns_its_section_and_no_section_keeps_stale_data(br
         assert all(gen3[name] == disc3[name] for name in train)
 
         # the section's own control again: its rerun uses the data of the latest page run, not the first one
-        _move(page, t("discriminative_vs_generative.n_samples"), "ArrowLeft")
+        _move(page, reg, "ArrowLeft")
         disc4, gen4 = _points(page)
         assert all(gen4[name] == disc3[name] for name in train)
         assert disc4 == disc3

@@ -13,7 +13,7 @@ from ui.registry import HOME_SCRIPT, PAGES
 # page script -> (widget kind, key, a value other than the default) for a few controls of that page
 CHANGES = {
     "pages/01_discriminative_vs_generative.py": [
-        ("slider", "w:discriminative_vs_generative.n_samples", 120),
+        ("select_slider", "w:discriminative_vs_generative.disc_logistic_param", 10.0),
         ("selectbox", "w:discriminative_vs_generative.gen_model", "qda"),
         ("selectbox", "w:discriminative_vs_generative.dataset", "circles"),
     ],
@@ -113,7 +113,8 @@ def test_a_link_made_on_own_points_says_it_opens_on_the_default_data():
     at = _from_link("pages/01_discriminative_vs_generative.py", {"own": "1", "n_samples": "80"})
     assert_clean(at)
     assert any("own points" in w for w in _link_warnings(at))
-    assert at.slider(key="w:discriminative_vs_generative.n_samples").value == 80
+    slider = json.loads(next(c for c in at.get("plotly_chart") if c.proto.id.endswith("-gen_fig")).proto.spec)["layout"]["sliders"][0]
+    assert slider["steps"][slider["active"]]["args"][0] == ["80"]  # the samples' plotly slider opens at the link's count
 
 
 def test_up_to_200_own_points_travel_in_the_link_and_come_back_on_a_fresh_session():

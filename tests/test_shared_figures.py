@@ -11,7 +11,7 @@ import pytest
 from engine.data import points
 from engine.families import diffusion as D
 from ui import applications_sections as apps
-from ui import charts, presenter, views_diffusion, views_gan, views_mixtures_and_hmm, views_vae
+from ui import charts, gan_variants, presenter, views_diffusion, views_gan, views_mixtures_and_hmm, views_vae
 from ui import plots_vae
 
 
@@ -60,6 +60,8 @@ CASES = {
     "apps_rates": (apps.shipped_rates_figure, (), None),
     "diffusion_forward": (views_diffusion.forward_figure, ("points", D.ScheduleConfig(), SWISS, 0, 10),
                           ("points", D.ScheduleConfig(schedule="cosine"), SWISS, 0, 10)),
+    "diffusion_roads": (views_diffusion.roads_figure, (SWISS, D.ScheduleConfig(), 10, 0), (SWISS, D.ScheduleConfig(), 20, 0)),
+    "gan_truncation": (gan_variants.truncation_figure, (0, 2), (1, 2)),
 }
 
 

@@ -86,8 +86,8 @@ def freeze(fig: go.Figure, lang: str, raw_frames: list[dict] | None = None, pres
     if present:
         from ui import presenter
 
-        if raw_frames is None and own:
-            raw_frames = getattr(fig, "_raw_frames", None) or None  # presenter.style's copy would drop them
+        if raw_frames is None and (own or isinstance(fig, Frozen)):  # presenter.style's copy would drop them, or
+            raw_frames = getattr(fig, "_raw_frames", None) or None  # (a Frozen's) rebuild them as validated go.Frames
         fig = presenter.style(fig)  # a copy (a frozen figure's raw frames come as go.Frame objects)
         own = False
     elif isinstance(fig, Frozen):  # frozen already (its raw frames kept): only its mode is said

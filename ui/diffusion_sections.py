@@ -39,8 +39,8 @@ def compare_forward(ctx: PageContext, source: str, X0: np.ndarray, config: D.Sch
             mmd_metric(ctx, st, ctx.t("compare_mmd"), res.mmd2, ctx.t("compare_mmd_help"))
     with left:
         if source == "points":
-            ctx.chart(V.roads_figure(X0, res, ctx.lang), key="compare_fig", config=CHART)
-            st.caption(ctx.t("compare_caption"))
+            ctx.chart(V.roads_figure(X0, config, t, ctx.seed, ctx.lang), key="compare_fig", config=CHART)
+            st.caption(ctx.t("compare_caption", n=ctx.num(min(len(X0), V.ROAD_POINTS), ",")))
         else:
             compare_images(ctx, source, res, t)
 

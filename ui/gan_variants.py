@@ -1,8 +1,8 @@
 """The GAN page's sections on GAN variants (issue 18): the truncation trick, live, and DCGAN's design choices.
 
-- ``truncation_section``: a ψ slider over the shipped digits GAN; a grid at ψ beside the same uniform
-  numbers untruncated, the evaluator's judgement at ψ, and the curve over every ψ (computed once per
-  process and shared: read-only), with a marker at ψ. A section: the slider reruns it alone.
+- ``truncation_section``: the shipped digits GAN at every ψ in one figure scrubbed in the browser (a plotly slider:
+  no rerun): the grid at ψ, the evaluator's judgement at ψ in the slider's label, and the curve over every ψ
+  (computed once per process and shared: read-only) with a marker at ψ; below, the same uniform numbers untruncated.
 - ``dcgan_section``: DCGAN's guidelines against what the page's digits GAN actually does (a text).
 """
 
@@ -13,7 +13,7 @@ import streamlit as st
 
 from engine.evaluation import truncation
 from engine.families import gan
-from ui import charts, plots_gan, views_gan
+from ui import charts, plots_gan, share, text, views_gan
 from ui.shell import PageContext, section
 
 CHART = {"displaylogo": False}
@@ -31,17 +31,31 @@ def curve() -> truncation.Curve:
     return truncation.shipped_curve()
 
 
-@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
-def grids(psi: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """``GRID_N`` digits at ψ and the same uniform numbers untruncated, as two pictures."""
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def plain_grid(seed: int) -> np.ndarray:
+    """The ``GRID_N`` digits of the seed's uniform numbers untruncated, as one picture (shared, read-only)."""
     model = views_gan.digits_model(False)[0]  # the page's shared copy of the shipped digits GAN
-    return tuple(plots_gan.digit_tiles(gan.truncation.sample(model, GRID_N, p, seed), GRID_COLS, zoom=5, gap=3) for p in (psi, None))
+    return plots_gan.digit_tiles(gan.truncation.sample(model, GRID_N, None, seed), GRID_COLS, zoom=5, gap=3)
 
 
-@st.cache_resource(max_entries=2 * len(PSIS), show_spinner=False)
-def curve_figure(lang: str, psi: float) -> plots_gan.Frozen:
-    """The curve over ψ in ``lang`` with a marker at ``psi`` (shared: read-only, serialised once)."""
+def frame_label(ctx: PageContext, psi: float, p: truncation.Point, base: truncation.Point) -> str:
+    """The slider's label at ψ: the evaluator's five numbers there, each with its change from no truncation."""
+    return ctx.t("trunc.frame", psi=ctx.num(psi, "g"), conf=ctx.num(p.confidence, ".0%"),
+                 dconf=ctx.num(100 * (p.confidence - base.confidence), "+.1f"), precision=ctx.num(p.precision, ".2f"),
+                 dprecision=ctx.num(p.precision - base.precision, "+.2f"), recall=ctx.num(p.recall, ".2f"),
+                 drecall=ctx.num(p.recall - base.recall, "+.2f"), covered=p.classes_covered,
+                 dcovered=f"{p.classes_covered - base.classes_covered:+d}", effective=ctx.num(p.effective_classes, ".1f"),
+                 deffective=ctx.num(p.effective_classes - base.effective_classes, "+.1f"))
+
+
+@charts.shared_figures(max_entries=2 * len(PSIS), ttl=3600)
+def truncation_figure(seed: int, start: int, lang: str) -> charts.Frozen:
+    """The grid at every ψ (the seed's same uniform numbers) beside the curve over ψ, one frame per ψ, opening at
+    ``PSIS[start]``: the slider moves the grid, the dotted marker on the curves and the numbers in its label together,
+    in the browser (shared: read-only, serialised once)."""
     ctx, c = PageContext("gan", lang, 0), curve()
+    model = views_gan.digits_model(False)[0]
+    grids = np.stack([gan.truncation.sample(model, GRID_N, p, seed) for p in PSIS])  # (ψ, n, 64) on 0…16
     rows = [
         (ctx.t("trunc.panel_share"), [(ctx.t("trunc.confidence"), c.series("confidence"), QUALITY),
                                        (ctx.t("trunc.precision"), c.series("precision"), charts.PALETTE[2]),
@@ -49,15 +63,34 @@ def curve_figure(lang: str, psi: float) -> plots_gan.Frozen:
         (ctx.t("trunc.panel_classes"), [(ctx.t("trunc.covered"), c.series("classes_covered"), charts.PALETTE[3] + ":dash"),
                                          (ctx.t("trunc.effective"), c.series("effective_classes"), DIVERSITY + ":dash")]),
     ]
-    fig = plots_gan.curves(list(c.psi), rows, ctx.t("trunc.psi_axis"), height=480)
-    for trace in fig.data:
+    labels = [frame_label(ctx, p, c.at(p), c.untruncated) for p in PSIS]
+    fig = plots_gan.digits_epochs(grids, GRID_COLS, list(PSIS), start, rows, list(c.psi), ctx.t("trunc.psi_axis"),
+                                  ctx.t("trunc.grid_title", n=GRID_N), labels, ctx.t("play"), ctx.t("pause"), lang, height=600)
+    for trace in fig.data[1:6]:  # the five curves (then the markers): a point at each measured ψ
         trace.mode = "lines+markers"
-    fig.update_xaxes(type="log", tickvals=list(c.psi), ticktext=[ctx.num(p, "g") for p in c.psi])
-    fig.update_yaxes(range=[0, 1.02], row=1, col=1)
-    fig.update_yaxes(range=[0, 10.3], dtick=2, row=2, col=1)
-    fig.update_layout(uirevision="truncation", legend=dict(y=-0.16))
-    fig.add_vline(x=float(psi), line=dict(color="#6b7280", dash="dot"))
-    return plots_gan.freeze(fig, lang)
+    ticks = dict(type="log", tickvals=list(c.psi), ticktext=[ctx.num(p, "g") for p in c.psi])
+    fig.update_xaxes(**ticks, row=1, col=2)
+    fig.update_xaxes(**ticks, row=2, col=2)
+    fig.update_yaxes(range=[0, 1.02], row=1, col=2)
+    fig.update_yaxes(range=[0, 10.3], dtick=2, row=2, col=2)
+    fig.update_layout(uirevision="truncation")
+    return fig  # frozen by digits_epochs, changed before its first serialisation
+
+
+def opening(ctx: PageContext) -> int:
+    """The frame the ψ slider opens at: ``DEFAULT_PSI``, or the ψ a link asks for (``psi`` was a Streamlit slider before
+    the ψ scrubbed in the browser; a link keeps carrying it). A value that is not one of ``PSIS`` says so once."""
+    key = ctx.key("psi")
+    value = st.session_state.get(key)
+    if value is None:
+        return PSIS.index(DEFAULT_PSI)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value) in PSIS:
+        return PSIS.index(float(value))
+    del st.session_state[key]
+    (st.session_state.get(share.PENDING) or {}).pop(key, None)
+    shown = text.literal(share.encode(value)[:60])
+    st.warning(text.lookup(ctx.lang, "share.bad_value", name=ctx.t("trunc.psi"), value=shown), icon=":material/link_off:")
+    return PSIS.index(DEFAULT_PSI)
 
 
 # ---------------------------------------------------------------- the truncation trick
@@ -66,33 +99,20 @@ def curve_figure(lang: str, psi: float) -> plots_gan.Frozen:
 def truncation_section(ctx: PageContext) -> None:
     st.subheader(ctx.t("trunc.title"))
     st.markdown(ctx.t("trunc.lead"))
-    psi = st.select_slider(ctx.t("trunc.psi"), PSIS, DEFAULT_PSI, key=ctx.key("psi"), format_func=lambda v: ctx.num(v, "g"),
-                           help=ctx.t("trunc.psi_help"))
     with st.spinner(ctx.t("trunc.computing")):
         c = curve()
-    p, base = c.at(float(psi)), c.untruncated
-    m = st.columns(5)
-    m[0].metric(ctx.t("trunc.confidence"), ctx.num(p.confidence, ".0%"), ctx.num(100 * (p.confidence - base.confidence), "+.1f") + " pp",
-                help=ctx.t("trunc.confidence_help"))
-    m[1].metric(ctx.t("trunc.precision"), ctx.num(p.precision, ".2f"), ctx.num(p.precision - base.precision, "+.2f"),
-                help=ctx.t("trunc.precision_help"))
-    m[2].metric(ctx.t("trunc.recall"), ctx.num(p.recall, ".2f"), ctx.num(p.recall - base.recall, "+.2f"), help=ctx.t("trunc.recall_help"))
-    m[3].metric(ctx.t("trunc.covered"), f"{p.classes_covered}/10", p.classes_covered - base.classes_covered, help=ctx.t("trunc.covered_help"))
-    m[4].metric(ctx.t("trunc.effective"), ctx.num(p.effective_classes, ".1f"), ctx.num(p.effective_classes - base.effective_classes, "+.1f"),
-                help=ctx.t("trunc.effective_help"))
+        fig = truncation_figure(ctx.seed, opening(ctx), ctx.lang)
+    base = c.untruncated
+    ctx.chart(fig, key="gan_truncation_curve", config=CHART)
+    st.caption(ctx.t("trunc.scrub"))
     st.caption(ctx.t("trunc.metrics_caption", n=ctx.num(c.n, ","), conf=ctx.num(base.confidence, ".0%"),
                      precision=ctx.num(base.precision, ".2f"), recall=ctx.num(base.recall, ".2f"),
                      effective=ctx.num(base.effective_classes, ".1f")))
-    truncated, plain = grids(float(psi), ctx.seed)
-    left, right = st.columns([1, 1.25], gap="large")
-    with left:
-        a, b = st.columns(2)
-        a.image(truncated, caption=ctx.t("trunc.grid_caption", psi=ctx.num(psi, "g")),
-                width="content")
-        b.image(plain, caption=ctx.t("trunc.grid_plain"), width="content")
-        st.caption(ctx.t("trunc.grid_note"))
-    with right:
-        ctx.chart(curve_figure(ctx.lang, float(psi)), key="gan_truncation_curve", config=CHART)
+    st.caption(" ".join(f"**{ctx.t(f'trunc.{name}')}**: {ctx.t(f'trunc.{name}_help')}"
+                        for name in ("confidence", "precision", "recall", "covered", "effective")))
+    left, right = st.columns([1, 1.6], gap="large")
+    left.image(plain_grid(ctx.seed), caption=ctx.t("trunc.grid_plain"), width="content")
+    right.caption(ctx.t("trunc.grid_note"))
     lowest = c.points[0]
     top = int(np.argmax(lowest.counts))
     st.caption(ctx.t("trunc.curve_caption", n=ctx.num(c.n, ","), psi_min=ctx.num(c.psi[0], "g"), digit=top,

@@ -30,6 +30,7 @@ FORWARD_FRAMES = 51  # timesteps the forward animation holds (every one when T �
 PHOTO_FRAMES = 26  # the photo's frames are pictures: fewer of them
 FORWARD_POINTS = 300  # points moved by the forward animation (the grey x₀ behind them shows up to DATA_POINTS)
 DATA_POINTS = 1000
+ROAD_POINTS = 400  # of each cloud in the two roads' figure: enough to see them overlap (the default data has 800)
 
 
 def _ctx(lang: str) -> PageContext:
@@ -138,11 +139,17 @@ def forward_comparison(X0: np.ndarray, config: D.ScheduleConfig, t: int, seed: i
     return D.compare_roads(X0, config, t, seed, keep=COMPARE_IMAGES)
 
 
-def roads_figure(X0: np.ndarray, res: D.RoadComparison, lang: str):
-    ctx = _ctx(lang)
-    return P.points_figure(box_for(X0, 3.2), X0, [(res.iterative, ctx.t("compare.iterative"), P.SAMPLE_COLOUR),
-                                                  (res.closed, ctx.t("compare.closed"), P.SECOND_COLOUR)],
-                           ctx.t("x0_label"), height=420)
+@charts.shared_figures(max_entries=32, ttl=3600)
+def roads_figure(X0: np.ndarray, config: D.ScheduleConfig, t: int, seed: int, lang: str):
+    """Both roads' clouds at ``t`` over x₀, ``ROAD_POINTS`` of each (the same rows of x₀ by both roads: the table and
+    MMD² use every point). Shared, read-only, serialised once: moving t back to a value shown before re-sends it as
+    it is, with nothing rebuilt."""
+    ctx, res = _ctx(lang), forward_comparison(X0, config, t, seed)
+    fig = P.points_figure(box_for(X0, 3.2), _thin(X0, ROAD_POINTS),
+                          [(_thin(res.iterative, ROAD_POINTS), ctx.t("compare.iterative"), P.SAMPLE_COLOUR),
+                           (_thin(res.closed, ROAD_POINTS), ctx.t("compare.closed"), P.SECOND_COLOUR)],
+                          ctx.t("x0_label"), height=420)
+    return fig
 
 
 def residual_figure(res: D.RoadComparison, lang: str):
