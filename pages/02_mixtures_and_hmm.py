@@ -59,7 +59,7 @@ def mixture_part() -> None:
     hist = view.history
 
     st.subheader(ctx.t("replay_title"))
-    ctx.chart(replay_figure(ds.X, k, cov, init, seed, ctx.seed, ctx.lang), key="em_replay", config=CHART)
+    ctx.chart(replay_figure(ds.X, k, cov, init, seed, ctx.seed, ctx.lang), key="em_replay", config=CHART, wide=True)
     st.caption(ctx.t("replay_legend"))
     shown = len(plots.frame_indices(len(hist.params)))
     if shown < len(hist.params):  # long runs are thinned to keep the figure light: say so
@@ -126,7 +126,7 @@ def learn_section(args, true_states: int, preset_key: str) -> None:
 def hmm_generate_section(args, n_states: int, matched: bool, preset_key: str) -> None:
     st.subheader(ctx.t("hmm_generate_title"))
     n_gen = st.slider(ctx.t("n_generate"), 10, 300, 60, 10, key=ctx.key("n_generate"))
-    ctx.chart(generated_figure(*args, n_states, matched, preset_key, n_gen, ctx.lang), key="hmm_generated", config=CHART)
+    ctx.chart(generated_figure(*args, n_states, matched, preset_key, n_gen, ctx.lang), key="hmm_generated", config=CHART, wide=True)
     st.caption(ctx.t("hmm_generate_legend"))
 
 
@@ -161,7 +161,7 @@ def hmm_part() -> None:
     m1.metric(ctx.t("viterbi_acc"), ctx.num(hmm.accuracy(path, z), ".1%"), help=ctx.t("viterbi_acc_help"))
     m2.metric(ctx.t("posterior_acc"), ctx.num(hmm.accuracy(post.argmax(axis=1), z), ".1%"), help=ctx.t("posterior_acc_help"))
     m3.metric(ctx.t("loglik"), ctx.num(loglik, ".1f"), help=ctx.t("loglik_help"))
-    ctx.chart(timeline_figure(*args, preset_key, ctx.lang), key="hmm_timeline", config=CHART)
+    ctx.chart(timeline_figure(*args, preset_key, ctx.lang), key="hmm_timeline", config=CHART, wide=True)
     st.caption(ctx.t("timeline_legend"))
 
     learn_section(args, preset.params.n_states, preset_key)
@@ -189,7 +189,7 @@ def regime_part() -> None:
     m1, m2 = st.columns(2)
     m1.metric(ctx.t("hmm_acc"), ctx.num(fit.hmm_accuracy, ".1%"), help=ctx.t("hmm_acc_help"))
     m2.metric(ctx.t("gmm_acc"), ctx.num(fit.gmm_accuracy, ".1%"), delta=ctx.num(fit.gmm_accuracy - fit.hmm_accuracy, "+.1%"), help=ctx.t("gmm_acc_help"))
-    ctx.chart(signal_fig, key="regime_signal", config=CHART)
+    ctx.chart(signal_fig, key="regime_signal", config=CHART, wide=True)
     st.caption(ctx.t("regime_legend"))
     left, right = st.columns(2, gap="large")
     with left:

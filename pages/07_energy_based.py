@@ -214,7 +214,8 @@ def regimes_comparison() -> None:
             st.markdown(f"**{ctx.t(f'regimes.{regime}')}**")
             clouds = [(v["samples"], ctx.t("samples_k", K=v["K"]) if regime != "dsm" else ctx.t("samples_k", K=300), P.DATA_COLOUR),
                       (v["long"], ctx.t("samples_long", K=ctx.num(energy.shipped.LONG_RUN, ",")), P.PARTICLE_COLOUR)]
-            ctx.chart(P.points_over_energy(v["grid"], clouds, ctx.t("energy_axis"), height=360, showscale=False), key=f"regime_{regime}", config=CHART)
+            ctx.chart(P.points_over_energy(v["grid"], clouds, ctx.t("energy_axis"), height=360, showscale=False), key=f"regime_{regime}", config=CHART,
+                      fit_width=280)  # a third of the page: its legend over the plot wraps
             a, b = st.columns(2)
             a.metric(ctx.t("mmd_short"), ctx.num(m.get("mmd2", float("nan")), ".4f"), help=ctx.t("mmd_help"))
             b.metric(ctx.t("mmd_long"), ctx.num(m.get("mmd2_long", float("nan")), ".4f"),

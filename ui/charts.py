@@ -14,6 +14,7 @@ import base64
 import functools
 import hashlib
 import inspect
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -91,7 +92,8 @@ def freeze(fig: go.Figure, lang: str, raw_frames: list[dict] | None = None, pres
         own = False
     elif isinstance(fig, Frozen):  # frozen already (its raw frames kept): only its mode is said
         fig.present = present
-        return fig
+        return fit_margins(fig)  # (fitted when it was frozen; else its own dict is, PageContext.chart will not)
+    fit_margins(fig, WIDE_WIDTH if present else None)  # before its dict is made: PageContext.chart's fitting comes too late
     spec = fig.to_dict() if own else None  # its own dict, made once
     fig.__class__ = Frozen  # the same object, its traces' parent links intact: no copy
     fig._spec, fig._raw_frames, fig.present = spec, raw_frames, present
@@ -344,3 +346,389 @@ def frame_player(fig: go.Figure, start: int, names: list[str], labels: list[str]
                       font=dict(color="rgba(0,0,0,0)"), currentvalue=dict(prefix="", font=dict(size=FONT_SIZE - 1, color="#111827")),
                       steps=[dict(label=lab, method="animate", args=[[name], jump]) for name, lab in zip(names, labels)])],
     )
+
+
+# ---------------------------------------------------------------- margins
+# Plotly's auto-margins (``layout.margin.autoexpand``, every axis's ``automargin``, which Streamlit's theme turns on)
+# measure the legend, the colour bars, the tick labels and the titles in the browser and, when they do not fit the
+# margins the figure gave, draw the whole figure a second time with wider ones: on the first drawing of every
+# figure, and again each time a tick label or legend changes width (a moved slider, a live tick). ``fit_margins``
+# works out here, once, margins big enough for what the figure shows, and turns ``autoexpand`` off, so the browser
+# draws each figure once. Estimates err on the large side: a few pixels of white rather than a cut-off label.
+
+THEME_TICK, THEME_AXIS_TITLE, THEME_LEGEND, THEME_TITLE = 12, 14, 12, 16  # Streamlit's plotly theme's font sizes
+THEME_PAD = 8  # the theme's ``margin.pad``
+THEME_STANDOFF = {"x": 20, "y": 24}  # the theme's axis ``title.standoff``
+WIDE_WIDTH = 900  # px: a figure across the page (a 1280 px laptop's page with the sidebar open), or presented
+ASSUMED_WIDTH = 400  # px: a figure's width when it does not say: a column of a 1280 px laptop's page, the narrow case
+PLOTLY_BASE = {"l": 0, "r": 0, "t": 100, "b": 80}  # the margins a figure gets when it gives none (theme: l = r = 0)
+WHY: list | None = None  # set to a list to see what each box placed around the plot asks for (debugging)
+STEP = 4  # margins are rounded up to this, so a live figure's margins do not jitter pixel by pixel
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _lines(text) -> list[str]:
+    return [_TAG.sub("", part) for part in re.split(r"<br\s*/?>", str(text or ""), flags=re.I)] or [""]
+
+
+def _char_w(c: str) -> float:
+    """A character's width in ems in Streamlit's font (Source Sans), rounded up: digits 0.5, lower case ~0.45."""
+    if c in NARROW:
+        return 0.3
+    if c.isdigit() or c in "−-+=<>~%$#*":
+        return 0.56
+    if c.isupper() or c in "mwMWμ":
+        return 0.68
+    return 0.52
+
+
+NARROW = frozenset(" .,:;'|!ilj()[]{}/\\ft1")
+
+
+def _text_w(text, size: float) -> float:
+    return max(sum(_char_w(c) for c in line) for line in _lines(text)) * size
+
+
+def _text_h(text, size: float) -> float:
+    return len(_lines(text)) * 1.3 * size
+
+
+def _nice_ticks(lo: float, hi: float, n: int = 8) -> list[float]:
+    if not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
+        return [lo] if np.isfinite(lo) else [0.0]
+    raw = (hi - lo) / n
+    mag = 10.0 ** np.floor(np.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    first = np.ceil(lo / step) * step
+    ticks = [round(first + i * step, 12) for i in range(int((hi - first) / step + 1e-9) + 1)]
+    return ticks or [lo]
+
+
+def _number_labels(values: list[float], fmt: str | None, prefix: str = "", suffix: str = "") -> list[str]:
+    """Roughly the labels plotly writes for these values (d3 format ``fmt``, else its own shortest form)."""
+    out = []
+    for v in values:
+        try:
+            if fmt and fmt.endswith("%"):
+                s = format(v, fmt.lstrip(",~"))
+            elif fmt and fmt[-1] in "fegd" and not fmt.startswith("%"):
+                s = format(v, fmt.replace("~", "").replace("d", "n") if fmt[-1] == "d" else fmt.replace("~", ""))
+            elif abs(v) >= 1e4:
+                s = f"{v / 1e3:.4g}k" if abs(v) < 1e6 else f"{v / 1e6:.4g}M"
+            else:
+                s = f"{v:.6g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.1e}"
+        except (ValueError, TypeError):
+            s = f"{v:.6g}"
+        out.append(prefix + s + suffix)
+    return out
+
+
+def _values(a) -> np.ndarray | None:
+    if a is None:
+        return None
+    if isinstance(a, dict):  # a packed typed array: only its length is cheap
+        return None
+    arr = np.asarray(a)
+    return arr if arr.size else None
+
+
+def _label_extent(labels: list[str], size: float) -> tuple[float, float]:
+    """(widest, tallest) of ``labels`` in px."""
+    if not labels:
+        return 0.0, 0.0
+    return max(_text_w(s, size) for s in labels), max(_text_h(s, size) for s in labels)
+
+
+def _get(d, *path, default=None):
+    for key in path:
+        if not isinstance(d, dict) or key not in d:
+            return default
+        d = d[key]
+    return default if d is None else d
+
+
+def _title_text(d) -> str | None:
+    t = d.get("title") if isinstance(d, dict) else None
+    return t.get("text") if isinstance(t, dict) else t if isinstance(t, str) else None
+
+
+def _axis_labels(layout: dict, traces: list[dict], ax: dict, name: str, letter: str) -> list[str]:
+    """The tick labels axis ``name`` (``xaxis2``) will show, roughly."""
+    if ax.get("showticklabels") is False or ax.get("visible") is False:
+        return []
+    if ax.get("ticktext") is not None and len(ax["ticktext"]):
+        return [str(s) for s in ax["ticktext"]]
+    if ax.get("tickvals") is not None and not len(ax["tickvals"]):
+        return []
+    short = letter + name[5:]  # xaxis2 -> x2
+    cats: list[str] = []
+    lo, hi = np.inf, -np.inf
+    counts = 0
+    for tr in traces:
+        kind = tr.get("type", "scatter")
+        if (tr.get(f"{letter}axis") or letter) != short or kind in NOT_CARTESIAN or kind == "image":
+            continue
+        if kind == "histogram" and tr.get(letter) is None:  # the counts, computed in the browser
+            other = _values(tr.get("y" if letter == "x" else "x"))
+            counts += 0 if other is None else len(other)
+            continue
+        vals = _values(tr.get(letter))
+        z = _values(tr.get("z")) if vals is None and kind in ("heatmap", "contour") else None
+        if z is not None and z.ndim:
+            vals = np.arange(z.shape[1] if letter == "x" and z.ndim > 1 else z.shape[0])
+        if vals is None:
+            continue
+        if vals.dtype.kind in "OUS":
+            flat = [v for v in vals.ravel().tolist() if v is not None]
+            if any(isinstance(v, str) for v in flat):
+                cats += [str(v) for v in flat]
+                continue
+            vals = np.asarray([v for v in flat if isinstance(v, (int, float))], float)
+        if vals.dtype.kind not in "biuf" or not vals.size:
+            continue
+        finite = vals[np.isfinite(vals)] if vals.dtype.kind == "f" else vals
+        if finite.size:
+            lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
+            if kind == "bar":
+                lo, hi = min(lo, 0.0), max(hi, 0.0) * (2 if layout.get("barmode") == "stack" else 1)
+    if counts:
+        lo, hi = min(lo, 0.0), max(hi, float(counts))
+    if ax.get("type") in ("category", "multicategory") or (cats and not np.isfinite(lo)):
+        return list(dict.fromkeys(cats)) or ["0"]
+    rng = ax.get("range")
+    if rng is not None and len(rng) == 2 and all(isinstance(v, (int, float)) for v in rng):
+        lo, hi = sorted(float(v) for v in rng)
+    if not np.isfinite(lo):
+        lo, hi = 0.0, 1.0
+    if ax.get("type") == "log":
+        return ["0.0001", "100k"]
+    return _number_labels(_nice_ticks(lo, hi), ax.get("tickformat"), ax.get("tickprefix") or "", ax.get("ticksuffix") or "")
+
+
+def _legend_box(layout: dict, traces: list[dict], width: float, lf: float) -> tuple[float, float] | None:
+    """(width, height) in px of the legend, or None when plotly shows none."""
+    shown_traces = [(i, tr) for i, tr in enumerate(traces)
+                    if tr.get("showlegend") or (tr.get("showlegend") is None and tr.get("type", "scatter") in IN_LEGEND)]
+    entries = [tr.get("name") if tr.get("name") is not None else f"trace {i}" for i, tr in shown_traces]
+    groups = [tr.get("legendgroup") or f"#{i}" for i, tr in shown_traces]
+    shown = layout.get("showlegend")
+    if shown is None:
+        shown = len(entries) > 1 or any(tr.get("showlegend") for tr in traces)
+    if not shown or not entries:
+        return None
+    legend = layout.get("legend") or {}
+    title = _title_text(legend)
+    item_h = max(1.3 * lf, 16) + 4
+    sizes = [52 + _text_w(name, lf) for name in entries]  # plotly: 40 px for the symbol and its gap, 5 between items
+    grouped = any(tr.get("legendgroup") for _, tr in shown_traces) and "grouped" in legend.get("traceorder", "grouped")
+    if legend.get("orientation") == "h" and grouped:  # each group a column of its entries, the columns side by side
+        cols = [(max(w for w, h in zip(sizes, groups) if h == g), groups.count(g)) for g in dict.fromkeys(groups)]
+        rows, used, tallest = 0, 0.0, 0
+        for w, n in cols:
+            if used and used + w > width:
+                rows, used, tallest = rows + tallest, 0.0, 0
+            used, tallest = used + w, max(tallest, n)
+        rows += tallest
+        box = (width, rows * item_h + 10)
+    elif legend.get("orientation") == "h":
+        if sum(sizes) <= width:
+            rows = 1
+        else:  # plotly wraps a long horizontal legend into columns as wide as its widest entry
+            rows = -(-len(sizes) // max(1, int(width // max(sizes))))
+        box = (min(width, sum(sizes)) + 10, rows * item_h + 10)
+    else:
+        box = (max(sizes) + 10, len(entries) * item_h + 10)
+    if title:
+        box = (max(box[0], _text_w(title, lf) + 10), box[1] + 1.3 * lf)
+    return box
+
+
+def _extent(pos: float, anchor: str | None, size: float, length: float) -> tuple[float, float]:
+    """Start and end (px, from the plot area's left or bottom edge) of a box of ``size`` placed at paper ``pos`` with
+    ``anchor``; plotly's "auto" anchors at the nearest side (left / bottom below a third, right / top above two)."""
+    if anchor in (None, "auto"):
+        anchor = "low" if pos <= 1 / 3 else "high" if pos >= 2 / 3 else "mid"
+    else:
+        anchor = {"left": "low", "bottom": "low", "right": "high", "top": "high"}.get(anchor, "mid")
+    start = pos * length - {"low": 0, "mid": size / 2, "high": size}[anchor]
+    return start, start + size
+
+
+NOT_CARTESIAN = frozenset(("pie", "surface", "scatter3d", "mesh3d", "sunburst", "treemap", "icicle", "table", "sankey",
+                           "parcoords", "parcats", "scatterpolar", "barpolar", "funnelarea", "indicator"))
+IN_LEGEND = frozenset(("scatter", "scattergl", "bar", "histogram", "box", "violin", "funnel", "waterfall"))
+COLOUR_BARS = frozenset(("heatmap", "contour", "histogram2d", "histogram2dcontour"))
+
+
+def fit_margins(fig: go.Figure, width: float | None = None) -> go.Figure:
+    """Margins big enough for what ``fig`` shows (tick labels, axis titles, legend, colour bars, title, annotations,
+    sliders and buttons outside the plot), never smaller than the ones it gave, and ``margin.autoexpand`` off: the
+    browser then draws it once. (The axes keep ``automargin``: with autoexpand off it only places each axis title
+    beside its tick labels, as before, and asks for no second drawing.) ``width``: the figure's width in px when its layout does not say (else a guess, for
+    a horizontal legend's rows). Idempotent, in place; returns ``fig``. ~1 ms: it reads plotly's own dicts."""
+    if getattr(fig, "_gp_fitted", False):
+        return fig
+    spec = getattr(fig, "_spec", None)
+    if spec is not None:  # a frozen figure whose dict is made (an overlay: a shared figure's, with a session's traces)
+        fig._spec = spec = {**spec, "layout": dict(spec["layout"])}  # its own top level: the shared one stays as it is
+        lay, traces = spec["layout"], spec["data"]
+    else:
+        lay, traces = fig._layout, fig._data
+    W = float(lay.get("width") or width or ASSUMED_WIDTH)
+    H = float(lay.get("height") or 450)
+    font = _get(lay, "font", "size", default=THEME_TICK)
+    margin = lay.get("margin") or {}
+    pad = margin.get("pad", THEME_PAD) if margin.get("pad") is not None else THEME_PAD
+    need = {side: (margin[side] if margin.get(side) is not None else PLOTLY_BASE[side]) for side in "lrtb"}
+    fixed = {"l": 0.0, "r": 0.0, "t": 0.0, "b": 0.0}  # px each side needs whatever the plot's size
+    frac: list[tuple[str, float, str | None, float]] = []  # (x or y, paper position, anchor, px size): solved below
+
+    def push(side: str, px: float) -> None:
+        fixed[side] = max(fixed[side], px)
+
+    cartesian = not traces or any(tr.get("type", "scatter") not in NOT_CARTESIAN for tr in traces)
+    names = sorted({k for k in lay if k[1:5] == "axis" and k[0] in "xy"} | ({"xaxis", "yaxis"} if cartesian else set()))
+    axes = [(name, name[0]) for name in names] if cartesian else []
+    for name, letter in axes:
+        ax = lay.get(name) or {}
+        if ax.get("visible") is False:
+            continue
+        side = ax.get("side") or ("bottom" if letter == "x" else "left")
+        anchor = ax.get("anchor") or ("y" if letter == "x" else "x")
+        other = (lay.get(("yaxis" if letter == "x" else "xaxis") + anchor[1:]) or {}) if anchor != "free" else {}
+        dom = list(other.get("domain") or [0, 1])
+        edge = {"bottom": dom[0] <= 0.02, "top": dom[1] >= 0.98, "left": dom[0] <= 0.02, "right": dom[1] >= 0.98}[side]
+        if anchor == "free" and ax.get("position") is not None:
+            edge = ax["position"] <= 0.02 or ax["position"] >= 0.98
+        if not edge:
+            continue
+        tf = _get(ax, "tickfont", "size", default=THEME_TICK)
+        w, h = _label_extent(_axis_labels(lay, traces, ax, name, letter), tf)
+        ticklen = ax.get("ticklen", 5) if ax.get("ticks") == "outside" else 0
+        angle = abs(ax["tickangle"]) if isinstance(ax.get("tickangle"), (int, float)) else 0
+        if letter == "x":
+            depth = (w if angle >= 60 else h + w * 0.5 if angle >= 20 else h) + ticklen + 3 if (w or h) else 0
+        else:
+            depth = w + ticklen + 3 if w else 0
+        title = _title_text(ax)
+        if title:  # the axis title sits ``standoff`` px beyond the tick labels (Streamlit's theme: 20 px x, 24 px y)
+            f = _get(ax, "title", "font", "size", default=THEME_AXIS_TITLE)
+            standoff = _get(ax, "title", "standoff", default=THEME_STANDOFF[letter])
+            depth += standoff + _text_h(title, f)
+        if depth:
+            push(side[0], pad + depth + 3)
+        numeric = ax.get("type") not in ("category", "multicategory") and ax.get("ticktext") is None
+        if letter == "x" and w and angle < 20 and numeric:  # the first and last labels, centred on the plot's ends
+            own = list(ax.get("domain") or [0, 1])
+            if own[0] <= 0.02:
+                push("l", w / 2 + 2)
+            if own[1] >= 0.98:
+                push("r", w / 2 + 2)
+        if letter == "y" and h:  # the top and bottom tick labels stick out by half a line
+            push("t", h / 2 + 2)
+            push("b", h / 2 + 2)
+
+    axis_below = fixed["b"]  # what the bottom axis's tick labels and title take under the plot
+    legend = lay.get("legend") or {}
+    lf = _get(legend, "font", "size", default=THEME_LEGEND)
+    horizontal = legend.get("orientation") == "h"
+    lx = legend["x"] if legend.get("x") is not None else (0 if horizontal else 1.02)
+    ly = legend["y"] if legend.get("y") is not None else (-0.1 if horizontal else 1)
+    lanchor = (legend.get("xanchor") or "left", legend.get("yanchor") or ("top" if horizontal else "auto"))  # plotly's
+    wraps = horizontal and 0 <= lx < 1  # a horizontal legend over or under the plot wraps to the plot's width
+    below = (wraps and legend.get("y") is not None and legend["y"] < 0 and lanchor[1] == "top"
+             and legend.get("yref", "paper") == "paper")
+    for tr in traces:
+        kind = tr.get("type", "scatter")
+        marker = tr.get("marker") or {}
+        if kind in COLOUR_BARS:
+            if tr.get("showscale") is False or _get(tr, "contours", "coloring") == "none":
+                continue
+            cb, z = tr.get("colorbar") or {}, _values(tr.get("z"))
+            lo, hi = tr.get("zmin"), tr.get("zmax")
+        elif marker.get("showscale"):
+            cb, z = marker.get("colorbar") or {}, _values(marker.get("color"))
+            lo, hi = marker.get("cmin"), marker.get("cmax")
+        else:
+            continue
+        if tr.get("visible") is False:
+            continue
+        if (lo is None or hi is None) and z is not None and z.dtype.kind in "biuf":
+            finite = z[np.isfinite(z)] if z.dtype.kind == "f" else z
+            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        cf = _get(cb, "tickfont", "size", default=font)
+        labels = ([str(v) for v in cb["ticktext"]] if cb.get("ticktext") is not None
+                  else _number_labels(_nice_ticks(float(lo or 0), float(hi if hi is not None else 1), 6), cb.get("tickformat")))
+        xpad = cb.get("xpad", 10)
+        wide = 2 * xpad + cb.get("thickness", 30) + 4 + _label_extent(labels, cf)[0] + (cb.get("ticklen", 5) if cb.get("ticks") == "outside" else 0)
+        title = _title_text(cb)
+        if title:
+            ft = _get(cb, "title", "font", "size", default=font)
+            if _get(cb, "title", "side") == "right":
+                wide += _text_h(title, ft) * 1.4 + 8  # (presenter type: 7 px short at 1.15)
+            else:
+                wide = max(wide, 2 * xpad + _text_w(title, ft))
+        if cb.get("xref") != "container":
+            frac.append(("x", cb.get("x", 1.02), cb.get("xanchor") or "left", wide))
+    title = _title_text(lay)
+    if title and _get(lay, "title", "yref") != "paper":
+        push("t", _text_h(title, _get(lay, "title", "font", "size", default=THEME_TITLE)) + 10)
+    paper = lambda ref: ref == "paper" or str(ref).endswith("domain")  # noqa: E731  (plotly's default: the data axes)
+    for ann in lay.get("annotations") or ():
+        if ann.get("visible") is False or not ann.get("text"):
+            continue
+        f = _get(ann, "font", "size", default=font)
+        bp = ann.get("borderpad", 1)
+        w, h = _text_w(ann["text"], f) + 2 * bp + 4, _text_h(ann["text"], f) + 2 * bp + 2
+        if paper(ann.get("xref")) and isinstance(ann.get("x"), (int, float)):
+            frac.append(("x", float(ann["x"]) + ann.get("xshift", 0) / max(W - need["l"] - need["r"], 100), ann.get("xanchor"), w))
+        if paper(ann.get("yref")) and isinstance(ann.get("y"), (int, float)):
+            frac.append(("y", float(ann["y"]) + ann.get("yshift", 0) / max(H - need["t"] - need["b"], 100), ann.get("yanchor"), h))
+    for menu in lay.get("updatemenus") or ():
+        if menu.get("visible") is False:
+            continue
+        f = _get(menu, "font", "size", default=font)
+        buttons = menu.get("buttons") or ()
+        across = menu.get("direction") in ("left", "right") or menu.get("type", "dropdown") == "dropdown"
+        widths = [_text_w(b.get("label", ""), f) + 20 for b in buttons] or [0]
+        bw, bh = (sum(widths), 1.3 * f + 10) if across else (max(widths), (1.3 * f + 10) * len(buttons))
+        frac.append(("x", menu.get("x", -0.05), menu.get("xanchor", "right"), bw + 20))
+        frac.append(("y", menu.get("y", 1), menu.get("yanchor", "top"), bh + 20))
+    for slider in lay.get("sliders") or ():
+        if slider.get("visible") is False:
+            continue
+        f = _get(slider, "font", "size", default=font)
+        cv = slider.get("currentvalue") or {}
+        cvh = 0 if cv.get("visible") is False else 1.3 * _get(cv, "font", "size", default=f) + cv.get("offset", 10)
+        sh = cvh + _get(slider, "pad", "t", default=20) + 5 + 7 + 1.3 * f + 26 + _get(slider, "pad", "b", default=0)
+        frac.append(("y", slider.get("y", 0), slider.get("yanchor", "top"), sh))
+
+    # Boxes placed in paper coordinates move with the plot area, which the margins shrink: a few rounds settle it.
+    out = {side: max(need[side], fixed[side]) for side in "lrtb"}
+    for _ in range(4):
+        pw, ph = max(W - out["l"] - out["r"], 40), max(H - out["t"] - out["b"], 40)
+        nxt = {side: max(need[side], fixed[side]) for side in "lrtb"}
+        box = _legend_box(lay, traces, pw if wraps else W, lf)
+        if box is not None and below:  # under the axis title, not over it
+            ly = min(legend["y"], -(axis_below + 1) / ph)  # (axis_below has 3 px to spare)
+        legend_boxes = [] if box is None else [("y", ly, lanchor[1], box[1])] + ([] if wraps else [("x", lx, lanchor[0], box[0])])
+        for dim, pos, anchor, size in frac + legend_boxes:
+            length = pw if dim == "x" else ph
+            lo, hi = _extent(pos, anchor, size, length)
+            low, high = ("l", "r") if dim == "x" else ("b", "t")
+            nxt[low], nxt[high] = max(nxt[low], -lo + 2), max(nxt[high], hi - length + 2)
+            if WHY is not None:
+                WHY.append((dim, pos, anchor, round(size), round(-lo + 2), round(hi - length + 2)))
+        out = nxt
+    out = {side: max(int(need[side]), int(np.ceil(v / STEP) * STEP)) if v > need[side] else int(need[side]) for side, v in out.items()}
+    room = H - 60  # never leave the plot less than 60 px high
+    if out["t"] + out["b"] > room:
+        k = room / (out["t"] + out["b"])
+        out["t"], out["b"] = int(out["t"] * k), int(out["b"] * k)
+    # Written into plotly's own dicts (what ``layout.margin`` and ``to_dict()`` read): ``update_layout`` validates
+    # every path, ~15 ms a figure, on every rerun for figures built per run.
+    lay["margin"] = {**margin, **out, "pad": pad, "autoexpand": False}
+    if below and ly != legend["y"]:
+        lay["legend"] = {**legend, "y": round(ly, 4)}
+    fig._gp_fitted = True
+    return fig

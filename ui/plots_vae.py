@@ -118,8 +118,9 @@ def manifold_figure(images: np.ndarray, n: int, lim: float, axis_names: tuple[st
 
 
 def loss_curves(steps: np.ndarray, recon: np.ndarray, kl: np.ndarray, names: tuple[str, str], x_title: str,
-                y_title: str, beta: float | None = None, beta_name: str = "", height: int = 340) -> go.Figure:
-    """Reconstruction and KL as two separate curves (nats per image), KL on its own axis."""
+                y_title: str, beta: float | None = None, beta_name: str = "", height: int = 370) -> go.Figure:
+    """Reconstruction and KL as two separate curves (nats per image), KL on its own axis. (370 px: the plot must stay
+    taller than its long rotated axis titles, e.g. "reconstrução −log p(x|z) (nats por imagem)", with the legend below.)"""
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=steps, y=recon, name=names[0], line=dict(color=PALETTE[0], width=2)))
     fig.add_trace(go.Scatter(x=steps, y=kl, name=names[1], line=dict(color=PALETTE[1], width=2), yaxis="y2"))

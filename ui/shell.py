@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from engine.core.errors import InputError
-from ui import heap, lessons, prewarm, presenter, reconnect, server_load, share, text
+from ui import charts, heap, lessons, prewarm, presenter, reconnect, server_load, share, text
 from ui.registry import BY_KEY, HOME_SCRIPT, PAGES
 
 heap.install()  # see ui/heap.py: the long-lived heap is frozen so full collections stop rescanning it
@@ -80,12 +80,17 @@ class PageContext:
         return text.number(self.lang, value, spec)
 
     def chart(self, fig, key: str | None = None, where=None, presented: bool = False, export: bool = False,
-              **kwargs) -> None:
+              wide: bool = False, fit_width: int | None = None, auto_margins: bool = False, **kwargs) -> None:
         """``st.plotly_chart`` (or ``where.plotly_chart`` for a column) with numbers on the axes and in the
         hovers written the reader's way: plotly's ``separators`` give 0,5 and 2.000 in Portuguese.
         ``presented``: ``fig`` was built for this run's presenter mode and language (a cached figure, styled
         by ``presenter.style`` when presenting, its separators set), so it is drawn as it is, untouched.
-        ``export``: the points this figure shows are the page's data-and-samples CSV (``ui.export``, in the sidebar)."""
+        ``export``: the points this figure shows are the page's data-and-samples CSV (``ui.export``, in the sidebar).
+        Margins: ``charts.fit_margins`` gives the figure fixed margins that fit what it shows and turns plotly's
+        ``margin.autoexpand`` off, so the browser draws it once instead of measuring and drawing it again (the margins the
+        figure set are the least it gets). ``wide``: the figure spans the page, not a column (a horizontal legend then
+        takes fewer rows); ``fit_width``: its rough width in px when it sits in a narrower column than half the page;
+        ``auto_margins=True`` leaves plotly's auto-margins on."""
         if export:
             from ui import export as csv_export  # (ui.export imports this module)
 
@@ -98,6 +103,12 @@ class PageContext:
         if presenting():
             fig = fig if presented else presenter.style(fig)
             kwargs["config"] = {**kwargs["config"], **presenter.CONFIG}
+        if not auto_margins:
+            try:
+                # in place: a cached figure is fitted once (the larger presenter type, on its copy, full width)
+                charts.fit_margins(fig, charts.WIDE_WIDTH if wide or presenting() else fit_width)
+            except Exception:  # an estimate that fails costs the browser a second drawing, never the figure
+                LOG.exception("fit_margins failed; plotly's auto-margins stay on")
         (where or st).plotly_chart(fig, key=key, **kwargs)
 
     def finish(self) -> None:

@@ -71,7 +71,7 @@ def latent_tab(ctx: PageContext, M: vae.VAE, latent: int, beta: float, arch: str
         u2.metric(ctx.t("m_rate"), ctx.num(rate, ".2f"), help=ctx.t("m_kl_help"))
         u3.metric(ctx.t("m_info"), ctx.num(info, ".2f"), help=ctx.t("m_info_help"))
         u4.metric(ctx.t("m_marginal"), ctx.num(rate - info, ".2f"), help=ctx.t("m_marginal_help"))
-        ctx.chart(views.kl_dims_figure(latent, beta, arch, ctx.lang), key="kl_dims_fig", config=PLOT_CFG)
+        ctx.chart(views.kl_dims_figure(latent, beta, arch, ctx.lang), key="kl_dims_fig", config=PLOT_CFG, wide=True)
         st.caption(ctx.t("usage_caption", thr=use.threshold, n=use.n_active, d=latent, share=use.active_share))
         st.caption(ctx.t("usage_rate", rate=rate, info=info, gap=rate - info, n=len(X_test), max_info=views.info_ceiling()))
 

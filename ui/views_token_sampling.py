@@ -90,7 +90,8 @@ def _distribution_figure(chars: tuple[str, ...], p_model, p_temp, keep, q, lang:
     # the same values): its "plotly_white" template alone costs ~25 ms to validate on every build.
     fig = plots.distribution_figure(chars, p_model, p_temp, keep, q, min(len(chars), 20), names(
         lang, p_temp="bar_p_temp", q="bar_q", p_model="bar_p_model", cut="bar_cut", x="bar_x", y="bar_y"))
-    return fig.update_layout(separators=",." if lang == "pt" else ".,")
+    fig.update_layout(separators=",." if lang == "pt" else ".,")
+    return charts.fit_margins(fig, width=620)  # here, not in ctx.chart: shared, it is never changed (2/3 of the page)
 
 
 def tree_figure(vocab: ts.Vocab, gen: ts.Generation, lang: str):
