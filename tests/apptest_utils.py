@@ -38,3 +38,18 @@ def read_number(shown: str, lang: str) -> float:
     if lang == "pt":
         s = s.replace(".", "").replace(",", ".")
     return float(s.replace(",", ""))
+
+
+def capture_csv(monkeypatch) -> dict[str, str]:
+    """The CSV each page writes for its sidebar download (``ui.export.csv_button``), by page key, filled as pages run."""
+    from ui import export
+
+    written: dict[str, str] = {}
+    draw = export.csv_button
+
+    def keep(ctx, data, what="data"):
+        written[ctx.page] = data
+        draw(ctx, data, what)
+
+    monkeypatch.setattr(export, "csv_button", keep)
+    return written

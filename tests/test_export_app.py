@@ -6,8 +6,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.core import modelfile
-from tests.apptest_utils import ENTRY, TIMEOUT, assert_clean, open_page
-from ui import export, text
+from tests.apptest_utils import ENTRY, TIMEOUT, assert_clean, capture_csv, open_page
+from ui import text
 
 
 def _linked(script: str, lang: str, **params: str) -> AppTest:
@@ -78,14 +78,7 @@ def test_unknown_link_settings_get_a_message_and_leave_the_address():
 
 
 def test_pages_write_their_data_and_samples_as_csv(monkeypatch):
-    written = {}
-    draw = export.csv_button
-
-    def keep(ctx, data, what="data"):
-        written[ctx.page] = data
-        draw(ctx, data, what)
-
-    monkeypatch.setattr(export, "csv_button", keep)
+    written = capture_csv(monkeypatch)
     at = open_page("pages/02_mixtures_and_hmm.py", "en")
     assert_clean(at)
     assert "mixtures_and_hmm_csv" in {b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button")}

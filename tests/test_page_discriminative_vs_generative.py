@@ -8,8 +8,8 @@ import pytest
 
 from engine import classifiers
 from engine.data import points
-from tests.apptest_utils import assert_clean, open_page, problems
-from ui import data_input, export, text
+from tests.apptest_utils import assert_clean, capture_csv, open_page, problems
+from ui import data_input, text
 
 SCRIPT = "pages/01_discriminative_vs_generative.py"
 KEY = "w:discriminative_vs_generative."
@@ -187,14 +187,7 @@ def test_model_names_fit_their_box_at_1024_px():
 
 def test_the_csv_holds_the_training_points_and_every_count_of_samples(monkeypatch):
     """The sidebar's CSV: the training points, and the whole series of samples the slider scrubs (300 per class)."""
-    written = {}
-    draw = export.csv_button
-
-    def keep(ctx, data, what="data"):
-        written[ctx.page] = data
-        draw(ctx, data, what)
-
-    monkeypatch.setattr(export, "csv_button", keep)
+    written = capture_csv(monkeypatch)
     at = open_page(SCRIPT, "en")
     assert_clean(at)
     sources = [r.split(",")[0] for r in written["discriminative_vs_generative"].splitlines()[1:]]
