@@ -19,7 +19,8 @@ A page describes its trainer and what it draws; the panel owns the state machine
   trainer; every changed figure is a new chart to the browser (Streamlit's front end gives a plotly chart an
   identity that hashes its figure) and drawing them was the tick's cost, so a view that changes slowly (a whole
   run's curves) is rebuilt only on every :data:`SLOW_EVERY`-th tick while playing and on every other run
-  (:func:`lagging`): in between it is the same figure, which the browser leaves as it is; a progress bar shows the steps, the seconds trained and the time left (estimated from
+  (:func:`lagging`): in between it is the same figure, which the browser leaves as it is; a progress bar shows
+  the steps, the seconds trained and the time left (estimated from
   the measured rate once the first 100 ms have run); a diverged run says so in the reader's
   language (the engine's trainers put their last good weights back).
 
