@@ -78,3 +78,43 @@ def test_it_gives_way_to_a_running_page_script_for_a_bounded_time(monkeypatch):
         assert runs.others() == 0  # it waited for the script to end
     finally:
         runs.end("a student")
+
+
+RACE = """
+import sys, threading
+import numpy as np
+{setup}
+import plotly.graph_objects as go
+
+done, errors, built = threading.Event(), [], 0
+
+
+def background():  # what ui.prewarm's thread (or another student's first page) does: scikit-learn imports pandas
+    import sklearn.linear_model  # noqa: F401
+    done.set()
+
+
+threading.Thread(target=background).start()
+while not done.is_set():  # a page drawing figures meanwhile
+    try:
+        go.Figure(go.Scatter(x=np.arange(10), y=np.arange(10))).to_json()
+    except AttributeError as exc:
+        errors.append(str(exc))
+    built += 1
+print(built, len(errors), errors[:1])
+"""
+
+
+def test_figures_built_while_another_thread_imports_pandas_do_not_fail_once_a_page_has_imported_ui_shell():
+    import subprocess
+    import sys
+
+    def race(setup: str) -> tuple[int, int]:
+        out = subprocess.run([sys.executable, "-c", RACE.format(setup=setup)], capture_output=True, text=True,
+                             check=True, timeout=300).stdout.split()
+        return int(out[0]), int(out[1])
+
+    built, failed = race("import ui.shell")  # what every page does first
+    assert built > 0 and failed == 0
+    built, failed = race("")  # the same race without it (the bug): plotly finds a half-imported pandas
+    assert built > 0 and failed > 0

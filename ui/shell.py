@@ -19,12 +19,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import pandas  # noqa: F401  (before any figure: see the note below)
 import streamlit as st
 
 from engine.core.errors import InputError
 from ui import charts, heap, lessons, prewarm, presenter, reconnect, server_load, share, text
 from ui.registry import BY_KEY, HOME_SCRIPT, PAGES
 
+# pandas is imported above, in the first script run, before anything draws: plotly's validators look for a pandas
+# already in sys.modules, so while another thread was still importing it (scikit-learn and hmmlearn import it, in
+# ui.prewarm's thread or in another student's first page) they found a half-initialised module and about half the
+# figures built meanwhile failed ("partially initialized module 'pandas' has no attribute 'Series"), a "Something
+# went wrong" on a fresh server. tests/test_prewarm.py reproduces it. It costs ~0.8 s once per process.
 heap.install()  # see ui/heap.py: the long-lived heap is frozen so full collections stop rescanning it
 server_load.tune_interpreter()  # see ui/server_load.py: a shorter wait for the interpreter lock after each write
 
