@@ -1,8 +1,9 @@
 """Page 6: a ladder of character-level language models, and how temperature, top-k and top-p
 shape what they write. The charts take logits, never a model: every rung answers the same question.
 
-The page reads the choosers and the sampling controls and draws the next-token distribution; cached engine
-calls and figures are in ui/views_token_sampling.py, the other sections in ui/token_sampling_sections.py."""
+The page reads the choosers and the prompt (a change reruns it all), then runs two sections of its own: the sampling
+controls with the next-token distribution they shape (a move reruns only that), and the tabs. Cached engine calls and
+figures are in ui/views_token_sampling.py, the other sections in ui/token_sampling_sections.py."""
 
 import streamlit as st
 
@@ -40,15 +41,30 @@ def current_model(text, rung: str, source: str, alpha: float, train_data, train_
 
 # --- what the sampling controls change: one section, so a temperature move reruns only it ------------
 
+SAMPLING_DEFAULTS = {"temperature": 1.0, "top_k": 0, "top_p": 1.0}
+FORMULA = (r"q_i = \begin{cases} \dfrac{\mathbf{1}[i \in S]\; e^{z_i / T}}{\sum_{j \in S} e^{z_j / T}} & T > 0 \\[1.2em]"
+           r" \mathbf{1}\left[i = \arg\max_j z_j\right] & T = 0 \end{cases}")
+
+
+def chosen_settings() -> ts.SamplingSettings:
+    """The sampling controls' values as the session holds them, for the code that writes with them outside the
+    sampling section (the prompt's buttons, the comparison): the widgets' own keys, their defaults before the first
+    draw."""
+    ss = st.session_state
+    return ts.SamplingSettings(*(type(d)(ss.get(ctx.key(name), d)) for name, d in SAMPLING_DEFAULTS.items()))
+
+
 @section
-def sampling_section(text, rung: str, source: str, alpha: float, train_data, train_settings) -> None:
-    corpus, vocab = text.corpus, text.corpus.vocab
-    trainer, model = current_model(text, rung, source, alpha, train_data, train_settings)
-    # --- sampling controls --------------------------------------------------------------------------
+def sampling_section(text, rung: str, source: str, alpha: float, train_data, train_settings, ids) -> None:
+    """The three controls, the distribution they shape, and the numbers that depend on them. Only these: the prompt,
+    the formula, the count table and the tabs do not change with T, k or p, so a move does not send them again."""
+    vocab = text.corpus.vocab
+    _, model = current_model(text, rung, source, alpha, train_data, train_settings)
     s1, s2, s3 = st.columns(3)
-    temperature = s1.slider(tr("temperature"), 0.0, 5.0, 1.0, 0.05, key=ctx.key("temperature"), help=tr("temperature_help"))
-    top_k = s2.number_input(tr("top_k"), 0, 500, 0, 1, key=ctx.key("top_k"), help=tr("top_k_help"))
-    top_p = s3.slider(tr("top_p"), 0.0, 1.0, 1.0, 0.01, key=ctx.key("top_p"), help=tr("top_p_help"))
+    temperature = s1.slider(tr("temperature"), 0.0, 5.0, SAMPLING_DEFAULTS["temperature"], 0.05, key=ctx.key("temperature"),
+                            help=tr("temperature_help"))
+    top_k = s2.number_input(tr("top_k"), 0, 500, SAMPLING_DEFAULTS["top_k"], 1, key=ctx.key("top_k"), help=tr("top_k_help"))
+    top_p = s3.slider(tr("top_p"), 0.0, 1.0, SAMPLING_DEFAULTS["top_p"], 0.01, key=ctx.key("top_p"), help=tr("top_p_help"))
     settings = ts.SamplingSettings(float(temperature), int(top_k), float(top_p))
     if temperature == 0:
         s1.info(tr("msg_greedy"), icon=":material/trending_flat:")
@@ -63,37 +79,24 @@ def sampling_section(text, rung: str, source: str, alpha: float, train_data, tra
     elif top_p == 1:
         s3.caption(tr("msg_top_p_one"))
 
-    # --- the prompt (its buttons write into it through a request the next run carries out) -------------
-    clean = sections.prompt_section(ctx, text, model, settings)
-    ids = ts.context_ids(corpus.mode, vocab, clean[-4 * ts.STREAM_BLOCK:])  # no rung sees further back
-
-    # --- the next-token distribution ----------------------------------------------------------------
-    st.subheader(tr("next_title"))
-    logits = ts.next_logits(model, ids)
-    view = ts.transform(logits, settings)
+    view = ts.transform(ts.next_logits(model, ids), settings)
     d1, d2 = st.columns([2.2, 1])
     with d1:
-        ctx.chart(views.distribution_figure(vocab, view, ctx.lang), "ts_dist")  # a shared figure: chart() leaves it as it is
+        ctx.chart(views.distribution_figure(vocab, view, ctx.lang), "ts_dist")  # serialised, fitted: chart() leaves it be
         st.caption(tr("dist_legend"))
     with d2:
-        seen = ts.seen_context(model, ids)
-        seen_text = plots.show_char("".join(vocab.chars[i] for i in seen)) if len(seen) else "∅"
-        st.markdown(ctx.t("context_seen", tokens=sections.counted(ctx, "tokens", len(seen)), text=seen_text))
-        if temperature == 0:
-            st.latex(r"q_i = \mathbf{1}\left[i = \arg\max_j z_j\right]")
-        else:
-            st.latex(r"q_i = \frac{\mathbf{1}[i \in S]\; e^{z_i / T}}{\sum_{j \in S} e^{z_j / T}}")
         st.markdown(ctx.t("formula_values", t=ctx.num(temperature, "g"), k=int(top_k) if top_k else "—",
                           p=ctx.num(top_p, "g"), kept=int(view.keep.sum()), v=vocab.size, mass=ctx.num(view.kept_mass, ".3f")))
-        st.caption(tr("formula_help"))
         st.metric(tr("entropy"), f"{ctx.num(view.entropy)} bits", help=tr("entropy_help"))
 
-    if isinstance(model, ts.NGram):
-        sections.count_table(ctx, model, vocab, ids, view, alpha)
 
-    # --- everything else, in tabs --------------------------------------------------------------------
-    # lazy tabs: only the open one runs and sends its figures (a temperature move used to redraw all five);
-    # the open one is in the link (tab=compare)
+@section
+def tabs_section(text, rung: str, source: str, alpha: float, train_data, train_settings, clean: str, ids) -> None:
+    """Everything else, in tabs: lazy, only the open one runs and sends its figures (a temperature move used to redraw
+    all five); the open one is in the link (tab=compare). None of them draws with the sampling controls' values, so
+    they sit outside the sampling section; the comparison reads them when its button is pressed."""
+    trainer, model = current_model(text, rung, source, alpha, train_data, train_settings)
+    vocab = text.corpus.vocab
     tabs = ("tree", "compare", "attention", "train", "ladder")
     t_tree, t_compare, t_attn, t_train, t_ladder = ctx.tabs(tabs, [tr(f"tab_{name}") for name in tabs], key="token_tab")
     with t_tree:
@@ -101,7 +104,7 @@ def sampling_section(text, rung: str, source: str, alpha: float, train_data, tra
             sections.tree_tab(ctx, vocab)
     with t_compare:
         if t_compare.open:
-            sections.compare_tab(ctx, model, corpus, clean, settings)
+            sections.compare_tab(ctx, model, text.corpus, clean, chosen_settings())
     with t_attn:
         if t_attn.open:
             sections.attention_tab(ctx, model, text, ids, source)
@@ -153,7 +156,22 @@ with guard():
     c3.caption(ctx.t("model_size", params=ctx.num(model.n_params_, ","), vocab=vocab.size,
                      sees=sections.counted(ctx, "sees", max(model.context_size, 0))))
 
-    sampling_section(text, rung, source, alpha, train_data, train_settings)
+    # --- the prompt (its buttons write into it through a request the next run carries out): a change reruns the page
+    clean = sections.prompt_section(ctx, text, model, chosen_settings())
+    ids = ts.context_ids(corpus.mode, vocab, clean[-4 * ts.STREAM_BLOCK:])  # no rung sees further back
+
+    # --- the next-token distribution: what the model reads and the formula, then the sampling section ----------
+    st.subheader(tr("next_title"))
+    seen = ts.seen_context(model, ids)
+    seen_text = plots.show_char("".join(vocab.chars[i] for i in seen)) if len(seen) else "∅"
+    st.markdown(ctx.t("context_seen", tokens=sections.counted(ctx, "tokens", len(seen)), text=seen_text))
+    f1, f2 = st.columns([1.35, 1], vertical_alignment="center")  # the formula's column holds it at 1024 px
+    f1.latex(FORMULA)  # one formula for every T: a move changes only the numbers beside the chart
+    f2.caption(tr("formula_help"))
+    sampling_section(text, rung, source, alpha, train_data, train_settings, ids)
+    if isinstance(model, ts.NGram):  # its counts and p(x | c) do not depend on T, k or p
+        sections.count_table(ctx, model, vocab, ids, ts.softmax(ts.next_logits(model, ids)), alpha)
+    tabs_section(text, rung, source, alpha, train_data, train_settings, clean, ids)
 
 st.divider()
 for name in ("autoregressive", "tokens", "sampling", "attention", "greedy"):

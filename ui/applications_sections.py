@@ -132,10 +132,17 @@ def _shown(ctx: PageContext, settings: tuple[str, int, int]) -> tuple[aug.Result
     return shipped_runs().get((settings[0], aug.AugmentationConfig().n_real, aug.AugmentationConfig().k_generated)), False
 
 
-@section
 def augmentation_section(ctx: PageContext) -> None:
+    """The title, the lead and the explanation, around the part the controls rerun (:func:`augmentation_view`): a
+    move does not send the texts that never change with it again."""
     st.header(ctx.t("aug.title"))
     st.markdown(ctx.t("aug.lead"))
+    augmentation_view(ctx)
+    ctx.md("augmentation")
+
+
+@section
+def augmentation_view(ctx: PageContext) -> None:
     c = st.columns([1.2, 1, 1, 0.7], vertical_alignment="bottom")
     source = c[0].segmented_control(ctx.t("aug.source_label"), aug.SOURCES, default="gan", key=ctx.key("aug_source"),
                                     format_func=ctx.labeler("applications.aug.source"), help=ctx.t("aug.source_help")) or "gan"
@@ -181,7 +188,6 @@ def augmentation_section(ctx: PageContext) -> None:
     with right:
         ctx.chart(shipped_sweep_figure(ctx.lang), key="apps_aug_sweep")
         st.caption(ctx.t("aug.sweep_caption", k=aug.AugmentationConfig().k_generated))
-    ctx.md("augmentation")
 
 
 # ---------------------------------------------------------------- inpainting
@@ -243,10 +249,16 @@ def shipped_rates_figure(lang: str) -> go.Figure:
     return rates_figure(_ctx(lang), shipped_inpainting()["rates"])
 
 
-@section
 def inpainting_section(ctx: PageContext) -> None:
+    """The title, the lead and the explanation, around the part the controls rerun (:func:`inpainting_view`)."""
     st.header(ctx.t("inp.title"))
     st.markdown(ctx.t("inp.lead"))
+    inpainting_view(ctx)
+    ctx.md("inpainting")
+
+
+@section
+def inpainting_view(ctx: PageContext) -> None:
     X_test, y_test = digits.load("test")
     c = st.columns([0.8, 2.2, 1.2], vertical_alignment="bottom", gap="medium")
     digit = c[0].number_input(ctx.t("inp.digit"), 0, len(X_test) - 1, 0, key=ctx.key("inp_digit"), help=ctx.t("inp.digit_help"))
@@ -287,7 +299,6 @@ def inpainting_section(ctx: PageContext) -> None:
         st.caption(ctx.t("inp.rates_caption", n=best["n_digits"], k=best["n_samples"], u=inp.DEFAULT_JUMPS, masks=len(gains[1]),
                          wins=sum(g > 0 for g in gains[inp.DEFAULT_JUMPS]), plain_wins=sum(g > 0 for g in gains[1]),
                          gain=_pp(ctx, float(np.mean(gains[inp.DEFAULT_JUMPS]))), plain_gain=_pp(ctx, float(np.mean(gains[1])))))
-    ctx.md("inpainting")
 
 
 # ---------------------------------------------------------------- uses, as text

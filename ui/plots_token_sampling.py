@@ -31,24 +31,43 @@ def _layout(fig: go.Figure, height: int, **kw) -> go.Figure:
     return fig
 
 
-def distribution_figure(chars, p_model, p_temp, keep, q, n_show: int, names: dict) -> go.Figure:
-    """Top tokens by softmax(z/T), ties by softmax(z): light bar = before the cut, dark bar = renormalised q,
-    grey = cut off, diamond = the model's own probability (T = 1)."""
-    order = display_order(p_temp, p_model)[:n_show]
-    x = [show_char(chars[i]) for i in order]  # characters are unique, so they can label the bars
+def distribution_skeleton(names: dict) -> go.Figure:
+    """The next-token chart without its numbers: the layout and the four traces' styles, built (and validated by
+    plotly) once per language; :func:`distribution_values` gives the numbers of one distribution. Light bar = before
+    the cut, dark bar = renormalised q, grey = cut off, diamond = the model's own probability (T = 1)."""
     fig = go.Figure()
-    fig.add_bar(x=x, y=p_temp[order], name=names["p_temp"], marker_color=[LIGHT_BLUE if keep[i] else GREY for i in order],
-                hovertemplate="%{x}: %{y:.4f}<extra>" + names["p_temp"] + "</extra>")
-    fig.add_bar(x=x, y=q[order], name=names["q"], marker_color=[BLUE if keep[i] else GREY for i in order],
-                hovertemplate="%{x}: %{y:.4f}<extra>" + names["q"] + "</extra>")
-    fig.add_scatter(x=x, y=p_model[order], mode="markers", name=names["p_model"],
-                    marker=dict(symbol="diamond", size=9, color=DARK), hovertemplate="%{x}: %{y:.4f}<extra>" + names["p_model"] + "</extra>")
+    fig.add_bar(name=names["p_temp"], hovertemplate="%{x}: %{y:.4f}<extra>" + names["p_temp"] + "</extra>")
+    fig.add_bar(name=names["q"], hovertemplate="%{x}: %{y:.4f}<extra>" + names["q"] + "</extra>")
+    fig.add_scatter(mode="markers", name=names["p_model"], marker=dict(symbol="diamond", size=9, color=DARK),
+                    hovertemplate="%{x}: %{y:.4f}<extra>" + names["p_model"] + "</extra>")
     fig.add_bar(x=[None], y=[None], name=names["cut"], marker_color=GREY)  # legend entry for the grey bars
     fig.update_layout(barmode="group", bargap=0.15)
-    top = float(max(p_temp[order].max(), q[order].max(), p_model[order].max()))
-    fig.update_yaxes(title=names["y"], range=[0, min(1.02, top * 1.12 + 0.01)])
+    fig.update_yaxes(title=names["y"])
     fig.update_xaxes(title=names["x"], type="category")
     return _layout(fig, 380)
+
+
+def distribution_values(chars, p_model, p_temp, keep, q, n_show: int) -> dict:
+    """The numbers of the next-token chart for one distribution: the top tokens by softmax(z/T), ties by softmax(z)
+    (``x``), each trace's heights (``p_temp``, ``q``, ``p_model``), the bars' colours and the y range."""
+    order = display_order(p_temp, p_model)[:n_show]
+    kept = np.asarray(keep)[order]
+    heights = {name: np.asarray(p, np.float64)[order] for name, p in (("p_temp", p_temp), ("q", q), ("p_model", p_model))}
+    top = float(max(h.max() for h in heights.values()))
+    return dict(x=[show_char(chars[i]) for i in order],  # characters are unique, so they can label the bars
+                colours=([LIGHT_BLUE if k else GREY for k in kept], [BLUE if k else GREY for k in kept]),
+                y_range=[0, min(1.02, top * 1.12 + 0.01)], **heights)
+
+
+def distribution_figure(chars, p_model, p_temp, keep, q, n_show: int, names: dict) -> go.Figure:
+    """The next-token chart as one plotly figure (the page fills a serialised skeleton instead: see
+    ``ui.views_token_sampling.distribution_figure``)."""
+    v = distribution_values(chars, p_model, p_temp, keep, q, n_show)
+    fig = distribution_skeleton(names)
+    for trace, y, colour in zip(fig.data, (v["p_temp"], v["q"], v["p_model"]), (*v["colours"], None)):
+        trace.update(x=v["x"], y=y, **({"marker_color": colour} if colour else {}))
+    fig.update_yaxes(range=v["y_range"])
+    return fig
 
 
 def tree_figure(chars, steps, names: dict, last: int = 40) -> go.Figure:

@@ -109,12 +109,12 @@ def manifold_figure(images: np.ndarray, n: int, lim: float, axis_names: tuple[st
     xs = -lim - step / 2 + (np.arange(m.shape[1]) + 0.5) * step / 9
     ys = -lim - step / 2 + (np.arange(m.shape[0]) + 0.5) * step / 9
     # up to 25×25 digits: sent a byte per pixel (digit_images.packed), an eighth of the float64 map
-    fig = go.Figure(digit_images.packed_heatmap(digit_images.packed(m), x=xs.astype(np.float32), y=ys.astype(np.float32), hoverinfo=None,
-                                                hovertemplate=f"{axis_names[0]}≈%{{x:.2f}}<br>{axis_names[1]}≈%{{y:.2f}}<extra></extra>"))
-    fig.update_layout(height=640, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="#cbd5e1")
-    fig.update_xaxes(title_text=axis_names[0], constrain="domain")
-    fig.update_yaxes(title_text=axis_names[1], scaleanchor="x", scaleratio=1)
-    return fig
+    heat = digit_images.packed_heatmap(digit_images.packed(m), x=xs.astype(np.float32), y=ys.astype(np.float32), hoverinfo=None,
+                                       hovertemplate=f"{axis_names[0]}≈%{{x:.2f}}<br>{axis_names[1]}≈%{{y:.2f}}<extra></extra>")
+    # the whole layout in the constructor: plotly validates it once (three update calls validated it three times)
+    return go.Figure(heat, layout=dict(height=640, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT_SIZE), plot_bgcolor="#cbd5e1",
+                                       xaxis=dict(title=dict(text=axis_names[0]), constrain="domain"),
+                                       yaxis=dict(title=dict(text=axis_names[1]), scaleanchor="x", scaleratio=1)))
 
 
 def loss_curves(steps: np.ndarray, recon: np.ndarray, kl: np.ndarray, names: tuple[str, str], x_title: str,

@@ -152,8 +152,9 @@ def export_texts(ctx: PageContext) -> None:
 
 # ---------------------------------------------------------------- the count table
 
-def count_table(ctx: PageContext, model: ts.NGram, vocab: ts.Vocab, ids: np.ndarray, view: ts.NextToken, alpha: float) -> None:
-    """N(c, x) behind an n-gram's prediction: the context it reads, its most counted tokens, their probabilities."""
+def count_table(ctx: PageContext, model: ts.NGram, vocab: ts.Vocab, ids: np.ndarray, p_model: np.ndarray, alpha: float) -> None:
+    """N(c, x) behind an n-gram's prediction: the context it reads, its most counted tokens, their probabilities
+    ``p_model`` (the model's own, before any sampling control)."""
     tr = ctx.t
     with st.expander(tr("counts_title"), expanded=True, icon=":material/table:"):
         row = model.count_row(ids)
@@ -162,7 +163,7 @@ def count_table(ctx: PageContext, model: ts.NGram, vocab: ts.Vocab, ids: np.ndar
         st.dataframe({
             tr("col_token"): [plots.show_char(vocab.chars[i]) for i in row.top],
             tr("col_count"): [int(row.counts[i]) for i in row.top],
-            tr("col_prob"): [round(float(view.p_model[i]), 4) for i in row.top],
+            tr("col_prob"): [round(float(p_model[i]), 4) for i in row.top],
         }, hide_index=True)
         if row.total == 0:
             st.info(tr("counts_unseen"), icon=":material/help:")

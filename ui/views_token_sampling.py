@@ -16,7 +16,7 @@ import streamlit as st
 
 from engine.families import autoregressive as ts
 from ui import charts, plots_token_sampling as plots
-from ui.shell import PageContext
+from ui.shell import PageContext, presenting
 
 PAGE = "token_sampling"
 ATTENTION_SHOWN = 24  # attention maps show the last positions of the context only
@@ -78,20 +78,38 @@ def reference_bpc(corpus_id: str, corpus: ts.Corpus, lang: str) -> dict[str, flo
 
 # ---------------------------------------------------------------- figures
 
-def distribution_figure(vocab: ts.Vocab, view: ts.NextToken, lang: str):
-    """The next-token chart: a shared object, never changed (its separators are set, so ``ctx.chart`` leaves it be,
-    and presenter mode styles a copy)."""
-    return _distribution_figure(tuple(vocab.chars), view.p_model, view.p_temp, view.keep, view.q, lang)
+N_SHOWN = 20  # the next-token chart's bars: the most likely tokens
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _distribution_figure(chars: tuple[str, ...], p_model, p_temp, keep, q, lang: str):
-    # Built once per distribution and language and shared by every session (a class moves the same sliders through
-    # the same values): its "plotly_white" template alone costs ~25 ms to validate on every build.
-    fig = plots.distribution_figure(chars, p_model, p_temp, keep, q, min(len(chars), 20), names(
+def distribution_figure(vocab: ts.Vocab, view: ts.NextToken, lang: str) -> charts.Frozen:
+    """The next-token chart for ``view``: its numbers poured into the language's serialised skeleton, so a move of a
+    sampling control builds and validates no plotly object (a rebuilt figure cost ~40 ms, most of the move's script:
+    the "plotly_white" template alone is validated again on every build), styled for the run's presenter mode."""
+    present = presenting()
+    v = plots.distribution_values(vocab.chars, view.p_model, view.p_temp, view.keep, view.q, min(vocab.size, N_SHOWN))
+    base = _distribution_skeleton(lang, present)
+    data = [dict(trace) for trace in base["data"]]
+    for trace, name, colour in zip(data, ("p_temp", "q", "p_model"), (*v["colours"], None)):
+        trace.update(x=v["x"], y=charts.typed(v[name]))
+        if colour is not None:
+            trace["marker"] = {**trace.get("marker", {}), "color": colour}
+    layout = {**base["layout"], "yaxis": {**base["layout"]["yaxis"], "range": v["y_range"]}}
+    fig = charts.Frozen(layout=dict(separators=layout["separators"]))
+    fig._spec, fig.present = {"data": data, "layout": layout}, present
+    return charts.fit_margins(fig, width=charts.WIDE_WIDTH if present else 620)  # 2/3 of the page, or presented
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _distribution_skeleton(lang: str, present: bool) -> dict:
+    """The chart's layout and trace styles as plotly's dict, made once per language and presenter mode (read-only)."""
+    fig = plots.distribution_skeleton(names(
         lang, p_temp="bar_p_temp", q="bar_q", p_model="bar_p_model", cut="bar_cut", x="bar_x", y="bar_y"))
     fig.update_layout(separators=",." if lang == "pt" else ".,")
-    return charts.fit_margins(fig, width=620)  # here, not in ctx.chart: shared, it is never changed (2/3 of the page)
+    if present:
+        from ui import presenter
+
+        fig = presenter.style(fig)
+    return fig.to_dict()
 
 
 def tree_figure(vocab: ts.Vocab, gen: ts.Generation, lang: str):

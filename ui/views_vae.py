@@ -113,8 +113,9 @@ def final_evaluation(m: vae.VAE):
 FIGURES = dict(max_entries=12, ttl=3600, show_spinner=False)
 
 
-@st.cache_resource(**FIGURES)
+@charts.shared_figures(**FIGURES)
 def manifold_figure(latent: int, beta: float, arch: str, n: int, lim: float, lang: str):
+    """The decoded grid, serialised once per setting (a grid-size move sent a cached figure through to_dict again)."""
     return plots_vae.manifold_figure(manifold(latent, beta, arch, n, lim), n, lim, axis_names(latent, lang))
 
 
