@@ -195,7 +195,7 @@ PAGES: tuple[PageBench, ...] = (
             paused=Paused("gan_play", label=f"{GAN}.play"))),
     PageBench(DIFF, (
         Interaction("forward timestep", SCRUB, PlotlyScrub("forward_fig"), ("forward_fig",), FORWARD),
-        Interaction("two roads timestep", VIEW, _w(DIFF, "t_forward"), ("compare_fig",), FORWARD),
+        Interaction("two roads timestep", SCRUB, PlotlyScrub("compare_fig"), ("compare_fig",), FORWARD),
         Interaction("noise schedule", REFIT, _w(DIFF, "schedule"), ("forward_fig", "compare_fig"), FORWARD),
         Interaction("reverse animation", SCRUB, PlotlyScrub("reverse_fig"), ("reverse_fig",), REVERSE),
         Interaction("score-field timestep", VIEW, _w(DIFF, "t_field"), ("field_fig",), REVERSE),
