@@ -31,9 +31,10 @@ def compare_points(ctx: PageContext, X0: np.ndarray, config: D.ScheduleConfig, t
     statistics and MMD² (over every point) in the slider's label."""
     with st.spinner(ctx.t("compare_building")):
         fig = V.roads_figure(X0, config, t, ctx.seed, ctx.lang)
-    ctx.chart(fig, key="compare_fig", config=CHART)
-    st.caption(ctx.t("compare_caption", n=ctx.num(min(len(X0), V.ROAD_POINTS), ",")))
-    st.caption(ctx.t("compare_scrub", n=len(V.roads_timesteps(config.T))) + " " + ctx.t("mmd2_negative"))
+    left, right = st.columns([3, 2], gap="large")
+    ctx.chart(fig, where=left, key="compare_fig", config=CHART)
+    right.caption(ctx.t("compare_caption", n=ctx.num(min(len(X0), V.ROAD_POINTS), ",")))
+    right.caption(ctx.t("compare_scrub", n=len(V.roads_timesteps(config.T))) + " " + ctx.t("mmd2_negative"))
 
 
 def compare_forward(ctx: PageContext, source: str, X0: np.ndarray, config: D.ScheduleConfig, t: int) -> None:

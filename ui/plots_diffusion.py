@@ -31,7 +31,7 @@ def points_figure(box, data: np.ndarray, clouds: list[tuple[np.ndarray, str, str
 
 
 def roads_animation(box, data: np.ndarray, iterative: np.ndarray, closed: np.ndarray, names: tuple[str, str], data_name: str,
-                    ts: list[int], start: int, frame_labels: list[str], play: str, pause: str, height: int = 520) -> go.Figure:
+                    ts: list[int], start: int, frame_labels: list[str], play: str, pause: str, height: int = 600) -> go.Figure:
     """Both roads to x_t over x₀, one frame per t in ``ts`` (``iterative``, ``closed``: (len(ts), n, 2)): the slider under the
     figure moves t in the browser, both clouds together; its label (``frame_labels``) says that frame's numbers."""
     fig = points_figure(box, data, [(iterative[start], names[0], SAMPLE_COLOUR), (closed[start], names[1], SECOND_COLOUR)],
@@ -41,13 +41,14 @@ def roads_animation(box, data: np.ndarray, iterative: np.ndarray, closed: np.nda
                   for a, b, t in zip(iterative, closed, ts)]
     step_args = dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))
     fig.update_layout(
-        margin=dict(l=10, r=10, t=40, b=150), uirevision="roads",
+        margin=dict(l=10, r=10, t=40, b=190), uirevision="roads",
         updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.1, xanchor="left", yanchor="top", showactive=False,
                           buttons=[dict(label="▶ " + play, method="animate",
                                         args=[None, dict(frame=dict(duration=200, redraw=False), transition=dict(duration=0), fromcurrent=True)]),
                                    dict(label="■ " + pause, method="animate", args=[[None], step_args])])],
-        # the tick labels would overlap (one per frame): only the current value is written, above the slider
-        sliders=[dict(active=start, x=0.3, y=-0.06, len=0.7, xanchor="left", yanchor="top", font=dict(color="rgba(0,0,0,0)"),
+        # the tick labels would overlap (one per frame): only the current value is written, above the slider (its full width:
+        # the label has three lines)
+        sliders=[dict(active=start, x=0.0, y=-0.17, len=1.0, xanchor="left", yanchor="top", font=dict(color="rgba(0,0,0,0)"),
                       currentvalue=dict(prefix="", font=dict(size=charts.FONT_SIZE - 2, color="#111827")),
                       steps=[dict(label=lab, method="animate", args=[[str(t)], step_args]) for t, lab in zip(ts, frame_labels)])],
     )
