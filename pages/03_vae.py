@@ -11,7 +11,7 @@ from ui import vae_sections as sections
 from ui import vae_edit as edit
 from ui import vae_variants as variants
 from ui.shell import guard, section, setup, show_input_error
-from ui.views_vae import axis_names, baseline, curves_figure, layer_shapes, model, reconstructions, test_bounds
+from ui.views_vae import axis_names, baseline, curves_figure, layer_shapes, model, reconstructions, test_bounds, warm_betas
 
 ctx = setup("vae")
 TABS = ("latent", "grid", "walk", "sample", "recon", "train", "vq", "vaegan", "edit")
@@ -122,6 +122,7 @@ def model_view() -> None:
         with tabs[8]:
             if tabs[8].open:  # lazy: only the open tab's content runs
                 edit.edit_section(ctx, latent, beta, arch)
+        warm_betas(latent, arch, k_iwae, ctx.lang)  # the other shipped β, in the background: a move finds them ready
 
 
 model_view()

@@ -58,8 +58,7 @@ def latent_tab(ctx: PageContext, M: vae.VAE, latent: int, beta: float, arch: str
             if radius > vae.far_radius(latent):
                 st.warning(ctx.t("far_warning", r=radius), icon=":material/warning:")
         with left:
-            # the view holds every test code and the picked point, however far it was typed
-            lim = max(3.5, float(np.abs(view.shown).max()) * 1.05, max(abs(z1), abs(z2)) * 1.1)
+            lim = views.plane_limit(view, (z1, z2))
             fig = charts.overlay(views.latent_figure(latent, beta, arch, lim, ctx.lang), [plots_vae.picked_trace(np.array([z1, z2]), ctx.t("picked"))])
             ctx.chart(fig, key="latent_fig", on_select="rerun", selection_mode="points", config=PLOT_CFG)
             st.caption(ctx.t("latent_caption") if latent == 2 else ctx.t("latent_caption_pca", d=latent, v=float(view.explained.sum())))
