@@ -2,7 +2,8 @@
 live training, VQ-VAE).
 
 Each takes the page's ``ctx`` and draws with the page's widget and session-state keys. A tab with its own controls is
-a fragment: moving them reruns only that tab; the model choice above the tabs reruns the page.
+a fragment: moving them reruns only that tab; the model choice above the tabs reruns the page's model section (a fragment
+holding the metrics and every tab), the seed and the language the page.
 """
 
 import numpy as np
@@ -26,8 +27,8 @@ def t_digit(ctx: PageContext, k) -> str:
 
 
 # ---------------------------------------------------------------------------- the tabs: one fragment each
-# A tab's own controls rerun only that tab; the page's model choice (and the seed, the language) reruns the page,
-# and with it every fragment's arguments.
+# A tab's own controls rerun only that tab; the page's model choice reruns the model section around the tabs (the seed and
+# the language the page), and with it every fragment's arguments.
 
 @section
 def latent_tab(ctx: PageContext, M: vae.VAE, latent: int, beta: float, arch: str, axis: tuple[str, str]) -> None:
