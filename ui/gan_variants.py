@@ -74,7 +74,7 @@ def truncation_figure(seed: int, start: int, lang: str) -> charts.Frozen:
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
     fig.update_yaxes(range=[0, 10.3], dtick=2, row=2, col=2)
     fig.update_layout(uirevision="truncation")
-    fig.layout.sliders[0].y = 0.56  # its two-line label pushes the rail and ticks down: up a little, clear of ▶ and ■
+    fig.layout.sliders[0].y = 0.595  # its three-line label pushes the rail and ticks down: up a little, clear of ▶ and ■
     return fig  # frozen by digits_epochs, changed before its first serialisation
 
 
