@@ -195,7 +195,7 @@ PAGES: tuple[PageBench, ...] = (
             paused=Paused("gan_play", label=f"{GAN}.play"))),
     PageBench(DIFF, (
         Interaction("forward timestep", SCRUB, PlotlyScrub("forward_fig"), ("forward_fig",), FORWARD),
-        Interaction("two roads timestep", VIEW, _w(DIFF, "t_forward"), ("compare_fig",), FORWARD),
+        Interaction("two roads timestep", SCRUB, PlotlyScrub("compare_fig"), ("compare_fig",), FORWARD),
         Interaction("noise schedule", REFIT, _w(DIFF, "schedule"), ("forward_fig", "compare_fig"), FORWARD),
         Interaction("reverse animation", SCRUB, PlotlyScrub("reverse_fig"), ("reverse_fig",), REVERSE),
         Interaction("score-field timestep", VIEW, _w(DIFF, "t_field"), ("field_fig",), REVERSE),
@@ -212,7 +212,10 @@ PAGES: tuple[PageBench, ...] = (
     ), Live(start=Click("ts_train_play", also=("ts_train_start",)), pause=Click("ts_train_pause"), chart="ts_loss",
             counter=Counter(metric=f"{TOK}.train_steps"), paused=Paused("ts_train_start", enabled=True, shown="ts_train_play"),
             setup=(Tab(f"{TOK}.tab_train", key="token_tab"),))),  # lazy tabs: the Training tab must be opened
-    PageBench("energy_based"),
+    PageBench("energy_based", (
+        Interaction("score field data", VIEW, _w("energy_based", "score_data"), ("score_fig",),
+                    (_w("energy_based", "section", to="energy_based.sections.score"),)),
+    )),
     PageBench("evaluation"),
     PageBench("arena", (
         Interaction("shipped lesson", VIEW, _w("arena", "race", to="arena.lessons.spiral"), ("lesson_samples_mixture",)),

@@ -8,11 +8,11 @@ import streamlit as st
 
 from engine.data import points
 from engine.families import diffusion as D
-from ui import live
+from ui import live, share, text
 from ui import plots_diffusion as P
 from ui import views_diffusion as V
 from ui.data_input import OWN, dataset_picker
-from ui.diffusion_sections import compare_forward, digits_section, latent_section, live_training, mmd_metric
+from ui.diffusion_sections import compare_forward, compare_points, digits_section, latent_section, live_training, mmd_metric
 from ui.shell import guard, section, setup
 
 ctx = setup("diffusion")
@@ -39,6 +39,21 @@ def schedule_controls() -> D.ScheduleConfig:
     return D.ScheduleConfig(schedule, int(T), float(beta_start), float(beta_end))
 
 
+def linked_t(T: int) -> int:
+    """The t the forward figures open at: the two roads' t (its Streamlit slider for digits and the photo, and a link's
+    ``t_forward``: the points' roads scrub in the browser), T // 10 by default, within 0…T. A value that is no whole
+    number says so once."""
+    key = ctx.key("t_forward")
+    value = st.session_state.get(key, T // 10)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        del st.session_state[key]
+        (st.session_state.get(share.PENDING) or {}).pop(key, None)
+        st.warning(text.lookup(ctx.lang, "share.bad_value", name=ctx.t("t"), value=text.literal(share.encode(value)[:60])),
+                   icon=":material/link_off:")
+        value = T // 10
+    return min(max(int(value), 0), T)
+
+
 def t_slider(label: str, T: int, name: str, default: int, low: int = 0) -> int:
     key = ctx.key(name)
     if key in st.session_state and not low <= st.session_state[key] <= T:
@@ -60,7 +75,7 @@ def forward_section() -> None:
     X0 = D.check_2d_data(ds.X) if ds is not None else None
     st.latex(r"q(x_t \mid x_0) = \mathcal{N}\big(\sqrt{\bar\alpha_t}\,x_0,\;(1-\bar\alpha_t)\,I\big)")
     # every timestep at once, scrubbed in the browser; it opens at the t of the comparison below (a link's t)
-    opening = min(max(int(st.session_state.get(ctx.key("t_forward"), sched.T // 10)), 0), sched.T)
+    opening = linked_t(sched.T)
     with st.spinner(ctx.t("forward_building")):
         fig = V.forward_figure(source, config, X0, ctx.seed, opening, ctx.lang)
     ctx.chart(fig, key="forward_fig", config=CHART)
@@ -95,10 +110,15 @@ def forward_x0(source: str, X0: np.ndarray | None) -> np.ndarray:
 
 @section
 def compare_section(source: str, config: D.ScheduleConfig, X0: np.ndarray | None) -> None:
-    """The two roads at one t: its own slider reruns only this section."""
+    """The two roads: points at every t, scrubbed in the browser; digits or the photo at one t, whose slider reruns only
+    this section."""
     with guard():
         sched = D.NoiseSchedule(config)
         st.subheader(ctx.t("compare_title"))
+        if source == "points":  # every t in the figure, scrubbed in the browser
+            st.markdown(ctx.t("compare_lead_points"))
+            compare_points(ctx, X0, config, linked_t(sched.T))
+            return
         st.markdown(ctx.t("compare_lead"))
         t = t_slider(ctx.t("t"), sched.T, "t_forward", sched.T // 10)
         mean_factor, var = sched.marginal(t)

@@ -21,6 +21,7 @@ LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 1.0, 10.0)
 TARGETS = (100, 300, 600, 1000, 2000)
 NEEDS = points.DataNeeds(min_points=13, check=energy.check_data)  # 10 to train once a fifth is held out
 CHART = {"displaylogo": False}
+SCORE_GRID = 60  # the score field's heat map: 60 × 60 cells of ~7 px on its 520 px (90 × 90 sent twice the bytes, unseen)
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -72,7 +73,20 @@ def regime_view(name: str, regime: str) -> dict:
 def score_view(name: str) -> dict:
     model = shipped_model(name, "dsm")
     P_, S = energy.score_field(model, model.box_)
-    return {"grid": model.density_grid(resolution=90), "points": P_, "score": S, "samples": energy.shipped.shipped_samples(name, "dsm")[1]}
+    return {"grid": model.density_grid(resolution=SCORE_GRID), "points": P_, "score": S,
+            "samples": energy.shipped.shipped_samples(name, "dsm")[1]}
+
+
+@charts.shared_figures(max_entries=2 * 8, ttl=3600)  # shared, read-only: a figure per data set and language
+def score_figure(name: str, lang: str):
+    """The learned energy, its long-run samples and the score's arrows, built and serialised once per data set and
+    language (it was built on every run)."""
+    v, c = score_view(name), PageContext(ctx.page, lang, 0)
+    box = tuple(float(x) for x in (v["grid"].xs[0], v["grid"].xs[-1], v["grid"].ys[0], v["grid"].ys[-1]))
+    fig = P.points_over_energy(v["grid"], [(v["samples"], c.t("samples_long", K=c.num(energy.shipped.LONG_RUN, ",")), P.PARTICLE_COLOUR)],
+                               c.t("energy_axis"), height=520)
+    P.add_arrows(fig, v["points"], v["score"], 0.9 * (box[1] - box[0]) / 17, c.t("arrows"))
+    return fig
 
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
@@ -227,16 +241,19 @@ def regimes_comparison() -> None:
 def score_section() -> None:
     st.markdown(ctx.t("score_lead"))
     st.latex(r"s_\theta(x) = -\nabla_x E_\theta(x),\qquad \mathcal{L} = \tfrac{1}{2}\,\mathbb{E}\,\big\|\sigma\, s_\theta(x + \sigma n) + n\big\|^2,\quad n \sim \mathcal{N}(0, I)")
-    name = st.selectbox(ctx.t("score_data"), list(points.BUILTIN), format_func=ctx.labeler("data"), key=ctx.key("score_data"))
-    v = score_view(name)
-    box = tuple(float(x) for x in (v["grid"].xs[0], v["grid"].xs[-1], v["grid"].ys[0], v["grid"].ys[-1]))
-    fig = P.points_over_energy(v["grid"], [(v["samples"], ctx.t("samples_long", K=ctx.num(energy.shipped.LONG_RUN, ",")), P.PARTICLE_COLOUR)], ctx.t("energy_axis"), height=520)
-    P.add_arrows(fig, v["points"], v["score"], 0.9 * (box[1] - box[0]) / 17, ctx.t("arrows"))
-    ctx.chart(fig, key="score_fig", config=CHART)
-    st.caption(ctx.t("score_legend"))
+    score_field_part()
     st.page_link("pages/05_diffusion.py", label=ctx.t("to_diffusion"), icon=":material/blur_on:", query_params={"lang": ctx.lang})
     with st.expander(ctx.t("explain_score"), icon=":material/school:"):
         ctx.md("score_matching")
+
+
+@section
+def score_field_part() -> None:
+    """The data set's learned score field: its picker reruns only this part."""
+    with guard():
+        name = st.selectbox(ctx.t("score_data"), list(points.BUILTIN), format_func=ctx.labeler("data"), key=ctx.key("score_data"))
+        ctx.chart(score_figure(name, ctx.lang), key="score_fig", config=CHART)
+        st.caption(ctx.t("score_legend"))
 
 
 def digits_section() -> None:

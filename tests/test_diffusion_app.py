@@ -45,9 +45,11 @@ def test_forward_process_widgets_and_bad_schedules(lang):
     for schedule in ("cosine", "sigmoid", "linear"):
         at.selectbox(key=K + "schedule").set_value(schedule).run()
         assert_clean(at)
-    at.slider(key=K + "t_forward").set_value(100).run()
+    at.session_state[K + "t_forward"] = 100  # the points' roads scrub in the browser: a link's t opens them there
+    at.run()
     assert_clean(at)
-    at.slider(key=K + "t_forward").set_value(0).run()
+    at.session_state[K + "t_forward"] = 0
+    at.run()
     assert_clean(at)
     at.selectbox(key=K + "dataset").set_value("ring8").run()
     at.slider(key=K + "noise_ring8").set_value(0.2).run()
@@ -56,6 +58,10 @@ def test_forward_process_widgets_and_bad_schedules(lang):
     for source in ("digits", "photo", "points"):
         at.segmented_control(key=K + "source").set_value(source).run()
         assert_clean(at)
+        if source == "digits":  # images: the two roads at one t, on a Streamlit slider
+            for t in (100, 0):
+                at.slider(key=K + "t_forward").set_value(t).run()
+                assert_clean(at)
     # the teaching point: DDPM's betas with T = 50 leave ᾱ_T ≈ 0.6
     at.number_input(key=K + "beta_start").set_value(0.0001).run()
     at.number_input(key=K + "beta_end").set_value(0.02).run()
@@ -205,15 +211,27 @@ def test_latent_and_comparison_sections(lang):
     assert any("DALL·E" in m.value for m in at.markdown)
 
 
-COMPARE_CAPTIONS = {"points": "compare_caption", "digits": "compare_digits_caption", "photo": "compare_photo_caption"}
-COMPARE_CHARTS = {"points": {"compare_fig"}, "digits": {"compare_images", "compare_hist"}, "photo": {"compare_images", "compare_hist"}}
+COMPARE_CAPTIONS = {"digits": "compare_digits_caption", "photo": "compare_photo_caption"}
+COMPARE_CHARTS = {"digits": {"compare_images", "compare_hist"}, "photo": {"compare_images", "compare_hist"}}
+
+
+def typed(trace: dict) -> np.ndarray:
+    """A scatter trace's points, sent as float32 base64."""
+    return np.column_stack([np.frombuffer(base64.b64decode(trace[a]["bdata"]), np.float32) for a in "xy"])
+
+
+def opening(fig: dict) -> str:
+    """The frame a figure's plotly slider opens at, by name."""
+    slider = fig["layout"]["sliders"][0]
+    return slider["steps"][slider["active"]]["args"][0][0]
 
 
 @pytest.mark.parametrize("lang", ["en", "pt"])
 def test_step_by_step_panel_draws_and_explains_every_data_choice(lang):
-    """Neither column of "Step by step, or in one jump?" is empty, and its captions describe what is drawn."""
+    """Neither column of "Step by step, or in one jump?" is empty for images, and its captions describe what is drawn;
+    the points' roads are one figure scrubbed in the browser, explained under it."""
     at = open_page(SCRIPT, lang)
-    for source in ("digits", "photo", "points"):
+    for source in ("digits", "photo"):
         at.segmented_control(key=K + "source").set_value(source).run()
         assert_clean(at)
         i = next(i for i, c in enumerate(at.columns) if c.get("dataframe"))  # the table's column, right of the figures
@@ -221,31 +239,57 @@ def test_step_by_step_panel_draws_and_explains_every_data_choice(lang):
         assert chart_keys(left) == COMPARE_CHARTS[source], source
         assert len(right.get("dataframe")) == 1
         captions = [c.value for c in left.get("caption")]
-        n = text.number(lang, 400, ",") if source == "points" else 8  # points: 400 of each cloud drawn; images: 8
-        shown = {s for s, key in COMPARE_CAPTIONS.items() if text.lookup(lang, f"diffusion.{key}", n=n, t=10) in captions}
+        shown = {s for s, key in COMPARE_CAPTIONS.items() if text.lookup(lang, f"diffusion.{key}", n=8, t=10) in captions}
         assert shown == {source}, (source, captions)  # t = 10 by default
-        if source != "points":  # the histogram's legend counts every pixel value: 400 digits or one 64×64 RGB photo
-            m = {"digits": 400 * 64, "photo": 64 * 64 * 3}[source]
-            assert captions[1] == text.lookup(lang, "diffusion.compare_hist_legend", m=text.number(lang, m, ","))
-    # the points' figure draws 400 of each road's 800 points (the same rows of x₀ by both roads), the table all of them
-    fig = chart(at, "compare_fig")
-    ds = data_input.builtin("swiss_roll", points.BUILTIN["swiss_roll"].default_n, points.BUILTIN["swiss_roll"].default_noise, 0)
-    res = D.compare_roads(D.check_2d_data(ds.X), D.ScheduleConfig(), 10, 0)
-    rows = np.sort(np.random.default_rng(0).choice(len(ds.X), 400, replace=False))
-    for trace, cloud in zip(fig["data"][1:], (res.iterative, res.closed)):
-        drawn = np.column_stack([np.frombuffer(base64.b64decode(trace[a]["bdata"]), np.float32) for a in "xy"])
-        np.testing.assert_allclose(drawn, cloud[rows], rtol=1e-5, atol=1e-6)
-    at.segmented_control(key=K + "source").set_value("digits").run()
+        m = {"digits": 400 * 64, "photo": 64 * 64 * 3}[source]  # the histogram's legend counts every pixel value
+        assert captions[1] == text.lookup(lang, "diffusion.compare_hist_legend", m=text.number(lang, m, ","))
     at.slider(key=K + "t_forward").set_value(0).run()  # nothing to histogram at t = 0: the images and a sentence
     i = next(i for i, c in enumerate(at.columns) if c.get("dataframe"))
     assert chart_keys(at.columns[i - 1]) == {"compare_images"}
     assert text.lookup(lang, "diffusion.compare_t0") in [c.value for c in at.columns[i - 1].get("caption")]
+    at.segmented_control(key=K + "source").set_value("points").run()
+    assert_clean(at)
+    assert not at.get("dataframe") and not [s for s in at.slider if s.key == K + "t_forward"]  # no table, no rerun for t
+    captions = [c.value for c in at.caption]
+    assert text.lookup(lang, "diffusion.compare_caption", n=text.number(lang, 300, ",")) in captions  # 300 of each cloud drawn
+    assert text.lookup(lang, "diffusion.compare_scrub", n=21) + " " + text.lookup(lang, "diffusion.mmd2_negative") in captions
 
 
 @pytest.mark.parametrize("lang", ["en", "pt"])
-def test_a_negative_mmd2_is_explained(lang):
-    """Two clouds from the same distribution give an unbiased MMD² slightly below 0; its help says why."""
+def test_the_points_roads_scrub_in_the_browser_with_the_server_s_numbers_in_each_frame(lang):
+    """Every t of the roads is a plotly frame (no t widget: no rerun): at two of them the clouds are the rows of
+    ``compare_roads`` at that t (300 of 800, the same rows by both roads) and the label gives its residual statistics
+    and MMD² (over every point), as the table and the metric did; the figure opens at a link's t."""
     at = open_page(SCRIPT, lang)
-    (metric,) = [m for m in at.metric if m.label == text.lookup(lang, "diffusion.compare_mmd")]
-    assert metric.value.startswith("-"), metric.value  # -0.0044 with the default seed
-    assert text.lookup(lang, "diffusion.mmd2_negative") in metric.help
+    fig = chart(at, "compare_fig")
+    ds = data_input.builtin("swiss_roll", points.BUILTIN["swiss_roll"].default_n, points.BUILTIN["swiss_roll"].default_noise, 0)
+    X0, config = D.check_2d_data(ds.X), D.ScheduleConfig()
+    ts = [int(f["name"]) for f in fig["frames"]]
+    assert ts == list(range(0, 101, 5)) and opening(fig) == "10"
+    steps = fig["layout"]["sliders"][0]["steps"]
+    assert [step["args"][0] for step in steps] == [[str(t)] for t in ts]
+    rows = np.sort(np.random.default_rng(0).choice(len(X0), 300, replace=False))
+    sched = D.NoiseSchedule(config)
+    for t in (10, 55):
+        res = D.compare_roads(X0, config, t, 0)  # what the table and the metric showed at t
+        frame = fig["frames"][ts.index(t)]
+        assert frame["traces"] == [1, 2]
+        for trace, cloud in zip(frame["data"], (res.iterative, res.closed)):
+            np.testing.assert_allclose(typed(trace), cloud[rows], rtol=1e-5, atol=1e-6)
+        n = lambda v, spec: text.number(lang, v, spec)  # noqa: E731
+        assert steps[ts.index(t)]["label"] == text.lookup(
+            lang, "diffusion.compare_frame", t=t, mean_factor=n(sched.marginal(t)[0], ".3f"), var=n(res.var, ".4f"),
+            it_mean=n(res.rows["iterative"][0], "+.4f"), it_var=n(res.rows["iterative"][1], ".4f"),
+            cf_mean=n(res.rows["closed"][0], "+.4f"), cf_var=n(res.rows["closed"][1], ".4f"), mmd=n(res.mmd2, ".4f"))
+        if t == 10:  # drawn first: the frame it opens at; its MMD² is negative (-0.0044), explained under the figure
+            for trace, cloud in zip(fig["data"][1:], (res.iterative, res.closed)):
+                np.testing.assert_allclose(typed(trace), cloud[rows], rtol=1e-5, atol=1e-6)
+            assert res.mmd2 < 0
+    at.session_state[K + "t_forward"] = 55  # a link's t (``t_forward`` was the roads' Streamlit slider)
+    at.run()
+    assert_clean(at)
+    assert opening(chart(at, "compare_fig")) == "55" and opening(chart(at, "forward_fig")) == "54"  # the forward one's nearest t
+    at.session_state[K + "t_forward"] = "abc"  # not a timestep: said once, the default
+    at.run()
+    assert not at.exception and len(at.warning) == 1 and K + "t_forward" not in at.session_state
+    assert opening(chart(at, "compare_fig")) == "10"

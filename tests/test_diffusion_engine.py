@@ -83,6 +83,21 @@ def test_both_roads_leave_residuals_with_the_theorys_mean_and_variance(shape):
     assert still.var == 0.0 and still.rows["iterative"] == still.rows["closed"] == (0.0, 0.0)
 
 
+@pytest.mark.parametrize("shape", [(300, 2), (6, 64)], ids=["points", "images"])
+def test_both_roads_at_every_t_of_a_series_are_the_roads_at_that_t(shape):
+    """The two roads' scrubbed figure walks the single steps once: each t of the series is exactly ``compare_roads`` at
+    that t (the same draws, the same numbers), whatever t is left out between them."""
+    config, seed = D.ScheduleConfig("cosine", 60), 3
+    X0 = np.random.default_rng(1).uniform(-1, 1, shape)
+    ts = [0, 1, 7, 30, 60]
+    for t, got in zip(ts, D.compare_roads_series(X0, config, ts, seed)):
+        want = D.compare_roads(X0, config, t, seed)
+        np.testing.assert_array_equal(got.iterative, want.iterative)
+        np.testing.assert_array_equal(got.closed, want.closed)
+        assert got.rows == want.rows and got.var == want.var and got.mmd2 == want.mmd2, t
+    assert not np.array_equal(*(r.iterative for r in D.compare_roads_series(X0, config, [7, 30], seed)))
+
+
 def test_residual_stats_read_the_mean_and_variance_of_every_value():
     X0 = np.zeros((2, 3))
     Xt = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]])

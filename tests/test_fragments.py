@@ -55,14 +55,16 @@ async def _diffusion(base: str) -> None:
     try:
         first = await s.open(timeout=240)
         assert first.seconds is not None and not first.errors, first.errors
-        assert {"forward_fig", "compare_fig"} <= set(s.last_run()["charts"])
+        assert {"forward_fig", "compare_fig"} <= set(s.last_run()["charts"])  # the points' roads: every t, scrubbed in the browser
+        shown = await s.move(K + "source", option="8×8 digits", timeout=240)  # the digits' roads: one t, on a slider
+        assert not shown.partial and not shown.errors, shown.errors
         t0, _ = sqrt_alpha_bar_shown(s.last_run()["text"])
 
         # the two roads' own t: a fragment rerun that redraws the roads and nothing else
         moved = await s.move(K + "t_forward", timeout=240)
         assert moved.partial and not moved.errors, moved.errors
         run = s.last_run()
-        assert run["charts"] == ["compare_fig"]
+        assert run["charts"] == ["compare_images", "compare_hist"]
         t1, root = sqrt_alpha_bar_shown(run["text"])
         assert t1 == t0 + 1
         linear = D.NoiseSchedule(D.ScheduleConfig("linear", 100, 1e-3, 0.2))
@@ -72,7 +74,7 @@ async def _diffusion(base: str) -> None:
         changed = await s.move(K + "schedule", option="cosine", timeout=240)
         assert not changed.partial and not changed.errors, changed.errors
         run = s.last_run()
-        assert {"forward_fig", "compare_fig"} <= set(run["charts"])
+        assert {"forward_fig", "compare_images"} <= set(run["charts"])
         t2, root = sqrt_alpha_bar_shown(run["text"])
         cosine = D.NoiseSchedule(D.ScheduleConfig("cosine", 100, 1e-3, 0.2))
         assert t2 == t1 and abs(root - cosine.marginal(t2)[0]) < 1e-3
@@ -91,9 +93,9 @@ async def _vae(base: str) -> None:
         assert s.last_run()["charts"] == ["grid_fig"]
         assert s.last_run()["specs"]["grid_fig"] != before
         resized = s.last_run()["specs"]["grid_fig"]
-        changed = await s.move("w:vae.beta", timeout=240)  # the model (shared by every tab): the whole page, a new grid
-        assert not changed.partial and not changed.errors, changed.errors
-        assert s.last_run()["specs"]["grid_fig"] != resized
+        changed = await s.move("w:vae.beta", timeout=240)  # the model (shared by every tab): its section, every tab in it anew
+        assert changed.partial and not changed.errors, changed.errors
+        assert "grid_fig" in s.last_run()["charts"] and s.last_run()["specs"]["grid_fig"] != resized
     finally:
         await s.close()
 

@@ -243,3 +243,26 @@ def test_vq_vae_tab(lang):
         at.number_input(key=k("vq_code")).set_value(code)
         at.segmented_control(key=k("vq_slot")).set_value(slot).run()
         assert_clean(at)
+
+
+def test_the_other_shipped_betas_are_ready_before_a_move(monkeypatch):
+    """After a view of a model, a background thread scores every shipped β of that architecture and latent size once
+    (a move of β then finds them cached); a second view starts none."""
+    from engine.families import vae
+    from ui import views_vae
+
+    monkeypatch.setenv("GP_PREWARM", "1")
+    monkeypatch.setattr(views_vae, "_warmed", set())
+    thread = views_vae.warm_betas(2, "mlp", 5, "pt")
+    assert thread is not None and views_vae.warm_betas(2, "mlp", 5, "pt") is None  # once per setting
+    thread.join(240)
+    assert not thread.is_alive()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("scored again: the warm-up left it out")
+
+    monkeypatch.setattr(vae.VAE, "evaluate", refuse)
+    monkeypatch.setattr(vae.VAE, "iwae", refuse)
+    for b in (0.25, 4.0, 8.0):
+        ev, neg_iwae = views_vae.test_bounds(2, b, "mlp", 5)
+        assert neg_iwae <= ev.neg_elbo + 0.5  # the importance-weighted bound is the tighter one (scored by the thread, by the page's call)

@@ -26,8 +26,20 @@ def mmd_metric(ctx: PageContext, where, label: str, value: float, help_text: str
 
 # ---------------------------------------------------------------- forward process: two roads to x_t
 
+def compare_points(ctx: PageContext, X0: np.ndarray, config: D.ScheduleConfig, t: int) -> None:
+    """Both roads from 2D points at every t shown, opening at ``t``: scrubbed in the browser, each frame's residual
+    statistics and MMD² (over every point) in the slider's label."""
+    with st.spinner(ctx.t("compare_building")):
+        fig = V.roads_figure(X0, config, t, ctx.seed, ctx.lang)
+    left, right = st.columns([3, 2], gap="large")
+    ctx.chart(fig, where=left, key="compare_fig", config=CHART)
+    right.caption(ctx.t("compare_caption", n=ctx.num(min(len(X0), V.ROAD_POINTS), ",")))
+    right.caption(ctx.t("compare_scrub", n=len(V.roads_timesteps(config.T))) + " " + ctx.t("mmd2_negative"))
+
+
 def compare_forward(ctx: PageContext, source: str, X0: np.ndarray, config: D.ScheduleConfig, t: int) -> None:
-    """Both roads to x_t at ``t``: the residuals' table and MMD², and the points or images by each road."""
+    """Both roads to x_t at ``t`` for digits or the photo: the residuals' table, the images by each road and the
+    residuals' histogram (2D points: ``compare_points``)."""
     res = V.forward_comparison(X0, config, t, ctx.seed)
     left, right = st.columns([3, 2], gap="large")
     with right:
@@ -36,14 +48,8 @@ def compare_forward(ctx: PageContext, source: str, X0: np.ndarray, config: D.Sch
                  ctx.t("compare_mean"): [ctx.num(res.rows[k][0], "+.4f") for k in names],
                  ctx.t("compare_var"): [ctx.num(res.rows[k][1], ".4f") for k in names]}
         st.dataframe(table, hide_index=True, width="stretch")
-        if res.mmd2 is not None:
-            mmd_metric(ctx, st, ctx.t("compare_mmd"), res.mmd2, ctx.t("compare_mmd_help"))
     with left:
-        if source == "points":
-            ctx.chart(V.roads_figure(X0, config, t, ctx.seed, ctx.lang), key="compare_fig", config=CHART)
-            st.caption(ctx.t("compare_caption", n=ctx.num(min(len(X0), V.ROAD_POINTS), ",")))
-        else:
-            compare_images(ctx, source, res, t)
+        compare_images(ctx, source, res, t)
 
 
 def compare_images(ctx: PageContext, source: str, res: D.RoadComparison, t: int) -> None:

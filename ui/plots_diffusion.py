@@ -30,6 +30,31 @@ def points_figure(box, data: np.ndarray, clouds: list[tuple[np.ndarray, str, str
     return fig
 
 
+def roads_animation(box, data: np.ndarray, iterative: np.ndarray, closed: np.ndarray, names: tuple[str, str], data_name: str,
+                    ts: list[int], start: int, frame_labels: list[str], play: str, pause: str, height: int = 600) -> go.Figure:
+    """Both roads to x_t over x₀, one frame per t in ``ts`` (``iterative``, ``closed``: (len(ts), n, 2)): the slider under the
+    figure moves t in the browser, both clouds together; its label (``frame_labels``) says that frame's numbers."""
+    fig = points_figure(box, data, [(iterative[start], names[0], SAMPLE_COLOUR), (closed[start], names[1], SECOND_COLOUR)],
+                        data_name, height)
+    iterative, closed = charts.f4(iterative), charts.f4(closed)
+    fig.frames = [go.Frame(data=[go.Scatter(x=a[:, 0], y=a[:, 1]), go.Scatter(x=b[:, 0], y=b[:, 1])], traces=[1, 2], name=str(t))
+                  for a, b, t in zip(iterative, closed, ts)]
+    step_args = dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))
+    fig.update_layout(
+        margin=dict(l=10, r=10, t=40, b=190), uirevision="roads",
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.1, xanchor="left", yanchor="top", showactive=False,
+                          buttons=[dict(label="▶ " + play, method="animate",
+                                        args=[None, dict(frame=dict(duration=200, redraw=False), transition=dict(duration=0), fromcurrent=True)]),
+                                   dict(label="■ " + pause, method="animate", args=[[None], step_args])])],
+        # the tick labels would overlap (one per frame): only the current value is written, above the slider (its full width:
+        # the label has three lines)
+        sliders=[dict(active=start, x=0.0, y=-0.17, len=1.0, xanchor="left", yanchor="top", font=dict(color="rgba(0,0,0,0)"),
+                      currentvalue=dict(prefix="", font=dict(size=charts.FONT_SIZE - 2, color="#111827")),
+                      steps=[dict(label=lab, method="animate", args=[[str(t)], step_args]) for t, lab in zip(ts, frame_labels)])],
+    )
+    return fig
+
+
 def reverse_animation(box, data: np.ndarray, trajectory: np.ndarray, timesteps: list[int], data_name: str, points_name: str,
                       frame_label: str, play: str, pause: str, height: int = 540) -> go.Figure:
     """Points moving from noise (t = T) to samples (t = 0): plotly frames, scrubbed in the browser."""

@@ -76,9 +76,12 @@ def surface_figure(g: GridDensity, z_title: str, height: int = 480) -> go.Figure
     return fig
 
 
-def _points(X: np.ndarray, name: str, colour: str, size: int, opacity: float) -> go.Scattergl:
-    return go.Scattergl(x=X[:, 0], y=X[:, 1], mode="markers", name=name, marker=dict(color=colour, size=size, opacity=opacity,
-                        line=dict(color="white", width=0.4)), hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>%{fullData.name}</extra>")
+def _points(X: np.ndarray, name: str, colour: str, size: int, opacity: float) -> go.Scatter:
+    """A cloud of a few hundred points: SVG (a WebGL context per new chart is drawn in software on a machine without a
+    GPU), float32 on the wire."""
+    X = charts.f4(X)
+    return go.Scatter(x=X[:, 0], y=X[:, 1], mode="markers", name=name, marker=dict(color=colour, size=size, opacity=opacity,
+                      line=dict(color="white", width=0.4)), hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>%{fullData.name}</extra>")
 
 
 def points_over_energy(g: GridDensity, clouds: list[tuple[np.ndarray, str, str]], colorbar: str, height: int = 440,

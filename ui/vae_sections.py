@@ -2,7 +2,8 @@
 live training, VQ-VAE).
 
 Each takes the page's ``ctx`` and draws with the page's widget and session-state keys. A tab with its own controls is
-a fragment: moving them reruns only that tab; the model choice above the tabs reruns the page.
+a fragment: moving them reruns only that tab; the model choice above the tabs reruns the page's model section (a fragment
+holding the metrics and every tab), the seed and the language the page.
 """
 
 import numpy as np
@@ -26,8 +27,8 @@ def t_digit(ctx: PageContext, k) -> str:
 
 
 # ---------------------------------------------------------------------------- the tabs: one fragment each
-# A tab's own controls rerun only that tab; the page's model choice (and the seed, the language) reruns the page,
-# and with it every fragment's arguments.
+# A tab's own controls rerun only that tab; the page's model choice reruns the model section around the tabs (the seed and
+# the language the page), and with it every fragment's arguments.
 
 @section
 def latent_tab(ctx: PageContext, M: vae.VAE, latent: int, beta: float, arch: str, axis: tuple[str, str]) -> None:
@@ -58,8 +59,7 @@ def latent_tab(ctx: PageContext, M: vae.VAE, latent: int, beta: float, arch: str
             if radius > vae.far_radius(latent):
                 st.warning(ctx.t("far_warning", r=radius), icon=":material/warning:")
         with left:
-            # the view holds every test code and the picked point, however far it was typed
-            lim = max(3.5, float(np.abs(view.shown).max()) * 1.05, max(abs(z1), abs(z2)) * 1.1)
+            lim = views.plane_limit(view, (z1, z2))
             fig = charts.overlay(views.latent_figure(latent, beta, arch, lim, ctx.lang), [plots_vae.picked_trace(np.array([z1, z2]), ctx.t("picked"))])
             ctx.chart(fig, key="latent_fig", on_select="rerun", selection_mode="points", config=PLOT_CFG)
             st.caption(ctx.t("latent_caption") if latent == 2 else ctx.t("latent_caption_pca", d=latent, v=float(view.explained.sum())))

@@ -30,7 +30,8 @@ FORWARD_FRAMES = 51  # timesteps the forward animation holds (every one when T �
 PHOTO_FRAMES = 26  # the photo's frames are pictures: fewer of them
 FORWARD_POINTS = 300  # points moved by the forward animation (the grey x₀ behind them shows up to DATA_POINTS)
 DATA_POINTS = 1000
-ROAD_POINTS = 400  # of each cloud in the two roads' figure: enough to see them overlap (the default data has 800)
+ROAD_POINTS = 300  # of each cloud in each frame of the two roads' figure: enough to see them overlap (the default data has 800)
+ROAD_FRAMES = 21  # timesteps the two roads' figure holds, every 5 % of T (T // 10 among them when 20 divides T): ~200 kB
 
 
 def _ctx(lang: str) -> PageContext:
@@ -139,17 +140,40 @@ def forward_comparison(X0: np.ndarray, config: D.ScheduleConfig, t: int, seed: i
     return D.compare_roads(X0, config, t, seed, keep=COMPARE_IMAGES)
 
 
+def roads_timesteps(T: int) -> list[int]:
+    """The timesteps the two roads' figure holds: every t when T + 1 ≤ ``ROAD_FRAMES``, else ``ROAD_FRAMES`` from 0 to T."""
+    return forward_timesteps(T, ROAD_FRAMES)
+
+
+@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
+def roads_series(X0: np.ndarray, config: D.ScheduleConfig, seed: int) -> dict:
+    """Both roads at every t of ``roads_timesteps``, each exactly ``D.compare_roads`` at that t: the ``ROAD_POINTS`` drawn
+    of each cloud (the same rows of x₀ by both roads), and the residuals' (mean, variance) and MMD², which use every point."""
+    ts = roads_timesteps(D.NoiseSchedule(config).T)
+    runs = D.compare_roads_series(X0, config, ts, seed)
+    return {"ts": ts, "iterative": np.stack([_thin(r.iterative, ROAD_POINTS) for r in runs]).astype(np.float32),
+            "closed": np.stack([_thin(r.closed, ROAD_POINTS) for r in runs]).astype(np.float32),
+            "rows": [r.rows for r in runs], "mmd2": [r.mmd2 for r in runs], "var": [r.var for r in runs]}
+
+
+def roads_label(ctx: PageContext, t: int, rows: dict, mmd2: float, mean_factor: float) -> str:
+    """The slider's label at t: the schedule there, each road's residual mean and variance against the theory's, MMD²."""
+    return ctx.t("compare_frame", t=t, mean_factor=ctx.num(mean_factor, ".3f"), var=ctx.num(rows["theory"][1], ".4f"),
+                 it_mean=ctx.num(rows["iterative"][0], "+.4f"), it_var=ctx.num(rows["iterative"][1], ".4f"),
+                 cf_mean=ctx.num(rows["closed"][0], "+.4f"), cf_var=ctx.num(rows["closed"][1], ".4f"), mmd=ctx.num(mmd2, ".4f"))
+
+
 @charts.shared_figures(max_entries=32, ttl=3600)
 def roads_figure(X0: np.ndarray, config: D.ScheduleConfig, t: int, seed: int, lang: str):
-    """Both roads' clouds at ``t`` over x₀, ``ROAD_POINTS`` of each (the same rows of x₀ by both roads: the table and
-    MMD² use every point). Shared, read-only, serialised once: moving t back to a value shown before re-sends it as
-    it is, with nothing rebuilt."""
-    ctx, res = _ctx(lang), forward_comparison(X0, config, t, seed)
-    fig = P.points_figure(box_for(X0, 3.2), _thin(X0, ROAD_POINTS),
-                          [(_thin(res.iterative, ROAD_POINTS), ctx.t("compare.iterative"), P.SAMPLE_COLOUR),
-                           (_thin(res.closed, ROAD_POINTS), ctx.t("compare.closed"), P.SECOND_COLOUR)],
-                          ctx.t("x0_label"), height=420)
-    return fig
+    """Both roads' clouds over x₀ at every t of ``roads_timesteps``, opening at the one nearest ``t``: the reader scrubs t
+    in the browser, with each frame's numbers in the slider's label. Shared, read-only, serialised once."""
+    ctx, run, sched = _ctx(lang), roads_series(X0, config, seed), D.NoiseSchedule(config)
+    ts = run["ts"]
+    start = int(np.argmin([abs(s - t) for s in ts]))
+    labels = [roads_label(ctx, s, rows, mmd, sched.marginal(s)[0]) for s, rows, mmd in zip(ts, run["rows"], run["mmd2"])]
+    return P.roads_animation(box_for(X0, 3.2), _thin(X0, ROAD_POINTS), run["iterative"], run["closed"],
+                             (ctx.t("compare.iterative"), ctx.t("compare.closed")), ctx.t("x0_label"), ts, start, labels,
+                             ctx.t("play"), ctx.t("pause"))
 
 
 def residual_figure(res: D.RoadComparison, lang: str):

@@ -5,6 +5,9 @@ settings alone are built once and shared by every session: each key includes the
 that language's labels, and the page only places them.
 """
 
+import logging
+import threading
+
 import numpy as np
 import streamlit as st
 
@@ -14,6 +17,7 @@ from ui import charts, plots_vae
 from ui.shell import PageContext
 
 PAGE = "vae"
+LOG = logging.getLogger("generative_playground")
 
 
 def _ctx(lang: str) -> PageContext:
@@ -148,3 +152,52 @@ def curves_figure(latent: int, beta: float, arch: str, lang: str):
 def vq_usage_figure(lang: str):
     ctx = _ctx(lang)
     return plots_vae.code_usage(vq_view()[0], vq_model().config.codebook, ctx.t("vq_code"), ctx.t("vq_count"), ctx.t("vq_slot_n"))
+
+
+# ---------------------------------------------------------------- the other β, ready before a move
+
+_warmed: set[tuple] = set()
+_warm_lock = threading.Lock()
+
+
+def plane_limit(view: vae.LatentPlane, picked=(0.0, 0.0)) -> float:
+    """The latent plane's half-width: every test code and the picked point, however far it was typed."""
+    return max(3.5, float(np.abs(view.shown).max()) * 1.05, max(abs(picked[0]), abs(picked[1])) * 1.1)
+
+
+def warm_betas(latent: int, arch: str, k: int, lang: str) -> threading.Thread | None:
+    """Once per process and setting: the views of every shipped β of this architecture and latent size (the scores on
+    the whole test set, the reconstructions, the plane and its figures, shared by every session), computed in a
+    background thread after this run, so that a move of β finds them ready (a first view of a model was ~0.35 s of CPU
+    here, most of a β move). It gives way to running scripts as ``ui.prewarm`` does, and is off with ``GP_PREWARM=0``.
+    Returns the thread it started (None: done before, or off)."""
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+    from ui import prewarm
+
+    present = charts.presenting()
+    key = (latent, arch, k, lang, present)
+    with _warm_lock:
+        if not prewarm.enabled() or key in _warmed:
+            return None
+        _warmed.add(key)
+    betas = sorted(b for d, b, a in vae.available() if d == latent and a == arch)
+
+    def work() -> None:
+        for b in betas:
+            prewarm._give_way()  # after this run, and between other sessions' runs
+            try:
+                test_bounds(latent, b, arch, k)
+                reconstructions(latent, b, arch)
+                usage(latent, b, arch)
+                latent_figure(latent, b, arch, plane_limit(plane(latent, b, arch)), lang)
+                kl_dims_figure(latent, b, arch, lang)
+            except Exception:  # the page computes it when asked, and says what went wrong then
+                LOG.warning("vae: warming beta %s failed", b, exc_info=True)
+
+    thread = threading.Thread(target=work, name="gp-vae-betas", daemon=True)
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is not None:  # the session's presenter mode and caches, as its run sees them
+        add_script_run_ctx(thread, ctx)
+    thread.start()
+    return thread

@@ -14,7 +14,8 @@ import numpy as np
 from engine.families.diffusion.schedule import NoiseSchedule, ScheduleConfig
 from engine.metrics import mmd2
 
-__all__ = ["ROADS", "COMPARE_MMD_POINTS", "RoadComparison", "draw_x_t", "residuals", "residual_stats", "compare_roads"]
+__all__ = ["ROADS", "COMPARE_MMD_POINTS", "RoadComparison", "draw_x_t", "residuals", "residual_stats", "compare_roads",
+           "compare_roads_series"]
 
 ROADS = ("iterative", "closed")
 COMPARE_MMD_POINTS = 1000  # the MMD² between the two clouds uses at most this many points of each
@@ -56,7 +57,18 @@ def compare_roads(X0: np.ndarray, config: ScheduleConfig, t: int, seed: int, kee
     """Both roads to x_t from the same ``X0``: ``t`` single steps (seed ``seed``), and one closed-form draw
     (seed ``seed + 1``), with the residual statistics of each and the theory's."""
     sched = NoiseSchedule(config)
-    step_by_step = sched.forward_iterative(X0, t, seed=seed)
+    return _compare(X0, sched, t, sched.forward_iterative(X0, t, seed=seed), seed, keep)
+
+
+def compare_roads_series(X0: np.ndarray, config: ScheduleConfig, ts: list[int], seed: int, keep: int = 8) -> list[RoadComparison]:
+    """:func:`compare_roads` at every t of ``ts`` (increasing), the same numbers, with the single steps walked once
+    to the last t (each x_t on the way is where ``t`` steps with the same draws end)."""
+    sched = NoiseSchedule(config)
+    paths = sched.forward_iterative_path(X0, ts, seed=seed)
+    return [_compare(X0, sched, t, step_by_step, seed, keep) for t, step_by_step in zip(ts, paths)]
+
+
+def _compare(X0: np.ndarray, sched: NoiseSchedule, t: int, step_by_step: np.ndarray, seed: int, keep: int) -> RoadComparison:
     closed = draw_x_t(X0, sched, t, seed + 1)
     mean_factor, var = sched.marginal(t)
     resid = {"iterative": residuals(step_by_step, X0, mean_factor), "closed": residuals(closed, X0, mean_factor)}

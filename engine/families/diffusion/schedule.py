@@ -125,6 +125,19 @@ class NoiseSchedule:
             x = math.sqrt(self.alphas[s]) * x + math.sqrt(self.betas[s]) * rng.standard_normal(x.shape)
         return x
 
+    def forward_iterative_path(self, x0: np.ndarray, ts, seed: SeedLike = 0) -> list[np.ndarray]:
+        """``forward_iterative`` at every t of ``ts`` (increasing) from one walk of the same single steps and draws."""
+        rng = as_generator(seed)
+        x = np.array(x0, float)
+        wanted, out = set(int(t) for t in ts), {}
+        if 0 in wanted:
+            out[0] = x.copy()
+        for s in range(1, max(wanted, default=0) + 1):
+            x = math.sqrt(self.alphas[s]) * x + math.sqrt(self.betas[s]) * rng.standard_normal(x.shape)
+            if s in wanted:
+                out[s] = x
+        return [out[int(t)] for t in ts]
+
     def marginal(self, t: int) -> tuple[float, float]:
         """(mean factor √ᾱ_t, variance 1 − ᾱ_t) of q(x_t | x_0)."""
         return float(self.sqrt_alphas_cumprod[t]), float(1.0 - self.alphas_cumprod[t])
