@@ -106,28 +106,52 @@ def _arrows(fig: go.Figure, start: np.ndarray, vec: np.ndarray, name: str, colou
                              hoverinfo="skip"))
 
 
-# The live plane is drawn anew on every tick (a changed figure is a new chart to Streamlit's front end). As SVG, a
-# few thousand markers draw in a few milliseconds; as WebGL, each new chart creates a new GL context, which a
-# laptop without a GPU (and headless Chromium) renders in software at a multiple of that, so the plane fell behind
-# the ticks and was never redrawn while training. WebGL is kept for an upload with more points than this.
+# The live plane is drawn anew on every tick (a changed figure is a new chart to Streamlit's front end, which mounts
+# it with Plotly.newPlot). As SVG, a few thousand markers draw in a few milliseconds each; as WebGL, each new chart
+# creates a new GL context, which a laptop without a GPU (and headless Chromium) renders in software at a multiple of
+# that, so the plane fell behind the ticks and was never redrawn while training. WebGL is kept for an upload with more
+# points than this.
 SVG_POINTS = 3000
+# While training plays the plane is drawn four times a second, and each SVG marker costs the browser about 0.1 ms
+# (benchmarks/live_figures.py): the drawing then shows a fixed, seeded sample of the real points (they do not move
+# while G trains; a few hundred keep every mode's shape), the first generated points of the fixed noise batch (the
+# same points on every tick, so they move smoothly) and D(x) on a coarser grid. Paused, every point is drawn.
+LIVE_REAL = 250
+LIVE_FAKE = 200
+LIVE_RESOLUTION = 30  # D(x)'s grid while playing (GanTrainer.view's default, 60, when paused)
 
 
-def plane(view, real: np.ndarray, box, layers, labels: dict[str, str], height: int = 520) -> go.Figure:
-    """The layered view of the live GAN. ``labels``: real, fake, d_map (colour bar), manifold, arrows."""
+def live_subset(n: int, most: int = LIVE_REAL) -> np.ndarray:
+    """The indices of the real points the live plane draws: all ``n`` up to ``most``, else a fixed sample of ``most``
+    (seed 0: the same points on every tick, in the data's order)."""
+    if n <= most:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, most, replace=False))
+
+
+def plane(view, real: np.ndarray, box, layers, labels: dict[str, str], height: int = 520, live: bool = False) -> go.Figure:
+    """The layered view of the live GAN. ``labels``: real, fake, d_map (colour bar), manifold, arrows; with ``live``
+    (drawn on the ticks while training plays) the plane draws :func:`live_subset` of ``real`` and the first
+    :data:`LIVE_FAKE` generated points, and ``labels`` real_live and fake_live name those subsets in the legend."""
     fig = charts.plane_figure(box, height=height)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0), margin=dict(t=60))
     fig.update_yaxes(constrain="domain")  # keep the box: no empty bands above and below the data
+    fake, real_name, fake_name = view.fake, labels["real"], labels["fake"]
+    if live:
+        if len(real) > LIVE_REAL:
+            real, real_name = real[live_subset(len(real))], labels.get("real_live", real_name)
+        if len(fake) > LIVE_FAKE:
+            fake, fake_name = fake[:LIVE_FAKE], labels.get("fake_live", fake_name)
     if "d_map" in layers:
         _d_heatmap(fig, view.xs, view.ys, view.d_grid, view.probability, labels["d_map"])
     if "manifold" in layers:
         fig.add_trace(go.Scatter(x=view.manifold[:, 0], y=view.manifold[:, 1], mode="lines", name=labels["manifold"],
                                  line=dict(color=GRID, width=1), opacity=0.8, hoverinfo="skip"))
-    gl = len(real) + len(view.fake) > SVG_POINTS  # WebGL only for a large upload (see SVG_POINTS)
+    gl = len(real) + len(fake) > SVG_POINTS  # WebGL only for a large upload (see SVG_POINTS)
     if "real" in layers:
-        _points(fig, real, REAL, labels["real"], size=4, opacity=0.45, gl=gl)
+        _points(fig, real, REAL, real_name, size=4, opacity=0.45, gl=gl)
     if "fake" in layers:
-        _points(fig, view.fake, FAKE, labels["fake"], size=5, opacity=0.85, gl=gl)
+        _points(fig, fake, FAKE, fake_name, size=5, opacity=0.85, gl=gl)
     if "arrows" in layers:
         _arrows(fig, view.arrow_from, view.arrow_dir, labels["arrows"])
     return fig
