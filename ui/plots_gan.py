@@ -115,10 +115,11 @@ SVG_POINTS = 3000
 # While training plays the plane is drawn four times a second, and each SVG marker costs the browser about 0.1 ms
 # (benchmarks/live_figures.py): the drawing then shows a fixed, seeded sample of the real points (they do not move
 # while G trains; a few hundred keep every mode's shape), the first generated points of the fixed noise batch (the
-# same points on every tick, so they move smoothly) and D(x) on a coarser grid. Paused, every point is drawn.
+# same points on every tick, so they move smoothly) and D(x) on a coarser grid (the map is one image: its grid costs
+# the browser nothing to speak of, but 40² values are 20 kB a tick where 60² were 46). Paused, every point is drawn.
 LIVE_REAL = 250
 LIVE_FAKE = 200
-LIVE_RESOLUTION = 30  # D(x)'s grid while playing (GanTrainer.view's default, 60, when paused)
+LIVE_RESOLUTION = 40  # D(x)'s grid while playing (GanTrainer.view's default, 60, when paused)
 
 
 def live_subset(n: int, most: int = LIVE_REAL) -> np.ndarray:
