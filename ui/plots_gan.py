@@ -123,11 +123,8 @@ LIVE_RESOLUTION = 40  # D(x)'s grid while playing (GanTrainer.view's default, 60
 
 
 def live_subset(n: int, most: int = LIVE_REAL) -> np.ndarray:
-    """The indices of the real points the live plane draws: all ``n`` up to ``most``, else a fixed sample of ``most``
-    (seed 0: the same points on every tick, in the data's order)."""
-    if n <= most:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(0).choice(n, most, replace=False))
+    """The indices of the real points the live plane draws (``charts.fixed_subset``: the same ones on every tick)."""
+    return charts.fixed_subset(n, most)
 
 
 def plane(view, real: np.ndarray, box, layers, labels: dict[str, str], height: int = 520, live: bool = False) -> go.Figure:
