@@ -122,7 +122,7 @@ def generative_section(ds, names, box) -> None:
     shown = export.figure_points(fig) + [(ctx.t("sample_label").format(name=names[k]), X) for k, X in series or ()]
     if series is not None:
         fig = add_sample_slider(fig, series, names, linked_samples())
-    export.csv_button(ctx, export.points_csv(shown))
+    export.csv_button(ctx, lambda: export.points_csv(shown))  # written when clicked
     ctx.chart(fig, key="gen_fig", config={"displaylogo": False})
     if series is not None:
         st.caption(ctx.t("samples_scrub"))

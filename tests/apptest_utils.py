@@ -48,7 +48,7 @@ def capture_csv(monkeypatch) -> dict[str, str]:
     draw = export.csv_button
 
     def keep(ctx, data, what="data"):
-        written[ctx.page] = data
+        written[ctx.page] = data() if callable(data) else data  # a deferred download: what a click would write
         draw(ctx, data, what)
 
     monkeypatch.setattr(export, "csv_button", keep)

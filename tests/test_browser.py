@@ -7,6 +7,7 @@ Chromium still gets a green run of everything else.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -84,6 +85,12 @@ def test_csv_upload_bad_then_good_then_bad_keeps_data_and_says_why(browser, tmp_
         page.get_by_text(text.lookup("pt", "data.own_points")).first.wait_for(timeout=30_000)
         points = page.locator('[data-testid="stMetricValue"]').first
         expect(points).to_have_text("40", timeout=PAINT_MS)
+        with page.expect_download() as download:  # the sidebar's CSV is written when clicked (a deferred download)
+            page.locator('[data-testid="stSidebar"] .st-key-discriminative_vs_generative_csv button').first.click()
+        rows = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+        uploaded = {f"{float(x):g},{float(y):g}" for x, y, _ in (line.split(",") for line in good.read_text().splitlines()[1:])}
+        # the figure shows the training three quarters of the 40 points (a quarter is held out to score the models)
+        assert rows[0] == "source,x1,x2" and sum(row.split(",", 1)[1] in uploaded for row in rows[1:]) == 30, rows[:5]
         for refused in (bad, one_class):  # each is refused in Portuguese, and the 40 points stay
             upload(page, refused)
             expect(page.get_by_text(text.lookup("pt", "data.kept_previous"))).to_be_visible(timeout=PAINT_MS)

@@ -101,7 +101,7 @@ def own_data_panel(ctx: PageContext, notice, needs: DataNeeds, expanded: bool = 
                 st.caption(t("data.nothing_to_download"))
             else:
                 st.download_button(
-                    t("data.download_button", n=len(current)), points.to_csv(current).encode("utf-8"),
+                    t("data.download_button", n=len(current)), lambda: points.to_csv(current).encode("utf-8"),  # written when clicked
                     file_name=f"{current.name}.csv", mime="text/csv", icon=":material/download:", key=f"download_{ctx.page}",
                 )
                 st.caption(t("data.csv_written"))

@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import streamlit as st
@@ -211,10 +211,13 @@ def text_csv(rows: Iterable[tuple[str, str]]) -> str:
 
 
 def figure_csv(ctx, fig) -> None:
-    """The page's CSV download of the points ``fig`` shows (``ctx.chart(..., export=True)``)."""
+    """The page's CSV download of the points ``fig`` shows (``ctx.chart(..., export=True)``), written when the
+    student clicks it (the figure's points are read now: a later run may change the figure)."""
+    if not _csv_wanted():
+        return
     groups = figure_points(fig)
     if groups:
-        csv_button(ctx, points_csv(groups))
+        csv_button(ctx, lambda: points_csv(groups))
 
 
 def _fragment() -> str | None:
@@ -227,25 +230,33 @@ def _fragment() -> str | None:
         return None
 
 
-def csv_button(ctx, data: str, what: str = "data") -> None:
+def _csv_wanted() -> bool:
+    """Whether this run draws the page's CSV button (see :func:`csv_button`), so nothing is written for nothing."""
+    ss = st.session_state
+    if live.in_fragment_run():
+        return not ss.get(TICKING) and ss.get(CSV_DONE) == ("fragment", _fragment())
+    return not ss.get(CSV_DONE)
+
+
+def csv_button(ctx, data: str | Callable[[], str], what: str = "data") -> None:
     """The page's download of its data and samples, in the sidebar (the same place on every page).
 
     The first call of a full run draws it. Drawn from inside a fragment (a section of its own), it belongs to that
     fragment: the fragment's own rerun clears it, so that rerun draws it again (with its new points), except a live
-    panel's tick (``TICKING``: four times a second while training plays; it is back when training pauses)."""
+    panel's tick (``TICKING``: four times a second while training plays; it is back when training pauses).
+    ``data`` may be a function that writes the CSV: Streamlit then calls it only when the student clicks (a
+    deferred download), so a run neither writes nor hashes nor keeps the file for a button nobody presses."""
     ss = st.session_state
-    here = _fragment()
-    if live.in_fragment_run():
-        if ss.get(TICKING) or ss.get(CSV_DONE) != ("fragment", here):
-            return
-    elif ss.get(CSV_DONE):
+    if not _csv_wanted():
         return
-    else:
+    if not live.in_fragment_run():
+        here = _fragment()
         ss[CSV_DONE] = ("fragment", here) if here is not None else True
     slot = ss.get(CSV_SLOT)
+    payload = (lambda: data().encode("utf-8")) if callable(data) else data.encode("utf-8")
     try:
         (slot if slot is not None else st.sidebar).download_button(
-            _t("export.csv", what=_t(f"export.what.{what}")), data.encode("utf-8"), file_name=f"{ctx.page}-{what}.csv",
+            _t("export.csv", what=_t(f"export.what.{what}")), payload, file_name=f"{ctx.page}-{what}.csv",
             mime="text/csv", icon=":material/table_view:", key=f"{ctx.page}_csv", on_click="ignore", width="stretch",
             help=_t("export.csv_help"))
     except Exception:  # a second export in one fragment run, or a container Streamlit no longer takes: no button

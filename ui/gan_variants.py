@@ -61,7 +61,7 @@ def truncation_figure(seed: int, start: int, lang: str) -> charts.Frozen:
                                        (ctx.t("trunc.precision"), c.series("precision"), charts.PALETTE[2]),
                                        (ctx.t("trunc.recall"), c.series("recall"), DIVERSITY + ":dash")]),
         (ctx.t("trunc.panel_classes"), [(ctx.t("trunc.covered"), c.series("classes_covered"), charts.PALETTE[3] + ":dash"),
-                                         (ctx.t("trunc.effective"), c.series("effective_classes"), DIVERSITY + ":dash")]),
+                                         (ctx.t("trunc.effective"), c.series("effective_classes"), charts.PALETTE[4] + ":dash")]),
     ]
     labels = [frame_label(ctx, p, c.at(p), c.untruncated) for p in PSIS]
     fig = plots_gan.digits_epochs(grids, GRID_COLS, list(PSIS), start, rows, list(c.psi), ctx.t("trunc.psi_axis"),
@@ -74,7 +74,7 @@ def truncation_figure(seed: int, start: int, lang: str) -> charts.Frozen:
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
     fig.update_yaxes(range=[0, 10.3], dtick=2, row=2, col=2)
     fig.update_layout(uirevision="truncation")
-    fig.layout.sliders[0].y = 0.56  # its two-line label pushes the rail and ticks down: up a little, clear of ▶ and ■
+    fig.layout.sliders[0].y = 0.595  # its three-line label pushes the rail and ticks down: up a little, clear of ▶ and ■
     return fig  # frozen by digits_epochs, changed before its first serialisation
 
 

@@ -26,6 +26,7 @@ from ui import charts, heap, lessons, prewarm, presenter, reconnect, server_load
 from ui.registry import BY_KEY, HOME_SCRIPT, PAGES
 
 heap.install()  # see ui/heap.py: the long-lived heap is frozen so full collections stop rescanning it
+server_load.tune_interpreter()  # see ui/server_load.py: a shorter wait for the interpreter lock after each write
 
 LOG = logging.getLogger("generative_playground")
 PERSIST_PREFIX = "w:"

@@ -147,7 +147,7 @@ def export_texts(ctx: PageContext) -> None:
         shown_prompt, out = compared
         rows += [(f"compare_T={temp:g}", shown_prompt + text) for temp, texts in out.items() for text in texts]
     if rows:
-        export.csv_button(ctx, export.text_csv(rows), what="texts")
+        export.csv_button(ctx, lambda: export.text_csv(rows), what="texts")  # written when clicked
 
 
 # ---------------------------------------------------------------- the count table
