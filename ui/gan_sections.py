@@ -131,13 +131,13 @@ def _memo(ctx: PageContext, name: str, stamp: tuple) -> dict:
 
 def plane_export(ctx: PageContext, tr: gan.GanTrainer, view: gan.GanView, layers: tuple) -> None:
     """The page's CSV: every real and generated point of the layers shown, from the data, not the figure (the plane
-    drawn while training plays shows a subset of them). A tick draws no CSV (``ui.export``): nothing to build then."""
-    if st.session_state.get(csv_export.TICKING):
+    drawn while training plays shows a subset of them), written when the student clicks it (``ui.export``)."""
+    if st.session_state.get(csv_export.TICKING):  # a tick draws no CSV
         return
     labels = views.plane_labels(ctx.lang, view.probability)
     groups = [(labels[name], X) for name, X in (("real", tr.X), ("fake", view.fake)) if name in layers]
-    if groups:
-        csv_export.csv_button(ctx, csv_export.points_csv(groups))
+    if groups:  # the snapshot's arrays: a later run's training does not change them
+        csv_export.csv_button(ctx, lambda: csv_export.points_csv(groups))
 
 
 def plane_figure(ctx: PageContext, stamp: tuple, view: gan.GanView, tr: gan.GanTrainer, layers: tuple,
