@@ -82,14 +82,18 @@ def gan_figures(steps: int) -> dict:
     layers = ("real", "fake", "d_map", "arrows")  # the page's default layers
     probability = tr.cfg.loss in gan.PROBABILITY_LOSSES
     plane = plots_gan.plane(tr.view(), tr.X, tr.box, layers, views.plane_labels("en", probability), height=560)
+    live = plots_gan.plane(tr.view(resolution=plots_gan.LIVE_RESOLUTION), tr.X, tr.box, layers,  # as a tick draws it while playing
+                           views.plane_labels("en", probability, live=(len(tr.X), gan.MAX_POINTS_PER_FRAME)), height=560, live=True)
     curves = views.training_curves("en", tr.history_, "sw", probability, tr.ring_centres is not None)
-    return {f"gan plane (step {tr.step_})": plane, f"gan curves ({len(tr.history_.step)} rows)": curves}
+    return {f"gan plane (step {tr.step_}, paused)": plane, "gan plane (playing)": live,
+            f"gan curves ({len(tr.history_.step)} rows)": curves}
 
 
 def diffusion_figures(steps: int) -> dict:
     import numpy as np
 
     from engine.families import diffusion as D
+    from ui import charts
     from ui import diffusion_sections as sections
     from ui import plots_diffusion as P
     from ui import views_diffusion as V
@@ -106,7 +110,9 @@ def diffusion_figures(steps: int) -> dict:
     preview = model.reverse(sections.PREVIEW_POINTS, "ddim", 20, seed=0).samples  # what the page's live snapshot draws
     loss = P.loss_figure(losses, smoothed, "step", "loss", "loss", "smoothed")
     pts = P.points_figure(V.box_for(data, 2.8), data, [(preview, "preview", P.SAMPLE_COLOUR)], "data", height=300)
-    return {f"diffusion loss ({len(losses)} steps)": loss, "diffusion preview": pts}
+    shown = data[charts.fixed_subset(len(data), sections.LIVE_DATA)]  # as a tick draws it while playing
+    live = P.points_figure(V.box_for(data, 2.8), shown, [(preview[:sections.LIVE_PREVIEW], "preview", P.SAMPLE_COLOUR)], "data", height=300)
+    return {f"diffusion loss ({len(losses)} steps)": loss, "diffusion preview (paused)": pts, "diffusion preview (playing)": live}
 
 
 def vae_figures(steps: int) -> dict:
@@ -143,7 +149,10 @@ def main(argv: list[str] | None = None) -> None:
         page.set_content("<div id='host'></div>")
         page.add_script_tag(path=str(PLOTLY_JS))
         print(f"| figure | JSON | Chromium CPU per draw | wall per draw (median) |\n|---|---|---|---|")
+        from ui import charts
+
         for name, fig in figs.items():
+            charts.fit_margins(fig, None)  # as PageContext.chart does before Streamlit sends it
             spec = json.loads(fig.to_json())
             page.evaluate(DRAW_JS, [spec, 2])  # warm: plotly's first use of a trace type
             c0 = chromium_cpu()

@@ -156,7 +156,17 @@ def test_live_training_start_pause_restart_and_too_many_steps():
     assert chart(at, "loss_fig")["layout"]["yaxis"]["title"]["text"] == text.lookup("pt", "diffusion.loss_axis", d=2)
     assert "‖² / d" in text.lookup("pt", "diffusion.loss_axis", d=2)
     assert text.lookup("pt", "diffusion.loss_legend", d=2) in [c.value for c in at.caption]
+    from ui import diffusion_sections as sections
+
+    def counts() -> list[int]:  # points of each cloud the preview draws: the data, then the samples
+        return [len(base64.b64decode(t["x"]["bdata"])) // 4 for t in chart(at, "preview_fig")["data"]]
+
+    n_data = len(trainer._data)  # the points it trains on (the page's moons)
+    assert n_data > sections.LIVE_DATA
+    assert counts() == [sections.LIVE_DATA, sections.LIVE_PREVIEW]  # while playing: a fixed sample of each, said so
+    assert any(c.value.startswith("Enquanto o treino roda, o gráfico da direita") for c in at.caption)
     at.button(key="diffusion_pause").click().run()  # pause: the reverse views appear …
+    assert counts() == [n_data, sections.PREVIEW_POINTS]  # … and the preview draws every point
     # … but DDIM's default 20 steps do not fit in T = 10: a clear message, no traceback
     assert [e.value for e in at.error] == [msg("pt", "more_steps_than_T", steps=20, T=10)]
     assert not at.exception

@@ -341,3 +341,54 @@ def test_the_fast_figure_helpers_send_what_plotly_would():
     x = np.frombuffer(base64.b64decode(sent["frames"][1]["data"][0]["x"]["bdata"]), np.float32)
     assert np.allclose(x, frames[1][1][:, 0])  # each frame's own points, packed as plotly packs them
     assert go.Figure(frozen).to_dict()["frames"] == sent["frames"]
+
+
+def test_the_live_plane_draws_a_fixed_subset_while_playing_and_the_csv_keeps_every_point(monkeypatch):
+    """While training plays the plane draws LIVE_REAL of the real points (the same ones on every tick, said in the
+    legend) and the first LIVE_FAKE generated ones, D(x) on a coarser grid; paused, all of them. The CSV in the sidebar
+    always has every real and generated point, from the data, never from the thinned figure."""
+    from tests.apptest_utils import capture_csv
+    from ui import plots_gan
+
+    written = capture_csv(monkeypatch)
+    at = open_page(SCRIPT, "pt")
+    tr = trainer(at)
+    n_real, n_fake = len(tr.X), gan.MAX_POINTS_PER_FRAME
+    assert n_real > plots_gan.LIVE_REAL and n_fake > plots_gan.LIVE_FAKE
+
+    def traces(spec):
+        return {t.get("name"): t for t in spec["data"]}
+
+    def xy(trace):
+        return np.column_stack([typed(trace["x"]), typed(trace["y"])])
+
+    def d_grid(spec):
+        z = next(t for t in spec["data"] if t["type"] == "heatmap")["z"]
+        return np.shape(typed(z) if isinstance(z, dict) else z)
+
+    paused = traces(chart(at, "gan_plane"))
+    assert len(xy(paused["dados reais"])) == n_real and len(xy(paused["gerados G(z)"])) == n_fake
+    assert d_grid(chart(at, "gan_plane")) == (60, 60)
+
+    at.slider(key=k("steps_per_tick")).set_value(2).run()
+    at.button(key="gan_play").click().run()  # playing: this run is one tick
+    assert at.session_state["gan.live"].playing
+    live = traces(spec := chart(at, "gan_plane"))
+    real_name = f"dados reais ({plots_gan.LIVE_REAL} de {n_real} desenhados durante o treino)"
+    fake_name = f"gerados G(z) ({plots_gan.LIVE_FAKE} de {n_fake} desenhados durante o treino)"
+    assert set(live) >= {real_name, fake_name}
+    shown = xy(live[real_name])
+    assert len(shown) == plots_gan.LIVE_REAL
+    assert np.allclose(shown, tr.X[plots_gan.live_subset(n_real)], atol=1e-6)  # a fixed subset of the real points
+    assert len(xy(live[fake_name])) == plots_gan.LIVE_FAKE
+    assert d_grid(spec) == (plots_gan.LIVE_RESOLUTION,) * 2
+    rows = written["gan"].splitlines()  # the CSV this run drew: every point
+    assert sum(r.startswith("dados reais,") for r in rows) == n_real
+    assert sum(r.startswith("gerados G(z),") for r in rows) == n_fake
+    assert len(rows) == 1 + n_real + n_fake  # no arrows, no grid
+    at.button(key="gan_pause").click().run()
+    assert_clean(at)
+    again = traces(chart(at, "gan_plane"))
+    assert len(xy(again["dados reais"])) == n_real and len(xy(again["gerados G(z)"])) == n_fake
+    assert any(plots_gan.LIVE_REAL == int(c.value.split(" pontos reais")[0].split()[-1]) for c in at.caption
+               if "amostra fixa de" in c.value)

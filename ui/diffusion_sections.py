@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from engine.families import diffusion as D
-from ui import live_panel
+from ui import charts, live_panel
 from ui import plots_diffusion as P
 from ui import views_diffusion as V
 from ui.shell import PageContext, guard, section
@@ -15,6 +15,7 @@ from ui.shell import PageContext, guard, section
 TRAIN_TARGETS = (400, 1000, 1500, 3000, 5000)  # 400: the benchmarked recipe (benchmarks/bench_diffusion.py)
 STEPS_PER_TICK = 60
 PREVIEW_POINTS = 400
+LIVE_DATA, LIVE_PREVIEW = 250, 250  # points of the data and of the preview drawn while training plays (all when paused)
 PREVIEW_EVERY = 2  # the preview (a 20-step DDIM run, and the costliest figure of a tick to draw) on every 2nd tick while playing
 CHART = {"displaylogo": False}
 
@@ -134,11 +135,16 @@ def live_draw(ctx: PageContext, snap: live_panel.Snapshot, box: tuple, data: np.
                                     ctx.t("loss_raw"), ctx.t("loss_smooth")), key="loss_fig", config=CHART)
             st.caption(ctx.t("loss_legend", d=d))
         with right:
-            fig = live_panel.lagging(ctx, "diffusion_preview", (snap.trainer, at, ctx.lang), lambda: P.points_figure(
-                box, data, [(preview, ctx.t("preview_label", steps=steps), P.SAMPLE_COLOUR)], ctx.t("data_label"), height=300))
+            # while playing, a fixed sample of the data and the first of the preview's points (its noise is fixed: the
+            # same points from one preview to the next): each SVG marker costs the browser ~0.1 ms, every other tick
+            shown, cloud = (data[charts.fixed_subset(len(data), LIVE_DATA)], preview[:LIVE_PREVIEW]) if snap.playing else (data, preview)
+            fig = live_panel.lagging(ctx, "diffusion_preview", (snap.trainer, at, ctx.lang, snap.playing), lambda: P.points_figure(
+                box, shown, [(cloud, ctx.t("preview_label", steps=steps), P.SAMPLE_COLOUR)], ctx.t("data_label"), height=300))
             ctx.chart(fig, key="preview_fig", config=CHART)  # the same figure between two previews: the browser leaves it
     if snap.playing:
         st.caption(ctx.t("pause_to_see"))
+        st.caption(ctx.t("live_subset", data=ctx.num(min(len(data), LIVE_DATA), ","), n=ctx.num(len(data), ","),
+                         preview=ctx.num(min(PREVIEW_POINTS, LIVE_PREVIEW), ","), total=ctx.num(PREVIEW_POINTS, ",")))
 
 
 # ---------------------------------------------------------------- digits

@@ -24,6 +24,7 @@ import streamlit as st
 from engine.data import points
 from engine.families import gan
 from ui import charts, live, live_panel, plots_gan, share, text
+from ui import export as csv_export
 from ui import views_gan as views
 from ui.shell import PageContext, guard, section
 
@@ -63,11 +64,14 @@ class Frames:
 def live_snapshot(ctx: PageContext, tr: gan.GanTrainer, done: bool) -> dict:
     """Under the trainer's lock: a consistent picture of where the steps stopped, kept while they stay there (D on
     its grid and G's arrows are most of a paused rerun's work, and a rerun that trained nothing changes none of it)."""
-    stamp = (tr, tr.step_, len(tr.history_.step), tr.diverged_, tr.g_agreement)
+    run = live_panel.run_for(ctx, check=False)
+    resolution = plots_gan.LIVE_RESOLUTION if run.playing and not done else None  # D on a coarser grid while playing
+    stamp = (tr, tr.step_, len(tr.history_.step), tr.diverged_, tr.g_agreement, resolution)
     memo = st.session_state.get(ctx.state_key("snapshot"))
     if memo is not None and memo[0] == stamp:
         return memo[1]
-    snap = {"view": tr.view(), "history": copy.deepcopy(tr.history_), "frames": Frames.of(tr),
+    view = tr.view() if resolution is None else tr.view(resolution=resolution)
+    snap = {"view": view, "history": copy.deepcopy(tr.history_), "frames": Frames.of(tr),
             "agreement": tr.g_agreement, "eval_sizes": tr.eval_sizes()}
     st.session_state[ctx.state_key("snapshot")] = (stamp, snap)
     return snap
@@ -106,10 +110,11 @@ def live_draw(ctx: PageContext, snap: live_panel.Snapshot, panel: live_panel.Pan
     m[3].metric(ctx.t("grad_norm"), ctx.num(view.grad_norm, ".3g"), help=ctx.t("grad_norm_help"))
     left, right = st.columns([1.15, 1], gap="medium")
     # where training stands (the trainer itself: an id can be reused), and the mode the figures are styled for
-    stamp = (tr, snap.step, len(h.step), ctx.lang, charts.presenting())
+    stamp = (tr, snap.step, len(h.step), ctx.lang, charts.presenting(), snap.playing)
     shared = not snap.playing  # a page run, not a tick: at the shipped start its figures are every student's
     with left:
-        ctx.chart(plane_figure(ctx, stamp, view, tr, layers, shared), key="gan_plane", config=CHART, export=True)
+        plane_export(ctx, tr, view, layers)
+        ctx.chart(plane_figure(ctx, stamp, view, tr, layers, shared, live=snap.playing), key="gan_plane", config=CHART)
     with right:  # the whole run's curves move little per tick: redrawn once a second while playing (live_panel.lagging)
         curves = live_panel.lagging(ctx, "gan_curves", (tr, metric, ctx.lang, charts.presenting()),
                                     lambda: curves_figure(ctx, stamp, tr, h, metric, shared))
@@ -124,20 +129,32 @@ def _memo(ctx: PageContext, name: str, stamp: tuple) -> dict:
     return memo[1]
 
 
+def plane_export(ctx: PageContext, tr: gan.GanTrainer, view: gan.GanView, layers: tuple) -> None:
+    """The page's CSV: every real and generated point of the layers shown, from the data, not the figure (the plane
+    drawn while training plays shows a subset of them), written when the student clicks it (``ui.export``)."""
+    if st.session_state.get(csv_export.TICKING):  # a tick draws no CSV
+        return
+    labels = views.plane_labels(ctx.lang, view.probability)
+    groups = [(labels[name], X) for name, X in (("real", tr.X), ("fake", view.fake)) if name in layers]
+    if groups:  # the snapshot's arrays: a later run's training does not change them
+        csv_export.csv_button(ctx, lambda: csv_export.points_csv(groups))
+
+
 def plane_figure(ctx: PageContext, stamp: tuple, view: gan.GanView, tr: gan.GanTrainer, layers: tuple,
-                 shared: bool = False) -> plots_gan.Frozen:
+                 shared: bool = False, live: bool = False) -> plots_gan.Frozen:
     """The layered plane, built and serialised again only when training moved on, the language or the layers changed
     (a rerun with nothing new, such as another section's full-page control, reuses it). One per set of layers is kept.
     ``shared``: from the cache every session shares, by a digest of the figure's inputs (a new student's page opens
-    on the shipped start, the same plane as everyone's); live ticks build their own, which no one else draws."""
+    on the shipped start, the same plane as everyone's); live ticks build their own, which no one else draws, and
+    ``live`` (training plays) draws the lighter plane (``plots_gan.plane(live=True)``: a subset of the points)."""
     memo = _memo(ctx, "plane", stamp)
     if layers not in memo:
         memo.clear()  # the last set only: a student toggling layers keeps one figure, not one per combination
-        if shared:
+        if shared and not live:
             memo[layers] = views.shared_plane(charts.digest(view, tr.X, tr.box), layers, ctx.lang, view, tr.X, tr.box)
         else:
-            memo[layers] = plots_gan.freeze(plots_gan.plane(view, tr.X, tr.box, layers, views.plane_labels(ctx.lang, view.probability),
-                                                            height=560), ctx.lang)
+            labels = views.plane_labels(ctx.lang, view.probability, live=(len(tr.X), len(view.fake)) if live else None)
+            memo[layers] = plots_gan.freeze(plots_gan.plane(view, tr.X, tr.box, layers, labels, height=560, live=live), ctx.lang)
     return memo[layers]
 
 
@@ -179,6 +196,8 @@ def live_section(ctx: PageContext, ds: points.Dataset, cfg: gan.GanConfig) -> No
     if tr is None:
         return
     st.caption(ctx.t("plane_legend_prob") if tr.cfg.loss in gan.PROBABILITY_LOSSES else ctx.t("plane_legend_score"))
+    st.caption(ctx.t("live_subset", real=ctx.num(min(len(tr.X), plots_gan.LIVE_REAL), ","),
+                     fake=ctx.num(min(gan.MAX_POINTS_PER_FRAME, plots_gan.LIVE_FAKE), ",")))
     st.caption(ctx.t("curves_legend"))
 
 

@@ -79,43 +79,77 @@ def _points(fig: go.Figure, X: np.ndarray, colour: str, name: str, size: int = 5
     ))
 
 
-def _arrows(fig: go.Figure, start: np.ndarray, vec: np.ndarray, name: str, colour: str = ARROW) -> None:
-    """Segments start → start + vec, with an arrow head at the end."""
+def _arrows(fig: go.Figure, start: np.ndarray, vec: np.ndarray, name: str, colour: str = ARROW, head: float | None = None) -> None:
+    """Segments start → start + vec, each with an open arrow head (two short strokes back from the tip), all in one SVG
+    path: one marker per point (a head, and an empty one at each start) drew 3 SVG nodes per arrow, and a filled head
+    per arrow one more each, most of what the arrows cost the browser. ``head``: the strokes' length in data units
+    (default 1/70 of the figure's x range, about 7 px); the plane's axes have equal scale, so the heads keep their
+    shape. A zero arrow gets no head."""
     n = len(start)
     if n == 0:
         return
-    xy = np.full((3 * n, 2), np.nan)
-    xy[0::3], xy[1::3] = start, start + vec
-    sizes = np.zeros(3 * n)
-    sizes[1::3] = 9
-    fig.add_trace(go.Scatter(
-        x=xy[:, 0], y=xy[:, 1], mode="lines+markers", name=name, line=dict(color=colour, width=1.4),
-        marker=dict(symbol="arrow", angleref="previous", size=sizes, color=colour), hoverinfo="skip",
-    ))
+    start, vec = np.asarray(start, float), np.asarray(vec, float)
+    if head is None:
+        lo, hi = fig.layout.xaxis.range or (float(start[:, 0].min()) - 1, float(start[:, 0].max()) + 1)
+        head = (hi - lo) / 70
+    length = np.linalg.norm(vec, axis=1, keepdims=True)
+    unit = np.divide(vec, length, out=np.zeros_like(vec), where=length > 0)
+    normal = unit[:, ::-1] * np.array([-1.0, 1.0])
+    tip = start + vec
+    back = tip - unit * head
+    xy = np.full((n, 7, 2), np.nan)  # start, tip, gap, one wing, tip, the other wing, gap
+    xy[:, 0], xy[:, 1] = start, tip
+    wings = length[:, 0] > 0
+    xy[wings, 3], xy[wings, 4], xy[wings, 5] = (back + normal * head * 0.5)[wings], tip[wings], (back - normal * head * 0.5)[wings]
+    xy = xy.reshape(-1, 2)
+    fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", name=name, line=dict(color=colour, width=1.4),
+                             hoverinfo="skip"))
 
 
-# The live plane is drawn anew on every tick (a changed figure is a new chart to Streamlit's front end). As SVG, a
-# few thousand markers draw in a few milliseconds; as WebGL, each new chart creates a new GL context, which a
-# laptop without a GPU (and headless Chromium) renders in software at a multiple of that, so the plane fell behind
-# the ticks and was never redrawn while training. WebGL is kept for an upload with more points than this.
+# The live plane is drawn anew on every tick (a changed figure is a new chart to Streamlit's front end, which mounts
+# it with Plotly.newPlot). As SVG, a few thousand markers draw in a few milliseconds each; as WebGL, each new chart
+# creates a new GL context, which a laptop without a GPU (and headless Chromium) renders in software at a multiple of
+# that, so the plane fell behind the ticks and was never redrawn while training. WebGL is kept for an upload with more
+# points than this.
 SVG_POINTS = 3000
+# While training plays the plane is drawn four times a second, and each SVG marker costs the browser about 0.1 ms
+# (benchmarks/live_figures.py): the drawing then shows a fixed, seeded sample of the real points (they do not move
+# while G trains; a few hundred keep every mode's shape), the first generated points of the fixed noise batch (the
+# same points on every tick, so they move smoothly) and D(x) on a coarser grid (the map is one image: its grid costs
+# the browser nothing to speak of, but 40² values are 20 kB a tick where 60² were 46). Paused, every point is drawn.
+LIVE_REAL = 250
+LIVE_FAKE = 200
+LIVE_RESOLUTION = 40  # D(x)'s grid while playing (GanTrainer.view's default, 60, when paused)
 
 
-def plane(view, real: np.ndarray, box, layers, labels: dict[str, str], height: int = 520) -> go.Figure:
-    """The layered view of the live GAN. ``labels``: real, fake, d_map (colour bar), manifold, arrows."""
+def live_subset(n: int, most: int = LIVE_REAL) -> np.ndarray:
+    """The indices of the real points the live plane draws (``charts.fixed_subset``: the same ones on every tick)."""
+    return charts.fixed_subset(n, most)
+
+
+def plane(view, real: np.ndarray, box, layers, labels: dict[str, str], height: int = 520, live: bool = False) -> go.Figure:
+    """The layered view of the live GAN. ``labels``: real, fake, d_map (colour bar), manifold, arrows; with ``live``
+    (drawn on the ticks while training plays) the plane draws :func:`live_subset` of ``real`` and the first
+    :data:`LIVE_FAKE` generated points, and ``labels`` real_live and fake_live name those subsets in the legend."""
     fig = charts.plane_figure(box, height=height)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0), margin=dict(t=60))
     fig.update_yaxes(constrain="domain")  # keep the box: no empty bands above and below the data
+    fake, real_name, fake_name = view.fake, labels["real"], labels["fake"]
+    if live:
+        if len(real) > LIVE_REAL:
+            real, real_name = real[live_subset(len(real))], labels.get("real_live", real_name)
+        if len(fake) > LIVE_FAKE:
+            fake, fake_name = fake[:LIVE_FAKE], labels.get("fake_live", fake_name)
     if "d_map" in layers:
         _d_heatmap(fig, view.xs, view.ys, view.d_grid, view.probability, labels["d_map"])
     if "manifold" in layers:
         fig.add_trace(go.Scatter(x=view.manifold[:, 0], y=view.manifold[:, 1], mode="lines", name=labels["manifold"],
                                  line=dict(color=GRID, width=1), opacity=0.8, hoverinfo="skip"))
-    gl = len(real) + len(view.fake) > SVG_POINTS  # WebGL only for a large upload (see SVG_POINTS)
+    gl = len(real) + len(fake) > SVG_POINTS  # WebGL only for a large upload (see SVG_POINTS)
     if "real" in layers:
-        _points(fig, real, REAL, labels["real"], size=4, opacity=0.45, gl=gl)
+        _points(fig, real, REAL, real_name, size=4, opacity=0.45, gl=gl)
     if "fake" in layers:
-        _points(fig, view.fake, FAKE, labels["fake"], size=5, opacity=0.85, gl=gl)
+        _points(fig, fake, FAKE, fake_name, size=5, opacity=0.85, gl=gl)
     if "arrows" in layers:
         _arrows(fig, view.arrow_from, view.arrow_dir, labels["arrows"])
     return fig

@@ -62,11 +62,18 @@ def build_trainer(ds: points.Dataset, cfg: gan.GanConfig, seed: int, pretrained:
 
 # ---------------------------------------------------------------- figures
 
-def plane_labels(lang: str, probability: bool) -> dict[str, str]:
+def plane_labels(lang: str, probability: bool, live: tuple[int, int] | None = None) -> dict[str, str]:
+    """The plane's names in ``lang``; ``live``: (real, generated) points of the plane drawn while training plays, whose
+    legend says how many of them it shows (``real_live``, ``fake_live``)."""
     ctx = _ctx(lang)
-    return {"real": ctx.t("real"), "fake": ctx.t("fake"), "manifold": ctx.t("manifold"), "arrows": ctx.t("arrows"),
-            "d_map": ctx.t("d_prob") if probability else ctx.t("d_score"), "noise": ctx.t("noise_points"),
-            "fake_after": ctx.t("fake_after"), "step": ctx.t("step")}
+    labels = {"real": ctx.t("real"), "fake": ctx.t("fake"), "manifold": ctx.t("manifold"), "arrows": ctx.t("arrows"),
+              "d_map": ctx.t("d_prob") if probability else ctx.t("d_score"), "noise": ctx.t("noise_points"),
+              "fake_after": ctx.t("fake_after"), "step": ctx.t("step")}
+    if live is not None:
+        n_real, n_fake = live
+        labels["real_live"] = ctx.t("real_live", shown=ctx.num(min(n_real, plots_gan.LIVE_REAL), ","), n=ctx.num(n_real, ","))
+        labels["fake_live"] = ctx.t("fake_live", shown=ctx.num(min(n_fake, plots_gan.LIVE_FAKE), ","), n=ctx.num(n_fake, ","))
+    return labels
 
 
 def _player_rows(ctx: PageContext, h, probability: bool) -> list:
