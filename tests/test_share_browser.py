@@ -20,8 +20,11 @@ if not Path(CHROMIUM).exists():
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
-FIGURE_DATA = "() => JSON.stringify(document.querySelector('.js-plotly-plot').data.map(t => [t.x, t.y, t.z]))"
-FIGURE_DRAWN = "() => { const f = document.querySelector('.js-plotly-plot'); return !!(f && f.data); }"
+# the fitted mixture's figure, by its key: the page has more than one, and while a page loads the first one in the
+# document is not always the same (seen once in the full suite: the log-likelihood curve against the points)
+FIGURE = "document.querySelector('.st-key-gmm_generate .js-plotly-plot')"
+FIGURE_DATA = f"() => JSON.stringify({FIGURE}.data.map(t => [t.x, t.y, t.z]))"
+FIGURE_DRAWN = f"() => {{ const f = {FIGURE}; return !!(f && f.data && f._fullData); }}"
 
 
 def _k_slider(page):
