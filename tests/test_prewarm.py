@@ -70,11 +70,11 @@ def test_it_gives_way_to_a_running_page_script_for_a_bounded_time(monkeypatch):
     runs.begin("a student")  # a page run in flight, as ui.shell.setup() begins one
     try:
         monkeypatch.setattr(prewarm, "GIVE_WAY_S", 0.1)
-        prewarm._give_way()
+        prewarm.give_way()
         assert runs.others() == 1  # a script that runs on and on does not hold the warm-up back for long
         monkeypatch.setattr(prewarm, "GIVE_WAY_S", 60.0)
         threading.Timer(0.2, runs.end, args=("a student",)).start()
-        prewarm._give_way()
+        prewarm.give_way()
         assert runs.others() == 0  # it waited for the script to end
     finally:
         runs.end("a student")

@@ -69,7 +69,7 @@ def enabled() -> bool:
 
 # ---------------------------------------------------------------- what is warmed
 
-def _give_way() -> None:
+def give_way() -> None:
     """Let a running page script go first: it needs the interpreter now, the warm-up only soon. Waits until no
     session's script runs, or ``GIVE_WAY_S`` at most (a busy server's scripts never all stop: the warm-up still
     advances, one module per wait). A run in flight is what ``ui.server_load`` counts, as live training does."""
@@ -80,7 +80,7 @@ def _give_way() -> None:
 
 def _torch() -> None:
     if "torch._dynamo" not in sys.modules:
-        _give_way()
+        give_way()
     from engine.core import torch_setup  # noqa: F401  (first: it sets the server's thread count)
 
     import torch
@@ -129,7 +129,7 @@ def _is_local_module(dotted: str) -> bool:
 def _import_all(modules) -> None:
     for name in modules:
         if name not in sys.modules:
-            _give_way()
+            give_way()
         try:
             importlib.import_module(name)
         except Exception:  # the page that needs it reports it; the warm-up goes on

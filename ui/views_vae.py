@@ -185,7 +185,7 @@ def warm_betas(latent: int, arch: str, k: int, lang: str) -> threading.Thread | 
 
     def work() -> None:
         for b in betas:
-            prewarm._give_way()  # after this run, and between other sessions' runs
+            prewarm.give_way()  # after this run, and between other sessions' runs
             try:
                 test_bounds(latent, b, arch, k)
                 reconstructions(latent, b, arch)
