@@ -1,6 +1,6 @@
 """How long a thread that lets go of the interpreter lock waits to take it back, at two switch intervals.
 
-    .venv/bin/python -m benchmarks.gil_convoy                      # 5 ms (CPython's) against 1 ms (the app's)
+    .venv/bin/python -m benchmarks.gil_convoy                      # 5 ms (CPython's, the app's) against 1 ms
     .venv/bin/python -m benchmarks.gil_convoy --intervals 5,1,0.5 --busy 3 --seconds 3
 
 One process on one CPU, as a classroom server runs: ``--busy`` threads keep the lock busy with Python (other
@@ -9,6 +9,11 @@ of the lock in each op) or socket writes (Streamlit wakes its event loop with on
 Each interval runs in a fresh process (``sys.setswitchinterval`` is process-wide). It reports that thread's ops per
 second and the busy threads' work per second: a shorter interval should raise the first without lowering the
 second. The ratio matters, not the absolute numbers (they move with the machine's load, which is printed).
+
+Kept for the record of a change not made: a 1 ms interval took the measured thread's lock back 1.5-3x faster here,
+but 30 simulated students (``benchmarks.class_load``, two runs of each, alternated) were no faster with it, and
+their training actions' p95 was slower (``benchmarks/README.md``, stop 25): the server is short of CPU, not of
+turns at the lock. The app keeps CPython's 5 ms.
 """
 
 from __future__ import annotations

@@ -209,23 +209,6 @@ def test_the_tick_budget_is_whole_when_alone_and_a_share_while_other_sessions_ru
                                           {"GP_TRAINING_SHARE": "lots"}, {"GP_TRAINING_SHARE": "nan"})] == [0.3, 0.5, 0.05, 0.3, 0.3]
 
 
-def test_a_page_shortens_the_interpreter_locks_switch_interval_to_what_the_environment_says(monkeypatch):
-    import sys
-
-    from ui import server_load, shell  # noqa: F401  (ui.shell sets it when a page imports it)
-
-    assert server_load.SWITCH_INTERVAL < 0.005 and sys.getswitchinterval() == pytest.approx(server_load.SWITCH_INTERVAL)  # CPython: 5 ms
-    assert [server_load.configured_switch_interval(e) for e in (
-        {}, {"GP_SWITCH_INTERVAL": "0.005"}, {"GP_SWITCH_INTERVAL": "0"}, {"GP_SWITCH_INTERVAL": "1"},
-        {"GP_SWITCH_INTERVAL": "soon"}, {"GP_SWITCH_INTERVAL": "nan"})] == [0.001, 0.005, 0.0001, 0.02, 0.001, 0.001]
-    monkeypatch.setenv("GP_SWITCH_INTERVAL", "0.004")
-    try:
-        assert server_load.tune_interpreter() == 0.004 and sys.getswitchinterval() == pytest.approx(0.004)
-    finally:
-        monkeypatch.delenv("GP_SWITCH_INTERVAL")
-        server_load.tune_interpreter()
-
-
 def test_the_redraw_slows_down_while_other_runs_keep_the_server_busy_and_speeds_up_when_calm():
     from ui.server_load import BUSY_TICK_SECONDS, ServerLoad
 

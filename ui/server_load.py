@@ -23,19 +23,11 @@ step counter work as before; a run that starts in the middle of a tick shortens 
 Runs are keyed by session (a session runs one script at a time): a run that never reached its end (a
 rerun, a stop, a closed tab) is replaced by the session's next one, or forgotten after ``STALE`` seconds.
 Pure Python and thread-safe; the page layer holds the one instance per process (:func:`load`).
-
-The interpreter lock's switch interval is shortened too (:func:`tune_interpreter`, ``GP_SWITCH_INTERVAL``). A
-thread that lets go of the lock, for a socket write (each element a run sends is one) or a torch op, waits to
-take it back until a thread busy in Python gives it up, which CPython asks for only after the switch interval
-(5 ms by default). With a class on one process, one run's hundred elements or one training step's hundred torch
-ops then wait up to 0.5 s for a few milliseconds of work. ``python -m benchmarks.gil_convoy`` measures it;
-``benchmarks/README.md`` (stop 25) has the numbers, with the class-load benchmark at both intervals.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 from collections import deque
@@ -49,27 +41,6 @@ WINDOW = 3.0  # seconds over which the share of time with other runs in flight i
 BUSY, CALM = 0.5, 0.2  # that share above which a tick slows down, and below which it speeds up again
 BUSY_TICK_SECONDS = 1.0  # a redraw a second while the server is busy with other students' runs
 MIN_SHARE, MAX_SHARE = 0.05, 1.0
-
-
-SWITCH_INTERVAL = 0.001  # seconds (CPython's default is 0.005): see the module's docstring
-
-
-def configured_switch_interval(environ: dict[str, str] | None = None, name: str = "GP_SWITCH_INTERVAL") -> float:
-    """The switch interval to use: ``GP_SWITCH_INTERVAL`` in seconds, within 0.1–20 ms (0.005 is CPython's own)."""
-    raw = (os.environ if environ is None else environ).get(name, "")
-    try:
-        value = float(raw) if raw.strip() else SWITCH_INTERVAL
-    except ValueError:
-        return SWITCH_INTERVAL
-    return min(0.02, max(0.0001, value)) if value == value else SWITCH_INTERVAL  # NaN: the default
-
-
-def tune_interpreter() -> float:
-    """Set this process's switch interval (once per process; idempotent) and return it."""
-    value = configured_switch_interval()
-    if sys.getswitchinterval() != value:
-        sys.setswitchinterval(value)
-    return value
 
 
 def configured_share(environ: dict[str, str] | None = None, name: str = "GP_TRAINING_SHARE") -> float:

@@ -32,7 +32,6 @@ from ui.registry import BY_KEY, HOME_SCRIPT, PAGES
 # figures built meanwhile failed ("partially initialized module 'pandas' has no attribute 'Series"), a "Something
 # went wrong" on a fresh server. tests/test_prewarm.py reproduces it. It costs ~0.8 s once per process.
 heap.install()  # see ui/heap.py: the long-lived heap is frozen so full collections stop rescanning it
-server_load.tune_interpreter()  # see ui/server_load.py: a shorter wait for the interpreter lock after each write
 
 LOG = logging.getLogger("generative_playground")
 PERSIST_PREFIX = "w:"
