@@ -109,6 +109,9 @@ def shown_history(h: gan.History, most: int = CURVE_POINTS) -> gan.History:
                        **{name: pick(name, evals) for name in ("eval_step", "sw", "mmd2", "modes", "high_quality")})
 
 
+CURVES_WIDTH = 340  # px: the live curves' column (see training_curves)
+
+
 def training_curves(lang: str, h: gan.History, metric: str, probability: bool, ring: bool):
     """The live trainer's curves: losses, D's outputs, the chosen distance and (on the ring) the modes covered, at
     most :data:`CURVE_POINTS` points a curve."""
@@ -118,8 +121,11 @@ def training_curves(lang: str, h: gan.History, metric: str, probability: bool, r
     rows.append((ctx.t(f"panel_{metric}"), [(ctx.t(f"metric_{metric}"), (h.eval_step, getattr(h, metric)), "#111827")]))
     if ring:
         rows.append((ctx.t("panel_modes"), [(ctx.t("modes_line"), (h.eval_step, h.modes), charts.colour(2))]))
-    return plots_gan.curves(h.step, rows, ctx.t("step"), height=640 if len(rows) == 4 else 560,
-                            integer_axes=(4,) if len(rows) == 4 else ())
+    fig = plots_gan.curves(h.step, rows, ctx.t("step"), height=640 if len(rows) == 4 else 560,
+                           integer_axes=(4,) if len(rows) == 4 else ())
+    # the page's right column (~370 px at 1280 px, narrower than charts.ASSUMED_WIDTH): the legend takes three rows
+    # there, and margins fitted for two cut the third ("modes covered") off
+    return charts.fit_margins(fig, CURVES_WIDTH)
 
 
 @charts.shared_figures(max_entries=8, ttl=3600)
