@@ -119,11 +119,7 @@ class NoiseSchedule:
 
     def forward_iterative(self, x0: np.ndarray, t: int, seed: SeedLike = 0) -> np.ndarray:
         """x_t by t single steps x_s = √α_s · x_{s-1} + √β_s · z: the slow road to the same place."""
-        rng = as_generator(seed)
-        x = np.array(x0, float)
-        for s in range(1, int(t) + 1):
-            x = math.sqrt(self.alphas[s]) * x + math.sqrt(self.betas[s]) * rng.standard_normal(x.shape)
-        return x
+        return self.forward_iterative_path(x0, [t], seed)[0]
 
     def forward_iterative_path(self, x0: np.ndarray, ts, seed: SeedLike = 0) -> list[np.ndarray]:
         """``forward_iterative`` at every t of ``ts`` (increasing) from one walk of the same single steps and draws."""
