@@ -64,7 +64,7 @@ def model_view() -> None:
     with st.expander(ctx.t("arch_title"), icon=":material/account_tree:"):
         shapes = layer_shapes(M.config)
         labels = {n: ctx.t(f"layers.{n.split('.', 1)[1]}") for n, _ in shapes if "." in n} | {n: ctx.t(f"layers.{n}") for n in ("x", "logits")}
-        title = ctx.t("arch_running", arch=ctx.t(f"archs.{arch}"), d=latent, beta=ctx.num(beta, "g"), n=ctx.num(M.n_params_, ","))
+        title = ctx.t("arch_running", arch=ctx.t(f"archs.{arch}"), d=latent, n=ctx.num(M.n_params_, ","))
         st.graphviz_chart(plots_vae.architecture_dot(shapes, labels, title), width="stretch")
         st.caption(ctx.t("arch_caption"))
 
