@@ -54,12 +54,23 @@ def _pp(ctx: PageContext, value: float, spec: str = "+.1f") -> str:
 
 # ---------------------------------------------------------------- figures
 
+def _two_lines(label: str, width: int = 18) -> str:
+    """A long axis label broken at the space nearest its middle: each group's label is centred under it, and in
+    one line "Reais + 20 gerados por classe" ran past the figure's right edge."""
+    if len(label) <= width or " " not in label:
+        return label
+    spaces = [i for i, c in enumerate(label) if c == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(label) / 2))
+    return label[:cut] + "<br>" + label[cut + 1:]
+
+
 def seeds_figure(ctx: PageContext, r: aug.Result) -> go.Figure:
     """Every seed as a dot (its two accuracies joined by a thin line: one real subset, two classifiers), the mean ±
     one standard deviation beside them, and the classifier on all 1,000 real digits as a dashed line."""
     names = [ctx.t("aug.real_only"), ctx.t("aug.with_generated", k=r.config.k_generated)]
-    fig = go.Figure(layout=dict(height=360, margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white",
-                                legend=dict(orientation="h", y=-0.18)))
+    # one legend entry a row: the figure sits in a ~380 px column, where a row of its long entries ran off the edge
+    fig = go.Figure(layout=dict(height=430, margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white",
+                                legend=dict(orientation="h", y=-0.14, entrywidthmode="fraction", entrywidth=1)))
     jitter = np.linspace(-0.06, 0.06, len(r.seeds))
     for i, s in enumerate(r.seeds):
         fig.add_trace(go.Scatter(x=[0 + jitter[i], 1 + jitter[i]], y=[r.real[i], r.augmented[i]], mode="lines",
@@ -67,15 +78,19 @@ def seeds_figure(ctx: PageContext, r: aug.Result) -> go.Figure:
     for x, values, colour, name in ((0, r.real, REAL, names[0]), (1, r.augmented, AUGMENTED, names[1])):
         mean, std = float(np.mean(values)), float(np.std(values, ddof=1))
         fig.add_trace(go.Scatter(x=x + jitter, y=list(values), mode="markers", marker=dict(color=colour, size=9, opacity=0.8),
-                                 name=ctx.t("aug.seed_dots", group=name), customdata=list(r.seeds),
+                                 name=name, showlegend=False, customdata=list(r.seeds),
                                  hovertemplate=ctx.t("aug.seed_hover") + "<extra></extra>"))
         fig.add_trace(go.Scatter(x=[x + 0.25], y=[mean], mode="markers", marker=dict(color=colour, size=13, symbol="diamond"),
                                  error_y=dict(type="data", array=[std], color=colour, thickness=2, width=8),
-                                 name=ctx.t("aug.mean_std", group=name), hovertemplate=ctx.t("aug.mean_hover") + "<extra></extra>"))
+                                 name=name, showlegend=False, hovertemplate=ctx.t("aug.mean_hover") + "<extra></extra>"))
+    # the legend says what a shape means, in grey; each colour is its group, named under it on the axis
+    for symbol, size, key in (("circle", 9, "aug.seed_dots"), ("diamond", 13, "aug.mean_std")):
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", marker=dict(color="#6b7280", size=size, symbol=symbol),
+                                 name=ctx.t(key)))
     fig.add_hline(y=r.reference, line=dict(color=REFERENCE, dash="dash"))
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=REFERENCE, dash="dash"),
                              name=ctx.t("aug.reference", acc=_pct(ctx, r.reference))))
-    fig.update_xaxes(tickvals=[0.1, 1.1], ticktext=names, range=[-0.4, 1.6], showgrid=False)
+    fig.update_xaxes(tickvals=[0.1, 1.1], ticktext=[_two_lines(n) for n in names], range=[-0.4, 1.6], showgrid=False)
     fig.update_yaxes(title=ctx.t("aug.accuracy_axis"), tickformat=".0%", gridcolor="#e5e7eb")
     return fig
 
