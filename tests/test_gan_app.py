@@ -392,3 +392,19 @@ def test_the_live_plane_draws_a_fixed_subset_while_playing_and_the_csv_keeps_eve
     assert len(xy(again["dados reais"])) == n_real and len(xy(again["gerados G(z)"])) == n_fake
     assert any(plots_gan.LIVE_REAL == int(c.value.split(" pontos reais")[0].split()[-1]) for c in at.caption
                if "amostra fixa de" in c.value)
+
+
+def test_reset_this_page_brings_back_the_pages_own_defaults():
+    """The page seeds its layers, its start and its steps per frame before drawing them (the widgets have no
+    default of their own): "Reset this page" used to empty the layers and start from the first preset at step 0."""
+    at = open_page(SCRIPT, "en")
+    first = (list(at.button_group(key=k("layers")).value), at.selectbox(key=k("preset")).value, at.slider(key=k("steps_per_tick")).value)
+    at.button_group(key=k("layers")).set_value(["real"]).run()
+    at.slider(key=k("steps_per_tick")).set_value(3).run()
+    at.selectbox(key=k("preset")).set_value("collapse").run()
+    assert trainer(at).pretrained == "collapse"
+    at.button(key="reset_page").click().run()
+    assert_clean(at)
+    assert first == (["real", "fake", "d_map", "arrows"], "fixed", 20)
+    assert (list(at.button_group(key=k("layers")).value), at.selectbox(key=k("preset")).value, at.slider(key=k("steps_per_tick")).value) == first
+    assert trainer(at).pretrained == "fixed" and trainer(at).step_ == gan.PRESET_BUDGET

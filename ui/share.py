@@ -167,6 +167,13 @@ def widget_default(key: str) -> object:
         return _MISSING
 
 
+def first_shown(key: str) -> object:
+    """The page's default for the widget under ``key``: the value this session showed before anyone touched it
+    (``DEFAULTS``, recorded when the widget was first drawn), else the widget's own default."""
+    recorded = (st.session_state.get(DEFAULTS) or {}).get(key, _MISSING)
+    return recorded if recorded is not _MISSING else widget_default(key)
+
+
 def known_default(value: object) -> bool:
     """Whether a recorded default (``DEFAULTS``) is a value, not the mark of one Streamlit could not tell."""
     return value is not _MISSING

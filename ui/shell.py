@@ -161,12 +161,16 @@ def _reset_page(page: str) -> None:
 
     Deleting a widget's key alone resets it for one run only: the browser keeps showing the old value and
     sends it back with the next input, which brings it back (streamlit#16388). A widget's default written
-    into its key is sent to the browser with the widget (``set_value``), so both sides agree."""
+    into its key is sent to the browser with the widget (``set_value``), so both sides agree.
+
+    The default is the value the session first showed (``share.first_shown``), not the widget's own: a page that
+    seeds a widget's key before drawing it (the GAN's layers, its start and its steps per frame) gives the widget
+    none, and writing the widget's own emptied the GAN's layers and started it from the first preset at step 0."""
     share.reset(page)
     for key in list(st.session_state.keys()):
         if isinstance(key, str) and (key.startswith(f"{PERSIST_PREFIX}{page}.") or key.startswith(f"{page}.")):
             widget = key.startswith(PERSIST_PREFIX)
-            default = share.widget_default(key) if widget else None
+            default = share.first_shown(key) if widget else None
             del st.session_state[key]
             if widget and share.known_default(default):
                 st.session_state[key] = default
