@@ -2,6 +2,7 @@
 
 import numpy as np
 import plotly.graph_objects as go
+import pytest
 
 from ui import charts, presenter
 
@@ -52,3 +53,29 @@ def test_presenter_type_gets_bigger_margins():
     normal = _margins(charts.fit_margins(fig))
     styled = _margins(charts.fit_margins(presenter.style(fig)))  # the presenter copy is fitted again, for its type
     assert styled["l"] > normal["l"] and styled["b"] > normal["b"]
+
+
+def test_arrows_are_one_path_from_each_start_to_its_tip_with_a_head_behind_it():
+    """charts.arrow_path: every arrow in one trace (no marker per point), shaft start → tip, then two wings that sit
+    behind the tip on either side of the shaft, none for a zero arrow; the diffusion helper scales the longest."""
+    fig = charts.plane_figure((-2, 2, -2, 2))
+    start = np.array([[0.0, 0.0], [1.0, 1.0], [-1.0, 0.5]])
+    vec = np.array([[1.0, 0.0], [0.0, -0.5], [0.0, 0.0]])
+    charts.arrow_path(fig, start, vec, "arrows", "#111827")
+    (tr,) = fig.data
+    assert tr.mode == "lines" and not tr.marker.symbol
+    xy = np.column_stack([tr.x, tr.y]).reshape(3, 7, 2)
+    np.testing.assert_allclose(xy[:, 0], start, atol=1e-6)
+    np.testing.assert_allclose(xy[:, 1], start + vec, atol=1e-6)  # the shaft ends at the tip
+    for i in (0, 1):
+        np.testing.assert_allclose(xy[i, 4], start[i] + vec[i], atol=1e-6)  # the head's strokes meet at the tip
+        unit = vec[i] / np.linalg.norm(vec[i])
+        behind = [(w - xy[i, 4]) @ unit for w in (xy[i, 3], xy[i, 5])]
+        side = [(w - xy[i, 4]) @ np.array([-unit[1], unit[0]]) for w in (xy[i, 3], xy[i, 5])]
+        assert all(b < 0 for b in behind) and abs(side[0]) > 0.01 and side[0] == pytest.approx(-side[1], abs=1e-6)  # one each side
+    assert np.isnan(xy[2, 3:6]).all()  # no head on a zero arrow
+    from ui import plots_diffusion
+    fig2 = charts.plane_figure((-2, 2, -2, 2))
+    plots_diffusion.add_arrows(fig2, start[:2], vec[:2], 0.3, "arrows")
+    xy2 = np.column_stack([fig2.data[0].x, fig2.data[0].y]).reshape(2, 7, 2)
+    np.testing.assert_allclose(np.linalg.norm(xy2[:, 1] - xy2[:, 0], axis=1), [0.3, 0.15], atol=1e-6)  # longest = 0.3

@@ -77,18 +77,11 @@ def reverse_animation(box, data: np.ndarray, trajectory: np.ndarray, timesteps: 
 
 
 def add_arrows(fig: go.Figure, P: np.ndarray, V: np.ndarray, length: float, name: str, colour: str = "#111827") -> None:
-    """Arrows from P along V, scaled so the longest is ``length`` (the direction and relative size matter)."""
+    """Arrows from P along V, scaled so the longest is ``length`` (the direction and relative size matter), drawn as
+    one SVG path (``charts.arrow_path``: a marker head per arrow drew three SVG nodes each)."""
     norms = np.linalg.norm(V, axis=1)
     top = float(norms.max()) if len(norms) and np.isfinite(norms).all() and norms.max() > 0 else 1.0
-    Q = P + V * (length / top)
-    # each arrow is (tail, head, gap): float32 with NaN for the gaps, sent as base64 (the lists of floats and
-    # None were 3 times the bytes)
-    gap = np.full(len(P), np.nan)
-    xs = charts.f4(np.column_stack([P[:, 0], Q[:, 0], gap]).ravel())
-    ys = charts.f4(np.column_stack([P[:, 1], Q[:, 1], gap]).ravel())
-    sizes = np.tile(np.array([0, 7, 0], dtype=np.uint8), len(P))
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=name, line=dict(color=colour, width=1.2),
-                             marker=dict(symbol="arrow", angleref="previous", size=sizes, color=colour), hoverinfo="skip"))
+    charts.arrow_path(fig, P, np.asarray(V, float) * (length / top), name, colour)
 
 
 def quality_figure(rows: list[dict], metric: str, y_title: str, x_title: str, ddim_name: str, ddpm_name: str,

@@ -79,33 +79,6 @@ def _points(fig: go.Figure, X: np.ndarray, colour: str, name: str, size: int = 5
     ))
 
 
-def _arrows(fig: go.Figure, start: np.ndarray, vec: np.ndarray, name: str, colour: str = ARROW, head: float | None = None) -> None:
-    """Segments start → start + vec, each with an open arrow head (two short strokes back from the tip), all in one SVG
-    path: one marker per point (a head, and an empty one at each start) drew 3 SVG nodes per arrow, and a filled head
-    per arrow one more each, most of what the arrows cost the browser. ``head``: the strokes' length in data units
-    (default 1/70 of the figure's x range, about 7 px); the plane's axes have equal scale, so the heads keep their
-    shape. A zero arrow gets no head."""
-    n = len(start)
-    if n == 0:
-        return
-    start, vec = np.asarray(start, float), np.asarray(vec, float)
-    if head is None:
-        lo, hi = fig.layout.xaxis.range or (float(start[:, 0].min()) - 1, float(start[:, 0].max()) + 1)
-        head = (hi - lo) / 70
-    length = np.linalg.norm(vec, axis=1, keepdims=True)
-    unit = np.divide(vec, length, out=np.zeros_like(vec), where=length > 0)
-    normal = unit[:, ::-1] * np.array([-1.0, 1.0])
-    tip = start + vec
-    back = tip - unit * head
-    xy = np.full((n, 7, 2), np.nan)  # start, tip, gap, one wing, tip, the other wing, gap
-    xy[:, 0], xy[:, 1] = start, tip
-    wings = length[:, 0] > 0
-    xy[wings, 3], xy[wings, 4], xy[wings, 5] = (back + normal * head * 0.5)[wings], tip[wings], (back - normal * head * 0.5)[wings]
-    xy = xy.reshape(-1, 2)
-    fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", name=name, line=dict(color=colour, width=1.4),
-                             hoverinfo="skip"))
-
-
 # The live plane is drawn anew on every tick (a changed figure is a new chart to Streamlit's front end, which mounts
 # it with Plotly.newPlot). As SVG, a few thousand markers draw in a few milliseconds each; as WebGL, each new chart
 # creates a new GL context, which a laptop without a GPU (and headless Chromium) renders in software at a multiple of
@@ -151,7 +124,7 @@ def plane(view, real: np.ndarray, box, layers, labels: dict[str, str], height: i
     if "fake" in layers:
         _points(fig, fake, FAKE, fake_name, size=5, opacity=0.85, gl=gl)
     if "arrows" in layers:
-        _arrows(fig, view.arrow_from, view.arrow_dir, labels["arrows"])
+        charts.arrow_path(fig, view.arrow_from, view.arrow_dir, labels["arrows"], ARROW)
     return fig
 
 
@@ -250,7 +223,7 @@ def stage(st_, name: str, box, labels: dict[str, str], height: int = 460) -> go.
                                      hoverinfo="skip"))
     _points(fig, st_.fake, FAKE, labels["fake"], size=7, opacity=0.9 if name != "update_g" else 0.35, gl=False)
     if name == "update_g":
-        _arrows(fig, st_.fake, st_.grad, labels["arrows"])
+        charts.arrow_path(fig, st_.fake, st_.grad, labels["arrows"], ARROW)
         _points(fig, st_.fake_after, FAKE, labels["fake_after"], size=8, opacity=1.0, symbol="diamond", gl=False)
     return fig
 
