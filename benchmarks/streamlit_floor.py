@@ -1,0 +1,141 @@
+"""Streamlit's own floor in the browser: the least a slider move can cost when it reruns anything on the server.
+
+    .venv/bin/python -m benchmarks.streamlit_floor                 # 16 moves, the chart at the container's width
+    .venv/bin/python -m benchmarks.streamlit_floor --width 620     # the chart at a fixed width
+
+A trivial app (eight lines of text, then a fragment with one slider, a 30-bar plotly chart and one line of text;
+the project's own ``.streamlit/config.toml``) runs on a fresh server; headless Chromium presses an arrow key on the
+slider and times, from the key's event, the first and the last drawing of the chart (a new plotly ``<div>`` found
+drawn, or its ``plotly_afterplot``) within a second. Nothing in it is the project's: it is the time every
+Streamlit-side control on this machine starts from, so a view control whose goal lies below it can only meet the
+goal in the browser (a plotly slider or animation frame). Traffic to 127.0.0.1 only; bounded by ``--moves``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import urllib.request
+
+from benchmarks.timing import load_text, machine_load, summary
+
+ROOT = Path(__file__).resolve().parent.parent
+
+APP = '''
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+for i in range(8):
+    st.write(f"filler line {i}")
+
+
+@st.fragment
+def section():
+    t = st.slider("T", 0.05, 5.0, 1.0, 0.05, key="t")
+    p = np.exp(np.random.default_rng(0).normal(size=30) * 2 / t)
+    p /= p.sum()
+    fig = go.Figure(go.Bar(x=[f"c{i}" for i in range(30)], y=p))
+    fig.update_layout(height=300, margin=dict(l=30, r=10, t=10, b=30), yaxis_range=[0, 1])
+    st.plotly_chart(fig, key="chart", config={"displayModeBar": False}, WIDTH)
+    st.write(f"entropy {-(p * np.log2(p)).sum():.3f} bits")
+
+
+section()
+'''
+
+# every plotly div under the chart's key, the moment it is found drawn, and each of its afterplots
+PROBE = r"""
+window.__ev = [];
+const seen = new WeakSet();
+const watch = () => {
+  for (const gd of document.querySelectorAll('.st-key-chart .js-plotly-plot')) {
+    if (seen.has(gd) || typeof gd.on !== 'function') continue;
+    seen.add(gd);
+    window.__ev.push(['div', performance.now()]);
+    gd.on('plotly_afterplot', () => window.__ev.push(['after', performance.now()]));
+  }
+  requestAnimationFrame(watch);
+};
+requestAnimationFrame(watch);
+window.addEventListener('keydown', e => window.__ev.push(['key', e.timeStamp]), true);
+"""
+
+
+def measure(moves: int, width: int | None) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_utils import CHROMIUM, CHROMIUM_ARGS, free_port
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = Path(tmp) / "app.py"
+        app.write_text(APP.replace("WIDTH", f"width={width}" if width else 'width="stretch"'), encoding="utf-8")
+        shutil.copytree(ROOT / ".streamlit", Path(tmp) / ".streamlit")
+        port = free_port()
+        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+                                   "--server.address", "127.0.0.1"], cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_for_health(base, server)
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                page.add_init_script(PROBE)
+                page.goto(base + "/")
+                page.wait_for_selector(".st-key-chart .js-plotly-plot", timeout=60_000)
+                page.wait_for_timeout(2000)
+                page.locator(".st-key-t").get_by_role("slider").focus()
+                firsts, lasts, drawings = [], [], []
+                for i in range(moves):
+                    page.evaluate("() => { window.__ev = []; }")
+                    page.keyboard.press("ArrowLeft" if i % 2 else "ArrowRight")
+                    page.wait_for_timeout(1000)
+                    events = page.evaluate("() => window.__ev")
+                    t_key = next(t for kind, t in events if kind == "key")
+                    drawn = [t - t_key for kind, t in events if kind != "key" and t >= t_key]
+                    if drawn:
+                        firsts.append(min(drawn))
+                        lasts.append(max(drawn))
+                        drawings.append(len(drawn))
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(10)
+    first, last = summary(firsts), summary(lasts)
+    return {"moves": moves, "drawn": len(firsts), "first_median_ms": first["p50"], "first_p95_ms": first["p95"],
+            "last_median_ms": last["p50"], "events_per_move": statistics.mean(drawings) if drawings else float("nan")}
+
+
+def _wait_for_health(base: str, server: subprocess.Popen, timeout: float = 90.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline and server.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("the floor app's server did not start")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--moves", type=int, default=16)
+    ap.add_argument("--width", type=int, default=None, help="the chart's width in px (default: the container's)")
+    args = ap.parse_args(argv)
+    print(f"before: {load_text(machine_load())}")
+    r = measure(args.moves, args.width)
+    print(f"after: {load_text(machine_load())}")
+    print(f"{r['drawn']} of {r['moves']} moves drawn; key → chart drawn: first median {r['first_median_ms']:.0f} ms "
+          f"(p95 {r['first_p95_ms']:.0f}), last median {r['last_median_ms']:.0f} ms, {r['events_per_move']:.1f} drawing events a move")
+
+
+if __name__ == "__main__":
+    main()
