@@ -92,7 +92,7 @@ def measure(moves: int, width: int | None) -> dict:
                 page.wait_for_selector(".st-key-chart .js-plotly-plot", timeout=60_000)
                 page.wait_for_timeout(2000)
                 page.locator(".st-key-t").get_by_role("slider").focus()
-                firsts, lasts, drawings = [], [], []
+                firsts, lasts, drawings, mounts = [], [], [], []
                 for i in range(moves):
                     page.evaluate("() => { window.__ev = []; }")
                     page.keyboard.press("ArrowLeft" if i % 2 else "ArrowRight")
@@ -103,14 +103,16 @@ def measure(moves: int, width: int | None) -> dict:
                     if drawn:
                         firsts.append(min(drawn))
                         lasts.append(max(drawn))
-                        drawings.append(len(drawn))
+                        drawings.append(sum(kind == "after" for kind, t in events if t >= t_key))
+                        mounts.append(sum(kind == "div" for kind, t in events if t >= t_key))
                 browser.close()
         finally:
             server.terminate()
             server.wait(10)
     first, last = summary(firsts), summary(lasts)
     return {"moves": moves, "drawn": len(firsts), "first_median_ms": first["p50"], "first_p95_ms": first["p95"],
-            "last_median_ms": last["p50"], "events_per_move": statistics.mean(drawings) if drawings else float("nan")}
+            "last_median_ms": last["p50"], "afterplots_per_move": statistics.mean(drawings) if drawings else float("nan"),
+            "new_charts_per_move": statistics.mean(mounts) if mounts else float("nan")}
 
 
 def _wait_for_health(base: str, server: subprocess.Popen, timeout: float = 90.0) -> None:
@@ -134,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     r = measure(args.moves, args.width)
     print(f"after: {load_text(machine_load())}")
     print(f"{r['drawn']} of {r['moves']} moves drawn; key → chart drawn: first median {r['first_median_ms']:.0f} ms "
-          f"(p95 {r['first_p95_ms']:.0f}), last median {r['last_median_ms']:.0f} ms, {r['events_per_move']:.1f} drawing events a move")
+          f"(p95 {r['first_p95_ms']:.0f}), last median {r['last_median_ms']:.0f} ms, {r['afterplots_per_move']:.1f} plotly_afterplot and {r['new_charts_per_move']:.1f} new chart a move")
 
 
 if __name__ == "__main__":
