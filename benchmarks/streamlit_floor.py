@@ -16,13 +16,8 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
-
-import urllib.request
 
 from benchmarks.timing import load_text, machine_load, summary
 
@@ -72,59 +67,38 @@ window.addEventListener('keydown', e => window.__ev.push(['key', e.timeStamp]), 
 def measure(moves: int, width: int | None) -> dict:
     from playwright.sync_api import sync_playwright
 
-    from tests.browser_utils import CHROMIUM, CHROMIUM_ARGS, free_port
+    from tests.browser_utils import launch, server_process
 
+    firsts, lasts, drawings, mounts = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         app = Path(tmp) / "app.py"
         app.write_text(APP.replace("WIDTH", f"width={width}" if width else 'width="stretch"'), encoding="utf-8")
         shutil.copytree(ROOT / ".streamlit", Path(tmp) / ".streamlit")
-        port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
-                                   "--server.address", "127.0.0.1"], cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_for_health(base, server)
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1280, "height": 900})
-                page.add_init_script(PROBE)
-                page.goto(base + "/")
-                page.wait_for_selector(".st-key-chart .js-plotly-plot", timeout=60_000)
-                page.wait_for_timeout(2000)
-                page.locator(".st-key-t").get_by_role("slider").focus()
-                firsts, lasts, drawings, mounts = [], [], [], []
-                for i in range(moves):
-                    page.evaluate("() => { window.__ev = []; }")
-                    page.keyboard.press("ArrowLeft" if i % 2 else "ArrowRight")
-                    page.wait_for_timeout(1000)
-                    events = page.evaluate("() => window.__ev")
-                    t_key = next(t for kind, t in events if kind == "key")
-                    drawn = [t - t_key for kind, t in events if kind != "key" and t >= t_key]
-                    if drawn:
-                        firsts.append(min(drawn))
-                        lasts.append(max(drawn))
-                        drawings.append(sum(kind == "after" for kind, t in events if t >= t_key))
-                        mounts.append(sum(kind == "div" for kind, t in events if t >= t_key))
-                browser.close()
-        finally:
-            server.terminate()
-            server.wait(10)
+        with server_process(script=str(app), cwd=Path(tmp)) as (base, _), sync_playwright() as p:
+            browser = launch(p)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.add_init_script(PROBE)
+            page.goto(base + "/")
+            page.wait_for_selector(".st-key-chart .js-plotly-plot", timeout=60_000)
+            page.wait_for_timeout(2000)
+            page.locator(".st-key-t").get_by_role("slider").focus()
+            for i in range(moves):
+                page.evaluate("() => { window.__ev = []; }")
+                page.keyboard.press("ArrowLeft" if i % 2 else "ArrowRight")
+                page.wait_for_timeout(1000)
+                events = page.evaluate("() => window.__ev")
+                t_key = next(t for kind, t in events if kind == "key")
+                after = [(kind, t - t_key) for kind, t in events if kind != "key" and t >= t_key]
+                if after:
+                    firsts.append(min(t for _, t in after))
+                    lasts.append(max(t for _, t in after))
+                    drawings.append(sum(kind == "after" for kind, _ in after))
+                    mounts.append(sum(kind == "div" for kind, _ in after))
+            browser.close()
     first, last = summary(firsts), summary(lasts)
     return {"moves": moves, "drawn": len(firsts), "first_median_ms": first["p50"], "first_p95_ms": first["p95"],
             "last_median_ms": last["p50"], "afterplots_per_move": statistics.mean(drawings) if drawings else float("nan"),
             "new_charts_per_move": statistics.mean(mounts) if mounts else float("nan")}
-
-
-def _wait_for_health(base: str, server: subprocess.Popen, timeout: float = 90.0) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline and server.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("the floor app's server did not start")
 
 
 def main(argv: list[str] | None = None) -> None:

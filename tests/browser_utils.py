@@ -52,16 +52,17 @@ def server(timeout: float = 90.0):
 
 @contextlib.contextmanager
 def server_process(timeout: float = 90.0, options: tuple[str, ...] = (), log: Path | None = None,
-                   launcher: tuple[str, ...] = ("-m", "streamlit")):
+                   launcher: tuple[str, ...] = ("-m", "streamlit"), script: str = "streamlit_app.py", cwd: Path = ROOT):
     """Like ``server()``, but yields ``(base URL, Popen)`` so a benchmark can read the server's /proc.
     ``options`` are extra ``streamlit run`` flags (e.g. ``("--server.disconnectedSessionTTL", "30")``);
     ``log`` takes the server's stderr, so a long run never blocks on a full pipe; ``launcher``: what
-    ``python`` runs instead of Streamlit's own command (a script that wraps it, e.g. under a profiler)."""
+    ``python`` runs instead of Streamlit's own command (a script that wraps it, e.g. under a profiler);
+    ``script`` and ``cwd``: another app than the project's (its ``.streamlit/`` config is read from ``cwd``)."""
     port = free_port()
-    cmd = [sys.executable, *launcher, "run", "streamlit_app.py", "--server.port", str(port),
+    cmd = [sys.executable, *launcher, "run", script, "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", *options]
     err = open(log, "w") if log is not None else subprocess.PIPE
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, text=True)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + timeout
