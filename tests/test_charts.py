@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from ui import charts, presenter
+from ui import charts, plots_diffusion, presenter
 
 
 def _plane(**kw) -> go.Figure:
@@ -74,7 +74,6 @@ def test_arrows_are_one_path_from_each_start_to_its_tip_with_a_head_behind_it():
         side = [(w - xy[i, 4]) @ np.array([-unit[1], unit[0]]) for w in (xy[i, 3], xy[i, 5])]
         assert all(b < 0 for b in behind) and abs(side[0]) > 0.01 and side[0] == pytest.approx(-side[1], abs=1e-6)  # one each side
     assert np.isnan(xy[2, 3:6]).all()  # no head on a zero arrow
-    from ui import plots_diffusion
     fig2 = charts.plane_figure((-2, 2, -2, 2))
     plots_diffusion.add_arrows(fig2, start[:2], vec[:2], 0.3, "arrows")
     xy2 = np.column_stack([fig2.data[0].x, fig2.data[0].y]).reshape(2, 7, 2)

@@ -347,8 +347,8 @@ def arrow_path(fig: go.Figure, start: np.ndarray, vec: np.ndarray, name: str, co
     unit = np.divide(vec, length, out=np.zeros_like(vec), where=length > 0)
     normal = unit[:, ::-1] * np.array([-1.0, 1.0])
     tip = start + vec
-    back = tip - unit * np.minimum(head, 0.6 * length)  # a short arrow's head stays shorter than its shaft
-    wing = np.minimum(head, 0.6 * length) * 0.5
+    size = np.minimum(head, 0.6 * length)  # a short arrow's head stays shorter than its shaft
+    back, wing = tip - unit * size, 0.5 * size
     xy = np.full((n, 7, 2), np.nan)  # start, tip, gap, one wing, tip, the other wing, gap
     xy[:, 0], xy[:, 1] = start, tip
     heads = length[:, 0] > 0
