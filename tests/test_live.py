@@ -224,3 +224,31 @@ def test_fragment_runs_are_told_apart(monkeypatch, ids, expected):
     calls = []
     live.outside_fragments(calls.append)("clicked")
     assert calls == ([] if expected else ["clicked"])
+
+
+def test_a_waiting_button_press_is_read_from_streamlits_pending_request():
+    """``click_waiting`` reads the request Streamlit queues while a tick runs: a press (a trigger) counts, the timer's
+    own reruns and a slider's value do not. Against the pinned Streamlit's real classes, so a change there fails here."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetStates
+    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData, ScriptRequests
+
+    def states(**values) -> WidgetStates:
+        ws = WidgetStates()
+        for wid, (kind, value) in values.items():
+            w = ws.widgets.add()
+            w.id = wid
+            setattr(w, kind, value)
+        return ws
+
+    requests = ScriptRequests()
+    assert not live._presses(requests)  # nothing asked for
+    requests.request_rerun(RerunData(widget_states=states(slider=("double_value", 0.5), pause=("trigger_value", False)),
+                                     fragment_id="f1", is_auto_rerun=True))
+    assert not live._presses(requests)  # the timer's tick: no press
+    requests.request_rerun(RerunData(widget_states=states(slider=("double_value", 0.5), pause=("trigger_value", True)),
+                                     fragment_id="f1"))
+    assert live._presses(requests)
+    requests.request_rerun(RerunData(widget_states=states(slider=("double_value", 0.5), pause=("trigger_value", False)),
+                                     fragment_id="f1", is_auto_rerun=True))
+    assert live._presses(requests)  # a tick asked for after the press keeps it (Streamlit coalesces the two)
+    assert not live.click_waiting()  # no script run here: train on

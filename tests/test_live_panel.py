@@ -88,6 +88,38 @@ def test_a_paused_run_draws_the_slow_view_where_training_stopped(monkeypatch):
     assert trainer(at).step_ >= 10 and at.caption[0].value == f"curve a at step {trainer(at).step_}"
 
 
+def test_a_pause_during_a_tick_draws_the_views_once_in_the_full_run_that_stops_the_timer(monkeypatch):
+    from ui import live
+
+    monkeypatch.setattr(live, "in_fragment_run", lambda: True)
+    at = run()
+    at.button(key="toy_play").click().run()
+    at.run()
+    tr, drawn = trainer(at), at.session_state["draws"]
+    at.session_state["tick_every"] = 0.25  # the click reruns the ticking fragment, with the timer's arguments
+    at.button(key="toy_pause").click().run()
+    assert not at.exception and not at.session_state["toy.live"].playing
+    assert at.session_state["draws"] == drawn + 1  # not once in the fragment's run and again in the full one
+    assert at.button(key="toy_play").label == text.lookup("en", "live.resume")
+    assert at.metric[0].value == str(float(tr.step_)) and at.caption[0].value == f"curve a at step {tr.step_}"
+
+
+def test_a_click_waiting_for_the_tick_stops_its_training_before_the_next_step(monkeypatch):
+    from ui import live
+
+    waiting = [False]
+    monkeypatch.setattr(live, "click_waiting", lambda: waiting[0])
+    at = run()
+    at.button(key="toy_play").click().run()
+    assert trainer(at).step_ == 5  # nothing waits: the tick's five steps
+    waiting[0] = True
+    at.run()
+    assert trainer(at).step_ == 5 and at.session_state["toy.live"].playing  # a press waits: the tick draws at once
+    waiting[0] = False
+    at.run()
+    assert trainer(at).step_ == 10
+
+
 def test_new_data_rebuilds_the_trainer():
     at = run()
     at.button(key="toy_play").click().run()

@@ -164,6 +164,29 @@ def in_fragment_run() -> bool:
     return bool(run is not None and getattr(run, "fragment_ids_this_run", None))
 
 
+def click_waiting() -> bool:
+    """True when this session's next run, already asked for, carries a button press (a Pause during a tick).
+
+    A click inside a ticking fragment does not interrupt the tick under way (Streamlit lets a fragment's run finish
+    before it starts the next one), so a tick asks this between two steps and draws at once instead of training on.
+    The timer's own reruns carry no press. Reads Streamlit's pending request (its internals, pinned in
+    requirements.txt; ``tests/test_live.py`` checks them), and says False when it cannot tell."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    run = get_script_run_ctx(suppress_warning=True)
+    try:
+        return _presses(run.script_requests)
+    except Exception:  # no runtime (plain Python, AppTest), or internals that changed: train on as before
+        return False
+
+
+def _presses(requests) -> bool:
+    if requests._state.name != "RERUN":
+        return False
+    states = requests._rerun_data.widget_states
+    return states is not None and any(w.WhichOneof("value") == "trigger_value" and w.trigger_value for w in states.widgets)
+
+
 def outside_fragments(callback: Callable[..., None]) -> Callable[..., None]:
     """The ``on_click`` of a button drawn outside every fragment: runs in full runs only."""
 

@@ -8,9 +8,12 @@ A page describes its trainer and what it draws; the panel owns the state machine
   the data and the settings changes: the one way a page says what it trains on;
 - Play and Pause are two buttons with one meaning each (one shown at a time, in one place), then
   Step, the page's extra buttons, Reset and Stop; they are drawn inside the ticking fragment, so a
-  click reruns only the panel, after the tick under way (see ``ui/live.py``);
+  click reruns only the panel, after the tick under way (see ``ui/live.py``), and a click that stops the
+  ticking (Pause, Stop, Reset, a page's button) redraws only the buttons before the full run that stops the timer
+  and draws the views once;
 - a tick (``st.fragment(run_every=…)``, guarded) trains for at most ``tick_budget`` seconds,
-  asking between two steps whether to go on, so Pause takes effect after the current step; on a server
+  asking between two steps whether to go on (a newer run paused it, or a click waits for the tick to end:
+  ``live.click_waiting``), so Pause takes effect after the current step; on a server
   busy with other students' runs it trains for a share of that and redraws less often
   (``ui/server_load.py``), and a run queued for a slot (``ui/training_slots.py``) ticks every 2 s;
 - under the panel, the trained model's download and a model file's upload (``ui/export.py``: weights only,
@@ -401,6 +404,11 @@ def _view(panel: Panel, every: float | None) -> None:
     if run.playing and not ticking:
         st.rerun(scope="app")  # Play was pressed in this fragment: a full run starts the timer
     _controls(panel, run)
+    if ticking and not run.playing and live.in_fragment_run():
+        # Pause, Stop, Reset or a page's button pressed during a tick: the buttons above already say so, and the full
+        # run below (which stops the timer) draws the views once; drawing them here too kept the browser busy before it
+        # showed the new button
+        st.rerun(scope="app")
     if ticking and run.playing and live.in_fragment_run():
         run.ticks += 1  # before the page's snapshot and drawing: both ask due() about the same tick
     tr = run.trainer
@@ -412,8 +420,9 @@ def _view(panel: Panel, every: float | None) -> None:
         return
     key = panel.state_key
 
-    def keep_going() -> bool:  # asked between two steps: a Pause, a Reset or new data in a newer run stops this tick
-        return run.playing and run.trainer is tr and st.session_state.get(key) is run
+    def keep_going() -> bool:  # asked between two steps: a Pause, a Reset or new data in a newer run stops this tick,
+        # and so does a click waiting for this tick to end (its run will say what it meant)
+        return run.playing and run.trainer is tr and st.session_state.get(key) is run and not live.click_waiting()
 
     def within_budget() -> bool:  # the full budget alone; a share of it while other students' runs wait (ui/server_load.py)
         return time.perf_counter() - started < server_load.load().budget(

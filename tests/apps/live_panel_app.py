@@ -34,6 +34,7 @@ class Counter(Trainer):
 
 
 def draw(snap: live_panel.Snapshot) -> None:
+    st.session_state["draws"] = st.session_state.get("draws", 0) + 1
     st.metric("weight", snap.page[-1] if snap.page else 0)
     # a slowly changing view (a whole run's curve): the step it was last built at, for what "shows" selects
     built_at = live_panel.lagging(ctx, "curve", (snap.trainer, st.session_state.get("shows", "a")), lambda: snap.step)
@@ -43,7 +44,12 @@ def draw(snap: live_panel.Snapshot) -> None:
 ctx = PageContext("toy", "en", 0)
 X = st.session_state.setdefault("X", np.arange(6.0))
 diverge_at = st.session_state.get("diverge_at")
-live_panel.show(live_panel.Panel(
+panel = live_panel.Panel(
     ctx, "toy", lambda reset: Counter(X, diverge_at), data=X, settings=(diverge_at,), lazy=True, steps_per_tick=5,
     idle="no trainer yet", snapshot=lambda tr, done: list(tr.history_),
-    draw=lambda snap: draw(snap)))
+    draw=lambda snap: draw(snap))
+tick_every = st.session_state.pop("tick_every", None)  # this run is the ticking fragment's, as its timer calls it
+if tick_every is not None:
+    live_panel._tick(panel, tick_every)
+else:
+    live_panel.show(panel)
