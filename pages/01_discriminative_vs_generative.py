@@ -74,7 +74,10 @@ def linked_samples() -> int:
     return SAMPLES_OPEN
 
 
-def add_sample_slider(fig: go.Figure, series: list[tuple[int, np.ndarray]], names, opening: int) -> charts.Frozen:
+LAYERS = ("contours", "evidence", "outliers", "samples")
+
+
+def add_sample_slider(c: PageContext, fig: go.Figure, series: list[tuple[int, np.ndarray]], names, opening: int) -> go.Figure:
     """The drawn samples, one trace per class, and a plotly slider over ``SAMPLE_COUNTS`` above the figure: frame n
     shows the first n of each class's series (n independent draws, see ``ClassifierView.draw_series``), so moving it
     or pressing Play changes the count in the browser, with no rerun. The figure opens at ``opening``. Its frames are
@@ -82,7 +85,7 @@ def add_sample_slider(fig: go.Figure, series: list[tuple[int, np.ndarray]], name
     first = len(fig.data)
     for k, X in series:
         fig.add_trace(go.Scattergl(
-            x=charts.f4(X[:opening, 0]), y=charts.f4(X[:opening, 1]), mode="markers", name=ctx.t("sample_label").format(name=names[k]),
+            x=charts.f4(X[:opening, 0]), y=charts.f4(X[:opening, 1]), mode="markers", name=c.t("sample_label").format(name=names[k]),
             marker=dict(color=charts.colour(k), size=9, symbol="diamond", opacity=1.0, line=dict(color="white", width=1.2)),
             hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>%{fullData.name}</extra>",
         ))
@@ -91,11 +94,37 @@ def add_sample_slider(fig: go.Figure, series: list[tuple[int, np.ndarray]], name
                                                          y=charts.typed(charts.f4(X[:n, 1]))) for _, X in series])
               for n in SAMPLE_COUNTS]
     charts.frame_player(fig, SAMPLE_COUNTS.index(opening), [str(n) for n in SAMPLE_COUNTS],
-                        [ctx.t("samples_frame", n=n) for n in SAMPLE_COUNTS], ctx.t("play"), ctx.t("pause"),
+                        [c.t("samples_frame", n=n) for n in SAMPLE_COUNTS], c.t("play"), c.t("pause"),
                         buttons_at=(-0.02, 1.25), slider_at=(0.45, 1.29), slider_len=0.55, duration=250)
     fig.layout.sliders[0].currentvalue.xanchor = "right"  # the count at the slider's right end, clear of the buttons
     fig.update_layout(height=590, margin=dict(t=100))  # the player above the plane: the legend below it wraps by width
-    return charts.freeze(fig, ctx.lang, raw_frames=frames)
+    return charts.freeze(fig, c.lang, raw_frames=frames)
+
+
+@charts.shared_figures(max_entries=48, ttl=3600)
+def gen_figure(X, y, kind, param, seed, names: tuple, box, lang: str, layers: tuple, opening: int):
+    """The generative side's plane with its layers (and the samples' player opening at ``opening``), and the points
+    its CSV gives: the same for every student with these data and settings, built and serialised once (it was built
+    again on every run of this side, most of a view control's time on the server)."""
+    c = PageContext(ctx.page, lang, 0)
+    gview = fit_view(X, y, kind, param, seed, 0)  # one fit for every number of samples: drawing them is cheap
+    series = gview.draw_series(SAMPLE_COUNTS[-1], seed) if "samples" in layers else None  # every count at once
+    fig = charts.plane_figure(box)
+    if "evidence" in layers:
+        charts.add_heatmap(fig, gview.xs, gview.ys, np.maximum(gview.log_px, gview.log_px.max() - 12), c.t("log_px"), "Greys")
+    if "contours" in layers:
+        for k in range(gview.density.shape[1]):
+            charts.add_density_contours(fig, gview.xs, gview.ys, gview.density[:, k], k, c.t("density_label", cls=names[k]))
+    charts.add_decision_boundary(fig, gview.xs, gview.ys, gview.proba, c.t("bayes_boundary"))
+    charts.add_points(fig, gview.train_X, gview.train_y, names, c.t("class_label"), opacity=0.45 if "samples" in layers else 0.85)
+    if "outliers" in layers:
+        charts.add_marked_points(fig, gview.train_X[gview.outliers], c.t("outlier_label"))
+    # the CSV: the figure's points, with every sample of the series (the slider's last frame), read before the frames
+    # are added (reading a frozen figure's frames would build and validate them all)
+    shown = export.figure_points(fig) + [(c.t("sample_label").format(name=names[k]), X) for k, X in series or ()]
+    if series is not None:
+        fig = add_sample_slider(c, fig, series, names, opening)
+    return fig, shown
 
 
 @section
@@ -103,28 +132,15 @@ def generative_section(ds, names, box) -> None:
     st.subheader(ctx.t("gen_title"))
     st.caption(ctx.t("gen_caption"))
     kind, param = model_controls(classifiers.GENERATIVE, "gen")
-    layers = st.pills(ctx.t("layers"), ["contours", "evidence", "outliers", "samples"], selection_mode="multi",
-                      default=["contours", "samples"], format_func=ctx.labeler(f"{ctx.page}.layer"), key=ctx.key("layers"))
-    gview = fit_view(ds.X, ds.y, kind, param, ctx.seed, 0)  # one fit for every number of samples: drawing them is cheap
-    series = gview.draw_series(SAMPLE_COUNTS[-1], ctx.seed) if "samples" in layers else None  # every count at once
-    fig = charts.plane_figure(box)
-    if "evidence" in layers:
-        charts.add_heatmap(fig, gview.xs, gview.ys, np.maximum(gview.log_px, gview.log_px.max() - 12), ctx.t("log_px"), "Greys")
-    if "contours" in layers:
-        for k in range(gview.density.shape[1]):
-            charts.add_density_contours(fig, gview.xs, gview.ys, gview.density[:, k], k, ctx.t("density_label", cls=names[k]))
-    charts.add_decision_boundary(fig, gview.xs, gview.ys, gview.proba, ctx.t("bayes_boundary"))
-    charts.add_points(fig, gview.train_X, gview.train_y, names, ctx.t("class_label"), opacity=0.45 if "samples" in layers else 0.85)
-    if "outliers" in layers:
-        charts.add_marked_points(fig, gview.train_X[gview.outliers], ctx.t("outlier_label"))
-    # the CSV: the figure's points, with every sample of the series (the slider's last frame), read before the frames
-    # are added (reading a frozen figure's frames would build and validate them all)
-    shown = export.figure_points(fig) + [(ctx.t("sample_label").format(name=names[k]), X) for k, X in series or ()]
-    if series is not None:
-        fig = add_sample_slider(fig, series, names, linked_samples())
+    chosen = st.pills(ctx.t("layers"), list(LAYERS), selection_mode="multi", default=["contours", "samples"],
+                      format_func=ctx.labeler(f"{ctx.page}.layer"), key=ctx.key("layers"))
+    layers = tuple(layer for layer in LAYERS if layer in chosen)  # in one order: the same figure whatever the clicks' order
+    opening = linked_samples() if "samples" in layers else SAMPLES_OPEN
+    fig, shown = gen_figure(ds.X, ds.y, kind, param, ctx.seed, tuple(names), box, ctx.lang, layers, opening)
+    gview = fit_view(ds.X, ds.y, kind, param, ctx.seed, 0)  # cached: the numbers below
     export.csv_button(ctx, lambda: export.points_csv(shown))  # written when clicked
     ctx.chart(fig, key="gen_fig", config={"displaylogo": False})
-    if series is not None:
+    if "samples" in layers:
         st.caption(ctx.t("samples_scrub"))
     m1, m2 = st.columns(2)
     m1.metric(ctx.t("held_out_accuracy"), ctx.num(gview.accuracy, ".1%"))
