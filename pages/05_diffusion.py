@@ -199,7 +199,8 @@ def reverse_part(model: D.DiffusionModel, name: str | None, data: np.ndarray) ->
         if model_id is None:
             live.show_busy()
             return
-        ctx.chart(V.animation_figure(V.box_for(data, 2.8), data, run, ctx.lang), key="reverse_fig", config=CHART, export=True)
+        fig = V.animation_figure(model_id, sampler, int(steps), ctx.seed, V.box_for(data, 2.8), data, ctx.lang, run)
+        ctx.chart(fig, key="reverse_fig", config=CHART, export=True)
         st.caption(ctx.t("animation_legend", n=V.ANIM_POINTS))
         m1, m2 = st.columns(2)
         mmd_help = ctx.t("mmd2_help", samples=ctx.num(run["mmd_sizes"][0], ","), points=ctx.num(run["mmd_sizes"][1], ","))
@@ -220,7 +221,7 @@ def field_part(model: D.DiffusionModel, name: str | None, data: np.ndarray) -> N
         if model_id is None:
             live.show_busy()
             return
-        ctx.chart(V.field_figure(box, data, field, t, ctx.lang), key="field_fig", config=CHART)
+        ctx.chart(V.field_figure(model_id, box, t, ctx.seed, data, ctx.lang, field), key="field_fig", config=CHART)
         st.caption(ctx.t("field_legend"))
 
 
@@ -230,7 +231,7 @@ def quality_part(model: D.DiffusionModel, model_id: tuple, data: np.ndarray) -> 
     with st.spinner(ctx.t("quality_running")):
         rows = V.quality_rows(model, model_id, data, ctx.seed)
     q1, q2 = st.columns(2)
-    fig_mmd, fig_swd = V.quality_figures(rows, data, T, ctx.lang)
+    fig_mmd, fig_swd = V.quality_figures(model_id, ctx.seed, data, T, ctx.lang, rows)
     ctx.chart(where=q1, fig=fig_mmd, key="quality_mmd", config=CHART)
     ctx.chart(where=q2, fig=fig_swd, key="quality_swd", config=CHART)
     st.caption(ctx.t("quality_legend"))

@@ -210,27 +210,37 @@ def quality_rows(_model: D.DiffusionModel, model_id: tuple, data: np.ndarray, se
     return D.quality_vs_steps(_model, data[:EVAL_POINTS], n=EVAL_POINTS, seed=seed, step_choices=QUALITY_STEPS)
 
 
-def animation_figure(box: tuple, data: np.ndarray, run: dict, lang: str):
+# The reverse section's figures, by the model's cache id (a shipped model: every student's; a live one: its step) and
+# what else they show: built and serialised once, not on every run of the section (a third of a class's server time
+# went to this page, most of it rebuilding these). The results they draw come with them unhashed: the id says them.
+
+@charts.shared_figures(max_entries=32, ttl=3600)
+def animation_figure(model_id: tuple, sampler: str, steps: int, seed: int, box: tuple, data: np.ndarray, lang: str, _run: dict):
+    """The reverse process of ``reverse_run(model, model_id, sampler, steps, seed, data)`` (given as ``_run``)."""
     ctx = _ctx(lang)
-    return P.reverse_animation(box, data, run["trajectory"], run["timesteps"], ctx.t("data_label"), ctx.t("reverse_points"),
+    return P.reverse_animation(box, data, _run["trajectory"], _run["timesteps"], ctx.t("data_label"), ctx.t("reverse_points"),
                                ctx.t("frame_label"), ctx.t("play"), ctx.t("pause"))
 
 
-def field_figure(box: tuple, data: np.ndarray, field: dict, t: int, lang: str):
-    """The noised data at t under the arrows of the learned score."""
+@charts.shared_figures(max_entries=32, ttl=3600)
+def field_figure(model_id: tuple, box: tuple, t: int, seed: int, data: np.ndarray, lang: str, _field: dict):
+    """The noised data at t under the arrows of the learned score (``score_field(model, model_id, box, t, data, seed)``,
+    given as ``_field``)."""
     ctx = _ctx(lang)
-    fig = P.points_figure(box, data, [(field["noisy"], ctx.t("x_t_label", t=t), P.SAMPLE_COLOUR)], ctx.t("data_label"))
-    P.add_arrows(fig, field["points"], field["score"], 0.9 * (box[1] - box[0]) / 16, ctx.t("arrows_label"))
+    fig = P.points_figure(box, data, [(_field["noisy"], ctx.t("x_t_label", t=t), P.SAMPLE_COLOUR)], ctx.t("data_label"))
+    P.add_arrows(fig, _field["points"], _field["score"], 0.9 * (box[1] - box[0]) / 16, ctx.t("arrows_label"))
     return fig
 
 
-def quality_figures(rows: list[dict], data: np.ndarray, T: int, lang: str) -> tuple:
-    """MMD² (with the data-vs-data floor) and SWD against the number of sampling steps."""
+@charts.shared_figures(max_entries=16, ttl=3600)
+def quality_figures(model_id: tuple, seed: int, data: np.ndarray, T: int, lang: str, _rows: list[dict]) -> tuple:
+    """MMD² (with the data-vs-data floor) and SWD against the number of sampling steps (``quality_rows(model, model_id,
+    data, seed)``, given as ``_rows``)."""
     ctx = _ctx(lang)
     ref = D.data_vs_data_mmd2(data, EVAL_POINTS)
     names = (ctx.t("steps_axis"), ctx.t("samplers.ddim"), ctx.t("ddpm_at_T", T=T))
-    return (P.quality_figure(rows, "mmd2", ctx.t("mmd2"), *names, ref, ctx.t("data_vs_data")),
-            P.quality_figure(rows, "swd", ctx.t("swd"), *names))
+    return (P.quality_figure(_rows, "mmd2", ctx.t("mmd2"), *names, ref, ctx.t("data_vs_data")),
+            P.quality_figure(_rows, "swd", ctx.t("swd"), *names))
 
 
 # ---------------------------------------------------------------- digits and latent diffusion
