@@ -78,3 +78,42 @@ def test_arrows_are_one_path_from_each_start_to_its_tip_with_a_head_behind_it():
     plots_diffusion.add_arrows(fig2, start[:2], vec[:2], 0.3, "arrows")
     xy2 = np.column_stack([fig2.data[0].x, fig2.data[0].y]).reshape(2, 7, 2)
     np.testing.assert_allclose(np.linalg.norm(xy2[:, 1] - xy2[:, 0], axis=1), [0.3, 0.15], atol=1e-6)  # longest = 0.3
+
+
+def test_a_frozen_figure_is_written_to_json_once_however_many_runs_draw_it(monkeypatch):
+    """``st.plotly_chart`` asks plotly for a figure's JSON on every run; a frozen (shared) figure's is written once, and
+    it is plotly's own text. Any other figure is written on every run, as before."""
+    import json
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    calls = []
+    real = charts._PLOTLY_TO_JSON
+    monkeypatch.setattr(charts, "_PLOTLY_TO_JSON", lambda *a, **k: (calls.append(1), real(*a, **k))[1])
+
+    def app():
+        import numpy as np
+        import plotly.graph_objects as go
+        import streamlit as st
+
+        from ui import charts
+
+        @st.cache_resource
+        def shared():
+            return charts.freeze(go.Figure(go.Scatter(x=np.arange(50.0), y=np.arange(50.0) ** 2)), "en")
+
+        st.plotly_chart(shared(), key="frozen")
+        st.plotly_chart(go.Figure(go.Bar(x=[1, 2], y=[3, 4])), key="plain")
+
+    st.cache_resource.clear()
+    try:
+        at = AppTest.from_function(app, default_timeout=60).run()
+        spec = at.get("plotly_chart")[0].proto.spec
+        at.run()
+        at.run()
+        assert not at.exception and len(calls) == 1 + 3  # the frozen figure once, the plain one on each of the 3 runs
+        assert at.get("plotly_chart")[0].proto.spec == spec
+        assert json.loads(spec)["data"][0]["type"] == "scatter" and "layout" in json.loads(spec)
+    finally:
+        st.cache_resource.clear()

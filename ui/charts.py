@@ -43,6 +43,8 @@ class Frozen(go.Figure):
     _raw_frames: list[dict] | None = None
     present: bool | None = None  # the presenter mode it was styled for (``freeze(present=)``), None: not styled by it
 
+    _json: tuple[dict, str] | None = None  # (the spec it was written from, its JSON): see :func:`_to_json`
+
     def to_dict(self) -> dict:
         spec = self._spec
         if spec is None:
@@ -50,7 +52,9 @@ class Frozen(go.Figure):
             if self._raw_frames:
                 spec["frames"] = self._raw_frames
             self._spec = spec  # two runs racing here build the same dict twice, harmlessly
-        return {**spec, "data": [dict(trace) for trace in spec["data"]]}  # plotly.io.to_json pops each trace's uid
+        out = _Spec({**spec, "data": [dict(trace) for trace in spec["data"]]})  # plotly.io.to_json pops each trace's uid
+        out.frozen, out.source = self, spec
+        return out
 
     def to_plotly_json(self) -> dict:
         return self.to_dict()
@@ -73,6 +77,35 @@ def typed(a: np.ndarray) -> dict:
     if a.ndim > 1:
         out["shape"] = str(a.shape)[1:-1]
     return out
+
+
+class _Spec(dict):
+    """A frozen figure's dict, which knows the figure and the spec it came from, so its JSON is written once."""
+
+    frozen: Frozen
+    source: dict
+
+
+def _to_json(fig, *args, **kwargs):
+    """``plotly.io.to_json``, writing a :class:`Frozen` figure's JSON once: ``st.plotly_chart`` asks for it on every run
+    that draws the figure (a shared figure on every student's), and writing a large figure again cost about as much as
+    the rest of the chart's run (7% of a class's server time, ``benchmarks/README.md``). The text is plotly's own; a
+    figure whose spec was replaced since (``fit_margins``) is written again."""
+    if type(fig) is not _Spec or args or set(kwargs) - {"validate"}:
+        return _PLOTLY_TO_JSON(fig, *args, **kwargs)
+    owner, memo = fig.frozen, fig.frozen._json
+    if memo is not None and memo[0] is fig.source:
+        return memo[1]
+    text = _PLOTLY_TO_JSON(fig, *args, **kwargs)
+    owner._json = (fig.source, text)  # two runs racing here write the same text twice, harmlessly
+    return text
+
+
+import plotly.io as _pio  # noqa: E402  (after the class it wraps)
+
+_PLOTLY_TO_JSON = getattr(_pio.to_json, "__wrapped__", _pio.to_json)
+_to_json.__wrapped__ = _PLOTLY_TO_JSON
+_pio.to_json = _to_json  # Streamlit calls ``plotly.io.to_json`` by its module's name, at every chart
 
 
 def freeze(fig: go.Figure, lang: str, raw_frames: list[dict] | None = None, present: bool | None = None) -> Frozen:
