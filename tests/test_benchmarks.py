@@ -86,3 +86,19 @@ def test_the_table_names_keys_and_texts_the_pages_have():
     mix = I.class_mix()
     assert set(mix.training) == {"vae", "gan", "diffusion", "token_sampling"}
     assert all(i.kind != I.STEP for rows in mix.light.values() for i in rows)
+
+
+def test_the_profile_summary_reads_py_spys_stacks_by_kind_page_and_own_frame(tmp_path):
+    from benchmarks import spy_summary
+
+    run = "_bootstrap (threading.py:1002);_run_script (streamlit/runtime/scriptrunner/script_runner.py:600);" \
+          "exec_func_with_error_handling (streamlit/runtime/scriptrunner/exec_code.py:83)"
+    raw = tmp_path / "spy.txt"
+    raw.write_text(
+        f"{run};<module> (05_diffusion.py:276);chart (ui/shell.py:118);plotly_chart (streamlit/elements/plotly_chart.py:899) 6\n"
+        f"{run};<module> (04_gan.py:90);_tick (ui/live_panel.py:400);advance (ui/live.py:140);forward (torch/nn/modules/linear.py:134) 3\n"
+        "run_forever (asyncio/base_events.py:608);_run_once (asyncio/base_events.py:1900) 1\n")
+    out = spy_summary.summarise(spy_summary.read(raw))
+    assert out["kind"] == {"script: st.plotly_chart": 6, "script: live training": 3, "event loop and other threads": 1}
+    assert out["page"] == {"05_diffusion.py": 6, "04_gan.py": 3}
+    assert out["own"] == {"chart ui/shell.py:118": 6, "advance ui/live.py:140": 3}
