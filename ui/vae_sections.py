@@ -52,7 +52,7 @@ def latent_tab(ctx: PageContext, M: vae.VAE, latent: int, beta: float, arch: str
             zp = views.plane_to_latent(np.array([[z1, z2]]), latent, beta, arch)
             img = M.decode_mean(zp)
             probs = M.decode_probs(zp)
-            ctx.chart(plots_vae.digits_figure(img, 1, height=260), key="picked_fig", config=PLOT_CFG)
+            ctx.chart(views.digits_figure(img, 1, height=260, lang=ctx.lang), key="picked_fig", config=PLOT_CFG)
             radius = float(np.linalg.norm(zp))
             st.caption(ctx.t("pick_caption", r=radius, lp=float(vae.log_prior(zp)[0]), conf=float(probs.max(-1).mean()),
                              guess=int(digits.classify(img)[0])))
@@ -192,10 +192,11 @@ def _walk_tab(ctx: PageContext, M: vae.VAE, latent: int, beta: float, arch: str)
     path = (vae.slerp if method == "slerp" else vae.lerp)(za, zb, n_walk)
     frames = M.decode_mean(path)
     ts = np.linspace(0, 1, n_walk)
-    ctx.chart(plots_vae.digits_figure(frames, n_walk, [f"t={ctx.num(t, '.2f')}" for t in ts]), key="film_fig", config=PLOT_CFG)
+    ctx.chart(views.digits_figure(frames, n_walk, [f"t={ctx.num(t, '.2f')}" for t in ts], lang=ctx.lang), key="film_fig",
+              config=PLOT_CFG)
     a1, a2 = st.columns([1, 1])
     with a1:
-        ctx.chart(plots_vae.walk_animation(frames, "t", ctx.t("play"), ctx.t("pause"), [ctx.num(t, ".2f") for t in ts]),
+        ctx.chart(views.walk_animation(charts.digest(frames), tuple(ctx.num(t, ".2f") for t in ts), ctx.lang, frames),
                   key="walk_anim", config=PLOT_CFG)
     with a2:
         norms, mid = np.linalg.norm(path, axis=1), n_walk // 2

@@ -148,6 +148,28 @@ def curves_figure(latent: int, beta: float, arch: str, lang: str):
                                  ctx.t("step"), ctx.t("nats"), beta if beta != 1 else None, ctx.t("beta_kl_name", beta=ctx.num(beta, "g")))
 
 
+@charts.shared_figures(max_entries=32, ttl=3600)
+def digits_grid(images_digest: str, n_cols: int, captions: tuple | None, height: int | None, lang: str, _images: np.ndarray):
+    """``plots_vae.digits_figure`` of ``_images`` (named by ``charts.digest`` of them), serialised once: a picked point
+    or a walk between two test digits is the same figure for every student who picks them (the latent tab drew the
+    picked digit again on every run of the page's model section)."""
+    return plots_vae.digits_figure(_images, n_cols, list(captions) if captions is not None else None, height=height)
+
+
+@charts.shared_figures(max_entries=16, ttl=3600)
+def walk_animation(frames_digest: str, step_labels: tuple, lang: str, _frames: np.ndarray):
+    """``plots_vae.walk_animation`` of the decoded path ``_frames`` (named by ``charts.digest`` of them), serialised once."""
+    ctx = _ctx(lang)
+    return plots_vae.walk_animation(_frames, "t", ctx.t("play"), ctx.t("pause"), list(step_labels))
+
+
+def digits_figure(images: np.ndarray, n_cols: int, captions: list[str] | None = None, height: int | None = None,
+                  lang: str = "en"):
+    """:func:`digits_grid` by the images' contents."""
+    images = np.asarray(images)
+    return digits_grid(charts.digest(images), n_cols, tuple(captions) if captions is not None else None, height, lang, images)
+
+
 @charts.shared_figures(max_entries=2, ttl=3600)
 def vq_usage_figure(lang: str):
     ctx = _ctx(lang)
