@@ -244,8 +244,15 @@ def live_panel(ctx: PageContext) -> None:
 def live_draw(ctx: PageContext, snap: live_panel_ui.Snapshot) -> None:
     h, final, samples = snap.page
     if len(h["step"]):
-        ctx.chart(plots_vae.loss_curves(h["step"], h["recon"], h["kl"], (ctx.t("recon_name"), ctx.t("kl_name")),
-                                        ctx.t("step"), ctx.t("nats"), height=300), key="live_curves", config=PLOT_CFG)
+        # built again only when training moved on (a tick of a run queued for a slot, a pause's full run, another
+        # control's rerun drew the same curves again: a tenth of the VAE page's server time under a class)
+        slot, stamp = ctx.state_key("live_curves"), (snap.trainer, snap.step, len(h["step"]), ctx.lang)
+        memo = st.session_state.get(slot)
+        if memo is None or memo[0] != stamp:
+            fig = plots_vae.loss_curves(h["step"], h["recon"], h["kl"], (ctx.t("recon_name"), ctx.t("kl_name")),
+                                        ctx.t("step"), ctx.t("nats"), height=300)
+            memo = st.session_state[slot] = (stamp, charts.freeze(fig, ctx.lang))
+        ctx.chart(memo[1], key="live_curves", config=PLOT_CFG)
     if final is None:
         return
     ev, acc = final
@@ -256,7 +263,7 @@ def live_draw(ctx: PageContext, snap: live_panel_ui.Snapshot) -> None:
     ok = ev.neg_elbo <= vae.QUALITY_BAR
     st.caption(ctx.t("live_bar_ok" if ok else "live_bar_miss", bar=vae.QUALITY_BAR, base=views.baseline()))
     st.markdown(ctx.t("live_samples"))
-    ctx.chart(plots_vae.digits_figure(samples, 16), key="live_samples_fig", config=PLOT_CFG)
+    ctx.chart(views.digits_figure(samples, 16, lang=ctx.lang), key="live_samples_fig", config=PLOT_CFG)
 
 
 # ---------------------------------------------------------------------------- VQ-VAE
