@@ -103,9 +103,10 @@ def add_sample_slider(c: PageContext, fig: go.Figure, series: list[tuple[int, np
 
 @charts.shared_figures(max_entries=48, ttl=3600)
 def gen_figure(X, y, kind, param, seed, names: tuple, box, lang: str, layers: tuple, opening: int):
-    """The generative side's plane with its layers (and the samples' player opening at ``opening``), and the points
-    its CSV gives: the same for every student with these data and settings, built and serialised once (it was built
-    again on every run of this side, most of a view control's time on the server)."""
+    """The generative side's plane with its layers (and the samples' player opening at ``opening``), the points its CSV
+    gives and the numbers it reports (held-out accuracy and log p(x), whether a class's components were capped): the
+    same for every student with these data and settings, built and serialised once (it was built again on every run of
+    this side, most of a view control's time on the server)."""
     c = PageContext(ctx.page, lang, 0)
     gview = fit_view(X, y, kind, param, seed, 0)  # one fit for every number of samples: drawing them is cheap
     series = gview.draw_series(SAMPLE_COUNTS[-1], seed) if "samples" in layers else None  # every count at once
@@ -124,7 +125,7 @@ def gen_figure(X, y, kind, param, seed, names: tuple, box, lang: str, layers: tu
     shown = export.figure_points(fig) + [(c.t("sample_label").format(name=names[k]), X) for k, X in series or ()]
     if series is not None:
         fig = add_sample_slider(c, fig, series, names, opening)
-    return fig, shown
+    return fig, shown, (gview.accuracy, gview.test_log_px, gview.capped)
 
 
 @section
@@ -136,16 +137,16 @@ def generative_section(ds, names, box) -> None:
                       format_func=ctx.labeler(f"{ctx.page}.layer"), key=ctx.key("layers"))
     layers = tuple(layer for layer in LAYERS if layer in chosen)  # in one order: the same figure whatever the clicks' order
     opening = linked_samples() if "samples" in layers else SAMPLES_OPEN
-    fig, shown = gen_figure(ds.X, ds.y, kind, param, ctx.seed, tuple(names), box, ctx.lang, layers, opening)
-    gview = fit_view(ds.X, ds.y, kind, param, ctx.seed, 0)  # cached: the numbers below
+    fig, shown, (accuracy, log_px, capped) = gen_figure(ds.X, ds.y, kind, param, ctx.seed, tuple(names), box, ctx.lang,
+                                                        layers, opening)
     export.csv_button(ctx, lambda: export.points_csv(shown))  # written when clicked
     ctx.chart(fig, key="gen_fig", config={"displaylogo": False})
     if "samples" in layers:
         st.caption(ctx.t("samples_scrub"))
     m1, m2 = st.columns(2)
-    m1.metric(ctx.t("held_out_accuracy"), ctx.num(gview.accuracy, ".1%"))
-    m2.metric(ctx.t("held_out_log_px"), ctx.num(gview.test_log_px, ".2f"), help=ctx.t("held_out_log_px_help"))
-    if gview.capped:
+    m1.metric(ctx.t("held_out_accuracy"), ctx.num(accuracy, ".1%"))
+    m2.metric(ctx.t("held_out_log_px"), ctx.num(log_px, ".2f"), help=ctx.t("held_out_log_px_help"))
+    if capped:
         st.info(ctx.t("components_capped"), icon=":material/info:")
     st.success(ctx.t("can_generate"), icon=":material/auto_awesome:")
     st.caption(ctx.t("gen_legend"))
