@@ -18,6 +18,7 @@ import re
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as _pio
 
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C6D1F", "#000000")
 # Two more for the 9th and 10th mixture component (page 2 goes up to K = 10): Paul Tol's wine and
@@ -100,8 +101,6 @@ def _to_json(fig, *args, **kwargs):
     owner._json = (fig.source, text)  # two runs racing here write the same text twice, harmlessly
     return text
 
-
-import plotly.io as _pio  # noqa: E402  (after the class it wraps)
 
 _PLOTLY_TO_JSON = getattr(_pio.to_json, "__wrapped__", _pio.to_json)
 _to_json.__wrapped__ = _PLOTLY_TO_JSON
