@@ -224,6 +224,21 @@ def test_live_training_start_pause_restart(lang):
     assert at.session_state["token_sampling.live"].trainer.step_ > 0
 
 
+def test_the_live_loss_chart_draws_every_step_and_stays_small():
+    """The live chart moves at every tick (each step's batch loss), not only at an evaluation, and a long run's
+    line is thinned to at most LOSS_POINTS points, its last step kept."""
+    from ui import plots_token_sampling as plots
+
+    names = dict(train="train", val="val", x="x", y="y")
+    short = plots.loss_figure([], {}, names, losses=[3.0, 2.5, 2.0])  # before the first evaluation
+    assert list(short.data[0].x) == [1, 2, 3] and short.data[0].y[-1] == pytest.approx(2.0 / math.log(2))
+    losses = list(np.linspace(3.0, 1.5, 2500))
+    fig = plots.loss_figure([{"step": 2500, "train": 1.5, "val": 1.6}], {"bigram": 2.4}, names, losses=losses)
+    x = list(fig.data[0].x)
+    assert len(x) <= plots.LOSS_POINTS and x[-1] == 2500 and x == sorted(x)
+    assert fig.data[0].y[-1] == pytest.approx(1.5 / math.log(2)) and list(fig.data[1].x) == [2500]
+
+
 @pytest.fixture
 def trainers_built(monkeypatch):
     """Every ``ts.Trainer`` the page builds (AppTest runs the page in this process, on this module)."""

@@ -356,6 +356,11 @@ def test_live_training_learns_and_beats_the_bigram(corpora):
     vals = [h["val"] for h in trainer.history_]
     assert len(vals) == 6 and vals[-1] < vals[0]
     assert vals[-1] < 2.45  # makemore's count bigram
+    # every step's batch loss, for the live chart between two evaluations: the one recorded at each evaluation
+    # is its step's, and the batches get easier as the model learns
+    assert len(trainer.losses_) == 300 and all(map(math.isfinite, trainer.losses_))
+    assert [trainer.losses_[h["step"] - 1] for h in trainer.history_] == [h["train"] for h in trainer.history_]
+    assert np.mean(trainer.losses_[-50:]) < np.mean(trainer.losses_[:50]) - 0.3
     again = ts.Trainer(corpus, cfg, ts.TrainConfig(eval_every=50, decay_steps=300), seed=0)
     again.advance(Budget(max_steps=50))
     assert again.history_[0]["val"] == pytest.approx(trainer.history_[0]["val"], rel=1e-5)

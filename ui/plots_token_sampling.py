@@ -119,18 +119,28 @@ def attention_figure(att: np.ndarray, tokens: list[str], names: dict, first: int
     return _layout(fig, 260 * L + 60)
 
 
-def loss_figure(history: list[dict], references: dict[str, float], names: dict) -> go.Figure:
-    """Train and validation loss in bits per character against the step, with n-gram levels dashed."""
+LOSS_POINTS = 1000  # a live run's batch losses drawn at most: every k-th step past that, so a tick's figure stays small
+
+
+def loss_figure(history: list[dict], references: dict[str, float], names: dict, losses=()) -> go.Figure:
+    """Training and validation loss in bits per character against the step, with n-gram levels dashed. ``losses``:
+    every step's training-batch loss in nats (step k at index k - 1), a light line that moves at every step; without
+    it, the batch loss recorded at each evaluation. The held-out loss is drawn at each evaluation."""
     fig = go.Figure()
-    steps_ = [h["step"] for h in history]
-    fig.add_scatter(x=steps_, y=[h["train"] / np.log(2) for h in history], mode="lines+markers", name=names["train"],
-                    line=dict(color=LIGHT_BLUE))
-    fig.add_scatter(x=steps_, y=[h["val"] / np.log(2) for h in history], mode="lines+markers", name=names["val"],
-                    line=dict(color=BLUE, width=3))
+    if len(losses):
+        every = -(-len(losses) // LOSS_POINTS)  # ceil: one in ``every`` steps past LOSS_POINTS, the last one kept
+        idx = np.arange(len(losses) - 1, -1, -every)[::-1]
+        train_x, train_y = (idx + 1).tolist(), (np.asarray(losses, np.float64)[idx] / np.log(2)).tolist()
+        mode = "lines"
+    else:
+        train_x, train_y, mode = [h["step"] for h in history], [h["train"] / np.log(2) for h in history], "lines+markers"
+    fig.add_scatter(x=train_x, y=train_y, mode=mode, name=names["train"], line=dict(color=LIGHT_BLUE, width=1.5))
+    fig.add_scatter(x=[h["step"] for h in history], y=[h["val"] / np.log(2) for h in history], mode="lines+markers",
+                    name=names["val"], line=dict(color=BLUE, width=3))
     for i, (label, value) in enumerate(references.items()):
         fig.add_hline(y=value, line=dict(dash="dash", color=[GREY, "#9CA3AF", "#6B7280", DARK][i % 4]),
                       annotation_text=label, annotation_position="top right")
-    fig.update_xaxes(title=names["x"])
+    fig.update_xaxes(title=names["x"], rangemode="tozero")
     fig.update_yaxes(title=names["y"])
     return _layout(fig, 360)
 

@@ -251,16 +251,16 @@ def train_tab(ctx: PageContext, text: Chosen, rung: str, source: str, data, sett
         return new
 
     def snapshot(trainer: ts.Trainer, done: bool):  # under the lock: a sample every 200 steps, then a copy
-        return list(trainer.history_), list(trainer.record_sample()[-4:])
+        return list(trainer.history_), list(trainer.record_sample()[-4:]), list(trainer.losses_)
 
     def draw(snap: live_panel.Snapshot) -> None:
-        history, samples = snap.page
+        history, samples, losses = snap.page
         m1, m2, m3 = st.columns(3)
         m1.metric(tr("train_steps"), snap.step)
         m2.metric(tr("train_seconds"), f"{ctx.num(snap.elapsed, '.1f')} s")
         m3.metric(tr("train_val_bpc"), ctx.num(ts.last_val_bits(history), ".3f") if history else "—")
-        if history:
-            ctx.chart(views.loss_figure(history, refs, ctx.lang), "ts_loss")
+        if losses:  # every step's batch loss: the chart moves at every tick, not only at an evaluation
+            ctx.chart(views.loss_figure(history, refs, ctx.lang, losses), "ts_loss")
             st.caption(ctx.t("loss_legend", alpha=views.REF_ALPHA))
         elif snap.step == 0:
             st.info(tr("train_not_started"), icon=":material/model_training:")

@@ -118,8 +118,8 @@ def tree_figure(vocab: ts.Vocab, gen: ts.Generation, lang: str):
         p_chosen="tree_p_chosen", p_axis="tree_p_axis"))
 
 
-def loss_figure(history: list[dict], refs: dict[str, float], lang: str):
-    return plots.loss_figure(history, refs, names(lang, train="loss_train", val="loss_val", x="loss_x", y="loss_y"))
+def loss_figure(history: list[dict], refs: dict[str, float], lang: str, losses=()):
+    return plots.loss_figure(history, refs, names(lang, train="loss_train", val="loss_val", x="loss_x", y="loss_y"), losses)
 
 
 def attention_figure(model: ts.Transformer, ids: np.ndarray, chars: tuple, lang: str):

@@ -56,7 +56,8 @@ class Trainer(training.Trainer):
     """Advances one model a budget at a time (the page calls ``advance`` once per fragment tick).
 
     ``history_`` holds one row per evaluation: ``{"step", "seconds" (training only), "train", "val"}``
-    in nats per character.
+    in nats per character; ``losses_`` every step's training-batch loss (nats per character), so a live chart
+    moves between two evaluations.
     """
 
     def __init__(self, corpus: Corpus, config: ModelConfig, train: TrainConfig = TrainConfig(), seed: int = 0,
@@ -70,6 +71,7 @@ class Trainer(training.Trainer):
         self.step_ = 0
         self.elapsed_ = 0.0
         self.history_: list[dict] = []
+        self.losses_: list[float] = []  # step k's batch loss at index k - 1
         self.diverged_ = False
         self.samples: list[tuple[int, str]] = []  # (step, text) written as training proceeds
         self.tag: object = None  # the caller's label for what this trainer belongs to
@@ -126,6 +128,7 @@ class Trainer(training.Trainer):
             self.model.load_state_dict(self._good)
             return False
         self.step_ += 1
+        self.losses_.append(value)
         if self.step_ % self.train_cfg.eval_every == 0:
             return self._evaluate(value)
         return True
@@ -155,7 +158,7 @@ class Trainer(training.Trainer):
         self._good = copy.deepcopy(self.model.state_dict())
         c = self.train_cfg
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=c.lr, weight_decay=c.weight_decay, betas=(0.9, 0.99))
-        self.history_, self.samples = [], []
+        self.history_, self.losses_, self.samples = [], [], []
 
 
 def _pad_documents(docs: list[np.ndarray], T: int):
