@@ -262,6 +262,24 @@ def test_lengths_are_bounded():
     assert e.value.code == "more_states_than_data"
 
 
+def test_the_regime_signal_follows_its_chain_and_its_regimes():
+    """The sampler the page draws with (its own, not hmmlearn's per-step loop): transitions at the chain's rates, a
+    fixed start respected, and each regime's values at its mean and spread."""
+    A = np.array([[0.9, 0.05, 0.05], [0.2, 0.7, 0.1], [0.0, 0.5, 0.5]])
+    z = hmm.markov_chain(np.array([0.0, 1.0, 0.0]), A, 30_000, np.random.default_rng(0))
+    assert z[0] == 1 and set(np.unique(z)) == {0, 1, 2}
+    counts = np.zeros((3, 3))
+    np.add.at(counts, (z[:-1], z[1:]), 1)
+    np.testing.assert_allclose(counts / counts.sum(axis=1, keepdims=True), A, atol=0.02)
+    signal = hmm.regime_signal(hmm.MAX_T, stay=0.9, spread=2.0, seed=3)
+    for k in range(3):
+        x = signal.x[signal.z == k]
+        assert abs(x.mean() - hmm.REGIME_MEANS[k]) < 0.1 and abs(x.std() - 2.0 * hmm.REGIME_STDS[k]) < 0.1
+    assert np.mean(signal.z[1:] == signal.z[:-1]) == pytest.approx(0.9, abs=0.02)
+    again = hmm.regime_signal(hmm.MAX_T, stay=0.9, spread=2.0, seed=3)
+    assert np.array_equal(again.x, signal.x)  # a seed gives the same signal
+
+
 def test_gaussian_hmm_beats_a_mixture_that_ignores_time():
     signal = hmm.regime_signal(600, stay=0.95, spread=1.5, seed=0)
     fit = hmm.fit_regimes(signal, 3, seed=0)
