@@ -83,14 +83,15 @@ def add_sample_slider(c: PageContext, fig: go.Figure, series: list[tuple[int, np
     or pressing Play changes the count in the browser, with no rerun. The figure opens at ``opening``. Its frames are
     plain dicts of packed float32 (plotly validating 31 ``go.Frame``s cost more than the rest of the figure)."""
     first = len(fig.data)
+    points = charts.scatter_class(sum(len(X) for _, X in series))  # SVG but for many classes' series
     for k, X in series:
-        fig.add_trace(go.Scattergl(
+        fig.add_trace(points(
             x=charts.f4(X[:opening, 0]), y=charts.f4(X[:opening, 1]), mode="markers", name=c.t("sample_label").format(name=names[k]),
             marker=dict(color=charts.colour(k), size=9, symbol="diamond", opacity=1.0, line=dict(color="white", width=1.2)),
             hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>%{fullData.name}</extra>",
         ))
     places = list(range(first, len(fig.data)))
-    frames = [dict(name=str(n), traces=places, data=[dict(type="scattergl", x=charts.typed(charts.f4(X[:n, 0])),
+    frames = [dict(name=str(n), traces=places, data=[dict(type=fig.data[first].type, x=charts.typed(charts.f4(X[:n, 0])),
                                                          y=charts.typed(charts.f4(X[:n, 1]))) for _, X in series])
               for n in SAMPLE_COUNTS]
     charts.frame_player(fig, SAMPLE_COUNTS.index(opening), [str(n) for n in SAMPLE_COUNTS],

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 # each figure's point traces, decoded: name -> [[x...], [y...]]
 POINTS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => Object.fromEntries(
-    g._fullData.filter(t => t.type === 'scattergl').map(t => [t.name, [Array.from(t.x), Array.from(t.y)]])))"""
+    g._fullData.filter(t => t.type === 'scattergl' || (t.type === 'scatter' && t.mode.includes('markers'))).map(t => [t.name, [Array.from(t.x), Array.from(t.y)]])))"""
 
 
 def _points(page) -> list[dict]:

@@ -293,12 +293,25 @@ def plane_figure(box: tuple[float, float, float, float], title: str | None = Non
     return go.Figure(layout=layout)
 
 
+# A new chart's WebGL context is drawn in software on a laptop without a GPU (and in headless Chromium): creating it
+# costs more than drawing a few thousand SVG markers (~0.1 ms each), and a browser keeps only about 16 contexts. So a
+# figure's points are SVG up to this many, WebGL only past it (a large upload, 2,000 generated points).
+SVG_POINTS = 1500
+
+
+def scatter_class(n_points: int):
+    """``go.Scatter`` (SVG) for a figure of up to :data:`SVG_POINTS` points, else ``go.Scattergl``."""
+    return go.Scatter if n_points <= SVG_POINTS else go.Scattergl
+
+
 def add_points(fig: go.Figure, X: np.ndarray, y: np.ndarray, names, label: str = "{name}", symbol: str = "circle",
                size: int = 7, opacity: float = 0.85, line_width: float = 0.6) -> None:
-    """One scatter trace per class, coloured by class; ``label`` is formatted with ``name``."""
+    """One scatter trace per class, coloured by class; ``label`` is formatted with ``name``. SVG up to
+    :data:`SVG_POINTS` points, WebGL past it."""
+    points = scatter_class(len(X))
     for k in np.unique(y):
         pts = X[y == k]
-        fig.add_trace(go.Scattergl(
+        fig.add_trace(points(
             x=f4(pts[:, 0]), y=f4(pts[:, 1]), mode="markers", name=label.format(name=names[k]),
             marker=dict(color=colour(k), size=size, symbol=symbol, opacity=opacity, line=dict(color="white", width=line_width)),
             hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>%{fullData.name}</extra>",

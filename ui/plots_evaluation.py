@@ -52,7 +52,7 @@ def _markers(fig: go.Figure, X: np.ndarray, colour: str, name: str, filled: bool
     if len(X) == 0:
         return
     X = np.round(np.asarray(X, float), 3)  # three decimals: a third of the payload, invisible on screen
-    fig.add_trace(go.Scattergl(
+    fig.add_trace(charts.scatter_class(len(X))(
         x=X[:, 0], y=X[:, 1], mode="markers", name=name,
         marker=dict(color=colour if filled else "rgba(0,0,0,0)", size=size, symbol=symbol, opacity=opacity,
                     line=dict(color=colour, width=1.3 if not filled else 0)),
@@ -80,7 +80,7 @@ def balls_figure(box, real: np.ndarray, fake: np.ndarray, real_balls: np.ndarray
     for X, counts, colour, key in ((real, real_counts, REAL, "real"), (fake, fake_counts, FAKE, "fake")):
         if key == "fake" and fake_colours is not None:
             P = np.round(np.asarray(fake, float), 3)
-            fig.add_trace(go.Scattergl(
+            fig.add_trace(charts.scatter_class(len(P))(
                 x=P[:, 0], y=P[:, 1], mode="markers", name=labels["fake"],
                 marker=dict(color=np.minimum(fake_colours, 3 * k), colorscale=[[0, "#ffffff"], [1 / 3, FAKE], [1, "#4a1d00"]],
                             cmin=0, cmax=3 * k, size=7, line=dict(color=FAKE, width=0.8),
