@@ -63,7 +63,7 @@ def mixture_part() -> None:
     st.caption(ctx.t("replay_legend"))
     shown = len(plots.frame_indices(len(hist.params)))
     if shown < len(hist.params):  # long runs are thinned to keep the figure light: say so
-        st.caption(ctx.t("replay_subsampled", n=hist.n_iter, shown=shown))
+        st.caption(ctx.t("replay_subsampled", n=hist.n_iter, shown=shown, first=plots.MAX_FRAMES // 2))
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(ctx.t("iterations"), hist.n_iter, help=ctx.t("iterations_help"))
     m2.metric(ctx.t("train_ll"), ctx.num(view.train_log_px, ".3f"), help=ctx.t("train_ll_help"))

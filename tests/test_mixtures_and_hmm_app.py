@@ -6,12 +6,14 @@ import json
 import numpy as np
 import pytest
 
+from engine.data import points
 from engine.data.points import Dataset
 from engine.families import hmm, mixture
 from tests.apptest_utils import assert_clean, open_page, problems, read_number
 from ui import charts
 from ui import plots_mixtures_and_hmm as plots
 from ui import text
+from ui.views_mixtures_and_hmm import labels
 
 SCRIPT = "pages/02_mixtures_and_hmm.py"
 P = "mixtures_and_hmm"
@@ -154,7 +156,7 @@ def test_thinned_em_replay_says_which_iterations_it_shows(lang):
         return [s["label"] for s in spec["layout"]["sliders"][0]["steps"]]
 
     def notes(at, n: int) -> list[str]:
-        expected = text.lookup(lang, f"{P}.replay_subsampled", n=n, shown=plots.MAX_FRAMES)
+        expected = text.lookup(lang, f"{P}.replay_subsampled", n=n, shown=plots.MAX_FRAMES, first=plots.MAX_FRAMES // 2)
         return [c.value for c in at.caption if c.value == expected]
 
     at = open_page(SCRIPT, lang)
@@ -166,7 +168,25 @@ def test_thinned_em_replay_says_which_iterations_it_shows(lang):
     n = int(at.metric[0].value)
     steps = replay_steps(at)
     assert n >= plots.MAX_FRAMES and len(steps) == plots.MAX_FRAMES and steps[0] == "0" and steps[-1] == str(n)
+    first = plots.MAX_FRAMES // 2  # each of the first iterations, where EM moves most, then a spread of the rest
+    assert steps[:first] == [str(i) for i in range(first)] and [int(s) for s in steps] == sorted({int(s) for s in steps})
     assert len(notes(at, n)) == 1, [c.value for c in at.caption]
+
+
+def test_em_replay_frames_carry_only_what_moves():
+    """Each frame of the replay holds the points' colours (short "#rgb"), the ellipses' and means' coordinates, the
+    marker on the curve and the bars: styles and names stay in the traces (they were a third of a new K's bytes)."""
+    X = points.make_dataset("checkerboard", seed=0).X
+    view = mixture.fit_view(X, 6, "full", "random", 0, 0)
+    fig = plots.em_replay_figure(view.history, view.train_X, points.bounds(X), labels("replay", "en"))
+    frames = fig.to_dict()["frames"]
+    assert 2 < len(frames) <= plots.MAX_FRAMES
+    for frame in frames:
+        colours = frame["data"][0]["marker"]["color"]
+        assert len(colours) == len(view.train_X) and all(len(c) == 4 and c[0] == "#" for c in colours)
+        assert all(set(tr) <= {"x", "y", "customdata", "marker"} for tr in frame["data"])
+    ellipse = fig.data[1]
+    assert len(ellipse.x) == plots.ELLIPSE_POINTS + 1 and ellipse.line.dash == "solid"  # closed; its style stays on the trace
 
 
 def test_mixture_in_portuguese_with_other_controls():

@@ -12,10 +12,11 @@ import plotly.graph_objects as go
 from engine.families import mixture
 from ui import charts
 
-MAX_FRAMES = 40
-# A 40-gon is as round as the 60-gon on screen; with 3 decimals (a thousandth of a unit, below a pixel) the ellipses,
-# most of every replay frame at a large K, weigh 40 % less (a new K re-sent ~1.1 MB of replay, benchmarks/rerun_cpu.py).
-ELLIPSE_POINTS = 40
+MAX_FRAMES = 24  # a replay's frames at most: the browser reads every frame when the chart is drawn (a new K)
+# A 32-gon strays from the true ellipse by under a pixel at a 2σ radius of 200 px (r · (1 − cos(π/32))); with 2
+# decimals (a hundredth of a unit, about half a pixel on the plane) the ellipses, most of every replay frame at a large
+# K, weigh a third of what the 60-gon with 4 did (a new K re-sent ~1.1 MB of replay, benchmarks/rerun_cpu.py).
+ELLIPSE_POINTS = 32
 
 
 class FramedFigure(go.Figure):
@@ -40,17 +41,22 @@ class FramedFigure(go.Figure):
 
 
 def _mixed_colours(resp: np.ndarray) -> list[str]:
-    """Each point's colour: the component colours mixed by its responsibilities."""
+    """Each point's colour: the component colours mixed by its responsibilities, as CSS's short "#rgb" (16 levels a
+    channel, steps the eye cannot tell apart under the points' opacity; a replay sends one colour per point and frame)."""
     cols = np.stack([charts._rgb(charts.colour(k)) for k in range(resp.shape[1])])
-    h = np.clip(resp @ cols, 0, 255).astype(np.uint8).tobytes().hex()  # "rrggbbrrggbb…"
-    return ["#" + h[i : i + 6] for i in range(0, len(h), 6)]
+    levels = np.clip(np.rint(np.clip(resp @ cols, 0, 255) / 17), 0, 15).astype(np.uint8)  # 0..15: 17 · level is the channel
+    h = "".join("0123456789abcdef"[v] for v in levels.ravel())  # "rgbrgb…"
+    return ["#" + h[i : i + 3] for i in range(0, len(h), 3)]
 
 
 def frame_indices(n_states: int, max_frames: int = MAX_FRAMES) -> list[int]:
-    """Which recorded iterations become frames: all of them, or an even spread with the ends."""
+    """Which recorded iterations become frames: all of them, or each of the first ``max_frames // 2`` (where EM
+    moves most) and then an even spread of the rest, the last one included."""
     if n_states <= max_frames:
         return list(range(n_states))
-    return sorted(set(np.linspace(0, n_states - 1, max_frames).round().astype(int).tolist()))
+    first = max_frames // 2
+    rest = np.linspace(first, n_states - 1, max_frames - first).round().astype(int).tolist()
+    return sorted(set(range(first)) | set(rest))
 
 
 def _component_dicts(params: mixture.MixtureParams, labels: dict) -> list[dict]:
@@ -61,7 +67,7 @@ def _component_dicts(params: mixture.MixtureParams, labels: dict) -> list[dict]:
         for n_sigma, dash in ((1, "solid"), (2, "dash")):
             e = mixture.ellipse(params.means[k], covs[k], n_sigma, ELLIPSE_POINTS)
             traces.append(dict(
-                type="scatter", x=e[:, 0].round(3).tolist(), y=e[:, 1].round(3).tolist(), mode="lines",
+                type="scatter", x=e[:, 0].round(2).tolist(), y=e[:, 1].round(2).tolist(), mode="lines",
                 line=dict(color=charts.colour(k), width=3 if n_sigma == 1 else 2, dash=dash),
                 name=labels[f"sigma{n_sigma}"], showlegend=k == 0, hoverinfo="skip",
             ))
@@ -114,7 +120,7 @@ def em_replay_figure(history: mixture.EMHistory, X: np.ndarray, box, labels: dic
     )
     first = steps[0]
     traces = [dict(
-        type="scatter", x=X[:, 0].tolist(), y=X[:, 1].tolist(), mode="markers", name=labels["points"],
+        type="scatter", x=charts.typed(charts.f4(X[:, 0])), y=charts.typed(charts.f4(X[:, 1])), mode="markers", name=labels["points"],
         marker=dict(size=7, color=_mixed_colours(history.resp[first]), opacity=0.55, line=dict(color="white", width=0.5)),
         hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra></extra>",
     )]
@@ -129,10 +135,13 @@ def em_replay_figure(history: mixture.EMHistory, X: np.ndarray, box, labels: dic
     animated = [0] + list(range(1, n_traces - 3)) + [n_traces - 2, n_traces - 1]  # all but the log-likelihood curve
     frames = []
     for s in steps:
-        data = [dict(type="scatter", marker=dict(color=_mixed_colours(history.resp[s]), size=7, opacity=0.55, line=dict(color="white", width=0.5)))]
-        data += _component_dicts(history.params[s], labels)
-        data.append(dict(type="scatter", x=[s], y=[float(ll[s])]))
-        data.append(dict(type="bar", x=history.params[s].weights.round(4).tolist()))
+        # A frame carries only what moves (plotly merges it into the traces): each point's colour, the ellipses' and
+        # means' coordinates, the marker on the curve and the bars (styles and names repeated in every frame were
+        # a third of the figure's bytes, and the browser reads every frame when the chart is drawn).
+        data = [dict(marker=dict(color=_mixed_colours(history.resp[s])))]
+        data += [{key: tr[key] for key in ("x", "y", "customdata") if key in tr} for tr in _component_dicts(history.params[s], labels)]
+        data.append(dict(x=[s], y=[float(ll[s])]))
+        data.append(dict(x=history.params[s].weights.round(4).tolist()))
         frames.append(dict(data=data, traces=animated, name=str(s)))
     out = FramedFigure(data=traces, layout=fig.layout.to_plotly_json(), raw_frames=frames)
     out.update_layout(
@@ -185,16 +194,17 @@ def generate_figure(view: mixture.MixtureView, samples: tuple[np.ndarray, np.nda
     else:
         z = density.reshape(len(view.ys), len(view.xs))
         top = float(z.max())
-        fig.add_trace(go.Contour(x=view.xs, y=view.ys, z=z, showscale=False, name=labels["contours"], showlegend=True,
+        fig.add_trace(go.Contour(x=charts.f4(view.xs), y=charts.f4(view.ys), z=charts.f4(z), showscale=False,  # float32: half the bytes name=labels["contours"], showlegend=True,
                                  contours=dict(start=top / 8, end=top * 7 / 8, size=top / 8, coloring="lines"),
                                  colorscale=[[0, "#9CA3AF"], [1, "#111827"]], line=dict(width=1.5), hoverinfo="skip"))
-    fig.add_trace(go.Scattergl(x=view.train_X[:, 0], y=view.train_X[:, 1], mode="markers", name=labels["data"],
-                               marker=dict(size=6, color="#9CA3AF", opacity=0.7), hoverinfo="skip"))
     Xs, zs = samples
+    points = charts.scatter_class(len(view.train_X) + len(Xs))
+    fig.add_trace(points(x=view.train_X[:, 0], y=view.train_X[:, 1], mode="markers", name=labels["data"],
+                         marker=dict(size=6, color="#9CA3AF", opacity=0.7), hoverinfo="skip"))
     if len(Xs):
         for k in np.unique(zs):
             pts = Xs[zs == k]
-            fig.add_trace(go.Scattergl(x=pts[:, 0], y=pts[:, 1], mode="markers", name=labels["sample"].format(k=k + 1),
+            fig.add_trace(points(x=pts[:, 0], y=pts[:, 1], mode="markers", name=labels["sample"].format(k=k + 1),
                                        marker=dict(symbol="diamond", size=8, color=charts.colour(k), line=dict(color="white", width=1))))
     return fig
 
@@ -237,12 +247,13 @@ def timeline_figure(obs: np.ndarray, truth: np.ndarray, viterbi: np.ndarray, pos
     t = np.arange(1, T + 1)
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.42, 0.2, 0.38],
                         subplot_titles=(labels["obs_title"], labels["paths_title"], labels["post_title"]))
+    points = charts.scatter_class(T)
     for s in range(S):
         mask = truth == s
-        fig.add_trace(go.Scattergl(x=t[mask], y=obs[mask], mode="markers", name=labels["obs_in"].format(state=state_names[s]),
-                                   marker=dict(color=charts.colour(s), size=6), legendgroup=f"s{s}",
-                                   customdata=np.array(symbol_names)[obs[mask]],
-                                   hovertemplate="t=%{x}<br>%{customdata}<extra>%{fullData.name}</extra>"), row=1, col=1)
+        fig.add_trace(points(x=t[mask], y=obs[mask], mode="markers", name=labels["obs_in"].format(state=state_names[s]),
+                             marker=dict(color=charts.colour(s), size=6), legendgroup=f"s{s}",
+                             customdata=np.array(symbol_names)[obs[mask]],
+                             hovertemplate="t=%{x}<br>%{customdata}<extra>%{fullData.name}</extra>"), row=1, col=1)
     fig.update_yaxes(tickvals=list(range(len(symbol_names))), ticktext=symbol_names, title_text=labels["symbol"], row=1, col=1)
     strip = np.vstack([viterbi, truth]).astype(float)
     discrete = []
@@ -299,10 +310,11 @@ def regime_figure(x: np.ndarray, truth: np.ndarray, hmm_states: np.ndarray, gmm_
     t = np.arange(1, T + 1)
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.65, 0.35],
                         subplot_titles=(labels["signal_title"], labels["strips_title"]))
-    fig.add_trace(go.Scattergl(x=t, y=x, mode="lines", line=dict(color="#D1D5DB", width=1), name=labels["signal"], hoverinfo="skip"), row=1, col=1)
+    points = charts.scatter_class(2 * T)  # the line and the markers
+    fig.add_trace(points(x=t, y=x, mode="lines", line=dict(color="#D1D5DB", width=1), name=labels["signal"], hoverinfo="skip"), row=1, col=1)
     for s in np.unique(hmm_states):
         mask = hmm_states == s
-        fig.add_trace(go.Scattergl(x=t[mask], y=x[mask], mode="markers", marker=dict(color=charts.colour(s), size=5),
+        fig.add_trace(points(x=t[mask], y=x[mask], mode="markers", marker=dict(color=charts.colour(s), size=5),
                                    name=labels["hmm_in"].format(state=names[s] if s < len(names) else str(s + 1)),
                                    hovertemplate="t=%{x}<br>x=%{y:.2f}<extra>%{fullData.name}</extra>"), row=1, col=1)
     n = int(max(truth.max(), hmm_states.max(), gmm_states.max())) + 1
