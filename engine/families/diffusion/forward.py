@@ -18,7 +18,8 @@ __all__ = ["ROADS", "COMPARE_MMD_POINTS", "RoadComparison", "draw_x_t", "residua
            "compare_roads_series"]
 
 ROADS = ("iterative", "closed")
-COMPARE_MMD_POINTS = 1000  # the MMD² between the two clouds uses at most this many points of each
+COMPARE_MMD_POINTS = 400  # the MMD² between the two clouds uses at most this many points of each (its cost grows as n²:
+# 1,000 made the two roads' 21 frames most of a schedule change's server time, 0.35 s; 400 keep it near 0, well under 0.01)
 
 
 @dataclass
