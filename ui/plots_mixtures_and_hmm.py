@@ -109,8 +109,8 @@ def em_replay_figure(history: mixture.EMHistory, X: np.ndarray, box, labels: dic
     fig.update_layout(
         xaxis3=dict(domain=[0.7, 1.0], anchor="y3", title_text=labels["weights"], showgrid=True, gridcolor="#e5e7eb",
                     range=[0, 1.3 * top_weight], fixedrange=True),  # room after the longest bar for its value
-        yaxis3=dict(domain=[0.7, 1.0], anchor="x3", title_text=labels["component"], tickvals=list(range(1, K + 1)),
-                    range=[K + 0.6, 0.4], showgrid=False, fixedrange=True),  # component 1 on top
+        yaxis3=dict(domain=[0.75, 1.0], anchor="x3", title_text=labels["component"], tickvals=list(range(1, K + 1)),
+                    range=[K + 0.6, 0.4], showgrid=False, fixedrange=True),  # component 1 on top; its x title clear of the curve
         xaxis2=dict(domain=[0.7, 1.0], anchor="y2", title_text=labels["iteration"], showgrid=True, gridcolor="#e5e7eb",
                     range=[-0.5, max(1, len(ll) - 1) + 0.5]),
         yaxis2=dict(domain=[0.34, 0.56], anchor="x2", title_text=labels["mean_ll"], showgrid=True, gridcolor="#e5e7eb",
