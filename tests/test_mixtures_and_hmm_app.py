@@ -189,6 +189,17 @@ def test_em_replay_frames_carry_only_what_moves():
     assert len(ellipse.x) == plots.ELLIPSE_POINTS + 1 and ellipse.line.dash == "solid"  # closed; its style stays on the trace
 
 
+@pytest.mark.parametrize("n_new, kind", [(300, "scatter"), (2000, "scattergl")])
+def test_generated_points_figure_names_its_contours_and_draws_svg_unless_many(n_new, kind):
+    X = points.make_dataset("blobs", seed=0).X
+    view = mixture.fit_view(X, 3, "full", "random", 0, 0)
+    names = labels("generate", "en")
+    fig = plots.generate_figure(view, mixture.ancestral_sample(view.history.final, n_new, 0), points.bounds(X), "contours", names)
+    contour = fig.data[0]
+    assert contour.type == "contour" and contour.name == names["contours"] and contour.showlegend
+    assert {tr.type for tr in fig.data[1:]} == {kind}  # SVG up to charts.SVG_POINTS points, WebGL past them
+
+
 def test_mixture_in_portuguese_with_other_controls():
     at = open_page(SCRIPT, "pt")
     at.selectbox(key=key("cov")).set_value("diag").run()

@@ -194,7 +194,8 @@ def generate_figure(view: mixture.MixtureView, samples: tuple[np.ndarray, np.nda
     else:
         z = density.reshape(len(view.ys), len(view.xs))
         top = float(z.max())
-        fig.add_trace(go.Contour(x=charts.f4(view.xs), y=charts.f4(view.ys), z=charts.f4(z), showscale=False,  # float32: half the bytes name=labels["contours"], showlegend=True,
+        fig.add_trace(go.Contour(x=charts.f4(view.xs), y=charts.f4(view.ys), z=charts.f4(z),  # float32: half the bytes
+                                 showscale=False, name=labels["contours"], showlegend=True,
                                  contours=dict(start=top / 8, end=top * 7 / 8, size=top / 8, coloring="lines"),
                                  colorscale=[[0, "#9CA3AF"], [1, "#111827"]], line=dict(width=1.5), hoverinfo="skip"))
     Xs, zs = samples
@@ -205,7 +206,7 @@ def generate_figure(view: mixture.MixtureView, samples: tuple[np.ndarray, np.nda
         for k in np.unique(zs):
             pts = Xs[zs == k]
             fig.add_trace(points(x=pts[:, 0], y=pts[:, 1], mode="markers", name=labels["sample"].format(k=k + 1),
-                                       marker=dict(symbol="diamond", size=8, color=charts.colour(k), line=dict(color="white", width=1))))
+                                 marker=dict(symbol="diamond", size=8, color=charts.colour(k), line=dict(color="white", width=1))))
     return fig
 
 
@@ -315,8 +316,8 @@ def regime_figure(x: np.ndarray, truth: np.ndarray, hmm_states: np.ndarray, gmm_
     for s in np.unique(hmm_states):
         mask = hmm_states == s
         fig.add_trace(points(x=t[mask], y=x[mask], mode="markers", marker=dict(color=charts.colour(s), size=5),
-                                   name=labels["hmm_in"].format(state=names[s] if s < len(names) else str(s + 1)),
-                                   hovertemplate="t=%{x}<br>x=%{y:.2f}<extra>%{fullData.name}</extra>"), row=1, col=1)
+                             name=labels["hmm_in"].format(state=names[s] if s < len(names) else str(s + 1)),
+                             hovertemplate="t=%{x}<br>x=%{y:.2f}<extra>%{fullData.name}</extra>"), row=1, col=1)
     n = int(max(truth.max(), hmm_states.max(), gmm_states.max())) + 1
     discrete = []
     for s in range(n):
