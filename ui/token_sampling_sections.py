@@ -251,7 +251,7 @@ def train_tab(ctx: PageContext, text: Chosen, rung: str, source: str, data, sett
         return new
 
     def snapshot(trainer: ts.Trainer, done: bool):  # under the lock: a sample every 200 steps, then a copy
-        return list(trainer.history_), list(trainer.record_sample()[-4:]), list(trainer.losses_)
+        return list(trainer.history_), list(trainer.record_sample()[-4:]), trainer.losses_[:]
 
     def draw(snap: live_panel.Snapshot) -> None:
         history, samples, losses = snap.page
