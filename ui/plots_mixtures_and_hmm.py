@@ -44,7 +44,7 @@ def _mixed_colours(resp: np.ndarray) -> list[str]:
     """Each point's colour: the component colours mixed by its responsibilities, as CSS's short "#rgb" (16 levels a
     channel, steps the eye cannot tell apart under the points' opacity; a replay sends one colour per point and frame)."""
     cols = np.stack([charts._rgb(charts.colour(k)) for k in range(resp.shape[1])])
-    levels = np.clip(np.rint(np.clip(resp @ cols, 0, 255) / 17), 0, 15).astype(np.uint8)  # 0..15: 17 · level is the channel
+    levels = np.clip(np.rint(resp @ cols / 17), 0, 15).astype(np.uint8)  # 0..15: 17 · level is the channel
     h = "".join("0123456789abcdef"[v] for v in levels.ravel())  # "rgbrgb…"
     return ["#" + h[i : i + 3] for i in range(0, len(h), 3)]
 

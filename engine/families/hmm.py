@@ -387,20 +387,17 @@ def regime_signal(T: int, stay: float = 0.95, spread: float = 1.0, seed: SeedLik
 def markov_chain(start: np.ndarray, A: np.ndarray, T: int, rng: np.random.Generator) -> np.ndarray:
     """T states of the chain (start, A), by inverse CDF on one uniform per step (a plain loop of lookups: ~1 µs a
     step)."""
-    u = rng.random(T)
+    u = rng.random(T).tolist()
     cum = np.cumsum(A, axis=1)
     cum[:, -1] = 1.0  # rounding: a u just below 1 always finds a state
-    z = np.empty(T, dtype=int)
-    s = min(int(np.searchsorted(np.cumsum(start), u[0], side="right")), len(start) - 1)
     rows = cum.tolist()
-    for t in range(T):
-        if t:
-            row = rows[s]
-            s = 0
-            while u[t] >= row[s]:
-                s += 1
-        z[t] = s
-    return z
+    z = [min(int(np.searchsorted(np.cumsum(start), u[0], side="right")), len(start) - 1)]
+    for ut in u[1:]:
+        row, s = rows[z[-1]], 0
+        while ut >= row[s]:
+            s += 1
+        z.append(s)
+    return np.array(z, dtype=int)
 
 
 @dataclass(frozen=True)
