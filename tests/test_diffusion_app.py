@@ -261,7 +261,7 @@ def test_step_by_step_panel_draws_and_explains_every_data_choice(lang):
     assert_clean(at)
     assert not at.get("dataframe") and not [s for s in at.slider if s.key == K + "t_forward"]  # no table, no rerun for t
     captions = [c.value for c in at.caption]
-    assert text.lookup(lang, "diffusion.compare_caption", n=text.number(lang, 300, ",")) in captions  # 300 of each cloud drawn
+    assert text.lookup(lang, "diffusion.compare_caption", n=text.number(lang, 300, ","), m=text.number(lang, 400, ",")) in captions  # 300 of each cloud drawn
     assert text.lookup(lang, "diffusion.compare_scrub", n=21) + " " + text.lookup(lang, "diffusion.mmd2_negative") in captions
 
 

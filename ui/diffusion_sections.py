@@ -29,12 +29,13 @@ def mmd_metric(ctx: PageContext, where, label: str, value: float, help_text: str
 
 def compare_points(ctx: PageContext, X0: np.ndarray, config: D.ScheduleConfig, t: int) -> None:
     """Both roads from 2D points at every t shown, opening at ``t``: scrubbed in the browser, each frame's residual
-    statistics and MMD² (over every point) in the slider's label."""
+    statistics (over every point) and MMD² (over the first ``D.COMPARE_MMD_POINTS``) in the slider's label."""
     with st.spinner(ctx.t("compare_building")):
         fig = V.roads_figure(X0, config, t, ctx.seed, ctx.lang)
     left, right = st.columns([3, 2], gap="large")
     ctx.chart(fig, where=left, key="compare_fig", config=CHART)
-    right.caption(ctx.t("compare_caption", n=ctx.num(min(len(X0), V.ROAD_POINTS), ",")))
+    right.caption(ctx.t("compare_caption", n=ctx.num(min(len(X0), V.ROAD_POINTS), ","),
+                         m=ctx.num(min(len(X0), D.COMPARE_MMD_POINTS), ",")))
     right.caption(ctx.t("compare_scrub", n=len(V.roads_timesteps(config.T))) + " " + ctx.t("mmd2_negative"))
 
 

@@ -148,7 +148,7 @@ def roads_timesteps(T: int) -> list[int]:
 @st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
 def roads_series(X0: np.ndarray, config: D.ScheduleConfig, seed: int) -> dict:
     """Both roads at every t of ``roads_timesteps``, each exactly ``D.compare_roads`` at that t: the ``ROAD_POINTS`` drawn
-    of each cloud (the same rows of x₀ by both roads), and the residuals' (mean, variance) and MMD², which use every point."""
+    of each cloud (the same rows of x₀ by both roads), the residuals' (mean, variance), which use every point, and MMD², on the first ``D.COMPARE_MMD_POINTS`` of each."""
     ts = roads_timesteps(D.NoiseSchedule(config).T)
     runs = D.compare_roads_series(X0, config, ts, seed)
     return {"ts": ts, "iterative": np.stack([_thin(r.iterative, ROAD_POINTS) for r in runs]).astype(np.float32),
