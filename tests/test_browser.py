@@ -109,25 +109,39 @@ def stroke(page, box, x0: float, y0: float, dx: float, dy: float, n: int = 20) -
     page.mouse.up()
 
 
+def _sent_after(page, sent: list, before: int, timeout_ms: int = 20_000) -> None:
+    """Wait until the page has sent the server a message since ``before`` (a stroke's value: the canvas sends it on its
+    own schedule, and a busy machine may not have sent it when the script looks idle), then for the run it starts."""
+    for _ in range(timeout_ms // 100):
+        if len(sent) > before:
+            break
+        page.wait_for_timeout(100)
+    wait_for_script(page)
+
+
 def test_drawing_two_strokes_gives_two_classes_of_points(browser):
     """Each stroke starts in the canvas's top-right corner the moment the pointer arrives, right after a
     rerun: where the package's invisible toolbar used to swallow the first stroke (one click, no retries)."""
     with server() as base:
         page = browser.new_page(viewport={"width": 1440, "height": 1400})
+        sent: list = []  # what the browser sends the server: each stroke's canvas value is one of these
+        page.on("websocket", lambda ws: ws.on("framesent", lambda f: sent.append(1)))
         page.goto(f"{base}/discriminative_vs_generative?lang=en")
         wait_for_script(page)
         page.get_by_text(text.lookup("en", "data.own_title")).click()
         canvas = page.locator('[data-testid="stExpander"] canvas.upper-canvas').first
         canvas.wait_for(timeout=30_000)
         box = canvas.bounding_box()
+        before = len(sent)
         stroke(page, box, box["width"] - 40, 12, -10, 3)
         page.wait_for_timeout(1500)
-        wait_for_script(page)
+        _sent_after(page, sent, before)
         page.locator("[data-testid=stRadio] label").filter(has_text="B").first.click()  # a rerun
         wait_for_script(page)
+        before = len(sent)
         stroke(page, box, box["width"] - 30, 8, -8, 12)
         page.wait_for_timeout(1500)
-        wait_for_script(page)
+        _sent_after(page, sent, before)
         page.get_by_role("button", name=text.lookup("en", "data.use_drawing")).click()
         page.get_by_text(text.lookup("en", "data.own_points")).first.wait_for(timeout=60_000)
         wait_for_script(page)
