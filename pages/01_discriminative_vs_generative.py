@@ -83,9 +83,8 @@ def add_sample_slider(c: PageContext, fig: go.Figure, series: list[tuple[int, np
     or pressing Play changes the count in the browser, with no rerun. The figure opens at ``opening``. Its frames are
     plain dicts of packed float32 (plotly validating 31 ``go.Frame``s cost more than the rest of the figure)."""
     first = len(fig.data)
-    points = charts.scatter_class(sum(len(X) for _, X in series))  # SVG but for many classes' series
     for k, X in series:
-        fig.add_trace(points(
+        fig.add_trace(go.Scattergl(
             x=charts.f4(X[:opening, 0]), y=charts.f4(X[:opening, 1]), mode="markers", name=c.t("sample_label").format(name=names[k]),
             marker=dict(color=charts.colour(k), size=9, symbol="diamond", opacity=1.0, line=dict(color="white", width=1.2)),
             hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<extra>%{fullData.name}</extra>",
