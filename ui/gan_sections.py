@@ -32,6 +32,8 @@ CHART = {"displaylogo": False}
 LIVE_ANCHOR = "live-gan"  # the live section's header, for the link next to "Train this one live above"
 FULL_RERUN = "gan_full_rerun"  # a preset was loaded from the collapse fragment: the next run redraws the whole page
 REPLAY_OPEN = "gan_replay_open"  # the replay's expander is open (it reruns the page when it opens or folds)
+CURVES_EVERY = 8  # the curves (three rows of subplots, the costliest figure to draw) every 8th tick while playing: twice a
+# second; the plane every tick. A browser drawing both at the panel's rate was busy all the time, and a Pause waited for it
 
 
 def current_trainer(ctx: PageContext) -> gan.GanTrainer | None:
@@ -115,9 +117,9 @@ def live_draw(ctx: PageContext, snap: live_panel.Snapshot, panel: live_panel.Pan
     with left:
         plane_export(ctx, tr, view, layers)
         ctx.chart(plane_figure(ctx, stamp, view, tr, layers, shared, live=snap.playing), key="gan_plane", config=CHART)
-    with right:  # the whole run's curves move little per tick: redrawn once a second while playing (live_panel.lagging)
+    with right:  # the whole run's curves move little per tick: redrawn twice a second while playing (live_panel.lagging)
         curves = live_panel.lagging(ctx, "gan_curves", (tr, metric, ctx.lang, charts.presenting()),
-                                    lambda: curves_figure(ctx, stamp, tr, h, metric, shared))
+                                    lambda: curves_figure(ctx, stamp, tr, h, metric, shared), every=CURVES_EVERY)
         ctx.chart(curves, key="gan_curves", config=CHART)
 
 

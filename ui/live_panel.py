@@ -407,8 +407,8 @@ def _view(panel: Panel, every: float | None) -> None:
     if ticking and not run.playing and live.in_fragment_run():
         # Pause, Stop, Reset or a page's button pressed during a tick: the buttons above already say so, and the full
         # run below (which stops the timer) draws the views once; drawing them here too kept the browser busy before it
-        # showed the new button
-        st.rerun(scope="app")
+        # showed the new button; and it goes out before the full run starts (which would drop it from the queue)
+        live.rerun_after_sent()
     if ticking and run.playing and live.in_fragment_run():
         run.ticks += 1  # before the page's snapshot and drawing: both ask due() about the same tick
     tr = run.trainer
@@ -448,6 +448,12 @@ def _view(panel: Panel, every: float | None) -> None:
     if not held:
         live.show_busy()
         return
+    if ticking and live.in_fragment_run() and live.click_waiting():
+        # a press waits for this tick (it cut the training short): let its run start now instead of drawing the views
+        # first, which kept a busy browser drawing a figure about to be replaced before it showed the press's answer.
+        # The rerun folds into the press's own request (Streamlit keeps the press), and a run that ends early for a
+        # rerun leaves the views drawn as they were
+        st.rerun(scope="fragment")
     if snap.done:
         run.playing = False
         _release(panel)
