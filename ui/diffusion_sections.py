@@ -16,7 +16,8 @@ TRAIN_TARGETS = (400, 1000, 1500, 3000, 5000)  # 400: the benchmarked recipe (be
 STEPS_PER_TICK = 60
 PREVIEW_POINTS = 400
 LIVE_DATA, LIVE_PREVIEW = 250, 250  # points of the data and of the preview drawn while training plays (all when paused)
-PREVIEW_EVERY = 2  # the preview (a 20-step DDIM run, and the costliest figure of a tick to draw) on every 2nd tick while playing
+PREVIEW_EVERY = 4  # the preview (a 20-step DDIM run, and the costliest figure of a tick to draw) on every 4th tick while playing:
+# once a second (every 2nd tick kept the browser drawing 1.5 figures a tick, and the loss curve fell below 4 redraws a second)
 CHART = {"displaylogo": False}
 
 
@@ -137,7 +138,7 @@ def live_draw(ctx: PageContext, snap: live_panel.Snapshot, box: tuple, data: np.
             st.caption(ctx.t("loss_legend", d=d))
         with right:
             # while playing, a fixed sample of the data and the first of the preview's points (its noise is fixed: the
-            # same points from one preview to the next): each SVG marker costs the browser ~0.1 ms, every other tick
+            # same points from one preview to the next): each SVG marker costs the browser ~0.1 ms, once a second
             shown, cloud = (data[charts.fixed_subset(len(data), LIVE_DATA)], preview[:LIVE_PREVIEW]) if snap.playing else (data, preview)
             fig = live_panel.lagging(ctx, "diffusion_preview", (snap.trainer, at, ctx.lang, snap.playing), lambda: P.points_figure(
                 box, shown, [(cloud, ctx.t("preview_label", steps=steps), P.SAMPLE_COLOUR)], ctx.t("data_label"), height=300))
