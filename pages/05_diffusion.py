@@ -63,7 +63,10 @@ def t_slider(label: str, T: int, name: str, default: int, low: int = 0) -> int:
 
 # ---------------------------------------------------------------- forward process
 
+@section
 def forward_section() -> None:
+    """The forward process. Its controls (the schedule, T, the β ends, the source, the data) feed only this section, the
+    one on screen: moving one reruns only it (it held a whole-page rerun's sidebar and header too)."""
     st.markdown(ctx.t("forward_lead"))
     config = schedule_controls()
     sched = D.NoiseSchedule(config)  # raises a clear message for T = 1, ᾱ = 0, ᾱ > 1

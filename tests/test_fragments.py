@@ -57,7 +57,8 @@ async def _diffusion(base: str) -> None:
         assert first.seconds is not None and not first.errors, first.errors
         assert {"forward_fig", "compare_fig"} <= set(s.last_run()["charts"])  # the points' roads: every t, scrubbed in the browser
         shown = await s.move(K + "source", option="8×8 digits", timeout=240)  # the digits' roads: one t, on a slider
-        assert not shown.partial and not shown.errors, shown.errors
+        assert shown.partial and not shown.errors, shown.errors  # the forward section's own input: that section only
+        assert {"forward_fig", "compare_images"} <= set(s.last_run()["charts"])
         t0, _ = sqrt_alpha_bar_shown(s.last_run()["text"])
 
         # the two roads' own t: a fragment rerun that redraws the roads and nothing else
@@ -70,9 +71,10 @@ async def _diffusion(base: str) -> None:
         linear = D.NoiseSchedule(D.ScheduleConfig("linear", 100, 1e-3, 0.2))
         assert abs(root - linear.marginal(t1)[0]) < 1e-3
 
-        # a shared input of the section (the schedule): the whole page again, and the roads follow it at the same t
+        # an input the forward section shares with the roads inside it (the schedule): the section's fragment again,
+        # the roads' fragment within it, and the roads follow it at the same t
         changed = await s.move(K + "schedule", option="cosine", timeout=240)
-        assert not changed.partial and not changed.errors, changed.errors
+        assert changed.partial and not changed.errors, changed.errors
         run = s.last_run()
         assert {"forward_fig", "compare_images"} <= set(run["charts"])
         t2, root = sqrt_alpha_bar_shown(run["text"])
