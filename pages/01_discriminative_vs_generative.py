@@ -8,7 +8,7 @@ from engine import classifiers
 from engine.data import points
 from ui import charts, export, share, text
 from ui.data_input import class_labels, dataset_picker
-from ui.shell import PageContext, guard, section, setup
+from ui.shell import PageContext, section, setup
 
 ctx = setup("discriminative_vs_generative")
 # Two classes, and enough points in each for every model to train on 3 of them and hold one out.
@@ -152,12 +152,13 @@ def generative_section(ds, names, box) -> None:
     st.caption(ctx.t("gen_legend"))
 
 
-st.markdown(ctx.t("lead"))
-with guard():
-    # the data are shared by both sections: changing them reruns the page; each side's model controls rerun only its side
+@section
+def data_and_models() -> None:
+    """The data and both sides. The data are shared by the two sides: changing them reruns this section (the sidebar
+    and the text around it stay as they are), and each side's model controls rerun only that side."""
     ds = dataset_picker(ctx, default="moons", needs=NEEDS)
     if ds is None:
-        st.stop()
+        return
     names = class_labels(ds)  # escaped: a label "<b>x</b>" is text in the legends, not bold
     box = points.bounds(ds.X)
     left, right = st.columns(2, gap="large")
@@ -165,6 +166,10 @@ with guard():
         discriminative_section(ds, names, box)
     with right:
         generative_section(ds, names, box)
+
+
+st.markdown(ctx.t("lead"))
+data_and_models()
 
 st.divider()
 ctx.md("explanation")
