@@ -117,7 +117,10 @@ def race_panel(build, data, settings, real, metric: tuple[str, str]) -> None:
 
 # ---------------------------------------------------------------- the shipped lessons
 
+@section
 def lessons_section() -> None:
+    """The shipped lessons: picking one, or running it yourself, reruns only this section (the sidebar and the text
+    around it stay as they are)."""
     keys = [item.key for item in lessons.LESSONS]
     key = st.segmented_control(ctx.t("lesson"), keys, default=keys[0], required=True, format_func=ctx.labeler("arena.lessons"),
                                key=ctx.key("race")) or keys[0]  # not "lesson": that is the guided lesson's link parameter
