@@ -127,10 +127,6 @@ def warm_interactions() -> dict[str, float]:
     timed(lambda: (at.slider(key=K + "t_forward").set_value(5).run(), at.slider(key=K + "t_forward").set_value(40).run()),
           "forward: move the digits' t (2 reruns)")
     at.segmented_control(key=K + "section").set_value("reverse").run()
-    for v in (1, 30):
-        at.slider(key=K + "t_field").set_value(v).run()
-    timed(lambda: (at.slider(key=K + "t_field").set_value(1).run(), at.slider(key=K + "t_field").set_value(30).run()),
-          "reverse: move the arrows' t (2 reruns)")
     at.segmented_control(key=K + "ddim_steps").set_value(50).run()
     timed(lambda: (at.segmented_control(key=K + "ddim_steps").set_value(20).run(),
                    at.segmented_control(key=K + "ddim_steps").set_value(50).run()), "reverse: switch DDIM steps (2 reruns)")

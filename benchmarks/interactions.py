@@ -198,7 +198,7 @@ PAGES: tuple[PageBench, ...] = (
         Interaction("two roads timestep", SCRUB, PlotlyScrub("compare_fig"), ("compare_fig",), FORWARD),
         Interaction("noise schedule", REFIT, _w(DIFF, "schedule"), ("forward_fig", "compare_fig"), FORWARD),
         Interaction("reverse animation", SCRUB, PlotlyScrub("reverse_fig"), ("reverse_fig",), REVERSE),
-        Interaction("score-field timestep", VIEW, _w(DIFF, "t_field"), ("field_fig",), REVERSE),
+        Interaction("score-field timestep", SCRUB, PlotlyScrub("field_fig"), ("field_fig",), REVERSE),
         Interaction("guidance", SCRUB, PlotlyScrub("digit_sweep"), ("digit_sweep",), DIGITS),
     ), Live(start=Click("diffusion_play", also=("diffusion_run",)), pause=Click("diffusion_pause", also=("diffusion_run",)),
             chart="loss_fig", counter=Counter(progress=True),

@@ -39,19 +39,19 @@ def schedule_controls() -> D.ScheduleConfig:
     return D.ScheduleConfig(schedule, int(T), float(beta_start), float(beta_end))
 
 
-def linked_t(T: int) -> int:
-    """The t the forward figures open at: the two roads' t (its Streamlit slider for digits and the photo, and a link's
-    ``t_forward``: the points' roads scrub in the browser), T // 10 by default, within 0…T. A value that is no whole
-    number says so once."""
-    key = ctx.key("t_forward")
-    value = st.session_state.get(key, T // 10)
+def linked_t(T: int, name: str = "t_forward", label: str = "t", low: int = 0) -> int:
+    """The t a figure scrubbed in the browser opens at: T // 10 by default, or a link's (``t_forward``: the two roads'
+    t, a Streamlit slider for digits and the photo; ``t_field``: the score field's), within ``low``…T. A value that is
+    no whole number says so once."""
+    key, default = ctx.key(name), max(low, T // 10)
+    value = st.session_state.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
         del st.session_state[key]
         (st.session_state.get(share.PENDING) or {}).pop(key, None)
-        st.warning(text.lookup(ctx.lang, "share.bad_value", name=ctx.t("t"), value=text.literal(share.encode(value)[:60])),
+        st.warning(text.lookup(ctx.lang, "share.bad_value", name=ctx.t(label), value=text.literal(share.encode(value)[:60])),
                    icon=":material/link_off:")
-        value = T // 10
-    return min(max(int(value), 0), T)
+        value = default
+    return min(max(int(value), low), T)
 
 
 def t_slider(label: str, T: int, name: str, default: int, low: int = 0) -> int:
@@ -213,18 +213,22 @@ def reverse_part(model: D.DiffusionModel, name: str | None, data: np.ndarray) ->
 
 @section
 def field_part(model: D.DiffusionModel, name: str | None, data: np.ndarray) -> None:
-    """The learned score's arrows at one noise level: its t reruns only this part."""
+    """The learned score's arrows at every noise level of ``V.field_timesteps``: its slider scrubs t in the browser
+    (it opens at T // 10, or at a link's ``t_field``)."""
     with guard():
         st.subheader(ctx.t("field_title"))
-        t = t_slider(ctx.t("t_field"), model.schedule.T, "t_field", max(1, model.schedule.T // 10), low=1)
+        T = model.schedule.T
+        ts = V.field_timesteps(T)
+        start = V.nearest(ts, linked_t(T, "t_field", "t_field", low=1))
         box = V.box_for(data, 2.8)
         with in_hand(model, name) as model_id:
             if model_id is not None:
-                field = V.score_field(model, model_id, box, t, data, ctx.seed)
+                fields = [V.score_field(model, model_id, box, t, data, ctx.seed) for t in ts]
         if model_id is None:
             live.show_busy()
             return
-        ctx.chart(V.field_figure(model_id, box, t, ctx.seed, data, ctx.lang, field), key="field_fig", config=CHART)
+        ctx.chart(V.field_figure(model_id, box, tuple(ts), start, ctx.seed, data, ctx.lang, fields), key="field_fig", config=CHART)
+        st.caption(ctx.t("field_scrub", n=len(ts)))
         st.caption(ctx.t("field_legend"))
 
 

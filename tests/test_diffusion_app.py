@@ -14,6 +14,7 @@ from engine.data.points import Dataset
 from engine.families import diffusion as D
 from tests.apptest_utils import assert_clean, open_page
 from ui import data_input, text
+from ui import views_diffusion as V
 
 SCRIPT = "pages/05_diffusion.py"
 K = "w:diffusion."
@@ -127,9 +128,18 @@ def test_reverse_process_with_shipped_models():
     at.slider(key=K + "n_points").set_value(300).run()
     assert_clean(at)
     assert "between 500 samples and 300 data points" in mmd_help(at)  # fewer data points than EVAL_POINTS: all of them
-    at.slider(key=K + "t_field").set_value(1).run()
-    at.slider(key=K + "t_field").set_value(100).run()
+    field = chart(at, "field_fig")  # the arrows' t scrubs in the browser: a frame per noise level, opening at T // 10
+    ts = V.field_timesteps(100)
+    assert ts[:3] == [1, 10, 20] and ts[-1] == 100 and [f["name"] for f in field["frames"]] == [str(t) for t in ts]
+    assert opening(field) == "10" and not [s for s in at.slider if s.key == K + "t_field"]
+    assert field["data"][1]["name"] == text.lookup("en", "diffusion.field_x_t")
+    at.session_state[K + "t_field"] = 37  # a link's t (``t_field`` was a Streamlit slider): the nearest frame
+    at.run()
     assert_clean(at)
+    assert opening(chart(at, "field_fig")) == "40"
+    at.session_state[K + "t_field"] = "abc"  # not a timestep: said once, the default
+    at.run()
+    assert not at.exception and len(at.warning) == 1 and opening(chart(at, "field_fig")) == "10"
     for steps in (10, 50):
         at.segmented_control(key=K + "ddim_steps").set_value(steps).run()
         assert_clean(at)

@@ -378,15 +378,25 @@ def arrow_path(fig: go.Figure, start: np.ndarray, vec: np.ndarray, name: str, co
     """Segments start → start + vec, each with an open arrow head (two short strokes back from the tip), all in one SVG
     path: one marker per point (a head, and an empty one at each start) drew 3 SVG nodes per arrow, and a filled head
     per arrow one more each, most of what the arrows cost the browser. ``head``: the strokes' length in data units
-    (default 1/70 of the figure's x range, about 7 px); planes have equal axis scales, so the heads keep their shape.
+    (default :func:`arrow_head` of the figure); planes have equal axis scales, so the heads keep their shape.
     A zero arrow gets no head."""
-    n = len(start)
-    if n == 0:
+    if len(start) == 0:
         return
+    xy = arrow_xy(start, vec, arrow_head(fig, start) if head is None else head)
+    fig.add_trace(go.Scatter(x=f4(xy[:, 0]), y=f4(xy[:, 1]), mode="lines", name=name, line=dict(color=colour, width=1.4),
+                             hoverinfo="skip"))
+
+
+def arrow_head(fig: go.Figure, start: np.ndarray) -> float:
+    """An arrow head's length in data units: 1/70 of the figure's x range (about 7 px)."""
+    lo, hi = fig.layout.xaxis.range or (float(np.min(start[:, 0])) - 1, float(np.max(start[:, 0])) + 1)
+    return (hi - lo) / 70
+
+
+def arrow_xy(start: np.ndarray, vec: np.ndarray, head: float) -> np.ndarray:
+    """The vertices of :func:`arrow_path`'s one path ((7 n, 2), gaps as NaN): also a plotly frame's new arrows."""
     start, vec = np.asarray(start, float), np.asarray(vec, float)
-    if head is None:
-        lo, hi = fig.layout.xaxis.range or (float(start[:, 0].min()) - 1, float(start[:, 0].max()) + 1)
-        head = (hi - lo) / 70
+    n = len(start)
     length = np.linalg.norm(vec, axis=1, keepdims=True)
     unit = np.divide(vec, length, out=np.zeros_like(vec), where=length > 0)
     normal = unit[:, ::-1] * np.array([-1.0, 1.0])
@@ -397,9 +407,7 @@ def arrow_path(fig: go.Figure, start: np.ndarray, vec: np.ndarray, name: str, co
     xy[:, 0], xy[:, 1] = start, tip
     heads = length[:, 0] > 0
     xy[heads, 3], xy[heads, 4], xy[heads, 5] = (back + normal * wing)[heads], tip[heads], (back - normal * wing)[heads]
-    xy = xy.reshape(-1, 2)
-    fig.add_trace(go.Scatter(x=f4(xy[:, 0]), y=f4(xy[:, 1]), mode="lines", name=name, line=dict(color=colour, width=1.4),
-                             hoverinfo="skip"))
+    return xy.reshape(-1, 2)
 
 
 def add_marked_points(fig: go.Figure, X: np.ndarray, name: str, colour_: str = "#B91C1C") -> None:

@@ -79,9 +79,44 @@ def reverse_animation(box, data: np.ndarray, trajectory: np.ndarray, timesteps: 
 def add_arrows(fig: go.Figure, P: np.ndarray, V: np.ndarray, length: float, name: str, colour: str = "#111827") -> None:
     """Arrows from P along V, scaled so the longest is ``length`` (the direction and relative size matter), drawn as
     one SVG path (``charts.arrow_path``: a marker head per arrow drew three SVG nodes each)."""
+    charts.arrow_path(fig, P, _longest(V, length), name, colour)
+
+
+def _longest(V: np.ndarray, length: float) -> np.ndarray:
+    """``V`` scaled so that its longest row is ``length`` long."""
     norms = np.linalg.norm(V, axis=1)
     top = float(norms.max()) if len(norms) and np.isfinite(norms).all() and norms.max() > 0 else 1.0
-    charts.arrow_path(fig, P, np.asarray(V, float) * (length / top), name, colour)
+    return np.asarray(V, float) * (length / top)
+
+
+def field_animation(box, data: np.ndarray, grid: np.ndarray, fields: list[tuple[np.ndarray, np.ndarray]], ts: list[int],
+                    start: int, names: tuple[str, str, str], t_label: str, height: int = 480) -> tuple[go.Figure, list[dict]]:
+    """The learned score's arrows on ``grid`` over the data noised to each t in ``ts`` (``fields``: (noised points, score)
+    per t), one frame per t: the slider under the figure moves the noise level in the browser. Each frame's arrows are
+    scaled so its longest one fits a grid cell, as one frame shown alone would be. ``names``: the data, x_t, the arrows.
+    Returns the figure and its frames (plain dicts, for ``charts.freeze(raw_frames=)``)."""
+    data_name, x_t_name, arrows_name = names
+    length = 0.9 * (box[1] - box[0]) / 16
+    fig = points_figure(box, data, [(fields[start][0], x_t_name, SAMPLE_COLOUR)], data_name, height)
+    head = charts.arrow_head(fig, grid)
+
+    def moved(noisy: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # float32: half the bytes
+        return charts.f4(noisy), charts.f4(charts.arrow_xy(grid, _longest(score, length), head))
+
+    X, xy = moved(*fields[start])
+    fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", name=arrows_name, line=dict(color="#111827", width=1.4),
+                             hoverinfo="skip"))
+    frames = []
+    for (noisy, score), t in zip(fields, ts):
+        X, xy = moved(noisy, score)  # plain dicts of packed arrays: plotly validating every go.Frame cost more than the rest
+        frames.append(dict(data=[dict(x=charts.typed(X[:, 0]), y=charts.typed(X[:, 1])),
+                                 dict(x=charts.typed(xy[:, 0]), y=charts.typed(xy[:, 1]))], traces=[1, 2], name=str(t)))
+    step_args = dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))
+    fig.update_layout(margin=dict(b=110), sliders=[dict(
+        active=start, x=0.0, y=-0.12, len=1.0, xanchor="left", yanchor="top", pad=dict(t=10),
+        currentvalue=dict(prefix=t_label + ": ", font=dict(size=charts.FONT_SIZE - 1, color="#111827")),
+        steps=[dict(label=str(t), method="animate", args=[[str(t)], step_args]) for t in ts])])
+    return fig, frames
 
 
 def quality_figure(rows: list[dict], metric: str, y_title: str, x_title: str, ddim_name: str, ddpm_name: str,

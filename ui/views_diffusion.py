@@ -26,6 +26,7 @@ EVAL_POINTS = 500
 QUALITY_STEPS = (2, 5, 10, 20, 50, 100)
 COMPARE_IMAGES = 8  # digits shown by each road in "step by step, or in one jump?"
 FIELD_POINTS = 400  # noised data points drawn under the score field's arrows
+FIELD_FRAMES = 11  # noise levels the score field's slider holds, scrubbed in the browser: every tenth of T (~300 kB)
 FORWARD_FRAMES = 51  # timesteps the forward animation holds (every one when T ≤ 50)
 PHOTO_FRAMES = 26  # the photo's frames are pictures: fewer of them
 FORWARD_POINTS = 300  # points moved by the forward animation (the grey x₀ behind them shows up to DATA_POINTS)
@@ -195,7 +196,7 @@ def reverse_run(_model: D.DiffusionModel, model_id: tuple, sampler: str, steps: 
             **D.sample_distances(res.samples, data, EVAL_POINTS)}
 
 
-@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)  # FIELD_FRAMES per model
 def score_field(_model: D.DiffusionModel, model_id: tuple, box: tuple, t: int, data: np.ndarray, seed: int) -> dict:
     P_, S = D.vector_field(_model, box, t)
     return {"points": P_, "score": S, "noisy": D.noisy_points(_model, data, t, FIELD_POINTS, seed)}
@@ -222,14 +223,24 @@ def animation_figure(model_id: tuple, sampler: str, steps: int, seed: int, box: 
                                ctx.t("frame_label"), ctx.t("play"), ctx.t("pause"))
 
 
+def field_timesteps(T: int) -> list[int]:
+    """The score field's noise levels, its slider's frames: 1, then every tenth of T up to T (every t when T ≤ 10)."""
+    return sorted({max(1, round(T * k / (FIELD_FRAMES - 1))) for k in range(FIELD_FRAMES)})
+
+
+def nearest(ts: list[int], t: int) -> int:
+    """The index in ``ts`` of the value nearest ``t`` (the lower one of two as near)."""
+    return min(range(len(ts)), key=lambda i: (abs(ts[i] - t), ts[i]))
+
+
 @charts.shared_figures(max_entries=32, ttl=3600)
-def field_figure(model_id: tuple, box: tuple, t: int, seed: int, data: np.ndarray, lang: str, _field: dict):
-    """The noised data at t under the arrows of the learned score (``score_field(model, model_id, box, t, data, seed)``,
-    given as ``_field``)."""
+def field_figure(model_id: tuple, box: tuple, ts: tuple, start: int, seed: int, data: np.ndarray, lang: str, _fields: list[dict]):
+    """The noised data at each t of ``ts`` under the arrows of the learned score (``score_field(model, model_id, box, t,
+    data, seed)`` for each, given as ``_fields``), opening at ``ts[start]``: the reader scrubs t in the browser."""
     ctx = _ctx(lang)
-    fig = P.points_figure(box, data, [(_field["noisy"], ctx.t("x_t_label", t=t), P.SAMPLE_COLOUR)], ctx.t("data_label"))
-    P.add_arrows(fig, _field["points"], _field["score"], 0.9 * (box[1] - box[0]) / 16, ctx.t("arrows_label"))
-    return fig
+    fig, frames = P.field_animation(box, data, _fields[0]["points"], [(f["noisy"], f["score"]) for f in _fields], list(ts), start,
+                                    (ctx.t("data_label"), ctx.t("field_x_t"), ctx.t("arrows_label")), ctx.t("t_field"))
+    return charts.freeze(fig, lang, raw_frames=frames)
 
 
 @charts.shared_figures(max_entries=16, ttl=3600)
