@@ -39,11 +39,12 @@ def schedule_controls() -> D.ScheduleConfig:
     return D.ScheduleConfig(schedule, int(T), float(beta_start), float(beta_end))
 
 
-def linked_t(T: int, name: str = "t_forward", label: str = "t", low: int = 0) -> int:
+def linked_t(T: int, key: str, label: str = "t", low: int = 0) -> int:
     """The t a figure scrubbed in the browser opens at: T // 10 by default, or a link's (``t_forward``: the two roads'
     t, a Streamlit slider for digits and the photo; ``t_field``: the score field's), within ``low``…T. A value that is
-    no whole number says so once."""
-    key, default = ctx.key(name), max(low, T // 10)
+    no whole number says so once. ``key``: the setting's whole key, ``ctx.key("…")`` written out, so that a fresh server
+    knows a link's name (``share._written_names``)."""
+    default = max(low, T // 10)
     value = st.session_state.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
         del st.session_state[key]
@@ -78,7 +79,7 @@ def forward_section() -> None:
     X0 = D.check_2d_data(ds.X) if ds is not None else None
     st.latex(r"q(x_t \mid x_0) = \mathcal{N}\big(\sqrt{\bar\alpha_t}\,x_0,\;(1-\bar\alpha_t)\,I\big)")
     # every timestep at once, scrubbed in the browser; it opens at the t of the comparison below (a link's t)
-    opening = linked_t(sched.T)
+    opening = linked_t(sched.T, ctx.key("t_forward"))
     with st.spinner(ctx.t("forward_building")):
         fig = V.forward_figure(source, config, X0, ctx.seed, opening, ctx.lang)
     ctx.chart(fig, key="forward_fig", config=CHART)
@@ -120,7 +121,7 @@ def compare_section(source: str, config: D.ScheduleConfig, X0: np.ndarray | None
         st.subheader(ctx.t("compare_title"))
         if source == "points":  # every t in the figure, scrubbed in the browser
             st.markdown(ctx.t("compare_lead_points"))
-            compare_points(ctx, X0, config, linked_t(sched.T))
+            compare_points(ctx, X0, config, linked_t(sched.T, ctx.key("t_forward")))
             return
         st.markdown(ctx.t("compare_lead"))
         t = t_slider(ctx.t("t"), sched.T, "t_forward", sched.T // 10)
@@ -219,7 +220,7 @@ def field_part(model: D.DiffusionModel, name: str | None, data: np.ndarray) -> N
         st.subheader(ctx.t("field_title"))
         T = model.schedule.T
         ts = V.field_timesteps(T)
-        start = V.nearest(ts, linked_t(T, "t_field", "t_field", low=1))
+        start = V.nearest(ts, linked_t(T, ctx.key("t_field"), "t_field", low=1))
         box = V.box_for(data, 2.8)
         with in_hand(model, name) as model_id:
             if model_id is not None:

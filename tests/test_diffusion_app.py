@@ -313,3 +313,15 @@ def test_the_points_roads_scrub_in_the_browser_with_the_server_s_numbers_in_each
     at.run()
     assert not at.exception and len(at.warning) == 1 and K + "t_forward" not in at.session_state
     assert opening(chart(at, "compare_fig")) == "10"
+
+
+def test_a_link_opens_the_score_field_at_its_noise_level_on_a_fresh_server():
+    """``t_field`` is no widget any more (the arrows' t scrubs in the browser): a link's value still opens the figure
+    there (the nearest frame), and is no "unknown setting"."""
+    at = open_page(SCRIPT, "en", run=False)
+    at.query_params["section"] = "reverse"
+    at.query_params["t_field"] = "37"
+    at.run()
+    assert_clean(at)
+    assert not [w for w in at.warning if w.icon == ":material/link_off:"]
+    assert opening(chart(at, "field_fig")) == "40"
