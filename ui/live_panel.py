@@ -9,11 +9,13 @@ A page describes its trainer and what it draws; the panel owns the state machine
 - Play and Pause are two buttons with one meaning each (one shown at a time, in one place), then
   Step, the page's extra buttons, Reset and Stop; they are drawn inside the ticking fragment, so a
   click reruns only the panel, after the tick under way (see ``ui/live.py``), and a click that stops the
-  ticking (Pause, Stop, Reset, a page's button) redraws only the buttons before the full run that stops the timer
-  and draws the views once;
+  ticking (Pause, Stop, Reset, a page's button) redraws only the buttons, sends them (``live.rerun_after_sent``:
+  the full run would drop them from the queue), then starts the full run that stops the timer and draws the
+  views once;
 - a tick (``st.fragment(run_every=…)``, guarded) trains for at most ``tick_budget`` seconds,
   asking between two steps whether to go on (a newer run paused it, or a click waits for the tick to end:
-  ``live.click_waiting``), so Pause takes effect after the current step; on a server
+  ``live.click_waiting``, and the tick then hands over to the click's run without drawing), so Pause takes effect
+  after the current step; on a server
   busy with other students' runs it trains for a share of that and redraws less often
   (``ui/server_load.py``), and a run queued for a slot (``ui/training_slots.py``) ticks every 2 s;
 - under the panel, the trained model's download and a model file's upload (``ui/export.py``: weights only,
