@@ -252,23 +252,3 @@ def test_a_waiting_button_press_is_read_from_streamlits_pending_request():
                                      fragment_id="f1", is_auto_rerun=True))
     assert live._presses(requests)  # a tick asked for after the press keeps it (Streamlit coalesces the two)
     assert not live.click_waiting()  # no script run here: train on
-
-
-def test_a_rerun_that_stops_the_ticking_waits_for_its_buttons_to_be_sent(monkeypatch):
-    """``rerun_after_sent`` reads Streamlit's session internals (its event loop and browser queue): against the
-    pinned Streamlit's real classes, so a rename there fails here; without a runtime it reruns at once."""
-    import inspect
-
-    from streamlit.runtime import Runtime
-    from streamlit.runtime.app_session import AppSession
-    from streamlit.runtime.forward_msg_queue import ForwardMsgQueue
-    from streamlit.runtime.websocket_session_manager import WebsocketSessionManager
-
-    assert "self._session_mgr" in inspect.getsource(Runtime.__init__)
-    init = inspect.getsource(AppSession.__init__)
-    assert "self._event_loop" in init and "self._browser_queue" in init
-    assert callable(ForwardMsgQueue.is_empty) and callable(WebsocketSessionManager.get_active_session_info)
-    calls = []
-    monkeypatch.setattr(live.st, "rerun", lambda **kw: calls.append(kw))
-    live.rerun_after_sent()
-    assert calls == [{"scope": "app"}]

@@ -35,7 +35,6 @@ from ui.shell import guard, t
 
 MAX_PENDING = 20  # clicks waiting for one trainer; more are dropped (and counted)
 WAIT_SECONDS = 5.0  # how long a redraw waits for a step running in another thread
-FLUSH_WAIT = 0.15  # how long a run that stops the ticking waits for its buttons to leave for the browser
 
 
 @dataclass(eq=False)
@@ -186,41 +185,6 @@ def _presses(requests) -> bool:
         return False
     states = requests._rerun_data.widget_states
     return states is not None and any(w.WhichOneof("value") == "trigger_value" and w.trigger_value for w in states.widgets)
-
-
-def rerun_after_sent(wait: float = FLUSH_WAIT) -> None:
-    """``st.rerun(scope="app")`` once what this run has drawn so far has left for the browser (at most ``wait`` s).
-
-    Streamlit drops a run's messages still in the session's queue when the next full run starts: a Pause's own
-    fragment run drew the Play button, but the browser saw it only when the full run (which stops the timer) drew
-    the panel again, a few hundred milliseconds into a page. The messages go out on the server's event loop, in the
-    order they were queued: a marker queued after them tells when they are all in the queue, and an empty queue
-    that they have been handed to the websocket. Reads Streamlit's internals (pinned in requirements.txt;
-    ``tests/test_live.py`` checks them); without a runtime, or with internals that changed, it reruns at once."""
-    try:
-        _wait_sent(wait)
-    except Exception:  # no runtime (plain Python, AppTest), or internals that changed
-        pass
-    st.rerun(scope="app")
-
-
-def _wait_sent(wait: float) -> bool:
-    from streamlit.runtime import Runtime
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    run = get_script_run_ctx(suppress_warning=True)
-    info = Runtime.instance()._session_mgr.get_active_session_info(run.session_id)
-    session = info.session
-    queued = threading.Event()
-    session._event_loop.call_soon_threadsafe(queued.set)  # after the callbacks that queue this run's messages
-    deadline = time.perf_counter() + wait
-    if not queued.wait(wait):
-        return False
-    while not session._browser_queue.is_empty():
-        if time.perf_counter() >= deadline:
-            return False
-        time.sleep(0.002)
-    return True
 
 
 def outside_fragments(callback: Callable[..., None]) -> Callable[..., None]:

@@ -9,13 +9,11 @@ A page describes its trainer and what it draws; the panel owns the state machine
 - Play and Pause are two buttons with one meaning each (one shown at a time, in one place), then
   Step, the page's extra buttons, Reset and Stop; they are drawn inside the ticking fragment, so a
   click reruns only the panel, after the tick under way (see ``ui/live.py``), and a click that stops the
-  ticking (Pause, Stop, Reset, a page's button) redraws only the buttons, sends them (``live.rerun_after_sent``:
-  the full run would drop them from the queue), then starts the full run that stops the timer and draws the
-  views once;
+  ticking (Pause, Stop, Reset, a page's button) redraws only the buttons before the full run that stops the timer
+  and draws the views once;
 - a tick (``st.fragment(run_every=…)``, guarded) trains for at most ``tick_budget`` seconds,
   asking between two steps whether to go on (a newer run paused it, or a click waits for the tick to end:
-  ``live.click_waiting``, and the tick then hands over to the click's run without drawing), so Pause takes effect
-  after the current step; on a server
+  ``live.click_waiting``), so Pause takes effect after the current step; on a server
   busy with other students' runs it trains for a share of that and redraws less often
   (``ui/server_load.py``), and a run queued for a slot (``ui/training_slots.py``) ticks every 2 s;
 - under the panel, the trained model's download and a model file's upload (``ui/export.py``: weights only,
@@ -409,8 +407,8 @@ def _view(panel: Panel, every: float | None) -> None:
     if ticking and not run.playing and live.in_fragment_run():
         # Pause, Stop, Reset or a page's button pressed during a tick: the buttons above already say so, and the full
         # run below (which stops the timer) draws the views once; drawing them here too kept the browser busy before it
-        # showed the new button; and it goes out before the full run starts (which would drop it from the queue)
-        live.rerun_after_sent()
+        # showed the new button
+        st.rerun(scope="app")
     if ticking and run.playing and live.in_fragment_run():
         run.ticks += 1  # before the page's snapshot and drawing: both ask due() about the same tick
     tr = run.trainer
@@ -450,12 +448,6 @@ def _view(panel: Panel, every: float | None) -> None:
     if not held:
         live.show_busy()
         return
-    if ticking and live.in_fragment_run() and live.click_waiting():
-        # a press waits for this tick (it cut the training short): let its run start now instead of drawing the views
-        # first, which kept a busy browser drawing a figure about to be replaced before it showed the press's answer.
-        # The rerun folds into the press's own request (Streamlit keeps the press), and a run that ends early for a
-        # rerun leaves the views drawn as they were
-        st.rerun(scope="fragment")
     if snap.done:
         run.playing = False
         _release(panel)
