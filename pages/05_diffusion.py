@@ -43,7 +43,7 @@ def linked_t(T: int, key: str, label: str = "t", low: int = 0) -> int:
     """The t a figure scrubbed in the browser opens at: T // 10 by default, or a link's (``t_forward``: the two roads'
     t, a Streamlit slider for digits and the photo; ``t_field``: the score field's), within ``low``…T. A value that is
     no whole number says so once. ``key``: the setting's whole key, ``ctx.key("…")`` written out, so that a fresh server
-    knows a link's name (``share._written_names``)."""
+    knows a link's name (ui/share.py reads the names written in ``key("…")`` calls)."""
     default = max(low, T // 10)
     value = st.session_state.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
