@@ -17,7 +17,7 @@ STEPS_PER_TICK = 60
 PREVIEW_POINTS = 400
 LIVE_DATA, LIVE_PREVIEW = 250, 250  # points of the data and of the preview drawn while training plays (all when paused)
 PREVIEW_EVERY = 4  # the preview (a 20-step DDIM run, and the costliest figure of a tick to draw) on every 4th tick while playing:
-# once a second (every 2nd tick kept the browser drawing 1.5 figures a tick, and the loss curve fell below 4 redraws a second)
+# once a second (every 2nd tick kept the browser drawing 1.5 figures a tick, the loss curve and every other preview)
 CHART = {"displaylogo": False}
 
 

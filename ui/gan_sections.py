@@ -33,7 +33,7 @@ LIVE_ANCHOR = "live-gan"  # the live section's header, for the link next to "Tra
 FULL_RERUN = "gan_full_rerun"  # a preset was loaded from the collapse fragment: the next run redraws the whole page
 REPLAY_OPEN = "gan_replay_open"  # the replay's expander is open (it reruns the page when it opens or folds)
 CURVES_EVERY = 8  # the curves (three rows of subplots, the costliest figure to draw) every 8th tick while playing: twice a
-# second; the plane every tick. A browser drawing both at the panel's rate was busy all the time, and a Pause waited for it
+# second; the plane every tick (the browser's renderer was busy all the time drawing both; this cut the bytes a second by a fifth)
 
 
 def current_trainer(ctx: PageContext) -> gan.GanTrainer | None:

@@ -103,7 +103,7 @@ def field_animation(box, data: np.ndarray, grid: np.ndarray, fields: list[tuple[
     def moved(noisy: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # float32: half the bytes
         return charts.f4(noisy), charts.f4(charts.arrow_xy(grid, _longest(score, length), head))
 
-    X, xy = moved(*fields[start])
+    _, xy = moved(*fields[start])
     fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", name=arrows_name, line=dict(color="#111827", width=1.4),
                              hoverinfo="skip"))
     frames = []

@@ -26,7 +26,7 @@ EVAL_POINTS = 500
 QUALITY_STEPS = (2, 5, 10, 20, 50, 100)
 COMPARE_IMAGES = 8  # digits shown by each road in "step by step, or in one jump?"
 FIELD_POINTS = 400  # noised data points drawn under the score field's arrows
-FIELD_FRAMES = 11  # noise levels the score field's slider holds, scrubbed in the browser: every tenth of T (~300 kB)
+FIELD_FRAMES = 11  # noise levels the score field's slider holds, scrubbed in the browser: every tenth of T (~410 kB)
 FORWARD_FRAMES = 51  # timesteps the forward animation holds (every one when T ≤ 50)
 PHOTO_FRAMES = 26  # the photo's frames are pictures: fewer of them
 FORWARD_POINTS = 300  # points moved by the forward animation (the grey x₀ behind them shows up to DATA_POINTS)
@@ -233,7 +233,7 @@ def nearest(ts: list[int], t: int) -> int:
     return min(range(len(ts)), key=lambda i: (abs(ts[i] - t), ts[i]))
 
 
-@charts.shared_figures(max_entries=32, ttl=3600)
+@charts.shared_figures(max_entries=12, ttl=3600)  # ~410 kB each
 def field_figure(model_id: tuple, box: tuple, ts: tuple, start: int, seed: int, data: np.ndarray, lang: str, _fields: list[dict]):
     """The noised data at each t of ``ts`` under the arrows of the learned score (``score_field(model, model_id, box, t,
     data, seed)`` for each, given as ``_fields``), opening at ``ts[start]``: the reader scrubs t in the browser."""
