@@ -95,9 +95,11 @@ def add_sample_slider(c: PageContext, fig: go.Figure, series: list[tuple[int, np
               for n in SAMPLE_COUNTS]
     charts.frame_player(fig, SAMPLE_COUNTS.index(opening), [str(n) for n in SAMPLE_COUNTS],
                         [c.t("samples_frame", n=n) for n in SAMPLE_COUNTS], c.t("play"), c.t("pause"),
-                        buttons_at=(-0.02, 1.25), slider_at=(0.45, 1.29), slider_len=0.55, duration=250)
-    fig.layout.sliders[0].currentvalue.xanchor = "right"  # the count at the slider's right end, clear of the buttons
-    fig.update_layout(height=590, margin=dict(t=100))  # the player above the plane: the legend below it wraps by width
+                        buttons_at=(-0.02, 1.40), slider_at=(0.0, 1.26), slider_len=1.0, duration=250)
+    # the buttons on a row of their own, the slider across the plane below them with its count at the right end: in a
+    # column of a 1280 px page, "40 amostras por classe" beside the buttons ran under "■ Pausar"
+    fig.layout.sliders[0].currentvalue.xanchor = "right"
+    fig.update_layout(height=640, margin=dict(t=150))  # the player above the plane: the legend below it wraps by width
     return charts.freeze(fig, c.lang, raw_frames=frames)
 
 
