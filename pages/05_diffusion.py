@@ -224,7 +224,7 @@ def field_part(model: D.DiffusionModel, name: str | None, data: np.ndarray) -> N
         box = V.box_for(data, 2.8)
         with in_hand(model, name) as model_id:
             if model_id is not None:
-                fields = [V.score_field(model, model_id, box, t, data, ctx.seed) for t in ts]
+                fields = V.score_fields(model, model_id, box, tuple(ts), data, ctx.seed)
         if model_id is None:
             live.show_busy()
             return

@@ -100,17 +100,13 @@ def field_animation(box, data: np.ndarray, grid: np.ndarray, fields: list[tuple[
     fig = points_figure(box, data, [(fields[start][0], x_t_name, SAMPLE_COLOUR)], data_name, height)
     head = charts.arrow_head(fig, grid)
 
-    def moved(noisy: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # float32: half the bytes
-        return charts.f4(noisy), charts.f4(charts.arrow_xy(grid, _longest(score, length), head))
-
-    _, xy = moved(*fields[start])
+    moved = [(charts.f4(noisy), charts.f4(charts.arrow_xy(grid, _longest(score, length), head))) for noisy, score in fields]
+    xy = moved[start][1]  # float32: half the bytes
     fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", name=arrows_name, line=dict(color="#111827", width=1.4),
                              hoverinfo="skip"))
-    frames = []
-    for (noisy, score), t in zip(fields, ts):
-        X, xy = moved(noisy, score)  # plain dicts of packed arrays: plotly validating every go.Frame cost more than the rest
-        frames.append(dict(data=[dict(x=charts.typed(X[:, 0]), y=charts.typed(X[:, 1])),
-                                 dict(x=charts.typed(xy[:, 0]), y=charts.typed(xy[:, 1]))], traces=[1, 2], name=str(t)))
+    # plain dicts of packed arrays: plotly validating every go.Frame cost more than the rest
+    frames = [dict(data=[dict(x=charts.typed(X[:, 0]), y=charts.typed(X[:, 1])), dict(x=charts.typed(xy[:, 0]), y=charts.typed(xy[:, 1]))],
+                   traces=[1, 2], name=str(t)) for (X, xy), t in zip(moved, ts)]
     step_args = dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))
     fig.update_layout(margin=dict(b=110), sliders=[dict(
         active=start, x=0.0, y=-0.12, len=1.0, xanchor="left", yanchor="top", pad=dict(t=10),

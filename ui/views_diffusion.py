@@ -94,6 +94,11 @@ def forward_timesteps(T: int, n: int = FORWARD_FRAMES) -> list[int]:
     return sorted({int(round(v)) for v in np.linspace(0, T, min(n, T + 1))})
 
 
+def nearest(ts: list[int], t: int) -> int:
+    """The index in ``ts`` of the value nearest ``t`` (the lower one of two as near)."""
+    return min(range(len(ts)), key=lambda i: (abs(ts[i] - t), ts[i]))
+
+
 def _jpeg(image01: np.ndarray) -> str:
     from PIL import Image  # Pillow comes with Streamlit
 
@@ -114,7 +119,7 @@ def forward_figure(source: str, config: D.ScheduleConfig, X0: np.ndarray | None,
     ctx = _ctx(lang)
     sched = D.NoiseSchedule(config)
     ts = forward_timesteps(sched.T, FORWARD_FRAMES if source != "photo" else PHOTO_FRAMES)
-    start = int(np.argmin([abs(s - t) for s in ts]))
+    start = nearest(ts, t)
     box = shown = None
     if source == "points":
         moving_X0 = _thin(X0, FORWARD_POINTS)
@@ -170,7 +175,7 @@ def roads_figure(X0: np.ndarray, config: D.ScheduleConfig, t: int, seed: int, la
     in the browser, with each frame's numbers in the slider's label. Shared, read-only, serialised once."""
     ctx, run, sched = _ctx(lang), roads_series(X0, config, seed), D.NoiseSchedule(config)
     ts = run["ts"]
-    start = int(np.argmin([abs(s - t) for s in ts]))
+    start = nearest(ts, t)
     labels = [roads_label(ctx, s, rows, mmd, sched.marginal(s)[0]) for s, rows, mmd in zip(ts, run["rows"], run["mmd2"])]
     return P.roads_animation(box_for(X0, 3.2), _thin(X0, ROAD_POINTS), run["iterative"], run["closed"],
                              (ctx.t("compare.iterative"), ctx.t("compare.closed")), ctx.t("x0_label"), ts, start, labels,
@@ -196,10 +201,15 @@ def reverse_run(_model: D.DiffusionModel, model_id: tuple, sampler: str, steps: 
             **D.sample_distances(res.samples, data, EVAL_POINTS)}
 
 
-@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)  # FIELD_FRAMES per model
-def score_field(_model: D.DiffusionModel, model_id: tuple, box: tuple, t: int, data: np.ndarray, seed: int) -> dict:
-    P_, S = D.vector_field(_model, box, t)
-    return {"points": P_, "score": S, "noisy": D.noisy_points(_model, data, t, FIELD_POINTS, seed)}
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def score_fields(_model: D.DiffusionModel, model_id: tuple, box: tuple, ts: tuple, data: np.ndarray, seed: int) -> list[dict]:
+    """The score on a grid and the data noised to t, for each t of ``ts``: one cached entry for the whole slider (one
+    argument hash and one copy per run, not one per frame)."""
+    out = []
+    for t in ts:
+        P_, S = D.vector_field(_model, box, t)
+        out.append({"points": P_, "score": S, "noisy": D.noisy_points(_model, data, t, FIELD_POINTS, seed)})
+    return out
 
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
@@ -224,19 +234,15 @@ def animation_figure(model_id: tuple, sampler: str, steps: int, seed: int, box: 
 
 
 def field_timesteps(T: int) -> list[int]:
-    """The score field's noise levels, its slider's frames: 1, then every tenth of T up to T (every t when T ≤ 10)."""
-    return sorted({max(1, round(T * k / (FIELD_FRAMES - 1))) for k in range(FIELD_FRAMES)})
-
-
-def nearest(ts: list[int], t: int) -> int:
-    """The index in ``ts`` of the value nearest ``t`` (the lower one of two as near)."""
-    return min(range(len(ts)), key=lambda i: (abs(ts[i] - t), ts[i]))
+    """The score field's noise levels, its slider's frames: ``forward_timesteps`` with 1 for 0 (no score at t = 0): 1,
+    then every tenth of T up to T (every t when T ≤ 10)."""
+    return sorted({max(1, t) for t in forward_timesteps(T, FIELD_FRAMES)})
 
 
 @charts.shared_figures(max_entries=12, ttl=3600)  # ~410 kB each
 def field_figure(model_id: tuple, box: tuple, ts: tuple, start: int, seed: int, data: np.ndarray, lang: str, _fields: list[dict]):
-    """The noised data at each t of ``ts`` under the arrows of the learned score (``score_field(model, model_id, box, t,
-    data, seed)`` for each, given as ``_fields``), opening at ``ts[start]``: the reader scrubs t in the browser."""
+    """The noised data at each t of ``ts`` under the arrows of the learned score (``score_fields(model, model_id, box, ts,
+    data, seed)``, given as ``_fields``), opening at ``ts[start]``: the reader scrubs t in the browser."""
     ctx = _ctx(lang)
     fig, frames = P.field_animation(box, data, _fields[0]["points"], [(f["noisy"], f["score"]) for f in _fields], list(ts), start,
                                     (ctx.t("data_label"), ctx.t("field_x_t"), ctx.t("arrows_label")), ctx.t("t_field"))
