@@ -67,6 +67,17 @@ PROBE = r"""
   }
   gp.appState = () => { const a = document.querySelector('[data-testid="stApp"]'); return a ? a.getAttribute("data-test-script-state") : null; };
   const bump = (h, what) => { const t = now(); h[what] += 1; h[what + "Last"] = t; if (h[what + "First"] === null) h[what + "First"] = t; };
+  // One drawing of a graph div, judged with the div's record ``slot``: null within 30 ms of its last (the same
+  // drawing), "again" for Streamlit's second drawing of a new chart (hidden without a width, then at its measured
+  // width: see benchmarks/README.md), within a second of its first: it ends that redraw but is not another; else "new".
+  const drawing = (gd, slot) => {
+    const t = now(), r = gd[slot] = gd[slot] || {last: -1e9, counted: null};
+    if (t - r.last < 30) return null;
+    r.last = t;
+    if (r.counted !== null && t - r.counted < 1000) return "again";
+    r.counted = t;
+    return "new";
+  };
   gp.hookPlots = (sel, root) => {
     for (const gd of root.querySelectorAll(".js-plotly-plot")) {
       if (typeof gd.on !== "function") continue;
@@ -74,17 +85,12 @@ PROBE = r"""
       if (gd.__gpSels.has(sel)) continue;
       gd.__gpSels.add(sel);
       // A changed figure is a new chart to Streamlit (its id hashes the figure): a new div, often drawn before this
-      // hook sees it (its afterplot already fired), so a div found drawn counts as one redraw; two counts of one div
-      // within 30 ms are one redraw. Streamlit's front end draws every new chart twice (hidden without a width, then at
-      // its measured width: see benchmarks/README.md): a div's second drawing within a second of its first ends the
-      // redraw (its time counts) but is not another redraw.
+      // hook sees it (its afterplot already fired), so a div found drawn counts as one redraw (see ``drawing``).
       const drawn = () => {
-        const h = gp.hits[sel], t = now();
-        if (!h || t - (gd.__gpLast || -1e9) < 30) return;
-        gd.__gpLast = t;
-        if (gd.__gpCounted !== undefined && t - gd.__gpCounted < 1000) { h.plotsLast = t; return; }
-        gd.__gpCounted = t;
-        bump(h, "plots");
+        const h = gp.hits[sel];
+        const kind = h ? drawing(gd, "__gpPlot") : null;
+        if (kind === "new") bump(h, "plots");
+        else if (kind === "again") h.plotsLast = now();
       };
       if (gd.__gpBorn === undefined) {  // a div that appeared since the probe was armed
         gd.__gpBorn = now();
@@ -99,14 +105,7 @@ PROBE = r"""
     for (const gd of document.querySelectorAll(".js-plotly-plot")) {
       if (typeof gd.on !== "function" || gd.__gpAll) continue;
       gd.__gpAll = true;
-      const drawn = () => {  // as in hookPlots: a new chart's second drawing is no second redraw
-        const t = now();
-        if (t - (gd.__gpAllLast || -1e9) < 30) return;
-        gd.__gpAllLast = t;
-        if (gd.__gpAllCounted !== undefined && t - gd.__gpAllCounted < 1000) return;
-        gd.__gpAllCounted = t;
-        gp.plotsAll += 1;
-      };
+      const drawn = () => { if (drawing(gd, "__gpAllPlot") === "new") gp.plotsAll += 1; };
       if (gd.__gpBorn === undefined && gd._fullLayout && gd._fullData) drawn();  // drawn before this hook saw it (see hookPlots)
       gd.on("plotly_afterplot", drawn);
     }
